@@ -1,0 +1,7 @@
+"""Parity's pure compute package: pricing, data, surfaces, calibration, strategies, portfolio.
+
+``core`` never imports dash, plotly or flask; the UI layers call into it.
+"""
+from core.errors import CalibrationError, DataError, InfeasibleError, ParityError
+
+__all__ = ["ParityError", "DataError", "CalibrationError", "InfeasibleError"]
