@@ -1,0 +1,132 @@
+"""Greeks page callbacks: controls -> core.pricing.greek_grid -> components.figures."""
+from __future__ import annotations
+
+import logging
+
+import dash_bootstrap_components as dbc
+import numpy as np
+from dash import Input, Output, State, callback, clientside_callback, html, no_update
+
+from callbacks.theme import theme_name
+from components.figures import greek_figure
+from components.greek_units import GREEK_DISPLAY
+from components.greeks_state import preset_legs, to_query
+from components.ids import App
+from components.ids import Greeks as ids
+from core.errors import ParityError
+from core.pricing import GREEK_NAMES, bs_greeks, greek_grid, parse_legs, position_greeks
+
+log = logging.getLogger(__name__)
+GRID_POINTS = 60
+READOUT_DAYS = (7, 30, 91, 365)
+
+
+def render(state: dict, theme: str = "light") -> dict:
+    """Compute the figure, readout and URL query for a page state.
+
+    Returns a dict with ``figure``, ``readout`` (a component), ``query``, ``error`` (message or
+    None) and ``legs_error`` (message or None). On error the figure is ``None``: the caller keeps
+    the one on screen.
+    """
+    out = dict(figure=None, readout=None, query=None, error=None, legs_error=None)
+    legs = ()
+    if state["inst"] == "position":
+        try:
+            legs = parse_legs(state["legs"])
+        except ParityError as exc:
+            out["legs_error"] = out["error"] = str(exc)
+            return out
+    if state["S"] is None or not np.isfinite(state["S"]) or state["S"] <= 0:
+        out["error"] = "Enter a spot price greater than 0."
+        return out
+    market = dict(spot=float(state["S"]), sigma=state["vol"] / 100, r=state["r"] / 100,
+                  q=state["q"] / 100)
+    try:
+        grid = greek_grid(state["greek"], state["inst"], x_range=(state["xlo"], state["xhi"]),
+                          days_range=(state["dlo"], state["dhi"]), n=GRID_POINTS, legs=legs, **market)
+    except ParityError as exc:
+        out["error"] = str(exc)
+        return out
+    what = {"call": "Call", "put": "Put", "position": f"Position [{state['legs']}]"}[state["inst"]]
+    title = (f"{GREEK_DISPLAY[state['greek']].label} of {what} — spot {state['S']:,.2f}, "
+             f"vol {state['vol']:g}%, r {state['r']:g}%, q {state['q']:g}%")
+    strikes = tuple(sorted({leg.strike for leg in legs if leg.kind != "stock"}))
+    out["figure"] = greek_figure(grid, state["view"], title=title, theme=theme,
+                                 spot=market["spot"], strikes=strikes)
+    out["readout"] = _readout(state["inst"], legs, market)
+    out["query"] = to_query(state)
+    return out
+
+
+def _readout(inst: str, legs, market: dict) -> dbc.Card:
+    """Table of every Greek at the current spot (options struck at spot) for a few expiries."""
+    S = market["spot"]
+    T = np.array(READOUT_DAYS) / 365.0
+    if inst == "position":
+        g = position_greeks(legs, S, T, market["r"], market["q"], market["sigma"])
+        caption = "Position at current spot"
+    else:
+        g = bs_greeks(S, S, T, market["r"], market["q"], market["sigma"], inst == "call")
+        caption = f"At-the-money {inst} (strike = spot)"
+    header = html.Thead(html.Tr([html.Th("Greek"), html.Th("Unit")] +
+                                [html.Th(f"{d} d", className="text-end") for d in READOUT_DAYS]))
+    rows = [html.Tr([html.Td(GREEK_DISPLAY[n].label), html.Td(GREEK_DISPLAY[n].unit, className="small text-body-secondary")] +
+                    [html.Td(f"{v * GREEK_DISPLAY[n].scale:,.4f}", className="text-end font-monospace")
+                     for v in g[n]]) for n in GREEK_NAMES]
+    return dbc.Card(dbc.CardBody([html.H6(caption, className="card-title"),
+                                  dbc.Table([header, html.Tbody(rows)], size="sm", hover=True,
+                                            class_name="mb-0")]), class_name="shadow-sm")
+
+
+@callback(
+    Output(ids.GRAPH, "figure"), Output(ids.ALERT, "children"), Output(ids.ALERT, "is_open"),
+    Output(ids.LEGS, "invalid"), Output(ids.LEGS_FEEDBACK, "children"), Output(ids.READOUT, "children"),
+    Output(ids.STATE, "data"),
+    Input(ids.GREEK, "value"), Input(ids.INSTRUMENT, "value"), Input(ids.LEGS, "value"),
+    Input(ids.SPOT, "value"), Input(ids.VOL, "value"), Input(ids.RATE, "value"),
+    Input(ids.DIV, "value"), Input(ids.X_RANGE, "value"), Input(ids.DAYS_RANGE, "value"),
+    Input(ids.VIEW, "value"), Input(App.THEME_SWITCH, "value"),
+)
+def update(greek, inst, legs, spot, vol, rate, div, x_range, days_range, view, dark):
+    state = dict(greek=greek, inst=inst, view=view, S=_float(spot), vol=vol, r=rate, q=div,
+                 xlo=x_range[0], xhi=x_range[1], dlo=days_range[0], dhi=days_range[1], legs=legs or "")
+    try:
+        res = render(state, theme_name(dark))
+    except Exception:  # a bug, not bad input: log it, never show a traceback
+        log.exception("Greeks page failed for %s", state)
+        return (no_update, "Something went wrong computing this view; the error was logged.", True,
+                False, "", no_update, no_update)
+    if res["error"]:
+        return (no_update, res["error"], True, res["legs_error"] is not None,
+                res["legs_error"] or "", no_update, no_update)
+    return res["figure"], "", False, False, "", res["readout"], res["query"]
+
+
+@callback(
+    Output(ids.LEGS, "value"), Output(ids.INSTRUMENT, "value"),
+    Input(ids.PRESET, "value"), State(ids.SPOT, "value"), prevent_initial_call=True,
+)
+def apply_preset(name, spot):
+    if not name:
+        return no_update, no_update
+    spot = _float(spot)
+    return preset_legs(name, spot if spot and spot > 0 else 100.0), "position"
+
+
+clientside_callback(
+    """
+    function(query) {
+        if (query) { window.history.replaceState(null, '', window.location.pathname + query); }
+        return '';
+    }
+    """,
+    Output(ids.URL_DUMMY, "children"),
+    Input(ids.STATE, "data"),
+)
+
+
+def _float(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None

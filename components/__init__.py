@@ -1,0 +1,1 @@
+"""Reusable UI pieces: component IDs, Plotly figure builders, controls and layout chrome."""

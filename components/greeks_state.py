@@ -1,0 +1,75 @@
+"""The Greeks page's state: defaults, parsing from the URL query, and the query it writes back.
+
+The page layout reads a query with :func:`from_query` and the callback writes the current inputs
+back with :func:`to_query`, so a copied link reproduces the view.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from core.pricing import GREEK_NAMES, INSTRUMENTS
+
+__all__ = ["DEFAULTS", "PRESETS", "from_query", "to_query", "preset_legs"]
+
+DEFAULTS = dict(greek="delta", inst="call", view="surface", S=100.0, vol=20.0, r=3.0, q=1.0,
+                xlo=0.5, xhi=1.5, dlo=7.0, dhi=730.0, legs="+1 C 100, +1 P 100")
+VIEW_NAMES = ("surface", "heatmap", "slices")
+
+# Presets as (qty, kind, strike as a fraction of spot); filled in at the current spot.
+PRESETS: dict[str, list[tuple[float, str, float]]] = {
+    "Long straddle": [(1, "C", 1.0), (1, "P", 1.0)],
+    "Long strangle": [(1, "C", 1.1), (1, "P", 0.9)],
+    "Bull call spread": [(1, "C", 1.0), (-1, "C", 1.1)],
+    "Bear put spread": [(1, "P", 1.0), (-1, "P", 0.9)],
+    "Long call butterfly": [(1, "C", 0.9), (-2, "C", 1.0), (1, "C", 1.1)],
+    "Short iron condor": [(1, "P", 0.8), (-1, "P", 0.9), (-1, "C", 1.1), (1, "C", 1.2)],
+    "Risk reversal": [(1, "C", 1.1), (-1, "P", 0.9)],
+    "Covered call": [(100, "S", 0.0), (-100, "C", 1.1)],
+}
+
+
+def preset_legs(name: str, spot: float) -> str:
+    """Legs text of a preset with strikes rounded to a sensible tick at ``spot``."""
+    tick = 1.0 if spot < 500 else 5.0
+    parts = []
+    for qty, kind, frac in PRESETS[name]:
+        if kind == "S":
+            parts.append(f"{qty:+g} S")
+        else:
+            parts.append(f"{qty:+g} {kind} {round(spot * frac / tick) * tick:g}")
+    return ", ".join(parts)
+
+
+def _num(query: dict, key: str, lo: float, hi: float) -> float:
+    try:
+        v = float(query.get(key, DEFAULTS[key]))
+    except (TypeError, ValueError):
+        return DEFAULTS[key]
+    return v if lo <= v <= hi else DEFAULTS[key]
+
+
+def from_query(query: dict) -> dict:
+    """Page state from URL query parameters; unknown or out-of-range values fall back to defaults."""
+    def pick(key, allowed):
+        v = str(query.get(key, DEFAULTS[key])).lower()
+        return v if v in allowed else DEFAULTS[key]
+
+    state = dict(
+        greek=pick("greek", GREEK_NAMES), inst=pick("inst", INSTRUMENTS), view=pick("view", VIEW_NAMES),
+        S=_num(query, "S", 1e-6, 1e9), vol=_num(query, "vol", 0.0, 500.0),
+        r=_num(query, "r", -20.0, 50.0), q=_num(query, "q", -20.0, 50.0),
+        xlo=_num(query, "xlo", 0.05, 5.0), xhi=_num(query, "xhi", 0.05, 5.0),
+        dlo=_num(query, "dlo", 0.0, 3650.0), dhi=_num(query, "dhi", 0.0, 3650.0),
+        legs=str(query.get("legs", DEFAULTS["legs"]))[:300],
+    )
+    if state["xlo"] >= state["xhi"]:
+        state["xlo"], state["xhi"] = DEFAULTS["xlo"], DEFAULTS["xhi"]
+    if state["dlo"] >= state["dhi"]:
+        state["dlo"], state["dhi"] = DEFAULTS["dlo"], DEFAULTS["dhi"]
+    return state
+
+
+def to_query(state: dict) -> str:
+    """The query string (with leading '?') of a state; legs only when they matter."""
+    keys = [k for k in DEFAULTS if k != "legs" or state.get("inst") == "position"]
+    return "?" + urlencode({k: state[k] for k in keys if state.get(k) is not None})

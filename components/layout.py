@@ -1,0 +1,28 @@
+"""The application shell: navbar built from the page registry, theme switch, page container."""
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from components.ids import App
+
+
+def navbar() -> dbc.Navbar:
+    """Top bar with one link per registered page (in ``order``) and the dark-mode switch."""
+    pages = sorted((p for p in dash.page_registry.values() if p.get("order", 99) < 90),
+                   key=lambda p: p.get("order", 99))
+    links = [dbc.NavItem(dbc.NavLink(p["name"], href=p["relative_path"], active="exact"))
+             for p in pages if p["path"] != "/"]
+    return dbc.Navbar(dbc.Container([
+        dbc.NavbarBrand([html.Img(src=dash.get_asset_url("favicon.svg"), height="26px",
+                                  className="me-2"), "Parity"], href="/", class_name="fw-bold"),
+        dbc.Nav(links, navbar=True, class_name="me-auto"),
+        dbc.Switch(id=App.THEME_SWITCH, label="Dark", value=False, persistence=True,
+                   persistence_type="local", class_name="mb-0 text-light"),
+    ], fluid=True), id=App.NAVBAR, color="dark", dark=True, class_name="mb-2 shadow-sm")
+
+
+def shell() -> html.Div:
+    """Navbar, the page container, and hidden helpers."""
+    return html.Div([navbar(), dash.page_container, html.Div(id=App.THEME_DUMMY, hidden=True)])

@@ -1,0 +1,1 @@
+"""One module per page: ``dash.register_page`` and a cheap ``layout()``; no callbacks, no compute."""

@@ -1,0 +1,107 @@
+"""Greeks page callbacks and URL state, called directly (no browser)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import QuantLib as ql
+from scipy.stats import norm
+
+from callbacks.greeks import render
+from components.greek_units import GREEK_DISPLAY
+from components.greeks_state import DEFAULTS, PRESETS, from_query, preset_legs, to_query
+from core.pricing import parse_legs
+
+
+def _state(**kw):
+    return {**DEFAULTS, **kw}
+
+
+def _ql_vega(S, K, T, r, q, vol):
+    """Black-Scholes vega written out with scipy's normal density (independent of core)."""
+    d1 = (np.log(S / K) + (r - q + 0.5 * vol**2) * T) / (vol * np.sqrt(T))
+    return S * np.exp(-q * T) * norm.pdf(d1) * np.sqrt(T)
+
+
+def test_surface_values_are_the_greek_in_desk_units():
+    state = _state(greek="vega", inst="put", S=120.0, vol=25.0, r=2.0, q=0.5, xlo=0.8, xhi=1.2,
+                   dlo=30.0, dhi=365.0)
+    res = render(state)
+    assert res["error"] is None
+    trace = res["figure"].data[0]
+    x, days, z = np.asarray(trace.x), np.asarray(trace.y), np.asarray(trace.z)
+    assert z.shape == (60, 60)
+    assert x[0] == pytest.approx(96.0) and x[-1] == pytest.approx(144.0)
+    for i, j in [(0, 0), (30, 17), (59, 59)]:
+        expected = _ql_vega(120.0, x[j], days[i] / 365, 0.02, 0.005, 0.25) / 100  # per vol point
+        assert z[i, j] == pytest.approx(expected, rel=1e-9)
+    assert "Vega of Put" in res["figure"].layout.title.text
+    assert res["figure"].layout.scene.zaxis.title.text == "Vega ($ per vol point)"
+
+
+@pytest.mark.parametrize("view", ["surface", "heatmap", "slices"])
+def test_every_view_renders_with_titles_and_units(view):
+    res = render(_state(view=view, greek="theta", inst="position", legs="+1 C 100, -1 C 110"))
+    fig = res["figure"]
+    assert res["error"] is None and fig.layout.title.text.startswith("Theta of Position")
+    text = fig.to_json()
+    assert "$ per day" in text and "Underlying price ($)" in text
+
+
+def test_position_theta_is_sum_of_leg_thetas_per_day():
+    res = render(_state(view="heatmap", greek="theta", inst="position", legs="+1 C 100, -1 C 110",
+                        xlo=0.9, xhi=1.1, dlo=10, dhi=100))
+    tr = res["figure"].data[0]
+    S, days, z = np.asarray(tr.x), np.asarray(tr.y), np.asarray(tr.z)
+    today = ql.Date(1, 6, 2024)
+    ql.Settings.instance().evaluationDate = today
+    dc = ql.Actual365Fixed()
+    i, j = 0, 25  # days[0] = 10 exactly: an integer day count QuantLib can represent
+    spot = ql.SimpleQuote(S[j])
+    proc = ql.BlackScholesMertonProcess(
+        ql.QuoteHandle(spot), ql.YieldTermStructureHandle(ql.FlatForward(today, 0.01, dc)),
+        ql.YieldTermStructureHandle(ql.FlatForward(today, 0.03, dc)),
+        ql.BlackVolTermStructureHandle(ql.BlackConstantVol(today, ql.NullCalendar(), 0.2, dc)))
+    total = 0.0
+    for qty, K in [(1, 100.0), (-1, 110.0)]:
+        opt = ql.EuropeanOption(ql.PlainVanillaPayoff(ql.Option.Call, K),
+                                ql.EuropeanExercise(today + int(days[i])))
+        opt.setPricingEngine(ql.AnalyticEuropeanEngine(proc))
+        total += qty * opt.theta() / 365
+    assert z[i, j] == pytest.approx(total, rel=1e-9)
+
+
+def test_bad_legs_are_flagged_not_fatal():
+    res = render(_state(inst="position", legs="+1 X 100"))
+    assert res["figure"] is None and "cannot read leg '+1 X 100'" in res["legs_error"]
+    res = render(_state(inst="position", legs="+1 C -5"))
+    assert res["legs_error"] is not None
+    # the same text is ignored when a single option is shown
+    assert render(_state(inst="call", legs="+1 X 100"))["error"] is None
+
+
+def test_missing_spot_gives_message():
+    res = render(_state(S=None))
+    assert res["figure"] is None and "spot" in res["error"].lower()
+
+
+def test_url_state_round_trips_and_rejects_junk():
+    state = _state(greek="charm", inst="position", view="slices", S=250.0, vol=35.5, r=-0.5,
+                   q=2.0, xlo=0.7, xhi=1.3, dlo=3.0, dhi=400.0, legs="+1 C 250, -1 P 240")
+    from urllib.parse import parse_qsl
+    query = dict(parse_qsl(to_query(state)[1:]))
+    assert from_query(query) == state
+    junk = from_query({"greek": "zeta", "S": "-3", "vol": "abc", "xlo": "2", "xhi": "1"})
+    assert junk == {**DEFAULTS}
+    assert "legs" not in to_query(_state(inst="call"))
+
+
+def test_presets_parse_and_centre_on_spot():
+    for name in PRESETS:
+        legs = parse_legs(preset_legs(name, 4321.0))
+        strikes = [leg.strike for leg in legs if leg.kind != "stock"]
+        assert all(s % 5 == 0 for s in strikes) and all(3000 < s < 5500 for s in strikes)
+
+
+def test_every_greek_has_a_display_unit():
+    from core.pricing import GREEK_NAMES
+    assert set(GREEK_DISPLAY) == set(GREEK_NAMES)
