@@ -63,7 +63,7 @@ def parse_legs(text: str) -> tuple[PositionLeg, ...]:
                             "e.g. '-1 P 95' or '+100 S'")
         if kind != "stock" and m.group(3) is None:
             raise DataError(f"leg {part.strip()!r} needs a strike, e.g. '+1 C 100'")
-        strike = float(m.group(3)) if m.group(3) else float("nan")
+        strike = float(m.group(3)) if m.group(3) and kind != "stock" else 0.0
         legs.append(PositionLeg(kind, strike, float(m.group(1))))
     return tuple(legs)
 
