@@ -1,0 +1,160 @@
+"""Public entry points: :func:`load_chain` and :func:`sample_chain`.
+
+Pipeline: read (size check, decoding) -> recognise layout -> clean -> forwards and discount
+factors from put-call parity -> Black-Scholes implied vols of the out-of-the-money mids (and of
+their bids and asks) -> frozen :class:`~core.data.chain.Chain`.
+"""
+from __future__ import annotations
+
+import functools
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core.data.chain import EXPIRY_COLUMNS, QUOTE_COLUMNS, Chain, CleaningReport
+from core.data.cleaning import clean
+from core.data.formats import normalise, read_table
+from core.data.forwards import infer_forwards
+from core.errors import DataError
+
+__all__ = ["load_chain", "sample_chain", "SAMPLE_PATH"]
+
+#: The embedded real SPX chain of 2011-01-24 (pyql example data, BSD licence).
+SAMPLE_PATH: Path = Path(__file__).resolve().parent / "samples" / "spx_2011-01-24.csv"
+
+
+def _check_spot(spot) -> float | None:
+    if spot is None:
+        return None
+    try:
+        value = float(spot)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"spot must be a positive number, got {spot!r}") from exc
+    if not (math.isfinite(value) and value > 0):
+        raise DataError(f"spot must be a positive number, got {spot!r}")
+    return value
+
+
+def load_chain(source, *, quote_date=None, spot: float | None = None) -> Chain:
+    """Load, clean and enrich an option chain.
+
+    Parameters
+    ----------
+    source : str, os.PathLike, bytes, file-like or pandas.DataFrame
+        A CSV path, CSV bytes/text, a ``data:`` URL from ``dcc.Upload``, a file object, or a
+        DataFrame. The layout is recognised from the column names: the pyql sample layout
+        (PBid, PAsk, Type, Strike, dtExpiry, dtTrade, Spot), the canonical layout (expiry,
+        strike, type, bid, ask[, quote_date, spot]), CBOE DataShop end-of-day files (bid_eod,
+        ask_eod, underlying_bid_eod, ...) or a vendor layout keyed by an OCC ``contractSymbol``.
+    quote_date : date-like, optional
+        Required when the file has no quote date; chooses one day of a multi-day file.
+    spot : float, optional
+        Underlying level, used when the file gives none. Without either, the forward of the
+        nearest expiry stands in for spot (the report says so).
+
+    Returns
+    -------
+    Chain
+        Quotes with expiry, T (years ACT/365), forward, discount, OTM implied vols (decimals),
+        a per-expiry table and a :class:`CleaningReport`.
+
+    Raises
+    ------
+    DataError
+        On anything unusable (missing columns, empty or binary file, over the size limit, no
+        quote date, no put-call pairs, ...) with a message saying what to fix.
+    """
+    spot_arg = _check_spot(spot)
+    raw = read_table(source)
+    norm = normalise(raw)
+    cleaned = clean(norm.frame, quote_date=quote_date)
+
+    notes = list(norm.notes) + list(cleaned.notes)
+    if math.isfinite(cleaned.spot_file):
+        s, src = cleaned.spot_file, "file"
+        if spot_arg is not None and not math.isclose(spot_arg, s, rel_tol=1e-12):
+            notes.append(f"Spot argument {spot_arg:g} ignored: the file gives {s:g}.")
+    elif spot_arg is not None:
+        s, src = spot_arg, "argument"
+    else:
+        s, src = None, "forward"
+    fw = infer_forwards(cleaned.quotes, spot=s, spot_source=src)
+    notes += fw.notes
+
+    quotes = _enrich(cleaned.quotes, fw.table, fw.spot)
+    expiries = _expiry_table(quotes, fw.table)
+    counts = cleaned.counts
+    report = CleaningReport(
+        source_format=norm.label, rows_read=len(raw), rows_kept=len(quotes),
+        wide=int(quotes["wide"].sum()), notes=tuple(notes),
+        expiry_notes=cleaned.expiry_notes + fw.expiry_notes, **counts)
+    return Chain(_quotes=quotes, _expiries=expiries, spot=fw.spot,
+                 quote_date=cleaned.quote_date, report=report, spot_source=fw.spot_source)
+
+
+@functools.lru_cache(maxsize=1)
+def sample_chain() -> Chain:
+    """The embedded real SPX option chain of 2011-01-24 (cached; a :class:`Chain` is immutable).
+
+    Source: the example data of the enthought/pyql repository (BSD licence); see
+    ``core/data/samples/README.md``.
+    """
+    return load_chain(SAMPLE_PATH)
+
+
+def _enrich(q: pd.DataFrame, table: pd.DataFrame, spot: float) -> pd.DataFrame:
+    exp_q = q["expiry"].to_numpy()
+    idx = np.searchsorted(table["expiry"].to_numpy(), exp_q)
+    fwd = table["forward"].to_numpy()[idx]
+    q = q.assign(forward=fwd, discount=table["discount"].to_numpy()[idx])
+    K = q["strike"].to_numpy()
+    is_call = q["type"].to_numpy() == "C"
+    q["log_moneyness"] = np.log(K / fwd)
+    otm = np.where(is_call, K > fwd, K <= fwd)
+    q["otm"] = otm
+
+    iv = np.full((3, len(q)), np.nan)
+    rows = np.flatnonzero(otm)
+    if rows.size:
+        r = table["r_implied"].to_numpy()[idx][rows]
+        d = table["q_implied"].to_numpy()[idx][rows]
+        prices = np.stack([q[c].to_numpy()[rows] for c in ("mid", "bid", "ask")])
+        iv[:, rows] = _implied_vols(prices, spot, K[rows], q["T"].to_numpy()[rows], r, d,
+                                    is_call[rows])
+    q["iv"], q["iv_bid"], q["iv_ask"] = iv[0], iv[1], iv[2]
+    return q[list(QUOTE_COLUMNS)].reset_index(drop=True)
+
+
+def _implied_vols(prices, spot, K, T, r, q, is_call) -> np.ndarray:
+    """Implied vols of a (3, n) price block on n contracts, in one broadcasting call."""
+    from core.pricing.implied_vol import implied_vol   # lazy: keeps `import core.data` light
+
+    m = prices.shape[0]
+    vols = implied_vol(prices.ravel(), spot, np.tile(K, m), np.tile(T, m), np.tile(r, m),
+                       np.tile(q, m), np.tile(is_call, m))
+    return np.asarray(vols, dtype=np.float64).reshape(prices.shape)
+
+
+def _expiry_table(q: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    t = table.copy()
+    exp = q["expiry"].to_numpy()
+    idx = np.searchsorted(t["expiry"].to_numpy(), exp)
+    n = len(t)
+    t["n_quotes"] = np.bincount(idx, minlength=n).astype(np.int64)
+    good = q["otm"].to_numpy() & np.isfinite(q["iv"].to_numpy())
+    t["n_otm"] = np.bincount(idx[good], minlength=n).astype(np.int64)
+    k_all, iv_all = q["log_moneyness"].to_numpy(), q["iv"].to_numpy()
+    atm = np.full(n, np.nan)
+    for j in range(n):
+        sel = good & (idx == j)
+        k, v = k_all[sel], iv_all[sel]
+        below, above = k <= 0, k > 0
+        if below.any() and above.any():
+            i0 = np.flatnonzero(below)[np.argmax(k[below])]
+            i1 = np.flatnonzero(above)[np.argmin(k[above])]
+            w = (0.0 - k[i0]) / (k[i1] - k[i0])
+            atm[j] = v[i0] + w * (v[i1] - v[i0])
+    t["atm_iv"] = atm
+    return t[list(EXPIRY_COLUMNS)]
