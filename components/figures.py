@@ -100,8 +100,8 @@ def _mark_levels(fig, grid, spot, strikes, **kw):
     if grid.axis == "strike" and spot is not None:
         fig.add_vline(x=spot, line_dash="dot", line_color="gray",
                       annotation_text=f"spot {spot:,.2f}", **kw)
-    for k in strikes if grid.axis == "spot" else ():
-        fig.add_vline(x=k, line_dash="dot", line_color="gray", annotation_text=f"K {k:g}", **kw)
+    for k in strikes if grid.axis == "spot" else ():  # the legs are in the title: lines only
+        fig.add_vline(x=k, line_dash="dot", line_color="gray", **kw)
 
 
 def _slices(grid, z, disp, x_title, z_title, spot, strikes) -> go.Figure:
