@@ -1,0 +1,386 @@
+"""Daily price histories: loading, the embedded samples, and returns.
+
+``load_prices(source)`` reads a CSV (path, bytes, text, ``data:`` URL, file object) or a
+DataFrame of adjusted closes, one row per date and one column per ticker (a long layout
+``date, ticker, price`` is pivoted). Ragged histories are allowed: a stock listed later has
+empty cells before its first price. ``sample_prices()`` returns the 20 US stocks shipped with
+Parity, ``sample_sectors()`` their GICS sectors, ``index_prices()`` the S&P 500 and NASDAQ
+Composite adjusted closes that ship with the ``arch`` package, and ``returns`` turns prices into
+simple or log returns at a daily, weekly, monthly or quarterly frequency.
+
+Every returned frame carries ``frame.attrs["notes"]``: a tuple of sentences saying what was
+done to the data (rows sorted, gaps filled, columns dropped).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import gzip
+import importlib.util
+import io
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core.errors import DataError
+
+__all__ = ["load_prices", "sample_prices", "sample_sectors", "index_prices", "returns",
+           "PERIODS_PER_YEAR", "PRICES_SAMPLE_PATH", "SECTORS_SAMPLE_PATH", "MAX_PRICE_BYTES"]
+
+_SAMPLES = Path(__file__).resolve().parent / "samples"
+#: The embedded daily adjusted closes of 20 US stocks, 1989-12-29 to 2018-04-11 (MIT licence,
+#: PyPortfolioOpt's ``tests/resources/stock_prices.csv``).
+PRICES_SAMPLE_PATH: Path = _SAMPLES / "stock_prices.csv"
+#: GICS sector of each sample ticker (public classification, current GICS structure).
+SECTORS_SAMPLE_PATH: Path = _SAMPLES / "sectors.csv"
+#: Largest accepted price file, in bytes.
+MAX_PRICE_BYTES: int = 50 * 1024 * 1024
+#: Periods per year of each ``freq`` accepted by :func:`returns` (252 trading days a year).
+PERIODS_PER_YEAR: dict[str, int] = {"D": 252, "W": 52, "M": 12, "Q": 4}
+
+_RULES = {"W": "W-FRI", "M": "ME", "Q": "QE"}
+_DATE_KEYS = ("date", "datetime", "timestamp", "time", "day", "asof", "tradedate")
+_TICKER_KEYS = ("ticker", "symbol", "asset", "name", "code", "permno", "secid")
+_PRICE_KEYS = ("adjclose", "adjustedclose", "adjclose", "close", "price", "last", "value")
+
+
+def _key(name) -> str:
+    return re.sub(r"[^a-z0-9]", "", str(name).lower())
+
+
+# --------------------------------------------------------------------------------------------
+# reading
+# --------------------------------------------------------------------------------------------
+def _read_bytes(source) -> bytes:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    elif isinstance(source, str) and source.startswith("data:"):
+        head, _, payload = source.partition(",")
+        if ";base64" in head:
+            try:
+                data = base64.b64decode(payload, validate=False)
+            except (binascii.Error, ValueError) as exc:
+                raise DataError("the upload is not valid base64 data") from exc
+        else:
+            from urllib.parse import unquote
+            data = unquote(payload).encode("utf-8")
+    elif isinstance(source, str) and "\n" in source:
+        data = source.encode("utf-8")
+    elif isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.is_file():
+            raise DataError(f"price file not found: {str(path)[:200]}")
+        if path.stat().st_size > MAX_PRICE_BYTES:
+            raise DataError(f"the file {path.name} is {path.stat().st_size / 2**20:.1f} MB; "
+                            f"the limit is {MAX_PRICE_BYTES / 2**20:.0f} MB")
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise DataError(f"cannot read {str(path)[:200]}: {exc.strerror or exc}") from exc
+    elif hasattr(source, "read"):
+        try:
+            data = source.read(MAX_PRICE_BYTES + 1)
+        except (OSError, ValueError) as exc:
+            raise DataError(f"cannot read the upload: {exc}") from exc
+        data = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    else:
+        raise DataError(f"source must be a path, bytes, CSV text, a file object or a "
+                        f"DataFrame, got {type(source).__name__}")
+    if len(data) > MAX_PRICE_BYTES:
+        raise DataError(f"the price data is over {MAX_PRICE_BYTES / 2**20:.0f} MB, the limit")
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise DataError(f"the gzip file is corrupt: {exc}") from exc
+    return data
+
+
+def _parse_csv(data: bytes) -> pd.DataFrame:
+    if not data.strip():
+        raise DataError("the price file is empty: expected a CSV with a date column and one "
+                        "column of prices per ticker")
+    head = data[:8192]
+    if b"\x00" in head or head.startswith((b"%PDF", b"PK\x03\x04", b"\x89PNG", b"PAR1")):
+        raise DataError("the price file is not CSV text (binary content, e.g. an Excel "
+                        "workbook): save the sheet as CSV and upload that")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    sep = max((",", ";", "\t", "|"), key=first.count)
+    header = [h.strip().strip('"') for h in next(csv.reader([first], delimiter=sep), [])]
+    dup = next((h for i, h in enumerate(header) if h and h in header[:i]), None)
+    if dup is not None:
+        raise DataError(f"ticker {dup!r} appears in two columns: each ticker needs exactly "
+                        f"one column")
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, skipinitialspace=True)
+    except pd.errors.EmptyDataError as exc:
+        raise DataError("the price file is empty") from exc
+    except (pd.errors.ParserError, ValueError) as exc:
+        msg = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"could not parse the price file as CSV ({msg[:160]}): check the "
+                        f"delimiter and that every row has the header's number of fields") from exc
+    if frame.shape[1] < 2:
+        raise DataError(f"the price file has {frame.shape[1]} column; expected a date column "
+                        f"and at least one ticker column")
+    return frame
+
+
+def _find(cols, keys) -> object | None:
+    by_key = {_key(c): c for c in cols}
+    return next((by_key[k] for k in keys if k in by_key), None)
+
+
+def _to_wide(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """Return a frame indexed by raw date labels with one column per ticker (raw cells)."""
+    if isinstance(frame.index, pd.DatetimeIndex):
+        return frame
+    cols = list(frame.columns)
+    date_col = _find(cols, _DATE_KEYS)
+    tick_col = _find(cols, _TICKER_KEYS)
+    price_col = _find([c for c in cols if c not in (date_col, tick_col)], _PRICE_KEYS)
+    if date_col is not None and tick_col is not None and price_col is not None:
+        notes.append(f"Long layout: pivoted '{price_col}' by '{tick_col}' and '{date_col}'.")
+        dup = frame.duplicated([date_col, tick_col])
+        if dup.any():
+            row = frame.loc[dup].iloc[0]
+            raise DataError(f"{row[tick_col]} has two prices on {row[date_col]}: each "
+                            f"(date, ticker) pair must appear once")
+        wide = frame.pivot(index=date_col, columns=tick_col, values=price_col)
+        wide.columns = [str(c) for c in wide.columns]
+        return wide
+    if date_col is None:
+        date_col = cols[0]
+    return frame.set_index(date_col)
+
+
+def _parse_dates(index) -> pd.DatetimeIndex:
+    if isinstance(index, pd.DatetimeIndex):
+        dates = index
+    else:
+        raw = pd.Index(index).astype(str).str.strip()
+        try:
+            dates = pd.to_datetime(raw, errors="coerce", format="mixed")
+        except (ValueError, TypeError):
+            dates = pd.to_datetime(raw, errors="coerce")
+        bad = np.flatnonzero(pd.isna(dates))
+        if bad.size:
+            raise DataError(f"the date column has {bad.size} unreadable value(s), e.g. "
+                            f"{raw[bad[0]]!r} on data row {bad[0] + 1}: use ISO dates "
+                            f"(YYYY-MM-DD) in the first column")
+    if dates.tz is not None:
+        dates = dates.tz_localize(None)
+    return pd.DatetimeIndex(dates.normalize(), name="date")
+
+
+def _to_numbers(wide: pd.DataFrame) -> pd.DataFrame:
+    out = {}
+    for col in wide.columns:
+        s = wide[col]
+        if s.dtype.kind in "fiu":
+            out[col] = s.astype(np.float64)
+            continue
+        txt = s.astype(str).str.strip().str.replace(",", "", regex=False)
+        txt = txt.where(~txt.str.lower().isin(("", "nan", "na", "n/a", "null", "none", "-"))
+                        & s.notna())
+        num = pd.to_numeric(txt, errors="coerce")
+        bad = num.isna() & txt.notna()
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise DataError(f"column {col!r} holds a non-numeric price {txt.iloc[i]!r} "
+                            f"(row {i + 1}): prices must be numbers; leave missing days empty")
+        out[col] = num.astype(np.float64)
+    return pd.DataFrame(out, index=wide.index)
+
+
+def load_prices(source) -> pd.DataFrame:
+    """Load daily prices (adjusted closes), dates × tickers, with ragged histories.
+
+    Parameters
+    ----------
+    source : str, os.PathLike, bytes, file-like or pandas.DataFrame
+        A CSV path; CSV text; a ``data:...;base64,`` URL from ``dcc.Upload``; bytes (CSV or
+        gzip); a file object; or a DataFrame. Wide layout: a date column (named ``date``,
+        ``Date``, ``timestamp``... or else the first column) and one numeric column per
+        ticker. Long layout: columns ``date, ticker, price`` (aliases ``symbol``, ``close``,
+        ``adj close``...). A DataFrame with a DatetimeIndex is used as is.
+
+    Returns
+    -------
+    pandas.DataFrame
+        float64 prices in the file's currency, a sorted ``DatetimeIndex`` named ``date`` and
+        one column per ticker. Cells before a ticker's first price (or after its last) are
+        NaN. ``attrs["notes"]`` lists what was done (sorting, dropped empty columns).
+
+    Raises
+    ------
+    DataError
+        Empty, binary or unparseable files; unreadable dates; duplicate dates or tickers;
+        non-numeric or non-positive prices; fewer than two dated rows.
+    """
+    notes: list[str] = []
+    if isinstance(source, pd.DataFrame):
+        if source.empty:
+            raise DataError("the price table is empty: expected dates × tickers")
+        frame = source.copy()
+        if not isinstance(frame.index, pd.DatetimeIndex):
+            frame = frame.reset_index(drop=isinstance(frame.index, pd.RangeIndex))
+    else:
+        frame = _parse_csv(_read_bytes(source))
+    wide = _to_wide(frame, notes)
+    wide.columns = [str(c).strip() for c in wide.columns]
+    dup_cols = pd.Index(wide.columns)[pd.Index(wide.columns).duplicated()]
+    if len(dup_cols):
+        raise DataError(f"ticker {dup_cols[0]!r} appears in two columns: each ticker needs "
+                        f"exactly one column")
+    if any(c == "" or c.lower().startswith("unnamed:") for c in wide.columns):
+        raise DataError("a price column has no ticker name in the header row")
+    dates = _parse_dates(wide.index)
+    prices = _to_numbers(wide)
+    prices.index = dates
+    if dates.has_duplicates:
+        raise DataError(f"date {dates[dates.duplicated()][0].date()} appears twice: one row "
+                        f"per date")
+    if not dates.is_monotonic_increasing:
+        prices = prices.sort_index()
+        notes.append("Rows sorted by date (the file was not in date order).")
+    empty = [c for c in prices.columns if prices[c].isna().all()]
+    if empty:
+        prices = prices.drop(columns=empty)
+        notes.append(f"Dropped {len(empty)} column(s) without any price: {', '.join(empty)}.")
+    if prices.shape[1] == 0:
+        raise DataError("no ticker column holds a price")
+    vals = prices.to_numpy()
+    bad = np.isfinite(vals) & (vals <= 0) | np.isinf(vals)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise DataError(f"{prices.columns[j]} has the price {vals[i, j]:g} on "
+                        f"{prices.index[i].date()}: prices must be positive finite numbers "
+                        f"(adjusted closes)")
+    prices = prices.dropna(how="all")
+    if len(prices) < 2:
+        raise DataError(f"the price data has {len(prices)} dated row(s); at least 2 are needed "
+                        f"to compute returns")
+    prices.columns.name = None
+    prices.attrs["notes"] = tuple(notes)
+    return prices
+
+
+# --------------------------------------------------------------------------------------------
+# embedded data
+# --------------------------------------------------------------------------------------------
+def sample_prices() -> pd.DataFrame:
+    """Daily adjusted closes of 20 US stocks, 1989-12-29 to 2018-04-11 (a fresh copy).
+
+    Tickers GOOG, AAPL, FB, BABA, AMZN, GE, AMD, WMT, BAC, GM, T, UAA, SHLD, XOM, RRC, BBY, MA,
+    PFE, JPM, SBUX; later listings (FB 2012, BABA 2014, ...) have NaN before their first price.
+    Source: PyPortfolioOpt's ``tests/resources/stock_prices.csv`` (MIT licence).
+    """
+    return load_prices(PRICES_SAMPLE_PATH)
+
+
+def sample_sectors() -> dict[str, str]:
+    """GICS sector of each sample ticker (e.g. ``{"XOM": "Energy", "JPM": "Financials"}``).
+
+    Public classification under the current GICS structure (so GOOG, FB and T are
+    Communication Services, MA is Financials).
+    """
+    table = pd.read_csv(SECTORS_SAMPLE_PATH, dtype=str)
+    return dict(zip(table["ticker"].str.strip(), table["sector"].str.strip()))
+
+
+def _arch_file(name: str) -> Path | None:
+    spec = importlib.util.find_spec("arch")       # locates the package without importing it
+    if spec is None or spec.origin is None:
+        return None
+    path = Path(spec.origin).parent / "data" / name / f"{name}.csv.gz"
+    return path if path.is_file() else None
+
+
+def index_prices() -> pd.DataFrame:
+    """Daily adjusted closes of the S&P 500 and NASDAQ Composite, 1999-01-04 to 2018-12-31.
+
+    Read offline from the data files that ship in the ``arch`` wheel (``arch.data.sp500``,
+    ``arch.data.nasdaq``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``SP500`` and ``NASDAQ`` (index points), DatetimeIndex named ``date``.
+    """
+    cols = {}
+    for name, label in (("sp500", "SP500"), ("nasdaq", "NASDAQ")):
+        path = _arch_file(name)
+        if path is None:
+            raise DataError("index prices need the 'arch' package (pip install arch), which "
+                            "ships the S&P 500 and NASDAQ data")
+        raw = pd.read_csv(path)
+        dates = pd.to_datetime(raw["Date"], format="%m/%d/%Y")
+        cols[label] = pd.Series(raw["Adj Close"].to_numpy(np.float64), index=dates)
+    out = pd.DataFrame(cols)
+    out.index.name = "date"
+    out.attrs["notes"] = ("S&P 500 and NASDAQ Composite adjusted closes from the arch package.",)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# returns
+# --------------------------------------------------------------------------------------------
+def returns(prices, kind: str = "log", freq: str = "D") -> pd.DataFrame:
+    """Period returns of a price table, keeping ragged histories ragged.
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame or pandas.Series
+        Positive prices, dates × tickers (as from :func:`load_prices`).
+    kind : {"log", "simple"}
+        ``log``: ln(P_t / P_{t-1}); ``simple``: P_t / P_{t-1} - 1 (decimals per period).
+    freq : {"D", "W", "M", "Q"}
+        Daily (rows as given), or the last price of each week (Friday), month or quarter.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Returns per period (not annualised). A ticker has NaN before its first and after its
+        last price; a gap inside its history is bridged (its price carried forward, so the
+        move shows on the next available date) and noted. ``attrs["periods_per_year"]`` is
+        252, 52, 12 or 4 and ``attrs["notes"]`` says what was done.
+    """
+    if kind not in ("log", "simple"):
+        raise DataError(f"kind must be 'log' or 'simple', got {kind!r}")
+    freq = str(freq).upper()
+    if freq not in PERIODS_PER_YEAR:
+        raise DataError(f"freq must be one of D, W, M, Q, got {freq!r}")
+    if isinstance(prices, pd.Series):
+        prices = prices.to_frame(name=prices.name or "price")
+    if not isinstance(prices, pd.DataFrame) or not isinstance(prices.index, pd.DatetimeIndex):
+        raise DataError("prices must be a DataFrame with a DatetimeIndex (use load_prices)")
+    notes = list(prices.attrs.get("notes", ()))
+    p = prices.astype(np.float64)
+    vals = p.to_numpy()
+    if np.any(np.isfinite(vals) & (vals <= 0)) or np.isinf(vals).any():
+        raise DataError("prices must be positive finite numbers")
+    inside = p.ffill().notna() & p.bfill().notna()
+    gaps = int((inside & p.isna()).to_numpy().sum())
+    if gaps:
+        p = p.ffill().where(inside)
+        notes.append(f"Bridged {gaps} missing price(s) inside histories by carrying the last "
+                     f"price forward.")
+    if freq != "D":
+        p = p.resample(_RULES[freq]).last()
+    ratio = p / p.shift(1)
+    out = np.log(ratio) if kind == "log" else ratio - 1.0
+    out = out.iloc[1:].dropna(how="all")
+    if len(out) == 0:
+        raise DataError("not enough prices to compute a single return")
+    out.attrs["notes"] = tuple(notes)
+    out.attrs["periods_per_year"] = PERIODS_PER_YEAR[freq]
+    out.attrs["kind"] = kind
+    return out

@@ -1,0 +1,193 @@
+"""The efficient frontier, traced by re-solving ONE parametrised cvxpy problem.
+
+``efficient_frontier`` builds  min w'Σw  s.t.  μ'w ≥ t  and the constraints, with the target
+``t`` a cvxpy ``Parameter``. The problem is DPP-compliant, so cvxpy canonicalises it once and
+each frontier point only re-maps the parameter and re-runs the solver (Clarabel; the
+``warm_start`` flag is passed for solvers that use it). The first solve, with ``t`` below any
+attainable return, gives the minimum-variance portfolio; an LP gives the highest attainable
+return; the targets are spaced evenly between the two.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core.errors import DataError, ParityError
+from core.portfolio._inputs import SOLVER, as_mu_cov, solve, solved
+from core.portfolio.constraints import cvx_constraints, max_return
+from core.portfolio.optimize import _fail, _spec, clean_weights, variance_expr
+
+__all__ = ["Frontier", "efficient_frontier"]
+
+_DEFAULT_BOUNDS = (0.0, 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Frontier:
+    """Points of the efficient frontier, lowest risk first.
+
+    Attributes
+    ----------
+    returns : ndarray, shape (k,)
+        Expected return of each point, decimal per year.
+    risks : ndarray, shape (k,)
+        Volatility of each point, decimal per year.
+    weights : ndarray, shape (k, n)
+        Weights of each point (rows sum to one).
+    tickers : tuple of str or None
+        Asset labels of the weight columns (None for numpy inputs).
+    notes : tuple of str
+    solver : str
+        The cvxpy solver used.
+    elapsed : float
+        Wall time of the whole computation, seconds.
+    """
+
+    returns: np.ndarray
+    risks: np.ndarray
+    weights: np.ndarray
+    tickers: tuple[str, ...] | None = None
+    notes: tuple[str, ...] = ()
+    solver: str = SOLVER
+    elapsed: float = 0.0
+
+    def __len__(self) -> int:
+        return int(self.returns.size)
+
+    def sharpe(self, rf: float = 0.0) -> np.ndarray:
+        """Sharpe ratio of each point for a risk-free rate ``rf`` (decimal per year)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.risks > 0, (self.returns - rf) / self.risks, np.nan)
+
+    def max_sharpe_index(self, rf: float = 0.0) -> int:
+        """Index of the point with the highest Sharpe ratio (nearest frontier point)."""
+        return int(np.nanargmax(self.sharpe(rf)))
+
+    def weights_frame(self) -> pd.DataFrame:
+        """Weights as a DataFrame, one row per point, one column per ticker."""
+        cols = list(self.tickers) if self.tickers else list(range(self.weights.shape[1]))
+        return pd.DataFrame(self.weights, columns=cols)
+
+    def to_dict(self) -> dict:
+        return {"returns": self.returns.tolist(), "risks": self.risks.tolist(),
+                "weights": self.weights.tolist(),
+                "tickers": None if self.tickers is None else list(self.tickers),
+                "notes": list(self.notes), "solver": self.solver, "elapsed": self.elapsed}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Frontier:
+        tickers = d.get("tickers")
+        return cls(returns=np.asarray(d["returns"], dtype=np.float64),
+                   risks=np.asarray(d["risks"], dtype=np.float64),
+                   weights=np.asarray(d["weights"], dtype=np.float64).reshape(
+                       len(d["returns"]), -1),
+                   tickers=None if tickers is None else tuple(tickers),
+                   notes=tuple(d.get("notes", ())), solver=d.get("solver", SOLVER),
+                   elapsed=float(d.get("elapsed", 0.0)))
+
+
+def _lowest_return(m: np.ndarray, s) -> float:
+    """A target below every attainable return (keeps the return constraint inactive)."""
+    if np.isfinite(s.lo).all() and np.isfinite(s.hi).all():
+        low = float(np.sum(np.minimum(m * s.lo, m * s.hi)))
+    elif s.leverage is not None:
+        low = -s.leverage * float(np.max(np.abs(m)))
+    else:
+        low = -1e3 * max(1.0, float(np.max(np.abs(m))))
+    return low - 1.0
+
+
+def efficient_frontier(mu, cov, n_points: int = 50, *, bounds=_DEFAULT_BOUNDS, sectors=None,
+                       sector_caps=None, leverage: float | None = None,
+                       current_weights=None, turnover: float | None = None,
+                       progress: Callable[[float, str], None] | None = None) -> Frontier:
+    """Trace the efficient frontier from the minimum-variance portfolio to the highest return.
+
+    Parameters
+    ----------
+    mu : Series, ndarray or Estimate
+        Expected returns, decimals per year.
+    cov : DataFrame, ndarray or Estimate
+        Covariance, decimals² per year (positive semi-definite).
+    n_points : int
+        Number of points (>= 2), evenly spaced in expected return.
+    bounds, sectors, sector_caps, leverage, current_weights, turnover
+        Constraints, see :mod:`core.portfolio.constraints`.
+    progress : callable, optional
+        ``progress(fraction_done, message)``, called after each point.
+
+    Returns
+    -------
+    Frontier
+        ``returns`` increasing, ``risks`` increasing, concave in (risk, return).
+
+    Raises
+    ------
+    InfeasibleError
+        When the constraints conflict (named).
+    DataError
+        Invalid inputs, or an unbounded return (shorting without bounds or leverage cap).
+    """
+    import cvxpy as cp
+
+    t0 = time.perf_counter()
+    try:
+        n_points = int(n_points)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"n_points must be an integer >= 2, got {n_points!r}") from exc
+    if n_points < 2:
+        raise DataError(f"n_points must be >= 2, got {n_points}")
+    m, C, tickers = as_mu_cov(mu, cov)
+    s = _spec(m.size, tickers, bounds, sectors, sector_caps, leverage, current_weights,
+              turnover)
+    r_max, w_max = max_return(m, s)
+
+    w = cp.Variable(s.n)
+    target = cp.Parameter(name="target_return")
+    prob = cp.Problem(cp.Minimize(variance_expr(w, C)),
+                      cvx_constraints(s, w) + [m @ w >= target])
+    target.value = _lowest_return(m, s)
+    status = solve(prob)
+    if not solved(status):
+        raise _fail(status, s, what="minimum-variance solve")
+    w_mv = clean_weights(w.value, s)
+    r_mv = float(m @ w_mv)
+    notes = [f"{n_points} points from the minimum-variance return {r_mv:.2%} to the highest "
+             f"attainable {r_max:.2%}; one parametrised problem re-solved with {SOLVER}."]
+
+    span = r_max - r_mv
+    if span <= 1e-10 * max(1.0, abs(r_max)):
+        notes.append("The minimum-variance portfolio already has the highest return: the "
+                     "frontier is a single point.")
+        targets = np.full(n_points, r_mv)
+    else:
+        targets = np.linspace(r_mv, r_max, n_points)
+    W = np.empty((n_points, s.n))
+    W[0] = w_mv
+    if progress is not None:
+        progress(1.0 / n_points, f"point 1 of {n_points}")
+    for i in range(1, n_points):
+        t = targets[i]
+        if span <= 1e-10 * max(1.0, abs(r_max)):
+            W[i] = w_mv
+            continue
+        last = i == n_points - 1
+        target.value = t - 1e-9 * span if last else t
+        status = solve(prob, warm_start=True)
+        if solved(status):
+            W[i] = clean_weights(w.value, s)
+        elif last:
+            W[i] = clean_weights(w_max, s)
+        else:
+            raise ParityError(f"the frontier solve failed at target return {t:.2%} "
+                              f"(solver status: {status})")
+        if progress is not None:
+            progress((i + 1) / n_points, f"point {i + 1} of {n_points}")
+    rets = W @ m
+    risks = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", W, C, W), 0.0))
+    return Frontier(returns=rets, risks=risks, weights=W, tickers=tickers, notes=tuple(notes),
+                    solver=SOLVER, elapsed=time.perf_counter() - t0)
