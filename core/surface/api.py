@@ -1,0 +1,189 @@
+"""Public entry points :func:`fit_svi`, :func:`surface_from_params` and :func:`warm_kernels`
+(:func:`~core.surface.ssvi.fit_ssvi` and :func:`~core.surface.sabr_fit.fit_sabr` live beside
+their models).
+
+Every fit selects the chain's out-of-the-money quotes with ``0.6 <= K/F <= 1.4`` (by default
+without wide-spread quotes; see :mod:`core.surface.quotes`), fits in total variance against
+``k = ln(K/F)`` with spread-aware weights, skips expiries with fewer than ``min_quotes`` usable
+quotes (with the reason), and raises :class:`~core.errors.CalibrationError` only when no expiry
+at all can be fitted.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pandas as pd
+
+from core.errors import CalibrationError, DataError
+from core.surface.quotes import MIN_QUOTES, prepare
+from core.surface.result import (PARAM_NAMES, Progress, SurfaceFit, day_label, finish_fit,
+                                 fit_options, make_fit, nothing_fitted)
+from core.surface.sabr_fit import fit_sabr_slice
+from core.surface.ssvi import ssvi_to_raw
+from core.surface.svi import fit_svi_slice
+
+__all__ = ["fit_svi", "surface_from_params", "warm_kernels"]
+
+
+def fit_svi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = True,
+            min_quotes: int = MIN_QUOTES, progress: Progress = None) -> SurfaceFit:
+    """Raw SVI smile per expiry (Gatheral 2004) by the quasi-explicit method (Zeliade 2009).
+
+    Parameters
+    ----------
+    chain : core.data.Chain
+        A loaded chain (forwards and OTM implied vols are taken from it).
+    lo, hi : float
+        Moneyness range ``lo <= K/F <= hi`` of the quotes used.
+    exclude_wide : bool
+        Leave wide-spread quotes (flagged by the loader) out of the fit; they stay in
+        :meth:`SurfaceFit.residuals` with ``used = False``.
+    min_quotes : int
+        Expiries with fewer usable quotes are skipped (listed in ``skipped``).
+    progress : callable, optional
+        ``progress(fraction, message)`` after each expiry.
+
+    Returns
+    -------
+    SurfaceFit
+        ``params`` columns ``a, b, rho, m, sigma`` (raw SVI of total variance ``w(k)``) and
+        ``method`` ('quasi-explicit', or 'penalised' when the butterfly-penalty refit was
+        needed). Each slice is free of butterfly arbitrage (Durrleman's ``g >= 0``) on
+        ``[-3, 3]``. Slices are fitted independently, so they may cross (calendar arbitrage),
+        typically in the wings beyond the quotes: :meth:`SurfaceFit.arbitrage` reports where;
+        :func:`~core.surface.fit_ssvi` gives a surface free of both.
+
+    Raises
+    ------
+    CalibrationError
+        When no expiry can be fitted. Invalid arguments raise :class:`DataError`.
+    """
+    t0 = time.perf_counter()
+    P = prepare(chain, lo=lo, hi=hi, exclude_wide=exclude_wide, min_quotes=min_quotes)
+    if not P.slices:
+        raise nothing_fitted("SVI", P)
+    rows, skipped, penalised = [], list(P.skipped), []
+    for i, s in enumerate(P.slices):
+        day = day_label(s.expiry)
+        r = fit_svi_slice(s.k, s.total_variance, s.w_weight ** 2)
+        params = [r[c] for c in PARAM_NAMES["svi"]]
+        if not all(math.isfinite(x) for x in params):
+            skipped.append((day, "SVI fit did not converge (non-finite parameters)"))
+            continue
+        rows.append({"expiry": s.expiry, "T": s.T, "forward": s.forward,
+                     **dict(zip(PARAM_NAMES["svi"], params)), "method": r["method"]})
+        if r["method"] == "penalised":
+            penalised.append(day)
+        if progress is not None:
+            progress((i + 1) / len(P.slices), f"SVI: fitted expiry {day}")
+    if not rows:
+        raise CalibrationError("no expiry could be fitted with SVI: " +
+                               "; ".join(f"{e}: {r}" for e, r in skipped[:4]))
+    notes = []
+    if penalised:
+        notes.append(f"Refitted with a butterfly-arbitrage penalty (the quasi-explicit fit had "
+                     f"g(k) < 0): {', '.join(penalised)}.")
+    return finish_fit("svi", rows, P, t0, skipped, {},
+                      fit_options("svi", lo, hi, exclude_wide, min_quotes), notes)
+
+
+def _check_params(model: str, frame: pd.DataFrame, glob: dict) -> None:
+    def bad(name, cond, what):
+        values = frame[name].to_numpy(dtype=np.float64)
+        wrong = ~cond(values)
+        if wrong.any():
+            raise DataError(f"{name} must be {what}, got {values[wrong][0]:g}")
+
+    bad("T", lambda v: np.isfinite(v) & (v > 0), "> 0 (years)")
+    bad("forward", lambda v: np.isfinite(v) & (v > 0), "> 0")
+    if np.unique(frame["T"].to_numpy()).size != len(frame):
+        raise DataError("T must hold distinct expiries")
+    if model == "svi":
+        for c in ("a", "m"):
+            bad(c, np.isfinite, "finite")
+        bad("b", lambda v: np.isfinite(v) & (v >= 0), ">= 0")
+        bad("rho", lambda v: np.abs(v) < 1, "in (-1, 1)")
+        bad("sigma", lambda v: np.isfinite(v) & (v > 0), "> 0")
+    elif model == "sabr":
+        bad("alpha", lambda v: np.isfinite(v) & (v > 0), "> 0")
+        bad("beta", lambda v: (v >= 0) & (v <= 1), "in [0, 1]")
+        bad("rho", lambda v: np.abs(v) < 1, "in (-1, 1)")
+        bad("nu", lambda v: np.isfinite(v) & (v >= 0), ">= 0")
+    else:
+        bad("theta", lambda v: np.isfinite(v) & (v > 0), "> 0")
+        for name, ok, what in (("rho", lambda x: abs(x) < 1, "in (-1, 1)"),
+                               ("eta", lambda x: x > 0, "> 0"),
+                               ("gamma", lambda x: 0 < x <= 1, "in (0, 1]")):
+            x = glob.get(name)
+            if not isinstance(x, (int, float)) or not math.isfinite(x) or not ok(x):
+                raise DataError(f"SSVI global parameter {name} must be {what}, got {x!r}")
+
+
+def surface_from_params(model: str, params, *, spot: float,
+                        global_params: dict | None = None) -> SurfaceFit:
+    """A :class:`SurfaceFit` from given parameters (no quotes): for what-if surfaces and tests.
+
+    Parameters
+    ----------
+    model : str
+        'svi', 'ssvi' or 'sabr'.
+    params : pandas.DataFrame or list of dict
+        One row per expiry with ``T`` (years), ``forward`` and the model's parameters
+        (SVI ``a, b, rho, m, sigma``; SABR ``alpha, rho, nu`` and ``beta`` unless given in
+        ``global_params``; SSVI ``theta``). ``expiry`` (a date) is optional.
+    spot : float
+        Underlying level (for the forward interpolation at short times).
+    global_params : dict, optional
+        SSVI ``rho, eta, gamma``; SABR ``beta``.
+    """
+    if model not in PARAM_NAMES:
+        raise DataError(f"model must be one of {', '.join(PARAM_NAMES)}, got {model!r}")
+    try:
+        spot = float(spot)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"spot must be a positive number, got {spot!r}") from exc
+    if not (math.isfinite(spot) and spot > 0):
+        raise DataError(f"spot must be a positive number, got {spot!r}")
+    frame = pd.DataFrame(params).copy()
+    glob = {k: float(v) for k, v in (global_params or {}).items()}
+    if model == "sabr" and "beta" not in frame.columns and "beta" in glob:
+        frame["beta"] = glob["beta"]
+    need = ["T", "forward"] + [c for c in PARAM_NAMES[model]
+                               if not (model == "ssvi" and c != "theta")]
+    missing = [c for c in need if c not in frame.columns]
+    if missing:
+        raise DataError(f"{model} parameters lack columns {', '.join(missing)}")
+    if len(frame) == 0:
+        raise DataError("params must hold at least one expiry")
+    _check_params(model, frame, glob)
+    if model == "ssvi":
+        raw = ssvi_to_raw(frame["theta"].to_numpy(dtype=np.float64), glob["rho"], glob["eta"],
+                          glob["gamma"])
+        for i, name in enumerate(("a", "b", "rho", "m", "sigma")):
+            frame[name] = raw[i]
+    if "expiry" not in frame.columns:
+        frame["expiry"] = pd.NaT
+    frame["expiry"] = pd.to_datetime(frame["expiry"]).astype("datetime64[ns]")
+    cols = ["expiry", "T", "forward", *PARAM_NAMES[model]]
+    return make_fit(model, frame[cols], pd.DataFrame(), spot=spot, global_params=glob,
+                    options={"model": model, "source": "parameters"})
+
+
+def warm_kernels() -> float:
+    """Compile (or load from cache) every numba kernel of the surface fits; returns seconds."""
+    from core.pricing.sabr import sabr_vol
+    from core.surface.svi import _CHECK_K, _pen_lm
+
+    t0 = time.perf_counter()
+    k = np.linspace(-0.3, 0.2, 9)
+    v = 0.04 + 0.1 * (np.sqrt((k + 0.05) ** 2 + 0.01) - 0.5 * (k + 0.05)) - 0.01
+    W = np.ones_like(k)
+    fit_svi_slice(k, v, W)
+    _pen_lm(np.array([0.01, 0.0, 0.0, 0.0, -2.0]), k, v, W, _CHECK_K.copy(), 10.0, 1e-6, 2)
+    K = 100.0 * np.exp(k)
+    vol = np.sqrt(v)
+    fit_sabr_slice(100.0, 1.0, K, vol, W, float(vol[6]), 0.5)
+    sabr_vol(100.0, K, 1.0, 2.0, 0.5, -0.3, 0.5)
+    return time.perf_counter() - t0

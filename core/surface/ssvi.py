@@ -1,0 +1,237 @@
+"""SSVI surfaces (Gatheral & Jacquier 2014, "Arbitrage-free SVI volatility surfaces").
+
+The total implied variance at log-moneyness ``k = ln(K/F(T))`` and ATM total variance
+``theta = theta(T)`` is::
+
+    w(k, theta) = theta / 2 * (1 + rho phi k + sqrt((phi k + rho)^2 + 1 - rho^2)),
+    phi(theta)  = eta / (theta^gamma (1 + theta)^(1 - gamma))          (power law, their eq. 4.5)
+
+Static arbitrage: by their Theorem 4.1 the surface is free of calendar arbitrage when ``theta``
+is non-decreasing in ``T`` (and ``0 <= d(theta phi)/d theta <= (1 + sqrt(1 - rho^2)) phi / rho^2``,
+which the power law meets for ``gamma < 1``:
+``d(theta phi)/d theta = (1 - gamma) phi / (1 + theta)``);
+by Theorem 4.2 each slice is free of butterfly arbitrage when ``theta phi (1 + |rho|) < 4`` and
+``theta phi^2 (1 + |rho|) <= 4``, which hold for every ``theta`` when ``eta (1 + |rho|) <= 2`` and
+``0 < gamma <= 1/2`` (their Remark 4.4 / Corollary 4.1). We fit inside exactly that set:
+``eta = 2 s / (1 + |rho|)`` with ``s`` in ``(0, 1]``, ``gamma`` in ``[0.01, 0.5]``, ``|rho| < 1``.
+
+``theta`` at the fitted expiries starts from the ATM total variances ``atm_vol^2 T`` made
+non-decreasing (pool-adjacent-violators isotonic regression) and, by default, is refined jointly
+with ``(rho, eta, gamma)`` as ``theta_1 > 0`` plus non-negative increments, so it stays
+non-decreasing. Between expiries ``theta`` is linear in ``T``; before the first and after the last
+expiry ``theta`` is proportional to ``T`` (flat ATM vol), so the surface is arbitrage-free for
+every ``T``.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from core.errors import CalibrationError
+from core.surface.quotes import MIN_QUOTES, prepare
+
+if TYPE_CHECKING:
+    from core.surface.result import SurfaceFit
+
+__all__ = ["fit_ssvi", "ssvi_phi", "ssvi_total_variance", "ssvi_to_raw", "isotonic",
+           "fit_ssvi_arrays", "GAMMA_BOUNDS"]
+
+#: Range of the power-law exponent gamma (no-arbitrage needs gamma <= 1/2).
+GAMMA_BOUNDS: tuple[float, float] = (0.01, 0.5)
+_RHO_MAX = 0.999
+_STARTS = ((-0.7, 0.5, 0.4), (-0.4, 0.9, 0.25), (-0.9, 0.3, 0.45), (-0.2, 0.2, 0.1))
+
+
+def ssvi_phi(theta, eta, gamma) -> np.ndarray:
+    """Power-law ``phi(theta) = eta / (theta^gamma (1 + theta)^(1 - gamma))``."""
+    theta = np.asarray(theta, dtype=np.float64)
+    return eta / (theta ** gamma * (1.0 + theta) ** (1.0 - gamma))
+
+
+def ssvi_total_variance(k, theta, rho, eta, gamma) -> np.ndarray:
+    """SSVI total implied variance ``w(k, theta)`` (broadcasting ``k`` against ``theta``).
+
+    Parameters
+    ----------
+    k : array_like
+        Log-moneyness ln(K/F).
+    theta : array_like
+        ATM total implied variance ``sigma_ATM^2 T`` (> 0).
+    rho, eta, gamma : float
+        Global SSVI parameters.
+    """
+    k = np.asarray(k, dtype=np.float64)
+    theta = np.asarray(theta, dtype=np.float64)
+    pk = ssvi_phi(theta, eta, gamma) * k
+    return 0.5 * theta * (1.0 + rho * pk + np.sqrt((pk + rho) ** 2 + 1.0 - rho * rho))
+
+
+def ssvi_to_raw(theta, rho, eta, gamma) -> tuple[np.ndarray, ...]:
+    """Raw SVI parameters ``(a, b, rho, m, sigma)`` of the SSVI slice(s) at ``theta``.
+
+    ``a = theta (1 - rho^2) / 2``, ``b = theta phi / 2``, ``m = -rho / phi``,
+    ``sigma = sqrt(1 - rho^2) / phi`` (Gatheral & Jacquier 2014, Lemma 3.1).
+    """
+    theta = np.asarray(theta, dtype=np.float64)
+    phi = ssvi_phi(theta, eta, gamma)
+    one = np.ones_like(theta)
+    return (0.5 * theta * (1.0 - rho * rho), 0.5 * theta * phi, rho * one, -rho / phi,
+            math.sqrt(1.0 - rho * rho) / phi)
+
+
+def isotonic(y, weight=None) -> np.ndarray:
+    """Non-decreasing least-squares fit to ``y`` (pool-adjacent-violators)."""
+    y = np.asarray(y, dtype=np.float64)
+    w = np.ones_like(y) if weight is None else np.asarray(weight, dtype=np.float64)
+    vals, wts, counts = [], [], []
+    for yi, wi in zip(y, w):
+        vals.append(yi)
+        wts.append(wi)
+        counts.append(1)
+        while len(vals) > 1 and vals[-2] > vals[-1]:
+            v2, w2, c2 = vals.pop(), wts.pop(), counts.pop()
+            v1, w1, c1 = vals.pop(), wts.pop(), counts.pop()
+            vals.append((v1 * w1 + v2 * w2) / (w1 + w2))
+            wts.append(w1 + w2)
+            counts.append(c1 + c2)
+    return np.repeat(vals, counts)
+
+
+def _unpack(x, theta_fixed, n):
+    rho, s, gamma = x[0], x[1], x[2]
+    eta = 2.0 * s / (1.0 + abs(rho))
+    theta = theta_fixed if theta_fixed is not None else np.cumsum(x[3:3 + n])
+    return rho, eta, gamma, theta
+
+
+def fit_ssvi_arrays(k, v, sw, idx, theta0, *, fit_theta: bool = True) -> dict:
+    """Fit SSVI to the quotes of several expiries (weighted least squares in total variance).
+
+    Parameters
+    ----------
+    k : ndarray
+        Log-moneyness of every quote.
+    v : ndarray
+        Market total implied variance ``iv^2 T`` of every quote.
+    sw : ndarray
+        Square roots of the weights of the total-variance residuals.
+    idx : ndarray of int
+        Expiry index of every quote (0 = nearest), into ``theta0``.
+    theta0 : ndarray
+        Starting ATM total variances per expiry, non-decreasing and > 0.
+    fit_theta : bool
+        Refine ``theta`` jointly (non-decreasing); otherwise keep ``theta0``.
+
+    Returns
+    -------
+    dict
+        ``rho, eta, gamma`` (floats), ``theta`` (ndarray, non-decreasing), ``objective``
+        (weighted sum of squares), ``nfev`` and ``success``.
+    """
+    from scipy.optimize import least_squares
+
+    n = int(theta0.shape[0])
+    g_lo, g_hi = GAMMA_BOUNDS
+    lo3 = [-_RHO_MAX, 1e-4, g_lo]
+    hi3 = [_RHO_MAX, 1.0, g_hi]
+
+    def resid(x, theta_fixed):
+        rho, eta, gamma, theta = _unpack(x, theta_fixed, n)
+        return sw * (ssvi_total_variance(k, theta[idx], rho, eta, gamma) - v)
+
+    # stage 1: shape parameters with theta at the (isotonic) ATM variances, from a few starts
+    best = None
+    nfev = 0
+    for start in _STARTS:
+        res = least_squares(resid, np.array(start), args=(theta0,), bounds=(lo3, hi3),
+                            method="trf", x_scale="jac", max_nfev=200)
+        nfev += res.nfev
+        if best is None or res.cost < best.cost:
+            best = res
+    x = best.x
+    theta = theta0
+    success = bool(best.success)
+    if fit_theta:
+        # stage 2: theta_1 and non-negative increments, jointly with the shape
+        inc = np.diff(theta0, prepend=0.0)
+        inc[0] = max(inc[0], 1e-10)
+        x0 = np.concatenate([x, np.maximum(inc, 0.0)])
+        lo = lo3 + [1e-10] + [0.0] * (n - 1)
+        hi = hi3 + [np.inf] * n
+        x0 = np.clip(x0, lo, hi)
+        res = least_squares(resid, x0, args=(None,), bounds=(lo, hi), method="trf",
+                            x_scale="jac", max_nfev=400)
+        nfev += res.nfev
+        if res.cost <= best.cost:
+            x, success = res.x, bool(res.success)
+            theta = np.cumsum(x[3:3 + n])
+    rho, eta, gamma, _ = _unpack(x, theta, n)
+    r = resid(x, theta)
+    return {"rho": float(rho), "eta": float(eta), "gamma": float(gamma),
+            "theta": np.asarray(theta, dtype=np.float64), "objective": float(r @ r),
+            "nfev": int(nfev), "success": success}
+
+
+def fit_ssvi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = True,
+             min_quotes: int = MIN_QUOTES, fit_theta: bool = True,
+             progress: Callable[[float, str], None] | None = None) -> SurfaceFit:
+    """SSVI surface (Gatheral & Jacquier 2014) with the power-law ``phi``, free of static arbitrage.
+
+    Parameters
+    ----------
+    chain : core.data.Chain
+    lo, hi, exclude_wide, min_quotes
+        As in :func:`fit_svi`; expiries whose quotes do not straddle the forward are skipped too
+        (their ATM variance is unknown).
+    fit_theta : bool
+        Refine the ATM total variances ``theta`` jointly with ``(rho, eta, gamma)`` (kept
+        non-decreasing); if False they stay at the isotonic ATM estimates.
+    progress : callable, optional
+        ``progress(fraction, message)``.
+
+    Returns
+    -------
+    SurfaceFit
+        ``global_params`` ``rho, eta, gamma``; ``params`` per expiry ``theta`` and the equivalent
+        raw SVI ``a, b, rho, m, sigma``. Constrained to ``eta (1 + |rho|) <= 2``,
+        ``0 < gamma <= 0.5``, ``theta`` non-decreasing: no butterfly or calendar arbitrage.
+    """
+    # imported here: core.surface.result imports this module's formulas
+    from core.surface.result import finish_fit, fit_options, nothing_fitted
+
+    t0 = time.perf_counter()
+    P = prepare(chain, lo=lo, hi=hi, exclude_wide=exclude_wide, min_quotes=min_quotes,
+                need_atm=True)
+    if not P.slices:
+        raise nothing_fitted("SSVI", P)
+    S = P.slices
+    theta0 = isotonic(np.array([s.atm_vol ** 2 * s.T for s in S]))
+    theta0 = np.maximum(theta0, 1e-8)
+    idx = np.concatenate([np.full(s.k.size, j) for j, s in enumerate(S)])
+    if progress is not None:
+        progress(0.1, f"SSVI: fitting {len(S)} expiries")
+    r = fit_ssvi_arrays(np.concatenate([s.k for s in S]),
+                        np.concatenate([s.total_variance for s in S]),
+                        np.concatenate([s.w_weight for s in S]), idx, theta0,
+                        fit_theta=fit_theta)
+    if not all(math.isfinite(r[c]) for c in ("rho", "eta", "gamma")) \
+            or not np.all(np.isfinite(r["theta"])):
+        raise CalibrationError("SSVI fit did not converge (non-finite parameters)")
+    raw = ssvi_to_raw(r["theta"], r["rho"], r["eta"], r["gamma"])
+    rows = [{"expiry": s.expiry, "T": s.T, "forward": s.forward, "theta": float(r["theta"][j]),
+             **{name: float(raw[i][j]) for i, name in enumerate(("a", "b", "rho", "m", "sigma"))}}
+            for j, s in enumerate(S)]
+    if progress is not None:
+        progress(1.0, "SSVI: done")
+    glob = {"rho": r["rho"], "eta": r["eta"], "gamma": r["gamma"]}
+    bound = r["eta"] * (1.0 + abs(r["rho"]))
+    notes = [f"eta (1 + |rho|) = {bound:.4f} <= 2 and gamma = {r['gamma']:.4f} <= 0.5: no "
+             f"butterfly arbitrage (Gatheral-Jacquier Corollary 4.1); theta non-decreasing: no "
+             f"calendar arbitrage."]
+    return finish_fit("ssvi", rows, P, t0, P.skipped, glob,
+                   fit_options("ssvi", lo, hi, exclude_wide, min_quotes, fit_theta=bool(fit_theta)),
+                   notes)
