@@ -17,6 +17,9 @@ def warm_kernels() -> float:
     bs_price(100.0, k, 0.5, 0.01, 0.0, 0.2, True)
     g = bs_greeks(100.0, k, 0.5, 0.01, 0.0, 0.2, True)
     implied_vol(g.price, 100.0, k, 0.5, 0.01, 0.0, True)
+    from core.surface import warm_kernels as warm_surface
+
+    warm_surface()
     return time.perf_counter() - t0
 
 

@@ -1,0 +1,161 @@
+"""Figures of the volatility surface studio: fitted surface, smiles, residuals, term structure.
+
+Inputs are a :class:`core.data.Chain` and fitted :class:`core.surface.SurfaceFit` objects; vols
+are drawn in vol points (percent). What is drawn is downsampled for large chains; what is
+fitted never is.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from components.figures import themed
+
+__all__ = ["MODEL_LABELS", "MODEL_COLORS", "surface_figure", "smiles_figure",
+           "residual_figure", "term_structure_figure", "default_expiries", "MAX_POINTS_3D"]
+
+MODEL_LABELS = {"svi": "SVI", "ssvi": "SSVI", "sabr": "SABR"}
+MODEL_COLORS = {"svi": "#0d6efd", "ssvi": "#d63384", "sabr": "#fd7e14"}
+MAX_POINTS_3D = 3000
+MAX_SMILES = 12
+
+
+def default_expiries(expiries: list[str], n: int = 9) -> list[str]:
+    """Up to ``n`` expiries spread evenly over the list (first and last included)."""
+    if len(expiries) <= n:
+        return list(expiries)
+    idx = np.unique(np.round(np.linspace(0, len(expiries) - 1, n)).astype(int))
+    return [expiries[i] for i in idx]
+
+
+def _market(chain, lo: float = 0.6, hi: float = 1.4) -> pd.DataFrame:
+    q = chain.otm_quotes(lo, hi)
+    q = q.assign(expiry_s=pd.to_datetime(q["expiry"]).dt.strftime("%Y-%m-%d"))
+    return q
+
+
+def surface_figure(chain, fit, *, theme: str = "light", n: int = 40) -> go.Figure:
+    """3D fitted IV surface over strike and days to expiry, market OTM mids as points, and any
+    butterfly-arbitrage locations from ``fit.arbitrage()`` as red crosses."""
+    q = _market(chain)
+    T = np.linspace(fit.expiries[0], fit.expiries[-1], n)
+    k = np.linspace(-0.5, 0.35, n)
+    K = fit.forward(T)[:, None] * np.exp(k[None, :])
+    iv = fit.implied_vol(K, T[:, None]) * 100
+    days = T * 365
+    fig = go.Figure(go.Surface(
+        x=K, y=np.broadcast_to(days[:, None], K.shape), z=iv, colorscale="Viridis", opacity=0.9,
+        colorbar=dict(title=dict(text="IV (%)", side="right"), len=0.7), name="fit",
+        hovertemplate="Strike %{x:,.0f}<br>Days %{y:,.0f}<br>Fitted IV %{z:.2f}%<extra></extra>"))
+    if len(q) > MAX_POINTS_3D:
+        q = q.sample(MAX_POINTS_3D, random_state=0)
+    fig.add_trace(go.Scatter3d(
+        x=q["strike"], y=q["T"] * 365, z=q["iv"] * 100, mode="markers", name="market (OTM mid)",
+        marker=dict(size=2.5, color="#212529", opacity=0.8),
+        hovertemplate="Strike %{x:,.0f}<br>Days %{y:,.0f}<br>Market IV %{z:.2f}%<extra></extra>"))
+    arb = fit.arbitrage()
+    if not arb.butterfly_free:
+        pts = pd.DataFrame(list(arb.butterfly))
+        Kb = fit.forward(pts["T"].to_numpy()) * np.exp(pts["k"].to_numpy())
+        fig.add_trace(go.Scatter3d(
+            x=Kb, y=pts["T"] * 365, z=fit.implied_vol(Kb, pts["T"].to_numpy()) * 100,
+            mode="markers", name="butterfly arbitrage (g < 0)",
+            marker=dict(size=4, color="#dc3545", symbol="x")))
+    fig.update_layout(
+        title=dict(text=f"{fit.model.upper()} implied volatility surface", x=0.01),
+        scene=dict(xaxis_title="Strike", yaxis_title="Days to expiry", zaxis_title="IV (%)",
+                   camera=dict(eye=dict(x=1.6, y=-1.6, z=0.8))),
+        legend=dict(orientation="h", y=0.02, x=0.01))
+    if theme == "dark":
+        fig.update_traces(selector=dict(name="market (OTM mid)"), marker_color="#f8f9fa")
+    return themed(fig, theme)
+
+
+def smiles_figure(chain, fits: dict, expiries: list[str], *, theme: str = "light") -> go.Figure:
+    """Small multiples, one per expiry: market mid IV with bid/ask IV error bars, each model's
+    fitted smile, against strike."""
+    q = _market(chain)
+    expiries = list(expiries)[:MAX_SMILES] or default_expiries(sorted(q["expiry_s"].unique()))
+    cols = 3
+    rows = max(1, math.ceil(len(expiries) / cols))
+    Ts = q.groupby("expiry_s")["T"].first()
+    titles = [f"{e}  ({Ts.get(e, float('nan')) * 365:.0f} d)" for e in expiries]
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.06,
+                        vertical_spacing=0.12 if rows > 1 else 0.2)
+    for i, e in enumerate(expiries):
+        r, c = divmod(i, cols)
+        s = q[q["expiry_s"] == e].sort_values("strike")
+        if s.empty:
+            continue
+        up = (s["iv_ask"] - s["iv"]).clip(lower=0) * 100
+        dn = (s["iv"] - s["iv_bid"]).clip(lower=0) * 100
+        fig.add_trace(go.Scatter(
+            x=s["strike"], y=s["iv"] * 100, mode="markers", name="market mid (bid/ask bars)",
+            legendgroup="market", showlegend=i == 0, marker=dict(size=5, color="#6c757d"),
+            error_y=dict(type="data", array=up.fillna(0), arrayminus=dn.fillna(0), thickness=1,
+                         width=0, color="#adb5bd"),
+            hovertemplate="K %{x:,.0f}: %{y:.2f}%<extra>market</extra>"), row=r + 1, col=c + 1)
+        K = np.linspace(s["strike"].min(), s["strike"].max(), 120)
+        T = float(s["T"].iloc[0])
+        for model, fit in fits.items():
+            fig.add_trace(go.Scatter(
+                x=K, y=fit.implied_vol(K, T) * 100, mode="lines", name=MODEL_LABELS[model],
+                legendgroup=model, showlegend=i == 0, line=dict(color=MODEL_COLORS[model], width=2),
+                hovertemplate=f"K %{{x:,.0f}}: %{{y:.2f}}%<extra>{MODEL_LABELS[model]}</extra>"),
+                row=r + 1, col=c + 1)
+    fig.update_yaxes(title_text="IV (%)", col=1)
+    fig.update_xaxes(title_text="Strike", row=rows)
+    fig.update_layout(title=dict(text="Smiles by expiry: market vs fitted", x=0.01),
+                      height=max(380, 290 * rows + 60), margin=dict(t=110),
+                      legend=dict(orientation="h", yref="container", y=1.0, yanchor="top",
+                                  x=0.0, xanchor="left", borderwidth=0))
+    fig.update_annotations(font_size=12)
+    fig = themed(fig, theme)
+    fig.update_layout(margin=dict(t=120), title=dict(y=0.99, yref="container", yanchor="top"),
+                      legend=dict(y=1.0 - 50 / fig.layout.height))
+    return fig
+
+
+def residual_figure(fit, *, theme: str = "light", k_step: float = 0.05) -> go.Figure:
+    """Heatmap of mean fit error (fitted − market, vol points) by expiry and moneyness bucket."""
+    res = fit.residuals()
+    res = res[res["used"]] if "used" in res.columns else res
+    res = res.assign(expiry_s=pd.to_datetime(res["expiry"]).dt.strftime("%Y-%m-%d"),
+                     bucket=np.round(res["k"] / k_step) * k_step)
+    table = res.pivot_table(index="expiry_s", columns="bucket", values="error", aggfunc="mean") * 100
+    lim = float(np.nanmax(np.abs(table.to_numpy()))) if table.size else 1.0
+    fig = go.Figure(go.Heatmap(
+        x=table.columns.to_numpy(), y=table.index.to_list(), z=table.to_numpy(),
+        colorscale="RdBu", reversescale=True, zmid=0, zmin=-lim, zmax=lim,
+        colorbar=dict(title=dict(text="vol pts", side="right")),
+        hovertemplate="ln(K/F) %{x:.2f}<br>%{y}<br>fit − market %{z:.2f} vol pts<extra></extra>"))
+    fig.update_layout(title=dict(text=f"{fit.model.upper()} residuals (fitted − market IV)", x=0.01))
+    fig.update_xaxes(title_text="Log-moneyness ln(K/F)")
+    fig.update_yaxes(title_text="Expiry", type="category")
+    return themed(fig, theme)
+
+
+def term_structure_figure(chain, fits: dict, *, theme: str = "light") -> go.Figure:
+    """ATM (K = F) implied vol against days to expiry: market estimate per expiry and each fit."""
+    from core.surface import atm_term_structure
+
+    fig = go.Figure()
+    ex = chain.expiries
+    if "atm_iv" in ex.columns:
+        fig.add_trace(go.Scatter(x=ex["T"] * 365, y=ex["atm_iv"] * 100, mode="markers",
+                                 name="market ATM (interpolated)", marker=dict(size=8, color="#6c757d"),
+                                 hovertemplate="%{x:.0f} d: %{y:.2f}%<extra>market</extra>"))
+    for model, fit in fits.items():
+        ts = atm_term_structure(fit)
+        fig.add_trace(go.Scatter(x=ts["T"] * 365, y=ts["atm_vol"] * 100, mode="lines",
+                                 name=MODEL_LABELS[model], line=dict(color=MODEL_COLORS[model]),
+                                 hovertemplate="%{x:.0f} d: %{y:.2f}%<extra>" + MODEL_LABELS[model] + "</extra>"))
+    fig.update_layout(title=dict(text="ATM volatility term structure", x=0.01),
+                      legend=dict(orientation="h", y=-0.25))
+    fig.update_xaxes(title_text="Days to expiry")
+    fig.update_yaxes(title_text="ATM IV (%)")
+    return themed(fig, theme)

@@ -1,0 +1,28 @@
+"""The surface studio's URL state: which models, SABR beta, which fit is drawn in 3D."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+__all__ = ["DEFAULTS", "MODELS", "from_query", "to_query"]
+
+MODELS = ("svi", "ssvi", "sabr")
+DEFAULTS = dict(models=["svi", "ssvi", "sabr"], beta=0.5, show="svi")
+
+
+def from_query(query: dict) -> dict:
+    """State from URL query parameters; unknown values fall back to defaults."""
+    models = [m for m in str(query.get("models", ",".join(DEFAULTS["models"]))).lower().split(",")
+              if m in MODELS] or list(DEFAULTS["models"])
+    try:
+        beta = float(query.get("beta", DEFAULTS["beta"]))
+    except (TypeError, ValueError):
+        beta = DEFAULTS["beta"]
+    beta = beta if 0.0 <= beta <= 1.0 else DEFAULTS["beta"]
+    show = str(query.get("show", DEFAULTS["show"])).lower()
+    return dict(models=models, beta=beta, show=show if show in MODELS else DEFAULTS["show"])
+
+
+def to_query(state: dict) -> str:
+    """Query string (with '?') of a state."""
+    return "?" + urlencode({"models": ",".join(state["models"]), "beta": f"{state['beta']:g}",
+                            "show": state["show"]})

@@ -1,0 +1,105 @@
+"""Volatility surface studio: load a chain, fit SVI / SSVI / SABR, check arbitrage, compare."""
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from components.ids import Surface as ids
+from components.surface_state import from_query
+
+dash.register_page(
+    __name__, path="/surface", name="Vol surface", order=2, title="Parity · Vol surface",
+    description="Load an option chain, clean it, infer forwards, fit SVI, SSVI and SABR, check "
+                "butterfly and calendar arbitrage, and compare the fits.",
+)
+
+_GRAPH_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+
+def _graph(id_: str, height: str) -> dbc.Card:
+    return dbc.Card(dcc.Loading(dcc.Graph(id=id_, style={"height": height}, config=_GRAPH_CONFIG),
+                                type="dot", delay_show=300), class_name="shadow-sm mb-3")
+
+
+def _data_card() -> dbc.Card:
+    return dbc.Card(dbc.CardBody([
+        html.H6("Option chain", className="card-title"),
+        dcc.Upload(id=ids.UPLOAD, accept=".csv,.txt,.gz,.zip", children=html.Div([
+            "Drop a CSV here or ", html.A("choose a file", className="link-primary")]),
+            className="border border-2 rounded-3 text-center p-3 mb-2 text-body-secondary",
+            style={"borderStyle": "dashed", "cursor": "pointer"}),
+        html.Div("Canonical (expiry, strike, type, bid, ask[, quote_date, spot]), CBOE DataShop "
+                 "EOD or vendor layouts; up to 50 MB.", className="form-text mt-0 mb-2"),
+        html.Div(id=ids.UPLOAD_INFO, className="small text-danger mb-2"),
+        dbc.Button("Use the SPX sample (2011-01-24)", id=ids.SAMPLE, color="secondary",
+                   outline=True, size="sm", class_name="w-100 mb-2"),
+        dbc.Alert(id=ids.LOAD_ALERT, is_open=False, color="danger", class_name="py-2 small"),
+        html.Div(id=ids.CHAIN_INFO, className="small"),
+        html.Details([html.Summary("Cleaning report", className="small fw-semibold"),
+                      html.Div(id=ids.REPORT, className="small mt-1")], className="mt-2"),
+    ]), class_name="shadow-sm mb-3")
+
+
+def _model_card(s: dict) -> dbc.Card:
+    return dbc.Card(dbc.CardBody([
+        html.H6("Models", className="card-title"),
+        dbc.Checklist(id=ids.MODELS, value=s["models"], inline=True, options=[
+            {"label": "SVI", "value": "svi"}, {"label": "SSVI", "value": "ssvi"},
+            {"label": "SABR", "value": "sabr"}]),
+        dbc.Label("SABR β", class_name="small fw-semibold mt-2 mb-0"),
+        dcc.Slider(0, 1, 0.05, value=s["beta"], id=ids.BETA, marks={0: "0", 0.5: "0.5", 1: "1"},
+                   tooltip={"placement": "bottom"}),
+        dbc.Label("Drawn in 3D and residuals", class_name="small fw-semibold mt-2 mb-1"),
+        dbc.RadioItems(id=ids.SHOW, value=s["show"], inline=True, options=[
+            {"label": "SVI", "value": "svi"}, {"label": "SSVI", "value": "ssvi"},
+            {"label": "SABR", "value": "sabr"}]),
+        dbc.Label("Smiles shown", class_name="small fw-semibold mt-2 mb-1"),
+        dcc.Dropdown(id=ids.EXPIRIES, multi=True, placeholder="Expiries…"),
+    ]), class_name="shadow-sm mb-3")
+
+
+def _export_card() -> dbc.Card:
+    return dbc.Card(dbc.CardBody([
+        html.H6("Export", className="card-title"),
+        dbc.ButtonGroup([
+            dbc.Button("Parameters CSV", id=ids.EXPORT_CSV, size="sm", outline=True, color="primary"),
+            dbc.Button("JSON", id=ids.EXPORT_JSON, size="sm", outline=True, color="primary"),
+            dbc.Button("Figures HTML", id=ids.EXPORT_HTML, size="sm", outline=True, color="primary"),
+        ], class_name="w-100"),
+        html.Div("PNG of any chart: the camera icon on the chart.", className="form-text"),
+        dcc.Download(id=ids.DOWNLOAD),
+    ]), class_name="shadow-sm mb-3")
+
+
+def layout(**query) -> dbc.Container:
+    """Page layout; ``models``, ``beta`` and ``show`` come from the URL query."""
+    s = from_query(query)
+    return dbc.Container([
+        html.Div([html.H3("Volatility surface", className="mb-0"),
+                  html.Div("Raw SVI per expiry (quasi-explicit fit), SSVI (Gatheral-Jacquier, "
+                           "arbitrage-free by construction), Hagan SABR; OTM quotes within "
+                           "0.6–1.4 × forward.", className="text-body-secondary small")],
+                 className="mb-3"),
+        dbc.Row([
+            dbc.Col([_data_card(), _model_card(s), _export_card()], lg=3, md=4),
+            dbc.Col([
+                dbc.Alert(id=ids.ALERT, is_open=False, color="warning", class_name="py-2"),
+                dbc.Card(dbc.CardBody([html.H6("Model comparison", className="card-title"),
+                                       html.Div(id=ids.COMPARE),
+                                       html.Div(id=ids.ARBITRAGE, className="small mt-2")]),
+                         class_name="shadow-sm mb-3"),
+                dbc.Row([dbc.Col(_graph(ids.SURFACE_GRAPH, "520px"), xl=7),
+                         dbc.Col(_graph(ids.TERM_GRAPH, "520px"), xl=5)]),
+                _graph(ids.SMILES_GRAPH, "auto"),
+                dbc.Row([dbc.Col(_graph(ids.RESIDUAL_GRAPH, "420px"), xl=6),
+                         dbc.Col(dbc.Card(dbc.CardBody([
+                             html.H6("Smile metrics (drawn model)", className="card-title"),
+                             html.Div(id=ids.METRICS)]), class_name="shadow-sm mb-3"), xl=6)]),
+            ], lg=9, md=8),
+        ]),
+        dcc.Store(id=ids.UPLOAD_STORE),
+        dcc.Store(id=ids.CHAIN_KEY),
+        dcc.Store(id=ids.STATE),
+        html.Div(id=ids.URL_DUMMY, hidden=True),
+    ], fluid=True, class_name="py-3")
