@@ -65,6 +65,13 @@ def surface_figure(chain, fit, *, theme: str = "light", n: int = 40) -> go.Figur
             x=Kb, y=pts["T"] * 365, z=fit.implied_vol(Kb, pts["T"].to_numpy()) * 100,
             mode="markers", name="butterfly arbitrage (g < 0)",
             marker=dict(size=4, color="#dc3545", symbol="x")))
+    if not arb.calendar_free:
+        pts = pd.DataFrame(list(arb.calendar))
+        Kc = fit.forward(pts["T2"].to_numpy()) * np.exp(pts["k"].to_numpy())
+        fig.add_trace(go.Scatter3d(
+            x=Kc, y=pts["T2"] * 365, z=np.sqrt(pts["w2"] / pts["T2"]) * 100, mode="markers",
+            name="calendar arbitrage (w falls with T)",
+            marker=dict(size=3, color="#fd7e14", symbol="diamond")))
     fig.update_layout(
         title=dict(text=f"{fit.model.upper()} implied volatility surface", x=0.01),
         scene=dict(xaxis_title="Strike", yaxis_title="Days to expiry", zaxis_title="IV (%)",

@@ -28,7 +28,7 @@ import pandas as pd
 
 from core.errors import DataError
 
-__all__ = ["load_prices", "sample_prices", "sample_sectors", "index_prices", "returns",
+__all__ = ["load_prices", "load_sectors", "sample_prices", "sample_sectors", "index_prices", "returns",
            "PERIODS_PER_YEAR", "PRICES_SAMPLE_PATH", "SECTORS_SAMPLE_PATH", "MAX_PRICE_BYTES"]
 
 _SAMPLES = Path(__file__).resolve().parent / "samples"
@@ -292,8 +292,32 @@ def sample_sectors() -> dict[str, str]:
     Public classification under the current GICS structure (so GOOG, FB and T are
     Communication Services, MA is Financials).
     """
-    table = pd.read_csv(SECTORS_SAMPLE_PATH, dtype=str)
-    return dict(zip(table["ticker"].str.strip(), table["sector"].str.strip()))
+    return load_sectors(SECTORS_SAMPLE_PATH)
+
+
+def load_sectors(source) -> dict[str, str]:
+    """Read a sector map: a CSV with a ticker column and a sector column (any source
+    :func:`load_prices` accepts). Returns ``{ticker: sector}``.
+
+    Raises
+    ------
+    DataError
+        When the file has no ticker/sector columns or no rows.
+    """
+    data = _read_bytes(source)
+    try:
+        table = pd.read_csv(io.BytesIO(data), dtype=str, sep=None, engine="python")
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read the sector map as CSV ({exc}): write one line per "
+                        "ticker, e.g. 'ticker,sector' then 'XOM,Energy'") from None
+    cols = {_key(c): c for c in table.columns}
+    tick = next((cols[k] for k in _TICKER_KEYS if k in cols), None)
+    sect = next((cols[k] for k in ("sector", "gicssector", "industry", "group") if k in cols), None)
+    if tick is None or sect is None or table.empty:
+        raise DataError("the sector map needs a 'ticker' and a 'sector' column with at least "
+                        f"one row; found columns {', '.join(map(str, table.columns))}")
+    table = table.dropna(subset=[tick, sect])
+    return dict(zip(table[tick].str.strip(), table[sect].str.strip()))
 
 
 def _arch_file(name: str) -> Path | None:

@@ -1,0 +1,92 @@
+"""Portfolio page logic called directly: spec from the controls, payload, summary, export."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import minimize
+
+from callbacks.portfolio import build_spec, data_for, payload, summary_view, weights_csv
+from components.portfolio_figures import backtest_figure, bl_figure, frontier_figure, weights_figure
+from components.portfolio_state import DEFAULTS, from_query, to_query, views_from_text, views_to_text
+from core.errors import DataError, InfeasibleError
+from core.portfolio.allocation import allocate, parse_sector_caps
+
+
+def _state(**kw):
+    s = {**DEFAULTS, "views": views_from_text(DEFAULTS["views"])}
+    s.update(kw)
+    return s
+
+
+@pytest.fixture(scope="module")
+def data():
+    return data_for(None)
+
+
+def test_min_variance_run_matches_an_independent_slsqp_solution(data):
+    prices, sectors = data
+    spec = build_spec(_state(obj="min_variance", wmax=30.0, universe=["AAPL", "XOM", "JPM", "PFE", "WMT"]))
+    alloc = allocate(prices, sectors, spec)
+    cov = alloc.cov.to_numpy()
+    n = len(cov)
+    res = minimize(lambda w: w @ cov @ w, np.full(n, 1 / n), method="SLSQP", bounds=[(0, 0.3)] * n,
+                   constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1}], options={"ftol": 1e-15})
+    np.testing.assert_allclose(alloc.weights.to_numpy(), res.x, atol=1e-4)
+    p = payload(alloc)
+    assert p["vol"] == pytest.approx(float(np.sqrt(res.x @ cov @ res.x)), rel=1e-4)
+    assert sum(p["weights"]) == pytest.approx(1.0)
+    # risk contributions of the payload add up to one
+    assert sum(p["risk_contrib"]) == pytest.approx(1.0)
+
+
+def test_percent_controls_become_decimals_and_views_become_bl_views():
+    spec = build_spec(_state(rf=2.5, wmin=-10, wmax=40, lev=1.6, caps="Energy=10%, Financials=0.3",
+                             turnover=50, cost=10, target=12))
+    assert spec.rf == 0.025 and spec.bounds == (-0.1, 0.4) and spec.leverage == 1.6
+    assert spec.sector_caps == (("Energy", 0.1), ("Financials", 0.3))
+    assert spec.turnover == 0.5 and spec.cost == pytest.approx(0.001) and spec.target == 0.12
+    assert spec.views[1] == {"assets": {"XOM": 1.0, "RRC": -1.0}, "value": 0.03, "confidence": 0.4}
+
+
+def test_black_litterman_payload_and_figures(data):
+    prices, sectors = data
+    spec = build_spec(_state(obj="black_litterman", universe=["AAPL", "XOM", "RRC", "JPM", "BAC", "WMT"]))
+    p = payload(allocate(prices, sectors, spec))
+    prior, post = np.array(p["prior"]), np.array(p["posterior"])
+    i_aapl = p["tickers"].index("AAPL")
+    assert post[i_aapl] > prior[i_aapl]          # the bullish AAPL view moves its return up
+    for fig in (frontier_figure(p), weights_figure(p), backtest_figure(p), bl_figure(p)):
+        assert fig.layout.title.text
+    assert frontier_figure(p).layout.xaxis.title.text == "Volatility (% per year)"
+    csv = pd.read_csv(pd.io.common.StringIO(weights_csv(p)))
+    assert list(csv.columns) == ["ticker", "weight", "risk_contribution"]
+    assert "Backtest" in str(summary_view(p).to_plotly_json())
+
+
+def test_infeasible_bounds_are_named(data):
+    prices, sectors = data
+    spec = build_spec(_state(wmax=3.0))
+    with pytest.raises(InfeasibleError, match="upper bounds sum to 0.6"):
+        allocate(prices, sectors, spec)
+
+
+def test_bad_controls_raise_clear_messages(data):
+    prices, sectors = data
+    with pytest.raises(DataError, match="at least two assets"):
+        allocate(prices, sectors, build_spec(_state(universe=["AAPL"])))
+    with pytest.raises(DataError, match="cannot read sector cap"):
+        parse_sector_caps("Energy 10")
+    with pytest.raises(DataError, match="needs a target"):
+        allocate(prices, sectors, build_spec(_state(obj="target_return", target=None)))
+
+
+def test_url_state_round_trip():
+    s = from_query({})
+    assert s["universe"] == DEFAULTS["universe"] and s["obj"] == "max_sharpe"
+    s2 = {**s, "obj": "kelly", "kelly": 0.25, "lev": 1.5, "caps": "Energy=10%", "universe": ["AAPL", "XOM"]}
+    from urllib.parse import parse_qsl
+    assert from_query(dict(parse_qsl(to_query(s2)[1:]))) == s2
+    assert views_from_text(views_to_text(views_from_text("AAPL:12:60;XOM-RRC:3:40"))) == [
+        {"asset": "AAPL", "vs": "", "view": 12.0, "confidence": 60.0},
+        {"asset": "XOM", "vs": "RRC", "view": 3.0, "confidence": 40.0}]
