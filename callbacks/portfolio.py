@@ -18,7 +18,7 @@ from components.ids import App
 from components.ids import Portfolio as ids
 from components.portfolio_figures import backtest_figure, bl_figure, frontier_figure, weights_figure
 from components.portfolio_state import to_query, views_to_text
-from core.data import load_prices, load_sectors, sample_prices, sample_sectors
+from core.data import index_prices, load_prices, load_sectors, sample_prices, sample_sectors
 from core.errors import ParityError
 from core.portfolio.allocation import OBJECTIVES, AllocationSpec, allocate, parse_sector_caps
 
@@ -31,9 +31,14 @@ log = logging.getLogger(__name__)
 def data_for(store: dict | None) -> tuple[pd.DataFrame, dict]:
     """Prices and sector map for a data store (``None`` entries mean the embedded sample)."""
     store = store or {}
-    prices = load_prices(store["prices"]) if store.get("prices") else sample_prices()
+    prices = load_prices(store["prices"]) if store.get("prices") else _sample_with_indices()
     sectors = load_sectors(store["sectors"]) if store.get("sectors") else sample_sectors()
     return prices, sectors
+
+
+def _sample_with_indices() -> pd.DataFrame:
+    """The 20 sample stocks with the S&P 500 and NASDAQ closes of the arch package beside them."""
+    return sample_prices().join(index_prices(), how="outer")
 
 
 def _pct(x, default=None):
@@ -159,7 +164,7 @@ def load_data(prices_up, sectors_up, _sample, prices_name, sectors_name, store, 
     else:
         value = tickers if trigger != ids.UPLOAD_SECTORS else no_update
     first, last = prices.index.min(), prices.index.max()
-    info = html.Div([html.B(store.get("prices_name") or "Sample: 20 US stocks"),
+    info = html.Div([html.B(store.get("prices_name") or "Sample: 20 US stocks + S&P 500, NASDAQ"),
                      f" · {len(tickers)} assets · {first:%Y-%m-%d} to {last:%Y-%m-%d} · sectors: ",
                      html.B(store.get("sectors_name") or "GICS sample"),
                      f" ({len(set(sectors.values()))} sectors)"])

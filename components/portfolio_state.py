@@ -8,6 +8,7 @@ __all__ = ["DEFAULTS", "from_query", "to_query", "views_to_text", "views_from_te
 
 SAMPLE_TICKERS = ("GOOG", "AAPL", "FB", "BABA", "AMZN", "GE", "AMD", "WMT", "BAC", "GM", "T",
                   "UAA", "SHLD", "XOM", "RRC", "BBY", "MA", "PFE", "JPM", "SBUX")
+INDEX_TICKERS = ("SP500", "NASDAQ")
 OBJECTIVE_KEYS = ("max_sharpe", "min_variance", "target_return", "target_risk", "risk_parity",
                   "hrp", "kelly", "min_cvar", "black_litterman")
 DEFAULT_VIEWS = [{"asset": "AAPL", "vs": "", "view": 12.0, "confidence": 60.0},

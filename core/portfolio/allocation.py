@@ -23,7 +23,10 @@ from core.portfolio.optimize import (efficient_return, efficient_risk, kelly_wei
 from core.portfolio.rebalance import RebalanceResult, rebalance_backtest
 from core.portfolio.risk_parity import diversification_ratio, hrp, risk_contributions, risk_parity
 
-__all__ = ["OBJECTIVES", "AllocationSpec", "Allocation", "allocate", "parse_sector_caps"]
+#: Column used as the market for CAPM-implied returns when the prices have it.
+MARKET = "SP500"
+
+__all__ = ["MARKET", "OBJECTIVES", "AllocationSpec", "Allocation", "allocate", "parse_sector_caps"]
 
 OBJECTIVES = {
     "max_sharpe": "Maximum Sharpe ratio",
@@ -151,7 +154,12 @@ def allocate(prices: pd.DataFrame, sectors: dict[str, str] | None, spec: Allocat
         raise DataError(f"objective must be one of {', '.join(OBJECTIVES)}, got {spec.objective!r}")
     window = _window(prices, spec)
     say(0.05, "estimating returns and risk")
-    mu_est = expected_returns(window, spec.returns_method)
+    extra = {}
+    if spec.returns_method == "capm":
+        extra["rf"] = spec.rf
+        if MARKET in prices.columns:
+            extra["market"] = prices[MARKET].loc[spec.start:spec.end].dropna()
+    mu_est = expected_returns(window, spec.returns_method, **extra)
     cov_est = risk_model(window, spec.risk_method)
     mu, cov = mu_est.to_pandas(), cov_est.to_pandas()
     notes = list(mu_est.notes) + [n for n in cov_est.notes if n not in mu_est.notes]
