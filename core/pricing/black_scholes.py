@@ -17,6 +17,7 @@ import numba as nb
 import numpy as np
 
 from core._validate import as_bool_array, as_float_array, check_finite, check_range
+from core.errors import DataError
 
 __all__ = ["bs_price", "bs_greeks", "Greeks", "GREEK_NAMES"]
 
@@ -100,7 +101,7 @@ def _bs_one(S, K, T, r, q, sig, w):
         theta = w * (q * S * dq - r * K * dr) * itm
         rho = w * K * T * dr * itm
         return price, delta, 0.0, 0.0, theta, rho, 0.0, 0.0, 0.0
-    d1 = math.log(S / K) / v + (r - q) * sqt / sig + 0.5 * v
+    d1 = (math.log(S / K) + (r - q) * T) / v + 0.5 * v
     d1 = min(max(d1, -_D_CLAMP), _D_CLAMP)
     d2 = d1 - v
     nd1 = _ncdf(w * d1)
@@ -144,7 +145,7 @@ def _price_kernel(S, K, T, r, q, sig, w, out):
         if v <= 0.0:
             out[i] = max(ww * (s * dq - k * dr), 0.0)
             continue
-        d1 = math.log(s / k) / v + (rr - qq) * sqt / sg + 0.5 * v
+        d1 = (math.log(s / k) + (rr - qq) * t) / v + 0.5 * v
         d1 = min(max(d1, -_D_CLAMP), _D_CLAMP)
         p = ww * (s * dq * _ncdf(ww * d1) - k * dr * _ncdf(ww * (d1 - v)))
         out[i] = p if p > 0.0 else 0.0
@@ -164,9 +165,15 @@ def _prepare(S, K, T, r, q, sigma, is_call):
     check_range("T", arrays["T"], lo=0.0, strict=False)
     check_range("sigma", arrays["sigma"], lo=0.0, strict=False)
     w = np.where(as_bool_array("is_call", is_call), 1.0, -1.0)
-    b = np.broadcast_arrays(*arrays.values(), w)
-    shape = b[0].shape
-    flat = [np.ascontiguousarray(a, dtype=np.float64).reshape(-1) for a in b]
+    inputs = [*arrays.values(), w]
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in inputs))
+    except ValueError as exc:
+        raise DataError(f"S, K, T, r, q, sigma and is_call do not broadcast together: {exc}") from None
+    # full-shape inputs are used as they are; smaller ones are expanded into new arrays (never a
+    # broadcast view, which numba would receive as a flagged, shared-memory array)
+    flat = [np.ascontiguousarray(a, dtype=np.float64).reshape(-1) if a.shape == shape
+            else np.broadcast_to(a, shape).astype(np.float64).reshape(-1) for a in inputs]
     return flat, shape
 
 

@@ -156,3 +156,13 @@ def test_invalid_input_raises_dataerror_naming_the_argument(kwargs, message):
     args = dict(S=100.0, K=100.0, T=1.0, r=0.01, q=0.0, sigma=0.2, is_call=True) | kwargs
     with pytest.raises(DataError, match=message.replace("(", r"\(")):
         bs_greeks(**args)
+
+
+@pytest.mark.parametrize("sigma", [5e-324, 1.1125369292536007e-308, 1e-300])
+@pytest.mark.parametrize("r, q", [(0.3, -0.1), (-0.1, 0.3)])
+def test_subnormal_vol_gives_the_forward_intrinsic_value(sigma, r, q):
+    # found by hypothesis: ln(S/K)/v and (r-q)T/v overflowed with opposite signs (inf - inf)
+    K = math.exp(-1.0)
+    g = bs_greeks(1.0, K, 1.0, r, q, sigma, True)
+    assert all(np.isfinite(g[n]) for n in GREEK_NAMES)
+    assert float(g.price) == pytest.approx(max(math.exp(-q) - K * math.exp(-r), 0.0), rel=1e-14)
