@@ -20,6 +20,9 @@ def warm_kernels() -> float:
     from core.surface import warm_kernels as warm_surface
 
     warm_surface()
+    from core.pricing.montecarlo import heston_terminal
+
+    heston_terminal(100.0, 0.1, 0.0, 0.0, 0.04, 1.0, 0.04, 0.5, -0.5, 8, 2, rng=0)
     return time.perf_counter() - t0
 
 
