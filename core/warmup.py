@@ -23,6 +23,11 @@ def warm_kernels() -> float:
     from core.pricing.montecarlo import heston_terminal
 
     heston_terminal(100.0, 0.1, 0.0, 0.0, 0.04, 1.0, 0.04, 0.5, -0.5, 8, 2, rng=0)
+    from core.pricing.models import heston_price
+
+    heston_price(100.0, k, 0.5, 0.01, 0.0, 0.04, 1.5, 0.04, 0.5, -0.7, True)
+    import scipy.optimize  # noqa: F401  (first calibration should not pay the import)
+    import scipy.stats.qmc  # noqa: F401
     return time.perf_counter() - t0
 
 

@@ -1,0 +1,5 @@
+"""Model calibration (Heston, Bates, Merton, VG, CGMY) to option chains, with uncertainty."""
+from core.calibration.calibrate import CalibrationResult, calibrate
+from core.calibration.objective import WEIGHTS, fitted_quotes
+
+__all__ = ["calibrate", "fitted_quotes", "CalibrationResult", "WEIGHTS"]
