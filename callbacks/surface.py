@@ -16,6 +16,7 @@ from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, 
 
 from callbacks.cache import cache
 from callbacks.theme import theme_name
+from components.figures import figures_html
 from components.ids import App
 from components.ids import Surface as ids
 from components.surface_figures import (MODEL_LABELS, default_expiries, residual_figure,
@@ -104,13 +105,6 @@ def report_view(chain) -> html.Ul:
 
 def expiry_options(chain) -> list[str]:
     return sorted(pd.to_datetime(chain.otm_quotes(0.6, 1.4)["expiry"]).dt.strftime("%Y-%m-%d").unique())
-
-
-def figures_html(figs) -> str:
-    """One standalone HTML page with every figure; plotly.js embedded once (no CDN)."""
-    parts = [fig.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, fig in enumerate(figs)]
-    return ("<!doctype html><html><head><meta charset='utf-8'><title>Parity surface</title></head>"
-            "<body>" + "".join(parts) + "</body></html>")
 
 
 # --------------------------------------------------------------------------------------------
@@ -247,7 +241,8 @@ def export(_csv, _json, _html, key, models, beta, show, expiries):
         drawn = fits.get(show) or next(iter(fits.values()))
         figs = [surface_figure(chain, drawn), term_structure_figure(chain, fits),
                 smiles_figure(chain, fits, expiries or []), residual_figure(drawn)]
-        return dict(content=figures_html(figs), filename="parity-surface.html", type="text/html")
+        return dict(content=figures_html(figs, "Parity surface"), filename="parity-surface.html",
+                    type="text/html")
     except ParityError:
         return no_update
 

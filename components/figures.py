@@ -7,7 +7,7 @@ from plotly.subplots import make_subplots
 
 from components.greek_units import GREEK_DISPLAY
 
-__all__ = ["themed", "empty_figure", "greek_figure", "VIEWS"]
+__all__ = ["themed", "empty_figure", "greek_figure", "figures_html", "VIEWS"]
 
 VIEWS = ("surface", "heatmap", "slices")
 _FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
@@ -34,6 +34,13 @@ def empty_figure(message: str, theme: str = "light") -> go.Figure:
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return themed(fig, theme)
+
+
+def figures_html(figs, title: str = "Parity") -> str:
+    """One standalone HTML page holding every figure, plotly.js embedded once (no CDN)."""
+    parts = [go.Figure(f).to_html(full_html=False, include_plotlyjs=(i == 0)) for i, f in enumerate(figs)]
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>"
+            f"<body>{''.join(parts)}</body></html>")
 
 
 def _colors(z: np.ndarray) -> dict:

@@ -6,8 +6,8 @@ import re
 import numpy as np
 import pytest
 
-from callbacks.surface import (comparison_table, expiry_options, figures_html, fit_models,
-                               metrics_table)
+from callbacks.surface import comparison_table, expiry_options, fit_models, metrics_table
+from components.figures import figures_html
 from components.surface_figures import (default_expiries, residual_figure, smiles_figure,
                                         surface_figure, term_structure_figure)
 from components.surface_state import DEFAULTS, from_query, to_query

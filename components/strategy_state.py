@@ -1,0 +1,68 @@
+"""The strategy builder's URL state: market, template, the legs themselves and the what-if view.
+
+Legs travel as ``C:100:30:1:2.35:20;P:95:30:-1:1.1:22`` (type, strike, days to expiry, quantity,
+entry price, vol in %; an empty vol means the market vol).
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+__all__ = ["DEFAULTS", "from_query", "to_query", "rows_to_text", "rows_from_text", "LEG_FIELDS"]
+
+LEG_FIELDS = ("type", "strike", "days", "qty", "price", "vol")
+DEFAULTS = dict(template="iron_condor", source="flat", S=100.0, vol=20.0, r=3.0, q=1.0, days=30.0,
+                width=5.0, dS=0.0, dvol=0.0, dfwd=0.0, legs="")
+
+
+def rows_to_text(rows: list[dict]) -> str:
+    """Grid rows -> compact URL text; incomplete rows are kept as typed so nothing is lost."""
+    def cell(v):
+        if v in (None, ""):
+            return ""
+        return f"{v:.6g}" if isinstance(v, (int, float)) else str(v).replace(":", "").replace(";", "")
+    return ";".join(":".join(cell(r.get(f)) for f in LEG_FIELDS) for r in rows or [])
+
+
+def rows_from_text(text: str) -> list[dict]:
+    """Inverse of :func:`rows_to_text`; numbers are parsed where they parse."""
+    rows = []
+    for part in [p for p in (text or "").split(";") if p.strip()]:
+        bits = (part.split(":") + [""] * len(LEG_FIELDS))[:len(LEG_FIELDS)]
+        row = {}
+        for f, b in zip(LEG_FIELDS, bits):
+            if f == "type":
+                row[f] = b.strip().upper()[:1]
+                continue
+            try:
+                row[f] = float(b) if b.strip() else None
+            except ValueError:
+                row[f] = b
+        rows.append(row)
+    return rows
+
+
+def _num(query, key, lo, hi):
+    try:
+        v = float(query.get(key, DEFAULTS[key]))
+    except (TypeError, ValueError):
+        return DEFAULTS[key]
+    return v if lo <= v <= hi else DEFAULTS[key]
+
+
+def from_query(query: dict, templates=()) -> dict:
+    """Page state from the URL query; junk falls back to defaults."""
+    template = str(query.get("template", DEFAULTS["template"]))
+    source = str(query.get("source", DEFAULTS["source"]))
+    return dict(
+        template=template if (not templates or template in templates or template == "custom")
+        else DEFAULTS["template"],
+        source=source if source in ("flat", "spx") else "flat",
+        S=_num(query, "S", 1e-6, 1e9), vol=_num(query, "vol", 0.1, 300), r=_num(query, "r", -20, 50),
+        q=_num(query, "q", -20, 50), days=_num(query, "days", 1, 3650), width=_num(query, "width", 0.5, 50),
+        dS=_num(query, "dS", -50, 50), dvol=_num(query, "dvol", -50, 100), dfwd=_num(query, "dfwd", 0, 3650),
+        legs=str(query.get("legs", ""))[:2000],
+    )
+
+
+def to_query(state: dict) -> str:
+    return "?" + urlencode({k: state[k] for k in DEFAULTS if state.get(k) not in (None,)})
