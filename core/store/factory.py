@@ -1,0 +1,111 @@
+"""Open the store named by a database URL (``DATABASE_URL``): the one place backends are chosen.
+
+URL forms (SQLAlchemy's conventions, so the same setting can serve other tools):
+
+=====================================  ==========================================================
+``sqlite:////abs/path/parity.db``      file at ``/abs/path/parity.db`` (``sqlite:///`` followed by
+                                       an absolute path: what ``f"sqlite:///{path}"`` gives)
+``sqlite:///var/parity.db``            file relative to the current directory, resolved once
+                                       when the store is opened
+``sqlite:///:memory:``, ``sqlite://``  private in-memory database (tests)
+``postgresql://user:pw@host/db``       PostgreSQL: not installed in this build (see below)
+=====================================  ==========================================================
+
+Adding PostgreSQL later means one module, ``core/store/postgres.py``, with a ``RunStore``
+subclass that implements the same six primitives as :class:`~core.store.sqlite.SqliteRunStore`
+(``jsonb`` for the four documents, ``timestamptz`` for ``created``, ``bigserial`` for the
+insertion order, ``%s`` placeholders, a short transaction per call from a per-process
+connection pool), and one branch below. Everything above the primitives - validation, JSON
+rules, :class:`~core.store.runs.Run` - is shared, so callers do not change.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from core.errors import DataError
+from core.store.runs import RunStore
+from core.store.sqlite import MEMORY, SqliteRunStore
+
+__all__ = ["open_store", "redact_url"]
+
+_URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<rest>.*)$", re.DOTALL)
+_POSTGRES = ("postgresql", "postgres", "pgsql")
+_HINT = "e.g. sqlite:////abs/path/parity.db"
+
+
+def redact_url(url: str) -> str:
+    """``url`` with the password of any ``user:password@`` part replaced by ``***``."""
+    return re.sub(r"(://[^/@:]*):[^/@]*@", r"\1:***@", str(url))
+
+
+def _sqlite_target(rest: str) -> str:
+    """Database path (or ``":memory:"``) from the part of a sqlite URL after ``://``."""
+    if rest == "/":
+        raise DataError(f"the sqlite URL has no file path; {_HINT}")
+    if rest in ("", f"/{MEMORY}", MEMORY):
+        return MEMORY
+    if not rest.startswith("/"):
+        raise DataError(f"a sqlite URL has no host part: write sqlite:/// then the path "
+                        f"(four slashes before an absolute path), {_HINT}")
+    path = rest[1:]
+    if "?" in path or "#" in path:
+        raise DataError("sqlite URL options (?...) are not supported; give only the file path, "
+                        f"{_HINT}")
+    if "\x00" in path:
+        raise DataError("the sqlite URL path contains a NUL character")
+    return str(Path(path).expanduser().resolve())
+
+
+def open_store(url: str, *, busy_timeout: float = 10.0) -> RunStore:
+    """Open (creating if needed) the runs registry at a database URL.
+
+    For SQLite this creates missing folders and the file, switches it to WAL and applies any
+    pending schema migrations. The returned store holds only the location: call it from any
+    thread, or open the same URL in every worker process (module :mod:`core.store.sqlite`
+    describes the concurrency pattern).
+
+    Parameters
+    ----------
+    url : str
+        ``sqlite:////abs/path/parity.db`` (the embedded default), ``sqlite:///:memory:`` for
+        tests, or ``postgresql://...`` (not installed in this build). Module docstring lists
+        the forms.
+    busy_timeout : float
+        Seconds an operation waits for another writer before raising ``StoreError``.
+
+    Returns
+    -------
+    RunStore
+
+    Raises
+    ------
+    DataError
+        Not a URL, an unsupported scheme, a PostgreSQL URL (backend not installed here), a path
+        that cannot be created or is not a SQLite database, a schema newer than this code.
+
+    Examples
+    --------
+    >>> store = open_store("sqlite:///:memory:")
+    >>> store.count()
+    0
+    """
+    if not isinstance(url, str):
+        raise DataError(f"url must be a string such as 'sqlite:////abs/path/parity.db', got "
+                        f"{type(url).__name__}")
+    match = _URL.match(url.strip())
+    if match is None:
+        raise DataError(f"url must be a database URL, {_HINT} or postgresql://host/db, got "
+                        f"{redact_url(url)!r}")
+    scheme = match["scheme"].lower()
+    base = scheme.split("+", 1)[0]
+    if base == "sqlite":
+        if scheme != "sqlite":
+            raise DataError(f"unsupported sqlite driver {scheme!r}; use plain sqlite:///")
+        return SqliteRunStore(_sqlite_target(match["rest"]), busy_timeout=busy_timeout)
+    if base in _POSTGRES:
+        raise DataError("the PostgreSQL run-store backend is not installed in this build "
+                        "(it needs psycopg, which is not installed here); set DATABASE_URL to "
+                        f"a SQLite file instead, {_HINT}")
+    raise DataError(f"unsupported database URL scheme {scheme!r}: use sqlite:/// ({_HINT}) or "
+                    "postgresql://")

@@ -1,0 +1,332 @@
+"""SQLite backend of the runs registry: one database file in WAL mode, the embedded default.
+
+Concurrency pattern
+-------------------
+* **No connection outlives a call.** Every operation opens its own connection, runs one short
+  transaction and closes it, so a :class:`SqliteRunStore` holds only the file path and a
+  timeout: it may be shared by threads, pickled to another process, or rebuilt from the URL
+  in every web worker. Opening a SQLite connection costs tens of microseconds.
+* **WAL journal** (set once when the file is created; it persists in the file): readers never
+  block the writer and the writer never blocks readers.
+* **Writes take the lock up front** with ``BEGIN IMMEDIATE``, and every connection sets
+  ``busy_timeout``: a second writer - thread or process - waits for the first (transactions
+  last well under a millisecond) instead of failing, up to the timeout, after which
+  :class:`~core.store.runs.StoreError` says the store stayed locked.
+* ``synchronous=NORMAL``: in WAL mode this cannot corrupt the file; a power cut may lose the
+  last few commits (not an application crash).
+* Schema migrations run in ``BEGIN IMMEDIATE`` too, re-reading the version under the lock, so
+  processes that open a fresh file at the same moment apply each migration exactly once.
+
+The WAL file needs a local filesystem (not NFS/SMB); on a filesystem that refuses WAL the
+store keeps SQLite's rollback journal (see :meth:`SqliteRunStore.journal_mode`), which is
+still safe with ``busy_timeout``, only less concurrent.
+
+``":memory:"`` (URL ``sqlite:///:memory:``) gives a private database for tests: it lives in
+one connection held by the store object (guarded by a lock), so it is not shared with other
+store objects or processes and cannot be pickled.
+"""
+from __future__ import annotations
+
+import math
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from core.errors import DataError
+from core.store.runs import COLUMNS, ORDER_FIELDS, RunQuery, RunStore, StoreError
+
+__all__ = ["SqliteRunStore", "SCHEMA_VERSION", "MIGRATIONS", "MEMORY"]
+
+MEMORY = ":memory:"
+
+#: Migrations as ``(version, description, statements)``, applied in order, each exactly once.
+#: Append new versions here; never edit an applied one.
+MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
+    (1, "runs registry", (
+        """CREATE TABLE runs (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            created TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            model TEXT NOT NULL DEFAULT '',
+            fingerprint TEXT NOT NULL DEFAULT '',
+            label TEXT NOT NULL DEFAULT '',
+            params TEXT NOT NULL,
+            metrics TEXT NOT NULL,
+            settings TEXT NOT NULL,
+            elapsed REAL NOT NULL,
+            result TEXT
+        )""",
+        "CREATE INDEX runs_created ON runs (created)",
+        "CREATE INDEX runs_kind_created ON runs (kind, created)",
+        "CREATE INDEX runs_model_created ON runs (model, created)",
+        "CREATE INDEX runs_fingerprint ON runs (fingerprint)",
+    )),
+)
+#: Schema version this code writes and reads.
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+_SELECT = f"SELECT {', '.join(COLUMNS)} FROM runs"
+
+
+def _current_version(conn: sqlite3.Connection) -> int:
+    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                         "AND name = 'schema_version'").fetchone()
+    if not found:
+        return 0
+    return int(conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version")
+               .fetchone()[0])
+
+
+def _migrate(conn: sqlite3.Connection, migrations=MIGRATIONS) -> int:
+    """Apply the migrations newer than the database's version; return the new version.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``). All pending migrations run
+    in one ``BEGIN IMMEDIATE`` transaction: concurrent openers wait, then find nothing to do.
+    """
+    latest = migrations[-1][0] if migrations else 0
+
+    def check(version: int) -> int:
+        if version > latest:
+            raise DataError(f"the database schema is version {version}, newer than this Parity "
+                            f"supports ({latest}); upgrade Parity or use another database")
+        return version
+
+    if check(_current_version(conn)) == latest:
+        return latest
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+                     "applied TEXT NOT NULL, description TEXT NOT NULL DEFAULT '')")
+        version = check(_current_version(conn))
+        applied = datetime.now(timezone.utc).isoformat(timespec="microseconds")
+        for number, description, statements in migrations:
+            if number <= version:
+                continue
+            for statement in statements:
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_version (version, applied, description) "
+                         "VALUES (?, ?, ?)", (number, applied, description))
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return latest
+
+
+def _where(query: RunQuery) -> tuple[str, list]:
+    """SQL ``WHERE`` clause (or ``""``) and its arguments for a :class:`RunQuery`."""
+    clauses, args = [], []
+    for column, values in (("kind", query.kinds), ("model", query.models),
+                           ("fingerprint", query.fingerprints)):
+        if values is None:
+            continue
+        if not values:
+            clauses.append("0 = 1")
+            continue
+        clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
+        args.extend(values)
+    if query.since is not None:
+        clauses.append("created >= ?")
+        args.append(query.since)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+class SqliteRunStore(RunStore):
+    """Runs registry in a SQLite file (WAL), or in memory for tests.
+
+    Parameters
+    ----------
+    path : str or Path
+        Database file; folders are created as needed. ``":memory:"`` for a private
+        in-memory database.
+    busy_timeout : float
+        Seconds a call waits for another writer's lock before raising
+        :class:`~core.store.runs.StoreError`.
+
+    Raises
+    ------
+    DataError
+        The file cannot be created or opened, is not a SQLite database, or has a newer schema.
+    """
+
+    __slots__ = ("_path", "_timeout", "_conn", "_lock")
+    backend = "sqlite"
+
+    def __init__(self, path: str | Path, *, busy_timeout: float = 10.0):
+        try:
+            timeout = float(busy_timeout)
+        except (TypeError, ValueError):
+            timeout = math.nan
+        if not math.isfinite(timeout) or timeout <= 0:
+            raise DataError(f"busy_timeout must be a number of seconds > 0, got {busy_timeout!r}")
+        self._timeout = timeout
+        self._conn = self._lock = None
+        if str(path) == MEMORY:
+            self._path = MEMORY
+            self._conn = self._connect()
+            self._lock = threading.Lock()
+        else:
+            target = Path(path).expanduser().resolve()
+            if target.is_dir():
+                raise DataError(f"the database path {target} is a folder; give a file name, "
+                                f"e.g. {target / 'parity.db'}")
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DataError(f"cannot create the database folder {target.parent}: "
+                                f"{exc.strerror or exc}") from None
+            self._path = str(target)
+        with self._connection() as conn:
+            self._set_wal(conn)
+            try:
+                _migrate(conn)
+            except sqlite3.Error as exc:
+                raise self._error(exc) from None
+
+    # -- connections ---------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(self._path, timeout=self._timeout, isolation_level=None,
+                                   check_same_thread=self._path != MEMORY)
+            conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
+        return conn
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        """A connection for one operation: a fresh one, or the locked in-memory one."""
+        if self._conn is not None:
+            with self._lock:
+                yield self._conn
+            return
+        conn = self._connect()
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def _transaction(self, write: bool) -> Iterator[sqlite3.Connection]:
+        """One short transaction (``BEGIN IMMEDIATE`` for writes); sqlite errors translated."""
+        try:
+            with self._connection() as conn:
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield conn
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
+
+    def _set_wal(self, conn: sqlite3.Connection) -> None:
+        if self._path == MEMORY:
+            return
+        deadline = time.monotonic() + self._timeout
+        while True:
+            try:
+                mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+                if mode.lower() != "wal":
+                    conn.execute("PRAGMA journal_mode = WAL").fetchone()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise self._error(exc) from None
+                time.sleep(0.01)
+            except sqlite3.Error as exc:
+                raise self._error(exc) from None
+
+    def _error(self, exc: sqlite3.Error) -> Exception:
+        """A readable Parity error for a sqlite3 exception."""
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            return StoreError(f"the run store {self._path} stayed locked by another writer for "
+                              f"more than {self._timeout:g} s; try again")
+        if "not a database" in text or "malformed" in text:
+            return DataError(f"{self._path} is not a readable SQLite database ({text})")
+        if "unable to open" in text or "readonly" in text:
+            return DataError(f"cannot open the SQLite database {self._path} for writing ({text})")
+        return StoreError(f"run store error in {self._path}: {text}")
+
+    # -- pickling: the path is all a file store is -----------------------------------------
+
+    def __getstate__(self) -> dict:
+        if self._path == MEMORY:
+            raise DataError("an in-memory run store cannot be shared with another process; "
+                            "use a sqlite:/// file URL")
+        return {"path": self._path, "timeout": self._timeout}
+
+    def __setstate__(self, state: dict) -> None:
+        self._path, self._timeout = state["path"], state["timeout"]
+        self._conn = self._lock = None
+
+    # -- information ---------------------------------------------------------------------
+
+    @property
+    def path(self) -> str:
+        """Absolute path of the database file, or ``":memory:"``."""
+        return self._path
+
+    @property
+    def url(self) -> str:
+        """``sqlite:///`` + path (four slashes before an absolute POSIX path)."""
+        return f"sqlite:///{self._path}"
+
+    def schema_version(self) -> int:
+        """Version of the last migration applied to the database."""
+        with self._transaction(write=False) as conn:
+            return _current_version(conn)
+
+    def journal_mode(self) -> str:
+        """SQLite journal mode of the database: ``"wal"`` for files, ``"memory"`` in memory."""
+        with self._transaction(write=False) as conn:
+            return str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+
+    def close(self) -> None:
+        """Close the in-memory database (its runs are gone); nothing to do for a file."""
+        if self._conn is not None:
+            with self._lock:
+                self._conn.close()
+
+    # -- backend primitives ----------------------------------------------------------------
+
+    def _insert(self, row: tuple) -> None:
+        with self._transaction(write=True) as conn:
+            conn.execute(f"INSERT INTO runs ({', '.join(COLUMNS)}) "
+                         f"VALUES ({', '.join('?' * len(COLUMNS))})", row)
+
+    def _fetch(self, run_id: str) -> tuple | None:
+        with self._transaction(write=False) as conn:
+            return conn.execute(f"{_SELECT} WHERE id = ?", (run_id,)).fetchone()
+
+    def _select(self, query: RunQuery) -> list[tuple]:
+        if query.order not in ORDER_FIELDS:
+            raise DataError(f"order must be one of {', '.join(ORDER_FIELDS)}, got {query.order!r}")
+        where, args = _where(query)
+        direction = "DESC" if query.descending else "ASC"
+        sql = f"{_SELECT}{where} ORDER BY {query.order} {direction}, seq {direction}"
+        if query.limit is not None or query.offset:
+            sql += " LIMIT ? OFFSET ?"
+            args += [-1 if query.limit is None else query.limit, query.offset]
+        with self._transaction(write=False) as conn:
+            return conn.execute(sql, args).fetchall()
+
+    def _count(self, query: RunQuery) -> int:
+        where, args = _where(query)
+        with self._transaction(write=False) as conn:
+            return int(conn.execute(f"SELECT COUNT(*) FROM runs{where}", args).fetchone()[0])
+
+    def _remove(self, run_id: str) -> bool:
+        with self._transaction(write=True) as conn:
+            return conn.execute("DELETE FROM runs WHERE id = ?", (run_id,)).rowcount > 0
