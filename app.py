@@ -36,6 +36,10 @@ class Settings:
     debug: bool = False
     warm_numba: bool = True
 
+    def __post_init__(self) -> None:
+        if not self.database_url:  # the embedded default: a SQLite file in the data folder
+            object.__setattr__(self, "database_url", f"sqlite:///{Path(self.data_dir).resolve() / 'parity.db'}")
+
     @classmethod
     def from_env(cls, env: dict | None = None) -> "Settings":
         env = os.environ if env is None else env
@@ -43,7 +47,7 @@ class Settings:
         return cls(
             data_dir=data_dir,
             redis_url=env.get("REDIS_URL") or None,
-            database_url=env.get("DATABASE_URL") or f"sqlite:///{Path(data_dir) / 'parity.db'}",
+            database_url=env.get("DATABASE_URL") or None,
             host=env.get("PARITY_HOST", "127.0.0.1"),
             port=int(env.get("PARITY_PORT", "8050")),
             debug=env.get("PARITY_DEBUG", "0").lower() in ("1", "true", "yes"),

@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 import numpy as np
 from dash import Input, Output, State, callback, clientside_callback, html, no_update
 
+from callbacks.browser_js import REPLACE_URL_QUERY
 from callbacks.theme import theme_name
 from components.figures import greek_figure
 from components.greek_units import GREEK_DISPLAY
@@ -114,12 +115,7 @@ def apply_preset(name, spot):
 
 
 clientside_callback(
-    """
-    function(query) {
-        if (query) { window.history.replaceState(null, '', window.location.pathname + query); }
-        return '';
-    }
-    """,
+    REPLACE_URL_QUERY,
     Output(ids.URL_DUMMY, "children"),
     Input(ids.STATE, "data"),
 )

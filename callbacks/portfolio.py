@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
+from callbacks.browser_js import REPLACE_URL_QUERY
 from callbacks.theme import theme_name
 from components.ids import App
 from components.ids import Portfolio as ids
@@ -236,12 +237,7 @@ def export(_n, p):
 
 
 clientside_callback(
-    """
-    function(query) {
-        if (query) { window.history.replaceState(null, '', window.location.pathname + query); }
-        return '';
-    }
-    """,
+    REPLACE_URL_QUERY,
     Output(ids.URL_DUMMY, "children"),
     Input(ids.STATE, "data"),
 )

@@ -15,6 +15,7 @@ import dash_bootstrap_components as dbc
 import numpy as np
 from dash import Input, Output, State, callback, clientside_callback, ctx, html, no_update
 
+from callbacks.browser_js import REPLACE_URL_QUERY
 from callbacks.theme import theme_name
 from components.figures import figures_html
 from components.greek_units import GREEK_DISPLAY
@@ -311,12 +312,7 @@ def export(_c, _j, _h, rows, payoff, heat, mc):
 
 
 clientside_callback(
-    """
-    function(query) {
-        if (query) { window.history.replaceState(null, '', window.location.pathname + query); }
-        return '';
-    }
-    """,
+    REPLACE_URL_QUERY,
     Output(ids.URL_DUMMY, "children"),
     Input(ids.STATE, "data"),
 )

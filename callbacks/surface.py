@@ -15,6 +15,7 @@ import pandas as pd
 from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
 from callbacks.cache import cache
+from callbacks.browser_js import REPLACE_URL_QUERY, upload_guard
 from callbacks.theme import theme_name
 from components.figures import figures_html
 from components.ids import App
@@ -139,17 +140,7 @@ def _fits(key: str, models, beta: float) -> tuple[dict, dict]:
 # callbacks
 # --------------------------------------------------------------------------------------------
 clientside_callback(
-    f"""
-    function(contents, filename) {{
-        if (!contents) {{ return [window.dash_clientside.no_update, '']; }}
-        const bytes = Math.floor(contents.length * 3 / 4);
-        if (bytes > {MAX_BYTES}) {{
-            return [null, filename + ' is ' + (bytes / 1e6).toFixed(0) + ' MB; the limit is '
-                    + ({MAX_BYTES} / 1e6).toFixed(0) + ' MB. Upload one quote date, or compress it (.gz/.zip).'];
-        }}
-        return [{{contents: contents, filename: filename}}, ''];
-    }}
-    """,
+    upload_guard(MAX_BYTES),
     Output(ids.UPLOAD_STORE, "data"), Output(ids.UPLOAD_INFO, "children"),
     Input(ids.UPLOAD, "contents"), State(ids.UPLOAD, "filename"),
 )
@@ -248,12 +239,7 @@ def export(_csv, _json, _html, key, models, beta, show, expiries):
 
 
 clientside_callback(
-    """
-    function(query) {
-        if (query) { window.history.replaceState(null, '', window.location.pathname + query); }
-        return '';
-    }
-    """,
+    REPLACE_URL_QUERY,
     Output(ids.URL_DUMMY, "children"),
     Input(ids.STATE, "data"),
 )

@@ -136,3 +136,43 @@ class Strategies:
     DOWNLOAD = "st-download"
     URL_DUMMY = "st-url-dummy"
     STATE = "st-state"
+
+
+class Calibration:
+    """The model calibration lab."""
+
+    UPLOAD = "cal-upload"
+    UPLOAD_STORE = "cal-upload-store"
+    UPLOAD_INFO = "cal-upload-info"
+    SAMPLE = "cal-sample"
+    DATA_INFO = "cal-data-info"
+    MODELS = "cal-models"
+    WEIGHTS = "cal-weights"
+    WARM = "cal-warm"
+    RUN = "cal-run"
+    CANCEL = "cal-cancel"
+    PROGRESS = "cal-progress"
+    STATUS = "cal-status"
+    ALERT = "cal-alert"
+    RESULT = "cal-result"
+    SAVED = "cal-saved"
+    SHOW = "cal-show"
+    PARAMS = "cal-params"
+    SMILES_GRAPH = "cal-smiles"
+    RESIDUAL_GRAPH = "cal-residuals"
+    SURFACE_GRAPH = "cal-surface"
+    CORR_GRAPH = "cal-corr"
+    URL_DUMMY = "cal-url-dummy"
+    STATE = "cal-state"
+
+
+class Runs:
+    """The runs registry."""
+
+    GRID = "runs-grid"
+    KIND = "runs-kind"
+    MODEL = "runs-model"
+    REFRESH = "runs-refresh"
+    COMPARE = "runs-compare"
+    DELETE = "runs-delete"
+    ALERT = "runs-alert"

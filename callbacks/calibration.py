@@ -1,0 +1,250 @@
+"""Calibration lab callbacks: a background job fits the chosen models; results are recorded in
+the runs registry and drawn. The chain travels to the job as the upload's data URL (or ``None``
+for the embedded sample), so any worker can run it."""
+from __future__ import annotations
+
+import logging
+import math
+import uuid
+
+import dash_bootstrap_components as dbc
+import numpy as np
+import pandas as pd
+from dash import Input, Output, State, callback, clientside_callback, ctx, html, no_update
+from flask import current_app
+
+from callbacks.browser_js import REPLACE_URL_QUERY, upload_guard
+from callbacks.theme import theme_name
+from components.calibration_figures import (MODEL_LABELS, correlation_figure, fit_residual_figure,
+                                            fit_smiles_figure, model_surface_figure)
+from components.ids import App
+from components.ids import Calibration as ids
+from core.calibration import CalibrationResult, calibrate, fitted_quotes, model_surface
+from core.data import MAX_BYTES, load_chain, sample_chain
+from core.errors import ParityError
+from core.surface import fit_svi
+
+log = logging.getLogger(__name__)
+
+
+# --------------------------------------------------------------------------------------------
+# plain functions (tested without a browser)
+# --------------------------------------------------------------------------------------------
+def chain_for(upload: dict | None):
+    """The uploaded chain, or the embedded SPX sample when nothing was uploaded."""
+    return load_chain(upload["contents"]) if upload else sample_chain()
+
+
+def data_key(upload: dict | None) -> str:
+    """Identity of the data a payload was fitted to (warm starts only reuse the same data)."""
+    if not upload:
+        return "sample"
+    import hashlib
+
+    return hashlib.sha1(upload["contents"].encode()).hexdigest()
+
+
+def run_models(chain, models, *, weights: str = "vega", previous: dict | None = None,
+               progress=None) -> dict:
+    """Calibrate each model and gather what the page draws, as a JSON-ready payload.
+
+    ``previous`` is an earlier payload of the same data: each model in it warm starts from its
+    parameters (skipping the global search). Failures are reported per model, never raised, unless every
+    model fails.
+    """
+    say = progress or (lambda f, m: None)
+    results, fitted, surfaces, errors = {}, {}, {}, {}
+    prev = (previous or {}).get("results", {})
+    n = max(len(models), 1)
+    for i, model in enumerate(models):
+        def step(f, msg, i=i, model=model):
+            say((i + min(max(f, 0.0), 1.0)) / n, f"{MODEL_LABELS[model]}: {msg}")
+
+        start = None
+        if model in prev:
+            old = CalibrationResult.from_dict(prev[model])
+            start = old if old.settings.get("weights") == weights else None
+        try:
+            res = calibrate(chain, model, progress=step, weights=weights, start=start)
+        except ParityError as exc:
+            errors[model] = str(exc)
+            continue
+        results[model] = res.to_dict()
+        fq = fitted_quotes(res, chain)
+        fitted[model] = fq.to_dict(orient="list")
+        ms = model_surface(res, chain)
+        surfaces[model] = {"k": ms.k.tolist(), "T": ms.T.tolist(), "strikes": ms.strikes.tolist(),
+                           "iv": np.where(np.isfinite(ms.iv), ms.iv, None).tolist()}
+    if not results:
+        raise ParityError("no model could be calibrated: " +
+                          "; ".join(f"{MODEL_LABELS[m]}: {e}" for m, e in errors.items()))
+    say(1.0, "SVI reference fit")
+    ref = next(iter(fitted.values()))
+    svi = _svi_reference(chain, ref)
+    market = chain.otm_quotes(0.6, 1.4)
+    return {"token": uuid.uuid4().hex, "results": results, "fitted": fitted, "surfaces": surfaces,
+            "errors": errors, "svi": svi, "weights": weights,
+            "market": {"strike": market["strike"].tolist(), "T": market["T"].tolist(),
+                       "iv": market["iv"].tolist()}}
+
+
+def _svi_reference(chain, quotes: dict) -> dict | None:
+    """SVI fit of the same chain evaluated at the calibration quotes (for comparison)."""
+    try:
+        fit = fit_svi(chain)
+    except ParityError:
+        return None
+    q = pd.DataFrame(quotes)
+    iv = fit.implied_vol(q["strike"].to_numpy(), q["T"].to_numpy())
+    err = iv - q["iv"].to_numpy()
+    ok = np.isfinite(err)
+    return {"model_iv": np.where(np.isfinite(iv), iv, None).tolist(),
+            "rmse_iv": float(np.sqrt(np.mean(err[ok] ** 2))) if ok.any() else None}
+
+
+def params_table(payload: dict) -> html.Div:
+    """Per model: each parameter with its 95% interval, then RMSE, time, iterations, Feller."""
+    blocks = []
+    for model, d in payload["results"].items():
+        r = CalibrationResult.from_dict(d)
+        head = html.Thead(html.Tr([html.Th(h) for h in ("Parameter", "Value", "± 1.96 s.e.", "95% interval")]))
+        body = []
+        for name in r.param_names:
+            v, se = r.params[name], r.stderr.get(name, math.nan)
+            ok = se is not None and math.isfinite(se)
+            body.append(html.Tr([html.Td(name), html.Td(f"{v:.5g}"),
+                                 html.Td(f"{1.96 * se:.3g}" if ok else "–"),
+                                 html.Td(f"[{v - 1.96 * se:.4g}, {v + 1.96 * se:.4g}]" if ok else "–")]))
+        feller = "" if r.feller is None else (
+            f" · Feller 2κθ − σ² = {r.feller_value:.3g} ({'satisfied' if r.feller else 'violated'})")
+        blocks.append(dbc.Col([
+            html.H6(MODEL_LABELS[model], className="mb-1"),
+            html.Div(f"IV RMSE {r.rmse_iv * 100:.2f} vol pts over {r.n_quotes} quotes · {r.elapsed:.2f} s · "
+                     f"{r.iterations} iterations{feller}", className="small text-body-secondary mb-1"),
+            dbc.Table([head, html.Tbody(body)], size="sm", class_name="small font-monospace mb-2"),
+        ], xl=6))
+    svi = payload.get("svi") or {}
+    extra = [html.Div(f"SVI surface on the same quotes: IV RMSE {svi['rmse_iv'] * 100:.2f} vol pts "
+                      "(a per-expiry curve fit, the floor a model would need to beat).",
+                      className="small text-body-secondary")] if svi.get("rmse_iv") is not None else []
+    failed = [html.Div(f"{MODEL_LABELS[m]} failed: {e}", className="small text-danger")
+              for m, e in payload.get("errors", {}).items()]
+    return html.Div([dbc.Row(blocks), *extra, *failed])
+
+
+def fitted_frames(payload: dict) -> dict:
+    """Model name -> DataFrame of fitted quotes, with the SVI reference when present."""
+    frames = {m: pd.DataFrame(f) for m, f in payload["fitted"].items()}
+    svi = payload.get("svi")
+    if svi:
+        ref = next(iter(frames.values())).copy()
+        ref["model_iv"] = pd.to_numeric(pd.Series(svi["model_iv"]), errors="coerce").to_numpy()
+        frames["svi"] = ref
+    return frames
+
+
+def record(payload: dict, database_url: str) -> list[str]:
+    """Store every result of a payload in the runs registry; returns the run ids."""
+    from core.store import open_store, record_calibration
+
+    store = open_store(database_url)
+    return [record_calibration(store, CalibrationResult.from_dict(d), label=f"calibration lab {payload['token'][:8]}")
+            for d in payload["results"].values()]
+
+
+# --------------------------------------------------------------------------------------------
+# callbacks
+# --------------------------------------------------------------------------------------------
+clientside_callback(
+    upload_guard(MAX_BYTES),
+    Output(ids.UPLOAD_STORE, "data"), Output(ids.UPLOAD_INFO, "children"),
+    Input(ids.UPLOAD, "contents"), State(ids.UPLOAD, "filename"),
+)
+
+
+@callback(Output(ids.UPLOAD_STORE, "data", allow_duplicate=True), Input(ids.SAMPLE, "n_clicks"),
+          prevent_initial_call=True)
+def use_sample(_n):
+    return None
+
+
+@callback(Output(ids.DATA_INFO, "children"), Input(ids.UPLOAD_STORE, "data"))
+def data_info(upload):
+    try:
+        chain = chain_for(upload)
+    except ParityError as exc:
+        return html.Span(f"Could not load {(upload or {}).get('filename', 'the file')}: {exc}",
+                         className="text-danger")
+    name = (upload or {}).get("filename") or "SPX sample"
+    return html.Div([html.B(name), f" · {chain.quote_date} · spot {chain.spot:,.2f} · "
+                     f"{len(chain.otm_quotes(0.6, 1.4))} OTM quotes in {chain.expiries.shape[0]} expiries"])
+
+
+@callback(
+    output=dict(result=Output(ids.RESULT, "data"), alert=Output(ids.ALERT, "children"),
+                show=Output(ids.ALERT, "is_open")),
+    inputs=dict(run=Input(ids.RUN, "n_clicks"), upload=State(ids.UPLOAD_STORE, "data"),
+                models=State(ids.MODELS, "value"), weights=State(ids.WEIGHTS, "value"),
+                warm=State(ids.WARM, "value"), previous=State(ids.RESULT, "data")),
+    background=True, prevent_initial_call=True,
+    running=[(Output(ids.RUN, "disabled"), True, False), (Output(ids.CANCEL, "disabled"), False, True)],
+    cancel=[Input(ids.CANCEL, "n_clicks")],
+    progress=[Output(ids.PROGRESS, "value"), Output(ids.STATUS, "children")],
+    interval=250,
+)
+def run(set_progress, run, upload, models, weights, warm, previous):
+    if not models:
+        return dict(result=no_update, alert="Choose at least one model.", show=True)
+    data_id = data_key(upload)
+    same_data = previous and previous.get("data_id") == data_id
+    try:
+        chain = chain_for(upload)
+        payload = run_models(chain, models, weights=weights, previous=previous if warm and same_data else None,
+                             progress=lambda f, m: set_progress((round(100 * f), m)))
+        payload["data_id"] = data_id
+    except ParityError as exc:
+        set_progress((0, ""))
+        return dict(result=no_update, alert=f"Calibration failed: {exc}. The last good result is kept.",
+                    show=True)
+    except Exception:
+        log.exception("calibration job failed")
+        return dict(result=no_update, alert="Something went wrong calibrating; the error was logged.",
+                    show=True)
+    set_progress((100, "done"))
+    failed = "; ".join(f"{MODEL_LABELS[m]}: {e}" for m, e in payload["errors"].items())
+    return dict(result=payload, alert=f"Some models failed — {failed}" if failed else "", show=bool(failed))
+
+
+@callback(Output(ids.SAVED, "children"), Input(ids.RESULT, "data"), prevent_initial_call=True)
+def save_runs(payload):
+    if not payload:
+        return no_update
+    try:
+        ids_ = record(payload, current_app.config["PARITY_SETTINGS"].database_url)
+    except Exception:
+        log.exception("could not record calibration runs")
+        return html.Span("The runs could not be saved to the registry; the error was logged.",
+                         className="text-danger")
+    return html.Span([f"Saved {len(ids_)} run(s) to the ", html.A("runs registry", href="/runs"), "."])
+
+
+@callback(
+    Output(ids.PARAMS, "children"), Output(ids.SMILES_GRAPH, "figure"), Output(ids.RESIDUAL_GRAPH, "figure"),
+    Output(ids.SURFACE_GRAPH, "figure"), Output(ids.CORR_GRAPH, "figure"), Output(ids.STATE, "data"),
+    Input(ids.RESULT, "data"), Input(ids.SHOW, "value"), Input(App.THEME_SWITCH, "value"),
+    State(ids.MODELS, "value"), State(ids.WEIGHTS, "value"),
+)
+def render(payload, show, dark, models, weights):
+    query = f"?models={','.join(models or [])}&weights={weights}&show={show}"
+    if not payload:
+        return no_update, no_update, no_update, no_update, no_update, query
+    theme = theme_name(dark)
+    model = show if show in payload["results"] else next(iter(payload["results"]))
+    frames = fitted_frames(payload)
+    market = pd.DataFrame(payload["market"])
+    return (params_table(payload), fit_smiles_figure(frames, theme=theme), fit_residual_figure(frames, theme=theme),
+            model_surface_figure(payload["surfaces"][model], market, model, theme=theme),
+            correlation_figure(payload["results"][model], theme=theme), query)
+
+
+clientside_callback(REPLACE_URL_QUERY, Output(ids.URL_DUMMY, "children"), Input(ids.STATE, "data"))

@@ -1,0 +1,115 @@
+"""Figures of the calibration lab: fitted vs market smiles, residuals, the model-implied
+surface and the parameter correlation matrix. Vols are drawn in vol points (percent)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from components.figures import themed
+
+__all__ = ["MODEL_LABELS", "MODEL_COLORS", "fit_smiles_figure", "fit_residual_figure",
+           "model_surface_figure", "correlation_figure"]
+
+MODEL_LABELS = {"heston": "Heston", "bates": "Bates", "merton": "Merton", "vg": "Variance Gamma",
+                "cgmy": "CGMY", "svi": "SVI (reference)"}
+MODEL_COLORS = {"heston": "#0d6efd", "bates": "#6f42c1", "merton": "#198754", "vg": "#fd7e14",
+                "cgmy": "#d63384", "svi": "#6c757d"}
+
+
+def fit_smiles_figure(fits: dict, *, max_expiries: int = 9, theme: str = "light") -> go.Figure:
+    """Market OTM mid IV against strike per expiry with each model's fitted IV at the quotes.
+
+    ``fits`` maps a model name to a DataFrame of :func:`core.calibration.fitted_quotes`
+    (``svi`` may map to a frame with ``model_iv`` from the SVI surface for reference)."""
+    first = next(iter(fits.values()))
+    expiries = sorted(first["expiry"].unique())
+    if len(expiries) > max_expiries:
+        idx = np.unique(np.round(np.linspace(0, len(expiries) - 1, max_expiries)).astype(int))
+        expiries = [expiries[i] for i in idx]
+    cols = 3
+    rows = max(1, math.ceil(len(expiries) / cols))
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=expiries, horizontal_spacing=0.06,
+                        vertical_spacing=0.12 if rows > 1 else 0.2)
+    for i, e in enumerate(expiries):
+        r, c = divmod(i, cols)
+        m = first[first["expiry"] == e].sort_values("strike")
+        fig.add_trace(go.Scatter(x=m["strike"], y=m["iv"] * 100, mode="markers", name="market (OTM mid)",
+                                 legendgroup="market", showlegend=i == 0, marker=dict(size=5, color="#212529"),
+                                 hovertemplate="K %{x:,.0f}: %{y:.2f}%<extra>market</extra>"),
+                      row=r + 1, col=c + 1)
+        for model, frame in fits.items():
+            s = frame[frame["expiry"] == e].sort_values("strike")
+            fig.add_trace(go.Scatter(x=s["strike"], y=s["model_iv"] * 100, mode="lines", name=MODEL_LABELS[model],
+                                     legendgroup=model, showlegend=i == 0,
+                                     line=dict(color=MODEL_COLORS[model], width=2,
+                                               dash="dot" if model == "svi" else "solid"),
+                                     hovertemplate=f"K %{{x:,.0f}}: %{{y:.2f}}%<extra>{MODEL_LABELS[model]}</extra>"),
+                          row=r + 1, col=c + 1)
+    fig.update_yaxes(title_text="IV (%)", col=1)
+    fig.update_xaxes(title_text="Strike", row=rows)
+    fig.update_annotations(font_size=12)
+    fig.update_layout(title=dict(text="Fitted vs market smiles", x=0.01, y=0.99, yref="container", yanchor="top"),
+                      height=max(380, 280 * rows + 80), margin=dict(t=120),
+                      legend=dict(orientation="h", yref="container", y=1.0 - 50 / max(380, 280 * rows + 80),
+                                  yanchor="top", x=0))
+    return _keep_margin(themed(fig, theme))
+
+
+def _keep_margin(fig: go.Figure) -> go.Figure:
+    fig.update_layout(margin=dict(t=120))
+    return fig
+
+
+def fit_residual_figure(fits: dict, *, theme: str = "light") -> go.Figure:
+    """Model minus market IV (vol points) against log-moneyness, one colour per model."""
+    fig = go.Figure()
+    for model, frame in fits.items():
+        if model == "svi":
+            continue
+        k = np.log(frame["strike"] / frame["forward"])
+        fig.add_trace(go.Scatter(x=k, y=frame["error_iv"] * 100, mode="markers", name=MODEL_LABELS[model],
+                                 marker=dict(size=5, color=MODEL_COLORS[model], opacity=0.7),
+                                 text=frame["expiry"],
+                                 hovertemplate="k %{x:.3f}, %{text}<br>model − market %{y:.2f} vol pts<extra>"
+                                               + MODEL_LABELS[model] + "</extra>"))
+    fig.add_hline(y=0, line_color="gray", line_width=1)
+    fig.update_layout(title=dict(text="Residuals: model − market IV", x=0.01), legend=dict(orientation="h", y=-0.2))
+    fig.update_xaxes(title_text="Log-moneyness ln(K/F)")
+    fig.update_yaxes(title_text="IV error (vol pts)")
+    return themed(fig, theme)
+
+
+def model_surface_figure(surface: dict, market: pd.DataFrame, model: str, *, theme: str = "light") -> go.Figure:
+    """The model-implied IV surface (strike x days) with the market OTM mids as points."""
+    strikes = np.asarray(surface["strikes"], dtype=float)
+    days = np.asarray(surface["T"], dtype=float)[:, None] * 365 * np.ones_like(strikes)
+    iv = np.asarray(surface["iv"], dtype=float) * 100
+    fig = go.Figure(go.Surface(x=strikes, y=days, z=iv, colorscale="Viridis", opacity=0.9,
+                               colorbar=dict(title=dict(text="IV (%)", side="right"), len=0.7),
+                               hovertemplate="K %{x:,.0f}<br>%{y:.0f} d<br>model IV %{z:.2f}%<extra></extra>"))
+    fig.add_trace(go.Scatter3d(x=market["strike"], y=market["T"] * 365, z=market["iv"] * 100, mode="markers",
+                               name="market (OTM mid)", marker=dict(size=2.5, color="#dc3545"),
+                               hovertemplate="K %{x:,.0f}<br>%{y:.0f} d<br>market IV %{z:.2f}%<extra></extra>"))
+    fig.update_layout(title=dict(text=f"{MODEL_LABELS[model]} implied volatility surface", x=0.01),
+                      scene=dict(xaxis_title="Strike", yaxis_title="Days to expiry", zaxis_title="IV (%)",
+                                 camera=dict(eye=dict(x=1.6, y=-1.6, z=0.8))),
+                      legend=dict(orientation="h", y=0.02))
+    return themed(fig, theme)
+
+
+def correlation_figure(result: dict, *, theme: str = "light") -> go.Figure:
+    """Correlation matrix of the fitted parameters (from the Jacobian at the optimum)."""
+    names = list(result["param_names"])
+    corr = np.asarray(result["correlations"], dtype=float)
+    fig = go.Figure(go.Heatmap(x=names, y=names, z=corr, zmin=-1, zmax=1, colorscale="RdBu", reversescale=True,
+                               text=np.round(corr, 2), texttemplate="%{text}",
+                               colorbar=dict(title=dict(text="corr", side="right")),
+                               hovertemplate="%{y} vs %{x}: %{z:.3f}<extra></extra>"))
+    fig.update_layout(title=dict(text=f"{MODEL_LABELS[result['model']]} parameter correlations", x=0.01))
+    fig.update_yaxes(autorange="reversed", title_text="Parameter")
+    fig.update_xaxes(title_text="Parameter")
+    return themed(fig, theme)

@@ -1,0 +1,30 @@
+"""Calibration as a background job in a real browser, recorded in a real SQLite registry and
+listed on the Runs page."""
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def parity(settings):
+    from app import create_app
+
+    return create_app(settings)
+
+
+def test_calibrate_then_see_the_run_in_the_registry(dash_duo, parity, settings):
+    dash_duo.start_server(parity)
+    dash_duo.driver.get(dash_duo.server_url + "/calibration?models=merton&show=merton")
+    dash_duo.wait_for_contains_text("#cal-data-info", "443 OTM quotes", timeout=20)
+    dash_duo.find_element("#cal-run").click()
+    dash_duo.wait_for_contains_text("#cal-params", "Merton", timeout=60)
+    dash_duo.wait_for_contains_text("#cal-saved", "Saved 1 run", timeout=20)
+    dash_duo.wait_for_contains_text("#cal-surface .gtitle", "Merton implied volatility surface", timeout=20)
+
+    dash_duo.driver.get(dash_duo.server_url + "/runs")
+    dash_duo.wait_for_contains_text("#runs-grid", "merton", timeout=20)
+    from core.store import open_store
+    assert open_store(settings.database_url).count(model="merton") == 1
+    assert [e for e in dash_duo.get_logs() if e.get("level") == "SEVERE"] == []

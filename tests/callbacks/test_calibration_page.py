@@ -1,0 +1,62 @@
+"""Calibration lab and runs registry logic called directly, with a real SQLite file."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from callbacks.calibration import fitted_frames, params_table, record, run_models
+from callbacks.runs import comparison_table, run_rows
+from components.calibration_figures import (correlation_figure, fit_residual_figure, fit_smiles_figure,
+                                            model_surface_figure)
+from core.data import sample_chain
+from core.store import open_store
+
+
+@pytest.fixture(scope="module")
+def payload():
+    return run_models(sample_chain(), ["heston", "merton"])
+
+
+def test_payload_holds_results_fitted_quotes_and_an_svi_reference(payload):
+    assert set(payload["results"]) == {"heston", "merton"} and payload["errors"] == {}
+    h = payload["results"]["heston"]
+    fq = payload["fitted"]["heston"]
+    err = np.asarray(fq["model_iv"], dtype=float) - np.asarray(fq["iv"], dtype=float)
+    # the RMSE the page shows is the RMS of the fitted-quote errors it draws
+    assert h["rmse_iv"] == pytest.approx(float(np.sqrt(np.nanmean(err ** 2))), rel=1e-6)
+    assert payload["svi"]["rmse_iv"] < h["rmse_iv"]     # a per-expiry curve fits closer
+    text = str(params_table(payload).to_plotly_json())
+    assert "kappa" in text and "95% interval" in text and "Feller" in text
+
+
+def test_warm_start_reuses_the_previous_fit(payload):
+    again = run_models(sample_chain(), ["heston"], previous=payload)
+    a, b = again["results"]["heston"], payload["results"]["heston"]
+    assert a["rmse_iv"] == pytest.approx(b["rmse_iv"], rel=1e-4)
+    assert a["settings"].get("start") is not None or a["iterations"] <= b["iterations"]
+
+
+def test_figures_have_titles_and_units(payload):
+    frames = fitted_frames(payload)
+    assert "svi" in frames
+    import pandas as pd
+    figs = [fit_smiles_figure(frames), fit_residual_figure(frames),
+            model_surface_figure(payload["surfaces"]["heston"], pd.DataFrame(payload["market"]), "heston"),
+            correlation_figure(payload["results"]["heston"])]
+    for fig in figs:
+        assert fig.layout.title.text
+    assert figs[1].layout.yaxis.title.text == "IV error (vol pts)"
+
+
+def test_runs_are_recorded_listed_and_compared(payload, tmp_path):
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    ids = record(payload, url)
+    store = open_store(url)
+    assert store.count() == 2
+    runs = store.list_runs()
+    rows = run_rows(runs)
+    by_model = {r["model"]: r for r in rows}
+    assert by_model["heston"]["rmse"] == pytest.approx(payload["results"]["heston"]["rmse_iv"] * 100)
+    assert {r["id"] for r in rows} == set(ids)
+    text = str(comparison_table(runs).to_plotly_json())
+    assert "params: kappa" in text and "metrics: rmse_iv" in text
