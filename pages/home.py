@@ -25,9 +25,9 @@ def layout(**_query) -> dbc.Container:
     return dbc.Container([
         html.Div([
             html.H2("Parity", className="fw-bold mb-1"),
-            html.P("An analytics desk for options and portfolios: pricing and Greeks today; "
-                   "volatility surfaces, model calibration, strategies and portfolio "
-                   "optimisation as they land.", className="lead text-body-secondary"),
+            html.P("An analytics desk for options and portfolios: Greeks, volatility surfaces, "
+                   "model calibration, strategies and portfolio optimisation on real market data.",
+                   className="lead text-body-secondary"),
         ], className="py-4"),
         dbc.Row(cards),
     ], class_name="py-2")
