@@ -1,0 +1,82 @@
+"""The scale-out path end to end: a real redis-server, a real Celery worker process, and the app
+built with REDIS_URL; a calibration started in the browser runs on the worker."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_port(port: int, seconds: float = 10) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    exe = shutil.which("redis-server")
+    if exe is None:
+        pytest.skip("redis-server is not installed (make test installs it)")
+    port = _port()
+    proc = subprocess.Popen([exe, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+                             "--appendonly", "no", "--dir", str(tmp_path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait_port(port)
+    yield f"redis://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def worker(redis_url, tmp_path):
+    env = {**os.environ, "REDIS_URL": redis_url, "PARITY_DATA_DIR": str(tmp_path / "worker")}
+    log = open(tmp_path / "worker.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "app:celery_app", "worker",
+                             "--concurrency=1", "--pool=solo", "--loglevel=INFO"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 60
+    while "ready" not in (tmp_path / "worker.log").read_text():
+        if proc.poll() is not None or time.time() > deadline:
+            raise RuntimeError("celery worker did not start:\n" + (tmp_path / "worker.log").read_text())
+        time.sleep(0.2)
+    yield tmp_path / "worker.log"
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def test_calibration_runs_on_a_celery_worker(dash_duo, redis_url, worker, tmp_path):
+    from app import Settings, create_app
+
+    app = create_app(Settings(data_dir=str(tmp_path / "web"), redis_url=redis_url, warm_numba=False))
+    dash_duo.start_server(app)
+    dash_duo.driver.get(dash_duo.server_url + "/calibration?models=merton&show=merton")
+    dash_duo.wait_for_contains_text("#cal-data-info", "443 OTM quotes", timeout=20)
+    dash_duo.find_element("#cal-run").click()
+    dash_duo.wait_for_contains_text("#cal-params", "Merton", timeout=90)
+    assert "succeeded" in worker.read_text()           # the job ran in the worker process
+    assert [e for e in dash_duo.get_logs() if e.get("level") == "SEVERE"] == []
