@@ -1,9 +1,11 @@
 """Test configuration: headless Debian chromium for dash.testing, scratch folders for browsers."""
 from __future__ import annotations
 
-import os
 import shutil
+import socket
+import subprocess
 import tempfile
+import time
 
 import pytest
 
@@ -38,3 +40,44 @@ def settings(tmp_path):
     from app import Settings
 
     return Settings(data_dir=str(tmp_path / "var"), warm_numba=False)
+
+
+@pytest.fixture
+def parity(settings):
+    """A fresh Parity app on the embedded defaults (for dash_duo)."""
+    from app import create_app
+
+    return create_app(settings)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, seconds: float = 10) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listening on port {port}")
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A real redis-server on a free loopback port, stopped by PID afterwards."""
+    exe = shutil.which("redis-server")
+    if exe is None:
+        pytest.skip("redis-server is not installed (make test installs it)")
+    port = free_port()
+    proc = subprocess.Popen([exe, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+                             "--appendonly", "no", "--dir", str(tmp_path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_port(port)
+    yield f"redis://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=10)

@@ -1,11 +1,6 @@
 """App factory and settings: embedded defaults, and the Redis/Celery path against a real redis."""
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
-
 import dash
 import pytest
 
@@ -31,33 +26,6 @@ def test_embedded_default_uses_diskcache_and_file_cache(settings):
     with app.server.app_context():
         cache.set("k", {"v": 1})
         assert cache.get("k") == {"v": 1}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def redis_url(tmp_path):
-    exe = shutil.which("redis-server")
-    if exe is None:
-        pytest.skip("redis-server is not installed (make test installs it)")
-    port = _free_port()
-    proc = subprocess.Popen([exe, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-                             "--appendonly", "no", "--dir", str(tmp_path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=10)
 
 
 def test_redis_url_selects_celery_and_redis_cache(tmp_path, redis_url):

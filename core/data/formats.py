@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.data._text import csv_text
 from core.errors import DataError
 
 __all__ = ["MAX_BYTES", "MAX_ROWS", "FORMATS", "read_table", "normalise", "Normalised"]
@@ -244,18 +245,10 @@ def _decompress(data: bytes) -> bytes:
 
 def _parse_bytes(data: bytes) -> pd.DataFrame:
     data = _decompress(data)
-    if not data.strip():
-        raise DataError("the file is empty: expected a CSV of option quotes with a header row")
-    head = data[:8192]
-    if b"\x00" in head or head.startswith((b"%PDF", b"PAR1", b"\x89PNG", b"\xff\xd8")):
-        raise DataError("the file is not CSV text (binary content): upload a comma-separated "
-                        "file of option quotes")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-    first = next((ln for ln in text.splitlines() if ln.strip()), "")
-    sep = max((",", ";", "\t", "|"), key=first.count)
+    text, sep = csv_text(
+        data, empty="the file is empty: expected a CSV of option quotes with a header row",
+        binary="the file is not CSV text (binary content): upload a comma-separated file of "
+               "option quotes")
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, skipinitialspace=True,
                             skip_blank_lines=True)

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.data._text import csv_text
 from core.errors import DataError
 
 __all__ = ["load_prices", "load_sectors", "sample_prices", "sample_sectors", "index_prices", "returns",
@@ -101,19 +102,12 @@ def _read_bytes(source) -> bytes:
 
 
 def _parse_csv(data: bytes) -> pd.DataFrame:
-    if not data.strip():
-        raise DataError("the price file is empty: expected a CSV with a date column and one "
-                        "column of prices per ticker")
-    head = data[:8192]
-    if b"\x00" in head or head.startswith((b"%PDF", b"PK\x03\x04", b"\x89PNG", b"PAR1")):
-        raise DataError("the price file is not CSV text (binary content, e.g. an Excel "
-                        "workbook): save the sheet as CSV and upload that")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
+    text, sep = csv_text(
+        data, empty="the price file is empty: expected a CSV with a date column and one column "
+                    "of prices per ticker",
+        binary="the price file is not CSV text (binary content, e.g. an Excel workbook): save "
+               "the sheet as CSV and upload that")
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
-    sep = max((",", ";", "\t", "|"), key=first.count)
     header = [h.strip().strip('"') for h in next(csv.reader([first], delimiter=sep), [])]
     dup = next((h for i, h in enumerate(header) if h and h in header[:i]), None)
     if dup is not None:

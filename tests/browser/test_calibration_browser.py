@@ -7,13 +7,6 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def parity(settings):
-    from app import create_app
-
-    return create_app(settings)
-
-
 def test_calibrate_then_see_the_run_in_the_registry(dash_duo, parity, settings):
     dash_duo.start_server(parity)
     dash_duo.driver.get(dash_duo.server_url + "/calibration?models=merton&show=merton")

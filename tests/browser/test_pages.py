@@ -8,13 +8,6 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def parity(settings):
-    from app import create_app
-
-    return create_app(settings)
-
-
 def _severe(logs):
     return [entry for entry in logs if entry.get("level") == "SEVERE"]
 

@@ -8,13 +8,6 @@ from selenium.webdriver.support.ui import Select
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def parity(settings):
-    from app import create_app
-
-    return create_app(settings)
-
-
 def test_portfolio_runs_in_the_background_and_reports_infeasible_constraints(dash_duo, parity):
     dash_duo.start_server(parity)
     dash_duo.driver.get(dash_duo.server_url + "/portfolio")

@@ -7,13 +7,6 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def parity(settings):
-    from app import create_app
-
-    return create_app(settings)
-
-
 def test_strategy_builder_flow(dash_duo, parity):
     dash_duo.start_server(parity)
     dash_duo.driver.get(dash_duo.server_url + "/strategies")

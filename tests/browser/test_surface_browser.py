@@ -7,13 +7,6 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def parity(settings):
-    from app import create_app
-
-    return create_app(settings)
-
-
 def test_surface_page_fits_the_sample_and_rejects_a_bad_upload(dash_duo, parity, tmp_path):
     dash_duo.start_server(parity)
     dash_duo.driver.get(dash_duo.server_url + "/surface")
