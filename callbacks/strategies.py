@@ -118,8 +118,11 @@ def _sample_surface():
 def evaluate(rows: list[dict], market: dict, view: dict, *, name: str = "strategy",
              source: str = "flat") -> dict:
     """Everything the page draws: P/L curves, heatmap, breakevens, extremes, Greeks, PoP three
-    ways, margin, Monte Carlo VaR. ``view`` holds ``dS`` (% spot shift), ``dvol`` (vol points)
-    and ``dfwd`` (days forward). Raises ParityError when no leg is valid."""
+    ways, margin, Monte Carlo VaR. ``view`` holds ``dS`` (% spot shift), ``dvol`` (vol points),
+    ``dfwd`` (days forward) and ``vol_mode``: ``"legs"`` values each leg at its own vol;
+    ``"strike"`` / ``"delta"`` value legs before expiry on the SVI surface of the SPX chain
+    (``source == "spx"`` only), sticky-strike or sticky-delta when spot moves. Raises
+    ParityError when no leg is valid."""
     legs, errors = legs_from_rows(rows, market)
     if not legs:
         raise ParityError("no valid legs: " + (" ".join(errors) or "add a leg or pick a template"))
@@ -127,24 +130,30 @@ def evaluate(rows: list[dict], market: dict, view: dict, *, name: str = "strateg
     shifted = [Leg(l.kind, l.strike, l.T, l.qty, l.price, vol=None if l.kind == "stock" else max(l.vol + dvol, 1e-4))
                for l in legs]
     st = Strategy(shifted, name=name, r=market["r"], q=market["q"], spot=market["spot"])
+    mode = view.get("vol_mode", "legs")
+    vol, sticky = None, "strike"
+    if mode in ("strike", "delta") and source == "spx":
+        surface = _sample_surface()
+        vol, sticky = (lambda K, T: surface.implied_vol(K, T) + dvol), mode
+    kw = dict(vol=vol, sticky=sticky, spot_ref=market["spot"])
     spot = market["spot"] * (1 + view.get("dS", 0.0) / 100)
     first = st.first_expiry or 30 / 365
     at = min(view.get("dfwd", 0.0) / 365, first)
-    an = analyse(st, spot=spot, at_T=at, pop_method="lognormal")
+    an = analyse(st, spot=spot, at_T=at, pop_method="lognormal", vol=vol, sticky=sticky)
     S = an.S
-    curves = [{"label": "today", "pnl": st.pnl(S, at_T=0.0).tolist(), "color": "#fd7e14", "dash": "solid"}]
+    curves = [{"label": "today", "pnl": st.pnl(S, at_T=0.0, **kw).tolist(), "color": "#fd7e14", "dash": "solid"}]
     if at > 0:
-        curves.append({"label": f"in {at * 365:.0f} days", "pnl": an.pnl_now.tolist(), "color": "#d63384",
-                       "dash": "dash"})
+        curves.append({"label": f"in {at * 365:.0f} days", "pnl": st.pnl(S, at_T=at, **kw).tolist(),
+                       "color": "#d63384", "dash": "dash"})
     mid = 0.5 * (at + first)
     if first - at > 2 / 365:
-        curves.append({"label": f"in {mid * 365:.0f} days", "pnl": st.pnl(S, at_T=mid).tolist(),
+        curves.append({"label": f"in {mid * 365:.0f} days", "pnl": st.pnl(S, at_T=mid, **kw).tolist(),
                        "color": "#6f42c1", "dash": "dot"})
-    greeks = st.greeks(spot, at_T=at)
+    greeks = st.greeks(spot, at_T=at, **kw)
     mc_vol = float(np.median([l.vol for l in shifted if l.vol]) if any(l.vol for l in shifted) else market["vol"])
     horizon = at if at > 0 else first
     ST = gbm_terminal(spot, horizon, market["r"], market["q"], mc_vol, MC_PATHS, rng=0, antithetic=True)
-    pnl = st.pnl(ST, at_T=horizon)
+    pnl = st.pnl(ST, at_T=horizon, **kw)
     var, cvar = var_cvar(pnl, VAR_ALPHA)
     pops = {"lognormal": an.pop}
     pops["mc"] = probability_of_profit(st, spot, vol=mc_vol, method="mc", n_paths=MC_PATHS, rng=1)
@@ -152,7 +161,7 @@ def evaluate(rows: list[dict], market: dict, view: dict, *, name: str = "strateg
         pops["rnd"] = probability_of_profit(st, spot, vol=_sample_surface().implied_vol, method="rnd")
     days = np.linspace(0, first * 365, 41)
     Sh = np.linspace(S[0], S[-1], 121)
-    heat = [st.pnl(Sh, at_T=d / 365).tolist() for d in days]
+    heat = [st.pnl(Sh, at_T=d / 365, **kw).tolist() for d in days]
     return {
         "name": strategy_info(name)["label"] if name in _catalog() else "Custom strategy",
         "spot": spot, "S": S.tolist(), "pnl_expiry": an.pnl_expiry.tolist(), "curves": curves,
@@ -166,6 +175,8 @@ def evaluate(rows: list[dict], market: dict, view: dict, *, name: str = "strateg
         "mc": {"pnl": np.asarray(pnl[:20000]).tolist(), "var": var, "cvar": cvar, "alpha": VAR_ALPHA,
                "mean": float(np.mean(pnl)), "horizon_days": horizon * 365, "n": MC_PATHS, "vol": mc_vol},
         "errors": errors, "greeks_link": greeks_link(legs, market),
+        "vol_source": {"legs": "each leg's own vol", "strike": "SVI surface of the SPX chain, sticky strike",
+                       "delta": "SVI surface of the SPX chain, sticky delta"}[mode if vol else "legs"],
     }
 
 
@@ -211,6 +222,7 @@ def summary_view(p: dict) -> dbc.Card:
                   html.B("   Net premium: "), f"{abs(debit):,.2f} {'debit' if debit > 0 else 'credit'}"]),
         html.Div([html.B(f"VaR {m['alpha']:.0%}: "), f"{m['var']:,.2f}", html.B(f"   CVaR: "), f"{m['cvar']:,.2f}",
                   f" at {m['horizon_days']:.0f} days"]),
+        html.Div([html.B("Valuation vol: "), p["vol_source"]]),
         html.Div([html.B("Margin estimate: "), f"{p['margin']['initial']:,.2f}"]),
         html.Div(p["margin"]["rule"], className="small text-body-secondary mb-1"),
         html.B("Probability of profit"), html.Ul(pops, className="small mb-0"),
@@ -268,23 +280,23 @@ def add_leg(_n, rows, days, spot):
     Output(ids.GREEKS_LINK, "disabled"), Output(ids.LEG_ERRORS, "children"),
     Output(ids.ALERT, "children"), Output(ids.ALERT, "is_open"), Output(ids.STATE, "data"),
     Input(ids.LEGS, "rowData"), Input(ids.SPOT_SHIFT, "value"), Input(ids.VOL_SHIFT, "value"),
-    Input(ids.DAYS_FWD, "value"), Input(App.THEME_SWITCH, "value"),
+    Input(ids.DAYS_FWD, "value"), Input(ids.VOL_MODE, "value"), Input(App.THEME_SWITCH, "value"),
     State(ids.TEMPLATE, "value"), State(ids.SOURCE, "value"), State(ids.SPOT, "value"), State(ids.VOL, "value"),
     State(ids.RATE, "value"), State(ids.DIV, "value"), State(ids.DAYS, "value"), State(ids.WIDTH, "value"),
 )
-def update(rows, dS, dvol, dfwd, dark, template, source, spot, vol, rate, div, days, width):
+def update(rows, dS, dvol, dfwd, vol_mode, dark, template, source, spot, vol, rate, div, days, width):
     theme = theme_name(dark)
     try:
         market = dict(spot=float(spot), vol=float(vol) / 100, r=float(rate) / 100, q=float(div) / 100)
-        p = evaluate(rows, market, dict(dS=float(dS or 0), dvol=float(dvol or 0), dfwd=float(dfwd or 0)),
-                     name=template, source=source)
+        p = evaluate(rows, market, dict(dS=float(dS or 0), dvol=float(dvol or 0), dfwd=float(dfwd or 0),
+                                        vol_mode=vol_mode), name=template, source=source)
     except (ParityError, TypeError, ValueError) as exc:
         return (no_update,) * 8 + (f"{exc}", True, no_update)
     except Exception:
         log.exception("strategy evaluation failed")
         return (no_update,) * 8 + ("Something went wrong valuing this position; the error was logged.", True, no_update)
     state = dict(template=template, source=source, S=spot, vol=vol, r=rate, q=div, days=days, width=width,
-                 dS=dS, dvol=dvol, dfwd=dfwd, legs=rows_to_text(rows))
+                 dS=dS, dvol=dvol, dfwd=dfwd, volmode=vol_mode, legs=rows_to_text(rows))
     errors = [html.Div(e) for e in p["errors"]]
     return (payoff_figure(p, theme=theme), pnl_heatmap_figure(p, theme=theme), mc_figure(p, theme=theme),
             summary_view(p), greeks_view(p), p["greeks_link"] or "", p["greeks_link"] is None, errors,

@@ -123,6 +123,7 @@ class Strategies:
     SPOT_SHIFT = "st-spot-shift"
     VOL_SHIFT = "st-vol-shift"
     DAYS_FWD = "st-days-fwd"
+    VOL_MODE = "st-vol-mode"
     ALERT = "st-alert"
     PAYOFF_GRAPH = "st-payoff"
     HEATMAP_GRAPH = "st-heatmap"

@@ -11,7 +11,7 @@ __all__ = ["DEFAULTS", "from_query", "to_query", "rows_to_text", "rows_from_text
 
 LEG_FIELDS = ("type", "strike", "days", "qty", "price", "vol")
 DEFAULTS = dict(template="iron_condor", source="flat", S=100.0, vol=20.0, r=3.0, q=1.0, days=30.0,
-                width=5.0, dS=0.0, dvol=0.0, dfwd=0.0, legs="")
+                width=5.0, dS=0.0, dvol=0.0, dfwd=0.0, volmode="legs", legs="")
 
 
 def rows_to_text(rows: list[dict]) -> str:
@@ -60,6 +60,8 @@ def from_query(query: dict, templates=()) -> dict:
         S=_num(query, "S", 1e-6, 1e9), vol=_num(query, "vol", 0.1, 300), r=_num(query, "r", -20, 50),
         q=_num(query, "q", -20, 50), days=_num(query, "days", 1, 3650), width=_num(query, "width", 0.5, 50),
         dS=_num(query, "dS", -50, 50), dvol=_num(query, "dvol", -50, 100), dfwd=_num(query, "dfwd", 0, 3650),
+        volmode=str(query.get("volmode", "legs")) if str(query.get("volmode", "legs")) in ("legs", "strike", "delta")
+        else "legs",
         legs=str(query.get("legs", ""))[:2000],
     )
 

@@ -87,6 +87,11 @@ def _whatif_card(s):
         dbc.Label("Days forward", class_name="small fw-semibold mb-0 mt-2"),
         dcc.Slider(0, 365, 1, value=s["dfwd"], id=ids.DAYS_FWD, marks={v: str(v) for v in (0, 30, 90, 180, 365)},
                    tooltip={"placement": "bottom"}),
+        dbc.Label("Valuation vol before expiry", class_name="small fw-semibold mb-0 mt-2"),
+        dbc.RadioItems(id=ids.VOL_MODE, value=s["volmode"], class_name="small", options=[
+            {"label": "Each leg's own vol (flat per leg)", "value": "legs"},
+            {"label": "SVI surface, sticky strike (SPX chain)", "value": "strike"},
+            {"label": "SVI surface, sticky delta (SPX chain)", "value": "delta"}]),
     ]), class_name="shadow-sm mb-3")
 
 

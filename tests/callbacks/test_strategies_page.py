@@ -95,3 +95,24 @@ def test_url_round_trip_and_greeks_link():
     legs, _ = legs_from_rows(rows, MARKET)
     link = greeks_link(legs, MARKET)
     assert link.startswith("/greeks?") and "inst=position" in link and "dhi=30" in link
+
+
+def test_surface_vol_modes_sticky_strike_and_sticky_delta():
+    from callbacks.strategies import _sample_surface
+    from core.pricing import bs_price
+
+    rows, market = template_rows("long_call", spot=0, vol=0.2, r=0, q=0, days=60, width=0.05, source="spx")
+    K, T = rows[0]["strike"], rows[0]["days"] / 365
+    view = dict(dS=-10, dvol=0, dfwd=0)
+    strike = evaluate(rows, market, {**view, "vol_mode": "strike"}, name="long_call", source="spx")
+    delta = evaluate(rows, market, {**view, "vol_mode": "delta"}, name="long_call", source="spx")
+    S1 = market["spot"] * 0.9
+    surf = _sample_surface()
+    # sticky strike: the call keeps the surface vol at its strike
+    expected = bs_price(S1, K, T, market["r"], market["q"], float(surf.implied_vol(K, T)), True)
+    assert strike["greeks"]["price"] == pytest.approx(float(expected), rel=1e-9)
+    # sticky delta: the vol of the same moneyness K/S, higher up the (downward) skew's wing
+    expected = bs_price(S1, K, T, market["r"], market["q"],
+                        float(surf.implied_vol(K * market["spot"] / S1, T)), True)
+    assert delta["greeks"]["price"] == pytest.approx(float(expected), rel=1e-9)
+    assert delta["greeks"]["price"] < strike["greeks"]["price"]
