@@ -18,7 +18,7 @@ from core.errors import ParityError
 from core.pricing import GREEK_NAMES, bs_greeks, greek_grid, parse_legs, position_greeks
 
 log = logging.getLogger(__name__)
-GRID_POINTS = 60
+GRID_POINTS = 61  # odd, so spot (the middle of a symmetric range) is a grid point
 READOUT_DAYS = (7, 30, 91, 365)
 
 

@@ -35,7 +35,8 @@ def run_rows(runs) -> list[dict]:
 
 
 def comparison_table(runs) -> dbc.Table:
-    """Side-by-side table of runs (one column per run)."""
+    """Side-by-side table of runs (one column per run, headed by model and short id; parameters
+    of different models share a row only when they share a name, so read them with the header)."""
     frame = compare_runs(runs).reset_index()
     frame.columns = ["section", "field", *frame.columns[2:]]
 
@@ -46,9 +47,18 @@ def comparison_table(runs) -> dbc.Table:
             return v.strftime("%Y-%m-%d %H:%M")
         return "" if v is None else str(v)
 
-    head = html.Thead(html.Tr([html.Th("Field")] + [html.Th(c) for c in frame.columns[2:]]))
+    models = {r.short_id: r.model for r in runs}
+    head = html.Thead(html.Tr([html.Th("Field")] + [html.Th(f"{models.get(c, '')} · {c}") for c in frame.columns[2:]]))
+    def value(row, c):
+        v = row[c]
+        if row["field"] == "rmse_iv" and isinstance(v, (int, float)):
+            return f"{v * 100:.3f} vol pts"
+        if row["field"] == "elapsed" and isinstance(v, (int, float)):
+            return f"{v:.3f} s"
+        return cell(v)
+
     body = [html.Tr([html.Td(f"{row['field']}" if row["section"] == "run" else f"{row['section']}: {row['field']}")]
-                    + [html.Td(cell(row[c]), className="font-monospace") for c in frame.columns[2:]])
+                    + [html.Td(value(row, c), className="font-monospace") for c in frame.columns[2:]])
             for _, row in frame.iterrows()]
     return dbc.Table([head, html.Tbody(body)], size="sm", striped=True, hover=True, responsive=True,
                      class_name="small")

@@ -170,7 +170,7 @@ def evaluate(rows: list[dict], market: dict, view: dict, *, name: str = "strateg
         "greeks": {n: float(greeks[n]) for n in GREEK_NAMES}, "at_days": at * 365,
         "pop": {k: {"pop": v.pop, "expected_pnl": v.expected_pnl, "convention": v.convention}
                 for k, v in pops.items()},
-        "margin": {"initial": an.margin.initial, "rule": an.margin.rule},
+        "margin": {"initial": an.margin.initial, "net": an.margin.net, "rule": an.margin.rule},
         "heatmap": {"S": Sh.tolist(), "days": days.tolist(), "pnl": heat},
         "mc": {"pnl": np.asarray(pnl[:20000]).tolist(), "var": var, "cvar": cvar, "alpha": VAR_ALPHA,
                "mean": float(np.mean(pnl)), "horizon_days": horizon * 365, "n": MC_PATHS, "vol": mc_vol},
@@ -223,7 +223,8 @@ def summary_view(p: dict) -> dbc.Card:
         html.Div([html.B(f"VaR {m['alpha']:.0%}: "), f"{m['var']:,.2f}", html.B(f"   CVaR: "), f"{m['cvar']:,.2f}",
                   f" at {m['horizon_days']:.0f} days"]),
         html.Div([html.B("Valuation vol: "), p["vol_source"]]),
-        html.Div([html.B("Margin estimate: "), f"{p['margin']['initial']:,.2f}"]),
+        html.Div([html.B("Margin estimate: "), f"{p['margin']['initial']:,.2f} requirement (premiums included), "
+                  f"{p['margin']['net']:,.2f} net of premiums received"]),
         html.Div(p["margin"]["rule"], className="small text-body-secondary mb-1"),
         html.B("Probability of profit"), html.Ul(pops, className="small mb-0"),
     ]), class_name="shadow-sm mb-3 small")
@@ -259,6 +260,14 @@ def place_legs(template, source, spot, vol, rate, div, days, width, rows):
         return (new_rows, round(market["spot"], 2), round(market["r"] * 100, 3), round(market["q"] * 100, 3),
                 no_update, no_update)
     return new_rows, no_update, no_update, no_update, no_update, no_update
+
+
+@callback(Output(ids.VOL, "disabled"), Output(ids.MARKET_NOTE, "children"), Input(ids.SOURCE, "value"))
+def market_note(source):
+    if source == "spx":
+        return True, ("Spot from the chain; rate and dividend yield implied by put-call parity at the "
+                      "expiry nearest the target days; legs priced at mids with their own implied vols.")
+    return False, "Legs priced with Black-Scholes at the flat vol; strikes placed by moneyness."
 
 
 @callback(Output(ids.TEMPLATE, "value"), Input(ids.LEGS, "cellValueChanged"), prevent_initial_call=True)

@@ -20,7 +20,7 @@ from callbacks.theme import theme_name
 from components.figures import figures_html
 from components.ids import App
 from components.ids import Surface as ids
-from components.surface_figures import (MODEL_LABELS, default_expiries, residual_figure,
+from components.surface_figures import (ARB_K_RANGE, MODEL_LABELS, default_expiries, residual_figure,
                                         smiles_figure, surface_figure, term_structure_figure)
 from components.surface_state import MODELS, to_query
 from core.data import MAX_BYTES, load_chain, sample_chain
@@ -49,13 +49,13 @@ def fit_models(chain, models, beta: float) -> tuple[dict, dict]:
 
 def comparison_table(fits: dict, errors: dict) -> dbc.Table:
     """One row per model: RMSE, max error, share inside the spread, arbitrage status, fit time."""
-    head = ["Model", "IV RMSE (vol pts)", "Max error (vol pts)", "Inside bid/ask", "Butterfly",
-            "Calendar", "Fit time (ms)", "Slices"]
+    head = ["Model", "IV RMSE (vol pts)", "Max error (vol pts)", "Inside bid/ask", "Butterfly arb.",
+            "Calendar arb.", "Fit time (ms)", "Slices"]
     rows = []
     for model in MODELS:
         if model in fits:
             f = fits[model]
-            arb = f.arbitrage()
+            arb = f.arbitrage(k_min=ARB_K_RANGE[0], k_max=ARB_K_RANGE[1])
             n = len(f.params)
             rows.append([MODEL_LABELS[model], f"{f.rmse_iv * 100:.3f}", f"{f.max_error * 100:.3f}",
                          f"{f.inside_spread:.1%}", _ok(arb.butterfly_free), _ok(arb.calendar_free),
@@ -94,7 +94,9 @@ def chain_info(chain) -> html.Div:
     q = chain.quotes
     return html.Div([
         html.Div([html.B("Quote date "), str(chain.quote_date), html.B("  Spot "), f"{chain.spot:,.2f}",
-                  html.Span(f" ({chain.spot_source})", className="text-body-secondary")]),
+                  html.Span({"file": " (from the chain file)", "argument": " (given)",
+                             "forward": " (from the nearest forward)"}.get(chain.spot_source, ""),
+                            className="text-body-secondary")]),
         html.Div([html.B(f"{len(q):,}"), " quotes kept, ", html.B(f"{q['expiry'].nunique()}"),
                   " expiries, ", html.B(f"{int(q['otm'].sum()):,}"), " OTM"]),
     ])
@@ -192,7 +194,11 @@ def update(key, models, beta, show, expiries, dark):
                 "; ".join(f"{MODEL_LABELS[m]}: {e}" for m, e in errors.items())
             return (no_update,) * 4 + (comparison_table(fits, errors), "", "", msg, True, no_update)
         drawn = fits.get(show) or next(iter(fits.values()))
-        arb_lines = [html.Div(f"{MODEL_LABELS[m]}: " + " ".join(f.arbitrage().lines())) for m, f in fits.items()]
+        arb_lines = [html.Div(f"{MODEL_LABELS[m]}: " + " ".join(
+            f.arbitrage(k_min=ARB_K_RANGE[0], k_max=ARB_K_RANGE[1]).lines())) for m, f in fits.items()]
+        arb_lines.append(html.Div("Arbitrage is checked on the quoted range 0.6–1.4 × forward (k = ln K/F "
+                                  f"in [{ARB_K_RANGE[0]:.2f}, {ARB_K_RANGE[1]:.2f}]), 200 points per slice.",
+                                  className="text-body-secondary"))
         skipped = [html.Div(f"{MODEL_LABELS[m]} skipped {e}: {why}", className="text-body-secondary")
                    for m, f in fits.items() for e, why in f.skipped]
         alert = "; ".join(f"{MODEL_LABELS[m]} failed: {e}" for m, e in errors.items())

@@ -20,6 +20,11 @@ MODEL_COLORS = {"heston": "#0d6efd", "bates": "#6f42c1", "merton": "#198754", "v
                 "cgmy": "#d63384", "svi": "#6c757d"}
 
 
+def _ink(theme: str) -> str:
+    """Colour of market points: near-black on light, near-white on dark."""
+    return "#f8f9fa" if theme == "dark" else "#212529"
+
+
 def fit_smiles_figure(fits: dict, *, max_expiries: int = 9, theme: str = "light") -> go.Figure:
     """Market OTM mid IV against strike per expiry with each model's fitted IV at the quotes.
 
@@ -38,7 +43,7 @@ def fit_smiles_figure(fits: dict, *, max_expiries: int = 9, theme: str = "light"
         r, c = divmod(i, cols)
         m = first[first["expiry"] == e].sort_values("strike")
         fig.add_trace(go.Scatter(x=m["strike"], y=m["iv"] * 100, mode="markers", name="market (OTM mid)",
-                                 legendgroup="market", showlegend=i == 0, marker=dict(size=5, color="#212529"),
+                                 legendgroup="market", showlegend=i == 0, marker=dict(size=5, color=_ink(theme)),
                                  hovertemplate="K %{x:,.0f}: %{y:.2f}%<extra>market</extra>"),
                       row=r + 1, col=c + 1)
         for model, frame in fits.items():
@@ -96,7 +101,7 @@ def model_surface_figure(surface: dict, market: pd.DataFrame, model: str, *, the
                                hovertemplate="K %{x:,.0f}<br>%{y:.0f} d<br>market IV %{z:.2f}%<extra></extra>"))
     fig.update_layout(title=dict(text=f"{MODEL_LABELS[model]} implied volatility surface", x=0.01),
                       scene=dict(xaxis_title="Strike", yaxis_title="Days to expiry", zaxis_title="IV (%)",
-                                 camera=dict(eye=dict(x=1.6, y=-1.6, z=0.8))),
+                                 camera=dict(eye=dict(x=-1.6, y=-1.6, z=0.8))),
                       legend=dict(orientation="h", y=0.02))
     return themed(fig, theme)
 

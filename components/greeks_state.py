@@ -11,7 +11,7 @@ from core.pricing import GREEK_NAMES, INSTRUMENTS
 
 __all__ = ["DEFAULTS", "PRESETS", "from_query", "to_query", "preset_legs"]
 
-DEFAULTS = dict(greek="delta", inst="call", view="surface", S=100.0, vol=20.0, r=3.0, q=1.0,
+DEFAULTS = dict(greek="delta", inst="call", view="surface", S=100.0, vol=20.0, r=4.0, q=1.5,
                 xlo=0.5, xhi=1.5, dlo=7.0, dhi=730.0, legs="+1 C 100, +1 P 100")
 VIEW_NAMES = ("surface", "heatmap", "slices")
 

@@ -124,6 +124,7 @@ class Strategies:
     VOL_SHIFT = "st-vol-shift"
     DAYS_FWD = "st-days-fwd"
     VOL_MODE = "st-vol-mode"
+    MARKET_NOTE = "st-market-note"
     ALERT = "st-alert"
     PAYOFF_GRAPH = "st-payoff"
     HEATMAP_GRAPH = "st-heatmap"

@@ -65,9 +65,8 @@ def weights_figure(p: dict, *, theme: str = "light") -> go.Figure:
                          marker_color="#fd7e14",
                          hovertemplate="%{x}: %{y:.2f}%<extra>risk contribution</extra>"))
     fig.update_layout(title=dict(text="Weights and risk contributions", x=0.01), barmode="group",
-                      legend=dict(orientation="h", y=-0.2))
+                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
     fig.update_yaxes(title_text="Percent")
-    fig.update_xaxes(title_text="Asset")
     return themed(fig, theme)
 
 

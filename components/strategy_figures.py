@@ -30,7 +30,8 @@ def payoff_figure(p: dict, *, theme: str = "light") -> go.Figure:
     if p["breakevens"]:
         fig.add_trace(go.Scatter(x=p["breakevens"], y=[0] * len(p["breakevens"]), mode="markers+text",
                                  name="breakevens", text=[f"{b:,.2f}" for b in p["breakevens"]],
-                                 textposition="top center", marker=dict(size=9, color="#212529", symbol="x"),
+                                 textposition="top center",
+                                 marker=dict(size=9, color="#f8f9fa" if theme == "dark" else "#212529", symbol="x"),
                                  hovertemplate="breakeven %{x:,.2f}<extra></extra>"))
     for key, label, color in (("max_profit", "max profit", "#198754"), ("max_loss", "max loss", "#dc3545")):
         v = p[key]
@@ -38,7 +39,7 @@ def payoff_figure(p: dict, *, theme: str = "light") -> go.Figure:
             y = v if key == "max_profit" else -v
             fig.add_hline(y=y, line_dash="dash", line_color=color, line_width=1,
                           annotation_text=f"{label} {v:,.2f}", annotation_position="top left")
-    fig.add_vline(x=p["spot"], line_color="#fd7e14", line_width=1,
+    fig.add_vline(x=p["spot"], line_color="#6c757d", line_width=1, line_dash="dashdot",
                   annotation_text=f"spot {p['spot']:,.2f}", annotation_position="bottom right")
     fig.update_layout(title=dict(text=f"P/L of {p['name']} (per unit, premiums included)", x=0.01),
                       legend=dict(orientation="h", y=-0.2), hovermode="x unified")
@@ -67,12 +68,12 @@ def mc_figure(p: dict, *, theme: str = "light") -> go.Figure:
     m = p["mc"]
     fig = go.Figure(go.Histogram(x=m["pnl"], nbinsx=80, name="simulated P/L", marker_color="#6f42c1",
                                  opacity=0.8, hovertemplate="P/L %{x}<br>paths %{y}<extra></extra>"))
-    for key, label, color, pos in (("var", f"VaR {m['alpha']:.0%}", "#dc3545", "top right"),
+    for key, label, color, pos in (("var", f"VaR {m['alpha']:.0%}", "#dc3545", "top left"),
                                    ("cvar", f"CVaR {m['alpha']:.0%}", "#842029", "bottom left")):
         fig.add_vline(x=-m[key], line_color=color, line_dash="dash",
                       annotation_text=f"{label} {m[key]:,.2f}", annotation_position=pos)
     fig.add_vline(x=m["mean"], line_color="#198754", annotation_text=f"mean {m['mean']:,.2f}",
-                  annotation_position="top right")
+                  annotation_position="bottom right")
     fig.update_layout(title=dict(text=f"Monte Carlo P/L in {m['horizon_days']:.0f} days<br><sup>{m['n']:,} GBM "
                                       f"paths, vol {m['vol'] * 100:.1f}%</sup>", x=0.01), showlegend=False, bargap=0.02)
     fig.update_xaxes(title_text="P/L at horizon ($)")

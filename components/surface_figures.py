@@ -15,12 +15,15 @@ from plotly.subplots import make_subplots
 
 from components.figures import themed
 
-__all__ = ["MODEL_LABELS", "MODEL_COLORS", "surface_figure", "smiles_figure",
+__all__ = ["ARB_K_RANGE", "MODEL_LABELS", "MODEL_COLORS", "surface_figure", "smiles_figure",
            "residual_figure", "term_structure_figure", "default_expiries", "MAX_POINTS_3D"]
 
 MODEL_LABELS = {"svi": "SVI", "ssvi": "SSVI", "sabr": "SABR"}
 MODEL_COLORS = {"svi": "#0d6efd", "ssvi": "#d63384", "sabr": "#fd7e14"}
 MAX_POINTS_3D = 3000
+#: Log-moneyness range the page checks for arbitrage: the quotes it fits (0.6-1.4 x forward).
+#: The core checker's default (+-1.5) also covers extrapolated wings with no quotes.
+ARB_K_RANGE = (math.log(0.6), math.log(1.4))
 MAX_SMILES = 12
 
 
@@ -57,7 +60,7 @@ def surface_figure(chain, fit, *, theme: str = "light", n: int = 40) -> go.Figur
         x=q["strike"], y=q["T"] * 365, z=q["iv"] * 100, mode="markers", name="market (OTM mid)",
         marker=dict(size=2.5, color="#212529", opacity=0.8),
         hovertemplate="Strike %{x:,.0f}<br>Days %{y:,.0f}<br>Market IV %{z:.2f}%<extra></extra>"))
-    arb = fit.arbitrage()
+    arb = fit.arbitrage(k_min=ARB_K_RANGE[0], k_max=ARB_K_RANGE[1])
     if not arb.butterfly_free:
         pts = pd.DataFrame(list(arb.butterfly))
         Kb = fit.forward(pts["T"].to_numpy()) * np.exp(pts["k"].to_numpy())
@@ -75,7 +78,7 @@ def surface_figure(chain, fit, *, theme: str = "light", n: int = 40) -> go.Figur
     fig.update_layout(
         title=dict(text=f"{fit.model.upper()} implied volatility surface", x=0.01),
         scene=dict(xaxis_title="Strike", yaxis_title="Days to expiry", zaxis_title="IV (%)",
-                   camera=dict(eye=dict(x=1.6, y=-1.6, z=0.8))),
+                   camera=dict(eye=dict(x=-1.6, y=-1.6, z=0.8))),
         legend=dict(orientation="h", y=0.02, x=0.01))
     if theme == "dark":
         fig.update_traces(selector=dict(name="market (OTM mid)"), marker_color="#f8f9fa")

@@ -42,10 +42,11 @@ def _market_card(s):
             {"label": "SPX sample chain (listed strikes, mids)", "value": "spx"}]),
         dbc.Row([_f("Spot ($)", _num(ids.SPOT, s["S"], min=0.01, step="any")),
                  _f("Vol (%)", _num(ids.VOL, s["vol"], min=0.1, step="any")),
-                 _f("Days", _num(ids.DAYS, s["days"], min=1, step=1))], class_name="g-2"),
+                 _f("Target days", _num(ids.DAYS, s["days"], min=1, step=1))], class_name="g-2"),
         dbc.Row([_f("Rate (%)", _num(ids.RATE, s["r"], step="any")),
                  _f("Div. yield (%)", _num(ids.DIV, s["q"], step="any")),
                  _f("Width (% spot)", _num(ids.WIDTH, s["width"], min=0.5, step="any"))], class_name="g-2"),
+        html.Div(id=ids.MARKET_NOTE, className="form-text mt-0"),
     ]), class_name="shadow-sm mb-3")
 
 

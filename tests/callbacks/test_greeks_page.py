@@ -29,9 +29,9 @@ def test_surface_values_are_the_greek_in_desk_units():
     assert res["error"] is None
     trace = res["figure"].data[0]
     x, days, z = np.asarray(trace.x), np.asarray(trace.y), np.asarray(trace.z)
-    assert z.shape == (60, 60)
+    assert z.shape == (61, 61)
     assert x[0] == pytest.approx(96.0) and x[-1] == pytest.approx(144.0)
-    for i, j in [(0, 0), (30, 17), (59, 59)]:
+    for i, j in [(0, 0), (30, 17), (60, 60)]:
         expected = _ql_vega(120.0, x[j], days[i] / 365, 0.02, 0.005, 0.25) / 100  # per vol point
         assert z[i, j] == pytest.approx(expected, rel=1e-9)
     assert "Vega of Put" in res["figure"].layout.title.text
@@ -49,7 +49,7 @@ def test_every_view_renders_with_titles_and_units(view):
 
 def test_position_theta_is_sum_of_leg_thetas_per_day():
     res = render(_state(view="heatmap", greek="theta", inst="position", legs="+1 C 100, -1 C 110",
-                        xlo=0.9, xhi=1.1, dlo=10, dhi=100))
+                        xlo=0.9, xhi=1.1, dlo=10, dhi=100, r=3.0, q=1.0))
     tr = res["figure"].data[0]
     S, days, z = np.asarray(tr.x), np.asarray(tr.y), np.asarray(tr.z)
     today = ql.Date(1, 6, 2024)
