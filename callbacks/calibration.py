@@ -19,7 +19,8 @@ from components.calibration_figures import (MODEL_LABELS, correlation_figure, fi
                                             fit_smiles_figure, model_surface_figure)
 from components.ids import App
 from components.ids import Calibration as ids
-from core.calibration import CalibrationResult, calibrate, fitted_quotes, model_surface
+from core.calibration import (CalibrationResult, calibrate, fitted_quotes, model_surface,
+                              quotes_fingerprint)
 from core.data import MAX_BYTES, load_chain, sample_chain
 from core.errors import ParityError
 from core.surface import fit_svi
@@ -53,7 +54,7 @@ def run_models(chain, models, *, weights: str = "vega", previous: dict | None = 
     model fails.
     """
     say = progress or (lambda f, m: None)
-    results, fitted, surfaces, errors = {}, {}, {}, {}
+    results, errors = {}, {}
     prev = (previous or {}).get("results", {})
     n = max(len(models), 1)
     for i, model in enumerate(models):
@@ -69,23 +70,51 @@ def run_models(chain, models, *, weights: str = "vega", previous: dict | None = 
         except ParityError as exc:
             errors[model] = str(exc)
             continue
-        results[model] = res.to_dict()
-        fq = fitted_quotes(res, chain)
-        fitted[model] = fq.to_dict(orient="list")
-        ms = model_surface(res, chain)
-        surfaces[model] = {"k": ms.k.tolist(), "T": ms.T.tolist(), "strikes": ms.strikes.tolist(),
-                           "iv": np.where(np.isfinite(ms.iv), ms.iv, None).tolist()}
+        results[model] = res
     if not results:
         raise ParityError("no model could be calibrated: " +
                           "; ".join(f"{MODEL_LABELS[m]}: {e}" for m, e in errors.items()))
     say(1.0, "SVI reference fit")
-    ref = next(iter(fitted.values()))
-    svi = _svi_reference(chain, ref)
+    payload = assemble(chain, results, errors)
+    payload["weights"] = weights
+    return payload
+
+
+def assemble(chain, results: dict, errors: dict | None = None) -> dict:
+    """The page's JSON payload from calibration results on ``chain``: results, fitted quotes,
+    model surfaces, the SVI reference and the market quotes."""
+    fitted, surfaces = {}, {}
+    for model, res in results.items():
+        fitted[model] = fitted_quotes(res, chain).to_dict(orient="list")
+        ms = model_surface(res, chain)
+        surfaces[model] = {"k": ms.k.tolist(), "T": ms.T.tolist(), "strikes": ms.strikes.tolist(),
+                           "iv": np.where(np.isfinite(ms.iv), ms.iv, None).tolist()}
     market = chain.otm_quotes(0.6, 1.4)
-    return {"token": uuid.uuid4().hex, "results": results, "fitted": fitted, "surfaces": surfaces,
-            "errors": errors, "svi": svi, "weights": weights,
+    return {"token": uuid.uuid4().hex, "results": {m: r.to_dict() for m, r in results.items()},
+            "fitted": fitted, "surfaces": surfaces, "errors": dict(errors or {}),
+            "svi": _svi_reference(chain, next(iter(fitted.values()))),
             "market": {"strike": market["strike"].tolist(), "T": market["T"].tolist(),
                        "iv": market["iv"].tolist()}}
+
+
+def restore(run_ids: list[str], database_url: str) -> dict:
+    """Rebuild the page from stored runs (fitted to the embedded SPX sample)."""
+    from core.store import calibration_from_run, open_store
+
+    store = open_store(database_url)
+    chain = sample_chain()
+    results = {}
+    for run_id in run_ids:
+        res = calibration_from_run(store.get_run(run_id))
+        if res.fingerprint != quotes_fingerprint(chain, res.settings):
+            raise ParityError(f"run {run_id[:8]} was fitted to an uploaded chain: upload it again and calibrate")
+        results[res.model] = res
+    if not results:
+        raise ParityError("no runs in the link")
+    payload = assemble(chain, results)
+    payload.update(restored=True, data_id="sample", run_ids=list(run_ids),
+                   weights=next(iter(results.values())).settings.get("weights", "vega"))
+    return payload
 
 
 def _svi_reference(chain, quotes: dict) -> dict | None:
@@ -215,27 +244,46 @@ def run(set_progress, run, upload, models, weights, warm, previous):
     return dict(result=payload, alert=f"Some models failed — {failed}" if failed else "", show=bool(failed))
 
 
-@callback(Output(ids.SAVED, "children"), Input(ids.RESULT, "data"), prevent_initial_call=True)
+@callback(Output(ids.RESULT, "data", allow_duplicate=True), Output(ids.ALERT, "children", allow_duplicate=True),
+          Output(ids.ALERT, "is_open", allow_duplicate=True), Input(ids.RUNS_QUERY, "data"),
+          prevent_initial_call="initial_duplicate")
+def load_runs(run_ids):
+    if not run_ids:
+        return no_update, no_update, no_update
+    try:
+        return restore(run_ids, current_app.config["PARITY_SETTINGS"].database_url), "", False
+    except ParityError as exc:
+        return no_update, f"Could not load the runs in this link: {exc}", True
+
+
+@callback(Output(ids.SAVED, "children"), Output(ids.RUN_IDS, "data"), Input(ids.RESULT, "data"),
+          prevent_initial_call=True)
 def save_runs(payload):
     if not payload:
-        return no_update
+        return no_update, no_update
+    if payload.get("restored"):
+        return html.Span([f"Loaded {len(payload['run_ids'])} run(s) from the ",
+                          html.A("runs registry", href="/runs"), "."]), payload["run_ids"]
     try:
         ids_ = record(payload, current_app.config["PARITY_SETTINGS"].database_url)
     except Exception:
         log.exception("could not record calibration runs")
         return html.Span("The runs could not be saved to the registry; the error was logged.",
-                         className="text-danger")
-    return html.Span([f"Saved {len(ids_)} run(s) to the ", html.A("runs registry", href="/runs"), "."])
+                         className="text-danger"), no_update
+    return html.Span([f"Saved {len(ids_)} run(s) to the ", html.A("runs registry", href="/runs"),
+                      "; this page's link now brings them back."]), ids_
 
 
 @callback(
     Output(ids.PARAMS, "children"), Output(ids.SMILES_GRAPH, "figure"), Output(ids.RESIDUAL_GRAPH, "figure"),
     Output(ids.SURFACE_GRAPH, "figure"), Output(ids.CORR_GRAPH, "figure"), Output(ids.STATE, "data"),
     Input(ids.RESULT, "data"), Input(ids.SHOW, "value"), Input(App.THEME_SWITCH, "value"),
-    State(ids.MODELS, "value"), State(ids.WEIGHTS, "value"),
+    Input(ids.RUN_IDS, "data"), State(ids.MODELS, "value"), State(ids.WEIGHTS, "value"),
 )
-def render(payload, show, dark, models, weights):
+def render(payload, show, dark, run_ids, models, weights):
     query = f"?models={','.join(models or [])}&weights={weights}&show={show}"
+    if run_ids:
+        query += f"&runs={','.join(run_ids)}"
     if not payload:
         return no_update, no_update, no_update, no_update, no_update, query
     theme = theme_name(dark)

@@ -158,6 +158,8 @@ class Calibration:
     ALERT = "cal-alert"
     RESULT = "cal-result"
     SAVED = "cal-saved"
+    RUN_IDS = "cal-run-ids"
+    RUNS_QUERY = "cal-runs-query"
     SHOW = "cal-show"
     PARAMS = "cal-params"
     SMILES_GRAPH = "cal-smiles"

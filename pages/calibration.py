@@ -25,7 +25,8 @@ def _models_from(query: dict) -> list[str]:
 
 
 def layout(**query) -> dbc.Container:
-    """Page layout; ``models``, ``weights`` and ``show`` come from the URL query."""
+    """Page layout; ``models``, ``weights`` and ``show`` come from the URL query, and ``runs``
+    (registry ids) brings back the results of stored runs."""
     models = _models_from(query)
     weights = query.get("weights", "vega") if query.get("weights") in ("vega", "iv", "spread", "price") else "vega"
     show = query.get("show") if query.get("show") in MODELS else models[0]
@@ -85,6 +86,8 @@ def layout(**query) -> dbc.Container:
         ]),
         dcc.Store(id=ids.UPLOAD_STORE),
         dcc.Store(id=ids.RESULT),
+        dcc.Store(id=ids.RUN_IDS),
+        dcc.Store(id=ids.RUNS_QUERY, data=[r for r in str(query.get("runs", "")).split(",") if r][:10]),
         dcc.Store(id=ids.STATE),
         html.Div(id=ids.URL_DUMMY, hidden=True),
     ], fluid=True, class_name="py-3")

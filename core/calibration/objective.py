@@ -177,6 +177,13 @@ def _weights(weights, q: _Quotes) -> tuple[str, np.ndarray]:
     return "vega", np.sqrt(arr)
 
 
+def quotes_fingerprint(chain, settings: dict | None = None) -> str:
+    """Fingerprint of the quotes a calibration with ``settings`` would use on ``chain`` (the
+    same hash as ``CalibrationResult.fingerprint``), to tell whether a stored run fits it."""
+    s = settings or {}
+    return _select_quotes(chain, s.get("lo", 0.6), s.get("hi", 1.4), s.get("exclude_wide", False)).fingerprint
+
+
 def fitted_quotes(result, chain) -> pd.DataFrame:
     """The quotes a calibration used, with the fitted model's prices and implied vols.
 

@@ -21,3 +21,23 @@ def test_calibrate_then_see_the_run_in_the_registry(dash_duo, parity, settings):
     from core.store import open_store
     assert open_store(settings.database_url).count(model="merton") == 1
     assert [e for e in dash_duo.get_logs() if e.get("level") == "SEVERE"] == []
+
+
+def test_a_calibration_link_brings_the_stored_runs_back(dash_duo, parity):
+    dash_duo.start_server(parity)
+    dash_duo.driver.get(dash_duo.server_url + "/calibration?models=merton,vg&show=vg")
+    dash_duo.wait_for_contains_text("#cal-data-info", "443 OTM quotes", timeout=20)
+    dash_duo.find_element("#cal-run").click()
+    dash_duo.wait_for_contains_text("#cal-saved", "Saved 2 run", timeout=60)
+    import time
+    deadline = time.time() + 10
+    while "runs=" not in dash_duo.driver.current_url and time.time() < deadline:
+        time.sleep(0.1)
+    link = dash_duo.driver.current_url
+    assert "runs=" in link
+    dash_duo.driver.get(link)        # a fresh page from the link: no calibration runs again
+    dash_duo.wait_for_contains_text("#cal-saved", "Loaded 2 run(s)", timeout=30)
+    dash_duo.wait_for_contains_text("#cal-params", "Variance Gamma", timeout=10)
+    dash_duo.wait_for_contains_text("#cal-surface .gtitle", "Variance Gamma implied volatility surface",
+                                    timeout=10)
+    assert [e for e in dash_duo.get_logs() if e.get("level") == "SEVERE"] == []

@@ -60,3 +60,16 @@ def test_runs_are_recorded_listed_and_compared(payload, tmp_path):
     assert {r["id"] for r in rows} == set(ids)
     text = str(comparison_table(runs).to_plotly_json())
     assert "params: kappa" in text and "metrics: rmse_iv" in text
+
+
+def test_restore_rebuilds_the_payload_from_stored_runs(payload, tmp_path):
+    from callbacks.calibration import restore
+
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    ids = record(payload, url)
+    again = restore(ids, url)
+    assert again["restored"] and set(again["results"]) == {"heston", "merton"}
+    for m in ("heston", "merton"):
+        assert again["results"][m]["params"] == payload["results"][m]["params"]
+        np.testing.assert_allclose(np.asarray(again["fitted"][m]["model_iv"], dtype=float),
+                                   np.asarray(payload["fitted"][m]["model_iv"], dtype=float), rtol=1e-12)
