@@ -1,11 +1,13 @@
 """Argument validation shared by the public entry points of ``core``."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from core.errors import DataError
 
-__all__ = ["as_float_array", "as_bool_array", "check_finite", "check_range"]
+__all__ = ["as_float_array", "as_bool_array", "check_finite", "check_range", "positive_scalar"]
 
 
 def as_float_array(name: str, value) -> np.ndarray:
@@ -59,6 +61,17 @@ def check_range(name: str, arr: np.ndarray, *, lo: float | None = None,
     if np.any(bad):
         op = ">" if strict else ">="
         raise DataError(f"{name} must be {op} {lo:g}, got {arr[bad].ravel()[0]:g}")
+
+
+def positive_scalar(name: str, value) -> float:
+    """Return ``value`` as a finite float > 0, or raise :class:`DataError` naming ``name``."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{name} must be a positive number, got {_show(value)}") from exc
+    if not (math.isfinite(v) and v > 0):
+        raise DataError(f"{name} must be a positive number, got {_show(value)}")
+    return v
 
 
 def _show(value) -> str:

@@ -17,24 +17,13 @@ from core.data.chain import EXPIRY_COLUMNS, QUOTE_COLUMNS, Chain, CleaningReport
 from core.data.cleaning import clean
 from core.data.formats import normalise, read_table
 from core.data.forwards import infer_forwards
+from core._validate import positive_scalar
 from core.errors import DataError
 
 __all__ = ["load_chain", "sample_chain", "SAMPLE_PATH"]
 
 #: The embedded real SPX chain of 2011-01-24 (pyql example data, BSD licence).
 SAMPLE_PATH: Path = Path(__file__).resolve().parent / "samples" / "spx_2011-01-24.csv"
-
-
-def _check_spot(spot) -> float | None:
-    if spot is None:
-        return None
-    try:
-        value = float(spot)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"spot must be a positive number, got {spot!r}") from exc
-    if not (math.isfinite(value) and value > 0):
-        raise DataError(f"spot must be a positive number, got {spot!r}")
-    return value
 
 
 def load_chain(source, *, quote_date=None, spot: float | None = None) -> Chain:
@@ -66,7 +55,7 @@ def load_chain(source, *, quote_date=None, spot: float | None = None) -> Chain:
         On anything unusable (missing columns, empty or binary file, over the size limit, no
         quote date, no put-call pairs, ...) with a message saying what to fix.
     """
-    spot_arg = _check_spot(spot)
+    spot_arg = None if spot is None else positive_scalar("spot", spot)
     raw = read_table(source)
     norm = normalise(raw)
     cleaned = clean(norm.frame, quote_date=quote_date)

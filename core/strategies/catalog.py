@@ -29,6 +29,7 @@ from statistics import NormalDist
 
 import numpy as np
 
+from core._validate import positive_scalar
 from core.errors import DataError
 from core.pricing.black_scholes import bs_price
 from core.pricing.implied_vol import implied_vol
@@ -166,8 +167,8 @@ def build(name: str, spot: float, T: float, *, vol, r: float | None = None,
         With ``name``, ``r``, ``q`` and ``spot`` set; legs carry their entry prices and vols.
     """
     spec = _spec(name)
-    spot, T = _positive("spot", spot), _positive("T", T)
-    qty = _positive("qty", qty)
+    spot, T = positive_scalar("spot", spot), positive_scalar("T", T)
+    qty = positive_scalar("qty", qty)
     if by not in PLACEMENTS:
         raise DataError(f"by must be 'moneyness' or 'delta', got {by!r}")
     if not 0.0 < float(width) < 0.5:
@@ -180,7 +181,7 @@ def build(name: str, spot: float, T: float, *, vol, r: float | None = None,
         vol = float(vol)
         if not (math.isfinite(vol) and vol > 0):
             raise DataError(f"vol must be > 0, got {vol}")
-    T2 = 2.0 * T if T2 is None else _positive("T2", T2)
+    T2 = 2.0 * T if T2 is None else positive_scalar("T2", T2)
     if T2 <= T:
         raise DataError(f"T2 must be > T, got T2={T2:g} <= T={T:g}")
     legs_spec = [(x[0], float(x[1]), float(x[2]) * qty, bool(x[3:4] and x[3])) for x in spec[3]]
@@ -219,16 +220,6 @@ def _spec(name: str) -> tuple:
     if name not in _SPECS:
         raise DataError(f"unknown strategy {name!r}; choose from {', '.join(_SPECS)}")
     return _SPECS[name]
-
-
-def _positive(name: str, value) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"{name} must be a number, got {value!r}") from exc
-    if not (math.isfinite(v) and v > 0):
-        raise DataError(f"{name} must be > 0, got {value!r}")
-    return v
 
 
 def _atm_vol(vol, F: float, T: float) -> float:

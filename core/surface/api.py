@@ -16,6 +16,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from core._validate import positive_scalar
 from core.errors import CalibrationError, DataError
 from core.surface.quotes import MIN_QUOTES, prepare
 from core.surface.result import (PARAM_NAMES, Progress, SurfaceFit, day_label, finish_fit,
@@ -140,12 +141,7 @@ def surface_from_params(model: str, params, *, spot: float,
     """
     if model not in PARAM_NAMES:
         raise DataError(f"model must be one of {', '.join(PARAM_NAMES)}, got {model!r}")
-    try:
-        spot = float(spot)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"spot must be a positive number, got {spot!r}") from exc
-    if not (math.isfinite(spot) and spot > 0):
-        raise DataError(f"spot must be a positive number, got {spot!r}")
+    spot = positive_scalar("spot", spot)
     frame = pd.DataFrame(params).copy()
     glob = {k: float(v) for k, v in (global_params or {}).items()}
     if model == "sabr" and "beta" not in frame.columns and "beta" in glob:
