@@ -20,7 +20,7 @@ from callbacks.theme import theme_name
 from components.figures import figures_html
 from components.ids import App
 from components.ids import Surface as ids
-from components.surface_figures import (ARB_K_RANGE, MODEL_LABELS, default_expiries, residual_figure,
+from components.surface_figures import (ARB_K_RANGE, MODEL_LABELS, quoted_range_arbitrage, default_expiries, residual_figure,
                                         smiles_figure, surface_figure, term_structure_figure)
 from components.surface_state import MODELS, to_query
 from core.data import MAX_BYTES, load_chain, sample_chain
@@ -47,7 +47,7 @@ def fit_models(chain, models, beta: float) -> tuple[dict, dict]:
     return fits, errors
 
 
-def comparison_table(fits: dict, errors: dict) -> dbc.Table:
+def comparison_table(fits: dict, errors: dict, arbs: dict | None = None) -> dbc.Table:
     """One row per model: RMSE, max error, share inside the spread, arbitrage status, fit time."""
     head = ["Model", "IV RMSE (vol pts)", "Max error (vol pts)", "Inside bid/ask", "Butterfly arb.",
             "Calendar arb.", "Fit time (ms)", "Slices"]
@@ -55,7 +55,7 @@ def comparison_table(fits: dict, errors: dict) -> dbc.Table:
     for model in MODELS:
         if model in fits:
             f = fits[model]
-            arb = f.arbitrage(k_min=ARB_K_RANGE[0], k_max=ARB_K_RANGE[1])
+            arb = (arbs or {}).get(model) or quoted_range_arbitrage(f)
             n = len(f.params)
             rows.append([MODEL_LABELS[model], f"{f.rmse_iv * 100:.3f}", f"{f.max_error * 100:.3f}",
                          f"{f.inside_spread:.1%}", _ok(arb.butterfly_free), _ok(arb.calendar_free),
@@ -194,8 +194,8 @@ def update(key, models, beta, show, expiries, dark):
                 "; ".join(f"{MODEL_LABELS[m]}: {e}" for m, e in errors.items())
             return (no_update,) * 4 + (comparison_table(fits, errors), "", "", msg, True, no_update)
         drawn = fits.get(show) or next(iter(fits.values()))
-        arb_lines = [html.Div(f"{MODEL_LABELS[m]}: " + " ".join(
-            f.arbitrage(k_min=ARB_K_RANGE[0], k_max=ARB_K_RANGE[1]).lines())) for m, f in fits.items()]
+        arbs = {m: quoted_range_arbitrage(f) for m, f in fits.items()}   # once per fit, used thrice
+        arb_lines = [html.Div(f"{MODEL_LABELS[m]}: " + " ".join(a.lines())) for m, a in arbs.items()]
         arb_lines.append(html.Div("Arbitrage is checked on the quoted range 0.6–1.4 × forward (k = ln K/F "
                                   f"in [{ARB_K_RANGE[0]:.2f}, {ARB_K_RANGE[1]:.2f}]), 200 points per slice.",
                                   className="text-body-secondary"))
@@ -203,9 +203,10 @@ def update(key, models, beta, show, expiries, dark):
                    for m, f in fits.items() for e, why in f.skipped]
         alert = "; ".join(f"{MODEL_LABELS[m]} failed: {e}" for m, e in errors.items())
         state = to_query(dict(models=list(fits) + list(errors), beta=float(beta), show=drawn.model))
-        return (surface_figure(chain, drawn, theme=theme), term_structure_figure(chain, fits, theme=theme),
+        return (surface_figure(chain, drawn, theme=theme, arb=arbs[drawn.model]),
+                term_structure_figure(chain, fits, theme=theme),
                 smiles_figure(chain, fits, expiries or [], theme=theme), residual_figure(drawn, theme=theme),
-                comparison_table(fits, errors), arb_lines + skipped, metrics_table(drawn),
+                comparison_table(fits, errors, arbs), arb_lines + skipped, metrics_table(drawn),
                 alert, bool(alert), state)
     except ParityError as exc:
         return (no_update,) * 7 + (str(exc), True, no_update)

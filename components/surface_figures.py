@@ -15,7 +15,7 @@ from plotly.subplots import make_subplots
 
 from components.figures import themed
 
-__all__ = ["ARB_K_RANGE", "MODEL_LABELS", "MODEL_COLORS", "surface_figure", "smiles_figure",
+__all__ = ["ARB_K_RANGE", "quoted_range_arbitrage", "MODEL_LABELS", "MODEL_COLORS", "surface_figure", "smiles_figure",
            "residual_figure", "term_structure_figure", "default_expiries", "MAX_POINTS_3D"]
 
 MODEL_LABELS = {"svi": "SVI", "ssvi": "SSVI", "sabr": "SABR"}
@@ -25,6 +25,11 @@ MAX_POINTS_3D = 3000
 #: The core checker's default (+-1.5) also covers extrapolated wings with no quotes.
 ARB_K_RANGE = (math.log(0.6), math.log(1.4))
 MAX_SMILES = 12
+
+
+def quoted_range_arbitrage(fit):
+    """``fit.arbitrage()`` on the quoted range :data:`ARB_K_RANGE` (what the page reports)."""
+    return fit.arbitrage(k_min=ARB_K_RANGE[0], k_max=ARB_K_RANGE[1])
 
 
 def default_expiries(expiries: list[str], n: int = 9) -> list[str]:
@@ -41,7 +46,7 @@ def _market(chain, lo: float = 0.6, hi: float = 1.4) -> pd.DataFrame:
     return q
 
 
-def surface_figure(chain, fit, *, theme: str = "light", n: int = 40) -> go.Figure:
+def surface_figure(chain, fit, *, theme: str = "light", n: int = 40, arb=None) -> go.Figure:
     """3D fitted IV surface over strike and days to expiry, market OTM mids as points, and any
     butterfly-arbitrage locations from ``fit.arbitrage()`` as red crosses."""
     q = _market(chain)
@@ -60,7 +65,7 @@ def surface_figure(chain, fit, *, theme: str = "light", n: int = 40) -> go.Figur
         x=q["strike"], y=q["T"] * 365, z=q["iv"] * 100, mode="markers", name="market (OTM mid)",
         marker=dict(size=2.5, color="#212529", opacity=0.8),
         hovertemplate="Strike %{x:,.0f}<br>Days %{y:,.0f}<br>Market IV %{z:.2f}%<extra></extra>"))
-    arb = fit.arbitrage(k_min=ARB_K_RANGE[0], k_max=ARB_K_RANGE[1])
+    arb = arb or quoted_range_arbitrage(fit)
     if not arb.butterfly_free:
         pts = pd.DataFrame(list(arb.butterfly))
         Kb = fit.forward(pts["T"].to_numpy()) * np.exp(pts["k"].to_numpy())
