@@ -65,7 +65,7 @@ def weights_figure(p: dict, *, theme: str = "light") -> go.Figure:
                          marker_color="#fd7e14",
                          hovertemplate="%{x}: %{y:.2f}%<extra>risk contribution</extra>"))
     fig.update_layout(title=dict(text="Weights and risk contributions", x=0.01), barmode="group",
-                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
+                      legend=dict(orientation="h", y=-0.22, yanchor="top", x=0))
     fig.update_yaxes(title_text="Percent")
     return themed(fig, theme)
 

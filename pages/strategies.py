@@ -13,7 +13,7 @@ from core.strategies import catalog, strategy_info
 
 dash.register_page(
     __name__, path="/strategies", name="Strategies", order=3, title="Parity · Strategies",
-    description="Build multi-leg positions from 30 templates or by hand: P/L today and at expiry, "
+    description="Build multi-leg positions from 31 templates or by hand: P/L today and at expiry, "
                 "breakevens, probability of profit, margin, Monte Carlo VaR and what-if sliders.",
 )
 
