@@ -1,6 +1,8 @@
 """Test configuration: headless Debian chromium for dash.testing, scratch folders for browsers."""
 from __future__ import annotations
 
+import os
+import random
 import shutil
 import socket
 import subprocess
@@ -8,11 +10,40 @@ import tempfile
 import time
 
 import pytest
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Real third-party market data lives beside the project (never inside it): ``../shared/data``.
+SHARED_DATA = Path(os.environ.get("PARITY_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+def shared_file(name: str) -> Path:
+    """Path of a real data file in ``../shared/data``; fails (never skips) when it is missing."""
+    path = SHARED_DATA / name
+    if not path.is_file():
+        pytest.fail(f"this test needs the real data file {path} (the shared data folder beside "
+                    "the project, or PARITY_SHARED_DATA); it is not committed into the project")
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_data():
+    """The ``shared_file`` function, as a fixture."""
+    return shared_file
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--window-size=1400,1000"]
 _profiles: list[str] = []
+
+
+def pytest_configure(config):
+    """Concurrent test runs on one machine must not race for dash.testing's fixed port range."""
+    try:
+        from dash.testing.application_runners import BaseDashRunner
+    except ImportError:  # pragma: no cover - dash[testing] missing
+        return
+    BaseDashRunner._next_port = random.Random(os.getpid()).randrange(20000, 40000, 100)
 
 
 def pytest_setup_options():
