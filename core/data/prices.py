@@ -3,8 +3,8 @@
 ``load_prices(source)`` reads a CSV (path, bytes, text, ``data:`` URL, file object) or a
 DataFrame of adjusted closes, one row per date and one column per ticker (a long layout
 ``date, ticker, price`` is pivoted). Ragged histories are allowed: a stock listed later has
-empty cells before its first price. ``sample_prices()`` returns the 20 US stocks shipped with
-Parity, ``sample_sectors()`` their GICS sectors, ``index_prices()`` the S&P 500 and NASDAQ
+empty cells before its first price. ``sample_prices()`` returns the 20 S&P 500 stocks of
+skfolio's bundled dataset, ``sample_sectors()`` their GICS sectors, ``index_prices()`` the S&P 500 and NASDAQ
 Composite adjusted closes that ship with the ``arch`` package, and ``returns`` turns prices into
 simple or log returns at a daily, weekly, monthly or quarterly frequency.
 
@@ -30,14 +30,8 @@ from core.data._text import csv_text
 from core.errors import DataError
 
 __all__ = ["load_prices", "load_sectors", "sample_prices", "sample_sectors", "index_prices", "returns",
-           "PERIODS_PER_YEAR", "PRICES_SAMPLE_PATH", "SECTORS_SAMPLE_PATH", "MAX_PRICE_BYTES"]
+           "PERIODS_PER_YEAR", "MAX_PRICE_BYTES"]
 
-_SAMPLES = Path(__file__).resolve().parent / "samples"
-#: The embedded daily adjusted closes of 20 US stocks, 1989-12-29 to 2018-04-11 (MIT licence,
-#: PyPortfolioOpt's ``tests/resources/stock_prices.csv``).
-PRICES_SAMPLE_PATH: Path = _SAMPLES / "stock_prices.csv"
-#: GICS sector of each sample ticker (public classification, current GICS structure).
-SECTORS_SAMPLE_PATH: Path = _SAMPLES / "sectors.csv"
 #: Largest accepted price file, in bytes.
 MAX_PRICE_BYTES: int = 50 * 1024 * 1024
 #: Periods per year of each ``freq`` accepted by :func:`returns` (252 trading days a year).
@@ -271,22 +265,29 @@ def load_prices(source) -> pd.DataFrame:
 # embedded data
 # --------------------------------------------------------------------------------------------
 def sample_prices() -> pd.DataFrame:
-    """Daily adjusted closes of 20 US stocks, 1989-12-29 to 2018-04-11 (a fresh copy).
+    """Daily adjusted closes of 20 S&P 500 stocks, 1990-01-02 to 2022-12-28 (a fresh copy).
 
-    Tickers GOOG, AAPL, FB, BABA, AMZN, GE, AMD, WMT, BAC, GM, T, UAA, SHLD, XOM, RRC, BBY, MA,
-    PFE, JPM, SBUX; later listings (FB 2012, BABA 2014, ...) have NaN before their first price.
-    Source: PyPortfolioOpt's ``tests/resources/stock_prices.csv`` (MIT licence).
+    Tickers AAPL, AMD, BAC, BBY, CVX, GE, HD, JNJ, JPM, KO, LLY, MRK, MSFT, PEP, PFE, PG, RRC,
+    UNH, WMT, XOM: skfolio's bundled ``sp500_dataset`` (BSD 3-Clause), read offline from the
+    installed wheel (see :mod:`core.data.embedded`).
     """
-    return load_prices(PRICES_SAMPLE_PATH)
+    from core.data.embedded import stock_prices
+
+    prices = load_prices(stock_prices())
+    prices.attrs["notes"] = ("20 S&P 500 stocks: skfolio's bundled sp500_dataset.",
+                             *prices.attrs.get("notes", ()))
+    return prices
 
 
 def sample_sectors() -> dict[str, str]:
-    """GICS sector of each sample ticker (e.g. ``{"XOM": "Energy", "JPM": "Financials"}``).
+    """GICS sector of each :func:`sample_prices` ticker (e.g. ``{"XOM": "Energy"}``).
 
-    Public classification under the current GICS structure (so GOOG, FB and T are
-    Communication Services, MA is Financials).
+    Public classification under the current GICS structure, kept in code
+    (:data:`core.data.embedded.GICS_SECTORS`).
     """
-    return load_sectors(SECTORS_SAMPLE_PATH)
+    from core.data.embedded import GICS_SECTORS, STOCK_TICKERS
+
+    return {t: GICS_SECTORS[t] for t in STOCK_TICKERS}
 
 
 def load_sectors(source) -> dict[str, str]:
