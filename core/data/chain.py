@@ -153,6 +153,10 @@ class Chain:
     report : CleaningReport
     spot_source : str
         'file', 'argument' or 'forward' (nearest-expiry forward used as spot).
+    label : str
+        Where the chain comes from, for pages to show; ``""`` for an upload, e.g.
+        ``"modelled chain for 2018-12-31, from the S&P 500 close and VIX"`` for
+        :func:`core.data.modelled_chain`.
     """
 
     _quotes: pd.DataFrame = field(repr=False)
@@ -161,6 +165,7 @@ class Chain:
     quote_date: _dt.date
     report: CleaningReport
     spot_source: str = "file"
+    label: str = ""
 
     def __post_init__(self) -> None:
         # Detach from the caller's frames (cheap under copy-on-write).
@@ -217,6 +222,7 @@ class Chain:
             "quote_date": self.quote_date.isoformat(),
             "spot": self.spot,
             "spot_source": self.spot_source,
+            "label": self.label,
             "report": self.report.to_dict(),
             "quotes": _frame_to_dict(self._quotes),
             "expiries": _frame_to_dict(self._expiries),
@@ -235,6 +241,7 @@ class Chain:
                 quote_date=_dt.date.fromisoformat(data["quote_date"]),
                 report=CleaningReport.from_dict(data["report"]),
                 spot_source=str(data.get("spot_source", "file")),
+                label=str(data.get("label", "")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, DataError):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,10 +19,7 @@ from core.data.forwards import infer_forwards
 from core._validate import positive_scalar
 from core.errors import DataError
 
-__all__ = ["load_chain", "sample_chain", "SAMPLE_PATH"]
-
-#: The embedded real SPX chain of 2011-01-24 (pyql example data, BSD licence).
-SAMPLE_PATH: Path = Path(__file__).resolve().parent / "samples" / "spx_2011-01-24.csv"
+__all__ = ["load_chain", "sample_chain"]
 
 
 def load_chain(source, *, quote_date=None, spot: float | None = None) -> Chain:
@@ -85,12 +81,14 @@ def load_chain(source, *, quote_date=None, spot: float | None = None) -> Chain:
 
 @functools.lru_cache(maxsize=1)
 def sample_chain() -> Chain:
-    """The embedded real SPX option chain of 2011-01-24 (cached; a :class:`Chain` is immutable).
+    """The embedded default chain: :func:`core.data.modelled_chain` of 2018-12-31 (cached).
 
-    Source: the example data of the enthought/pyql repository (BSD licence); see
-    ``core/data/samples/README.md``.
+    A modelled S&P 500 chain from that day's real close and VIX (``chain.label`` says so);
+    Parity ships no third-party option quotes. Real chains come from the user's uploads.
     """
-    return load_chain(SAMPLE_PATH)
+    from core.data.modelled import DEFAULT_DATE, modelled_chain
+
+    return modelled_chain(DEFAULT_DATE)
 
 
 def _enrich(q: pd.DataFrame, table: pd.DataFrame, spot: float) -> pd.DataFrame:
