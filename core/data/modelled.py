@@ -362,8 +362,8 @@ def _chain(day: _dt.date, underlying: str) -> Chain:
 
     frame = modelled_quotes([day], underlying)
     m = frame.attrs["market"].iloc[0]
-    chain = load_chain(frame[["quote_date", "expiry", "strike", "type", "bid", "ask", "spot"]],
-                       quote_date=day)
+    chain = load_chain(frame[["quote_date", "expiry", "strike", "type", "bid", "ask"]],
+                       quote_date=day, spot=float(m["spot"]))
     report = dataclasses.replace(chain.report, source_format="modelled (Parity)",
                                  notes=_notes(day, m, frame) + chain.report.notes)
     return dataclasses.replace(chain, report=report,

@@ -37,7 +37,7 @@ def _atm_at(chain, T):
 def test_inputs_are_that_days_real_close_vix_and_rate(arch_data, chain):
     sp, vix = arch_data
     close = float(sp.loc["2018-12-31", "Close"])
-    assert chain.spot == pytest.approx(close, rel=1e-12) and chain.spot_source == "file"
+    assert chain.spot == pytest.approx(close, rel=1e-12) and chain.spot_source == "argument"
     assert vix.loc["2018-12-31"] == 25.42
     # the chain's own 30-day ATM vol (implied back out of the rounded bid/ask by load_chain)
     assert _atm_at(chain, 30 / 365) == pytest.approx(fit.VIX_RATIO * 0.2542, abs=0.003)
