@@ -46,6 +46,7 @@ import pandas as pd
 
 from core.data import modelled_fit as fit
 from core.data.chain import Chain
+from core.data.cleaning import to_date
 from core.errors import DataError
 
 __all__ = ["modelled_chain", "modelled_quotes", "modelled_label", "modelled_market",
@@ -84,15 +85,7 @@ def _history() -> pd.DataFrame:
 def _as_dates(dates) -> list[_dt.date]:
     if isinstance(dates, (str, _dt.date, pd.Timestamp, np.datetime64)):
         dates = [dates]
-    out = []
-    for d in dates:
-        try:
-            ts = pd.Timestamp(d)
-        except (TypeError, ValueError) as exc:
-            raise DataError(f"date must be a date like '2018-12-31', got {d!r}") from exc
-        if pd.isna(ts):
-            raise DataError(f"date must be a date like '2018-12-31', got {d!r}")
-        out.append(ts.date())
+    out = [to_date("date", d) for d in dates]
     if not out:
         raise DataError("dates is empty: give at least one trading day")
     return out

@@ -17,7 +17,6 @@ import base64
 import binascii
 import csv
 import gzip
-import importlib.util
 import io
 import os
 import re
@@ -315,35 +314,20 @@ def load_sectors(source) -> dict[str, str]:
     return dict(zip(table[tick].str.strip(), table[sect].str.strip()))
 
 
-def _arch_file(name: str) -> Path | None:
-    spec = importlib.util.find_spec("arch")       # locates the package without importing it
-    if spec is None or spec.origin is None:
-        return None
-    path = Path(spec.origin).parent / "data" / name / f"{name}.csv.gz"
-    return path if path.is_file() else None
-
-
 def index_prices() -> pd.DataFrame:
     """Daily adjusted closes of the S&P 500 and NASDAQ Composite, 1999-01-04 to 2018-12-31.
 
     Read offline from the data files that ship in the ``arch`` wheel (``arch.data.sp500``,
-    ``arch.data.nasdaq``).
+    ``arch.data.nasdaq``), via :mod:`core.data.embedded`.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``SP500`` and ``NASDAQ`` (index points), DatetimeIndex named ``date``.
     """
-    cols = {}
-    for name, label in (("sp500", "SP500"), ("nasdaq", "NASDAQ")):
-        path = _arch_file(name)
-        if path is None:
-            raise DataError("index prices need the 'arch' package (pip install arch), which "
-                            "ships the S&P 500 and NASDAQ data")
-        raw = pd.read_csv(path)
-        dates = pd.to_datetime(raw["Date"], format="%m/%d/%Y")
-        cols[label] = pd.Series(raw["Adj Close"].to_numpy(np.float64), index=dates)
-    out = pd.DataFrame(cols)
+    from core.data.embedded import nasdaq_ohlc, sp500_ohlc
+
+    out = pd.DataFrame({"SP500": sp500_ohlc()["adj_close"], "NASDAQ": nasdaq_ohlc()["adj_close"]})
     out.index.name = "date"
     out.attrs["notes"] = ("S&P 500 and NASDAQ Composite adjusted closes from the arch package.",)
     return out
