@@ -27,7 +27,7 @@ import pandas as pd
 
 from core.errors import DataError
 
-__all__ = ["sp500_ohlc", "nasdaq_ohlc", "vix_close", "tbill_rate", "stock_prices",
+__all__ = ["sp500_ohlc", "nasdaq_ohlc", "vix_close", "tbill_rate", "fama_french", "stock_prices",
            "sp500_index", "factor_prices", "GICS_SECTORS", "STOCK_TICKERS"]
 
 #: The 20 S&P 500 constituents of skfolio's ``sp500_dataset``, in the file's column order.
@@ -120,6 +120,16 @@ def tbill_rate() -> pd.Series:
     idx = pd.DatetimeIndex(pd.to_datetime(raw["Date"].astype(str), format="%Y%m"), name="month")
     rf = raw["RF"].to_numpy(np.float64)
     return pd.Series(12.0 * np.log1p(rf / 100.0), index=idx, name="r")
+
+
+def fama_french() -> pd.DataFrame:
+    """Fama-French monthly factors ``Mkt-RF, SMB, HML, RF`` as decimal monthly returns,
+    1926-07 to 2018-11 (``arch.data.frenchdata``), indexed by the month's first day."""
+    raw = _read_arch("frenchdata")
+    out = raw.drop(columns="Date").astype(np.float64) / 100.0
+    out.index = pd.DatetimeIndex(pd.to_datetime(raw["Date"].astype(str), format="%Y%m"),
+                                 name="month")
+    return out
 
 
 @functools.lru_cache(maxsize=4)

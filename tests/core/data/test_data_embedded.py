@@ -90,3 +90,8 @@ def test_arch_series_match_arch_loaders(no_network):
     assert r.index[-1] == pd.Timestamp("2018-11-01")
     assert 0.015 < r.loc["2018-06-01"] < 0.022                    # 1-month bills near 1.8 % in 2018
     assert list(index_prices().columns) == ["SP500", "NASDAQ"]
+    ff = embedded.fama_french()
+    ref = arch.data.frenchdata.load()
+    assert list(ff.columns) == ["Mkt-RF", "SMB", "HML", "RF"] and len(ff) == len(ref)
+    np.testing.assert_allclose(ff.to_numpy() * 100, ref.to_numpy(), atol=1e-12)
+    assert ff.index[0] == pd.Timestamp("1926-07-01")
