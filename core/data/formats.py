@@ -18,28 +18,20 @@ format                    recognised by (column names, case/space/underscore-ins
 """
 from __future__ import annotations
 
-import base64
-import binascii
-import gzip
+import csv
 import io
-import os
 import re
-import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from core.data._text import csv_text
+from core.data._text import check_fields, csv_text
+from core.data.limits import (MAX_BYTES, MAX_COLUMNS, MAX_FIELD_CHARS, MAX_ROWS, decompress,
+                              read_bytes, short)
 from core.errors import DataError
 
 __all__ = ["MAX_BYTES", "MAX_ROWS", "FORMATS", "read_table", "normalise", "Normalised"]
-
-#: Largest accepted source, in bytes (checked before parsing; the upload limit is larger).
-MAX_BYTES: int = 50 * 1024 * 1024
-#: Largest accepted number of data rows.
-MAX_ROWS: int = 2_000_000
 
 _OCC = re.compile(r"^\s*(?P<root>[A-Za-z0-9.^]{1,6}?)\s*(?P<ymd>\d{6})(?P<cp>[CcPp])"
                   r"(?P<strike>\d{8})\s*$")
@@ -110,6 +102,7 @@ class Normalised:
     format: str
     label: str
     notes: tuple[str, ...]
+    sep: str = ","
 
 
 # --------------------------------------------------------------------------------------------
@@ -128,134 +121,37 @@ def read_table(source) -> pd.DataFrame:
     if isinstance(source, pd.DataFrame):
         if len(source) > MAX_ROWS:
             raise DataError(f"the table has {len(source):,} rows; the limit is {MAX_ROWS:,}")
+        if source.shape[1] > MAX_COLUMNS:
+            raise DataError(f"the table has {source.shape[1]:,} columns; the limit is "
+                            f"{MAX_COLUMNS:,}")
         if source.shape[1] == 0 or len(source) == 0:
             raise DataError("the table is empty: expected option quotes, one row per quote")
-        return source.reset_index(drop=True)
-    data = _read_bytes(source)
-    return _parse_bytes(data)
+        frame = source.reset_index(drop=True)
+        frame.attrs = {"read_notes": ()}
+        return frame
+    data = read_bytes(source, limit=MAX_BYTES, hint=_HINT)
+    frame, notes = _parse_bytes(data)
+    frame.attrs["read_notes"] = notes
+    return frame
 
 
-def _too_big(size: int, what: str) -> DataError:
-    return DataError(f"{what} is {size / 2**20:.1f} MB; the limit is {MAX_BYTES / 2**20:.0f} MB "
-                     f"— upload a smaller chain (e.g. one underlying and one quote date)")
+_HINT = "upload a smaller chain (e.g. one underlying and one quote date)"
 
 
-def _read_bytes(source) -> bytes:
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
-        if len(data) > MAX_BYTES:
-            raise _too_big(len(data), "the upload")
-        return data
-    if isinstance(source, str):
-        if source.startswith("data:"):
-            return _data_url(source)
-        if "\n" in source:
-            if len(source) > MAX_BYTES:
-                raise _too_big(len(source), "the text")
-            return source.encode("utf-8")
-        return _read_path(Path(source))
-    if isinstance(source, os.PathLike):
-        return _read_path(Path(source))
-    if hasattr(source, "read"):
-        return _read_stream(source)
-    raise DataError(f"source must be a path, bytes, a file object or a DataFrame, "
-                    f"got {type(source).__name__}")
-
-
-def _read_path(path: Path) -> bytes:
-    try:
-        if not path.exists():
-            raise DataError(f"file not found: {str(path)[:200]}")
-        if not path.is_file():
-            raise DataError(f"not a file: {str(path)[:200]}")
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise _too_big(size, f"the file {path.name}")
-        return path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"cannot read {str(path)[:200]}: {exc.strerror or exc}") from exc
-
-
-def _read_stream(stream) -> bytes:
-    size = None
-    try:
-        pos = stream.tell()
-        stream.seek(0, os.SEEK_END)
-        size = stream.tell() - pos
-        stream.seek(pos)
-    except (AttributeError, OSError, ValueError):
-        size = None
-    if size is not None and size > MAX_BYTES:
-        raise _too_big(size, "the upload")
-    try:
-        data = stream.read(MAX_BYTES + 1)
-    except (OSError, ValueError) as exc:
-        raise DataError(f"cannot read the upload: {exc}") from exc
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    if len(data) > MAX_BYTES:
-        raise DataError(f"the upload is over {MAX_BYTES / 2**20:.0f} MB, the limit "
-                        f"— upload a smaller chain (e.g. one underlying and one quote date)")
-    return bytes(data)
-
-
-def _data_url(url: str) -> bytes:
-    head, _, payload = url.partition(",")
-    estimated = len(payload) * 3 // 4
-    if estimated > MAX_BYTES:
-        raise _too_big(estimated, "the upload")
-    if ";base64" in head:
-        try:
-            return base64.b64decode(payload, validate=False)
-        except (binascii.Error, ValueError) as exc:
-            raise DataError("the upload is not valid base64 data") from exc
-    from urllib.parse import unquote
-    return unquote(payload).encode("utf-8")
-
-
-def _decompress(data: bytes) -> bytes:
-    if data[:2] == b"\x1f\x8b":
-        try:
-            with gzip.GzipFile(fileobj=io.BytesIO(data)) as fh:
-                out = fh.read(MAX_BYTES + 1)
-        except (OSError, EOFError) as exc:
-            raise DataError(f"the gzip file is corrupt: {exc}") from exc
-        if len(out) > MAX_BYTES:
-            raise DataError(f"the gzip file unpacks to over {MAX_BYTES / 2**20:.0f} MB, the limit")
-        return out
-    if data[:4] == b"PK\x03\x04":
-        try:
-            zf = zipfile.ZipFile(io.BytesIO(data))
-            names = zf.namelist()
-            if any(n.startswith(("xl/", "[Content_Types]")) for n in names):
-                raise DataError("this looks like an Excel workbook: save the sheet as CSV "
-                                "and upload the CSV")
-            members = [i for i in zf.infolist()
-                       if not i.is_dir() and i.filename.lower().endswith((".csv", ".txt"))]
-            if len(members) != 1:
-                raise DataError(f"the zip archive holds {len(members)} CSV files; expected "
-                                f"exactly one (found: {', '.join(names[:5]) or 'nothing'})")
-            if members[0].file_size > MAX_BYTES:
-                raise _too_big(members[0].file_size, f"{members[0].filename} (unpacked)")
-            return zf.read(members[0])
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise DataError(f"the zip archive is corrupt: {exc}") from exc
-    return data
-
-
-def _parse_bytes(data: bytes) -> pd.DataFrame:
-    data = _decompress(data)
-    text, sep = csv_text(
+def _parse_bytes(data: bytes) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    data = decompress(data, limit=MAX_BYTES)
+    text, sep, notes = csv_text(
         data, empty="the file is empty: expected a CSV of option quotes with a header row",
         binary="the file is not CSV text (binary content): upload a comma-separated file of "
-               "option quotes")
+               "option quotes", max_columns=MAX_COLUMNS, max_rows=MAX_ROWS)
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, skipinitialspace=True,
                             skip_blank_lines=True)
     except pd.errors.EmptyDataError as exc:
         raise DataError("the file is empty: expected a CSV of option quotes with a header "
                         "row") from exc
-    except (pd.errors.ParserError, ValueError, UnicodeError) as exc:
+    except (pd.errors.ParserError, ValueError, UnicodeError, OverflowError, csv.Error,
+            IndexError, TypeError) as exc:
         msg = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         raise DataError(f"could not parse the file as CSV ({msg[:160]}): check the delimiter "
                         f"and that every row has the header's number of fields") from exc
@@ -263,7 +159,9 @@ def _parse_bytes(data: bytes) -> pd.DataFrame:
         raise DataError("the file has a header but no data rows")
     if len(frame) > MAX_ROWS:
         raise DataError(f"the file has {len(frame):,} rows; the limit is {MAX_ROWS:,}")
-    return frame
+    check_fields(frame, MAX_FIELD_CHARS)
+    frame.attrs["sep"] = sep
+    return frame, notes
 
 
 # --------------------------------------------------------------------------------------------
@@ -309,7 +207,7 @@ def normalise(frame: pd.DataFrame) -> Normalised:
         else:
             found[canon] = col
     if missing:
-        shown = ", ".join(str(c) for c in list(frame.columns)[:12])
+        shown = ", ".join(short(str(c), 40).strip("'") for c in list(frame.columns)[:12])
         more = ", ..." if frame.shape[1] > 12 else ""
         which = ", ".join(repr(m) for m in missing)
         plural = "s" if len(missing) > 1 else ""
@@ -322,7 +220,7 @@ def normalise(frame: pd.DataFrame) -> Normalised:
 
     out = pd.DataFrame({canon: frame[col] for canon, col in found.items()
                         if not canon.startswith("_")})
-    notes = [f"Format: {fmt.label}."]
+    notes = [f"Format: {fmt.label}."] + list(frame.attrs.get("read_notes", ()))
     if fmt.name == "cboe":
         out, cboe_notes = _cboe_extras(frame, found, out)
         notes += cboe_notes
@@ -331,7 +229,7 @@ def normalise(frame: pd.DataFrame) -> Normalised:
     for col in ("expiry", "strike", "type", "bid", "ask"):
         if col not in out.columns:   # vendor columns read from the symbol are always filled
             out[col] = np.nan
-    return Normalised(out, fmt.name, fmt.label, tuple(notes))
+    return Normalised(out, fmt.name, fmt.label, tuple(notes), frame.attrs.get("sep", ","))
 
 
 def _cboe_extras(frame, found, out):

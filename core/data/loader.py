@@ -26,7 +26,8 @@ __all__ = ["load_chain", "sample_chain", "SAMPLE_PATH"]
 SAMPLE_PATH: Path = Path(__file__).resolve().parent / "samples" / "spx_2011-01-24.csv"
 
 
-def load_chain(source, *, quote_date=None, spot: float | None = None) -> Chain:
+def load_chain(source, *, quote_date=None, spot: float | None = None,
+               rate: float | None = None, dayfirst: bool | None = None) -> Chain:
     """Load, clean and enrich an option chain.
 
     Parameters
@@ -58,7 +59,7 @@ def load_chain(source, *, quote_date=None, spot: float | None = None) -> Chain:
     spot_arg = None if spot is None else positive_scalar("spot", spot)
     raw = read_table(source)
     norm = normalise(raw)
-    cleaned = clean(norm.frame, quote_date=quote_date)
+    cleaned = clean(norm.frame, quote_date=quote_date, dayfirst=dayfirst, sep=norm.sep)
 
     notes = list(norm.notes) + list(cleaned.notes)
     if math.isfinite(cleaned.spot_file):
