@@ -10,7 +10,7 @@ from core.data.chain import EXPIRY_COLUMNS, QUOTE_COLUMNS, Chain, CleaningReport
 from core.data.cleaning import WIDE_SPREAD_REL
 from core.data.formats import MAX_BYTES, MAX_ROWS
 from core.data.forwards import MIN_PAIRS, ParityFit, fit_parity
-from core.data.loader import SAMPLE_PATH, load_chain, sample_chain
+from core.data.loader import SAMPLE_PATH, load_chain, read_quotes, sample_chain
 from core.data.prices import (MAX_PRICE_BYTES, PERIODS_PER_YEAR, PRICES_SAMPLE_PATH,
                               SECTORS_SAMPLE_PATH, index_prices, load_prices, load_sectors, returns,
                               sample_prices, sample_sectors)
@@ -19,4 +19,4 @@ __all__ = ["load_chain", "sample_chain", "Chain", "CleaningReport", "QUOTE_COLUM
            "EXPIRY_COLUMNS", "MAX_BYTES", "MAX_ROWS", "WIDE_SPREAD_REL", "MIN_PAIRS",
            "fit_parity", "ParityFit", "SAMPLE_PATH", "load_prices", "load_sectors", "sample_prices",
            "sample_sectors", "index_prices", "returns", "PERIODS_PER_YEAR", "PRICES_SAMPLE_PATH",
-           "SECTORS_SAMPLE_PATH", "MAX_PRICE_BYTES"]
+           "SECTORS_SAMPLE_PATH", "MAX_PRICE_BYTES", "read_quotes"]

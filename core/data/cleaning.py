@@ -8,7 +8,12 @@ Rules (each dropped row is counted once, under the first rule that applies, in t
 3. expired or same-day expiry (expiry <= quote date): T would be <= 0;
 4. zero or negative bid (no market; the mid is not a price);
 5. crossed quote, bid > ask (bid == ask is kept: a locked quote is a price);
-6. duplicates of (expiry, strike, type): the tightest quote is kept.
+6. a second option root on one expiry (SPX AM-settled beside SPXW PM-settled): one root is
+   kept per expiry, a PM root (``PM_ROOTS``) first, else the most quoted, and a note says so;
+7. duplicates of (expiry, strike, type): the tightest quote is kept.
+
+Before these rules, values that cannot be real (a strike 1000 x the median, a price of 1e308)
+refuse the file with the row named; dates are read as described in :mod:`core.data.dates`.
 
 Wide spreads are flagged, not dropped: ``wide = ask - bid > WIDE_SPREAD_REL * mid`` (relative
 spread over 50 % of the mid — e.g. a 0.05/0.10 quote). Such mids say little about the vol;
@@ -24,7 +29,7 @@ import pandas as pd
 
 from core.data._text import detect_decimal_comma, formula_cells, numbers
 from core.data.dates import describe, parse_dates, read_dates
-from core.data.limits import short
+from core.data.limits import plain, short
 from core.errors import DataError
 
 __all__ = ["WIDE_SPREAD_REL", "Cleaned", "clean", "to_date", "parse_dates"]
@@ -212,7 +217,8 @@ def clean(frame: pd.DataFrame, *, quote_date=None, dayfirst: bool | None = None,
         The file's field separator (decides whether ``1,234`` is a decimal comma).
     """
     counts = dict.fromkeys(("dropped_other_date", "dropped_missing", "dropped_expired",
-                            "dropped_zero_bid", "dropped_crossed", "dropped_duplicate"), 0)
+                            "dropped_zero_bid", "dropped_crossed", "dropped_other_root",
+                            "dropped_duplicate"), 0)
     arg = None if quote_date is None else to_date("quote_date", quote_date)
     dates, notes = _read_all_dates(frame, dayfirst, arg)
     qdate, day_mask, date_note = _resolve_quote_date(frame, arg, dates)
@@ -259,6 +265,12 @@ def clean(frame: pd.DataFrame, *, quote_date=None, dayfirst: bool | None = None,
     crossed = keep & (bid > ask)
     counts["dropped_crossed"] = int(crossed.sum())
     keep &= ~crossed
+    if "root" in frame.columns:
+        other_root, root_notes = _one_root_per_expiry(
+            expiry, frame["root"].astype("str").to_numpy(dtype=object), keep)
+        counts["dropped_other_root"] = int(other_root.sum())
+        keep &= ~other_root
+        expiry_notes += root_notes
 
     q = pd.DataFrame({
         "expiry": expiry[keep].astype("datetime64[ns]"),
@@ -292,6 +304,35 @@ def clean(frame: pd.DataFrame, *, quote_date=None, dayfirst: bool | None = None,
                 notes.append(f"Spot varies across rows ({lo:g} to {hi:g}); using the median "
                              f"{spot_file:g}.")
     return Cleaned(q, qdate, spot_file, counts, tuple(notes), tuple(expiry_notes))
+
+
+#: Option roots settled on the afternoon close (PM), preferred when an expiry lists two roots.
+PM_ROOTS: frozenset[str] = frozenset({"SPXW", "SPXPM", "NDXP", "RUTW", "XSP", "VIXW", "XND"})
+
+
+def _one_root_per_expiry(expiry, root, keep) -> tuple[np.ndarray, list[str]]:
+    """Rows to drop so that each expiry keeps one option root: a PM-settled root (SPXW) over
+    an AM-settled one (SPX), else the root with the most quotes; and the notes saying so."""
+    drop = np.zeros(len(root), dtype=bool)
+    notes: list[str] = []
+    rows = np.flatnonzero(keep & (root != ""))
+    if rows.size == 0 or len(set(root[rows])) < 2:
+        return drop, notes
+    frame = pd.DataFrame({"expiry": expiry[rows], "root": root[rows], "row": rows})
+    for day, grp in frame.groupby("expiry", sort=True):
+        counts = grp["root"].value_counts()
+        if len(counts) < 2:
+            continue
+        pm = [r for r in counts.index if r in PM_ROOTS]
+        chosen = pm[0] if pm else counts.index[0]
+        others = [r for r in counts.index if r != chosen]
+        drop[grp["row"].to_numpy()[grp["root"].to_numpy() != chosen]] = True
+        why = "PM-settled" if pm else "most quoted"
+        listed = ", ".join(f"{plain(r, 12)} ({int(counts[r])})" for r in others[:4])
+        notes.append(f"Expiry {str(day)[:10]}: kept root {plain(chosen, 12)} ({why}, "
+                     f"{int(counts[chosen])} quotes), dropped {listed}: two roots on one expiry "
+                     f"settle differently and must not share a forward.")
+    return drop, notes
 
 
 #: Largest plausible strike, bid or ask (any currency unit).

@@ -26,15 +26,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.data._text import check_fields, csv_text
+from core.data._text import check_fields, csv_text, numbers
 from core.data.limits import (MAX_BYTES, MAX_COLUMNS, MAX_FIELD_CHARS, MAX_ROWS, decompress,
-                              read_bytes, short)
+                              plain, read_bytes, short)
 from core.errors import DataError
 
 __all__ = ["MAX_BYTES", "MAX_ROWS", "FORMATS", "read_table", "normalise", "Normalised"]
 
 _OCC = re.compile(r"^\s*(?P<root>[A-Za-z0-9.^]{1,6}?)\s*(?P<ymd>\d{6})(?P<cp>[CcPp])"
                   r"(?P<strike>\d{8})\s*$")
+
+
+#: The root at the start of an option symbol: SPXW180131C01200000, 'SPX 240621C100000'.
+_SYMBOL_ROOT = re.compile(r"^([A-Z0-9.^]{1,6}?)\s*\d{6}[CP]\d+")
 
 
 def _key(name) -> str:
@@ -52,24 +56,33 @@ class _Format:
     display: str                            # expected columns, as shown in messages
 
 
+_ROOT = ("root", "option_root", "optionroot", "option_symbol", "optionsymbol", "occ_symbol")
+_UNDERLYING = ("underlying_symbol", "underlying", "underlyingsymbol", "ticker", "symbol")
+_SPOT = ("spot", "spot_price", "underlying_last", "underlying_price", "underlying_close",
+         "active_underlying_price", "underlying")
+
 FORMATS: tuple[_Format, ...] = (
     _Format(
         "cboe", "CBOE DataShop end-of-day",
         required={"expiry": ("expiration",), "strike": ("strike",),
                   "type": ("option_type",), "bid": ("bid_eod",), "ask": ("ask_eod",)},
         optional={"quote_date": ("quote_date",), "_ubid": ("underlying_bid_eod",),
-                  "_uask": ("underlying_ask_eod",), "_symbol": ("underlying_symbol",)},
+                  "_uask": ("underlying_ask_eod",), "_underlying": ("underlying_symbol",),
+                  "root": ("root",)},
         signature=("bideod", "askeod", "underlyingbideod", "bid1545"),
         display="underlying_symbol, quote_date, root, expiration, strike, option_type, ..., "
-                "bid_eod, ask_eod, underlying_bid_eod, underlying_ask_eod (CBOE DataShop)"),
+                "bid_eod, ask_eod (or bid_1545, ask_1545), underlying_bid_eod, "
+                "underlying_ask_eod (CBOE DataShop)"),
     _Format(
         "vendor", "vendor (contractSymbol) layout",
         required={"_symbol": ("contractSymbol",), "bid": ("bid",), "ask": ("ask",)},
         optional={"strike": ("strike",), "type": ("option_type", "type", "optionType"),
                   "expiry": ("expiration", "expiry", "expirationDate"),
-                  "quote_date": ("quote_date",), "spot": ("underlyingPrice", "spot")},
+                  "quote_date": ("quote_date",), "spot": ("underlyingPrice", "spot"),
+                  "last_trade": ("lastTradeDate", "last_trade_date")},
         signature=("contractsymbol",),
-        display="contractSymbol, strike, bid, ask[, option_type, expiration] (vendor)"),
+        display="contractSymbol, strike, bid, ask[, option_type, expiration, lastTradeDate] "
+                "(vendor)"),
     _Format(
         "sample", "pyql sample layout",
         required={"bid": ("PBid",), "ask": ("PAsk",), "type": ("Type",),
@@ -77,6 +90,33 @@ FORMATS: tuple[_Format, ...] = (
         optional={"quote_date": ("dtTrade",), "spot": ("Spot",)},
         signature=("pbid", "pask", "dtexpiry"),
         display="PBid, PAsk, Type, Strike, dtExpiry[, dtTrade, Spot] (sample)"),
+    _Format(
+        "hod", "historicaloptiondata layout",
+        required={"expiry": ("expiration",), "strike": ("strike",), "type": ("type",),
+                  "bid": ("bid",), "ask": ("ask",)},
+        optional={"quote_date": ("quotedate", "quote_date"), "spot": ("underlying_last",),
+                  "root": ("optionroot",), "_underlying": ("underlying",)},
+        signature=("underlyinglast",),
+        display="underlying, underlying_last, optionroot, type, expiration, quotedate, strike, "
+                "bid, ask (historicaloptiondata)"),
+    _Format(
+        "l3", "historicaloptiondata L3 layout",
+        required={"expiry": ("Expiration",), "strike": ("Strike",), "type": ("Type",),
+                  "bid": ("Bid",), "ask": ("Ask",)},
+        optional={"quote_date": ("DataDate",), "spot": ("UnderlyingPrice",),
+                  "root": ("OptionRoot", "OptionSymbol"), "_underlying": ("UnderlyingSymbol",)},
+        signature=("datadate",),
+        display="UnderlyingSymbol, UnderlyingPrice, OptionSymbol, Type, Expiration, DataDate, "
+                "Strike, Bid, Ask (L3)"),
+    _Format(
+        "optionmetrics", "OptionMetrics layout",
+        required={"expiry": ("exdate",), "strike": ("strike_price",), "type": ("cp_flag",),
+                  "bid": ("best_bid",), "ask": ("best_offer",)},
+        optional={"quote_date": ("date",), "root": ("root", "symbol"),
+                  "_underlying": ("ticker", "secid")},
+        signature=("cpflag", "bestoffer"),
+        display="secid, date, symbol, exdate, cp_flag, strike_price (x 1000), best_bid, "
+                "best_offer (OptionMetrics)"),
     _Format(
         "canonical", "canonical CSV",
         required={"expiry": ("expiry", "expiration", "expiration_date", "expiry_date",
@@ -86,10 +126,11 @@ FORMATS: tuple[_Format, ...] = (
                            "right"),
                   "bid": ("bid", "bid_price", "best_bid"),
                   "ask": ("ask", "ask_price", "offer", "best_offer")},
-        optional={"quote_date": ("quote_date", "date", "trade_date", "as_of", "as_of_date"),
-                  "spot": ("spot", "spot_price", "underlying_price", "underlying")},
+        optional={"quote_date": ("quote_date", "date", "trade_date", "as_of", "as_of_date",
+                                 "data_date"),
+                  "spot": _SPOT, "root": _ROOT, "_underlying": _UNDERLYING},
         signature=(),
-        display="expiry, strike, type, bid, ask[, quote_date, spot] (canonical)"),
+        display="expiry, strike, type, bid, ask[, quote_date, spot, root] (canonical)"),
 )
 _BY_NAME = {f.name: f for f in FORMATS}
 
@@ -167,11 +208,20 @@ def _parse_bytes(data: bytes) -> tuple[pd.DataFrame, tuple[str, ...]]:
 # --------------------------------------------------------------------------------------------
 # layout detection
 # --------------------------------------------------------------------------------------------
-def _lookup(keys: dict[str, str], aliases: tuple[str, ...]) -> str | None:
+def _lookup(keys: dict[str, str], aliases: tuple[str, ...], frame: pd.DataFrame | None = None,
+            want: str | None = None) -> str | None:
+    """The first column named by ``aliases``; with ``want`` = 'number' or 'text', the first
+    whose cells are (mostly) numbers or text (``underlying`` may be a ticker or a price)."""
     for alias in aliases:
         col = keys.get(_key(alias))
-        if col is not None:
-            return col
+        if col is None:
+            continue
+        if want is not None and frame is not None:
+            sample = frame[col].dropna().head(50)
+            numeric = bool(len(sample)) and np.isfinite(numbers(sample)).mean() > 0.5
+            if numeric != (want == "number"):
+                continue
+        return col
     return None
 
 
@@ -200,60 +250,99 @@ def normalise(frame: pd.DataFrame) -> Normalised:
     fmt = _detect(keys)
     found: dict[str, str] = {}
     missing: list[str] = []
-    for canon, aliases in fmt.required.items():
+    notes = [f"Format: {fmt.label}."] + list(frame.attrs.get("read_notes", ()))
+    required = dict(fmt.required)
+    if fmt.name == "cboe" and "bideod" not in keys and "askeod" not in keys \
+            and "bid1545" in keys and "ask1545" in keys:
+        required.update(bid=("bid_1545",), ask=("ask_1545",))
+        notes.append("Bid and ask from the 15:45 snapshot (bid_1545, ask_1545): the file has "
+                     "no end-of-day columns.")
+    for canon, aliases in required.items():
         col = _lookup(keys, aliases)
         if col is None:
             missing.append(aliases[0])
         else:
             found[canon] = col
     if missing:
-        shown = ", ".join(short(str(c), 40).strip("'") for c in list(frame.columns)[:12])
+        shown = ", ".join(plain(c, 40) for c in list(frame.columns)[:12])
         more = ", ..." if frame.shape[1] > 12 else ""
         which = ", ".join(repr(m) for m in missing)
         plural = "s" if len(missing) > 1 else ""
         raise DataError(f"missing column{plural} {which} ({fmt.label}): expected columns "
                         f"{_expected_all()}. Found columns: {shown}{more}")
     for canon, aliases in fmt.optional.items():
-        col = _lookup(keys, aliases)
-        if col is not None:
+        want = {"spot": "number", "_underlying": "text", "root": "text"}.get(canon)
+        col = _lookup(keys, aliases, frame, want)
+        if col is not None and col not in found.values():
             found[canon] = col
 
     out = pd.DataFrame({canon: frame[col] for canon, col in found.items()
                         if not canon.startswith("_")})
-    notes = [f"Format: {fmt.label}."] + list(frame.attrs.get("read_notes", ()))
     if fmt.name == "cboe":
-        out, cboe_notes = _cboe_extras(frame, found, out)
+        out, cboe_notes = _cboe_extras(frame, found, out, keys,
+                                       snapshot="1545" if "bid1545" in _key(found["bid"])
+                                       else "eod")
         notes += cboe_notes
     elif fmt.name == "vendor":
         out = _vendor_extras(frame, found, out)
+    if "_underlying" in found:
+        notes += _one_underlying(frame[found["_underlying"]])
+    if "spot" in found:
+        notes.append(f"Spot from the {plain(found['spot'], 40)} column.")
+    if "root" in out.columns:
+        out["root"] = _roots(out["root"])
+    if fmt.name == "optionmetrics" or _key(found.get("strike", "")) == "strikeprice":
+        out.attrs["strike_column"] = str(found["strike"])
     for col in ("expiry", "strike", "type", "bid", "ask"):
         if col not in out.columns:   # vendor columns read from the symbol are always filled
             out[col] = np.nan
     return Normalised(out, fmt.name, fmt.label, tuple(notes), frame.attrs.get("sep", ","))
 
 
-def _cboe_extras(frame, found, out):
+def _roots(s: pd.Series) -> pd.Series:
+    """Option roots: the root of an OCC symbol (``SPXW180131C01200000`` -> ``SPXW``), else
+    the cell itself, upper case."""
+    txt = s.astype("str").str.strip().str.upper()
+    occ = txt.str.extract(_SYMBOL_ROOT)[0]
+    plain_root = txt.str.fullmatch(r"[A-Z0-9.^]{1,6}")
+    out = occ.where(occ.notna(), txt.where(plain_root, ""))
+    return out.where(s.notna() & (txt != "NAN"), "")
+
+
+def _one_underlying(s: pd.Series) -> list[str]:
+    symbols = pd.unique(s.dropna().astype(str).str.strip())
+    symbols = [x for x in symbols if x]
+    if len(symbols) > 1:
+        listed = ", ".join(plain(x, 12) for x in sorted(symbols)[:6])
+        raise DataError(f"the file holds options on {len(symbols)} underlyings ({listed}"
+                        f"{', ...' if len(symbols) > 6 else ''}): upload one underlying "
+                        f"per file")
+    return [f"Underlying: {plain(symbols[0], 20)}."] if symbols else []
+
+
+def _cboe_extras(frame, found, out, keys, snapshot):
     notes = []
-    if "_ubid" in found and "_uask" in found:
-        ub = pd.to_numeric(frame[found["_ubid"]], errors="coerce").to_numpy(dtype=float)
-        ua = pd.to_numeric(frame[found["_uask"]], errors="coerce").to_numpy(dtype=float)
+    ubid, uask = found.get("_ubid"), found.get("_uask")
+    if snapshot == "1545":
+        ubid, uask = keys.get("underlyingbid1545"), keys.get("underlyingask1545")
+    if ubid is not None and uask is not None:
+        ub = pd.to_numeric(frame[ubid], errors="coerce").to_numpy(dtype=float)
+        ua = pd.to_numeric(frame[uask], errors="coerce").to_numpy(dtype=float)
         ok = (ub > 0) & (ua > 0) & (ua >= ub)
         out["spot"] = np.where(ok, 0.5 * (ub + ua), np.nan)
-    if "_symbol" in found:
-        symbols = pd.unique(frame[found["_symbol"]].dropna().astype(str).str.strip())
-        if len(symbols) > 1:
-            listed = ", ".join(sorted(symbols)[:6])
-            raise DataError(f"the file holds options on {len(symbols)} underlyings ({listed}"
-                            f"{', ...' if len(symbols) > 6 else ''}): upload one underlying "
-                            f"per file")
-        if len(symbols) == 1:
-            notes.append(f"Underlying: {symbols[0]}.")
+        if snapshot == "1545":
+            notes.append("Spot: mid of underlying_bid_1545 and underlying_ask_1545.")
+    elif snapshot == "1545" and "activeunderlyingprice1545" in keys:
+        out["spot"] = frame[keys["activeunderlyingprice1545"]]
+        notes.append("Spot from active_underlying_price_1545.")
     return out, notes
 
 
 def _vendor_extras(frame, found, out):
     sym = frame[found["_symbol"]].astype("str")
     parts = sym.str.extract(_OCC)
+    if "root" not in out.columns:
+        out["root"] = parts["root"].str.upper()
     if "type" not in out.columns:
         out["type"] = parts["cp"].str.upper()
     if "expiry" not in out.columns:
