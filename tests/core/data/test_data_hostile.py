@@ -204,3 +204,49 @@ def test_bad_cells_are_quoted_shortly():
     with pytest.raises(DataError) as exc:
         load_prices(data)
     assert "non-numeric price 'zzzz" in short_error(exc)
+
+
+# -- fuzz: random damage to valid files gives a Chain or a DataError, never anything else ---------
+TOKENS = [b"", b",", b"\n", b'"', b"\x00", b"=A1", b"1e308", b"-1", b"nan", b"inf", b"9999-12-31",
+          b"31/12/2024", b"\xff\xfe", b"1,5", b"C", b"  ", b";", b"\t", b"2024-03-01T10:00+05:00",
+          b"0", b"99999999999999999999", b"45352", b"\xe9", b"PK\x03\x04", b"\x1f\x8b"]
+
+
+def damage(data: bytes, rng: np.random.Generator) -> bytes:
+    out = bytearray(data)
+    for _ in range(int(rng.integers(1, 8))):
+        op, pos = int(rng.integers(4)), int(rng.integers(len(out) + 1))
+        if op == 0:
+            out[pos:pos] = TOKENS[rng.integers(len(TOKENS))]
+        elif op == 1:
+            out[pos:pos + int(rng.integers(1, 200))] = b""
+        elif op == 2:
+            lines = bytes(out).split(b"\n")
+            i = int(rng.integers(len(lines)))
+            cells = lines[i].split(b",")
+            cells[int(rng.integers(len(cells)))] = TOKENS[rng.integers(len(TOKENS))]
+            lines[i] = b",".join(cells)
+            out = bytearray(b"\n".join(lines))
+        else:
+            out = out[: int(rng.integers(len(out) + 1))]
+    return bytes(out)
+
+
+@pytest.mark.parametrize("fmt", ["sample", "canonical", "cboe", "vendor", "prices"])
+def test_damaged_files_give_a_chain_or_a_short_data_error(fmt, build, write):
+    rng = np.random.default_rng(["sample", "canonical", "cboe", "vendor", "prices"].index(fmt))
+    if fmt == "prices":
+        base = b"date,A,B\n" + b"".join(b"2024-01-%02d,%d,%d\n" % (d, 10 + d, 20 + d)
+                                        for d in range(1, 29))
+    else:
+        base = write(build(expiry_days=(30, 91))[0], fmt)
+    for _ in range(12):
+        data = damage(base, rng)
+        calls = ([lambda: load_prices(data)] if fmt == "prices" else
+                 [lambda: load_chain(data),
+                  lambda: load_chain(data, quote_date="2024-03-01", spot=100.0)])
+        for call in calls:
+            try:
+                call()
+            except DataError as exc:
+                assert len(str(exc)) <= 800, str(exc)[:200]
