@@ -91,13 +91,18 @@ def csv_text(data: bytes, *, empty: str, binary: str, max_columns: int, max_rows
     return text, sep, tuple(notes)
 
 
-def check_fields(frame: pd.DataFrame, max_chars: int) -> None:
-    """Refuse a parsed table with a column name or a text cell over ``max_chars`` characters."""
+def check_fields(frame: pd.DataFrame, max_chars: int, *, cells: bool = True) -> None:
+    """Refuse a parsed table with a column name or a text cell over ``max_chars`` characters.
+
+    ``cells=False`` checks the column names only: without quote characters in the text no cell
+    can be longer than a line, which :func:`core.data.limits.check_shape` has bounded."""
     for col in frame.columns:
         if len(str(col)) > max_chars:
             raise DataError(f"a column name is {len(str(col)):,} characters long "
                             f"({short(str(col), 40)}); the limit is {max_chars:,}: check the "
                             f"header row")
+    if not cells:
+        return
     for col in frame.columns:
         s = frame[col]
         if s.dtype.kind in "fiubM":

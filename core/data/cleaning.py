@@ -62,9 +62,9 @@ def to_date(name: str, value) -> _dt.date:
     try:
         ts = pd.Timestamp(value)
     except (TypeError, ValueError) as exc:
-        raise DataError(f"{name} must be a date like '2011-01-24', got {value!r}") from exc
+        raise DataError(f"{name} must be a date like '2011-01-24', got {short(value)}") from exc
     if pd.isna(ts):
-        raise DataError(f"{name} must be a date like '2011-01-24', got {value!r}")
+        raise DataError(f"{name} must be a date like '2011-01-24', got {short(value)}")
     return ts.date()
 
 

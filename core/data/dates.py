@@ -47,7 +47,10 @@ class DateReading:
 def slash_order(values: pd.Series) -> str | None:
     """'dmy' or 'mdy' when the slash dates of ``values`` force a reading, 'either' when every
     such date reads both ways, 'mixed' when no single reading fits, None without slash dates."""
-    txt = pd.Series(pd.unique(values.dropna().astype("str").str.strip()), dtype=object)
+    txt = pd.Series(pd.unique(values.dropna().astype("str").str.strip()), dtype="str")
+    txt = txt[txt.str.contains(_SLASH.pattern, regex=True)]
+    if txt.empty:
+        return None
     parts = txt.str.extract(_SLASH).dropna()
     if parts.empty:
         return None
@@ -124,12 +127,17 @@ def read_dates(values, dayfirst: bool | None = None) -> DateReading:
         if isinstance(values.dtype, pd.DatetimeTZDtype):
             values = values.dt.tz_localize(None)
             kinds.add("tz")
-        days = values.to_numpy().astype("datetime64[D]")
-        return _finish(days, values, kinds, None, None)
+        days, example_out, _ = _range_check(values.to_numpy().astype("datetime64[D]"),
+                                            values.astype(object))
+        return DateReading(days, frozenset(kinds), None, example_out, None)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     uniq = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
     udays = np.full(len(uniq), np.datetime64("NaT"), dtype="datetime64[D]")
-    is_obj = uniq.map(lambda v: isinstance(v, (_dt.date, np.datetime64))).to_numpy(dtype=bool)
+    if values.dtype == object:
+        is_obj = uniq.map(lambda v: isinstance(v, (_dt.date, np.datetime64))).to_numpy(
+            dtype=bool)
+    else:                                   # a string or numeric column holds no date objects
+        is_obj = np.zeros(len(uniq), dtype=bool)
     if is_obj.any():
         udays[is_obj] = [_object_day(v) for v in uniq[is_obj]]
         if any(getattr(v, "tzinfo", None) is not None for v in uniq[is_obj]):
@@ -150,7 +158,7 @@ def read_dates(values, dayfirst: bool | None = None) -> DateReading:
             s = s.str.replace(_ZONE, r"\1", regex=True)
             kinds.add("tz")
         got = np.full(len(s), np.datetime64("NaT"), dtype="datetime64[D]")
-        slash = s.str.match(_SLASH).to_numpy(dtype=bool)
+        slash = s.astype("str").str.contains(_SLASH.pattern, regex=True).to_numpy(dtype=bool)
         if slash.any():
             order = slash_order(s[slash])
             first = dayfirst if dayfirst is not None else order == "dmy"
@@ -177,13 +185,15 @@ def read_dates(values, dayfirst: bool | None = None) -> DateReading:
                         except (TypeError, ValueError, OverflowError):
                             pass
         udays[text] = got
+    udays, example_out, example_bad = _range_check(udays, uniq)
     days = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[D]")
     ok = codes >= 0
     days[ok] = udays[codes[ok]]
-    return _finish(days, values, kinds, order, None)
+    return DateReading(days, frozenset(kinds), order, example_out, example_bad)
 
 
-def _finish(days, values, kinds, order, _unused) -> DateReading:
+def _range_check(days: np.ndarray, values: pd.Series) -> tuple[np.ndarray, str | None, str | None]:
+    """Days outside LOW..HIGH become NaT; an example out-of-range and an unreadable cell."""
     out = (days < LOW) | (days > HIGH)
     example_out = None
     if out.any():
@@ -192,7 +202,7 @@ def _finish(days, values, kinds, order, _unused) -> DateReading:
     bad = np.isnat(days) & ~out & values.notna().to_numpy() & \
         (values.astype("str").str.strip() != "").to_numpy()
     example_bad = str(values.iloc[int(np.flatnonzero(bad)[0])]) if bad.any() else None
-    return DateReading(days, frozenset(kinds), order, example_out, example_bad)
+    return days, example_out, example_bad
 
 
 def parse_dates(values, dayfirst: bool | None = None) -> np.ndarray:

@@ -200,7 +200,7 @@ def _parse_bytes(data: bytes) -> tuple[pd.DataFrame, tuple[str, ...]]:
         raise DataError("the file has a header but no data rows")
     if len(frame) > MAX_ROWS:
         raise DataError(f"the file has {len(frame):,} rows; the limit is {MAX_ROWS:,}")
-    check_fields(frame, MAX_FIELD_CHARS)
+    check_fields(frame, MAX_FIELD_CHARS, cells='"' in text)
     frame.attrs["sep"] = sep
     return frame, notes
 
@@ -302,11 +302,13 @@ def normalise(frame: pd.DataFrame) -> Normalised:
 def _roots(s: pd.Series) -> pd.Series:
     """Option roots: the root of an OCC symbol (``SPXW180131C01200000`` -> ``SPXW``), else
     the cell itself, upper case."""
-    txt = s.astype("str").str.strip().str.upper()
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    txt = pd.Series(np.asarray(uniques, dtype=object)).astype("str").str.strip().str.upper()
     occ = txt.str.extract(_SYMBOL_ROOT)[0]
     plain_root = txt.str.fullmatch(r"[A-Z0-9.^]{1,6}")
-    out = occ.where(occ.notna(), txt.where(plain_root, ""))
-    return out.where(s.notna() & (txt != "NAN"), "")
+    roots = occ.where(occ.notna(), txt.where(plain_root, "")).where(txt != "NAN", "")
+    mapped = np.append(roots.to_numpy(dtype=object), "")
+    return pd.Series(mapped[codes], index=s.index, dtype=object)
 
 
 def _one_underlying(s: pd.Series) -> list[str]:

@@ -94,7 +94,7 @@ def _parse_csv(data: bytes) -> pd.DataFrame:
     if frame.shape[1] < 2:
         raise DataError(f"the price file has {frame.shape[1]} column; expected a date column "
                         f"and at least one ticker column")
-    check_fields(frame, MAX_FIELD_CHARS)
+    check_fields(frame, MAX_FIELD_CHARS, cells='"' in text)
     frame.attrs["sep"] = sep
     frame.attrs["read_notes"] = read_notes
     return frame
