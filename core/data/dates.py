@@ -26,6 +26,7 @@ LOW = np.datetime64("1900-01-01", "D")
 HIGH = np.datetime64("2200-12-31", "D")
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 _SLASH = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?:[ T].*)?$")
+_SLASH_TEST = r"^\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})(?:[ T].*)?$"   # no groups
 _ZONE = re.compile(r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$",
                    re.IGNORECASE)
 _ZONE_TEST = re.compile(r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$",
@@ -48,7 +49,7 @@ def slash_order(values: pd.Series) -> str | None:
     """'dmy' or 'mdy' when the slash dates of ``values`` force a reading, 'either' when every
     such date reads both ways, 'mixed' when no single reading fits, None without slash dates."""
     txt = pd.Series(pd.unique(values.dropna().astype("str").str.strip()), dtype="str")
-    txt = txt[txt.str.contains(_SLASH.pattern, regex=True)]
+    txt = txt[txt.str.contains(_SLASH_TEST, regex=True)]
     if txt.empty:
         return None
     parts = txt.str.extract(_SLASH).dropna()
@@ -158,7 +159,7 @@ def read_dates(values, dayfirst: bool | None = None) -> DateReading:
             s = s.str.replace(_ZONE, r"\1", regex=True)
             kinds.add("tz")
         got = np.full(len(s), np.datetime64("NaT"), dtype="datetime64[D]")
-        slash = s.astype("str").str.contains(_SLASH.pattern, regex=True).to_numpy(dtype=bool)
+        slash = s.astype("str").str.contains(_SLASH_TEST, regex=True).to_numpy(dtype=bool)
         if slash.any():
             order = slash_order(s[slash])
             first = dayfirst if dayfirst is not None else order == "dmy"

@@ -1,20 +1,30 @@
 """Reading an option-chain source into a table, and recognising its layout.
 
 :func:`read_table` turns a path, bytes, text, data URL, file-like object or DataFrame into a
-``DataFrame`` (checking the byte size *before* parsing, refusing binaries and Excel workbooks,
-opening gzip and single-file zip archives). :func:`normalise` recognises the column layout and
-maps it onto the canonical columns ``expiry, strike, type, bid, ask[, quote_date, spot]``:
+``DataFrame``. Before pandas parses anything, :mod:`core.data.limits` caps the bytes (also after
+gzip/zip inflation, whatever a zip header claims), the header's columns, the rows and the line
+length; binaries and Excel workbooks are refused, UTF-16 is decoded. :func:`normalise`
+recognises the column layout and maps it onto the canonical columns
+``expiry, strike, type, bid, ask[, quote_date, spot, root, last_trade]``:
 
-========================  ==================================================================
-format                    recognised by (column names, case/space/underscore-insensitive)
-========================  ==================================================================
-``cboe``                  ``bid_eod``/``ask_eod`` (CBOE DataShop end-of-day summary): uses the
-                          end-of-day bid/ask; spot = mid of ``underlying_bid_eod``/``_ask_eod``
-``vendor``                ``contractSymbol`` (yfinance-like); missing ``option_type``,
-                          ``expiration`` or ``strike`` are read from the OCC symbol
-``sample``                ``PBid``/``PAsk``/``dtExpiry`` (the embedded pyql SPX sample)
-``canonical``             ``expiry, strike, type, bid, ask[, quote_date, spot]`` (and aliases)
-========================  ==================================================================
+=================  ===========================================================================
+format             recognised by (column names, case/space/underscore-insensitive)
+=================  ===========================================================================
+``cboe``           ``bid_eod``/``ask_eod`` (CBOE DataShop): end-of-day bid/ask, spot = mid of
+                   ``underlying_bid_eod``/``_ask_eod``; a file with only ``bid_1545``/``ask_1545``
+                   uses the 15:45 snapshot (and its underlying bid/ask), and says so
+``vendor``         ``contractSymbol`` (yfinance-like); missing ``option_type``, ``expiration``
+                   or ``strike`` are read from the OCC symbol; ``lastTradeDate`` gives the quote
+                   date (its latest day) when there is no quote date
+``sample``         ``PBid``/``PAsk``/``dtExpiry`` (the embedded pyql SPX sample)
+``hod``            ``underlying_last`` (historicaloptiondata): spot = ``underlying_last``,
+                   quote date ``quotedate``, root from ``optionroot``
+``l3``             ``DataDate`` (historicaloptiondata L3): spot = ``UnderlyingPrice``
+``optionmetrics``  ``cp_flag``/``best_offer``: ``strike_price`` is strike x 1000 (the loader
+                   detects the scale from put-call parity and divides)
+``canonical``      ``expiry, strike, type, bid, ask[, quote_date, spot, root]`` (and aliases;
+                   ``underlying`` is the spot only when it holds numbers)
+=================  ===========================================================================
 """
 from __future__ import annotations
 

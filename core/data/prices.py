@@ -184,7 +184,7 @@ def _parse_dates(index, notes: list[str], dayfirst: bool | None = None) -> pd.Da
         raise DataError(f"the date column has {bad.size} unreadable value(s), e.g. "
                         f"{short(cell)} on data row {bad[0] + 1} ({what}): use ISO dates "
                         f"(YYYY-MM-DD) in the first column")
-    return pd.DatetimeIndex(days.astype("datetime64[ns]"), name="date")
+    return pd.DatetimeIndex(days.astype("datetime64[us]"), name="date")
 
 
 #: Largest plausible price (any currency).
