@@ -321,15 +321,22 @@ def _roots(s: pd.Series) -> pd.Series:
     return pd.Series(mapped[codes], index=s.index, dtype=object)
 
 
+def _family(symbol: str) -> str:
+    """Underlying of a symbol or root: '^SPX', 'SPX', 'SPXW' and 'SPXPM' are all 'SPX'."""
+    key = re.sub(r"^[\^$.]", "", symbol.upper())
+    return re.sub(r"(PM|W|P)$", "", key) if len(key) > 3 else key
+
+
 def _one_underlying(s: pd.Series) -> list[str]:
     symbols = pd.unique(s.dropna().astype(str).str.strip())
     symbols = [x for x in symbols if x]
-    if len(symbols) > 1:
+    families = {_family(x) for x in symbols}        # SPX and SPXW are one underlying
+    if len(families) > 1:
         listed = ", ".join(plain(x, 12) for x in sorted(symbols)[:6])
         raise DataError(f"the file holds options on {len(symbols)} underlyings ({listed}"
                         f"{', ...' if len(symbols) > 6 else ''}): upload one underlying "
                         f"per file")
-    return [f"Underlying: {plain(symbols[0], 20)}."] if symbols else []
+    return [f"Underlying: {', '.join(plain(x, 12) for x in symbols[:3])}."] if symbols else []
 
 
 def _cboe_extras(frame, found, out, keys, snapshot):

@@ -155,6 +155,18 @@ def test_spx_and_spxw_on_one_expiry_are_kept_apart(build):
     assert "kept root SPXW (PM-settled" in lines(chain) and "dropped SPX (" in lines(chain)
     assert_truth(chain, pm_truth)
     np.testing.assert_allclose(chain.expiries["r_implied"], 0.03, atol=1e-7)
+    # a historicaloptiondata file naming the underlying by root (SPX beside SPXW) is one underlying
+    hod = frame.assign(underlying=frame["root"], underlying_last=SPOT, optionroot=frame["root"],
+                       quotedate=QUOTE_DATE.strftime("%m/%d/%Y"),
+                       expiration=pd.to_datetime(frame["expiry"]).dt.strftime("%m/%d/%Y"))
+    hod = hod.drop(columns=["expiry", "root", "price", "vol"])
+    chain = load_chain(hod.to_csv(index=False).encode())
+    assert "historicaloptiondata" in chain.report.source_format
+    assert chain.report.dropped_other_root == len(am)
+    assert_truth(chain, pm_truth)
+    with pytest.raises(DataError, match=r"2 underlyings \(AAPL, SPX"):
+        load_chain(hod.assign(underlying=np.where(hod["underlying"] == "SPX", "AAPL", "SPX"))
+                   .to_csv(index=False).encode())
     # without a PM root, the most quoted root is kept
     frame2 = pd.concat([pm.assign(root="AAA"), am.iloc[: len(am) // 2].assign(root="BBB")])
     chain = load_chain(frame2.to_csv(index=False).encode(), quote_date=QUOTE_DATE, spot=SPOT)
