@@ -38,7 +38,7 @@ import pandas as pd
 
 from core.data._text import check_fields, csv_text, numbers
 from core.data.limits import (MAX_BYTES, MAX_COLUMNS, MAX_FIELD_CHARS, MAX_ROWS, decompress,
-                              plain, read_bytes, short)
+                              plain, read_bytes)
 from core.errors import DataError
 
 __all__ = ["MAX_BYTES", "MAX_ROWS", "FORMATS", "read_table", "normalise", "Normalised"]

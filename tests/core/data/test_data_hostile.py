@@ -8,7 +8,6 @@ traced by ``tracemalloc`` stays a small multiple of the byte limit however much 
 from __future__ import annotations
 
 import gzip
-import io
 import struct
 import tracemalloc
 import zlib
