@@ -117,7 +117,9 @@ def _read_all_dates(frame: pd.DataFrame, dayfirst, quote_arg) -> tuple[dict, lis
                         "month/day/year: use one spelling, ideally ISO YYYY-MM-DD")
     if forced:
         dayf = forced.pop() == "dmy"
-        got = {c: read_dates(frame[c], dayf) for c in cols}
+        # the first pass read forced columns their way and the others month first
+        got = {c: (read_dates(frame[c], True) if dayf and orders.get(c) == "either"
+                   else first[c]) for c in cols}
         word = "day/month/year" if dayf else "month/day/year"
         return got, [f"Slash dates read as {word} (the only reading under which every date "
                      f"is valid)."]
