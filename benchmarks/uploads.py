@@ -52,6 +52,11 @@ def _pandas_time(data: bytes) -> float | None:
     return time.perf_counter() - t0
 
 
+#: pandas renames 100k duplicate names in quadratic time (about 4 minutes here): the peer is
+#: timed on a quarter of the header and the note says so (x 16 for the whole header).
+_QUARTER = b",".join([b"a"] * 25_000) + b"\n" + b",".join([b"1"] * 25_000) + b"\n"
+
+
 def run() -> list[Row]:
     from core.data import load_chain, load_prices
 
@@ -59,10 +64,13 @@ def run() -> list[Row]:
     for name, data in _hostile().items():
         loader = load_prices if "price" in name else load_chain
         ours = _refuse_time(loader, data)
-        peer = _pandas_time(data)
+        dup = name.startswith("100k duplicate")
+        peer = _pandas_time(_QUARTER if dup else data)
+        note = ("peer on 25k of the 100k names (quadratic: x16 for all)" if dup
+                else "DataError with a short message")
         rows.append(Row("uploads", f"refuse: {name}", ours * 1e3, None if peer is None
                         else peer * 1e3, "pandas.read_csv" if peer is not None else "",
-                        "ms", "refused before parsing", "DataError with a short message"))
+                        "ms", "refused before parsing", note))
     path = Path(__file__).resolve().parents[2] / "shared" / "data" / "spxw_2018-01_02.csv"
     if path.is_file():
         ours = best_time(lambda: load_chain(path, quote_date="2018-01-02"), repeat=3)
