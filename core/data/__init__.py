@@ -13,7 +13,7 @@ from core.data.chain import EXPIRY_COLUMNS, QUOTE_COLUMNS, Chain, CleaningReport
 from core.data.cleaning import WIDE_SPREAD_REL
 from core.data.formats import MAX_BYTES, MAX_ROWS
 from core.data.forwards import MIN_PAIRS, ParityFit, fit_parity
-from core.data.loader import load_chain, sample_chain
+from core.data.loader import load_chain, read_quotes, sample_chain
 from core.data.modelled import (DEFAULT_DATE, listed_expiries, listed_strikes, modelled_chain,
                                 modelled_label, modelled_market, modelled_quotes)
 from core.data.prices import (MAX_PRICE_BYTES, PERIODS_PER_YEAR, index_prices, load_prices,
@@ -24,4 +24,4 @@ __all__ = ["load_chain", "sample_chain", "Chain", "CleaningReport", "QUOTE_COLUM
            "fit_parity", "ParityFit", "load_prices", "load_sectors", "sample_prices",
            "sample_sectors", "index_prices", "returns", "PERIODS_PER_YEAR", "MAX_PRICE_BYTES",
            "modelled_chain", "modelled_quotes", "modelled_market", "modelled_label",
-           "listed_expiries", "listed_strikes", "DEFAULT_DATE"]
+           "listed_expiries", "listed_strikes", "DEFAULT_DATE", "read_quotes"]
