@@ -59,7 +59,8 @@ def test_runs_are_recorded_listed_and_compared(payload, tmp_path):
     assert by_model["heston"]["rmse"] == pytest.approx(payload["results"]["heston"]["rmse_iv"] * 100)
     assert {r["id"] for r in rows} == set(ids)
     text = str(comparison_table(runs).to_plotly_json())
-    assert "params: kappa" in text and "metrics: rmse_iv" in text
+    assert "params: heston.kappa" in text and "metrics: rmse_iv" in text
+    assert "params: merton.sigma" in text and "params: sigma" not in text   # compared by model
 
 
 def test_restore_rebuilds_the_payload_from_stored_runs(payload, tmp_path):
