@@ -58,8 +58,11 @@ class _Quotes:
     fingerprint: str
 
 
-def _select_quotes(chain, lo: float, hi: float, exclude_wide: bool) -> _Quotes:
+def _select_quotes(chain, lo: float, hi: float, exclude_wide: bool,
+                   t_min: float = 0.0) -> _Quotes:
     frame = chain.otm_quotes(lo, hi, exclude_wide=exclude_wide)
+    if t_min > 0.0:
+        frame = frame[frame["T"].to_numpy(np.float64) > t_min]
     frame = frame.sort_values(["T", "strike"], kind="stable").reset_index(drop=True)
     T = frame["T"].to_numpy(np.float64)
     K = frame["strike"].to_numpy(np.float64)
@@ -80,6 +83,8 @@ def _select_quotes(chain, lo: float, hi: float, exclude_wide: bool) -> _Quotes:
     for arr in (T, K, w, mid, F, D):
         h.update(np.ascontiguousarray(arr).tobytes())
     h.update(f"{lo!r}|{hi!r}|{exclude_wide!r}".encode())
+    if t_min > 0.0:                      # (absent from older fingerprints: they stay valid)
+        h.update(f"|t_min={t_min!r}".encode())
     return _Quotes(T, K, F, D, w, mid, iv, vega, spread, expiry, Tu, start,
                    float(chain.spot), h.hexdigest()[:16])
 
@@ -181,7 +186,8 @@ def quotes_fingerprint(chain, settings: dict | None = None) -> str:
     """Fingerprint of the quotes a calibration with ``settings`` would use on ``chain`` (the
     same hash as ``CalibrationResult.fingerprint``), to tell whether a stored run fits it."""
     s = settings or {}
-    return _select_quotes(chain, s.get("lo", 0.6), s.get("hi", 1.4), s.get("exclude_wide", False)).fingerprint
+    return _select_quotes(chain, s.get("lo", 0.6), s.get("hi", 1.4), s.get("exclude_wide", False),
+                          s.get("t_min", 0.0)).fingerprint
 
 
 def fitted_quotes(result, chain) -> pd.DataFrame:
@@ -201,7 +207,8 @@ def fitted_quotes(result, chain) -> pd.DataFrame:
     """
     spec = get_model(result.model)
     s = result.settings
-    q = _select_quotes(chain, s.get("lo", 0.6), s.get("hi", 1.4), s.get("exclude_wide", False))
+    q = _select_quotes(chain, s.get("lo", 0.6), s.get("hi", 1.4), s.get("exclude_wide", False),
+                       s.get("t_min", 0.0))
     p = spec.as_array(result.params)
     price, _ = _prices(spec, p, q, 0, COS_TOL, _N_MAX_FIT)
     miv = _model_iv(price, q)
