@@ -27,6 +27,7 @@ from core.errors import DataError
 from core.pricing.charfuncs import ModelSpec, get_model
 from core.pricing.fourier import COS_L, COS_N_MIN, COS_TOL, _cos_surface
 from core.pricing.implied_vol import implied_vol
+from core.pricing.timechange import vg_mixture_price
 
 __all__ = ["fitted_quotes", "WEIGHTS"]
 
@@ -95,6 +96,14 @@ def _prices(spec: ModelSpec, p: np.ndarray, q: _Quotes, njac: int, tol: float, n
     out = np.empty(n)
     jac = np.zeros((n, njac))
     n_used = np.zeros(q.Tu.size, dtype=np.int64)
+    if spec.name == "vg" and tol < 1e-7:   # (the coarse global stage keeps the cosine sum)
+        # exact prices from the gamma-mixture quadrature; the cosine sum only supplies the
+        # Jacobian (a search direction), so its slow convergence at short T does not bias the fit
+        out = vg_mixture_price(q.F, q.K, q.T, q.D, q.w, *p)
+        if njac:
+            _cos_surface(spec.model_id, p, q.Tu, q.start, q.F, q.K, q.D, q.w, COS_L, tol,
+                         COS_N_MIN, n_max, njac, np.empty(n), jac, n_used)
+        return out, jac
     _cos_surface(spec.model_id, p, q.Tu, q.start, q.F, q.K, q.D, q.w, COS_L, tol, COS_N_MIN, n_max,
            njac, out, jac, n_used)
     return out, jac
