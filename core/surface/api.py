@@ -50,9 +50,12 @@ def fit_svi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = Tru
     -------
     SurfaceFit
         ``params`` columns ``a, b, rho, m, sigma`` (raw SVI of total variance ``w(k)``) and
-        ``method`` ('quasi-explicit', or 'penalised' when the butterfly-penalty refit was
-        needed). Each slice is free of butterfly arbitrage (Durrleman's ``g >= 0``) on
-        ``[-3, 3]``. Slices are fitted independently, so they may cross (calendar arbitrage),
+        ``method`` ('quasi-explicit'; 'penalised' or 'ssvi-slice' when a refit free of
+        butterfly arbitrage was needed, see :func:`~core.surface.svi.fit_svi_slice`),
+        ``arbitrage_free``, ``min_g`` (smallest Durrleman g on ``[-3, 3]``) and ``min_w``
+        (minimum total variance). Each slice has ``min_w >= 0`` and ``g >= 0`` on ``[-3, 3]``;
+        a slice for which no such fit was found has ``arbitrage_free = False`` and a note says
+        so and by how much. Slices are fitted independently, so they may cross (calendar arbitrage),
         typically in the wings beyond the quotes: :meth:`SurfaceFit.arbitrage` reports where;
         :func:`~core.surface.fit_ssvi` gives a surface free of both.
 
@@ -65,7 +68,7 @@ def fit_svi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = Tru
     P = prepare(chain, lo=lo, hi=hi, exclude_wide=exclude_wide, min_quotes=min_quotes)
     if not P.slices:
         raise nothing_fitted("SVI", P)
-    rows, skipped, penalised = [], list(P.skipped), []
+    rows, skipped, penalised, failed = [], list(P.skipped), [], []
     for i, s in enumerate(P.slices):
         day = day_label(s.expiry)
         r = fit_svi_slice(s.k, s.total_variance, s.w_weight ** 2)
@@ -74,9 +77,14 @@ def fit_svi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = Tru
             skipped.append((day, "SVI fit did not converge (non-finite parameters)"))
             continue
         rows.append({"expiry": s.expiry, "T": s.T, "forward": s.forward,
-                     **dict(zip(PARAM_NAMES["svi"], params)), "method": r["method"]})
-        if r["method"] == "penalised":
-            penalised.append(day)
+                     **dict(zip(PARAM_NAMES["svi"], params)), "method": r["method"],
+                     "arbitrage_free": r["arbitrage_free"], "min_g": r["min_g"],
+                     "min_w": r["min_w"]})
+        if r["method"] != "quasi-explicit":
+            penalised.append(f"{day} ({r['method']})")
+        if not r["arbitrage_free"]:
+            failed.append(f"{day}: min g = {r['min_g']:.3g}, min total variance = "
+                          f"{r['min_w']:.3g}")
         if progress is not None:
             progress((i + 1) / len(P.slices), f"SVI: fitted expiry {day}")
     if not rows:
@@ -84,8 +92,11 @@ def fit_svi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = Tru
                                "; ".join(f"{e}: {r}" for e, r in skipped[:4]))
     notes = []
     if penalised:
-        notes.append(f"Refitted with a butterfly-arbitrage penalty (the quasi-explicit fit had "
-                     f"g(k) < 0): {', '.join(penalised)}.")
+        notes.append(f"Refitted free of butterfly arbitrage (the quasi-explicit fit had g(k) < 0 "
+                     f"or a negative minimum variance): {', '.join(penalised)}.")
+    if failed:
+        notes.append(f"NOT free of butterfly arbitrage on k in [-3, 3] (no arbitrage-free refit "
+                     f"was found; the least violating is shown): {'; '.join(failed)}.")
     return finish_fit("svi", rows, P, t0, skipped, {},
                       fit_options("svi", lo, hi, exclude_wide, min_quotes), notes)
 
