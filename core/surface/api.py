@@ -29,7 +29,8 @@ __all__ = ["fit_svi", "surface_from_params", "warm_kernels"]
 
 
 def fit_svi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = True,
-            min_quotes: int = MIN_QUOTES, progress: Progress = None) -> SurfaceFit:
+            min_quotes: int = MIN_QUOTES, calendar: bool = False,
+            progress: Progress = None) -> SurfaceFit:
     """Raw SVI smile per expiry (Gatheral 2004) by the quasi-explicit method (Zeliade 2009).
 
     Parameters
@@ -43,6 +44,11 @@ def fit_svi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = Tru
         :meth:`SurfaceFit.residuals` with ``used = False``.
     min_quotes : int
         Expiries with fewer usable quotes are skipped (listed in ``skipped``).
+    calendar : bool
+        Calendar-aware fit: slices are refitted nearest first so that none crosses the one
+        before on ``k`` in ``[-1.5, 1.5]`` (:mod:`core.surface.svi_calendar`); each stays free
+        of butterfly arbitrage. Default False (independent slices): on daily expiries the
+        ordering that far into the wings costs several vol points on later slices.
     progress : callable, optional
         ``progress(fraction, message)`` after each expiry.
 
@@ -68,7 +74,7 @@ def fit_svi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = Tru
     P = prepare(chain, lo=lo, hi=hi, exclude_wide=exclude_wide, min_quotes=min_quotes)
     if not P.slices:
         raise nothing_fitted("SVI", P)
-    rows, skipped, penalised, failed = [], list(P.skipped), [], []
+    rows, skipped, penalised, failed, used = [], list(P.skipped), [], [], []
     for i, s in enumerate(P.slices):
         day = day_label(s.expiry)
         r = fit_svi_slice(s.k, s.total_variance, s.w_weight ** 2)
@@ -80,6 +86,7 @@ def fit_svi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = Tru
                      **dict(zip(PARAM_NAMES["svi"], params)), "method": r["method"],
                      "arbitrage_free": r["arbitrage_free"], "min_g": r["min_g"],
                      "min_w": r["min_w"]})
+        used.append(s)
         if r["method"] != "quasi-explicit":
             penalised.append(f"{day} ({r['method']})")
         if not r["arbitrage_free"]:
@@ -91,6 +98,27 @@ def fit_svi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = Tru
         raise CalibrationError("no expiry could be fitted with SVI: " +
                                "; ".join(f"{e}: {r}" for e, r in skipped[:4]))
     notes = []
+    if calendar:
+        from core.surface.svi import min_g, min_total_variance
+        from core.surface.svi_calendar import calendar_refit
+
+        names = PARAM_NAMES["svi"]
+        done = calendar_refit(used, [tuple(row[c] for c in names) for row in rows])
+        refit, crossed = [], []
+        for row, (params, what) in zip(rows, done):
+            if what == "kept":
+                continue
+            if what == "calendar refit":
+                row.update(dict(zip(names, params)), method=f"{row['method']}+calendar")
+                row["min_g"], row["min_w"] = min_g(params)[0], min_total_variance(params)
+                row["arbitrage_free"] = bool(row["min_g"] >= 0.0 and row["min_w"] >= 0.0)
+                refit.append(day_label(row["expiry"]))
+            else:
+                crossed.append(f"{day_label(row['expiry'])} ({what})")
+        notes.append("Calendar-aware fit: no slice below the previous expiry's on k in "
+                     "[-1.5, 1.5]"
+                     + (f"; refitted: {', '.join(refit)}" if refit else "")
+                     + (f"; NOT achieved for {', '.join(crossed)}" if crossed else "") + ".")
     if penalised:
         notes.append(f"Refitted free of butterfly arbitrage (the quasi-explicit fit had g(k) < 0 "
                      f"or a negative minimum variance): {', '.join(penalised)}.")
@@ -98,7 +126,8 @@ def fit_svi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = Tru
         notes.append(f"NOT free of butterfly arbitrage on k in [-3, 3] (no arbitrage-free refit "
                      f"was found; the least violating is shown): {'; '.join(failed)}.")
     return finish_fit("svi", rows, P, t0, skipped, {},
-                      fit_options("svi", lo, hi, exclude_wide, min_quotes), notes)
+                      fit_options("svi", lo, hi, exclude_wide, min_quotes,
+                                  calendar=bool(calendar)), notes)
 
 
 def _check_params(model: str, frame: pd.DataFrame, glob: dict) -> None:
