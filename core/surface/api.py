@@ -100,7 +100,7 @@ def fit_svi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = Tru
     notes = []
     if calendar:
         from core.surface.svi import min_g, min_total_variance
-        from core.surface.svi_calendar import calendar_refit
+        from core.surface.svi_refit import calendar_refit
 
         names = PARAM_NAMES["svi"]
         done = calendar_refit(used, [tuple(row[c] for c in names) for row in rows])

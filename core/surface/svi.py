@@ -477,101 +477,6 @@ def _penalty_refit(k, v, W, params, *, margin: float = 1e-6):
     return least[1]
 
 
-# --------------------------------------------------------------------------------------------
-# an always arbitrage-free slice: the SSVI slice of Gatheral & Jacquier (2014)
-# --------------------------------------------------------------------------------------------
-def _ssvi_slice_raw(theta, rho, phi):
-    """Raw SVI parameters of ``w = theta/2 (1 + rho phi k + sqrt((phi k + rho)^2 + 1 - rho^2))``."""
-    r2 = math.sqrt(1.0 - rho * rho)
-    return (0.5 * theta * (1.0 - rho * rho), 0.5 * theta * phi, rho, -rho / phi, r2 / phi)
-
-
-def _ssvi_slice_fit(k, v, W):
-    """Best SSVI slice (3 parameters) inside Gatheral-Jacquier's Theorem 4.2 set
-    ``theta phi (1 + |rho|) <= 4 (1 - 1e-9)``, ``theta phi^2 (1 + |rho|) <= 4``: free of butterfly
-    arbitrage for every ``k``, with minimum variance ``theta (1 - rho^2) / 2 + ... >= 0``.
-    Returns raw SVI parameters, or None."""
-    from scipy.optimize import least_squares
-
-    sw = np.sqrt(W)
-    j = int(np.argmin(np.abs(k)))
-    theta0 = max(float(v[j]), 1e-8)
-
-    def unpack(x):
-        theta = math.exp(x[0])
-        rho = math.tanh(x[1])
-        c = 1.0 + abs(rho)
-        phi_max = min(4.0 * (1.0 - 1e-9) / (theta * c), 2.0 / math.sqrt(theta * c))
-        return theta, rho, phi_max / (1.0 + math.exp(-x[2]))
-
-    def resid(x):
-        return sw * (svi_total_variance(k, *_ssvi_slice_raw(*unpack(x))) - v)
-
-    best = None
-    for r0 in (-0.7, -0.3, 0.0):
-        for s0 in (-1.0, 1.5):
-            try:
-                res = least_squares(resid, np.array([math.log(theta0), math.atanh(r0), s0]),
-                                    method="lm", max_nfev=400)
-            except (ValueError, FloatingPointError):
-                continue
-            if np.all(np.isfinite(res.x)) and (best is None or res.cost < best.cost):
-                best = res
-    if best is None:
-        return None
-    return tuple(float(x) for x in _ssvi_slice_raw(*unpack(best.x)))
-
-
-def _feasible(p) -> bool:
-    return min_g(p)[0] >= 0.0 and min_total_variance(p) >= 0.0
-
-
-def _refit_from_feasible(k, v, W, start, *, margin: float = 1e-6):
-    """Improve an arbitrage-free slice ``start`` without leaving the arbitrage-free set.
-
-    Levenberg-Marquardt on the data with a stiff penalty (weight 1e4 and 1e6) on
-    ``g < margin`` and negative minimum variance, starting inside the set; if the result
-    violates the condition between penalty points, the farthest arbitrage-free point on the
-    segment from ``start`` to it (bisection in the refit variables) is taken. Returns
-    ``(params, objective)`` of an arbitrage-free slice no worse than ``start``.
-    """
-    sw = np.sqrt(W)
-    a, b, rho, m, s = start
-    eps = 1e-9
-    pr = min(max(b * (1.0 + rho), eps), SLOPE_MAX - eps)
-    pl = min(max(b * (1.0 - rho), eps), SLOPE_MAX - eps)
-    u0 = np.array([a, math.log(pr / (SLOPE_MAX - pr)), math.log(pl / (SLOPE_MAX - pl)), m,
-                   math.log(s)])
-    out = np.empty(5)
-
-    def raw(u):
-        _pen_params(u, out)
-        return tuple(float(x) for x in out)
-
-    best = (tuple(start), _objective_of(k, v, sw, start))
-    u = u0.copy()
-    kg = _CHECK_K.copy()
-    for lam in (1e4, 1e6):
-        _pen_lm(u, k, v, sw, kg, lam, margin, 200)
-        p = raw(u)
-        if not _feasible(p):
-            lo, hi = 0.0, 1.0                 # u0 + t (u - u0): feasible at t = 0
-            for _ in range(30):
-                t = 0.5 * (lo + hi)
-                if _feasible(raw(u0 + t * (u - u0))):
-                    lo = t
-                else:
-                    hi = t
-            p = raw(u0 + lo * (u - u0))
-            if not _feasible(p):
-                continue
-        o = _objective_of(k, v, sw, p)
-        if o < best[1]:
-            best = (p, o)
-            u0 = u.copy() if _feasible(raw(u)) else u0
-    return best
-
-
 def fit_svi_slice(k, v, W) -> dict:
     """Fit one raw SVI slice to market total variances by the quasi-explicit method.
 
@@ -613,10 +518,12 @@ def fit_svi_slice(k, v, W) -> dict:
         tries = [("penalised",) + _penalty_refit(k, v, W, params)]
         # (a refit that is free of arbitrage can still be a poor fit - 6 vol points on a 4-day
         # slice - so the SSVI route is always tried as well and the best feasible one kept)
-        ssvi = _ssvi_slice_fit(k, v, W)
-        if ssvi is not None and _feasible(ssvi):
+        from core.surface import svi_refit
+
+        ssvi = svi_refit.ssvi_slice_fit(k, v, W)
+        if ssvi is not None and svi_refit.butterfly_free(ssvi):
             tries.append(("ssvi-slice", ssvi, _objective_of(k, v, sw, ssvi), min_g(ssvi)[0]))
-            p, o = _refit_from_feasible(k, v, W, ssvi)
+            p, o = svi_refit.refit_from_feasible(k, v, W, ssvi)
             tries.append(("penalised", p, o, min_g(p)[0]))
         scored = []
         for name, p, o, g in tries:

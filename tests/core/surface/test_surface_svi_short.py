@@ -73,7 +73,8 @@ def test_a_slice_that_cannot_be_made_arbitrage_free_says_so(chain, monkeypatch):
     bad = (-0.001, 0.5, -0.9, 0.0, 0.001)                  # negative minimum variance
     monkeypatch.setattr(svi_module, "_penalty_refit",
                         lambda k, v, W, p, **kw: (bad, 1.0, float("-inf")))
-    monkeypatch.setattr(svi_module, "_ssvi_slice_fit", lambda k, v, W: None)
+    import core.surface.svi_refit as refit_module
+    monkeypatch.setattr(refit_module, "ssvi_slice_fit", lambda k, v, W: None)
     # force the quasi-explicit result to count as arbitrage
     real_min_g = svi_module.min_g
     monkeypatch.setattr(svi_module, "min_g", lambda p, **kw: (-1.0, 0.0) if p != bad
