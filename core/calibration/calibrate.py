@@ -4,10 +4,12 @@
 ``[lo, hi] x forward`` (default 0.6-1.4), each priced with its own expiry's forward and discount
 factor, by weighted least squares in implied volatility:
 
-1. **Residuals.** By default (``weights="vega"``) the residual of a quote is
-   ``(model price - market mid) / vega``, the market Black-Scholes vega at the quote's implied
-   vol: a first-order implied-vol error that needs no implied-vol inversion. ``"iv"`` uses exact
-   implied-vol residuals (Jacobian divided by the model vega), ``"spread"`` divides the vega
+1. **Residuals.** By default (``weights="iv"``) the residual of a quote is its exact
+   implied-vol error (model implied vol - market implied vol; Jacobian divided by the model
+   vega), so the least-squares objective is the reported IV RMSE itself. ``"vega"`` uses
+   ``(model price - market mid) / vega`` at the market implied vol, a first-order implied-vol
+   error that needs no inversion (the fast scheme; its optimum differs from the exact-IV one by
+   a few hundredths of a vol point on SPX). ``"spread"`` divides the vega
    residuals by each quote's bid-ask implied-vol spread (relative to the median), ``"price"``
    uses price residuals over spot, and an array gives per-quote weights on the vega residuals.
 2. **Prices and Jacobian** come from one COS quadrature per expiry
@@ -21,6 +23,14 @@ factor, by weighted least squares in implied volatility:
 4. **Levenberg-Marquardt** runs (scipy ``least_squares``, trust-region reflective with bounds,
    ``x_scale="jac"``); the lowest cost wins. A warm start (``start=``) skips the global stage
    and runs from the given parameters (falling back to the global stage if that run fails).
+   With exact-IV residuals from a cold start, the global stage and the first run use the vega
+   residuals (smoother away from the optimum: exact-IV residuals from a poor start led Bates
+   into a Heston-like local minimum, 1.49 vol pts against 1.16) and an exact-IV run polishes
+   the result, so ``"iv"`` is never worse than ``"vega"`` in IV RMSE from the same start.
+
+Confidence intervals (:attr:`CalibrationResult.intervals`) are built on a domain-respecting
+scale and warnings (:attr:`CalibrationResult.warnings`) flag bounds, weak identification and
+implausible dynamics (:mod:`core.calibration.uncertainty`).
 
 Standard errors use ``cov = s^2 (J^T J)^-1`` at the optimum, ``s^2 = sum(r^2)/(n - p)``.
 The reported RMSE is always the exact implied-vol RMSE of the fitted model.
@@ -34,6 +44,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+from core.calibration.uncertainty import fit_warnings, transformed_intervals
 from core.calibration.objective import (_N_MAX_FIT, _TOL_FIT, _TOL_GLOBAL, _model_iv,
                                         _Objective, _prices, _select_quotes, _weights)
 from core.errors import CalibrationError, DataError
@@ -97,6 +108,14 @@ class CalibrationResult:
         Final least-squares cost ``0.5 sum(r^2)`` of the weighted residuals.
     message : str
         Solver message of the best local run.
+    intervals : dict of str to (float, float)
+        95% confidence intervals built on a scale where the parameter is unbounded (log for
+        positive parameters, logit / atanh for bounded ones; see
+        :mod:`core.calibration.uncertainty`), so they never contain impossible values; one-sided
+        from the bound for a parameter at a calibration bound; ``(nan, nan)`` if not identified.
+    warnings : tuple of str
+        Plain-language warnings: parameters at a bound, unidentified or loosely determined
+        parameters, collinear pairs / an ill-conditioned fit, implausible Heston/Bates dynamics.
     """
 
     model: str
@@ -116,6 +135,8 @@ class CalibrationResult:
     settings: dict = field(default_factory=dict)
     cost: float = math.nan
     message: str = ""
+    intervals: dict = field(default_factory=dict)
+    warnings: tuple = ()
 
     @property
     def rmse_vol_points(self) -> float:
@@ -129,14 +150,19 @@ class CalibrationResult:
 
     def summary(self) -> list[str]:
         """Human-readable lines for the UI."""
-        ps = ", ".join(f"{k}={v:.4g} (+/- {self.stderr.get(k, math.nan):.2g})"
-                       for k, v in self.params.items())
+        def ci(k):
+            lo, hi = self.intervals.get(k, (math.nan, math.nan))
+            return f"95% {lo:.3g} to {hi:.3g}" if math.isfinite(lo) and math.isfinite(hi) \
+                else "interval n/a"
+
+        ps = ", ".join(f"{k}={v:.4g} ({ci(k)})" for k, v in self.params.items())
         out = [f"{self.model}: {ps}",
                f"IV RMSE {100 * self.rmse_iv:.2f} vol pts over {self.n_quotes} quotes, "
                f"{self.iterations} iterations, {self.elapsed:.2f} s"]
         if self.feller is not None:
             out.append(f"Feller 2*kappa*theta - sigma^2 = {self.feller_value:.4g} "
                        f"({'satisfied' if self.feller else 'violated'})")
+        out.extend(f"Warning: {w}" for w in self.warnings)
         return out
 
     def to_dict(self) -> dict:
@@ -148,8 +174,10 @@ class CalibrationResult:
                 v = {k: _num(x) for k, x in v.items()}
             elif f.name == "correlations":
                 v = [[_num(x) for x in row] for row in v]
-            elif f.name == "param_names":
+            elif f.name in ("param_names", "warnings"):
                 v = list(v)
+            elif f.name == "intervals":
+                v = {k: [_num(a), _num(b)] for k, (a, b) in v.items()}
             elif f.name in ("rmse_iv", "elapsed", "cost", "feller_value"):
                 v = _num(v)
             out[f.name] = v
@@ -175,6 +203,9 @@ class CalibrationResult:
             if kw.get("feller_value") is not None:
                 kw["feller_value"] = float(kw["feller_value"])
             kw["settings"] = dict(kw.get("settings") or {})
+            kw["intervals"] = {str(k): (_back(a), _back(b))
+                               for k, (a, b) in (kw.get("intervals") or {}).items()}
+            kw["warnings"] = tuple(str(w) for w in kw.get("warnings") or ())
             return cls(**kw)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise DataError(f"malformed CalibrationResult dict: {exc!r}") from exc
@@ -213,8 +244,8 @@ def _candidates(spec: ModelSpec, chain, n_starts: int) -> np.ndarray:
 
 
 def calibrate(chain, model: str, *, progress: Callable[[float, str], None] | None = None,
-              start=None, weights="vega", should_stop: Callable[[], bool] | None = None,
-              lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = False,
+              start=None, weights="iv", should_stop: Callable[[], bool] | None = None,
+              lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = False, t_min: float = 0.0,
               n_starts: int = 32, n_local: int = 1, max_nfev: int = 200) -> CalibrationResult:
     """Calibrate a characteristic-function model to a chain's OTM implied-vol surface.
 
@@ -229,14 +260,17 @@ def calibrate(chain, model: str, *, progress: Callable[[float, str], None] | Non
         Called during the fit with a fraction in [0, 1].
     start : dict or CalibrationResult, optional
         Warm start (e.g. a previous result's ``params``): skips the global stage.
-    weights : {"vega", "iv", "spread", "price"} or array_like
-        Residual weighting (module docstring); an array holds one weight per quote used.
+    weights : {"iv", "vega", "spread", "price"} or array_like
+        Residual weighting (module docstring; default exact implied vol); an array holds one
+        weight per quote used (on the vega residuals).
     should_stop : callable() -> bool, optional
         Polled at every model evaluation; True cancels with ``CalibrationError("cancelled")``.
     lo, hi : float
         Moneyness window ``K / F``.
     exclude_wide : bool
         Also drop quotes flagged as wide spread.
+    t_min : float
+        Only expiries with ``T > t_min`` (years) are fitted (e.g. 0.02 drops the last week).
     n_starts : int
         Sobol points of the global stage (0 for defaults and the data-informed start only).
     n_local : int
@@ -261,7 +295,10 @@ def calibrate(chain, model: str, *, progress: Callable[[float, str], None] | Non
     spec = get_model(model)
     report = progress if progress is not None else (lambda f, m: None)
     report(0.0, f"Selecting quotes for {spec.label}")
-    q = _select_quotes(chain, lo, hi, exclude_wide)
+    t_min = float(t_min)
+    if not (math.isfinite(t_min) and t_min >= 0.0):
+        raise DataError(f"t_min must be a finite number of years >= 0, got {t_min!r}")
+    q = _select_quotes(chain, lo, hi, exclude_wide, t_min)
     n = q.T.size
     if n < spec.n_params + 2:
         raise CalibrationError(f"{spec.label} has {spec.n_params} parameters but only {n} "
@@ -284,31 +321,37 @@ def calibrate(chain, model: str, *, progress: Callable[[float, str], None] | Non
             report(min(frac, 0.96), f"{stage['msg']}: {stage['evals']} model evaluations")
 
     fit = _Objective(spec, q, mode, sw, _TOL_FIT, _N_MAX_FIT, on_eval)
+    # exact-IV fits from a cold start search (global stage + first LM) on the first-order vega
+    # residuals, whose landscape is smoother away from the optimum, then polish in exact IV
+    two_stage = mode == "iv" and warm is None
+    search = _Objective(spec, q, "vega", sw, _TOL_FIT, _N_MAX_FIT, on_eval) if two_stage else fit
     bounds = (np.array(spec.lower), np.array(spec.upper))
     runs, failures, iterations, n_global = [], [], 0, 0
 
-    def local(x0, base, span, label):
+    def local(x0, base, span, label, obj=fit, keep=True):
         nonlocal iterations
         stage.update(base=base, span=span, evals=0, msg=label)
         report(base, label)
         try:
-            res = least_squares(fit.residuals, x0, jac=fit.jacobian, bounds=bounds, method="trf",
+            res = least_squares(obj.residuals, x0, jac=obj.jacobian, bounds=bounds, method="trf",
                                 x_scale="jac", ftol=1e-10, xtol=1e-10, gtol=1e-10,
                                 max_nfev=max_nfev)
         except (ValueError, np.linalg.LinAlgError) as exc:
             failures.append(f"{label}: {exc}")
-            return
+            return None
         iterations += int(res.njev or 0)
         if not np.all(np.isfinite(res.x)) or not math.isfinite(res.cost):
             failures.append(f"{label}: non-finite parameters or cost")
-            return
-        runs.append((res, x0))
+            return None
+        if keep:
+            runs.append((res, x0))
+        return res
 
     if warm is not None:
         local(warm, 0.05, 0.9, "Levenberg-Marquardt from the warm start")
     if not runs:
         cands = _candidates(spec, chain, n_starts)
-        coarse = _Objective(spec, q, mode, sw, _TOL_GLOBAL, 1024, lambda: None)
+        coarse = _Objective(spec, q, search.mode, sw, _TOL_GLOBAL, 1024, lambda: None)
         costs = np.empty(len(cands))
         for i, x in enumerate(cands):
             if should_stop is not None and should_stop():
@@ -328,19 +371,32 @@ def calibrate(chain, model: str, *, progress: Callable[[float, str], None] | Non
                 break
             if all(np.max(np.abs(cands[i] - cands[j]) / scale) > 0.05 for j in chosen):
                 chosen.append(i)
+        width = 0.7 / len(chosen)
         for k, i in enumerate(chosen):
-            local(cands[i], 0.25 + 0.7 * k / len(chosen), 0.7 / len(chosen),
-                  f"Levenberg-Marquardt run {k + 1}/{len(chosen)}")
+            label = f"Levenberg-Marquardt run {k + 1}/{len(chosen)}"
+            base = 0.25 + width * k
+            if not two_stage:
+                local(cands[i], base, width, label)
+                continue
+            first = local(cands[i], base, 0.6 * width, label + " (vega residuals)", obj=search,
+                          keep=False)
+            if first is not None:
+                local(np.clip(first.x, *bounds), base + 0.6 * width, 0.4 * width,
+                      f"Exact implied-vol polish {k + 1}/{len(chosen)}")
     if not runs:
         raise CalibrationError(f"{spec.label}: no local fit converged to finite parameters "
                                f"({'; '.join(failures) or 'no start'})")
     best, x0 = min(runs, key=lambda run: run[0].cost)
+    stage.update(span=0.0)              # the statistics below evaluate the model once more
     report(0.97, "Standard errors and fit statistics")
-    return _result(spec, q, fit, best, mode, weights, iterations, fit.n_eval + n_global,
+    evaluations = fit.n_eval + n_global + (search.n_eval if two_stage else 0)
+    return _result(spec, q, fit, best, mode, weights, iterations, evaluations,
                    time.perf_counter() - t0, dict(
-                       lo=lo, hi=hi, exclude_wide=exclude_wide, n_starts=n_starts,
+                       lo=lo, hi=hi, exclude_wide=exclude_wide, t_min=t_min, n_starts=n_starts,
                        n_local=n_local, max_nfev=max_nfev, warm_start=warm is not None,
-                       start=spec.params_dict(x0)),
+                       start=spec.params_dict(x0),
+                       search="vega residuals, then exact implied vol" if two_stage
+                       else mode),
                    report)
 
 
@@ -366,6 +422,8 @@ def _result(spec, q, fit, best, mode, weights, iterations, evaluations, elapsed,
         m = (q.expiry == e) & ok
         by_exp[str(e)] = float(np.sqrt(np.mean(err[m] ** 2))) if m.any() else math.nan
     params = spec.params_dict(x)
+    intervals = transformed_intervals(spec, x, sd)
+    warns = fit_warnings(spec, x, sd, corr, intervals, first_expiry=float(q.Tu[0]))
     feller = feller_value = None
     if "kappa" in params:
         feller_value = 2.0 * params["kappa"] * params["theta"] - params["sigma"] ** 2
@@ -382,4 +440,5 @@ def _result(spec, q, fit, best, mode, weights, iterations, evaluations, elapsed,
         param_names=spec.param_names, rmse_iv=rmse, rmse_iv_by_expiry=by_exp, n_quotes=int(n),
         iterations=int(iterations), evaluations=int(evaluations), elapsed=float(elapsed),
         feller=feller, feller_value=feller_value, fingerprint=q.fingerprint, settings=settings,
-        cost=float(best.cost), message=str(best.message))
+        cost=float(best.cost), message=str(best.message), intervals=intervals,
+        warnings=tuple(warns))

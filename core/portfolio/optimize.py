@@ -125,7 +125,13 @@ def max_sharpe(mu, cov, *, rf: float = 0.0, bounds=_DEFAULT_BOUNDS, sectors=None
     rf = finite_scalar("rf", rf)
     s = _spec(m.size, tickers, bounds, sectors, sector_caps, leverage, current_weights,
               turnover)
-    r_max, _ = max_return(m, s)
+    try:
+        r_max, _ = max_return(m, s)
+    except DataError:
+        # unbounded attainable return (shorting without finite bounds or a leverage cap): some
+        # portfolio beats rf, and the tangency problem below is still well posed (its optimum
+        # exists when 1'Σ⁻¹(μ - rf) > 0; otherwise κ -> 0 and the solver says so)
+        r_max = np.inf
     if r_max <= rf + 1e-9:
         raise InfeasibleError(f"no feasible portfolio earns more than the risk-free rate "
                               f"{rf:.2%}: the highest attainable return is {r_max:.2%}")
@@ -134,6 +140,11 @@ def max_sharpe(mu, cov, *, rf: float = 0.0, bounds=_DEFAULT_BOUNDS, sectors=None
     cons = [(m - rf) @ y == 1.0] + cvx_constraints(s, y, kappa)
     prob = cp.Problem(cp.Minimize(variance_expr(y, C)), cons)
     status = solve(prob)
+    if solved(status) and kappa.value is not None and not np.isfinite(r_max) \
+            and kappa.value <= 1e-7 * float(np.abs(y.value).sum()):
+        raise InfeasibleError("the Sharpe ratio has no maximum among fully invested portfolios: "
+                              "the best risky direction has weights summing to <= 0 "
+                              "(1'Σ⁻¹(μ - rf) <= 0); add bounds or a leverage cap")
     if not solved(status) or kappa.value is None or kappa.value <= 1e-12:
         raise _fail(status, s, what="max-Sharpe optimisation")
     return wrap(clean_weights(y.value / kappa.value, s), tickers, "weight")

@@ -33,7 +33,7 @@ from numba import njit, prange
 
 from core._validate import as_bool_array, as_float_array, check_finite, check_range
 from core.errors import DataError
-from core.pricing.charfuncs import _cumulants, _dlogcf, _logcf, get_model
+from core.pricing.charfuncs import CGMY, _cumulants, _dlogcf, _logcf, get_model
 
 __all__ = ["cos_price", "cos_price_jacobian", "carr_madan_price"]
 
@@ -50,11 +50,22 @@ _PARALLEL_MIN = 50_000
 # --------------------------------------------------------------------------------------------
 # kernel
 # --------------------------------------------------------------------------------------------
+# CGMY tails: the Levy density decays like e^{-G|x|} (left) and e^{-M x} (right), so at short
+# maturities the law of ln(S_T/F) has exponential tails whose scale 1/G, 1/M does not shrink
+# with T, while the cumulant range L sqrt(c2 + sqrt(c4)) does: the range must also reach
+# ln(C T / tol) / G to the left and / M to the right, where the tail mass is below the
+# series tolerance (the mass beyond x is about C T e^{-G x} / (G x^{1+Y})).
 @njit(cache=True)
-def _cos_range(model, T, p, L):
+def _cos_range(model, T, p, L, tol=1e-10):
     c1, c2, c4 = _cumulants(model, T, p)
     half = L * math.sqrt(abs(c2) + math.sqrt(abs(c4)))
-    return c1 - half, c1 + half
+    lo, hi = c1 - half, c1 + half
+    if model == CGMY:
+        reach = math.log(max(p[0] * T, 1e-300) / (0.01 * tol))
+        if reach > 0.0:
+            lo = min(lo, c1 - reach / p[1])
+            hi = max(hi, c1 + reach / p[2])
+    return lo, hi
 
 
 @njit(cache=True, fastmath=True)
@@ -102,7 +113,7 @@ def _cos_group(model, p, T, i0, i1, F, K, D, w, L, tol, n_min, n_max, njac, out,
     pi = math.pi
     nj = i1 - i0
     rows = 1 + njac
-    a, b = _cos_range(model, T, p, L)
+    a, b = _cos_range(model, T, p, L, tol)
     bma = b - a
     kr = 1.0
     for j in range(i0, i1):

@@ -51,7 +51,9 @@ def _implied_vol_one(price, S, K, T, r, q, is_call):
         if time_value < -tol:
             return math.nan
         if time_value <= tol:
-            return 0.0
+            # the time value is lost in the rounding of the intrinsic value: any vol from 0 up
+            # to the one of a time value of ``tol`` fits the price, so the vol is undetermined
+            return math.nan
         beta = time_value
         x = -x
     elif beta == 0.0:
@@ -114,7 +116,11 @@ def implied_vol(price, S, K, T, r, q, is_call) -> np.ndarray:
         float64 volatilities as decimals (0.2 = 20%), with the broadcast shape of the inputs.
         An element is ``nan`` when its price is NaN, below the discounted intrinsic value,
         at or above the upper bound (``S e^{-qT}`` for calls, ``K e^{-rT}`` for puts), or when
-        ``T == 0``; a price equal to the intrinsic value (to rounding) gives ``0.0``.
+        ``T == 0``. An in-the-money price within a few ulps of its intrinsic value (of the
+        parity terms ``S e^{-qT} + K e^{-rT}``) also gives ``nan``: its time value is lost to
+        rounding, so the price does not determine the vol (a confident ``0.0`` would be wrong:
+        943.0000000000001 for F = 969, K = 26, T = 0.27 fits any vol from 0 to about 0.9).
+        An out-of-the-money price of exactly 0 gives ``0.0`` (the only vol with that price).
 
     Raises
     ------

@@ -133,7 +133,9 @@ def compare_runs(runs: Iterable[Run]) -> pd.DataFrame:
 
         * ``("run", f)`` for f in label, kind, model, created (UTC datetime), fingerprint (first
           12 characters), elapsed (s);
-        * ``("params", name)`` for the union of the parameter names, in first-seen order;
+        * ``("params", "model.name")`` for each model's parameters (``"heston.sigma"``,
+          ``"vg.sigma"``): runs are compared parameter by parameter only within one model, a
+          parameter row of another model is None; models and names in first-seen order;
         * ``("metrics", name)`` likewise for the metrics.
 
         Nested dicts are flattened to dotted names (``start.kappa``); a field a run lacks is
@@ -150,7 +152,10 @@ def compare_runs(runs: Iterable[Run]) -> pd.DataFrame:
     for i, run in enumerate(runs):
         if not isinstance(run, Run):
             raise DataError(f"runs[{i}] must be a Run, got {type(run).__name__}")
-    params = [_flatten(r.params) for r in runs]
+    # parameters belong to their model: VG's sigma is not Bates' sigma, so a row is one
+    # model's parameter ("heston.sigma"), filled only for runs of that model
+    params = [{f"{r.model or 'model'}.{k}": v for k, v in _flatten(r.params).items()}
+              for r in runs]
     metrics = [_flatten(r.metrics) for r in runs]
     rows = [("run", f) for f in _RUN_ROWS]
     rows += [("params", k) for k in dict.fromkeys(k for p in params for k in p)]

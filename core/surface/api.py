@@ -29,7 +29,8 @@ __all__ = ["fit_svi", "surface_from_params", "warm_kernels"]
 
 
 def fit_svi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = True,
-            min_quotes: int = MIN_QUOTES, progress: Progress = None) -> SurfaceFit:
+            min_quotes: int = MIN_QUOTES, calendar: bool = False,
+            progress: Progress = None) -> SurfaceFit:
     """Raw SVI smile per expiry (Gatheral 2004) by the quasi-explicit method (Zeliade 2009).
 
     Parameters
@@ -43,6 +44,11 @@ def fit_svi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = Tru
         :meth:`SurfaceFit.residuals` with ``used = False``.
     min_quotes : int
         Expiries with fewer usable quotes are skipped (listed in ``skipped``).
+    calendar : bool
+        Calendar-aware fit: slices are refitted nearest first so that none crosses the one
+        before on ``k`` in ``[-1.5, 1.5]`` (:mod:`core.surface.svi_calendar`); each stays free
+        of butterfly arbitrage. Default False (independent slices): on daily expiries the
+        ordering that far into the wings costs several vol points on later slices.
     progress : callable, optional
         ``progress(fraction, message)`` after each expiry.
 
@@ -50,9 +56,12 @@ def fit_svi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = Tru
     -------
     SurfaceFit
         ``params`` columns ``a, b, rho, m, sigma`` (raw SVI of total variance ``w(k)``) and
-        ``method`` ('quasi-explicit', or 'penalised' when the butterfly-penalty refit was
-        needed). Each slice is free of butterfly arbitrage (Durrleman's ``g >= 0``) on
-        ``[-3, 3]``. Slices are fitted independently, so they may cross (calendar arbitrage),
+        ``method`` ('quasi-explicit'; 'penalised' or 'ssvi-slice' when a refit free of
+        butterfly arbitrage was needed, see :func:`~core.surface.svi.fit_svi_slice`),
+        ``arbitrage_free``, ``min_g`` (smallest Durrleman g on ``[-3, 3]``) and ``min_w``
+        (minimum total variance). Each slice has ``min_w >= 0`` and ``g >= 0`` on ``[-3, 3]``;
+        a slice for which no such fit was found has ``arbitrage_free = False`` and a note says
+        so and by how much. Slices are fitted independently, so they may cross (calendar arbitrage),
         typically in the wings beyond the quotes: :meth:`SurfaceFit.arbitrage` reports where;
         :func:`~core.surface.fit_ssvi` gives a surface free of both.
 
@@ -65,7 +74,7 @@ def fit_svi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = Tru
     P = prepare(chain, lo=lo, hi=hi, exclude_wide=exclude_wide, min_quotes=min_quotes)
     if not P.slices:
         raise nothing_fitted("SVI", P)
-    rows, skipped, penalised = [], list(P.skipped), []
+    rows, skipped, penalised, failed, used = [], list(P.skipped), [], [], []
     for i, s in enumerate(P.slices):
         day = day_label(s.expiry)
         r = fit_svi_slice(s.k, s.total_variance, s.w_weight ** 2)
@@ -74,20 +83,51 @@ def fit_svi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = Tru
             skipped.append((day, "SVI fit did not converge (non-finite parameters)"))
             continue
         rows.append({"expiry": s.expiry, "T": s.T, "forward": s.forward,
-                     **dict(zip(PARAM_NAMES["svi"], params)), "method": r["method"]})
-        if r["method"] == "penalised":
-            penalised.append(day)
+                     **dict(zip(PARAM_NAMES["svi"], params)), "method": r["method"],
+                     "arbitrage_free": r["arbitrage_free"], "min_g": r["min_g"],
+                     "min_w": r["min_w"]})
+        used.append(s)
+        if r["method"] != "quasi-explicit":
+            penalised.append(f"{day} ({r['method']})")
+        if not r["arbitrage_free"]:
+            failed.append(f"{day}: min g = {r['min_g']:.3g}, min total variance = "
+                          f"{r['min_w']:.3g}")
         if progress is not None:
             progress((i + 1) / len(P.slices), f"SVI: fitted expiry {day}")
     if not rows:
         raise CalibrationError("no expiry could be fitted with SVI: " +
                                "; ".join(f"{e}: {r}" for e, r in skipped[:4]))
     notes = []
+    if calendar:
+        from core.surface.svi import min_g, min_total_variance
+        from core.surface.svi_refit import calendar_refit
+
+        names = PARAM_NAMES["svi"]
+        done = calendar_refit(used, [tuple(row[c] for c in names) for row in rows])
+        refit, crossed = [], []
+        for row, (params, what) in zip(rows, done):
+            if what == "kept":
+                continue
+            if what == "calendar refit":
+                row.update(dict(zip(names, params)), method=f"{row['method']}+calendar")
+                row["min_g"], row["min_w"] = min_g(params)[0], min_total_variance(params)
+                row["arbitrage_free"] = bool(row["min_g"] >= 0.0 and row["min_w"] >= 0.0)
+                refit.append(day_label(row["expiry"]))
+            else:
+                crossed.append(f"{day_label(row['expiry'])} ({what})")
+        notes.append("Calendar-aware fit: no slice below the previous expiry's on k in "
+                     "[-1.5, 1.5]"
+                     + (f"; refitted: {', '.join(refit)}" if refit else "")
+                     + (f"; NOT achieved for {', '.join(crossed)}" if crossed else "") + ".")
     if penalised:
-        notes.append(f"Refitted with a butterfly-arbitrage penalty (the quasi-explicit fit had "
-                     f"g(k) < 0): {', '.join(penalised)}.")
+        notes.append(f"Refitted free of butterfly arbitrage (the quasi-explicit fit had g(k) < 0 "
+                     f"or a negative minimum variance): {', '.join(penalised)}.")
+    if failed:
+        notes.append(f"NOT free of butterfly arbitrage on k in [-3, 3] (no arbitrage-free refit "
+                     f"was found; the least violating is shown): {'; '.join(failed)}.")
     return finish_fit("svi", rows, P, t0, skipped, {},
-                      fit_options("svi", lo, hi, exclude_wide, min_quotes), notes)
+                      fit_options("svi", lo, hi, exclude_wide, min_quotes,
+                                  calendar=bool(calendar)), notes)
 
 
 def _check_params(model: str, frame: pd.DataFrame, glob: dict) -> None:

@@ -232,6 +232,41 @@ def fit_ssvi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = Tr
     notes = [f"eta (1 + |rho|) = {bound:.4f} <= 2 and gamma = {r['gamma']:.4f} <= 0.5: no "
              f"butterfly arbitrage (Gatheral-Jacquier Corollary 4.1); theta non-decreasing: no "
              f"calendar arbitrage."]
-    return finish_fit("ssvi", rows, P, t0, P.skipped, glob,
-                   fit_options("ssvi", lo, hi, exclude_wide, min_quotes, fit_theta=bool(fit_theta)),
-                   notes)
+    fit = finish_fit("ssvi", rows, P, t0, P.skipped, glob,
+                     fit_options("ssvi", lo, hi, exclude_wide, min_quotes,
+                                 fit_theta=bool(fit_theta)), notes)
+    shape = _shape_limited(S, fit)
+    if shape:
+        import dataclasses
+
+        fit = dataclasses.replace(fit, notes=fit.notes + (shape,))
+    return fit
+
+
+def _shape_limited(S, fit) -> str:
+    """A note when SSVI's 3-parameter slices fit some expiry far worse than a free raw SVI
+    slice does (SSVI on one short SPXW expiry: 2.9 vol points against 0.11): the SSVI slice
+    ties its ATM curvature to its wings and cannot bend a steep short-dated put wing, whatever
+    its parameters (an unconstrained SSVI slice fit does no better)."""
+    from core.surface.svi import fit_svi_slice, svi_total_variance
+
+    worse = []
+    for s, (_, row) in zip(S, fit.params.iterrows()):
+        r = fit_svi_slice(s.k, s.total_variance, s.w_weight ** 2)
+        w = svi_total_variance(s.k, r["a"], r["b"], r["rho"], r["m"], r["sigma"])
+        svi_rmse = float(np.sqrt(np.mean((np.sqrt(np.maximum(w, 0.0) / s.T) - s.iv) ** 2)))
+        ssvi_rmse = float(row["rmse_iv"])
+        if math.isfinite(ssvi_rmse) and ssvi_rmse > max(3.0 * svi_rmse, 0.005):
+            worse.append(f"{pd_date(s.expiry)}: {ssvi_rmse * 100:.2f} vol pts against "
+                         f"{svi_rmse * 100:.2f} for an arbitrage-free SVI slice")
+    if not worse:
+        return ""
+    return ("SSVI's slice shape (3 parameters, ATM curvature tied to the wings) cannot follow "
+            "this smile: " + "; ".join(worse) + ". For an arbitrage-free surface that fits, use "
+            "SVI with calendar=True.")
+
+
+def pd_date(ts) -> str:
+    import pandas as pd
+
+    return pd.Timestamp(ts).date().isoformat()

@@ -34,7 +34,7 @@ import numpy as np
 from numba import njit
 
 __all__ = ["svi_total_variance", "svi_derivatives", "durrleman_g", "svi_g", "min_g",
-           "fit_svi_slice", "SLOPE_MAX"]
+           "min_total_variance", "fit_svi_slice", "SLOPE_MAX"]
 
 #: Largest wing slope of total variance (Roger Lee's moment formula).
 SLOPE_MAX: float = 2.0
@@ -430,6 +430,16 @@ def _pen_lm(u, k, v, sw, kg, lam, margin, max_iter):
     return cost
 
 
+def min_total_variance(params) -> float:
+    """Minimum of a raw SVI slice's total variance, ``a + b sigma sqrt(1 - rho^2)``."""
+    a, b, rho, _, s = params
+    return float(a + b * s * math.sqrt(max(1.0 - rho * rho, 0.0)))
+
+
+def _objective_of(k, v, sw, params) -> float:
+    return float(np.sum((sw * (svi_total_variance(k, *params) - v)) ** 2))
+
+
 def _penalty_refit(k, v, W, params, *, margin: float = 1e-6):
     """Refit all five parameters with penalties on ``g < margin`` and negative minimum variance.
 
@@ -437,7 +447,8 @@ def _penalty_refit(k, v, W, params, *, margin: float = 1e-6):
     (Lee's bound), ``m`` and ``ln sigma``, by Levenberg-Marquardt; the penalty weight grows
     tenfold until the slice is free of butterfly arbitrage on ``[-3, 3]`` (checked by
     :func:`min_g`; a dip found between penalty points is added to them). Returns
-    ``(params, objective, min g)``.
+    ``(params, objective, min g)`` of the first attempt that is free of arbitrage (non-negative
+    ``g`` and minimum variance), or of the least violating attempt when none is.
     """
     a, b, rho, m, s = params
     sw = np.sqrt(W)
@@ -448,19 +459,22 @@ def _penalty_refit(k, v, W, params, *, margin: float = 1e-6):
                   math.log(s)])
     out = np.empty(5)
     kg = _CHECK_K.copy()
-    result = None
+    least = None
     for lam in (10.0, 100.0, 1e3, 1e4, 1e5, 1e6, 1e7):
         _pen_lm(u, k, v, sw, kg, lam, margin, 100)
         _pen_params(u, out)
         p = tuple(float(x) for x in out)
         mg, k_at = min_g(p)
-        obj = float(np.sum((sw * (svi_total_variance(k, *p) - v)) ** 2))
-        result = (p, obj, mg)
-        if mg >= 0.0:
-            break
+        mw = min_total_variance(p)
+        result = (p, _objective_of(k, v, sw, p), mg)
+        if mg >= 0.0 and mw >= 0.0:
+            return result
+        violation = max(-mg if math.isfinite(mg) else math.inf, -mw, 0.0)
+        if least is None or violation < least[0]:
+            least = (violation, result)
         # the dip lies between penalty points: penalise it there too
         kg = np.unique(np.concatenate([kg, [k_at - 1e-3, k_at, k_at + 1e-3]]))
-    return result
+    return least[1]
 
 
 def fit_svi_slice(k, v, W) -> dict:
@@ -479,21 +493,47 @@ def fit_svi_slice(k, v, W) -> dict:
     -------
     dict
         ``a, b, rho, m, sigma`` (raw SVI of total variance), ``objective`` (weighted sum of
-        squares), ``min_g`` (smallest Durrleman g on [-3, 3]) and ``method``
-        ('quasi-explicit', or 'penalised' when the butterfly-penalty refit was needed).
+        squares), ``min_g`` (smallest Durrleman g on [-3, 3]), ``min_w`` (minimum total
+        variance), ``arbitrage_free`` (both >= 0) and ``method``: 'quasi-explicit' when that fit
+        is free of arbitrage; otherwise the best arbitrage-free of the butterfly-penalty refits
+        (from the quasi-explicit fit and from the best SSVI slice, 'penalised') and the SSVI
+        slice itself ('ssvi-slice', arbitrage-free by Gatheral & Jacquier's Theorem 4.2). Only
+        if none of them is free of arbitrage is the least violating returned, with
+        ``arbitrage_free = False`` (the caller says so; ``min_g`` / ``min_w`` tell by how much).
     """
     k = np.ascontiguousarray(k, dtype=np.float64)
     v = np.ascontiguousarray(v, dtype=np.float64)
     W = np.ascontiguousarray(W, dtype=np.float64)
+    sw = np.sqrt(W)
     bounds = _bounds(k, v)
     out = np.empty(5)
     obj = _qe_fit(k, v, W, *bounds, SLOPE_MAX, _GRID, out)
     params = tuple(float(p) for p in out)
-    method = "quasi-explicit"
     mg, _ = min_g(params)
-    if not mg >= 0.0:
-        params, obj, mg = _penalty_refit(k, v, W, params)
-        method = "penalised"
+    mw = min_total_variance(params)
+    method = "quasi-explicit"
+    if not (mg >= 0.0 and mw >= 0.0):
+        # the quasi-explicit fit has butterfly arbitrage or a negative minimum variance: try
+        # refits from it and from an always arbitrage-free SSVI slice, keep the best feasible
+        tries = [("penalised",) + _penalty_refit(k, v, W, params)]
+        # (a refit that is free of arbitrage can still be a poor fit - 6 vol points on a 4-day
+        # slice - so the SSVI route is always tried as well and the best feasible one kept)
+        from core.surface import svi_refit
+
+        ssvi = svi_refit.ssvi_slice_fit(k, v, W)
+        if ssvi is not None and svi_refit.butterfly_free(ssvi):
+            tries.append(("ssvi-slice", ssvi, _objective_of(k, v, sw, ssvi), min_g(ssvi)[0]))
+            p, o = svi_refit.refit_from_feasible(k, v, W, ssvi)
+            tries.append(("penalised", p, o, min_g(p)[0]))
+        scored = []
+        for name, p, o, g in tries:
+            w_min = min_total_variance(p)
+            ok = g >= 0.0 and w_min >= 0.0
+            violation = 0.0 if ok else max(-g if math.isfinite(g) else math.inf, -w_min)
+            scored.append((not ok, violation if not ok else 0.0, o, name, p, g, w_min))
+        scored.sort(key=lambda t: (t[0], t[1], t[2]))
+        _, _, obj, method, params, mg, mw = scored[0]
     a, b, rho, m, s = params
     return {"a": a, "b": b, "rho": rho, "m": m, "sigma": s, "objective": float(obj),
-            "min_g": mg, "method": method}
+            "min_g": float(mg), "min_w": float(mw), "arbitrage_free": bool(mg >= 0.0 and mw >= 0.0),
+            "method": method}

@@ -29,11 +29,27 @@ def test_payload_holds_results_fitted_quotes_and_an_svi_reference(payload):
     assert "kappa" in text and "95% interval" in text and "Feller" in text
 
 
-def test_warm_start_reuses_the_previous_fit(payload):
-    again = run_models(sample_chain(), ["heston"], previous=payload)
-    a, b = again["results"]["heston"], payload["results"]["heston"]
-    assert a["rmse_iv"] == pytest.approx(b["rmse_iv"], rel=1e-4)
-    assert a["settings"].get("start") is not None or a["iterations"] <= b["iterations"]
+def test_warm_start_reuses_the_previous_fit():
+    """A warm start must reach the same optimum as an independent calibrator (QuantLib's
+    Levenberg-Marquardt on exact implied vols) with much less work than the cold start."""
+    from tests.core.calibration._peers import ql_calibrate
+
+    chain = sample_chain()
+    cold = run_models(chain, ["heston"], weights="iv")
+    warm = run_models(chain, ["heston"], weights="iv", previous=cold)
+    a, b = warm["results"]["heston"], cold["results"]["heston"]
+    assert a["settings"]["warm_start"] is True and b["settings"]["warm_start"] is False
+    assert a["settings"]["start"] == pytest.approx(b["params"], rel=1e-12)   # it did reuse it
+    assert a["evaluations"] * 3 < b["evaluations"] and a["iterations"] < b["iterations"]
+    ql_rmse, ql_params = ql_calibrate(chain, chain.otm_quotes(0.6, 1.4), "heston")
+    assert a["rmse_iv"] <= ql_rmse + 1e-6
+    theta, kappa, sigma, rho, v0 = ql_params            # QuantLib's HestonModel order
+    peer = {"v0": v0, "kappa": kappa, "theta": theta, "sigma": sigma, "rho": rho}
+    for name, value in peer.items():
+        assert a["params"][name] == pytest.approx(value, rel=2e-3), name
+    # a different weighting must not warm start from a fit made for another objective
+    other = run_models(chain, ["heston"], weights="vega", previous=cold)
+    assert other["results"]["heston"]["settings"]["warm_start"] is False
 
 
 def test_figures_have_titles_and_units(payload):
@@ -59,7 +75,8 @@ def test_runs_are_recorded_listed_and_compared(payload, tmp_path):
     assert by_model["heston"]["rmse"] == pytest.approx(payload["results"]["heston"]["rmse_iv"] * 100)
     assert {r["id"] for r in rows} == set(ids)
     text = str(comparison_table(runs).to_plotly_json())
-    assert "params: kappa" in text and "metrics: rmse_iv" in text
+    assert "params: heston.kappa" in text and "metrics: rmse_iv" in text
+    assert "params: merton.sigma" in text and "params: sigma" not in text   # compared by model
 
 
 def test_restore_rebuilds_the_payload_from_stored_runs(payload, tmp_path):

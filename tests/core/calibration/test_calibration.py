@@ -93,11 +93,12 @@ def test_stderr_covers_the_truth_under_noise():
 # ---------------------------------------------------------------- the real SPX chain of 2011-01-24 (../shared/data)
 def test_all_models_fit_the_real_spx_2011_chain_from_defaults(spx, spx_fits):
     n = len(spx.otm_quotes(0.6, 1.4))
-    ceilings = {"heston": 0.017, "bates": 0.013, "merton": 0.025, "vg": 0.025, "cgmy": 0.022}
+    # how good each fit is, is checked against peers run in the same test (QuantLib, scipy on
+    # an independent pricer, nested models) in test_calibration_peers.py, not against numbers
+    # copied from first runs; here: shape and consistency of every result
     for model, res in spx_fits.items():
         spec = get_model(model)
         assert res.model == model and res.n_quotes == n
-        assert res.rmse_iv < ceilings[model], (model, res.rmse_iv)
         assert set(res.rmse_iv_by_expiry) == {d.date().isoformat() for d in spx.expiries["expiry"]}
         p = np.array([res.params[k] for k in spec.param_names])
         assert np.all(p >= np.array(spec.lower)) and np.all(p <= np.array(spec.upper))
@@ -145,14 +146,16 @@ def test_heston_iv_rmse_no_worse_than_quantlib(spx, spx_fits):
 
 
 def test_weights_variants(spx, spx_fits):
-    exact = calibrate(spx, "heston", weights="iv", start=spx_fits["heston"])
-    assert exact.rmse_iv <= spx_fits["heston"].rmse_iv + 1e-6   # exact IV residuals: optimal
-    assert exact.settings["residuals"] == "iv"
+    fast = calibrate(spx, "heston", weights="vega")
+    exact = spx_fits["heston"]                       # the default: exact implied-vol residuals
+    assert exact.settings["residuals"] == "iv" and fast.settings["residuals"] == "vega"
+    assert exact.rmse_iv <= fast.rmse_iv + 1e-9      # exact IV residuals minimise the RMSE
     spread = calibrate(spx, "merton", weights="spread")
     assert spread.settings["weights"] == "spread" and math.isfinite(spread.rmse_iv)
     n = spx_fits["merton"].n_quotes
-    same = calibrate(spx, "merton", weights=np.ones(n), start=spx_fits["merton"])
-    assert same.rmse_iv == pytest.approx(spx_fits["merton"].rmse_iv, abs=1e-6)
+    vega = calibrate(spx, "merton", weights="vega")
+    same = calibrate(spx, "merton", weights=np.ones(n), start=vega)
+    assert same.rmse_iv == pytest.approx(vega.rmse_iv, abs=1e-6)
     with pytest.raises(DataError, match="weights"):
         calibrate(spx, "merton", weights="bogus")
     with pytest.raises(DataError, match="weights array"):

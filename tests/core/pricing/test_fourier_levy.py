@@ -86,25 +86,40 @@ def vg_mixture(K, T, sigma, nu, theta, is_call):
     return np.array(out)
 
 
-VG_SETS = [(0.12, 0.2, -0.14), (0.2, 0.5, -0.3), (0.25, 0.05, -0.1)]
+VG_SETS = [(0.12, 0.2, -0.14), (0.2, 0.5, -0.3), (0.25, 0.05, -0.1), (0.19, 1.0, -0.25)]
 
 
 @pytest.mark.parametrize("p", VG_SETS)
 def test_vg_matches_gamma_mixture(p):
-    for T in (30 / 365, 0.25, 1.0, 5.0):
+    """vg_price (tanh-sinh in the gamma probability) against the QUADPACK mixture integral,
+    from one week (where a cosine series was off by up to 2.6e-6 x spot) to five years."""
+    for T in (7 / 365, 14 / 365, 30 / 365, 0.25, 1.0, 5.0):
         ours = vg_price(S, K, T, R, Q, *p, CALL)
         ref = vg_mixture(K, T, *p, CALL)
-        # one month with nu = 0.5: the density's cusp slows the cosine series (algebraic decay)
-        tol = 1e-7 * S if (T < 0.1 and p[1] >= 0.5) else TOL
-        np.testing.assert_allclose(ours, ref, rtol=0, atol=tol)
+        np.testing.assert_allclose(ours, ref, rtol=0, atol=TOL)
 
 
-def test_vg_one_week_is_close():
-    """Very short VG maturities converge algebraically; 16,384 terms give ~1e-7 x spot."""
-    for p in VG_SETS:
-        T = 7 / 365
-        err = np.max(np.abs(vg_price(S, K, T, R, Q, *p, CALL) - vg_mixture(K, T, *p, CALL)))
-        assert err < 2e-7 * S
+def test_vg_smile_near_the_money_is_the_models_own():
+    """Issue 11 §2: the implied-vol smile of VG prices near the money on the first expiries
+    must be the model's, not a cosine-series artefact. The smile of the exact prices matches the
+    reference prices' smile to 1e-8 vol; the cosine series missed it by ~1e-5 at one week (the
+    V-shaped minimum at the money that remains is VG's: T / nu < 1/2 gives an unbounded density
+    at its mode)."""
+    from core.pricing import implied_vol
+
+    p = (0.1884, 0.4248, -0.247)                       # VG fitted to the 2011 SPX chain
+    for T in (7 / 365, 26 / 365):
+        F, D = _fd(T)
+        k = np.linspace(-0.05, 0.05, 41)
+        Ks = F * np.exp(k)
+        call = Ks >= F
+        iv_ref = implied_vol(vg_mixture(Ks, T, *p, call), S, Ks, T, R, Q, call)
+        iv = implied_vol(vg_price(S, Ks, T, R, Q, *p, call), S, Ks, T, R, Q, call)
+        assert np.all(np.isfinite(iv))
+        np.testing.assert_allclose(iv, iv_ref, rtol=0, atol=1e-8)
+        cos_iv = implied_vol(cos_price("vg", p, F, Ks, T, D, call), S, Ks, T, R, Q, call)
+        if T < 0.02:
+            assert np.nanmax(np.abs(cos_iv - iv_ref)) > 1e-6   # what the old route did
 
 
 # ---------------------------------------------------------------- CGMY
@@ -130,7 +145,9 @@ def lewis(cf, K, T, is_call):
 @pytest.mark.parametrize("p", [(1.0, 8.0, 12.0, 0.6), (0.2, 3.0, 25.0, 1.4),
                                (0.05, 5.0, 10.0, 1.8)])
 def test_cgmy_matches_lewis_integral(p):
-    for T in (0.1, 1.0, 3.0):
+    """From one week: the cosine range reaches the exponential tails (rates G, M), which a
+    cumulant-based range misses at short maturities (it was off by 1.1e-7 x spot at one week)."""
+    for T in (7 / 365, 14 / 365, 0.1, 1.0, 3.0):
         ours = cgmy_price(S, K, T, R, Q, *p, CALL)
         ref = lewis(lambda u: _cgmy_cf_direct(u, T, *p), K, T, CALL)
         np.testing.assert_allclose(ours, ref, rtol=0, atol=TOL)
@@ -145,8 +162,10 @@ def test_cgmy_vg_limit():
         np.testing.assert_allclose(charfunc("cgmy", u, T, (1 / nu, G, M, 0.0)),
                                    charfunc("vg", u, T, (sigma, nu, theta)), rtol=0, atol=1e-13)
         vg = vg_price(S, K, T, R, Q, sigma, nu, theta, CALL)
+        # (VG is priced exactly by its gamma mixture; the CGMY cosine series at Y = 0 is the
+        # slowest case of the model and stays within the 1e-8 x spot target at these maturities)
         np.testing.assert_allclose(cgmy_price(S, K, T, R, Q, 1 / nu, G, M, 0.0, CALL), vg,
-                                   rtol=0, atol=1e-10 * S)
+                                   rtol=0, atol=TOL)
         # Y -> 0 approaches VG continuously (first order in Y)
         d1 = np.max(np.abs(cgmy_price(S, K, T, R, Q, 1 / nu, G, M, 1e-4, CALL) - vg))
         d2 = np.max(np.abs(cgmy_price(S, K, T, R, Q, 1 / nu, G, M, 1e-5, CALL) - vg))

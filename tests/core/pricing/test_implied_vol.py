@@ -211,14 +211,40 @@ def test_itm_option_has_the_vol_of_its_parity_equivalent():
     assert np.max(np.abs(iv1[ok] - sig[ok])) <= TOL
 
 
-def test_price_equal_to_intrinsic_gives_zero():
+def test_price_equal_to_intrinsic_gives_zero_out_of_the_money_and_nan_in_the_money():
+    """An OTM price of 0 has vol 0; an ITM price at its intrinsic value (to rounding) does not
+    determine the vol (the time value is lost in rounding), so it gives NaN, never 0.0."""
     S, K, T, r, q, _, _ = _random_options(5000, seed=18)
     ds, dk = S * np.exp(-q * T), K * np.exp(-r * T)
     F, D = S * np.exp((r - q) * T), np.exp(-r * T)
     for call_price in (np.maximum(ds - dk, 0.0), np.maximum(D * (F - K), 0.0)):
-        np.testing.assert_array_equal(implied_vol(call_price, S, K, T, r, q, True), 0.0)
+        iv = implied_vol(call_price, S, K, T, r, q, True)
+        itm = ds - dk > 1e-9 * (ds + dk)
+        np.testing.assert_array_equal(iv[~itm & (call_price == 0.0)], 0.0)
+        assert np.all(np.isnan(iv[itm]))
     for put_price in (np.maximum(dk - ds, 0.0), np.maximum(D * (K - F), 0.0)):
-        np.testing.assert_array_equal(implied_vol(put_price, S, K, T, r, q, False), 0.0)
+        iv = implied_vol(put_price, S, K, T, r, q, False)
+        itm = dk - ds > 1e-9 * (ds + dk)
+        np.testing.assert_array_equal(iv[~itm & (put_price == 0.0)], 0.0)
+        assert np.all(np.isnan(iv[itm]))
+
+
+def test_deep_itm_price_a_few_ulps_above_intrinsic_is_never_a_confident_zero():
+    """Issue 11 §4: F=969, K=26, T=0.27, call at 943.0000000000001 gave 0.0. The time value
+    (1.1e-13) is one ulp of 943: every vol from 0 to ~0.9 reprices to it, so NaN is the answer;
+    once the time value is well above rounding the vol is the put's (parity), checked against
+    the brentq reference."""
+    F, K, T = 969.0, 26.0, 0.27
+    for ulps in range(0, 9):
+        price = 943.0 + ulps * math.ulp(943.0)
+        iv = float(implied_vol(price, F, K, T, 0.0, 0.0, True))
+        assert math.isnan(iv) or iv > 0.0, (ulps, iv)
+        assert iv != 0.0
+    assert math.isnan(float(implied_vol(943.0000000000001, F, K, T, 0.0, 0.0, True)))
+    for tv in (1e-9, 1e-6, 1e-3):
+        iv = float(implied_vol(943.0 + tv, F, K, T, 0.0, 0.0, True))
+        ref = float(_implied_vol_reference(tv, F, K, T, 0.0, 0.0, False))
+        assert ref > 0.5 and abs(iv - ref) <= 1e-4 * ref, (tv, iv, ref)
 
 
 def test_prices_outside_bounds_give_nan_elementwise():

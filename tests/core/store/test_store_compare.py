@@ -76,16 +76,19 @@ def test_compare_runs_table(store, merton):
     assert df.index.names == ["section", "field"]
     assert list(df.loc["run"].index) == ["label", "kind", "model", "created", "fingerprint",
                                          "elapsed"]
-    # the union of the parameters in first-seen order (both models have "sigma"), None where
-    # a run lacks one
+    # parameters are compared within a model: Merton's sigma and Heston's sigma are different
+    # rows, each None for the other model's run
     heston = ["v0", "kappa", "theta", "sigma", "rho"]
-    assert list(df.loc["params"].index) == list(dict.fromkeys([*merton.params, *heston]))
-    assert df.loc[("params", "sigma")].tolist() == [merton.params["sigma"], 0.5]
+    expected = [f"merton.{n}" for n in merton.params] + [f"heston.{n}" for n in heston]
+    assert list(df.loc["params"].index) == expected
+    assert "sigma" in merton.params
+    assert df.loc[("params", "merton.sigma")].tolist() == [merton.params["sigma"], None]
+    assert df.loc[("params", "heston.sigma")].tolist() == [None, 0.5]
     for name, value in merton.params.items():
-        assert df.loc[("params", name), a[:8]] == value
-        if name not in heston:
-            assert df.loc[("params", name), b[:8]] is None
-    assert df.loc[("params", "rho"), b[:8]] == -0.7 and df.loc[("params", "rho"), a[:8]] is None
+        assert df.loc[("params", f"merton.{name}"), a[:8]] == value
+        assert df.loc[("params", f"merton.{name}"), b[:8]] is None
+    assert df.loc[("params", "heston.rho"), b[:8]] == -0.7
+    assert df.loc[("params", "heston.rho"), a[:8]] is None
     # metrics: union, nested dicts flattened
     assert set(df.loc["metrics"].index) == set(CALIBRATION_METRICS) | {"extra.ok"}
     assert df.loc[("metrics", "rmse_iv"), a[:8]] == merton.rmse_iv
@@ -109,4 +112,15 @@ def test_compare_runs_edge_cases(store):
     assert list(compare_runs(run).columns) == [rid[:8]]
     with pytest.raises(DataError, match=r"runs\[1\] must be a Run, got dict"):
         compare_runs([run, run.to_dict()])
-    assert math.isclose(compare_runs([run]).loc[("params", "a")].iloc[0], 1.0)
+    assert math.isclose(compare_runs([run]).loc[("params", "svi.a")].iloc[0], 1.0)
+
+
+def test_compare_runs_lines_up_runs_of_one_model(store):
+    """Two VG runs share rows; a Bates run's sigma stays apart from VG's sigma."""
+    vg1 = store.add_run("calibration", "vg", "", {"sigma": 0.2, "nu": 0.3, "theta": -0.1}, {}, {}, 1.0)
+    vg2 = store.add_run("calibration", "vg", "", {"sigma": 0.25, "nu": 0.2, "theta": -0.2}, {}, {}, 1.0)
+    bates = store.add_run("calibration", "bates", "", {"v0": 0.04, "sigma": 0.6}, {}, {}, 1.0)
+    df = compare_runs([store.get_run(r) for r in (vg1, vg2, bates)])
+    assert df.loc[("params", "vg.sigma")].tolist() == [0.2, 0.25, None]
+    assert df.loc[("params", "bates.sigma")].tolist() == [None, None, 0.6]
+    assert ("params", "sigma") not in df.index

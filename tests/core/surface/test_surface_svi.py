@@ -105,7 +105,8 @@ def test_vogt_data_is_refitted_without_butterfly_arbitrage(make_csv, svi_smile, 
                        atm_guess=0.3)
     fit = fit_svi(load_chain(data))
     assert fit.params["method"].iloc[0] == "penalised"
-    assert any("penalty" in n for n in fit.notes)
+    assert any("free of butterfly arbitrage" in n for n in fit.notes)
+    assert bool(fit.params["arbitrage_free"].iloc[0]) and fit.params["min_g"].iloc[0] >= 0.0
     assert fit.arbitrage(k_min=-3.0, k_max=3.0, n_k=3001).butterfly_free
     assert fit.rmse_iv < 0.01               # the price of removing the arbitrage stays small
 
