@@ -10,7 +10,8 @@ import uuid
 import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
-from dash import Input, Output, State, callback, clientside_callback, ctx, html, no_update
+from dash import Input, Output, State, ctx, html, no_update
+from callbacks.registry import callback, clientside_callback
 from flask import current_app
 
 from callbacks.browser_js import REPLACE_URL_QUERY, upload_guard

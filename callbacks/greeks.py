@@ -5,7 +5,8 @@ import logging
 
 import dash_bootstrap_components as dbc
 import numpy as np
-from dash import Input, Output, State, callback, clientside_callback, html, no_update
+from dash import Input, Output, State, html, no_update
+from callbacks.registry import callback, clientside_callback
 
 from callbacks.browser_js import REPLACE_URL_QUERY
 from callbacks.theme import theme_name

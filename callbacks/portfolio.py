@@ -11,7 +11,8 @@ import math
 import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
-from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx, dcc, html, no_update
+from callbacks.registry import callback, clientside_callback
 
 from callbacks.browser_js import REPLACE_URL_QUERY
 from callbacks.theme import theme_name

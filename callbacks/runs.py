@@ -6,7 +6,8 @@ import math
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, State, callback, ctx, html, no_update
+from dash import Input, Output, State, ctx, html, no_update
+from callbacks.registry import callback
 from flask import current_app
 
 from components.ids import Runs as ids

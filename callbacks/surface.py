@@ -12,7 +12,8 @@ import logging
 import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
-from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx, dcc, html, no_update
+from callbacks.registry import callback, clientside_callback
 
 from callbacks.cache import cache
 from callbacks.browser_js import REPLACE_URL_QUERY, upload_guard
