@@ -16,6 +16,7 @@ import pandas as pd
 from core.data.prices import returns as price_returns
 from core.errors import DataError
 from core.portfolio.black_litterman import View, black_litterman
+from core.portfolio.constraints import Constraints
 from core.portfolio.estimators import expected_returns, risk_model
 from core.portfolio.frontier import Frontier, efficient_frontier
 from core.portfolio.optimize import (efficient_return, efficient_risk, kelly_weights, max_sharpe,
@@ -169,9 +170,9 @@ def allocate(prices: pd.DataFrame, sectors: dict[str, str] | None, spec: Allocat
     sect = {t: sectors.get(t, "Other") for t in mu.index} if caps else None
     current = pd.Series(dict(spec.current), dtype=float).reindex(mu.index).fillna(0.0) \
         if spec.current else pd.Series(1.0 / len(mu), index=mu.index)
-    cons = dict(bounds=spec.bounds, sectors=sect, sector_caps=caps, leverage=spec.leverage,
-                current_weights=current if spec.turnover is not None else None,
-                turnover=spec.turnover)
+    cons = Constraints(bounds=spec.bounds, sectors=sect, sector_caps=caps, leverage=spec.leverage,
+                       current_weights=current if spec.turnover is not None else None,
+                       turnover=spec.turnover)
     if spec.turnover is not None and not spec.current:
         notes.append("turnover is measured against equal weights (no current portfolio given)")
 
@@ -190,8 +191,8 @@ def allocate(prices: pd.DataFrame, sectors: dict[str, str] | None, spec: Allocat
                      "in the data), delta 2.5, tau 0.05, Idzorek confidences")
 
     say(0.15, "tracing the efficient frontier")
-    frontier = efficient_frontier(opt_mu, opt_cov, spec.n_points, progress=lambda f, m: say(
-        0.15 + 0.6 * f, m), **cons)
+    frontier = efficient_frontier(opt_mu, opt_cov, spec.n_points, constraints=cons,
+                                  progress=lambda f, m: say(0.15 + 0.6 * f, m))
     say(0.8, "optimising the chosen objective")
     w = _solve(spec, window, opt_mu, opt_cov, cons, notes)
     ret, vol, sharpe = portfolio_performance(w, opt_mu, opt_cov, rf=spec.rf)
@@ -209,16 +210,16 @@ def allocate(prices: pd.DataFrame, sectors: dict[str, str] | None, spec: Allocat
                       backtest=backtest, prior=prior, posterior=posterior, notes=tuple(notes))
 
 
-def _solve(spec: AllocationSpec, window, mu, cov, cons: dict, notes: list) -> pd.Series:
+def _solve(spec: AllocationSpec, window, mu, cov, cons: Constraints, notes: list) -> pd.Series:
     obj = spec.objective
     if obj in ("max_sharpe", "black_litterman"):
-        return max_sharpe(mu, cov, rf=spec.rf, **cons)
+        return max_sharpe(mu, cov, rf=spec.rf, constraints=cons)
     if obj == "min_variance":
-        return min_variance(cov, **cons)
+        return min_variance(cov, constraints=cons)
     if obj == "target_return":
-        return efficient_return(mu, cov, _target(spec), **cons)
+        return efficient_return(mu, cov, _target(spec), constraints=cons)
     if obj == "target_risk":
-        return efficient_risk(mu, cov, _target(spec), **cons)
+        return efficient_risk(mu, cov, _target(spec), constraints=cons)
     if obj in ("risk_parity", "hrp"):
         notes.append(f"{OBJECTIVES[obj]} is unconstrained: bounds, sector caps and turnover are "
                      "not applied (the frontier still uses them)")
@@ -235,7 +236,7 @@ def _solve(spec: AllocationSpec, window, mu, cov, cons: dict, notes: list) -> pd
         return w
     scen = price_returns(window, kind="simple").dropna()
     notes.append(f"CVaR from {len(scen)} daily return scenarios with every asset present")
-    return min_cvar(scen, alpha=0.95, **cons)
+    return min_cvar(scen, alpha=0.95, constraints=cons)
 
 
 def _target(spec: AllocationSpec) -> float:

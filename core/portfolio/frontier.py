@@ -18,7 +18,7 @@ import pandas as pd
 
 from core.errors import DataError, ParityError
 from core.portfolio._inputs import SOLVER, as_mu_cov, solve, solved
-from core.portfolio.constraints import cvx_constraints, max_return
+from core.portfolio.constraints import Constraints, cvx_constraints, max_return
 from core.portfolio.optimize import _fail, _spec, clean_weights, variance_expr
 
 __all__ = ["Frontier", "efficient_frontier"]
@@ -104,6 +104,7 @@ def _lowest_return(m: np.ndarray, s) -> float:
 def efficient_frontier(mu, cov, n_points: int = 50, *, bounds=_DEFAULT_BOUNDS, sectors=None,
                        sector_caps=None, leverage: float | None = None,
                        current_weights=None, turnover: float | None = None,
+                       constraints: Constraints | None = None,
                        progress: Callable[[float, str], None] | None = None) -> Frontier:
     """Trace the efficient frontier from the minimum-variance portfolio to the highest return.
 
@@ -117,6 +118,8 @@ def efficient_frontier(mu, cov, n_points: int = 50, *, bounds=_DEFAULT_BOUNDS, s
         Number of points (>= 2), evenly spaced in expected return.
     bounds, sectors, sector_caps, leverage, current_weights, turnover
         Constraints, see :mod:`core.portfolio.constraints`.
+    constraints : Constraints, optional
+        The same six at once (then leave the keywords at their defaults).
     progress : callable, optional
         ``progress(fraction_done, message)``, called after each point.
 
@@ -143,7 +146,7 @@ def efficient_frontier(mu, cov, n_points: int = 50, *, bounds=_DEFAULT_BOUNDS, s
         raise DataError(f"n_points must be >= 2, got {n_points}")
     m, C, tickers = as_mu_cov(mu, cov)
     s = _spec(m.size, tickers, bounds, sectors, sector_caps, leverage, current_weights,
-              turnover)
+              turnover, constraints)
     r_max, w_max = max_return(m, s)
 
     w = cp.Variable(s.n)

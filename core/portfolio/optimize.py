@@ -20,8 +20,8 @@ import pandas as pd
 from core.errors import DataError, InfeasibleError, ParityError
 from core.portfolio._inputs import (as_cov, as_mu_cov, as_weights, finite_scalar,
                                     solve, solved, wrap)
-from core.portfolio.constraints import (Spec, build_spec, cvx_constraints, diagnose,
-                                        max_return, parse_bounds)
+from core.portfolio.constraints import (Constraints, Spec, cvx_constraints, diagnose,
+                                        max_return, parse_bounds, resolve_constraints)
 
 __all__ = ["min_variance", "max_sharpe", "efficient_return", "efficient_risk", "min_cvar",
            "kelly_weights", "portfolio_performance", "growth_rate", "cvar"]
@@ -29,9 +29,12 @@ __all__ = ["min_variance", "max_sharpe", "efficient_return", "efficient_risk", "
 _DEFAULT_BOUNDS = (0.0, 1.0)
 
 
-def _spec(n, tickers, bounds, sectors, sector_caps, leverage, current_weights, turnover):
-    return build_spec(n, tickers, bounds=bounds, sectors=sectors, sector_caps=sector_caps,
-                      leverage=leverage, current_weights=current_weights, turnover=turnover)
+def _spec(n, tickers, bounds, sectors, sector_caps, leverage, current_weights, turnover,
+          constraints: Constraints | None = None) -> Spec:
+    """The optimizer's constraints (``constraints=`` or the six keywords) applied to its assets."""
+    c = resolve_constraints(constraints, bounds=bounds, sectors=sectors, sector_caps=sector_caps,
+                            leverage=leverage, current_weights=current_weights, turnover=turnover)
+    return c.spec(n, tickers)
 
 
 def variance_expr(w, C: np.ndarray):
@@ -67,7 +70,8 @@ def _fail(status: str, s: Spec, extra=(), what: str = "optimisation"):
 # --------------------------------------------------------------------------------------------
 def min_variance(cov, *, bounds=_DEFAULT_BOUNDS, sectors=None, sector_caps=None,
                  leverage: float | None = None, current_weights=None,
-                 turnover: float | None = None):
+                 turnover: float | None = None,
+                 constraints: Constraints | None = None):
     """Minimum-variance portfolio: min w'Σw subject to the constraints.
 
     Parameters
@@ -76,6 +80,8 @@ def min_variance(cov, *, bounds=_DEFAULT_BOUNDS, sectors=None, sector_caps=None,
         Annualised covariance (decimals² per year), positive semi-definite.
     bounds, sectors, sector_caps, leverage, current_weights, turnover
         Constraints, see :mod:`core.portfolio.constraints`.
+    constraints : Constraints, optional
+        The same six at once (then leave the keywords at their defaults).
 
     Returns
     -------
@@ -86,7 +92,7 @@ def min_variance(cov, *, bounds=_DEFAULT_BOUNDS, sectors=None, sector_caps=None,
 
     C, tickers = as_cov(cov)
     s = _spec(C.shape[0], tickers, bounds, sectors, sector_caps, leverage, current_weights,
-              turnover)
+              turnover, constraints)
     w = cp.Variable(s.n)
     prob = cp.Problem(cp.Minimize(variance_expr(w, C)), cvx_constraints(s, w))
     status = solve(prob)
@@ -97,7 +103,8 @@ def min_variance(cov, *, bounds=_DEFAULT_BOUNDS, sectors=None, sector_caps=None,
 
 def max_sharpe(mu, cov, *, rf: float = 0.0, bounds=_DEFAULT_BOUNDS, sectors=None,
                sector_caps=None, leverage: float | None = None, current_weights=None,
-               turnover: float | None = None):
+               turnover: float | None = None,
+               constraints: Constraints | None = None):
     """Tangency portfolio: max (μ'w - rf) / sqrt(w'Σw) subject to the constraints.
 
     Solved as a convex QP by the change of variables y = w/κ (Cornuejols-Tütüncü): minimise
@@ -124,7 +131,7 @@ def max_sharpe(mu, cov, *, rf: float = 0.0, bounds=_DEFAULT_BOUNDS, sectors=None
     m, C, tickers = as_mu_cov(mu, cov)
     rf = finite_scalar("rf", rf)
     s = _spec(m.size, tickers, bounds, sectors, sector_caps, leverage, current_weights,
-              turnover)
+              turnover, constraints)
     r_max, _ = max_return(m, s)
     if r_max <= rf + 1e-9:
         raise InfeasibleError(f"no feasible portfolio earns more than the risk-free rate "
@@ -141,7 +148,8 @@ def max_sharpe(mu, cov, *, rf: float = 0.0, bounds=_DEFAULT_BOUNDS, sectors=None
 
 def efficient_return(mu, cov, target: float, *, bounds=_DEFAULT_BOUNDS, sectors=None,
                      sector_caps=None, leverage: float | None = None, current_weights=None,
-                     turnover: float | None = None):
+                     turnover: float | None = None,
+                     constraints: Constraints | None = None):
     """Minimum-variance portfolio with expected return at least ``target`` (decimal/year).
 
     A target below the minimum-variance portfolio's return returns that portfolio.
@@ -157,7 +165,7 @@ def efficient_return(mu, cov, target: float, *, bounds=_DEFAULT_BOUNDS, sectors=
     m, C, tickers = as_mu_cov(mu, cov)
     target = finite_scalar("target", target)
     s = _spec(m.size, tickers, bounds, sectors, sector_caps, leverage, current_weights,
-              turnover)
+              turnover, constraints)
     r_max, w_max = max_return(m, s)
     if target > r_max + 1e-9 * max(1.0, abs(r_max)):
         raise InfeasibleError(f"target return {target:.1%} is above the highest attainable "
@@ -176,7 +184,8 @@ def efficient_return(mu, cov, target: float, *, bounds=_DEFAULT_BOUNDS, sectors=
 
 def efficient_risk(mu, cov, target_volatility: float, *, bounds=_DEFAULT_BOUNDS, sectors=None,
                    sector_caps=None, leverage: float | None = None, current_weights=None,
-                   turnover: float | None = None):
+                   turnover: float | None = None,
+                   constraints: Constraints | None = None):
     """Highest-return portfolio with volatility at most ``target_volatility`` (decimal/year).
 
     Raises
@@ -190,7 +199,7 @@ def efficient_risk(mu, cov, target_volatility: float, *, bounds=_DEFAULT_BOUNDS,
     m, C, tickers = as_mu_cov(mu, cov)
     sigma = finite_scalar("target_volatility", target_volatility, lo=0)
     s = _spec(m.size, tickers, bounds, sectors, sector_caps, leverage, current_weights,
-              turnover)
+              turnover, constraints)
     w = cp.Variable(s.n)
     base = cvx_constraints(s, w)
     low = cp.Problem(cp.Minimize(variance_expr(w, C)), base)
@@ -258,7 +267,8 @@ def cvar(weights, scenarios, *, alpha: float = 0.95) -> float:
 def min_cvar(scenarios, *, alpha: float = 0.95, mu=None, target_return: float | None = None,
              bounds=_DEFAULT_BOUNDS, sectors=None, sector_caps=None,
              leverage: float | None = None, current_weights=None,
-             turnover: float | None = None):
+             turnover: float | None = None,
+             constraints: Constraints | None = None):
     """Minimum-CVaR portfolio from return scenarios (Rockafellar-Uryasev LP).
 
     minimise ζ + Σ_t u_t / ((1 - α) T) subject to u_t ≥ -R_t·w - ζ, u_t ≥ 0 and the
@@ -279,7 +289,8 @@ def min_cvar(scenarios, *, alpha: float = 0.95, mu=None, target_return: float | 
     R, tickers = _scenarios(scenarios)
     alpha = finite_scalar("alpha", alpha, lo=0, hi=1, strict=True)
     T, n = R.shape
-    s = _spec(n, tickers, bounds, sectors, sector_caps, leverage, current_weights, turnover)
+    s = _spec(n, tickers, bounds, sectors, sector_caps, leverage, current_weights, turnover,
+              constraints)
     w, zeta, u = cp.Variable(n), cp.Variable(), cp.Variable(T, nonneg=True)
     cons = cvx_constraints(s, w) + [u >= -R @ w - zeta]
     extra = []
