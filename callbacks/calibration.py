@@ -8,23 +8,20 @@ import math
 import uuid
 
 import dash_bootstrap_components as dbc
-import numpy as np
-import pandas as pd
-from dash import Input, Output, State, ctx, html, no_update
+from dash import Input, Output, State, html, no_update
 from callbacks.registry import callback, clientside_callback
 from flask import current_app
 
 from callbacks.browser_js import REPLACE_URL_QUERY, upload_guard
 from callbacks.theme import theme_name
-from components.calibration_figures import (MODEL_LABELS, correlation_figure, fit_residual_figure,
+from components.calibration_figures import (MODEL_LABELS, MODELS, correlation_figure, fit_residual_figure,
                                             fit_smiles_figure, model_surface_figure)
 from components.ids import App
 from components.ids import Calibration as ids
-from core.calibration import (CalibrationResult, calibrate, fitted_quotes, model_surface,
+from core.calibration import (CalibrationResult, CalibrationView, calibrate, calibration_view,
                               quotes_fingerprint)
 from core.data import MAX_BYTES, load_chain, sample_chain
 from core.errors import ParityError
-from core.surface import fit_svi
 
 log = logging.getLogger(__name__)
 
@@ -82,20 +79,9 @@ def run_models(chain, models, *, weights: str = "vega", previous: dict | None = 
 
 
 def assemble(chain, results: dict, errors: dict | None = None) -> dict:
-    """The page's JSON payload from calibration results on ``chain``: results, fitted quotes,
-    model surfaces, the SVI reference and the market quotes."""
-    fitted, surfaces = {}, {}
-    for model, res in results.items():
-        fitted[model] = fitted_quotes(res, chain).to_dict(orient="list")
-        ms = model_surface(res, chain)
-        surfaces[model] = {"k": ms.k.tolist(), "T": ms.T.tolist(), "strikes": ms.strikes.tolist(),
-                           "iv": np.where(np.isfinite(ms.iv), ms.iv, None).tolist()}
-    market = chain.otm_quotes(0.6, 1.4)
-    return {"token": uuid.uuid4().hex, "results": {m: r.to_dict() for m, r in results.items()},
-            "fitted": fitted, "surfaces": surfaces, "errors": dict(errors or {}),
-            "svi": _svi_reference(chain, next(iter(fitted.values()))),
-            "market": {"strike": market["strike"].tolist(), "T": market["T"].tolist(),
-                       "iv": market["iv"].tolist()}}
+    """The page's store payload: :func:`core.calibration.calibration_view` as a dict, plus a
+    token that names this set of results."""
+    return {**calibration_view(chain, results, errors).to_dict(), "token": uuid.uuid4().hex}
 
 
 def restore(run_ids: list[str], database_url: str) -> dict:
@@ -116,20 +102,6 @@ def restore(run_ids: list[str], database_url: str) -> dict:
     payload.update(restored=True, data_id="sample", run_ids=list(run_ids),
                    weights=next(iter(results.values())).settings.get("weights", "vega"))
     return payload
-
-
-def _svi_reference(chain, quotes: dict) -> dict | None:
-    """SVI fit of the same chain evaluated at the calibration quotes (for comparison)."""
-    try:
-        fit = fit_svi(chain)
-    except ParityError:
-        return None
-    q = pd.DataFrame(quotes)
-    iv = fit.implied_vol(q["strike"].to_numpy(), q["T"].to_numpy())
-    err = iv - q["iv"].to_numpy()
-    ok = np.isfinite(err)
-    return {"model_iv": np.where(np.isfinite(iv), iv, None).tolist(),
-            "rmse_iv": float(np.sqrt(np.mean(err[ok] ** 2))) if ok.any() else None}
 
 
 def params_table(payload: dict) -> html.Div:
@@ -164,13 +136,14 @@ def params_table(payload: dict) -> html.Div:
 
 def fitted_frames(payload: dict) -> dict:
     """Model name -> DataFrame of fitted quotes, with the SVI reference when present."""
-    frames = {m: pd.DataFrame(f) for m, f in payload["fitted"].items()}
-    svi = payload.get("svi")
-    if svi:
-        ref = next(iter(frames.values())).copy()
-        ref["model_iv"] = pd.to_numeric(pd.Series(svi["model_iv"]), errors="coerce").to_numpy()
-        frames["svi"] = ref
-    return frames
+    return CalibrationView.from_dict(payload).frames()
+
+
+def show_options(payload: dict | None) -> list[dict]:
+    """The "drawn model" radio: only calibrated models can be chosen."""
+    done = (payload or {}).get("results", {})
+    return [{"label": MODEL_LABELS[m], "value": m, "disabled": bool(payload) and m not in done}
+            for m in MODELS]
 
 
 def record(payload: dict, database_url: str) -> list[str]:
@@ -275,25 +248,37 @@ def save_runs(payload):
                       "; this page's link now brings them back."]), ids_
 
 
+_RENDER_OUT = ("params", "smiles", "residual", "surface", "corr", "drawn", "drawn_options")
+
+
 @callback(
-    Output(ids.PARAMS, "children"), Output(ids.SMILES_GRAPH, "figure"), Output(ids.RESIDUAL_GRAPH, "figure"),
-    Output(ids.SURFACE_GRAPH, "figure"), Output(ids.CORR_GRAPH, "figure"), Output(ids.STATE, "data"),
-    Input(ids.RESULT, "data"), Input(ids.SHOW, "value"), Input(App.THEME_SWITCH, "value"),
-    Input(ids.RUN_IDS, "data"), State(ids.MODELS, "value"), State(ids.WEIGHTS, "value"),
+    output=dict(params=Output(ids.PARAMS, "children"), smiles=Output(ids.SMILES_GRAPH, "figure"),
+                residual=Output(ids.RESIDUAL_GRAPH, "figure"), surface=Output(ids.SURFACE_GRAPH, "figure"),
+                corr=Output(ids.CORR_GRAPH, "figure"), state=Output(ids.STATE, "data"),
+                drawn=Output(ids.SHOW, "value"), drawn_options=Output(ids.SHOW, "options")),
+    inputs=dict(payload=Input(ids.RESULT, "data"), show=Input(ids.SHOW, "value"),
+                dark=Input(App.THEME_SWITCH, "value"), run_ids=Input(ids.RUN_IDS, "data"),
+                models=State(ids.MODELS, "value"), weights=State(ids.WEIGHTS, "value")),
 )
 def render(payload, show, dark, run_ids, models, weights):
-    query = f"?models={','.join(models or [])}&weights={weights}&show={show}"
-    if run_ids:
-        query += f"&runs={','.join(run_ids)}"
+    out = dict.fromkeys(_RENDER_OUT, no_update)
     if not payload:
-        return no_update, no_update, no_update, no_update, no_update, query
+        return {**out, "state": _query(models, weights, show, run_ids)}
     theme = theme_name(dark)
-    model = show if show in payload["results"] else next(iter(payload["results"]))
-    frames = fitted_frames(payload)
-    market = pd.DataFrame(payload["market"])
-    return (params_table(payload), fit_smiles_figure(frames, theme=theme), fit_residual_figure(frames, theme=theme),
-            model_surface_figure(payload["surfaces"][model], market, model, theme=theme),
-            correlation_figure(payload["results"][model], theme=theme), query)
+    view = CalibrationView.from_dict(payload)
+    model = view.drawn(show)          # the radio is moved to what is drawn when they differ
+    frames = view.frames()
+    return dict(params=params_table(payload), smiles=fit_smiles_figure(frames, theme=theme),
+                residual=fit_residual_figure(frames, theme=theme),
+                surface=model_surface_figure(payload["surfaces"][model], view.market, model, theme=theme),
+                corr=correlation_figure(payload["results"][model], theme=theme),
+                state=_query(models, weights, model, run_ids),
+                drawn=model if model != show else no_update, drawn_options=show_options(payload))
+
+
+def _query(models, weights, show, run_ids) -> str:
+    query = f"?models={','.join(models or [])}&weights={weights}&show={show}"
+    return query + (f"&runs={','.join(run_ids)}" if run_ids else "")
 
 
 clientside_callback(REPLACE_URL_QUERY, Output(ids.URL_DUMMY, "children"), Input(ids.STATE, "data"))

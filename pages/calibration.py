@@ -5,8 +5,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from components.calibration_figures import MODEL_LABELS
-from components.figures import empty_figure
+from components.calibration_figures import MODEL_LABELS, MODELS
+from components.figures import GRAPH_CONFIG as _CFG, empty_figure
 from components.ids import Calibration as ids
 
 dash.register_page(
@@ -15,8 +15,6 @@ dash.register_page(
                 "jobs with progress and cancel; parameters with confidence intervals; a registry of runs.",
 )
 
-MODELS = ("heston", "bates", "merton", "vg", "cgmy")
-_CFG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 
 
 def _models_from(query: dict) -> list[str]:

@@ -6,7 +6,9 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components.ids import Surface as ids
-from components.surface_state import from_query
+from components.figures import GRAPH_CONFIG as _GRAPH_CONFIG
+from components.surface_figures import MODEL_LABELS
+from components.surface_state import MODELS, from_query
 
 dash.register_page(
     __name__, path="/surface", name="Vol surface", order=2, title="Parity · Vol surface",
@@ -14,7 +16,7 @@ dash.register_page(
                 "butterfly and calendar arbitrage, and compare the fits.",
 )
 
-_GRAPH_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
+_MODEL_OPTIONS = [{"label": MODEL_LABELS[m], "value": m} for m in MODELS]
 
 
 def _graph(id_: str, height: str) -> dbc.Card:
@@ -44,16 +46,12 @@ def _data_card() -> dbc.Card:
 def _model_card(s: dict) -> dbc.Card:
     return dbc.Card(dbc.CardBody([
         html.H6("Models", className="card-title"),
-        dbc.Checklist(id=ids.MODELS, value=s["models"], inline=True, options=[
-            {"label": "SVI", "value": "svi"}, {"label": "SSVI", "value": "ssvi"},
-            {"label": "SABR", "value": "sabr"}]),
+        dbc.Checklist(id=ids.MODELS, value=s["models"], inline=True, options=_MODEL_OPTIONS),
         dbc.Label("SABR β", class_name="small fw-semibold mt-2 mb-0"),
         dcc.Slider(0, 1, 0.05, value=s["beta"], id=ids.BETA, marks={0: "0", 0.5: "0.5", 1: "1"},
                    tooltip={"placement": "bottom"}),
         dbc.Label("Drawn in 3D and residuals", class_name="small fw-semibold mt-2 mb-1"),
-        dbc.RadioItems(id=ids.SHOW, value=s["show"], inline=True, options=[
-            {"label": "SVI", "value": "svi"}, {"label": "SSVI", "value": "ssvi"},
-            {"label": "SABR", "value": "sabr"}]),
+        dbc.RadioItems(id=ids.SHOW, value=s["show"], inline=True, options=_MODEL_OPTIONS),
         dbc.Label("Smiles shown", class_name="small fw-semibold mt-2 mb-1"),
         dcc.Dropdown(id=ids.EXPIRIES, multi=True, placeholder="Expiries…"),
     ]), class_name="shadow-sm mb-3")
