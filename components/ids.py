@@ -104,6 +104,7 @@ class Portfolio:
     DOWNLOAD = "pf-download"
     URL_DUMMY = "pf-url-dummy"
     STATE = "pf-state"
+    EXPOSURE = "pf-exposure"
 
 
 class Strategies:

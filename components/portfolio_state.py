@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-__all__ = ["DEFAULTS", "from_query", "to_query", "views_to_text", "views_from_text",
+__all__ = ["OBJECTIVE_KEYS", "OBJECTIVE_LABELS", "SAMPLE_TICKERS", "DEFAULTS", "from_query", "to_query", "views_to_text", "views_from_text",
            "DEFAULT_VIEWS"]
 
 SAMPLE_TICKERS = ("GOOG", "AAPL", "FB", "BABA", "AMZN", "GE", "AMD", "WMT", "BAC", "GM", "T",
@@ -11,6 +11,12 @@ SAMPLE_TICKERS = ("GOOG", "AAPL", "FB", "BABA", "AMZN", "GE", "AMD", "WMT", "BAC
 INDEX_TICKERS = ("SP500", "NASDAQ")
 OBJECTIVE_KEYS = ("max_sharpe", "min_variance", "target_return", "target_risk", "risk_parity",
                   "hrp", "kelly", "min_cvar", "black_litterman")
+#: Short labels of the objectives for the page's controls.
+OBJECTIVE_LABELS = {"max_sharpe": "Maximum Sharpe", "min_variance": "Minimum variance",
+                    "target_return": "Target return", "target_risk": "Target volatility",
+                    "risk_parity": "Risk parity", "hrp": "Hierarchical risk parity",
+                    "kelly": "Fractional Kelly", "min_cvar": "Minimum CVaR (95%)",
+                    "black_litterman": "Black-Litterman (max Sharpe)"}
 DEFAULT_VIEWS = [{"asset": "AAPL", "vs": "", "view": 12.0, "confidence": 60.0},
                  {"asset": "XOM", "vs": "RRC", "view": 3.0, "confidence": 40.0}]
 DEFAULTS = dict(universe=list(SAMPLE_TICKERS), start="2015-01-02", end="2018-04-11", ret="mean",

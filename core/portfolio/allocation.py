@@ -27,7 +27,7 @@ from core.portfolio.risk_parity import diversification_ratio, hrp, risk_contribu
 #: Column used as the market for CAPM-implied returns when the prices have it.
 MARKET = "SP500"
 
-__all__ = ["MARKET", "OBJECTIVES", "AllocationSpec", "Allocation", "allocate", "parse_sector_caps"]
+__all__ = ["MARKET", "OBJECTIVES", "AllocationSpec", "Allocation", "Exposure", "allocate", "parse_sector_caps"]
 
 OBJECTIVES = {
     "max_sharpe": "Maximum Sharpe ratio",
@@ -71,6 +71,54 @@ class AllocationSpec:
     cost: float = 0.0
     n_points: int = 50
 
+    def to_dict(self) -> dict:
+        """JSON-ready dict (tuples become lists); :meth:`from_dict` inverts it."""
+        return {"tickers": list(self.tickers), "start": self.start, "end": self.end,
+                "returns_method": self.returns_method, "risk_method": self.risk_method,
+                "objective": self.objective, "target": self.target,
+                "kelly_fraction": self.kelly_fraction, "rf": self.rf, "bounds": list(self.bounds),
+                "leverage": self.leverage, "sector_caps": [list(c) for c in self.sector_caps],
+                "turnover": self.turnover, "current": [list(c) for c in self.current],
+                "views": [dict(v) for v in self.views], "rebalance": self.rebalance,
+                "cost": self.cost, "n_points": self.n_points}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> AllocationSpec:
+        """Inverse of :meth:`to_dict`."""
+        kw = dict(d)
+        kw["tickers"] = tuple(kw.get("tickers") or ())
+        kw["bounds"] = tuple(kw.get("bounds") or (0.0, 1.0))
+        kw["sector_caps"] = tuple((str(a), float(b)) for a, b in kw.get("sector_caps") or ())
+        kw["current"] = tuple((str(a), float(b)) for a, b in kw.get("current") or ())
+        kw["views"] = tuple(dict(v) for v in kw.get("views") or ())
+        return cls(**kw)
+
+
+def _series(s: pd.Series | None) -> dict | None:
+    return None if s is None else {"index": [str(i) for i in s.index],
+                                   "values": np.asarray(s, dtype=np.float64).tolist()}
+
+
+def _unseries(d: dict | None, name: str | None = None) -> pd.Series | None:
+    return None if d is None else pd.Series(np.asarray(d["values"], dtype=np.float64),
+                                            index=list(d["index"]), name=name)
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """Long, short, gross and net exposure of a set of weights (decimals of capital)."""
+
+    long: float
+    short: float          # sum of the negative weights, as a positive number
+    gross: float          # long + short
+    net: float            # long - short
+
+    @classmethod
+    def of(cls, weights) -> Exposure:
+        w = np.asarray(weights, dtype=np.float64)
+        long, short = float(w[w > 0].sum()), float(-w[w < 0].sum())
+        return cls(long=long, short=short, gross=long + short, net=long - short)
+
 
 @dataclass(frozen=True, slots=True)
 class Allocation:
@@ -90,6 +138,41 @@ class Allocation:
     prior: pd.Series | None = None
     posterior: pd.Series | None = None
     notes: tuple[str, ...] = field(default=())
+
+    @property
+    def exposure(self) -> Exposure:
+        """Long, short, gross and net exposure of :attr:`weights`."""
+        return Exposure.of(self.weights)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (what crosses a ``dcc.Store``); :meth:`from_dict` inverts it."""
+        return {"spec": self.spec.to_dict(), "weights": _series(self.weights), "mu": _series(self.mu),
+                "cov": {"index": [str(i) for i in self.cov.index],
+                        "values": self.cov.to_numpy(dtype=np.float64).tolist()},
+                "frontier": self.frontier.to_dict(), "expected_return": self.expected_return,
+                "volatility": self.volatility, "sharpe": self.sharpe,
+                "risk_contributions": _series(self.risk_contributions),
+                "diversification_ratio": self.diversification_ratio,
+                "backtest": self.backtest.to_dict(), "prior": _series(self.prior),
+                "posterior": _series(self.posterior), "notes": list(self.notes)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Allocation:
+        """Inverse of :meth:`to_dict`."""
+        try:
+            idx = list(d["cov"]["index"])
+            return cls(spec=AllocationSpec.from_dict(d["spec"]), weights=_unseries(d["weights"], "weight"),
+                       mu=_unseries(d["mu"]),
+                       cov=pd.DataFrame(np.asarray(d["cov"]["values"], dtype=np.float64), index=idx,
+                                        columns=idx),
+                       frontier=Frontier.from_dict(d["frontier"]),
+                       expected_return=float(d["expected_return"]), volatility=float(d["volatility"]),
+                       sharpe=float(d["sharpe"]), risk_contributions=_unseries(d["risk_contributions"]),
+                       diversification_ratio=float(d["diversification_ratio"]),
+                       backtest=RebalanceResult.from_dict(d["backtest"]), prior=_unseries(d.get("prior")),
+                       posterior=_unseries(d.get("posterior")), notes=tuple(d.get("notes", ())))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataError(f"not an Allocation dict: {exc!r}") from exc
 
 
 def parse_sector_caps(text: str) -> tuple[tuple[str, float], ...]:
@@ -201,7 +284,7 @@ def allocate(prices: pd.DataFrame, sectors: dict[str, str] | None, spec: Allocat
     say(0.9, "backtesting")
     bt_weights = w / invested if spec.objective == "kelly" and invested > 0 else w
     backtest = rebalance_backtest(window, bt_weights, rebalance=spec.rebalance, cost=spec.cost,
-                                  rf=spec.rf)
+                                  rf=spec.rf, benchmark=tuple(mu.index))   # the chosen universe
     say(1.0, "done")
     return Allocation(spec=spec, weights=w, mu=opt_mu, cov=opt_cov, frontier=frontier,
                       expected_return=float(ret), volatility=float(vol), sharpe=float(sharpe),
