@@ -18,6 +18,7 @@ from components.calibration_figures import (MODEL_LABELS, MODELS, correlation_fi
                                             fit_smiles_figure, model_surface_figure)
 from components.ids import App
 from components.ids import Calibration as ids
+from components.uploads import upload_failure
 from core.calibration import (CalibrationResult, CalibrationView, calibrate, calibration_view,
                               quotes_fingerprint)
 from core.data import MAX_BYTES, load_chain, sample_chain
@@ -165,19 +166,19 @@ clientside_callback(
 )
 
 
-@callback(Output(ids.UPLOAD_STORE, "data", allow_duplicate=True), Input(ids.SAMPLE, "n_clicks"),
-          prevent_initial_call=True)
+@callback(output=Output(ids.UPLOAD_STORE, "data", allow_duplicate=True),
+          inputs=dict(_n=Input(ids.SAMPLE, "n_clicks")), prevent_initial_call=True)
 def use_sample(_n):
     return None
 
 
-@callback(Output(ids.DATA_INFO, "children"), Input(ids.UPLOAD_STORE, "data"))
+@callback(output=Output(ids.DATA_INFO, "children"), inputs=dict(upload=Input(ids.UPLOAD_STORE, "data")))
 def data_info(upload):
     try:
         chain = chain_for(upload)
-    except ParityError as exc:
-        return html.Span(f"Could not load {(upload or {}).get('filename', 'the file')}: {exc}",
-                         className="text-danger")
+    except Exception as exc:  # every failure is a readable message, never an HTTP 500
+        return dbc.Alert(upload_failure(upload, exc, log), color="danger", class_name="py-1 small mb-0",
+                         id=ids.DATA_ERROR)
     name = (upload or {}).get("filename") or "SPX sample"
     return html.Div([html.B(name), f" · {chain.quote_date} · spot {chain.spot:,.2f} · "
                      f"{len(chain.otm_quotes(0.6, 1.4))} OTM quotes in {chain.expiries.shape[0]} expiries"])
@@ -218,34 +219,37 @@ def run(set_progress, run, upload, models, weights, warm, previous):
     return dict(result=payload, alert=f"Some models failed — {failed}" if failed else "", show=bool(failed))
 
 
-@callback(Output(ids.RESULT, "data", allow_duplicate=True), Output(ids.ALERT, "children", allow_duplicate=True),
-          Output(ids.ALERT, "is_open", allow_duplicate=True), Input(ids.RUNS_QUERY, "data"),
-          prevent_initial_call="initial_duplicate")
+@callback(output=dict(result=Output(ids.RESULT, "data", allow_duplicate=True),
+                     alert=Output(ids.ALERT, "children", allow_duplicate=True),
+                     show=Output(ids.ALERT, "is_open", allow_duplicate=True)),
+          inputs=dict(run_ids=Input(ids.RUNS_QUERY, "data")), prevent_initial_call="initial_duplicate")
 def load_runs(run_ids):
     if not run_ids:
-        return no_update, no_update, no_update
+        return dict(result=no_update, alert=no_update, show=no_update)
     try:
-        return restore(run_ids, current_app.config["PARITY_SETTINGS"].database_url), "", False
+        return dict(result=restore(run_ids, current_app.config["PARITY_SETTINGS"].database_url),
+                    alert="", show=False)
     except ParityError as exc:
-        return no_update, f"Could not load the runs in this link: {exc}", True
+        return dict(result=no_update, alert=f"Could not load the runs in this link: {exc}", show=True)
 
 
-@callback(Output(ids.SAVED, "children"), Output(ids.RUN_IDS, "data"), Input(ids.RESULT, "data"),
-          prevent_initial_call=True)
+@callback(output=dict(saved=Output(ids.SAVED, "children"), run_ids=Output(ids.RUN_IDS, "data")),
+          inputs=dict(payload=Input(ids.RESULT, "data")), prevent_initial_call=True)
 def save_runs(payload):
     if not payload:
-        return no_update, no_update
+        return dict(saved=no_update, run_ids=no_update)
     if payload.get("restored"):
-        return html.Span([f"Loaded {len(payload['run_ids'])} run(s) from the ",
-                          html.A("runs registry", href="/runs"), "."]), payload["run_ids"]
+        return dict(saved=html.Span([f"Loaded {len(payload['run_ids'])} run(s) from the ",
+                                     html.A("runs registry", href="/runs"), "."]),
+                    run_ids=payload["run_ids"])
     try:
         ids_ = record(payload, current_app.config["PARITY_SETTINGS"].database_url)
     except Exception:
         log.exception("could not record calibration runs")
-        return html.Span("The runs could not be saved to the registry; the error was logged.",
-                         className="text-danger"), no_update
-    return html.Span([f"Saved {len(ids_)} run(s) to the ", html.A("runs registry", href="/runs"),
-                      "; this page's link now brings them back."]), ids_
+        return dict(saved=html.Span("The runs could not be saved to the registry; the error was logged.",
+                                    className="text-danger"), run_ids=no_update)
+    return dict(saved=html.Span([f"Saved {len(ids_)} run(s) to the ", html.A("runs registry", href="/runs"),
+                                 "; this page's link now brings them back."]), run_ids=ids_)
 
 
 _RENDER_OUT = ("params", "smiles", "residual", "surface", "corr", "drawn", "drawn_options")

@@ -80,39 +80,47 @@ def _readout(inst: str, legs, market: dict) -> dbc.Card:
                                             class_name="mb-0")]), class_name="shadow-sm")
 
 
+_OUT = ("figure", "alert", "show", "legs_invalid", "legs_feedback", "readout", "state")
+
+
 @callback(
-    Output(ids.GRAPH, "figure"), Output(ids.ALERT, "children"), Output(ids.ALERT, "is_open"),
-    Output(ids.LEGS, "invalid"), Output(ids.LEGS_FEEDBACK, "children"), Output(ids.READOUT, "children"),
-    Output(ids.STATE, "data"),
-    Input(ids.GREEK, "value"), Input(ids.INSTRUMENT, "value"), Input(ids.LEGS, "value"),
-    Input(ids.SPOT, "value"), Input(ids.VOL, "value"), Input(ids.RATE, "value"),
-    Input(ids.DIV, "value"), Input(ids.X_RANGE, "value"), Input(ids.DAYS_RANGE, "value"),
-    Input(ids.VIEW, "value"), Input(App.THEME_SWITCH, "value"),
+    output=dict(figure=Output(ids.GRAPH, "figure"), alert=Output(ids.ALERT, "children"),
+                show=Output(ids.ALERT, "is_open"), legs_invalid=Output(ids.LEGS, "invalid"),
+                legs_feedback=Output(ids.LEGS_FEEDBACK, "children"),
+                readout=Output(ids.READOUT, "children"), state=Output(ids.STATE, "data")),
+    inputs=dict(greek=Input(ids.GREEK, "value"), inst=Input(ids.INSTRUMENT, "value"),
+                legs=Input(ids.LEGS, "value"), spot=Input(ids.SPOT, "value"), vol=Input(ids.VOL, "value"),
+                rate=Input(ids.RATE, "value"), div=Input(ids.DIV, "value"),
+                x_range=Input(ids.X_RANGE, "value"), days_range=Input(ids.DAYS_RANGE, "value"),
+                view=Input(ids.VIEW, "value"), dark=Input(App.THEME_SWITCH, "value")),
 )
 def update(greek, inst, legs, spot, vol, rate, div, x_range, days_range, view, dark):
     state = dict(greek=greek, inst=inst, view=view, S=_float(spot), vol=vol, r=rate, q=div,
                  xlo=x_range[0], xhi=x_range[1], dlo=days_range[0], dhi=days_range[1], legs=legs or "")
+    keep = dict.fromkeys(_OUT, no_update)
     try:
         res = render(state, theme_name(dark))
     except Exception:  # a bug, not bad input: log it, never show a traceback
         log.exception("Greeks page failed for %s", state)
-        return (no_update, "Something went wrong computing this view; the error was logged.", True,
-                False, "", no_update, no_update)
+        return {**keep, "alert": "Something went wrong computing this view; the error was logged.",
+                "show": True, "legs_invalid": False, "legs_feedback": ""}
     if res["error"]:
-        return (no_update, res["error"], True, res["legs_error"] is not None,
-                res["legs_error"] or "", no_update, no_update)
-    return res["figure"], "", False, False, "", res["readout"], res["query"]
+        return {**keep, "alert": res["error"], "show": True,
+                "legs_invalid": res["legs_error"] is not None, "legs_feedback": res["legs_error"] or ""}
+    return dict(figure=res["figure"], alert="", show=False, legs_invalid=False, legs_feedback="",
+                readout=res["readout"], state=res["query"])
 
 
 @callback(
-    Output(ids.LEGS, "value"), Output(ids.INSTRUMENT, "value"),
-    Input(ids.PRESET, "value"), State(ids.SPOT, "value"), prevent_initial_call=True,
+    output=dict(legs=Output(ids.LEGS, "value"), inst=Output(ids.INSTRUMENT, "value")),
+    inputs=dict(name=Input(ids.PRESET, "value"), spot=State(ids.SPOT, "value")),
+    prevent_initial_call=True,
 )
 def apply_preset(name, spot):
     if not name:
-        return no_update, no_update
+        return dict(legs=no_update, inst=no_update)
     spot = _float(spot)
-    return preset_legs(name, spot if spot and spot > 0 else 100.0), "position"
+    return dict(legs=preset_legs(name, spot if spot and spot > 0 else 100.0), inst="position")
 
 
 clientside_callback(

@@ -169,6 +169,7 @@ class Calibration:
     CORR_GRAPH = "cal-corr"
     URL_DUMMY = "cal-url-dummy"
     STATE = "cal-state"
+    DATA_ERROR = "cal-data-error"
 
 
 class Runs:
@@ -181,3 +182,10 @@ class Runs:
     COMPARE = "runs-compare"
     DELETE = "runs-delete"
     ALERT = "runs-alert"
+    CONFIRM = "runs-confirm"
+    CONFIRM_TEXT = "runs-confirm-text"
+    CONFIRM_YES = "runs-confirm-yes"
+    CONFIRM_NO = "runs-confirm-no"
+    UNDO = "runs-undo"
+    DELETED = "runs-deleted"
+    ALERT_TEXT = "runs-alert-text"

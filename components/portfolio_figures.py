@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from components.figures import themed
-from components.portfolio_state import OBJECTIVE_LABELS
+from core.portfolio.allocation import OBJECTIVES
 
 __all__ = ["portfolio_view", "frontier_figure", "weights_figure", "bl_figure", "backtest_figure"]
 
@@ -32,7 +32,7 @@ def portfolio_view(alloc) -> dict:
         "ret": alloc.expected_return, "vol": alloc.volatility, "sharpe": alloc.sharpe,
         "div_ratio": alloc.diversification_ratio, "rf": alloc.spec.rf,
         "invested": float(w.sum()), "objective": alloc.spec.objective,
-        "objective_label": OBJECTIVE_LABELS.get(alloc.spec.objective, alloc.spec.objective),
+        "objective_label": OBJECTIVES.get(alloc.spec.objective, alloc.spec.objective),
         "exposure": {"long": ex.long, "short": ex.short, "gross": ex.gross, "net": ex.net},
         "window": {"start": alloc.spec.start, "end": alloc.spec.end,
                    "first": dates[0] if dates else None, "last": dates[-1] if dates else None},

@@ -33,10 +33,10 @@ from typing import Any
 
 import numpy as np
 
-from core.errors import DataError, InfeasibleError
+from core.errors import DataError, InfeasibleError, ParityError
 from core.portfolio._inputs import as_weights, finite_scalar, solve, solved
 
-__all__ = ["Constraints", "resolve_constraints", "Spec", "build_spec", "parse_bounds", "cvx_constraints", "max_return", "diagnose",
+__all__ = ["Constraints", "resolve_constraints", "constraint_spec", "solver_failure", "Spec", "build_spec", "parse_bounds", "cvx_constraints", "max_return", "diagnose",
            "GROUPS"]
 
 #: Constraint groups, in the order they are reported.
@@ -251,6 +251,24 @@ def resolve_constraints(constraints: "Constraints | None" = None, *, bounds=_DEF
         raise DataError(f"pass either constraints= or the keywords, not both (got constraints "
                         f"and {', '.join(given)})")
     return constraints
+
+
+def constraint_spec(n: int, tickers: tuple[str, ...] | None, bounds=_DEFAULT_BOUNDS, sectors=None,
+                    sector_caps=None, leverage=None, current_weights=None, turnover=None,
+                    constraints: Constraints | None = None) -> Spec:
+    """An optimizer's constraints (``constraints=`` or the six keywords) applied to its ``n``
+    assets: the parsed, conflict-checked :class:`Spec` the cvxpy problems are built from."""
+    c = resolve_constraints(constraints, bounds=bounds, sectors=sectors, sector_caps=sector_caps,
+                            leverage=leverage, current_weights=current_weights, turnover=turnover)
+    return c.spec(n, tickers)
+
+
+def solver_failure(status: str, s: Spec, extra=(), what: str = "optimisation") -> Exception:
+    """The error to raise for a solver status: the named conflict when infeasible, else a
+    :class:`~core.errors.ParityError` with the status."""
+    if status in ("infeasible", "infeasible_inaccurate"):
+        return diagnose(s, extra)
+    return ParityError(f"the {what} failed (solver status: {status})")
 
 
 # --------------------------------------------------------------------------------------------

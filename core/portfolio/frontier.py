@@ -18,8 +18,9 @@ import pandas as pd
 
 from core.errors import DataError, ParityError
 from core.portfolio._inputs import SOLVER, as_mu_cov, solve, solved
-from core.portfolio.constraints import Constraints, cvx_constraints, max_return
-from core.portfolio.optimize import _fail, _spec, clean_weights, variance_expr
+from core.portfolio.constraints import (Constraints, constraint_spec, cvx_constraints, max_return,
+                                        solver_failure)
+from core.portfolio.optimize import clean_weights, variance_expr
 
 __all__ = ["Frontier", "efficient_frontier"]
 
@@ -145,7 +146,7 @@ def efficient_frontier(mu, cov, n_points: int = 50, *, bounds=_DEFAULT_BOUNDS, s
     if n_points < 2:
         raise DataError(f"n_points must be >= 2, got {n_points}")
     m, C, tickers = as_mu_cov(mu, cov)
-    s = _spec(m.size, tickers, bounds, sectors, sector_caps, leverage, current_weights,
+    s = constraint_spec(m.size, tickers, bounds, sectors, sector_caps, leverage, current_weights,
               turnover, constraints)
     r_max, w_max = max_return(m, s)
 
@@ -156,7 +157,7 @@ def efficient_frontier(mu, cov, n_points: int = 50, *, bounds=_DEFAULT_BOUNDS, s
     target.value = _lowest_return(m, s)
     status = solve(prob)
     if not solved(status):
-        raise _fail(status, s, what="minimum-variance solve")
+        raise solver_failure(status, s, what="minimum-variance solve")
     w_mv = clean_weights(w.value, s)
     r_mv = float(m @ w_mv)
     notes = [f"{n_points} points from the minimum-variance return {r_mv:.2%} to the highest "

@@ -20,8 +20,8 @@ import pandas as pd
 from core.errors import DataError, InfeasibleError, ParityError
 from core.portfolio._inputs import (as_cov, as_mu_cov, as_weights, finite_scalar,
                                     solve, solved, wrap)
-from core.portfolio.constraints import (Constraints, Spec, cvx_constraints, diagnose,
-                                        max_return, parse_bounds, resolve_constraints)
+from core.portfolio.constraints import (Constraints, Spec, constraint_spec, cvx_constraints,
+                                        max_return, parse_bounds, solver_failure)
 
 __all__ = ["min_variance", "max_sharpe", "efficient_return", "efficient_risk", "min_cvar",
            "kelly_weights", "portfolio_performance", "growth_rate", "cvar"]
@@ -29,12 +29,8 @@ __all__ = ["min_variance", "max_sharpe", "efficient_return", "efficient_risk", "
 _DEFAULT_BOUNDS = (0.0, 1.0)
 
 
-def _spec(n, tickers, bounds, sectors, sector_caps, leverage, current_weights, turnover,
-          constraints: Constraints | None = None) -> Spec:
-    """The optimizer's constraints (``constraints=`` or the six keywords) applied to its assets."""
-    c = resolve_constraints(constraints, bounds=bounds, sectors=sectors, sector_caps=sector_caps,
-                            leverage=leverage, current_weights=current_weights, turnover=turnover)
-    return c.spec(n, tickers)
+#: The shared helpers live in :mod:`core.portfolio.constraints` (the frontier uses them too).
+_spec = constraint_spec
 
 
 def variance_expr(w, C: np.ndarray):
@@ -59,10 +55,7 @@ def clean_weights(w: np.ndarray, s: Spec) -> np.ndarray:
     return w
 
 
-def _fail(status: str, s: Spec, extra=(), what: str = "optimisation"):
-    if status in ("infeasible", "infeasible_inaccurate"):
-        return diagnose(s, extra)
-    return ParityError(f"the {what} failed (solver status: {status})")
+_fail = solver_failure
 
 
 # --------------------------------------------------------------------------------------------

@@ -63,7 +63,7 @@ def test_black_litterman_payload_and_figures(data):
     csv = pd.read_csv(pd.io.common.StringIO(text), comment="#")
     assert list(csv.columns) == ["ticker", "weight", "risk_contribution"]
     # the export names what produced it
-    assert "# objective: Black-Litterman (max Sharpe)" in text and "# window: 20" in text
+    assert "# objective: Black-Litterman posterior, maximum Sharpe" in text and "# window: 20" in text
     assert "Backtest" in str(summary_view(p).to_plotly_json())
 
 
