@@ -1,6 +1,7 @@
 """Readable answers to failed uploads: what was received, what was wrong, what to do.
 
-Every upload callback catches *every* failure (not only the project's own errors) and shows
+The upload areas accept any file (a browser-side ``accept=`` filter would drop a PNG silently,
+leaving the previous message on screen). Every upload callback catches *every* failure (not only the project's own errors) and shows
 :func:`upload_failure` as an alert, so a PNG, a spreadsheet or a truncated file never gives an
 HTTP 500 or a traceback, and the new message replaces the previous one.
 """
@@ -28,8 +29,8 @@ def _size(n: int) -> str:
 
 
 def describe_upload(contents: str | None, filename: str | None = None) -> str:
-    """``"'chart.png' (12 kB, a PNG image)"``: the name, size and kind of an uploaded data URL."""
-    name = f"'{filename}'" if filename else "the file"
+    """``"chart.png (12 kB, a PNG image)"``: the name, size and kind of an uploaded data URL."""
+    name = filename or "the file"
     if not contents or "," not in contents:
         return f"{name} (empty)"
     head, _, body = contents.partition(",")

@@ -31,7 +31,7 @@ def layout(**query) -> dbc.Container:
     wait = empty_figure("Press Calibrate to fit the chosen models.")
     controls = dbc.Card(dbc.CardBody([
         html.H6("Option chain", className="card-title"),
-        dcc.Upload(id=ids.UPLOAD, accept=".csv,.txt,.gz,.zip", children=html.Div([
+        dcc.Upload(id=ids.UPLOAD, children=html.Div([
             "Drop a CSV or ", html.A("choose a file", className="link-primary")]),
             className="border border-2 rounded-3 text-center p-2 mb-1 text-body-secondary",
             style={"borderStyle": "dashed", "cursor": "pointer"}),

@@ -27,7 +27,7 @@ def _graph(id_: str, height: str) -> dbc.Card:
 def _data_card() -> dbc.Card:
     return dbc.Card(dbc.CardBody([
         html.H6("Option chain", className="card-title"),
-        dcc.Upload(id=ids.UPLOAD, accept=".csv,.txt,.gz,.zip", children=html.Div([
+        dcc.Upload(id=ids.UPLOAD, children=html.Div([
             "Drop a CSV here or ", html.A("choose a file", className="link-primary")]),
             className="border border-2 rounded-3 text-center p-3 mb-2 text-body-secondary",
             style={"borderStyle": "dashed", "cursor": "pointer"}),
