@@ -29,6 +29,7 @@ def _declare_through_registry():
 
 
 with _declare_through_registry():
-    from callbacks import calibration, greeks, portfolio, runs, strategies, surface, theme  # noqa: F401,E402
+    from callbacks import (calibration, greeks, home, portfolio, runs, strategies, surface,  # noqa: F401,E402
+                           theme)
 
 __all__ = ["register"]

@@ -189,3 +189,11 @@ class Runs:
     UNDO = "runs-undo"
     DELETED = "runs-deleted"
     ALERT_TEXT = "runs-alert-text"
+
+
+class Home:
+    """The home page."""
+
+    DATA = "home-data"
+    RUNS = "home-runs"
+    START = "home-start"

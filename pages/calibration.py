@@ -61,7 +61,7 @@ def layout(**query) -> dbc.Container:
                            "OTM quotes within 0.6–1.4 × forward; standard errors from the Jacobian at the optimum.",
                            className="text-body-secondary small")], className="mb-3"),
         dbc.Row([
-            dbc.Col(controls, lg=3),
+            dbc.Col(controls, lg=3, class_name="no-print"),
             dbc.Col([
                 dbc.Alert(id=ids.ALERT, is_open=False, color="danger", class_name="py-2"),
                 dbc.Card(dbc.CardBody([html.H6("Fitted parameters (± 1.96 standard errors)", className="card-title"),
@@ -80,7 +80,7 @@ def layout(**query) -> dbc.Container:
                                    options=[{"label": MODEL_LABELS[m], "value": m} for m in MODELS]),
                     dcc.Graph(id=ids.SURFACE_GRAPH, figure=wait, style={"height": "520px"}, config=_CFG),
                 ], class_name="shadow-sm mb-3"),
-            ], lg=9),
+            ], lg=9, class_name="print-wide"),
         ]),
         dcc.Store(id=ids.UPLOAD_STORE),
         dcc.Store(id=ids.RESULT),

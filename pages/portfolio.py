@@ -126,7 +126,8 @@ def layout(**query) -> dbc.Container:
                            "is negative. Solved with cvxpy (Clarabel).", className="text-body-secondary small")],
                  className="mb-3"),
         dbc.Row([
-            dbc.Col([_data_card(s), _model_card(s), _constraint_card(s), _views_card(s)], lg=4, xl=3),
+            dbc.Col([_data_card(s), _model_card(s), _constraint_card(s), _views_card(s)], lg=4, xl=3,
+                    class_name="no-print"),
             dbc.Col([
                 html.Div([
                     dbc.Button("Optimise", id=ids.RUN, color="primary", class_name="me-2"),
@@ -134,7 +135,7 @@ def layout(**query) -> dbc.Container:
                                class_name="me-2"),
                     dbc.Button("Export weights CSV", id=ids.EXPORT, color="primary", outline=True),
                     dcc.Download(id=ids.DOWNLOAD),
-                ], className="mb-2"),
+                ], className="mb-2 no-print"),
                 dbc.Progress(id=ids.PROGRESS, value=0, max=100, class_name="mb-2", style={"height": "6px"}),
                 dbc.Alert(id=ids.ALERT, is_open=False, color="warning", class_name="py-2"),
                 html.Div(id=ids.SUMMARY, className="mb-3"),
@@ -150,7 +151,7 @@ def layout(**query) -> dbc.Container:
                     dbc.Col(dbc.Card(dcc.Graph(id=ids.BL_GRAPH, figure=_WAIT, style={"height": "440px"}, config=_CFG),
                                      class_name="shadow-sm mb-3"), xl=5),
                 ]),
-            ], lg=8, xl=9),
+            ], lg=8, xl=9, class_name="print-wide"),
         ]),
         dcc.Store(id=ids.DATA_KEY, data={"prices": None, "sectors": None}, storage_type="session"),
         dcc.Store(id=ids.RESULT, storage_type="session"),

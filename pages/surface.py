@@ -80,7 +80,7 @@ def layout(**query) -> dbc.Container:
                            "0.6–1.4 × forward.", className="text-body-secondary small")],
                  className="mb-3"),
         dbc.Row([
-            dbc.Col([_data_card(), _model_card(s), _export_card()], lg=3, md=4),
+            dbc.Col([_data_card(), _model_card(s), _export_card()], lg=3, md=4, class_name="no-print"),
             dbc.Col([
                 dbc.Alert(id=ids.ALERT, is_open=False, color="warning", class_name="py-2"),
                 dbc.Card(dbc.CardBody([html.H6("Model comparison", className="card-title"),
@@ -94,7 +94,7 @@ def layout(**query) -> dbc.Container:
                          dbc.Col(dbc.Card(dbc.CardBody([
                              html.H6("Smile metrics (drawn model)", className="card-title"),
                              html.Div(id=ids.METRICS)]), class_name="shadow-sm mb-3"), xl=6)]),
-            ], lg=9, md=8),
+            ], lg=9, md=8, class_name="print-wide"),
         ]),
         dcc.Store(id=ids.UPLOAD_STORE),
         dcc.Store(id=ids.CHAIN_KEY),

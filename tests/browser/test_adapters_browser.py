@@ -146,3 +146,45 @@ def test_runs_open_label_delete_with_confirm_and_undo(dash_duo, parity, settings
     logs = dash_duo.get_logs()
     assert not [e for e in logs if "deprecated" in e.get("message", "").lower()], logs
     assert [e for e in logs if e.get("level") == "SEVERE"] == []
+
+
+def _print_media(dash_duo):
+    dash_duo.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+
+
+def _shown(dash_duo, selector):
+    return dash_duo.driver.execute_script(
+        f"return Array.from(document.querySelectorAll('{selector}'))"
+        ".some(e => getComputedStyle(e).display !== 'none' && e.getClientRects().length > 0)")
+
+
+def test_home_says_where_to_start_what_data_and_recent_runs(dash_duo, parity, settings):
+    from core.store import open_store
+
+    open_store(settings.database_url).add_run("calibration", "heston", "f" * 16, {"kappa": 2.0},
+                                              {"rmse_iv": 0.0123}, {}, 0.1, label="desk baseline")
+    dash_duo.start_server(parity)
+    dash_duo.wait_for_contains_text("#home-start", "Where to start", timeout=20)
+    dash_duo.wait_for_contains_text("#home-data", "quoted 2011-01-24", timeout=20)
+    text = dash_duo.find_element("#home-data").text
+    assert "2018-04-11" in text and "20 stocks" in text
+    dash_duo.wait_for_contains_text("#home-runs", "desk baseline", timeout=20)
+    assert "1.23 vol pts" in dash_duo.find_element("#home-runs").text
+    assert dash_duo.find_elements("#home-runs a[href^='/calibration?runs=']")
+    assert _severe(dash_duo) == []
+
+
+def test_printing_a_page_gives_charts_and_tables_not_navbar_and_controls(dash_duo, parity):
+    dash_duo.start_server(parity)
+    dash_duo.driver.get(dash_duo.server_url + "/surface")
+    dash_duo.wait_for_contains_text("#surface-compare", "SSVI", timeout=60)
+    assert _shown(dash_duo, ".navbar") and _shown(dash_duo, "#surface-models")
+    _print_media(dash_duo)
+    assert not _shown(dash_duo, ".navbar")
+    assert not _shown(dash_duo, "#surface-models") and not _shown(dash_duo, "#surface-upload")
+    assert _shown(dash_duo, "#surface-3d .main-svg, #surface-3d canvas") and _shown(dash_duo, "#surface-compare table")
+    assert not _shown(dash_duo, ".modebar-container")
+    width = dash_duo.driver.execute_script(
+        "return document.querySelector('.print-wide').getBoundingClientRect().width / "
+        "document.querySelector('#_pages_content').getBoundingClientRect().width")
+    assert width > 0.9
