@@ -7,6 +7,8 @@ fit on the same quotes, and the market quotes. It is what crosses the page's ``d
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -17,6 +19,11 @@ from core._frames import frame_from_dict, frame_to_dict
 from core.errors import DataError, ParityError
 from core.pricing.implied_vol import implied_vol
 from core.pricing.models import model_price
+from core._typing import ArrayLike
+
+if TYPE_CHECKING:  # names used in annotations only
+    from core.data import Chain
+    from core.calibration.calibrate import CalibrationResult
 
 __all__ = ["ModelSurface", "model_surface", "SviReference", "CalibrationView", "calibration_view"]
 
@@ -70,7 +77,8 @@ class ModelSurface:
         return cls(k, T, strikes, iv)
 
 
-def model_surface(result, chain, k=None) -> ModelSurface:
+def model_surface(result: CalibrationResult, chain: Chain,
+                  k: ArrayLike | None = None) -> ModelSurface:
     """Implied vols of a calibrated model over the chain's expiries and a log-moneyness grid.
 
     Parameters
@@ -201,7 +209,7 @@ def _svi_reference(chain, quotes: pd.DataFrame) -> SviReference | None:
                         float(np.sqrt(np.mean(err[ok] ** 2))) if ok.any() else None)
 
 
-def calibration_view(chain, results: Mapping, errors: Mapping | None = None, *,
+def calibration_view(chain: Chain, results: Mapping, errors: Mapping | None = None, *,
                      reference: bool = True) -> CalibrationView:
     """Fitted quotes, model surfaces, the SVI reference and the market quotes of ``results``.
 

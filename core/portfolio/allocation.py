@@ -23,6 +23,7 @@ from core.portfolio.optimize import (efficient_return, efficient_risk, kelly_wei
                                      min_cvar, min_variance, portfolio_performance)
 from core.portfolio.rebalance import RebalanceResult, rebalance_backtest
 from core.portfolio.risk_parity import diversification_ratio, hrp, risk_contributions, risk_parity
+from core._typing import WeightsLike
 
 #: Column used as the market for CAPM-implied returns when the prices have it.
 MARKET = "SP500"
@@ -114,7 +115,7 @@ class Exposure:
     net: float            # long - short
 
     @classmethod
-    def of(cls, weights) -> Exposure:
+    def of(cls, weights: WeightsLike) -> Exposure:
         w = np.asarray(weights, dtype=np.float64)
         long, short = float(w[w > 0].sum()), float(-w[w < 0].sum())
         return cls(long=long, short=short, gross=long + short, net=long - short)

@@ -26,7 +26,7 @@ The six arguments travel together as one public, validated, frozen :class:`Const
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -35,6 +35,7 @@ import numpy as np
 
 from core.errors import DataError, InfeasibleError, ParityError
 from core.portfolio._inputs import as_weights, finite_scalar, solve, solved
+from core._typing import ArrayLike, BoundsLike, SectorsLike, WeightsLike
 
 __all__ = ["Constraints", "resolve_constraints", "constraint_spec", "solver_failure", "Spec", "build_spec", "parse_bounds", "cvx_constraints", "max_return", "diagnose",
            "GROUPS"]
@@ -226,9 +227,11 @@ class Constraints:
                    current_weights=d.get("current_weights"), turnover=d.get("turnover"))
 
 
-def resolve_constraints(constraints: "Constraints | None" = None, *, bounds=_DEFAULT_BOUNDS,
-                        sectors=None, sector_caps=None, leverage=None, current_weights=None,
-                        turnover=None) -> "Constraints":
+def resolve_constraints(constraints: 'Constraints | None' = None, *,
+                        bounds: BoundsLike = _DEFAULT_BOUNDS, sectors: SectorsLike | None = None,
+                        sector_caps: Mapping[str, float] | None = None,
+                        leverage: float | None = None, current_weights: WeightsLike | None = None,
+                        turnover: float | None = None) -> 'Constraints':
     """One :class:`Constraints` from an optimizer's arguments: ``constraints=`` or the keywords.
 
     Raises
@@ -253,8 +256,10 @@ def resolve_constraints(constraints: "Constraints | None" = None, *, bounds=_DEF
     return constraints
 
 
-def constraint_spec(n: int, tickers: tuple[str, ...] | None, bounds=_DEFAULT_BOUNDS, sectors=None,
-                    sector_caps=None, leverage=None, current_weights=None, turnover=None,
+def constraint_spec(n: int, tickers: tuple[str, ...] | None, bounds: BoundsLike = _DEFAULT_BOUNDS,
+                    sectors: SectorsLike | None = None,
+                    sector_caps: Mapping[str, float] | None = None, leverage: float | None = None,
+                    current_weights: WeightsLike | None = None, turnover: float | None = None,
                     constraints: Constraints | None = None) -> Spec:
     """An optimizer's constraints (``constraints=`` or the six keywords) applied to its ``n``
     assets: the parsed, conflict-checked :class:`Spec` the cvxpy problems are built from."""
@@ -263,7 +268,8 @@ def constraint_spec(n: int, tickers: tuple[str, ...] | None, bounds=_DEFAULT_BOU
     return c.spec(n, tickers)
 
 
-def solver_failure(status: str, s: Spec, extra=(), what: str = "optimisation") -> Exception:
+def solver_failure(status: str, s: Spec, extra: Sequence[tuple[str, Callable]] = (),
+                   what: str = 'optimisation') -> Exception:
     """The error to raise for a solver status: the named conflict when infeasible, else a
     :class:`~core.errors.ParityError` with the status."""
     if status in ("infeasible", "infeasible_inaccurate"):
@@ -283,7 +289,8 @@ def _bound_value(v, default: float) -> float:
     return x
 
 
-def parse_bounds(bounds, n: int, tickers) -> tuple[np.ndarray, np.ndarray]:
+def parse_bounds(bounds: BoundsLike, n: int,
+                 tickers: tuple[str, ...] | None) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper bound arrays (±inf where unbounded) from any accepted ``bounds``."""
     if bounds is None:
         return np.full(n, -np.inf), np.full(n, np.inf)
@@ -347,8 +354,10 @@ def _parse_sectors(sectors, sector_caps, n, tickers):
     return names, mat, caps
 
 
-def build_spec(n: int, tickers, *, bounds=(0.0, 1.0), sectors=None, sector_caps=None,
-               leverage=None, current_weights=None, turnover=None) -> Spec:
+def build_spec(n: int, tickers: tuple[str, ...] | None, *, bounds: BoundsLike = (0.0, 1.0),
+               sectors: SectorsLike | None = None, sector_caps: Mapping[str, float] | None = None,
+               leverage: float | None = None, current_weights: WeightsLike | None = None,
+               turnover: float | None = None) -> Spec:
     """Parse the constraint arguments and check them for conflicts before any solve.
 
     Raises
@@ -433,7 +442,8 @@ def _precheck(s: Spec) -> None:
 # --------------------------------------------------------------------------------------------
 # cvxpy
 # --------------------------------------------------------------------------------------------
-def cvx_constraints(s: Spec, w, kappa=None, groups=GROUPS) -> list:
+def cvx_constraints(s: Spec, w: Any, kappa: ArrayLike | None = None,
+                    groups: Sequence[str] = GROUPS) -> list:
     """cvxpy constraints on ``w`` (or on y = κ·w when ``kappa`` is a cvxpy scalar variable).
 
     The homogeneous form (every right-hand side times κ) is the change of variables of the
@@ -476,8 +486,8 @@ def _feasible(s: Spec, groups, extra) -> bool:
     return solved(status)
 
 
-def diagnose(s: Spec, extra=(), *, lead: str = "no portfolio satisfies all constraints"
-             ) -> InfeasibleError:
+def diagnose(s: Spec, extra: Sequence[tuple[str, Callable]] = (), *,
+             lead: str = 'no portfolio satisfies all constraints') -> InfeasibleError:
     """Name the conflicting constraint groups (a deletion filter over feasibility LPs).
 
     Parameters

@@ -9,6 +9,8 @@ return; the targets are spaced evenly between the two.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from core.portfolio._inputs import SOLVER, as_mu_cov, solve, solved
 from core.portfolio.constraints import (Constraints, constraint_spec, cvx_constraints, max_return,
                                         solver_failure)
 from core.portfolio.optimize import clean_weights, variance_expr
+from core._typing import BoundsLike, MatrixLike, SectorsLike, VectorLike, WeightsLike
 
 __all__ = ["Frontier", "efficient_frontier"]
 
@@ -102,10 +105,11 @@ def _lowest_return(m: np.ndarray, s) -> float:
     return low - 1.0
 
 
-def efficient_frontier(mu, cov, n_points: int = 50, *, bounds=_DEFAULT_BOUNDS, sectors=None,
-                       sector_caps=None, leverage: float | None = None,
-                       current_weights=None, turnover: float | None = None,
-                       constraints: Constraints | None = None,
+def efficient_frontier(mu: VectorLike, cov: MatrixLike, n_points: int = 50, *,
+                       bounds: BoundsLike = _DEFAULT_BOUNDS, sectors: SectorsLike | None = None,
+                       sector_caps: Mapping[str, float] | None = None,
+                       leverage: float | None = None, current_weights: WeightsLike | None = None,
+                       turnover: float | None = None, constraints: Constraints | None = None,
                        progress: Callable[[float, str], None] | None = None) -> Frontier:
     """Trace the efficient frontier from the minimum-variance portfolio to the highest return.
 
@@ -135,6 +139,15 @@ def efficient_frontier(mu, cov, n_points: int = 50, *, bounds=_DEFAULT_BOUNDS, s
         When the constraints conflict (named).
     DataError
         Invalid inputs, or an unbounded return (shorting without bounds or leverage cap).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cov = pd.DataFrame([[0.01, 0.0], [0.0, 0.04]], index=["A", "B"], columns=["A", "B"])
+    >>> mu = pd.Series([0.05, 0.10], index=["A", "B"])
+    >>> f = efficient_frontier(mu, cov, 3)
+    >>> f.returns.round(4).tolist(), f.risks.round(4).tolist()
+    ([0.06, 0.08, 0.1], [0.0894, 0.1265, 0.2])
     """
     import cvxpy as cp
 

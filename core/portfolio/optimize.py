@@ -14,6 +14,9 @@ feasibility problems names the constraints involved). Invalid inputs raise
 """
 from __future__ import annotations
 
+from typing import Any
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -22,6 +25,8 @@ from core.portfolio._inputs import (as_cov, as_mu_cov, as_weights, finite_scalar
                                     solve, solved, wrap)
 from core.portfolio.constraints import (Constraints, Spec, constraint_spec, cvx_constraints,
                                         max_return, parse_bounds, solver_failure)
+from core._typing import (ArrayLike, BoundsLike, FloatArray, MatrixLike, SectorsLike, VectorLike,
+                          WeightsLike)
 
 __all__ = ["min_variance", "max_sharpe", "efficient_return", "efficient_risk", "min_cvar",
            "kelly_weights", "portfolio_performance", "growth_rate", "cvar"]
@@ -33,7 +38,7 @@ _DEFAULT_BOUNDS = (0.0, 1.0)
 _spec = constraint_spec
 
 
-def variance_expr(w, C: np.ndarray):
+def variance_expr(w: Any, C: np.ndarray) -> Any:
     """w'Σw as a cvxpy expression (Σ already checked PSD, so cvxpy skips its own check)."""
     import cvxpy as cp
 
@@ -61,10 +66,11 @@ _fail = solver_failure
 # --------------------------------------------------------------------------------------------
 # mean-variance
 # --------------------------------------------------------------------------------------------
-def min_variance(cov, *, bounds=_DEFAULT_BOUNDS, sectors=None, sector_caps=None,
-                 leverage: float | None = None, current_weights=None,
-                 turnover: float | None = None,
-                 constraints: Constraints | None = None):
+def min_variance(cov: MatrixLike, *, bounds: BoundsLike = _DEFAULT_BOUNDS,
+                 sectors: SectorsLike | None = None,
+                 sector_caps: Mapping[str, float] | None = None, leverage: float | None = None,
+                 current_weights: WeightsLike | None = None, turnover: float | None = None,
+                 constraints: Constraints | None = None) -> pd.Series | FloatArray:
     """Minimum-variance portfolio: min w'Σw subject to the constraints.
 
     Parameters
@@ -80,6 +86,17 @@ def min_variance(cov, *, bounds=_DEFAULT_BOUNDS, sectors=None, sector_caps=None,
     -------
     pandas.Series or ndarray
         Weights (decimals of capital) summing to one.
+
+    Examples
+    --------
+    Two uncorrelated assets with 10% and 20% vol: weights proportional to 1 / variance.
+
+    >>> import pandas as pd
+    >>> cov = pd.DataFrame([[0.01, 0.0], [0.0, 0.04]], index=["A", "B"], columns=["A", "B"])
+    >>> min_variance(cov).round(6).to_dict()
+    {'A': 0.8, 'B': 0.2}
+    >>> min_variance(cov, constraints=Constraints(bounds=(0.0, 0.7))).round(6).to_dict()
+    {'A': 0.7, 'B': 0.3}
     """
     import cvxpy as cp
 
@@ -94,10 +111,11 @@ def min_variance(cov, *, bounds=_DEFAULT_BOUNDS, sectors=None, sector_caps=None,
     return wrap(clean_weights(w.value, s), tickers, "weight")
 
 
-def max_sharpe(mu, cov, *, rf: float = 0.0, bounds=_DEFAULT_BOUNDS, sectors=None,
-               sector_caps=None, leverage: float | None = None, current_weights=None,
-               turnover: float | None = None,
-               constraints: Constraints | None = None):
+def max_sharpe(mu: VectorLike, cov: MatrixLike, *, rf: float = 0.0,
+               bounds: BoundsLike = _DEFAULT_BOUNDS, sectors: SectorsLike | None = None,
+               sector_caps: Mapping[str, float] | None = None, leverage: float | None = None,
+               current_weights: WeightsLike | None = None, turnover: float | None = None,
+               constraints: Constraints | None = None) -> pd.Series | FloatArray:
     """Tangency portfolio: max (μ'w - rf) / sqrt(w'Σw) subject to the constraints.
 
     Solved as a convex QP by the change of variables y = w/κ (Cornuejols-Tütüncü): minimise
@@ -118,6 +136,16 @@ def max_sharpe(mu, cov, *, rf: float = 0.0, bounds=_DEFAULT_BOUNDS, sectors=None
     InfeasibleError
         When no feasible portfolio earns more than ``rf`` (the Sharpe ratio cannot be
         positive), or the constraints conflict.
+
+    Examples
+    --------
+    Uncorrelated assets: the tangency weights are proportional to Σ⁻¹(μ - rf) = (5, 2.5).
+
+    >>> import pandas as pd
+    >>> cov = pd.DataFrame([[0.01, 0.0], [0.0, 0.04]], index=["A", "B"], columns=["A", "B"])
+    >>> mu = pd.Series([0.05, 0.10], index=["A", "B"])
+    >>> max_sharpe(mu, cov).round(6).to_dict()
+    {'A': 0.666667, 'B': 0.333333}
     """
     import cvxpy as cp
 
@@ -139,10 +167,11 @@ def max_sharpe(mu, cov, *, rf: float = 0.0, bounds=_DEFAULT_BOUNDS, sectors=None
     return wrap(clean_weights(y.value / kappa.value, s), tickers, "weight")
 
 
-def efficient_return(mu, cov, target: float, *, bounds=_DEFAULT_BOUNDS, sectors=None,
-                     sector_caps=None, leverage: float | None = None, current_weights=None,
-                     turnover: float | None = None,
-                     constraints: Constraints | None = None):
+def efficient_return(mu: VectorLike, cov: MatrixLike, target: float, *,
+                     bounds: BoundsLike = _DEFAULT_BOUNDS, sectors: SectorsLike | None = None,
+                     sector_caps: Mapping[str, float] | None = None, leverage: float | None = None,
+                     current_weights: WeightsLike | None = None, turnover: float | None = None,
+                     constraints: Constraints | None = None) -> pd.Series | FloatArray:
     """Minimum-variance portfolio with expected return at least ``target`` (decimal/year).
 
     A target below the minimum-variance portfolio's return returns that portfolio.
@@ -175,10 +204,11 @@ def efficient_return(mu, cov, target: float, *, bounds=_DEFAULT_BOUNDS, sectors=
     return wrap(clean_weights(w.value, s), tickers, "weight")
 
 
-def efficient_risk(mu, cov, target_volatility: float, *, bounds=_DEFAULT_BOUNDS, sectors=None,
-                   sector_caps=None, leverage: float | None = None, current_weights=None,
-                   turnover: float | None = None,
-                   constraints: Constraints | None = None):
+def efficient_risk(mu: VectorLike, cov: MatrixLike, target_volatility: float, *,
+                   bounds: BoundsLike = _DEFAULT_BOUNDS, sectors: SectorsLike | None = None,
+                   sector_caps: Mapping[str, float] | None = None, leverage: float | None = None,
+                   current_weights: WeightsLike | None = None, turnover: float | None = None,
+                   constraints: Constraints | None = None) -> pd.Series | FloatArray:
     """Highest-return portfolio with volatility at most ``target_volatility`` (decimal/year).
 
     Raises
@@ -214,7 +244,8 @@ def efficient_risk(mu, cov, target_volatility: float, *, bounds=_DEFAULT_BOUNDS,
     return wrap(clean_weights(w.value, s), tickers, "weight")
 
 
-def portfolio_performance(weights, mu, cov, *, rf: float = 0.0) -> tuple[float, float, float]:
+def portfolio_performance(weights: WeightsLike, mu: VectorLike, cov: MatrixLike, *,
+                          rf: float = 0.0) -> tuple[float, float, float]:
     """Expected return, volatility (decimals per year) and Sharpe ratio of ``weights``."""
     m, C, tickers = as_mu_cov(mu, cov)
     w = as_weights("weights", weights, tickers, m.size, fill=0.0)
@@ -241,7 +272,8 @@ def _scenarios(scenarios) -> tuple[np.ndarray, tuple[str, ...] | None]:
     return R, tickers
 
 
-def cvar(weights, scenarios, *, alpha: float = 0.95) -> float:
+def cvar(weights: WeightsLike, scenarios: pd.DataFrame | ArrayLike, *,
+         alpha: float = 0.95) -> float:
     """Historical CVaR of the loss -R·w: the mean of the worst (1 - α) share of scenarios.
 
     Evaluated exactly as the Rockafellar-Uryasev minimum over ζ of
@@ -257,11 +289,12 @@ def cvar(weights, scenarios, *, alpha: float = 0.95) -> float:
     return float(vals.min())
 
 
-def min_cvar(scenarios, *, alpha: float = 0.95, mu=None, target_return: float | None = None,
-             bounds=_DEFAULT_BOUNDS, sectors=None, sector_caps=None,
-             leverage: float | None = None, current_weights=None,
-             turnover: float | None = None,
-             constraints: Constraints | None = None):
+def min_cvar(scenarios: pd.DataFrame | ArrayLike, *, alpha: float = 0.95,
+             mu: VectorLike | None = None, target_return: float | None = None,
+             bounds: BoundsLike = _DEFAULT_BOUNDS, sectors: SectorsLike | None = None,
+             sector_caps: Mapping[str, float] | None = None, leverage: float | None = None,
+             current_weights: WeightsLike | None = None, turnover: float | None = None,
+             constraints: Constraints | None = None) -> pd.Series | FloatArray:
     """Minimum-CVaR portfolio from return scenarios (Rockafellar-Uryasev LP).
 
     minimise ζ + Σ_t u_t / ((1 - α) T) subject to u_t ≥ -R_t·w - ζ, u_t ≥ 0 and the
@@ -308,7 +341,8 @@ def min_cvar(scenarios, *, alpha: float = 0.95, mu=None, target_return: float | 
 # --------------------------------------------------------------------------------------------
 # Kelly
 # --------------------------------------------------------------------------------------------
-def growth_rate(weights, mu, cov, *, rf: float = 0.0) -> float:
+def growth_rate(weights: WeightsLike, mu: VectorLike, cov: MatrixLike, *,
+                rf: float = 0.0) -> float:
     """Expected log-growth rate per year, rf + f'(μ - rf) - ½ f'Σf (Gaussian approximation).
 
     ``weights`` are fractions of capital in each asset; the rest, 1 - Σf, earns ``rf``.
@@ -319,8 +353,9 @@ def growth_rate(weights, mu, cov, *, rf: float = 0.0) -> float:
     return float(rf + f @ (m - rf) - 0.5 * f @ C @ f)
 
 
-def kelly_weights(mu, cov, *, rf: float = 0.0, fraction: float = 1.0, bounds=None,
-                  leverage: float | None = None, max_invested: float | None = None):
+def kelly_weights(mu: VectorLike, cov: MatrixLike, *, rf: float = 0.0, fraction: float = 1.0,
+                  bounds: BoundsLike | None = None, leverage: float | None = None,
+                  max_invested: float | None = None) -> pd.Series | FloatArray:
     """(Fractional) Kelly sizing for jointly Gaussian assets.
 
     Unconstrained: f = c·Σ⁻¹(μ - rf) with c = ``fraction`` (½ is "half Kelly"). With

@@ -10,6 +10,7 @@ rebalanced on the same dates with the same costs, over the same common window.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +19,7 @@ import pandas as pd
 from core.data.prices import returns as _period_returns
 from core.errors import DataError
 from core.portfolio._inputs import as_weights, finite_scalar
+from core._typing import WeightsLike
 
 __all__ = ["Performance", "RebalanceResult", "rebalance_backtest", "performance_stats",
            "REBALANCE_RULES"]
@@ -137,8 +139,9 @@ def _simulate(R: np.ndarray, target: np.ndarray, starts: np.ndarray, cost: float
     return values, traded, paid
 
 
-def rebalance_backtest(prices, weights, *, rebalance: str = "M", cost: float = 0.0,
-                       rf: float = 0.0, benchmark=None) -> RebalanceResult:
+def rebalance_backtest(prices: pd.DataFrame, weights: WeightsLike, *, rebalance: str = 'M',
+                       cost: float = 0.0, rf: float = 0.0,
+                       benchmark: Sequence[str] | None = None) -> RebalanceResult:
     """Backtest fixed target weights with periodic rebalancing, against equal weight.
 
     Parameters

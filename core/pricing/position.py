@@ -5,6 +5,9 @@ legs' Black-Scholes Greeks (stock contributes its price and a delta of one per s
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+from collections.abc import Sequence
+
 import re
 from dataclasses import dataclass
 
@@ -12,6 +15,10 @@ import numpy as np
 
 from core.errors import DataError
 from core.pricing.black_scholes import GREEK_NAMES, Greeks, bs_greeks
+from core._typing import ArrayLike
+
+if TYPE_CHECKING:  # names used in annotations only
+    from core.strategies.legs import Leg
 
 __all__ = ["PositionLeg", "parse_legs", "format_legs", "position_greeks"]
 
@@ -77,7 +84,8 @@ def format_legs(legs: tuple[PositionLeg, ...]) -> str:
     return ", ".join(out)
 
 
-def position_greeks(legs, S, T, r, q, sigma) -> Greeks:
+def position_greeks(legs: Sequence[Leg], S: ArrayLike, T: ArrayLike, r: ArrayLike, q: ArrayLike,
+                    sigma: ArrayLike) -> Greeks:
     """Price and Greeks of a position, summed over legs, broadcasting over ``S`` and ``T``.
 
     Parameters

@@ -6,6 +6,8 @@ The page used to run these checks inside its figure code; here they are one plai
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,6 +18,9 @@ import pandas as pd
 from core.errors import DataError
 from core.surface.diagnostics import ArbitrageReport, atm_term_structure
 
+if TYPE_CHECKING:  # names used in annotations only
+    from core.surface.result import SurfaceFit
+
 __all__ = ["QUOTED_K_RANGE", "ArbitragePoints", "FitView", "SurfaceComparison",
            "quoted_range_arbitrage", "compare_fits"]
 
@@ -24,7 +29,7 @@ __all__ = ["QUOTED_K_RANGE", "ArbitragePoints", "FitView", "SurfaceComparison",
 QUOTED_K_RANGE: tuple[float, float] = (math.log(0.6), math.log(1.4))
 
 
-def quoted_range_arbitrage(fit) -> ArbitrageReport:
+def quoted_range_arbitrage(fit: SurfaceFit) -> ArbitrageReport:
     """``fit.arbitrage()`` on :data:`QUOTED_K_RANGE` (200 points per slice).
 
     Parameters
