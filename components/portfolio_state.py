@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from components.url_state import number
+
 __all__ = ["OBJECTIVE_KEYS", "OBJECTIVE_LABELS", "SAMPLE_TICKERS", "DEFAULTS", "from_query", "to_query", "views_to_text", "views_from_text",
            "DEFAULT_VIEWS"]
 
@@ -52,14 +54,7 @@ def views_from_text(text: str) -> list[dict]:
 
 
 def _num(query, key, lo, hi, allow_none=False):
-    raw = query.get(key)
-    if raw in (None, "", "none") and allow_none:
-        return None
-    try:
-        v = float(raw if raw is not None else DEFAULTS[key])
-    except (TypeError, ValueError):
-        return DEFAULTS[key]
-    return v if lo <= v <= hi else DEFAULTS[key]
+    return number(query, key, DEFAULTS[key], lo, hi, allow_none=allow_none)
 
 
 def from_query(query: dict) -> dict:

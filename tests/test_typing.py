@@ -19,8 +19,9 @@ TYPED = ["core/_typing.py", "core/_frames.py", "core/pricing/black_scholes.py",
          "core/calibration/views.py", *sorted(str(p.relative_to(ROOT)) for p in
                                              (ROOT / "core/portfolio").glob("*.py"))]
 #: Modules whose docstring Examples run in ``make test``.
-DOCTESTED = ["core.pricing.black_scholes", "core.pricing.implied_vol", "core.portfolio.optimize",
-             "core.portfolio.frontier", "core.portfolio.constraints", "core._frames"]
+DOCTESTED = ["core.pricing.black_scholes", "core.pricing.position", "core.pricing.implied_vol", "core.portfolio.optimize",
+             "core.portfolio.frontier", "core.portfolio.constraints", "core._frames",
+             "components.url_state"]
 
 
 @pytest.mark.parametrize("path", TYPED)

@@ -5,10 +5,8 @@ legs' Black-Scholes Greeks (stock contributes its price and a delta of one per s
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-from collections.abc import Sequence
-
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,12 +15,31 @@ from core.errors import DataError
 from core.pricing.black_scholes import GREEK_NAMES, Greeks, bs_greeks
 from core._typing import ArrayLike
 
-if TYPE_CHECKING:  # names used in annotations only
-    from core.strategies.legs import Leg
+__all__ = ["PositionLeg", "parse_legs", "format_legs", "position_greeks", "LEG_KINDS", "leg_kind"]
 
-__all__ = ["PositionLeg", "parse_legs", "format_legs", "position_greeks"]
+#: The one map from the codes users type (C/P/S, any case, or the words) to leg kinds.
+LEG_KINDS: dict[str, str] = {"C": "call", "CALL": "call", "P": "put", "PUT": "put", "S": "stock",
+                             "STOCK": "stock"}
+_KINDS = LEG_KINDS
 
-_KINDS = {"C": "call", "CALL": "call", "P": "put", "PUT": "put", "S": "stock", "STOCK": "stock"}
+
+def leg_kind(code: str) -> str:
+    """``'call'``, ``'put'`` or ``'stock'`` for a code like ``'C'``, ``'p'`` or ``'Stock'``.
+
+    Raises
+    ------
+    DataError
+        For any other code.
+
+    Examples
+    --------
+    >>> leg_kind("c"), leg_kind("PUT"), leg_kind("S")
+    ('call', 'put', 'stock')
+    """
+    kind = LEG_KINDS.get(str(code).strip().upper())
+    if kind is None:
+        raise DataError(f"leg type must be C (call), P (put) or S (stock), got {code!r}")
+    return kind
 _LEG_RE = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*(\d+(?:\.\d+)?)?\s*$")
 
 
@@ -84,7 +101,7 @@ def format_legs(legs: tuple[PositionLeg, ...]) -> str:
     return ", ".join(out)
 
 
-def position_greeks(legs: Sequence[Leg], S: ArrayLike, T: ArrayLike, r: ArrayLike, q: ArrayLike,
+def position_greeks(legs: Sequence[PositionLeg], S: ArrayLike, T: ArrayLike, r: ArrayLike, q: ArrayLike,
                     sigma: ArrayLike) -> Greeks:
     """Price and Greeks of a position, summed over legs, broadcasting over ``S`` and ``T``.
 
