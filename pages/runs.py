@@ -17,13 +17,14 @@ dash.register_page(
 
 _NUM = {"type": "rightAligned", "cellDataType": "number"}
 _COLS = [
-    {"field": "open", "headerName": "", "cellRenderer": "markdown", "maxWidth": 80, "sortable": False},
+    {"field": "open", "headerName": "", "cellRenderer": "markdown", "minWidth": 90, "maxWidth": 100,
+     "sortable": False},
     {"field": "created", "headerName": "Created (UTC)", "minWidth": 170},
     {"field": "model", "headerName": "Model", "filter": True},
     {"field": "kind", "headerName": "Kind", "filter": True},
     {"field": "label", "headerName": "Label (click to edit)", "editable": True, "filter": True,
      "minWidth": 200},
-    {"field": "rmse", "headerName": "IV RMSE (vol pts)", **_NUM,
+    {"field": "rmse", "headerName": "IV RMSE (vol pts)", **_NUM, "minWidth": 160,
      "valueFormatter": {"function": "params.value == null ? '' : d3.format('.3f')(params.value)"}},
     {"field": "n_quotes", "headerName": "Quotes", **_NUM},
     {"field": "elapsed", "headerName": "Time (s)", **_NUM,
