@@ -20,7 +20,26 @@ from core.pricing import GREEK_NAMES, bs_greeks, greek_grid, parse_legs, positio
 
 log = logging.getLogger(__name__)
 GRID_POINTS = 61  # odd, so spot (the middle of a symmetric range) is a grid point
-READOUT_DAYS = (7, 30, 91, 365)
+READOUT_DAYS = (7, 30, 91, 365)   # the default days range's readout (7 to 730 days)
+
+
+def readout_days(d_lo: float, d_hi: float, n: int = 4) -> tuple[int, ...]:
+    """Whole days for the readout columns, spread geometrically over the chosen days range
+    (ends included; at least one day)."""
+    lo, hi = max(1.0, float(d_lo)), max(1.0, float(d_hi))
+    if hi <= lo:
+        return (int(round(lo)),)
+    days = np.unique(np.round(np.geomspace(lo, hi, n)).astype(int))
+    return tuple(int(d) for d in days)
+
+
+def fmt_greek(value: float) -> str:
+    """Four significant digits (vanna, volga and charm are often below 0.0001 in desk units)."""
+    if not np.isfinite(value):
+        return "–"
+    if value == 0:
+        return "0"
+    return f"{value:,.0f}" if abs(value) >= 1e4 else f"{value:,.4g}"
 
 
 def render(state: dict, theme: str = "light") -> dict:
@@ -55,15 +74,16 @@ def render(state: dict, theme: str = "light") -> dict:
     strikes = tuple(sorted({leg.strike for leg in legs if leg.kind != "stock"}))
     out["figure"] = greek_figure(grid, state["view"], title=title, theme=theme,
                                  spot=market["spot"], strikes=strikes)
-    out["readout"] = _readout(state["inst"], legs, market)
+    out["readout"] = _readout(state["inst"], legs, market, readout_days(state["dlo"], state["dhi"]))
     out["query"] = to_query(state)
     return out
 
 
-def _readout(inst: str, legs, market: dict) -> dbc.Card:
-    """Table of every Greek at the current spot (options struck at spot) for a few expiries."""
+def _readout(inst: str, legs, market: dict, days: tuple[int, ...] = READOUT_DAYS) -> dbc.Card:
+    """Table of every Greek at the current spot (options struck at spot) for a few expiries in
+    the chosen days range."""
     S = market["spot"]
-    T = np.array(READOUT_DAYS) / 365.0
+    T = np.array(days) / 365.0
     if inst == "position":
         g = position_greeks(legs, S, T, market["r"], market["q"], market["sigma"])
         caption = "Position at current spot"
@@ -71,9 +91,9 @@ def _readout(inst: str, legs, market: dict) -> dbc.Card:
         g = bs_greeks(S, S, T, market["r"], market["q"], market["sigma"], inst == "call")
         caption = f"At-the-money {inst} (strike = spot)"
     header = html.Thead(html.Tr([html.Th("Greek"), html.Th("Unit")] +
-                                [html.Th(f"{d} d", className="text-end") for d in READOUT_DAYS]))
+                                [html.Th(f"{d} d", className="text-end") for d in days]))
     rows = [html.Tr([html.Td(GREEK_DISPLAY[n].label), html.Td(GREEK_DISPLAY[n].unit, className="small text-body-secondary")] +
-                    [html.Td(f"{v * GREEK_DISPLAY[n].scale:,.4f}", className="text-end font-monospace")
+                    [html.Td(fmt_greek(v * GREEK_DISPLAY[n].scale), className="text-end font-monospace")
                      for v in g[n]]) for n in GREEK_NAMES]
     return dbc.Card(dbc.CardBody([html.H6(caption, className="card-title"),
                                   dbc.Table([header, html.Tbody(rows)], size="sm", hover=True,
