@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     from callbacks.cache import cache, cache_config
     from components.layout import shell
 
-    callbacks.reregister()
+    callbacks.register(app)
     app.layout = shell
     cache.init_app(app.server, config=cache_config(settings.data_dir, settings.redis_url))
     app.server.config["PARITY_SETTINGS"] = settings

@@ -1,20 +1,35 @@
 """Callbacks, one module per page: thin adapters from inputs to ``core`` to figures.
 
-Importing this package registers every callback with ``dash.callback``. Dash hands those global
-registrations to the first app that serves and then clears them; :func:`reregister` puts them back
-so that each ``create_app()`` (tests build several) gets the full set.
+Importing this package imports every page's callback module, which declares its callbacks with
+:mod:`callbacks.registry` (``from callbacks.registry import callback, clientside_callback``);
+:func:`register` hands them to one app (``create_app`` calls it), so each app built in a process
+gets the full set.
+
+Modules written against ``from dash import callback, clientside_callback`` still work: while
+they are imported here, those two public names point at the registry's, so their declarations
+are recorded too instead of landing in Dash's process-wide list (which only the first app would
+receive). New modules should import from :mod:`callbacks.registry` directly.
 """
-from dash import _callback
+from contextlib import contextmanager
 
-from callbacks import calibration, greeks, portfolio, runs, strategies, surface, theme  # noqa: F401  (registers callbacks)
+import dash
 
-_REGISTERED = (dict(_callback.GLOBAL_CALLBACK_MAP), list(_callback.GLOBAL_CALLBACK_LIST),
-               list(_callback.GLOBAL_INLINE_SCRIPTS))
+from callbacks import registry
+from callbacks.registry import register
 
 
-def reregister() -> None:
-    """Restore the global callback registrations for a newly created app."""
-    cb_map, cb_list, scripts = _REGISTERED
-    _callback.GLOBAL_CALLBACK_MAP.update(cb_map)
-    _callback.GLOBAL_CALLBACK_LIST[:] = cb_list
-    _callback.GLOBAL_INLINE_SCRIPTS[:] = scripts
+@contextmanager
+def _declare_through_registry():
+    saved = dash.callback, dash.clientside_callback
+    dash.callback, dash.clientside_callback = registry.callback, registry.clientside_callback
+    try:
+        yield
+    finally:
+        dash.callback, dash.clientside_callback = saved
+
+
+with _declare_through_registry():
+    from callbacks import (calibration, greeks, home, portfolio, runs, strategies, surface,  # noqa: F401,E402
+                           theme)
+
+__all__ = ["register"]

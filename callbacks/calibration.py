@@ -8,22 +8,21 @@ import math
 import uuid
 
 import dash_bootstrap_components as dbc
-import numpy as np
-import pandas as pd
-from dash import Input, Output, State, callback, clientside_callback, ctx, html, no_update
+from dash import Input, Output, State, html, no_update
+from callbacks.registry import callback, clientside_callback
 from flask import current_app
 
 from callbacks.browser_js import REPLACE_URL_QUERY, upload_guard
 from callbacks.theme import theme_name
-from components.calibration_figures import (MODEL_LABELS, correlation_figure, fit_residual_figure,
+from components.calibration_figures import (MODEL_LABELS, MODELS, correlation_figure, fit_residual_figure,
                                             fit_smiles_figure, model_surface_figure)
 from components.ids import App
 from components.ids import Calibration as ids
-from core.calibration import (CalibrationResult, calibrate, fitted_quotes, model_surface,
+from components.uploads import upload_failure
+from core.calibration import (CalibrationResult, CalibrationView, calibrate, calibration_view,
                               quotes_fingerprint)
 from core.data import MAX_BYTES, load_chain, sample_chain
 from core.errors import ParityError
-from core.surface import fit_svi
 
 log = logging.getLogger(__name__)
 
@@ -81,20 +80,9 @@ def run_models(chain, models, *, weights: str = "vega", previous: dict | None = 
 
 
 def assemble(chain, results: dict, errors: dict | None = None) -> dict:
-    """The page's JSON payload from calibration results on ``chain``: results, fitted quotes,
-    model surfaces, the SVI reference and the market quotes."""
-    fitted, surfaces = {}, {}
-    for model, res in results.items():
-        fitted[model] = fitted_quotes(res, chain).to_dict(orient="list")
-        ms = model_surface(res, chain)
-        surfaces[model] = {"k": ms.k.tolist(), "T": ms.T.tolist(), "strikes": ms.strikes.tolist(),
-                           "iv": np.where(np.isfinite(ms.iv), ms.iv, None).tolist()}
-    market = chain.otm_quotes(0.6, 1.4)
-    return {"token": uuid.uuid4().hex, "results": {m: r.to_dict() for m, r in results.items()},
-            "fitted": fitted, "surfaces": surfaces, "errors": dict(errors or {}),
-            "svi": _svi_reference(chain, next(iter(fitted.values()))),
-            "market": {"strike": market["strike"].tolist(), "T": market["T"].tolist(),
-                       "iv": market["iv"].tolist()}}
+    """The page's store payload: :func:`core.calibration.calibration_view` as a dict, plus a
+    token that names this set of results."""
+    return {**calibration_view(chain, results, errors).to_dict(), "token": uuid.uuid4().hex}
 
 
 def restore(run_ids: list[str], database_url: str) -> dict:
@@ -115,20 +103,6 @@ def restore(run_ids: list[str], database_url: str) -> dict:
     payload.update(restored=True, data_id="sample", run_ids=list(run_ids),
                    weights=next(iter(results.values())).settings.get("weights", "vega"))
     return payload
-
-
-def _svi_reference(chain, quotes: dict) -> dict | None:
-    """SVI fit of the same chain evaluated at the calibration quotes (for comparison)."""
-    try:
-        fit = fit_svi(chain)
-    except ParityError:
-        return None
-    q = pd.DataFrame(quotes)
-    iv = fit.implied_vol(q["strike"].to_numpy(), q["T"].to_numpy())
-    err = iv - q["iv"].to_numpy()
-    ok = np.isfinite(err)
-    return {"model_iv": np.where(np.isfinite(iv), iv, None).tolist(),
-            "rmse_iv": float(np.sqrt(np.mean(err[ok] ** 2))) if ok.any() else None}
 
 
 def params_table(payload: dict) -> html.Div:
@@ -163,13 +137,14 @@ def params_table(payload: dict) -> html.Div:
 
 def fitted_frames(payload: dict) -> dict:
     """Model name -> DataFrame of fitted quotes, with the SVI reference when present."""
-    frames = {m: pd.DataFrame(f) for m, f in payload["fitted"].items()}
-    svi = payload.get("svi")
-    if svi:
-        ref = next(iter(frames.values())).copy()
-        ref["model_iv"] = pd.to_numeric(pd.Series(svi["model_iv"]), errors="coerce").to_numpy()
-        frames["svi"] = ref
-    return frames
+    return CalibrationView.from_dict(payload).frames()
+
+
+def show_options(payload: dict | None) -> list[dict]:
+    """The "drawn model" radio: only calibrated models can be chosen."""
+    done = (payload or {}).get("results", {})
+    return [{"label": MODEL_LABELS[m], "value": m, "disabled": bool(payload) and m not in done}
+            for m in MODELS]
 
 
 def record(payload: dict, database_url: str) -> list[str]:
@@ -191,19 +166,19 @@ clientside_callback(
 )
 
 
-@callback(Output(ids.UPLOAD_STORE, "data", allow_duplicate=True), Input(ids.SAMPLE, "n_clicks"),
-          prevent_initial_call=True)
+@callback(output=Output(ids.UPLOAD_STORE, "data", allow_duplicate=True),
+          inputs=dict(_n=Input(ids.SAMPLE, "n_clicks")), prevent_initial_call=True)
 def use_sample(_n):
     return None
 
 
-@callback(Output(ids.DATA_INFO, "children"), Input(ids.UPLOAD_STORE, "data"))
+@callback(output=Output(ids.DATA_INFO, "children"), inputs=dict(upload=Input(ids.UPLOAD_STORE, "data")))
 def data_info(upload):
     try:
         chain = chain_for(upload)
-    except ParityError as exc:
-        return html.Span(f"Could not load {(upload or {}).get('filename', 'the file')}: {exc}",
-                         className="text-danger")
+    except Exception as exc:  # every failure is a readable message, never an HTTP 500
+        return dbc.Alert(upload_failure(upload, exc, log), color="danger", class_name="py-1 small mb-0",
+                         id=ids.DATA_ERROR)
     name = (upload or {}).get("filename") or (chain.label[:1].upper() + chain.label[1:]) or "SPX sample"
     return html.Div([html.B(name), f" · {chain.quote_date} · spot {chain.spot:,.2f} · "
                      f"{len(chain.otm_quotes(0.6, 1.4))} OTM quotes in {chain.expiries.shape[0]} expiries"])
@@ -244,55 +219,70 @@ def run(set_progress, run, upload, models, weights, warm, previous):
     return dict(result=payload, alert=f"Some models failed — {failed}" if failed else "", show=bool(failed))
 
 
-@callback(Output(ids.RESULT, "data", allow_duplicate=True), Output(ids.ALERT, "children", allow_duplicate=True),
-          Output(ids.ALERT, "is_open", allow_duplicate=True), Input(ids.RUNS_QUERY, "data"),
-          prevent_initial_call="initial_duplicate")
+@callback(output=dict(result=Output(ids.RESULT, "data", allow_duplicate=True),
+                     alert=Output(ids.ALERT, "children", allow_duplicate=True),
+                     show=Output(ids.ALERT, "is_open", allow_duplicate=True)),
+          inputs=dict(run_ids=Input(ids.RUNS_QUERY, "data")), prevent_initial_call="initial_duplicate")
 def load_runs(run_ids):
     if not run_ids:
-        return no_update, no_update, no_update
+        return dict(result=no_update, alert=no_update, show=no_update)
     try:
-        return restore(run_ids, current_app.config["PARITY_SETTINGS"].database_url), "", False
+        return dict(result=restore(run_ids, current_app.config["PARITY_SETTINGS"].database_url),
+                    alert="", show=False)
     except ParityError as exc:
-        return no_update, f"Could not load the runs in this link: {exc}", True
+        return dict(result=no_update, alert=f"Could not load the runs in this link: {exc}", show=True)
 
 
-@callback(Output(ids.SAVED, "children"), Output(ids.RUN_IDS, "data"), Input(ids.RESULT, "data"),
-          prevent_initial_call=True)
+@callback(output=dict(saved=Output(ids.SAVED, "children"), run_ids=Output(ids.RUN_IDS, "data")),
+          inputs=dict(payload=Input(ids.RESULT, "data")), prevent_initial_call=True)
 def save_runs(payload):
     if not payload:
-        return no_update, no_update
+        return dict(saved=no_update, run_ids=no_update)
     if payload.get("restored"):
-        return html.Span([f"Loaded {len(payload['run_ids'])} run(s) from the ",
-                          html.A("runs registry", href="/runs"), "."]), payload["run_ids"]
+        return dict(saved=html.Span([f"Loaded {len(payload['run_ids'])} run(s) from the ",
+                                     html.A("runs registry", href="/runs"), "."]),
+                    run_ids=payload["run_ids"])
     try:
         ids_ = record(payload, current_app.config["PARITY_SETTINGS"].database_url)
     except Exception:
         log.exception("could not record calibration runs")
-        return html.Span("The runs could not be saved to the registry; the error was logged.",
-                         className="text-danger"), no_update
-    return html.Span([f"Saved {len(ids_)} run(s) to the ", html.A("runs registry", href="/runs"),
-                      "; this page's link now brings them back."]), ids_
+        return dict(saved=html.Span("The runs could not be saved to the registry; the error was logged.",
+                                    className="text-danger"), run_ids=no_update)
+    return dict(saved=html.Span([f"Saved {len(ids_)} run(s) to the ", html.A("runs registry", href="/runs"),
+                                 "; this page's link now brings them back."]), run_ids=ids_)
+
+
+_RENDER_OUT = ("params", "smiles", "residual", "surface", "corr", "drawn", "drawn_options")
 
 
 @callback(
-    Output(ids.PARAMS, "children"), Output(ids.SMILES_GRAPH, "figure"), Output(ids.RESIDUAL_GRAPH, "figure"),
-    Output(ids.SURFACE_GRAPH, "figure"), Output(ids.CORR_GRAPH, "figure"), Output(ids.STATE, "data"),
-    Input(ids.RESULT, "data"), Input(ids.SHOW, "value"), Input(App.THEME_SWITCH, "value"),
-    Input(ids.RUN_IDS, "data"), State(ids.MODELS, "value"), State(ids.WEIGHTS, "value"),
+    output=dict(params=Output(ids.PARAMS, "children"), smiles=Output(ids.SMILES_GRAPH, "figure"),
+                residual=Output(ids.RESIDUAL_GRAPH, "figure"), surface=Output(ids.SURFACE_GRAPH, "figure"),
+                corr=Output(ids.CORR_GRAPH, "figure"), state=Output(ids.STATE, "data"),
+                drawn=Output(ids.SHOW, "value"), drawn_options=Output(ids.SHOW, "options")),
+    inputs=dict(payload=Input(ids.RESULT, "data"), show=Input(ids.SHOW, "value"),
+                dark=Input(App.THEME_SWITCH, "value"), run_ids=Input(ids.RUN_IDS, "data"),
+                models=State(ids.MODELS, "value"), weights=State(ids.WEIGHTS, "value")),
 )
 def render(payload, show, dark, run_ids, models, weights):
-    query = f"?models={','.join(models or [])}&weights={weights}&show={show}"
-    if run_ids:
-        query += f"&runs={','.join(run_ids)}"
+    out = dict.fromkeys(_RENDER_OUT, no_update)
     if not payload:
-        return no_update, no_update, no_update, no_update, no_update, query
+        return {**out, "state": _query(models, weights, show, run_ids)}
     theme = theme_name(dark)
-    model = show if show in payload["results"] else next(iter(payload["results"]))
-    frames = fitted_frames(payload)
-    market = pd.DataFrame(payload["market"])
-    return (params_table(payload), fit_smiles_figure(frames, theme=theme), fit_residual_figure(frames, theme=theme),
-            model_surface_figure(payload["surfaces"][model], market, model, theme=theme),
-            correlation_figure(payload["results"][model], theme=theme), query)
+    view = CalibrationView.from_dict(payload)
+    model = view.drawn(show)          # the radio is moved to what is drawn when they differ
+    frames = view.frames()
+    return dict(params=params_table(payload), smiles=fit_smiles_figure(frames, theme=theme),
+                residual=fit_residual_figure(frames, theme=theme),
+                surface=model_surface_figure(payload["surfaces"][model], view.market, model, theme=theme),
+                corr=correlation_figure(payload["results"][model], theme=theme),
+                state=_query(models, weights, model, run_ids),
+                drawn=model if model != show else no_update, drawn_options=show_options(payload))
+
+
+def _query(models, weights, show, run_ids) -> str:
+    query = f"?models={','.join(models or [])}&weights={weights}&show={show}"
+    return query + (f"&runs={','.join(run_ids)}" if run_ids else "")
 
 
 clientside_callback(REPLACE_URL_QUERY, Output(ids.URL_DUMMY, "children"), Input(ids.STATE, "data"))

@@ -7,21 +7,25 @@ from __future__ import annotations
 
 import logging
 import math
+from datetime import datetime, timezone
 
 import dash_bootstrap_components as dbc
-import numpy as np
 import pandas as pd
-from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx, html, no_update
+from callbacks.registry import callback, clientside_callback
 
 from callbacks.browser_js import REPLACE_URL_QUERY
 from callbacks.theme import theme_name
 from components.ids import App
 from components.ids import Portfolio as ids
-from components.portfolio_figures import backtest_figure, bl_figure, frontier_figure, weights_figure
+from components.export import safe_csv
+from components.portfolio_figures import (backtest_figure, bl_figure, frontier_figure, portfolio_view,
+                                          weights_figure)
 from components.portfolio_state import to_query, views_to_text
+from components.uploads import upload_failure
 from core.data import index_prices, load_prices, load_sectors, sample_prices, sample_sectors
 from core.errors import ParityError
-from core.portfolio.allocation import OBJECTIVES, AllocationSpec, allocate, parse_sector_caps
+from core.portfolio.allocation import Allocation, AllocationSpec, allocate, parse_sector_caps
 
 log = logging.getLogger(__name__)
 
@@ -73,34 +77,8 @@ def build_spec(state: dict) -> AllocationSpec:
         cost=(_pct(state.get("cost"), 0.0) or 0.0) / 100.0, views=tuple(views))
 
 
-def payload(alloc) -> dict:
-    """JSON-ready summary of an :class:`~core.portfolio.allocation.Allocation` for the figures."""
-    w = alloc.weights
-    tickers = [str(t) for t in w.index]
-    cov = alloc.cov.loc[tickers, tickers].to_numpy()
-    f = alloc.frontier
-    i = int(f.max_sharpe_index(alloc.spec.rf))
-    bt = alloc.backtest
-    return {
-        "tickers": tickers, "weights": w.to_numpy().tolist(),
-        "risk_contrib": alloc.risk_contributions.reindex(w.index).to_numpy().tolist(),
-        "ret": alloc.expected_return, "vol": alloc.volatility, "sharpe": alloc.sharpe,
-        "div_ratio": alloc.diversification_ratio, "rf": alloc.spec.rf,
-        "invested": float(w.sum()), "objective": alloc.spec.objective,
-        "objective_label": OBJECTIVES[alloc.spec.objective],
-        "frontier": {"risks": np.asarray(f.risks).tolist(), "returns": np.asarray(f.returns).tolist()},
-        "tangency": {"vol": float(f.risks[i]), "ret": float(f.returns[i])},
-        "assets": {"tickers": tickers, "mu": alloc.mu.reindex(w.index).to_numpy().tolist(),
-                   "vol": np.sqrt(np.diag(cov)).tolist()},
-        "prior": None if alloc.prior is None else alloc.prior.reindex(w.index).to_numpy().tolist(),
-        "posterior": None if alloc.posterior is None else alloc.posterior.reindex(w.index).to_numpy().tolist(),
-        "backtest": {"dates": pd.to_datetime(bt.dates).strftime("%Y-%m-%d").tolist(),
-                     "equity": np.asarray(bt.equity).tolist(), "benchmark": np.asarray(bt.benchmark).tolist(),
-                     "stats": bt.stats.to_dict(), "benchmark_stats": bt.benchmark_stats.to_dict(),
-                     "rule": {"M": "monthly", "Q": "quarterly"}.get(bt.rebalance, bt.rebalance),
-                     "cost_bps": alloc.spec.cost * 1e4},
-        "notes": list(alloc.notes) + list(bt.notes),
-    }
+#: The figures' view of an allocation (kept under its old name for the page's tests).
+payload = portfolio_view
 
 
 def summary_view(p: dict) -> dbc.Card:
@@ -111,10 +89,11 @@ def summary_view(p: dict) -> dbc.Card:
         return dbc.Col(html.Div([html.Div(label, className="small text-body-secondary"),
                                  html.Div(value, className="fs-5 fw-semibold")]), xs=6, md=2)
 
+    n = p["backtest"].get("universe", len(p["tickers"]))
     rows = [html.Tr([html.Td(name), *[html.Td(v, className="text-end") for v in vals]]) for name, vals in (
         ("chosen", [f"{s['ann_return']:.2%}", f"{s['ann_vol']:.2%}", f"{s['sharpe']:.2f}",
                     f"{s['max_drawdown']:.1%}", f"{s['turnover']:.0%}"]),
-        ("equal weight", [f"{b['ann_return']:.2%}", f"{b['ann_vol']:.2%}", f"{b['sharpe']:.2f}",
+        (f"equal weight, all {n} assets", [f"{b['ann_return']:.2%}", f"{b['ann_vol']:.2%}", f"{b['sharpe']:.2f}",
                           f"{b['max_drawdown']:.1%}", f"{b['turnover']:.0%}"]))]
     head = html.Thead(html.Tr([html.Th("Backtest")] + [html.Th(h, className="text-end") for h in (
         "Return / yr", "Vol / yr", "Sharpe", "Max drawdown", "Turnover / yr")]))
@@ -123,30 +102,58 @@ def summary_view(p: dict) -> dbc.Card:
                  stat("Volatility", f"{p['vol']:.2%}"), stat("Sharpe", f"{p['sharpe']:.2f}"),
                  stat("Diversification ratio", f"{p['div_ratio']:.2f}"),
                  stat("Invested", f"{p['invested']:.0%}")], class_name="g-2 mb-2"),
+        *_exposure_row(p),
         dbc.Table([head, html.Tbody(rows)], size="sm", class_name="mb-2 small"),
         html.Details([html.Summary("How the estimates were made", className="small"),
                       html.Ul([html.Li(n) for n in p["notes"]], className="small mb-0")]),
     ]), class_name="shadow-sm")
 
 
-def weights_csv(p: dict) -> str:
+def _exposure_row(p: dict) -> list:
+    """Long, short, gross and net exposure, shown when the portfolio holds shorts."""
+    ex = p.get("exposure") or {}
+    if not ex or ex.get("short", 0.0) <= 0.0:
+        return []
+    return [html.Div([html.Span("Exposure ", className="fw-semibold"),
+                      f"long {ex['long']:.1%} · short {ex['short']:.1%} · gross {ex['gross']:.1%} · "
+                      f"net {ex['net']:.1%} of capital"], className="small mb-2", id=ids.EXPOSURE)]
+
+
+def weights_csv(p: dict, *, data_name: str | None = None) -> str:
+    """The weights as CSV, full precision, headed by what produced them (objective, window,
+    estimators, data, time of export); formula-like cells escaped."""
     frame = pd.DataFrame({"ticker": p["tickers"], "weight": p["weights"],
                           "risk_contribution": p["risk_contrib"]})
-    return frame.to_csv(index=False)
+    win = p.get("window") or {}
+    ex = p.get("exposure") or {}
+    head = {"objective": p.get("objective_label", p.get("objective")),
+            "window": f"{win.get('first') or win.get('start')} to {win.get('last') or win.get('end')}",
+            "estimators": "returns {returns}, risk {risk}".format(**p.get("methods", {"returns": "?", "risk": "?"})),
+            "risk_free": f"{p.get('rf', 0.0):.4%}", "exposure": ", ".join(f"{k} {v:.6g}" for k, v in ex.items()),
+            "data": data_name or "sample: 20 US stocks + S&P 500, NASDAQ",
+            "exported_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")}
+    return safe_csv(frame, header=head)
 
 
 # --------------------------------------------------------------------------------------------
 # callbacks
 # --------------------------------------------------------------------------------------------
+_DATA_OUT = ("store", "options", "universe", "info")
+
+
 @callback(
-    Output(ids.DATA_KEY, "data"), Output(ids.UNIVERSE, "options"), Output(ids.UNIVERSE, "value"),
-    Output(ids.DATA_INFO, "children"), Output(ids.DATA_ALERT, "children"), Output(ids.DATA_ALERT, "is_open"),
-    Input(ids.UPLOAD_PRICES, "contents"), Input(ids.UPLOAD_SECTORS, "contents"), Input(ids.SAMPLE, "n_clicks"),
-    State(ids.UPLOAD_PRICES, "filename"), State(ids.UPLOAD_SECTORS, "filename"),
-    State(ids.DATA_KEY, "data"), State(ids.UNIVERSE, "value"),
+    output=dict(store=Output(ids.DATA_KEY, "data"), options=Output(ids.UNIVERSE, "options"),
+                universe=Output(ids.UNIVERSE, "value"), info=Output(ids.DATA_INFO, "children"),
+                alert=Output(ids.DATA_ALERT, "children"), show=Output(ids.DATA_ALERT, "is_open")),
+    inputs=dict(prices_up=Input(ids.UPLOAD_PRICES, "contents"),
+                sectors_up=Input(ids.UPLOAD_SECTORS, "contents"), _sample=Input(ids.SAMPLE, "n_clicks"),
+                prices_name=State(ids.UPLOAD_PRICES, "filename"),
+                sectors_name=State(ids.UPLOAD_SECTORS, "filename"),
+                store=State(ids.DATA_KEY, "data"), universe=State(ids.UNIVERSE, "value")),
 )
 def load_data(prices_up, sectors_up, _sample, prices_name, sectors_name, store, universe):
-    store = dict(store or {})
+    old = dict(store or {})
+    store = dict(old)
     trigger = ctx.triggered_id
     if trigger == ids.SAMPLE:
         store = {"prices": None, "sectors": None}
@@ -156,11 +163,14 @@ def load_data(prices_up, sectors_up, _sample, prices_name, sectors_name, store, 
         store["sectors"], store["sectors_name"] = sectors_up, sectors_name
     try:
         prices, sectors = data_for(store)
-    except ParityError as exc:
-        name = prices_name if trigger == ids.UPLOAD_PRICES else sectors_name
-        return no_update, no_update, no_update, no_update, f"Could not load {name}: {exc}", True
+    except Exception as exc:  # every failure is a readable alert; the data in use stays
+        upload = ({"contents": prices_up, "filename": prices_name} if trigger == ids.UPLOAD_PRICES
+                  else {"contents": sectors_up, "filename": sectors_name})
+        what = "a prices CSV (dates x tickers)" if trigger == ids.UPLOAD_PRICES else "a sector map CSV (ticker,sector)"
+        return {**dict.fromkeys(_DATA_OUT, no_update), "show": True,
+                "alert": upload_failure(upload, exc, log, expected=what)}
     tickers = [str(c) for c in prices.columns]
-    if trigger is None:           # first load: keep the universe from the URL
+    if trigger is None:           # first load: keep the universe from the URL / the session
         value = [t for t in universe or [] if t in tickers] or tickers
     else:
         value = tickers if trigger != ids.UPLOAD_SECTORS else no_update
@@ -169,10 +179,11 @@ def load_data(prices_up, sectors_up, _sample, prices_name, sectors_name, store, 
                      f" · {len(tickers)} assets · {first:%Y-%m-%d} to {last:%Y-%m-%d} · sectors: ",
                      html.B(store.get("sectors_name") or "GICS sample"),
                      f" ({len(set(sectors.values()))} sectors)"])
-    return store, tickers, value, info, "", False
+    return dict(store=store, options=tickers, universe=value, info=info, alert="", show=False)
 
 
-@callback(Output(ids.VIEWS, "rowData"), Input(ids.ADD_VIEW, "n_clicks"), State(ids.VIEWS, "rowData"),
+@callback(output=Output(ids.VIEWS, "rowData"),
+          inputs=dict(_n=Input(ids.ADD_VIEW, "n_clicks"), rows=State(ids.VIEWS, "rowData")),
           prevent_initial_call=True)
 def add_view(_n, rows):
     return list(rows or []) + [{"asset": "", "vs": "", "view": 5.0, "confidence": 50.0}]
@@ -192,20 +203,27 @@ _STATE_INPUTS = dict(
 @callback(
     output=dict(result=Output(ids.RESULT, "data"), alert=Output(ids.ALERT, "children"),
                 show=Output(ids.ALERT, "is_open"), query=Output(ids.STATE, "data")),
-    inputs=dict(run=Input(ids.RUN, "n_clicks"), data=State(ids.DATA_KEY, "data"), state=_STATE_INPUTS),
+    inputs=dict(run=Input(ids.RUN, "n_clicks"), data=State(ids.DATA_KEY, "data"), state=_STATE_INPUTS,
+                previous=State(ids.RESULT, "data")),
     background=True,
     running=[(Output(ids.RUN, "disabled"), True, False), (Output(ids.CANCEL, "disabled"), False, True)],
     cancel=[Input(ids.CANCEL, "n_clicks")],
     progress=[Output(ids.PROGRESS, "value")],
     interval=250,
 )
-def optimise(set_progress, run, data, state):
+def optimise(set_progress, run, data, state, previous):
     query = to_query({**state, "views": views_to_text(state.get("views"))})
+    if not run and previous and previous.get("query") == query:
+        # back on the page in the same session: the kept result is for these inputs, don't re-run
+        set_progress(100)
+        return dict(result=no_update, alert="", show=False, query=query)
     try:
         prices, sectors = data_for(data)
         spec = build_spec(state)
         alloc = allocate(prices, sectors, spec, progress=lambda f, _m: set_progress(round(100 * f)))
-        return dict(result=payload(alloc), alert="", show=False, query=query)
+        return dict(result={"allocation": alloc.to_dict(), "query": query,
+                            "data_name": (data or {}).get("prices_name")},
+                    alert="", show=False, query=query)
     except ParityError as exc:
         set_progress(0)
         return dict(result=no_update, alert=f"{exc}. The last result is kept.", show=True, query=query)
@@ -215,25 +233,34 @@ def optimise(set_progress, run, data, state):
                     show=True, query=no_update)
 
 
+_RENDER_OUT = ("frontier", "weights", "backtest", "bl", "summary")
+
+
 @callback(
-    Output(ids.FRONTIER_GRAPH, "figure"), Output(ids.WEIGHTS_GRAPH, "figure"),
-    Output(ids.BACKTEST_GRAPH, "figure"), Output(ids.BL_GRAPH, "figure"), Output(ids.SUMMARY, "children"),
-    Input(ids.RESULT, "data"), Input(App.THEME_SWITCH, "value"),
+    output=dict(frontier=Output(ids.FRONTIER_GRAPH, "figure"), weights=Output(ids.WEIGHTS_GRAPH, "figure"),
+                backtest=Output(ids.BACKTEST_GRAPH, "figure"), bl=Output(ids.BL_GRAPH, "figure"),
+                summary=Output(ids.SUMMARY, "children")),
+    inputs=dict(result=Input(ids.RESULT, "data"), dark=Input(App.THEME_SWITCH, "value")),
 )
-def render(p, dark):
-    if not p:
-        return (no_update,) * 5
+def render(result, dark):
+    if not result:
+        return dict.fromkeys(_RENDER_OUT, no_update)
     theme = theme_name(dark)
-    return (frontier_figure(p, theme=theme), weights_figure(p, theme=theme),
-            backtest_figure(p, theme=theme), bl_figure(p, theme=theme), summary_view(p))
+    p = portfolio_view(Allocation.from_dict(result["allocation"]))
+    return dict(frontier=frontier_figure(p, theme=theme), weights=weights_figure(p, theme=theme),
+                backtest=backtest_figure(p, theme=theme), bl=bl_figure(p, theme=theme),
+                summary=summary_view(p))
 
 
-@callback(Output(ids.DOWNLOAD, "data"), Input(ids.EXPORT, "n_clicks"), State(ids.RESULT, "data"),
+@callback(output=Output(ids.DOWNLOAD, "data"),
+          inputs=dict(_n=Input(ids.EXPORT, "n_clicks"), result=State(ids.RESULT, "data")),
           prevent_initial_call=True)
-def export(_n, p):
-    if not p:
+def export(_n, result):
+    if not result:
         return no_update
-    return dict(content=weights_csv(p), filename="parity-weights.csv", type="text/csv")
+    p = portfolio_view(Allocation.from_dict(result["allocation"]))
+    name = f"parity-weights-{p['objective']}-{(p['window'].get('first') or '')}-{(p['window'].get('last') or '')}.csv"
+    return dict(content=weights_csv(p, data_name=result.get("data_name")), filename=name, type="text/csv")
 
 
 clientside_callback(

@@ -1,4 +1,4 @@
-"""Runs page callbacks: list the registry, compare selected runs, delete runs."""
+"""Runs page callbacks: list the registry, open, label, compare, delete (confirmed, undoable)."""
 from __future__ import annotations
 
 import logging
@@ -6,7 +6,8 @@ import math
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, State, callback, ctx, html, no_update
+from dash import Input, Output, State, ctx, html, no_update
+from callbacks.registry import callback
 from flask import current_app
 
 from components.ids import Runs as ids
@@ -30,6 +31,7 @@ def run_rows(runs) -> list[dict]:
             "rmse": None if rmse is None else rmse * 100, "n_quotes": r.metrics.get("n_quotes"),
             "elapsed": r.elapsed, "fingerprint": r.fingerprint[:12], "label": r.label,
             "params": ", ".join(f"{k}={v:.4g}" for k, v in r.params.items() if isinstance(v, (int, float))),
+            "open": _open_link(r),
         })
     return rows
 
@@ -64,24 +66,71 @@ def comparison_table(runs) -> dbc.Table:
                      class_name="small")
 
 
-@callback(Output(ids.GRID, "rowData"), Output(ids.ALERT, "children"), Output(ids.ALERT, "is_open"),
-          Input(ids.REFRESH, "n_clicks"), Input(ids.MODEL, "value"), Input(ids.DELETE, "n_clicks"),
-          State(ids.GRID, "selectedRows"))
-def list_runs(_refresh, model, _delete, selected):
+def _open_link(run) -> str:
+    """Markdown link that opens a calibration run in the lab (the lab rebuilds it from the id)."""
+    if run.kind != "calibration":
+        return ""
+    return f"[Open](/calibration?runs={run.id}&models={run.model}&show={run.model})"
+
+
+_SHOW, _HIDE = {"display": "inline"}, {"display": "none"}
+
+
+@callback(
+    output=dict(open=Output(ids.CONFIRM, "is_open"), text=Output(ids.CONFIRM_TEXT, "children")),
+    inputs=dict(_ask=Input(ids.DELETE, "n_clicks"), _no=Input(ids.CONFIRM_NO, "n_clicks"),
+                _yes=Input(ids.CONFIRM_YES, "n_clicks"), selected=State(ids.GRID, "selectedRows")),
+    prevent_initial_call=True,
+)
+def confirm_delete(_ask, _no, _yes, selected):
+    if ctx.triggered_id != ids.DELETE or not selected:
+        return dict(open=False, text=no_update)
+    names = ", ".join(f"{r['model']} {r['created']}" + (f" ({r['label']})" if r.get("label") else "")
+                      for r in selected[:5]) + (" …" if len(selected) > 5 else "")
+    return dict(open=True, text=f"Delete {len(selected)} run(s): {names}? You can undo this "
+                                f"right after, on this page.")
+
+
+@callback(
+    output=dict(rows=Output(ids.GRID, "rowData"), text=Output(ids.ALERT_TEXT, "children"),
+                show=Output(ids.ALERT, "is_open"), color=Output(ids.ALERT, "color"),
+                undo=Output(ids.UNDO, "style"), deleted=Output(ids.DELETED, "data")),
+    inputs=dict(_refresh=Input(ids.REFRESH, "n_clicks"), model=Input(ids.MODEL, "value"),
+                _yes=Input(ids.CONFIRM_YES, "n_clicks"), _undo=Input(ids.UNDO, "n_clicks"),
+                _ask=Input(ids.DELETE, "n_clicks"), edit=Input(ids.GRID, "cellValueChanged"),
+                selected=State(ids.GRID, "selectedRows"), deleted=State(ids.DELETED, "data")),
+)
+def manage(_refresh, model, _yes, _undo, _ask, edit, selected, deleted):
+    """List the runs, and apply the user's delete (after the confirm), undo or label edit."""
+    note, color, undo, keep = "", "info", _HIDE, no_update
     try:
         store = _store()
-        note = ""
-        if ctx.triggered_id == ids.DELETE and selected:
-            for row in selected:
-                store.delete_run(row["id"])
-            note = f"Deleted {len(selected)} run(s)."
+        trigger = ctx.triggered_id
+        if trigger == ids.DELETE and not selected:
+            note, color = "Tick the runs to delete first.", "warning"
+        elif trigger == ids.CONFIRM_YES and selected:
+            gone = [store.get_run(row["id"]).to_dict() for row in selected]
+            for run in gone:
+                store.delete_run(run["id"])
+            note, undo, keep = f"Deleted {len(gone)} run(s).", _SHOW, gone
+        elif trigger == ids.UNDO and deleted:
+            for run in deleted:
+                store.restore_run(run)
+            note, keep = f"Restored {len(deleted)} run(s).", None
+        elif trigger == ids.GRID and edit:
+            change = edit[0] if isinstance(edit, list) else edit
+            if change.get("colId") == "label":
+                run = store.set_label(change["data"]["id"], change.get("value") or "")
+                note = f"Labelled run {run.short_id}: {run.label or '(no label)'}."
         runs = store.list_runs(model=None if model in (None, "", "all") else model, limit=500)
     except ParityError as exc:
-        return no_update, f"The runs registry could not be read: {exc}", True
-    return run_rows(runs), note, bool(note)
+        return dict(rows=no_update, text=f"The runs registry could not be changed or read: {exc}",
+                    show=True, color="danger", undo=_HIDE, deleted=no_update)
+    return dict(rows=run_rows(runs), text=note, show=bool(note), color=color, undo=undo, deleted=keep)
 
 
-@callback(Output(ids.COMPARE, "children"), Input(ids.GRID, "selectedRows"), prevent_initial_call=True)
+@callback(output=Output(ids.COMPARE, "children"), inputs=dict(selected=Input(ids.GRID, "selectedRows")),
+          prevent_initial_call=True)
 def compare(selected):
     if not selected or len(selected) < 2:
         return html.Div("Tick two or more runs to compare them.", className="text-body-secondary small")

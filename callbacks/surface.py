@@ -8,11 +8,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from datetime import datetime, timezone
 
 import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
-from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx, html, no_update
+from callbacks.registry import callback, clientside_callback
 
 from callbacks.cache import cache
 from callbacks.browser_js import REPLACE_URL_QUERY, upload_guard
@@ -20,15 +22,22 @@ from callbacks.theme import theme_name
 from components.figures import figures_html
 from components.ids import App
 from components.ids import Surface as ids
-from components.surface_figures import (ARB_K_RANGE, MODEL_LABELS, quoted_range_arbitrage, default_expiries, residual_figure,
+from components.export import safe_csv
+from components.surface_figures import (MODEL_LABELS, default_expiries, residual_figure,
                                         smiles_figure, surface_figure, term_structure_figure)
 from components.surface_state import MODELS, to_query
+from components.uploads import upload_failure
 from core.data import MAX_BYTES, load_chain, sample_chain
 from core.errors import ParityError
 from core.surface import fit_sabr, fit_ssvi, fit_svi
+from core.surface.views import SurfaceComparison, compare_fits
 
 log = logging.getLogger(__name__)
 SAMPLE_KEY = "sample"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
 _FITTERS = {"svi": lambda c, beta: fit_svi(c), "ssvi": lambda c, beta: fit_ssvi(c),
             "sabr": lambda c, beta: fit_sabr(c, beta=beta)}
 
@@ -47,15 +56,16 @@ def fit_models(chain, models, beta: float) -> tuple[dict, dict]:
     return fits, errors
 
 
-def comparison_table(fits: dict, errors: dict, arbs: dict | None = None) -> dbc.Table:
+def comparison_table(fits: dict, errors: dict, comparison: SurfaceComparison | None = None) -> dbc.Table:
     """One row per model: RMSE, max error, share inside the spread, arbitrage status, fit time."""
+    comparison = comparison or (compare_fits(fits) if fits else None)
     head = ["Model", "IV RMSE (vol pts)", "Max error (vol pts)", "Inside bid/ask", "Butterfly arb.",
             "Calendar arb.", "Fit time (ms)", "Slices"]
     rows = []
     for model in MODELS:
         if model in fits:
             f = fits[model]
-            arb = (arbs or {}).get(model) or quoted_range_arbitrage(f)
+            arb = comparison[model].arbitrage
             n = len(f.params)
             rows.append([MODEL_LABELS[model], f"{f.rmse_iv * 100:.3f}", f"{f.max_error * 100:.3f}",
                          f"{f.inside_spread:.1%}", _ok(arb.butterfly_free), _ok(arb.calendar_free),
@@ -150,13 +160,17 @@ clientside_callback(
 )
 
 
+_LOAD_OUT = ("key", "info", "report", "options", "expiries")
+
+
 @callback(
-    Output(ids.CHAIN_KEY, "data"), Output(ids.CHAIN_INFO, "children"), Output(ids.REPORT, "children"),
-    Output(ids.EXPIRIES, "options"), Output(ids.EXPIRIES, "value"),
-    Output(ids.LOAD_ALERT, "children"), Output(ids.LOAD_ALERT, "is_open"),
-    Input(ids.UPLOAD_STORE, "data"), Input(ids.SAMPLE, "n_clicks"),
+    output=dict(key=Output(ids.CHAIN_KEY, "data"), info=Output(ids.CHAIN_INFO, "children"),
+                report=Output(ids.REPORT, "children"), options=Output(ids.EXPIRIES, "options"),
+                expiries=Output(ids.EXPIRIES, "value"), alert=Output(ids.LOAD_ALERT, "children"),
+                show=Output(ids.LOAD_ALERT, "is_open")),
+    inputs=dict(upload=Input(ids.UPLOAD_STORE, "data"), _sample=Input(ids.SAMPLE, "n_clicks")),
 )
-def load(upload, _sample_clicks):
+def load(upload, _sample):
     try:
         if ctx.triggered_id == ids.UPLOAD_STORE and upload:
             key = hashlib.sha1(upload["contents"].encode()).hexdigest()
@@ -164,29 +178,44 @@ def load(upload, _sample_clicks):
             cache.set(f"chain:{key}", chain)
         else:
             key, chain = SAMPLE_KEY, sample_chain()
-    except ParityError as exc:
-        name = (upload or {}).get("filename", "the file")
-        return (no_update, no_update, no_update, no_update, no_update,
-                f"Could not load {name}: {exc}", True)
-    except Exception:
-        log.exception("chain upload failed")
-        return (no_update,) * 5 + ("The file could not be read as an option chain; the error "
-                                   "was logged.", True)
+    except Exception as exc:  # every failure is a readable alert, the last good chain stays
+        return {**dict.fromkeys(_LOAD_OUT, no_update), "alert": upload_failure(upload, exc, log),
+                "show": True}
     options = expiry_options(chain)
-    return key, chain_info(chain), report_view(chain), options, default_expiries(options), "", False
+    return dict(key=key, info=chain_info(chain), report=report_view(chain), options=options,
+                expiries=default_expiries(options), alert="", show=False)
+
+
+_UPDATE_OUT = ("surface", "term", "smiles", "residual", "compare", "arbitrage", "metrics",
+               "alert", "show", "state", "drawn", "drawn_options")
+
+
+def drawn_model(show: str | None, fits: dict) -> str:
+    """The model drawn in 3D and in the residuals: the chosen one when it was fitted, else the
+    first fitted (the radio is then moved to it, so it always names what is drawn)."""
+    return show if show in fits else next(iter(fits))
+
+
+def show_options(fits: dict) -> list[dict]:
+    """The "drawn model" radio: only fitted models can be chosen."""
+    return [{"label": MODEL_LABELS[m], "value": m, "disabled": m not in fits} for m in MODELS]
 
 
 @callback(
-    Output(ids.SURFACE_GRAPH, "figure"), Output(ids.TERM_GRAPH, "figure"),
-    Output(ids.SMILES_GRAPH, "figure"), Output(ids.RESIDUAL_GRAPH, "figure"),
-    Output(ids.COMPARE, "children"), Output(ids.ARBITRAGE, "children"), Output(ids.METRICS, "children"),
-    Output(ids.ALERT, "children"), Output(ids.ALERT, "is_open"), Output(ids.STATE, "data"),
-    Input(ids.CHAIN_KEY, "data"), Input(ids.MODELS, "value"), Input(ids.BETA, "value"),
-    Input(ids.SHOW, "value"), Input(ids.EXPIRIES, "value"), Input(App.THEME_SWITCH, "value"),
+    output=dict(surface=Output(ids.SURFACE_GRAPH, "figure"), term=Output(ids.TERM_GRAPH, "figure"),
+                smiles=Output(ids.SMILES_GRAPH, "figure"), residual=Output(ids.RESIDUAL_GRAPH, "figure"),
+                compare=Output(ids.COMPARE, "children"), arbitrage=Output(ids.ARBITRAGE, "children"),
+                metrics=Output(ids.METRICS, "children"), alert=Output(ids.ALERT, "children"),
+                show=Output(ids.ALERT, "is_open"), state=Output(ids.STATE, "data"),
+                drawn=Output(ids.SHOW, "value"), drawn_options=Output(ids.SHOW, "options")),
+    inputs=dict(key=Input(ids.CHAIN_KEY, "data"), models=Input(ids.MODELS, "value"),
+                beta=Input(ids.BETA, "value"), show=Input(ids.SHOW, "value"),
+                expiries=Input(ids.EXPIRIES, "value"), dark=Input(App.THEME_SWITCH, "value")),
 )
 def update(key, models, beta, show, expiries, dark):
+    out = dict.fromkeys(_UPDATE_OUT, no_update)
     if key is None:
-        return (no_update,) * 10
+        return out
     theme = theme_name(dark)
     try:
         chain = _chain(key)
@@ -194,35 +223,40 @@ def update(key, models, beta, show, expiries, dark):
         if not fits:
             msg = "Choose at least one model." if not models else "No model could be fitted: " + \
                 "; ".join(f"{MODEL_LABELS[m]}: {e}" for m, e in errors.items())
-            return (no_update,) * 4 + (comparison_table(fits, errors), "", "", msg, True, no_update)
-        drawn = fits.get(show) or next(iter(fits.values()))
-        arbs = {m: quoted_range_arbitrage(f) for m, f in fits.items()}   # once per fit, used thrice
-        arb_lines = [html.Div(f"{MODEL_LABELS[m]}: " + " ".join(a.lines())) for m, a in arbs.items()]
-        arb_lines.append(html.Div("Arbitrage is checked on the quoted range 0.6–1.4 × forward (k = ln K/F "
-                                  f"in [{ARB_K_RANGE[0]:.2f}, {ARB_K_RANGE[1]:.2f}]), 200 points per slice.",
-                                  className="text-body-secondary"))
+            return {**out, "compare": comparison_table(fits, errors), "arbitrage": "",
+                    "metrics": "", "alert": msg, "show": True, "drawn_options": show_options(fits)}
+        cmp = compare_fits(fits)        # arbitrage and term structures, once per update
+        model = drawn_model(show, fits)
+        drawn = fits[model]
+        arb_lines = [html.Div(f"{MODEL_LABELS[v.model]}: " + " ".join(v.arbitrage.lines()))
+                     for v in cmp.views]
+        arb_lines.append(html.Div(cmp.note(), className="text-body-secondary"))
         skipped = [html.Div(f"{MODEL_LABELS[m]} skipped {e}: {why}", className="text-body-secondary")
                    for m, f in fits.items() for e, why in f.skipped]
         alert = "; ".join(f"{MODEL_LABELS[m]} failed: {e}" for m, e in errors.items())
-        state = to_query(dict(models=list(fits) + list(errors), beta=float(beta), show=drawn.model))
-        return (surface_figure(chain, drawn, theme=theme, arb=arbs[drawn.model]),
-                term_structure_figure(chain, fits, theme=theme),
-                smiles_figure(chain, fits, expiries or [], theme=theme), residual_figure(drawn, theme=theme),
-                comparison_table(fits, errors, arbs), arb_lines + skipped, metrics_table(drawn),
-                alert, bool(alert), state)
+        state = to_query(dict(models=list(fits) + list(errors), beta=float(beta), show=model))
+        return dict(surface=surface_figure(chain, drawn, theme=theme, view=cmp[model]),
+                    term=term_structure_figure(chain, cmp, theme=theme),
+                    smiles=smiles_figure(chain, fits, expiries or [], theme=theme),
+                    residual=residual_figure(drawn, theme=theme),
+                    compare=comparison_table(fits, errors, cmp), arbitrage=arb_lines + skipped,
+                    metrics=metrics_table(drawn), alert=alert, show=bool(alert), state=state,
+                    drawn=model if model != show else no_update, drawn_options=show_options(fits))
     except ParityError as exc:
-        return (no_update,) * 7 + (str(exc), True, no_update)
+        return {**out, "alert": str(exc), "show": True}
     except Exception:
         log.exception("surface page failed for %s %s", key, models)
-        return (no_update,) * 7 + ("Something went wrong fitting this chain; the error was logged.",
-                                   True, no_update)
+        return {**out, "alert": "Something went wrong fitting this chain; the error was logged.",
+                "show": True}
 
 
 @callback(
-    Output(ids.DOWNLOAD, "data"),
-    Input(ids.EXPORT_CSV, "n_clicks"), Input(ids.EXPORT_JSON, "n_clicks"), Input(ids.EXPORT_HTML, "n_clicks"),
-    State(ids.CHAIN_KEY, "data"), State(ids.MODELS, "value"), State(ids.BETA, "value"),
-    State(ids.SHOW, "value"), State(ids.EXPIRIES, "value"), prevent_initial_call=True,
+    output=Output(ids.DOWNLOAD, "data"),
+    inputs=dict(_csv=Input(ids.EXPORT_CSV, "n_clicks"), _json=Input(ids.EXPORT_JSON, "n_clicks"),
+                _html=Input(ids.EXPORT_HTML, "n_clicks"), key=State(ids.CHAIN_KEY, "data"),
+                models=State(ids.MODELS, "value"), beta=State(ids.BETA, "value"),
+                show=State(ids.SHOW, "value"), expiries=State(ids.EXPIRIES, "value")),
+    prevent_initial_call=True,
 )
 def export(_csv, _json, _html, key, models, beta, show, expiries):
     try:
@@ -232,15 +266,21 @@ def export(_csv, _json, _html, key, models, beta, show, expiries):
         if ctx.triggered_id == ids.EXPORT_CSV:
             frames = [f.params.assign(model=m) for m, f in fits.items()]
             table = pd.concat(frames, ignore_index=True)
-            return dcc.send_data_frame(table.to_csv, "parity-surface-params.csv", index=False)
+            chain = _chain(key or SAMPLE_KEY)
+            head = {"export": "surface fit parameters", "quote_date": chain.quote_date,
+                    "spot": f"{chain.spot:.6g}", "data": "SPX sample" if key in (None, SAMPLE_KEY)
+                    else f"uploaded chain {key[:12]}", "exported_utc": _now()}
+            return dict(content=safe_csv(table, header=head), filename="parity-surface-params.csv",
+                        type="text/csv")
         if ctx.triggered_id == ids.EXPORT_JSON:
             payload = {m: f.to_dict() for m, f in fits.items()}
             return dict(content=json.dumps(payload, default=str, indent=1),
                         filename="parity-surface-fits.json", type="application/json")
         chain = _chain(key or SAMPLE_KEY)
-        drawn = fits.get(show) or next(iter(fits.values()))
-        figs = [surface_figure(chain, drawn), term_structure_figure(chain, fits),
-                smiles_figure(chain, fits, expiries or []), residual_figure(drawn)]
+        model = drawn_model(show, fits)
+        cmp = compare_fits(fits)
+        figs = [surface_figure(chain, fits[model], view=cmp[model]), term_structure_figure(chain, cmp),
+                smiles_figure(chain, fits, expiries or []), residual_figure(fits[model])]
         return dict(content=figures_html(figs, "Parity surface"), filename="parity-surface.html",
                     type="text/html")
     except ParityError:

@@ -1,5 +1,6 @@
 """Dark/light theme: the navbar switch sets Bootstrap's ``data-bs-theme``; figures read the switch."""
-from dash import Input, Output, clientside_callback
+from dash import Input, Output
+from callbacks.registry import clientside_callback
 
 from components.ids import App
 

@@ -11,9 +11,11 @@ from plotly.subplots import make_subplots
 
 from components.figures import themed
 
-__all__ = ["MODEL_LABELS", "MODEL_COLORS", "fit_smiles_figure", "fit_residual_figure",
+__all__ = ["MODELS", "MODEL_LABELS", "MODEL_COLORS", "fit_smiles_figure", "fit_residual_figure",
            "model_surface_figure", "correlation_figure"]
 
+#: The models the calibration lab offers, in the order shown.
+MODELS = ("heston", "bates", "merton", "vg", "cgmy")
 MODEL_LABELS = {"heston": "Heston", "bates": "Bates", "merton": "Merton", "vg": "Variance Gamma",
                 "cgmy": "CGMY", "svi": "SVI (reference)"}
 MODEL_COLORS = {"heston": "#0d6efd", "bates": "#6f42c1", "merton": "#198754", "vg": "#fd7e14",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from components.url_state import number
 from core.pricing import GREEK_NAMES, INSTRUMENTS
 
 __all__ = ["DEFAULTS", "PRESETS", "from_query", "to_query", "preset_legs"]
@@ -41,11 +42,7 @@ def preset_legs(name: str, spot: float) -> str:
 
 
 def _num(query: dict, key: str, lo: float, hi: float) -> float:
-    try:
-        v = float(query.get(key, DEFAULTS[key]))
-    except (TypeError, ValueError):
-        return DEFAULTS[key]
-    return v if lo <= v <= hi else DEFAULTS[key]
+    return number(query, key, DEFAULTS[key], lo, hi)
 
 
 def from_query(query: dict) -> dict:

@@ -104,6 +104,7 @@ class Portfolio:
     DOWNLOAD = "pf-download"
     URL_DUMMY = "pf-url-dummy"
     STATE = "pf-state"
+    EXPOSURE = "pf-exposure"
 
 
 class Strategies:
@@ -168,6 +169,7 @@ class Calibration:
     CORR_GRAPH = "cal-corr"
     URL_DUMMY = "cal-url-dummy"
     STATE = "cal-state"
+    DATA_ERROR = "cal-data-error"
 
 
 class Runs:
@@ -180,3 +182,18 @@ class Runs:
     COMPARE = "runs-compare"
     DELETE = "runs-delete"
     ALERT = "runs-alert"
+    CONFIRM = "runs-confirm"
+    CONFIRM_TEXT = "runs-confirm-text"
+    CONFIRM_YES = "runs-confirm-yes"
+    CONFIRM_NO = "runs-confirm-no"
+    UNDO = "runs-undo"
+    DELETED = "runs-deleted"
+    ALERT_TEXT = "runs-alert-text"
+
+
+class Home:
+    """The home page."""
+
+    DATA = "home-data"
+    RUNS = "home-runs"
+    START = "home-start"

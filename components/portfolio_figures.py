@@ -1,16 +1,55 @@
-"""Figures of the portfolio optimizer, built from the JSON payload of an allocation run.
+"""Figures of the portfolio optimizer, built from :func:`portfolio_view` of an allocation.
 
 All returns and volatilities are drawn in percent per year; weights in percent of capital.
 """
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from components.figures import themed
+from core.portfolio.allocation import OBJECTIVES
 
-__all__ = ["frontier_figure", "weights_figure", "bl_figure", "backtest_figure"]
+__all__ = ["portfolio_view", "frontier_figure", "weights_figure", "bl_figure", "backtest_figure"]
+
+
+def portfolio_view(alloc) -> dict:
+    """What the figures and the summary draw from a :class:`core.portfolio.allocation.Allocation`
+    (read from the object, no computation beyond picking the tangency point of the frontier)."""
+    w = alloc.weights
+    tickers = [str(t) for t in w.index]
+    cov = alloc.cov.loc[tickers, tickers].to_numpy()
+    f = alloc.frontier
+    i = int(f.max_sharpe_index(alloc.spec.rf))
+    bt = alloc.backtest
+    ex = alloc.exposure
+    dates = pd.to_datetime(bt.dates).strftime("%Y-%m-%d").tolist()
+    return {
+        "tickers": tickers, "weights": w.to_numpy().tolist(),
+        "risk_contrib": alloc.risk_contributions.reindex(w.index).to_numpy().tolist(),
+        "ret": alloc.expected_return, "vol": alloc.volatility, "sharpe": alloc.sharpe,
+        "div_ratio": alloc.diversification_ratio, "rf": alloc.spec.rf,
+        "invested": float(w.sum()), "objective": alloc.spec.objective,
+        "objective_label": OBJECTIVES.get(alloc.spec.objective, alloc.spec.objective),
+        "exposure": {"long": ex.long, "short": ex.short, "gross": ex.gross, "net": ex.net},
+        "window": {"start": alloc.spec.start, "end": alloc.spec.end,
+                   "first": dates[0] if dates else None, "last": dates[-1] if dates else None},
+        "methods": {"returns": alloc.spec.returns_method, "risk": alloc.spec.risk_method},
+        "frontier": {"risks": np.asarray(f.risks).tolist(), "returns": np.asarray(f.returns).tolist()},
+        "tangency": {"vol": float(f.risks[i]), "ret": float(f.returns[i])},
+        "assets": {"tickers": tickers, "mu": alloc.mu.reindex(w.index).to_numpy().tolist(),
+                   "vol": np.sqrt(np.diag(cov)).tolist()},
+        "prior": None if alloc.prior is None else alloc.prior.reindex(w.index).to_numpy().tolist(),
+        "posterior": None if alloc.posterior is None else alloc.posterior.reindex(w.index).to_numpy().tolist(),
+        "backtest": {"dates": dates, "equity": np.asarray(bt.equity).tolist(),
+                     "benchmark": np.asarray(bt.benchmark).tolist(),
+                     "stats": bt.stats.to_dict(), "benchmark_stats": bt.benchmark_stats.to_dict(),
+                     "rule": {"M": "monthly", "Q": "quarterly"}.get(bt.rebalance, bt.rebalance),
+                     "cost_bps": alloc.spec.cost * 1e4, "universe": len(tickers)},
+        "notes": list(alloc.notes) + list(bt.notes),
+    }
 
 _CHOSEN = "#dc3545"
 
@@ -96,7 +135,8 @@ def backtest_figure(p: dict, *, theme: str = "light") -> go.Figure:
     b = p["backtest"]
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.72, 0.28],
                         vertical_spacing=0.05)
-    for key, name, color in (("equity", "chosen portfolio", _CHOSEN), ("benchmark", "equal weight", "#6c757d")):
+    ew = f"equal weight ({b.get('universe', 'all')} assets)"
+    for key, name, color in (("equity", "chosen portfolio", _CHOSEN), ("benchmark", ew, "#6c757d")):
         eq = np.asarray(b[key])
         fig.add_trace(go.Scatter(x=b["dates"], y=eq, mode="lines", name=name, line=dict(color=color),
                                  hovertemplate="%{x|%Y-%m-%d}: %{y:.3f}<extra>" + name + "</extra>"),

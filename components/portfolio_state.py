@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-__all__ = ["DEFAULTS", "from_query", "to_query", "views_to_text", "views_from_text",
+from components.url_state import number
+
+__all__ = ["OBJECTIVE_KEYS", "OBJECTIVE_LABELS", "SAMPLE_TICKERS", "DEFAULTS", "from_query", "to_query", "views_to_text", "views_from_text",
            "DEFAULT_VIEWS"]
 
 # The embedded sample: skfolio's 20 S&P 500 stocks (core.data.sample_prices(); a test keeps
@@ -13,6 +15,12 @@ SAMPLE_TICKERS = ("AAPL", "AMD", "BAC", "BBY", "CVX", "GE", "HD", "JNJ", "JPM", 
 INDEX_TICKERS = ("SP500", "NASDAQ")
 OBJECTIVE_KEYS = ("max_sharpe", "min_variance", "target_return", "target_risk", "risk_parity",
                   "hrp", "kelly", "min_cvar", "black_litterman")
+#: Short labels of the objectives for the page's controls.
+OBJECTIVE_LABELS = {"max_sharpe": "Maximum Sharpe", "min_variance": "Minimum variance",
+                    "target_return": "Target return", "target_risk": "Target volatility",
+                    "risk_parity": "Risk parity", "hrp": "Hierarchical risk parity",
+                    "kelly": "Fractional Kelly", "min_cvar": "Minimum CVaR (95%)",
+                    "black_litterman": "Black-Litterman (max Sharpe)"}
 DEFAULT_VIEWS = [{"asset": "AAPL", "vs": "", "view": 12.0, "confidence": 60.0},
                  {"asset": "XOM", "vs": "RRC", "view": 3.0, "confidence": 40.0}]
 DEFAULTS = dict(universe=list(SAMPLE_TICKERS), start="2015-01-02", end="2018-12-31", ret="mean",
@@ -48,14 +56,7 @@ def views_from_text(text: str) -> list[dict]:
 
 
 def _num(query, key, lo, hi, allow_none=False):
-    raw = query.get(key)
-    if raw in (None, "", "none") and allow_none:
-        return None
-    try:
-        v = float(raw if raw is not None else DEFAULTS[key])
-    except (TypeError, ValueError):
-        return DEFAULTS[key]
-    return v if lo <= v <= hi else DEFAULTS[key]
+    return number(query, key, DEFAULTS[key], lo, hi, allow_none=allow_none)
 
 
 def from_query(query: dict) -> dict:

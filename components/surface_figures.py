@@ -1,8 +1,9 @@
 """Figures of the volatility surface studio: fitted surface, smiles, residuals, term structure.
 
-Inputs are a :class:`core.data.Chain` and fitted :class:`core.surface.SurfaceFit` objects; vols
-are drawn in vol points (percent). What is drawn is downsampled for large chains; what is
-fitted never is.
+Inputs are a :class:`core.data.Chain`, fitted :class:`core.surface.SurfaceFit` objects and their
+diagnostics (:class:`core.surface.views.SurfaceComparison`, computed once by the callback): these
+builders draw, they compute no analysis. Vols are drawn in vol points (percent). What is drawn is
+downsampled for large chains; what is fitted never is.
 """
 from __future__ import annotations
 
@@ -15,21 +16,13 @@ from plotly.subplots import make_subplots
 
 from components.figures import themed
 
-__all__ = ["ARB_K_RANGE", "quoted_range_arbitrage", "MODEL_LABELS", "MODEL_COLORS", "surface_figure", "smiles_figure",
+__all__ = ["MODEL_LABELS", "MODEL_COLORS", "surface_figure", "smiles_figure",
            "residual_figure", "term_structure_figure", "default_expiries", "MAX_POINTS_3D"]
 
 MODEL_LABELS = {"svi": "SVI", "ssvi": "SSVI", "sabr": "SABR"}
 MODEL_COLORS = {"svi": "#0d6efd", "ssvi": "#d63384", "sabr": "#fd7e14"}
 MAX_POINTS_3D = 3000
-#: Log-moneyness range the page checks for arbitrage: the quotes it fits (0.6-1.4 x forward).
-#: The core checker's default (+-1.5) also covers extrapolated wings with no quotes.
-ARB_K_RANGE = (math.log(0.6), math.log(1.4))
 MAX_SMILES = 12
-
-
-def quoted_range_arbitrage(fit):
-    """``fit.arbitrage()`` on the quoted range :data:`ARB_K_RANGE` (what the page reports)."""
-    return fit.arbitrage(k_min=ARB_K_RANGE[0], k_max=ARB_K_RANGE[1])
 
 
 def default_expiries(expiries: list[str], n: int = 9) -> list[str]:
@@ -46,9 +39,10 @@ def _market(chain, lo: float = 0.6, hi: float = 1.4) -> pd.DataFrame:
     return q
 
 
-def surface_figure(chain, fit, *, theme: str = "light", n: int = 40, arb=None) -> go.Figure:
-    """3D fitted IV surface over strike and days to expiry, market OTM mids as points, and any
-    butterfly-arbitrage locations from ``fit.arbitrage()`` as red crosses."""
+def surface_figure(chain, fit, *, theme: str = "light", n: int = 40, view=None) -> go.Figure:
+    """3D fitted IV surface over strike and days to expiry, market OTM mids as points, and the
+    arbitrage violations located in ``view`` (a :class:`core.surface.views.FitView`) as red
+    crosses (butterfly) and orange diamonds (calendar)."""
     q = _market(chain)
     T = np.linspace(fit.expiries[0], fit.expiries[-1], n)
     k = np.linspace(-0.5, 0.35, n)
@@ -65,19 +59,15 @@ def surface_figure(chain, fit, *, theme: str = "light", n: int = 40, arb=None) -
         x=q["strike"], y=q["T"] * 365, z=q["iv"] * 100, mode="markers", name="market (OTM mid)",
         marker=dict(size=2.5, color="#212529", opacity=0.8),
         hovertemplate="Strike %{x:,.0f}<br>Days %{y:,.0f}<br>Market IV %{z:.2f}%<extra></extra>"))
-    arb = arb or quoted_range_arbitrage(fit)
-    if not arb.butterfly_free:
-        pts = pd.DataFrame(list(arb.butterfly))
-        Kb = fit.forward(pts["T"].to_numpy()) * np.exp(pts["k"].to_numpy())
+    pts = None if view is None else view.points
+    if pts is not None and pts.butterfly_strike.size:
         fig.add_trace(go.Scatter3d(
-            x=Kb, y=pts["T"] * 365, z=fit.implied_vol(Kb, pts["T"].to_numpy()) * 100,
+            x=pts.butterfly_strike, y=pts.butterfly_days, z=pts.butterfly_iv * 100,
             mode="markers", name="butterfly arbitrage (g < 0)",
             marker=dict(size=4, color="#dc3545", symbol="x")))
-    if not arb.calendar_free:
-        pts = pd.DataFrame(list(arb.calendar))
-        Kc = fit.forward(pts["T2"].to_numpy()) * np.exp(pts["k"].to_numpy())
+    if pts is not None and pts.calendar_strike.size:
         fig.add_trace(go.Scatter3d(
-            x=Kc, y=pts["T2"] * 365, z=np.sqrt(pts["w2"] / pts["T2"]) * 100, mode="markers",
+            x=pts.calendar_strike, y=pts.calendar_days, z=pts.calendar_iv * 100, mode="markers",
             name="calendar arbitrage (w falls with T)",
             marker=dict(size=3, color="#fd7e14", symbol="diamond")))
     fig.update_layout(
@@ -154,19 +144,18 @@ def residual_figure(fit, *, theme: str = "light", k_step: float = 0.05) -> go.Fi
     return themed(fig, theme)
 
 
-def term_structure_figure(chain, fits: dict, *, theme: str = "light") -> go.Figure:
-    """ATM (K = F) implied vol against days to expiry: market estimate per expiry and each fit."""
-    from core.surface import atm_term_structure
-
+def term_structure_figure(chain, comparison, *, theme: str = "light") -> go.Figure:
+    """ATM (K = F) implied vol against days to expiry: the market estimate per expiry and each
+    fit's term structure from ``comparison`` (a :class:`core.surface.views.SurfaceComparison`)."""
     fig = go.Figure()
     ex = chain.expiries
     if "atm_iv" in ex.columns:
         fig.add_trace(go.Scatter(x=ex["T"] * 365, y=ex["atm_iv"] * 100, mode="markers",
                                  name="market ATM (interpolated)", marker=dict(size=8, color="#6c757d"),
                                  hovertemplate="%{x:.0f} d: %{y:.2f}%<extra>market</extra>"))
-    for model, fit in fits.items():
-        ts = atm_term_structure(fit)
-        fig.add_trace(go.Scatter(x=ts["T"] * 365, y=ts["atm_vol"] * 100, mode="lines",
+    for v in comparison.views:
+        model = v.model
+        fig.add_trace(go.Scatter(x=v.term_days, y=v.term_atm_vol * 100, mode="lines",
                                  name=MODEL_LABELS[model], line=dict(color=MODEL_COLORS[model]),
                                  hovertemplate="%{x:.0f} d: %{y:.2f}%<extra>" + MODEL_LABELS[model] + "</extra>"))
     fig.update_layout(title=dict(text="ATM volatility term structure", x=0.01),

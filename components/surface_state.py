@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from components.url_state import number
+
 __all__ = ["DEFAULTS", "MODELS", "from_query", "to_query"]
 
 MODELS = ("svi", "ssvi", "sabr")
@@ -13,11 +15,7 @@ def from_query(query: dict) -> dict:
     """State from URL query parameters; unknown values fall back to defaults."""
     models = [m for m in str(query.get("models", ",".join(DEFAULTS["models"]))).lower().split(",")
               if m in MODELS] or list(DEFAULTS["models"])
-    try:
-        beta = float(query.get("beta", DEFAULTS["beta"]))
-    except (TypeError, ValueError):
-        beta = DEFAULTS["beta"]
-    beta = beta if 0.0 <= beta <= 1.0 else DEFAULTS["beta"]
+    beta = number(query, "beta", DEFAULTS["beta"], 0.0, 1.0)
     show = str(query.get("show", DEFAULTS["show"])).lower()
     return dict(models=models, beta=beta, show=show if show in MODELS else DEFAULTS["show"])
 

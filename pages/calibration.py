@@ -5,8 +5,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from components.calibration_figures import MODEL_LABELS
-from components.figures import empty_figure
+from components.calibration_figures import MODEL_LABELS, MODELS
+from components.figures import GRAPH_CONFIG as _CFG, empty_figure
 from components.ids import Calibration as ids
 
 dash.register_page(
@@ -15,8 +15,6 @@ dash.register_page(
                 "jobs with progress and cancel; parameters with confidence intervals; a registry of runs.",
 )
 
-MODELS = ("heston", "bates", "merton", "vg", "cgmy")
-_CFG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 
 
 def _models_from(query: dict) -> list[str]:
@@ -33,7 +31,7 @@ def layout(**query) -> dbc.Container:
     wait = empty_figure("Press Calibrate to fit the chosen models.")
     controls = dbc.Card(dbc.CardBody([
         html.H6("Option chain", className="card-title"),
-        dcc.Upload(id=ids.UPLOAD, accept=".csv,.txt,.gz,.zip", children=html.Div([
+        dcc.Upload(id=ids.UPLOAD, children=html.Div([
             "Drop a CSV or ", html.A("choose a file", className="link-primary")]),
             className="border border-2 rounded-3 text-center p-2 mb-1 text-body-secondary",
             style={"borderStyle": "dashed", "cursor": "pointer"}),
@@ -63,7 +61,7 @@ def layout(**query) -> dbc.Container:
                            "OTM quotes within 0.6–1.4 × forward; standard errors from the Jacobian at the optimum.",
                            className="text-body-secondary small")], className="mb-3"),
         dbc.Row([
-            dbc.Col(controls, lg=3),
+            dbc.Col(controls, lg=3, class_name="no-print"),
             dbc.Col([
                 dbc.Alert(id=ids.ALERT, is_open=False, color="danger", class_name="py-2"),
                 dbc.Card(dbc.CardBody([html.H6("Fitted parameters (± 1.96 standard errors)", className="card-title"),
@@ -82,7 +80,7 @@ def layout(**query) -> dbc.Container:
                                    options=[{"label": MODEL_LABELS[m], "value": m} for m in MODELS]),
                     dcc.Graph(id=ids.SURFACE_GRAPH, figure=wait, style={"height": "520px"}, config=_CFG),
                 ], class_name="shadow-sm mb-3"),
-            ], lg=9),
+            ], lg=9, class_name="print-wide"),
         ]),
         dcc.Store(id=ids.UPLOAD_STORE),
         dcc.Store(id=ids.RESULT),

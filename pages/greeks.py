@@ -73,7 +73,7 @@ def layout(**query) -> html.Div:
                            "with units.", className="text-body-secondary small")],
                  className="mb-3"),
         dbc.Row([
-            dbc.Col(_controls(s), lg=3, md=4),
+            dbc.Col(_controls(s), lg=3, md=4, class_name="no-print"),
             dbc.Col([
                 html.Div(view, className="mb-2"),
                 dbc.Alert(id=ids.ALERT, is_open=False, color="warning", class_name="py-2"),
@@ -82,7 +82,7 @@ def layout(**query) -> html.Div:
                                        "format": "png", "filename": "parity-greeks", "scale": 2}}),
                          class_name="shadow-sm mb-3"),
                 html.Div(id=ids.READOUT),
-            ], lg=9, md=8),
+            ], lg=9, md=8, class_name="print-wide"),
         ]),
         html.Div(id=ids.URL_DUMMY, hidden=True),
         dcc.Store(id=ids.STATE),

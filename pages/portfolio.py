@@ -6,9 +6,10 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from components.figures import empty_figure
+from components.figures import GRAPH_CONFIG as _CFG, empty_figure
 from components.ids import Portfolio as ids
-from components.portfolio_state import OBJECTIVE_KEYS, SAMPLE_TICKERS, from_query, views_from_text
+from components.portfolio_state import (OBJECTIVE_KEYS, OBJECTIVE_LABELS as _OBJ_LABELS, SAMPLE_TICKERS,
+                                        from_query, views_from_text)
 
 dash.register_page(
     __name__, path="/portfolio", name="Portfolio", order=5, title="Parity · Portfolio",
@@ -16,13 +17,10 @@ dash.register_page(
                 "Black-Litterman views, risk parity, HRP, Kelly and CVaR, with a rebalance backtest.",
 )
 
-_OBJ_LABELS = {"max_sharpe": "Maximum Sharpe", "min_variance": "Minimum variance",
-               "target_return": "Target return", "target_risk": "Target volatility",
-               "risk_parity": "Risk parity", "hrp": "Hierarchical risk parity",
-               "kelly": "Fractional Kelly", "min_cvar": "Minimum CVaR (95%)",
-               "black_litterman": "Black-Litterman (max Sharpe)"}
 _WAIT = empty_figure("Optimising…")
-_CFG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
+#: Every control keeps the user's value for the browser session (Dash persistence in
+#: sessionStorage): leaving the page and coming back shows the same inputs and result.
+_KEEP = dict(persistence=True, persistence_type="session")
 
 
 def _f(label, control, hint=None):
@@ -33,15 +31,15 @@ def _f(label, control, hint=None):
 
 
 def _num(id_, value, **kw):
-    return dbc.Input(id=id_, type="number", value=value, size="sm", debounce=True, **kw)
+    return dbc.Input(id=id_, type="number", value=value, size="sm", debounce=True, **_KEEP, **kw)
 
 
 def _data_card(s):
     return dbc.Card(dbc.CardBody([
         html.H6("Universe", className="card-title"),
-        dcc.Dropdown(id=ids.UNIVERSE, options=list(SAMPLE_TICKERS), value=s["universe"], multi=True),
+        dcc.Dropdown(id=ids.UNIVERSE, options=list(SAMPLE_TICKERS), value=s["universe"], multi=True, **_KEEP),
         dcc.DatePickerRange(id=ids.DATES, start_date=s["start"], end_date=s["end"],
-                            display_format="YYYY-MM-DD", className="mt-2 mb-2"),
+                            display_format="YYYY-MM-DD", className="mt-2 mb-2", **_KEEP),
         html.Div([
             dcc.Upload(id=ids.UPLOAD_PRICES, children=dbc.Button("Upload prices CSV", size="sm",
                                                                  outline=True, color="secondary")),
@@ -60,14 +58,14 @@ def _model_card(s):
     return dbc.Card(dbc.CardBody([
         html.H6("Estimates and objective", className="card-title"),
         dbc.Row([
-            dbc.Col(_f("Expected returns", dbc.Select(id=ids.RET_METHOD, value=s["ret"], size="sm", options=[
+            dbc.Col(_f("Expected returns", dbc.Select(id=ids.RET_METHOD, value=s["ret"], size="sm", **_KEEP, options=[
                 {"label": "Historical mean", "value": "mean"}, {"label": "Exp. weighted", "value": "ema"},
                 {"label": "CAPM-implied", "value": "capm"}]))),
-            dbc.Col(_f("Risk model", dbc.Select(id=ids.RISK_METHOD, value=s["risk"], size="sm", options=[
+            dbc.Col(_f("Risk model", dbc.Select(id=ids.RISK_METHOD, value=s["risk"], size="sm", **_KEEP, options=[
                 {"label": "Sample", "value": "sample"}, {"label": "Ledoit-Wolf", "value": "ledoit_wolf"},
                 {"label": "EWMA", "value": "ewma"}, {"label": "Semicovariance", "value": "semicovariance"}]))),
         ], class_name="g-2"),
-        _f("Objective", dbc.Select(id=ids.OBJECTIVE, value=s["obj"], size="sm",
+        _f("Objective", dbc.Select(id=ids.OBJECTIVE, value=s["obj"], size="sm", **_KEEP,
                                    options=[{"label": _OBJ_LABELS[k], "value": k} for k in OBJECTIVE_KEYS])),
         dbc.Row([
             dbc.Col(_f("Target (% / yr)", _num(ids.TARGET, s["target"], step="any"))),
@@ -86,12 +84,12 @@ def _constraint_card(s):
             dbc.Col(_f("Gross leverage", _num(ids.LEVERAGE, s["lev"], min=1, step=0.1,
                                               placeholder="none"))),
         ], class_name="g-2"),
-        _f("Sector caps", dbc.Input(id=ids.SECTOR_CAPS, value=s["caps"], size="sm", debounce=True,
+        _f("Sector caps", dbc.Input(id=ids.SECTOR_CAPS, value=s["caps"], size="sm", debounce=True, **_KEEP,
                                     placeholder="e.g. Financials=20%, Energy=10%")),
         dbc.Row([
             dbc.Col(_f("Turnover limit (%)", _num(ids.TURNOVER, s["turnover"], min=0, step="any",
                                                   placeholder="none"), "vs equal weight")),
-            dbc.Col(_f("Rebalance", dbc.Select(id=ids.REBALANCE, value=s["rebal"], size="sm", options=[
+            dbc.Col(_f("Rebalance", dbc.Select(id=ids.REBALANCE, value=s["rebal"], size="sm", **_KEEP, options=[
                 {"label": "Monthly", "value": "M"}, {"label": "Quarterly", "value": "Q"}]))),
             dbc.Col(_f("Costs (bp)", _num(ids.COST, s["cost"], min=0, step="any"))),
         ], class_name="g-2"),
@@ -128,7 +126,8 @@ def layout(**query) -> dbc.Container:
                            "is negative. Solved with cvxpy (Clarabel).", className="text-body-secondary small")],
                  className="mb-3"),
         dbc.Row([
-            dbc.Col([_data_card(s), _model_card(s), _constraint_card(s), _views_card(s)], lg=4, xl=3),
+            dbc.Col([_data_card(s), _model_card(s), _constraint_card(s), _views_card(s)], lg=4, xl=3,
+                    class_name="no-print"),
             dbc.Col([
                 html.Div([
                     dbc.Button("Optimise", id=ids.RUN, color="primary", class_name="me-2"),
@@ -136,7 +135,7 @@ def layout(**query) -> dbc.Container:
                                class_name="me-2"),
                     dbc.Button("Export weights CSV", id=ids.EXPORT, color="primary", outline=True),
                     dcc.Download(id=ids.DOWNLOAD),
-                ], className="mb-2"),
+                ], className="mb-2 no-print"),
                 dbc.Progress(id=ids.PROGRESS, value=0, max=100, class_name="mb-2", style={"height": "6px"}),
                 dbc.Alert(id=ids.ALERT, is_open=False, color="warning", class_name="py-2"),
                 html.Div(id=ids.SUMMARY, className="mb-3"),
@@ -152,10 +151,10 @@ def layout(**query) -> dbc.Container:
                     dbc.Col(dbc.Card(dcc.Graph(id=ids.BL_GRAPH, figure=_WAIT, style={"height": "440px"}, config=_CFG),
                                      class_name="shadow-sm mb-3"), xl=5),
                 ]),
-            ], lg=8, xl=9),
+            ], lg=8, xl=9, class_name="print-wide"),
         ]),
-        dcc.Store(id=ids.DATA_KEY, data={"prices": None, "sectors": None}),
-        dcc.Store(id=ids.RESULT),
+        dcc.Store(id=ids.DATA_KEY, data={"prices": None, "sectors": None}, storage_type="session"),
+        dcc.Store(id=ids.RESULT, storage_type="session"),
         dcc.Store(id=ids.STATE),
         html.Div(id=ids.URL_DUMMY, hidden=True),
     ], fluid=True, class_name="py-3")

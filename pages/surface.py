@@ -6,7 +6,9 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components.ids import Surface as ids
-from components.surface_state import from_query
+from components.figures import GRAPH_CONFIG as _GRAPH_CONFIG
+from components.surface_figures import MODEL_LABELS
+from components.surface_state import MODELS, from_query
 
 dash.register_page(
     __name__, path="/surface", name="Vol surface", order=2, title="Parity · Vol surface",
@@ -14,7 +16,7 @@ dash.register_page(
                 "butterfly and calendar arbitrage, and compare the fits.",
 )
 
-_GRAPH_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
+_MODEL_OPTIONS = [{"label": MODEL_LABELS[m], "value": m} for m in MODELS]
 
 
 def _graph(id_: str, height: str) -> dbc.Card:
@@ -25,7 +27,7 @@ def _graph(id_: str, height: str) -> dbc.Card:
 def _data_card() -> dbc.Card:
     return dbc.Card(dbc.CardBody([
         html.H6("Option chain", className="card-title"),
-        dcc.Upload(id=ids.UPLOAD, accept=".csv,.txt,.gz,.zip", children=html.Div([
+        dcc.Upload(id=ids.UPLOAD, children=html.Div([
             "Drop a CSV here or ", html.A("choose a file", className="link-primary")]),
             className="border border-2 rounded-3 text-center p-3 mb-2 text-body-secondary",
             style={"borderStyle": "dashed", "cursor": "pointer"}),
@@ -44,16 +46,12 @@ def _data_card() -> dbc.Card:
 def _model_card(s: dict) -> dbc.Card:
     return dbc.Card(dbc.CardBody([
         html.H6("Models", className="card-title"),
-        dbc.Checklist(id=ids.MODELS, value=s["models"], inline=True, options=[
-            {"label": "SVI", "value": "svi"}, {"label": "SSVI", "value": "ssvi"},
-            {"label": "SABR", "value": "sabr"}]),
+        dbc.Checklist(id=ids.MODELS, value=s["models"], inline=True, options=_MODEL_OPTIONS),
         dbc.Label("SABR β", class_name="small fw-semibold mt-2 mb-0"),
         dcc.Slider(0, 1, 0.05, value=s["beta"], id=ids.BETA, marks={0: "0", 0.5: "0.5", 1: "1"},
                    tooltip={"placement": "bottom"}),
         dbc.Label("Drawn in 3D and residuals", class_name="small fw-semibold mt-2 mb-1"),
-        dbc.RadioItems(id=ids.SHOW, value=s["show"], inline=True, options=[
-            {"label": "SVI", "value": "svi"}, {"label": "SSVI", "value": "ssvi"},
-            {"label": "SABR", "value": "sabr"}]),
+        dbc.RadioItems(id=ids.SHOW, value=s["show"], inline=True, options=_MODEL_OPTIONS),
         dbc.Label("Smiles shown", class_name="small fw-semibold mt-2 mb-1"),
         dcc.Dropdown(id=ids.EXPIRIES, multi=True, placeholder="Expiries…"),
     ]), class_name="shadow-sm mb-3")
@@ -82,7 +80,7 @@ def layout(**query) -> dbc.Container:
                            "0.6–1.4 × forward.", className="text-body-secondary small")],
                  className="mb-3"),
         dbc.Row([
-            dbc.Col([_data_card(), _model_card(s), _export_card()], lg=3, md=4),
+            dbc.Col([_data_card(), _model_card(s), _export_card()], lg=3, md=4, class_name="no-print"),
             dbc.Col([
                 dbc.Alert(id=ids.ALERT, is_open=False, color="warning", class_name="py-2"),
                 dbc.Card(dbc.CardBody([html.H6("Model comparison", className="card-title"),
@@ -96,7 +94,7 @@ def layout(**query) -> dbc.Container:
                          dbc.Col(dbc.Card(dbc.CardBody([
                              html.H6("Smile metrics (drawn model)", className="card-title"),
                              html.Div(id=ids.METRICS)]), class_name="shadow-sm mb-3"), xl=6)]),
-            ], lg=9, md=8),
+            ], lg=9, md=8, class_name="print-wide"),
         ]),
         dcc.Store(id=ids.UPLOAD_STORE),
         dcc.Store(id=ids.CHAIN_KEY),

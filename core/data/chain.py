@@ -10,12 +10,12 @@ chain is safe to cache and share between requests.
 from __future__ import annotations
 
 import datetime as _dt
-import math
 from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
 
+from core._frames import frame_from_dict, frame_to_dict
 from core.errors import DataError
 
 __all__ = ["Chain", "CleaningReport", "QUOTE_COLUMNS", "EXPIRY_COLUMNS"]
@@ -261,36 +261,8 @@ class Chain:
 
 
 def _frame_to_dict(frame: pd.DataFrame) -> dict[str, list]:
-    out: dict[str, list] = {}
-    for col in frame.columns:
-        s = frame[col]
-        if col in _DATE_COLUMNS:
-            out[col] = [d.date().isoformat() for d in pd.to_datetime(s)]
-        elif col in _BOOL_COLUMNS:
-            out[col] = [bool(v) for v in s.to_numpy()]
-        elif col in _STR_COLUMNS:
-            out[col] = [str(v) for v in s.to_numpy()]
-        elif col in _INT_COLUMNS:
-            out[col] = [int(v) for v in s.to_numpy()]
-        else:
-            out[col] = [None if not math.isfinite(v) else float(v)
-                        for v in s.to_numpy(dtype=np.float64)]
-    return out
+    return frame_to_dict(frame, dates=_DATE_COLUMNS, bools=_BOOL_COLUMNS, strings=_STR_COLUMNS, ints=_INT_COLUMNS)
 
 
 def _frame_from_dict(data: dict[str, list], order: tuple[str, ...]) -> pd.DataFrame:
-    cols = {}
-    for col, values in data.items():
-        if col in _DATE_COLUMNS:
-            cols[col] = pd.to_datetime(pd.Series(values, dtype="str")).astype("datetime64[ns]")
-        elif col in _BOOL_COLUMNS:
-            cols[col] = np.asarray(values, dtype=bool)
-        elif col in _STR_COLUMNS:
-            cols[col] = pd.Series(values, dtype="str")
-        elif col in _INT_COLUMNS:
-            cols[col] = np.asarray(values, dtype=np.int64)
-        else:
-            cols[col] = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-    frame = pd.DataFrame(cols)
-    ordered = [c for c in order if c in frame.columns]
-    return frame[ordered + [c for c in frame.columns if c not in ordered]]
+    return frame_from_dict(data, dates=_DATE_COLUMNS, bools=_BOOL_COLUMNS, strings=_STR_COLUMNS, ints=_INT_COLUMNS, order=order)

@@ -13,6 +13,7 @@ from core.portfolio.estimators import (RETURN_METHODS, RISK_METHODS, Estimate, c
                                        ema_return, ewma_cov, expected_returns, ledoit_wolf,
                                        mean_return, nearest_psd, risk_model, sample_cov,
                                        semicovariance)
+from core.portfolio.constraints import Constraints
 from core.portfolio.frontier import Frontier, efficient_frontier
 from core.portfolio.optimize import (cvar, efficient_return, efficient_risk, growth_rate,
                                      kelly_weights, max_sharpe, min_cvar, min_variance,
@@ -29,7 +30,7 @@ __all__ = [
     "ewma_cov", "semicovariance", "nearest_psd", "expected_returns", "risk_model",
     "RETURN_METHODS", "RISK_METHODS",
     # optimizers
-    "min_variance", "max_sharpe", "efficient_return", "efficient_risk", "min_cvar", "cvar",
+    "Constraints", "min_variance", "max_sharpe", "efficient_return", "efficient_risk", "min_cvar", "cvar",
     "kelly_weights", "growth_rate", "portfolio_performance", "SOLVER",
     "Frontier", "efficient_frontier",
     # Black-Litterman

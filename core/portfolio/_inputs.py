@@ -7,6 +7,8 @@ ticker when tickers are known, an ndarray otherwise.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import math
 from collections.abc import Mapping
 
@@ -14,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
+from core._typing import MatrixLike, VectorLike, WeightsLike
 
 __all__ = ["as_mu", "as_cov", "as_mu_cov", "as_weights", "wrap", "solve", "solved", "SOLVER",
            "SOLVER_OPTIONS", "PSD_TOL", "finite_scalar"]
@@ -42,7 +45,7 @@ def _labels(index) -> tuple[str, ...]:
     return labels
 
 
-def finite_scalar(name: str, value, *, lo: float | None = None, hi: float | None = None,
+def finite_scalar(name: str, value: Any, *, lo: float | None = None, hi: float | None = None,
                   strict: bool = False) -> float:
     """``value`` as a finite float within [lo, hi] (open if ``strict``), else DataError."""
     try:
@@ -58,7 +61,7 @@ def finite_scalar(name: str, value, *, lo: float | None = None, hi: float | None
     return v
 
 
-def as_mu(mu, name: str = "mu") -> tuple[np.ndarray, tuple[str, ...] | None]:
+def as_mu(mu: VectorLike, name: str = "mu") -> tuple[np.ndarray, tuple[str, ...] | None]:
     """Expected returns as a 1-D float64 array and their tickers (or None)."""
     mu = _unwrap(mu)
     tickers = None
@@ -85,7 +88,7 @@ def as_mu(mu, name: str = "mu") -> tuple[np.ndarray, tuple[str, ...] | None]:
     return arr, tickers
 
 
-def as_cov(cov, name: str = "cov", *, check_psd: bool = True
+def as_cov(cov: MatrixLike, name: str = "cov", *, check_psd: bool = True
            ) -> tuple[np.ndarray, tuple[str, ...] | None]:
     """A symmetric positive semi-definite covariance matrix and its tickers (or None)."""
     cov = _unwrap(cov)
@@ -124,7 +127,8 @@ def as_cov(cov, name: str = "cov", *, check_psd: bool = True
     return arr, tickers
 
 
-def as_mu_cov(mu, cov) -> tuple[np.ndarray, np.ndarray, tuple[str, ...] | None]:
+def as_mu_cov(mu: VectorLike,
+              cov: MatrixLike) -> tuple[np.ndarray, np.ndarray, tuple[str, ...] | None]:
     """Align expected returns and covariance: same tickers (reordered to ``mu``'s order)."""
     m, tm = as_mu(mu)
     c, tc = as_cov(cov)
@@ -142,7 +146,7 @@ def as_mu_cov(mu, cov) -> tuple[np.ndarray, np.ndarray, tuple[str, ...] | None]:
     return m, c, tm if tm is not None else tc
 
 
-def as_weights(name: str, weights, tickers: tuple[str, ...] | None, n: int, *,
+def as_weights(name: str, weights: WeightsLike, tickers: tuple[str, ...] | None, n: int, *,
                fill: float | None = None) -> np.ndarray:
     """Per-asset values (Series/dict by ticker, or a sequence in asset order) as an array.
 
@@ -175,14 +179,15 @@ def as_weights(name: str, weights, tickers: tuple[str, ...] | None, n: int, *,
     return arr
 
 
-def wrap(values: np.ndarray, tickers: tuple[str, ...] | None, name: str | None = None):
+def wrap(values: np.ndarray, tickers: tuple[str, ...] | None,
+         name: str | None = None) -> np.ndarray | pd.Series:
     """A pandas Series indexed by ticker when tickers are known, else the ndarray."""
     if tickers is None:
         return values
     return pd.Series(values, index=pd.Index(list(tickers), dtype=object), name=name)
 
 
-def solve(problem, *, warm_start: bool = False) -> str:
+def solve(problem: Any, *, warm_start: bool = False) -> str:
     """Solve a cvxpy problem with :data:`SOLVER` (SCS as fallback); return its status.
 
     The status is one of cvxpy's: ``optimal``, ``optimal_inaccurate``, ``infeasible``,

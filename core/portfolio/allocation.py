@@ -16,17 +16,19 @@ import pandas as pd
 from core.data.prices import returns as price_returns
 from core.errors import DataError
 from core.portfolio.black_litterman import View, black_litterman
+from core.portfolio.constraints import Constraints
 from core.portfolio.estimators import expected_returns, risk_model
 from core.portfolio.frontier import Frontier, efficient_frontier
 from core.portfolio.optimize import (efficient_return, efficient_risk, kelly_weights, max_sharpe,
                                      min_cvar, min_variance, portfolio_performance)
 from core.portfolio.rebalance import RebalanceResult, rebalance_backtest
 from core.portfolio.risk_parity import diversification_ratio, hrp, risk_contributions, risk_parity
+from core._typing import WeightsLike
 
 #: Column used as the market for CAPM-implied returns when the prices have it.
 MARKET = "SP500"
 
-__all__ = ["MARKET", "OBJECTIVES", "AllocationSpec", "Allocation", "allocate", "parse_sector_caps"]
+__all__ = ["MARKET", "OBJECTIVES", "AllocationSpec", "Allocation", "Exposure", "allocate", "parse_sector_caps"]
 
 OBJECTIVES = {
     "max_sharpe": "Maximum Sharpe ratio",
@@ -70,6 +72,54 @@ class AllocationSpec:
     cost: float = 0.0
     n_points: int = 50
 
+    def to_dict(self) -> dict:
+        """JSON-ready dict (tuples become lists); :meth:`from_dict` inverts it."""
+        return {"tickers": list(self.tickers), "start": self.start, "end": self.end,
+                "returns_method": self.returns_method, "risk_method": self.risk_method,
+                "objective": self.objective, "target": self.target,
+                "kelly_fraction": self.kelly_fraction, "rf": self.rf, "bounds": list(self.bounds),
+                "leverage": self.leverage, "sector_caps": [list(c) for c in self.sector_caps],
+                "turnover": self.turnover, "current": [list(c) for c in self.current],
+                "views": [dict(v) for v in self.views], "rebalance": self.rebalance,
+                "cost": self.cost, "n_points": self.n_points}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> AllocationSpec:
+        """Inverse of :meth:`to_dict`."""
+        kw = dict(d)
+        kw["tickers"] = tuple(kw.get("tickers") or ())
+        kw["bounds"] = tuple(kw.get("bounds") or (0.0, 1.0))
+        kw["sector_caps"] = tuple((str(a), float(b)) for a, b in kw.get("sector_caps") or ())
+        kw["current"] = tuple((str(a), float(b)) for a, b in kw.get("current") or ())
+        kw["views"] = tuple(dict(v) for v in kw.get("views") or ())
+        return cls(**kw)
+
+
+def _series(s: pd.Series | None) -> dict | None:
+    return None if s is None else {"index": [str(i) for i in s.index],
+                                   "values": np.asarray(s, dtype=np.float64).tolist()}
+
+
+def _unseries(d: dict | None, name: str | None = None) -> pd.Series | None:
+    return None if d is None else pd.Series(np.asarray(d["values"], dtype=np.float64),
+                                            index=list(d["index"]), name=name)
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """Long, short, gross and net exposure of a set of weights (decimals of capital)."""
+
+    long: float
+    short: float          # sum of the negative weights, as a positive number
+    gross: float          # long + short
+    net: float            # long - short
+
+    @classmethod
+    def of(cls, weights: WeightsLike) -> Exposure:
+        w = np.asarray(weights, dtype=np.float64)
+        long, short = float(w[w > 0].sum()), float(-w[w < 0].sum())
+        return cls(long=long, short=short, gross=long + short, net=long - short)
+
 
 @dataclass(frozen=True, slots=True)
 class Allocation:
@@ -89,6 +139,41 @@ class Allocation:
     prior: pd.Series | None = None
     posterior: pd.Series | None = None
     notes: tuple[str, ...] = field(default=())
+
+    @property
+    def exposure(self) -> Exposure:
+        """Long, short, gross and net exposure of :attr:`weights`."""
+        return Exposure.of(self.weights)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (what crosses a ``dcc.Store``); :meth:`from_dict` inverts it."""
+        return {"spec": self.spec.to_dict(), "weights": _series(self.weights), "mu": _series(self.mu),
+                "cov": {"index": [str(i) for i in self.cov.index],
+                        "values": self.cov.to_numpy(dtype=np.float64).tolist()},
+                "frontier": self.frontier.to_dict(), "expected_return": self.expected_return,
+                "volatility": self.volatility, "sharpe": self.sharpe,
+                "risk_contributions": _series(self.risk_contributions),
+                "diversification_ratio": self.diversification_ratio,
+                "backtest": self.backtest.to_dict(), "prior": _series(self.prior),
+                "posterior": _series(self.posterior), "notes": list(self.notes)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Allocation:
+        """Inverse of :meth:`to_dict`."""
+        try:
+            idx = list(d["cov"]["index"])
+            return cls(spec=AllocationSpec.from_dict(d["spec"]), weights=_unseries(d["weights"], "weight"),
+                       mu=_unseries(d["mu"]),
+                       cov=pd.DataFrame(np.asarray(d["cov"]["values"], dtype=np.float64), index=idx,
+                                        columns=idx),
+                       frontier=Frontier.from_dict(d["frontier"]),
+                       expected_return=float(d["expected_return"]), volatility=float(d["volatility"]),
+                       sharpe=float(d["sharpe"]), risk_contributions=_unseries(d["risk_contributions"]),
+                       diversification_ratio=float(d["diversification_ratio"]),
+                       backtest=RebalanceResult.from_dict(d["backtest"]), prior=_unseries(d.get("prior")),
+                       posterior=_unseries(d.get("posterior")), notes=tuple(d.get("notes", ())))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataError(f"not an Allocation dict: {exc!r}") from exc
 
 
 def parse_sector_caps(text: str) -> tuple[tuple[str, float], ...]:
@@ -169,9 +254,9 @@ def allocate(prices: pd.DataFrame, sectors: dict[str, str] | None, spec: Allocat
     sect = {t: sectors.get(t, "Other") for t in mu.index} if caps else None
     current = pd.Series(dict(spec.current), dtype=float).reindex(mu.index).fillna(0.0) \
         if spec.current else pd.Series(1.0 / len(mu), index=mu.index)
-    cons = dict(bounds=spec.bounds, sectors=sect, sector_caps=caps, leverage=spec.leverage,
-                current_weights=current if spec.turnover is not None else None,
-                turnover=spec.turnover)
+    cons = Constraints(bounds=spec.bounds, sectors=sect, sector_caps=caps, leverage=spec.leverage,
+                       current_weights=current if spec.turnover is not None else None,
+                       turnover=spec.turnover)
     if spec.turnover is not None and not spec.current:
         notes.append("turnover is measured against equal weights (no current portfolio given)")
 
@@ -190,8 +275,8 @@ def allocate(prices: pd.DataFrame, sectors: dict[str, str] | None, spec: Allocat
                      "in the data), delta 2.5, tau 0.05, Idzorek confidences")
 
     say(0.15, "tracing the efficient frontier")
-    frontier = efficient_frontier(opt_mu, opt_cov, spec.n_points, progress=lambda f, m: say(
-        0.15 + 0.6 * f, m), **cons)
+    frontier = efficient_frontier(opt_mu, opt_cov, spec.n_points, constraints=cons,
+                                  progress=lambda f, m: say(0.15 + 0.6 * f, m))
     say(0.8, "optimising the chosen objective")
     w = _solve(spec, window, opt_mu, opt_cov, cons, notes)
     ret, vol, sharpe = portfolio_performance(w, opt_mu, opt_cov, rf=spec.rf)
@@ -200,7 +285,7 @@ def allocate(prices: pd.DataFrame, sectors: dict[str, str] | None, spec: Allocat
     say(0.9, "backtesting")
     bt_weights = w / invested if spec.objective == "kelly" and invested > 0 else w
     backtest = rebalance_backtest(window, bt_weights, rebalance=spec.rebalance, cost=spec.cost,
-                                  rf=spec.rf)
+                                  rf=spec.rf, benchmark=tuple(mu.index))   # the chosen universe
     say(1.0, "done")
     return Allocation(spec=spec, weights=w, mu=opt_mu, cov=opt_cov, frontier=frontier,
                       expected_return=float(ret), volatility=float(vol), sharpe=float(sharpe),
@@ -209,16 +294,16 @@ def allocate(prices: pd.DataFrame, sectors: dict[str, str] | None, spec: Allocat
                       backtest=backtest, prior=prior, posterior=posterior, notes=tuple(notes))
 
 
-def _solve(spec: AllocationSpec, window, mu, cov, cons: dict, notes: list) -> pd.Series:
+def _solve(spec: AllocationSpec, window, mu, cov, cons: Constraints, notes: list) -> pd.Series:
     obj = spec.objective
     if obj in ("max_sharpe", "black_litterman"):
-        return max_sharpe(mu, cov, rf=spec.rf, **cons)
+        return max_sharpe(mu, cov, rf=spec.rf, constraints=cons)
     if obj == "min_variance":
-        return min_variance(cov, **cons)
+        return min_variance(cov, constraints=cons)
     if obj == "target_return":
-        return efficient_return(mu, cov, _target(spec), **cons)
+        return efficient_return(mu, cov, _target(spec), constraints=cons)
     if obj == "target_risk":
-        return efficient_risk(mu, cov, _target(spec), **cons)
+        return efficient_risk(mu, cov, _target(spec), constraints=cons)
     if obj in ("risk_parity", "hrp"):
         notes.append(f"{OBJECTIVES[obj]} is unconstrained: bounds, sector caps and turnover are "
                      "not applied (the frontier still uses them)")
@@ -235,7 +320,7 @@ def _solve(spec: AllocationSpec, window, mu, cov, cons: dict, notes: list) -> pd
         return w
     scen = price_returns(window, kind="simple").dropna()
     notes.append(f"CVaR from {len(scen)} daily return scenarios with every asset present")
-    return min_cvar(scen, alpha=0.95, **cons)
+    return min_cvar(scen, alpha=0.95, constraints=cons)
 
 
 def _target(spec: AllocationSpec) -> float:

@@ -22,6 +22,7 @@ import pandas as pd
 
 from core.errors import DataError
 from core.portfolio._inputs import as_cov, as_mu, as_weights, finite_scalar, wrap
+from core._typing import ArrayLike, MatrixLike, VectorLike, WeightsLike
 
 __all__ = ["View", "BlackLitterman", "black_litterman", "market_implied_prior",
            "implied_risk_aversion"]
@@ -41,12 +42,13 @@ class View:
     confidence: float = 0.5
 
     @classmethod
-    def absolute(cls, asset, value: float, confidence: float = 0.5) -> View:
+    def absolute(cls, asset: str | int, value: float, confidence: float = 0.5) -> View:
         """``asset`` returns ``value`` a year."""
         return cls({asset: 1.0}, float(value), float(confidence))
 
     @classmethod
-    def relative(cls, long, short, value: float, confidence: float = 0.5) -> View:
+    def relative(cls, long: str | int, short: str | int, value: float,
+                 confidence: float = 0.5) -> View:
         """``long`` outperforms ``short`` by ``value`` a year; each side may be one asset or
         a list (equally weighted)."""
         longs = [long] if isinstance(long, (str, int)) else list(long)
@@ -91,18 +93,18 @@ class BlackLitterman:
     views: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
-    def returns(self):
+    def returns(self) -> np.ndarray | pd.Series:
         """Posterior expected returns: Series by ticker, or ndarray."""
         return wrap(self.posterior.copy(), self.tickers, "posterior")
 
-    def covariance(self):
+    def covariance(self) -> np.ndarray | pd.DataFrame:
         """Posterior covariance: DataFrame by ticker, or ndarray."""
         if self.tickers is None:
             return self.posterior_cov.copy()
         idx = pd.Index(list(self.tickers), dtype=object)
         return pd.DataFrame(self.posterior_cov, index=idx, columns=idx)
 
-    def implied_weights(self):
+    def implied_weights(self) -> np.ndarray | pd.Series:
         """Unconstrained optimal weights (δΣ)⁻¹μ_BL, normalised to sum to one."""
         raw = np.linalg.solve(self.delta * self.cov, self.posterior)
         return wrap(raw / raw.sum(), self.tickers, "weight")
@@ -123,8 +125,9 @@ class BlackLitterman:
                    notes=tuple(d["notes"]), **arr)
 
 
-def market_implied_prior(cov, *, market_caps=None, market_weights=None, delta: float = 2.5,
-                         rf: float = 0.0):
+def market_implied_prior(cov: MatrixLike, *, market_caps: WeightsLike | None = None,
+                         market_weights: WeightsLike | None = None, delta: float = 2.5,
+                         rf: float = 0.0) -> np.ndarray | pd.Series:
     """Equilibrium returns Π = δ Σ w_mkt + rf (decimals per year).
 
     Parameters
@@ -159,7 +162,8 @@ def _market_weights(market_caps, weights, tickers, n) -> np.ndarray:
     return w / w.sum()
 
 
-def implied_risk_aversion(market_prices, *, rf: float = 0.0, frequency: int = 252) -> float:
+def implied_risk_aversion(market_prices: pd.DataFrame | None, *, rf: float = 0.0,
+                          frequency: int = 252) -> float:
     """Market-implied risk aversion δ = (E[R_m] - rf) / σ_m², annualised arithmetic moments.
 
     ``market_prices``: a price Series of the market index (e.g. ``index_prices()["SP500"]``).
@@ -206,9 +210,10 @@ def _parse_views(views, tickers, n) -> list[View]:
     return out
 
 
-def black_litterman(cov, views, *, prior=None, market_caps=None, market_weights=None,
-                    delta: float = 2.5, rf: float = 0.0, tau: float = 0.05,
-                    omega="idzorek") -> BlackLitterman:
+def black_litterman(cov: MatrixLike, views: Sequence[View], *, prior: VectorLike | None = None,
+                    market_caps: WeightsLike | None = None,
+                    market_weights: WeightsLike | None = None, delta: float = 2.5, rf: float = 0.0,
+                    tau: float = 0.05, omega: str | ArrayLike = 'idzorek') -> BlackLitterman:
     """Black-Litterman posterior returns and covariance.
 
     Parameters

@@ -21,6 +21,8 @@ simple period returns of the prices; results are annualised with ``frequency`` p
 """
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,6 +31,7 @@ import pandas as pd
 from core.data.prices import returns as _period_returns
 from core.errors import DataError
 from core.portfolio._inputs import as_cov, finite_scalar
+from core._typing import MatrixLike
 
 __all__ = ["Estimate", "mean_return", "ema_return", "capm_return", "sample_cov", "ledoit_wolf",
            "ewma_cov", "semicovariance", "nearest_psd", "expected_returns", "risk_model",
@@ -220,7 +223,7 @@ def _nearest_psd(cov: np.ndarray, *, tol: float = 1e-10, max_iter: int = 500) ->
     return out
 
 
-def nearest_psd(cov):
+def nearest_psd(cov: MatrixLike) -> np.ndarray | pd.DataFrame:
     """Nearest positive semi-definite covariance with the same variances.
 
     Higham's alternating projections on the correlation matrix (unit diagonal kept), then
@@ -241,7 +244,7 @@ def _annualise(mean_or_growth, freq, compounding):
     return (1.0 + mean_or_growth) ** freq - 1.0 if compounding else mean_or_growth * freq
 
 
-def mean_return(prices, *, compounding: bool = True, missing: str = "pairwise",
+def mean_return(prices: pd.DataFrame, *, compounding: bool = True, missing: str = "pairwise",
                 frequency: int | None = None, returns_data: bool = False) -> Estimate:
     """Historical mean return per asset, annualised.
 
@@ -273,7 +276,7 @@ def mean_return(prices, *, compounding: bool = True, missing: str = "pairwise",
     return _estimate(vals.to_numpy(), r, "mean", freq, notes, compounding=compounding)
 
 
-def ema_return(prices, *, span: float = 500, compounding: bool = True,
+def ema_return(prices: pd.DataFrame, *, span: float = 500, compounding: bool = True,
                frequency: int | None = None, returns_data: bool = False) -> Estimate:
     """Exponentially weighted mean return per asset, annualised.
 
@@ -294,8 +297,9 @@ def ema_return(prices, *, span: float = 500, compounding: bool = True,
                      span=span, compounding=compounding)
 
 
-def capm_return(prices, *, market=None, rf: float = 0.0, compounding: bool = True,
-                frequency: int | None = None, returns_data: bool = False) -> Estimate:
+def capm_return(prices: pd.DataFrame, *, market: pd.Series | None = None, rf: float = 0.0,
+                compounding: bool = True, frequency: int | None = None,
+                returns_data: bool = False) -> Estimate:
     """CAPM-implied expected returns: rf + β_i (E[R_m] - rf), annualised.
 
     Parameters
@@ -350,7 +354,7 @@ def capm_return(prices, *, market=None, rf: float = 0.0, compounding: bool = Tru
 # --------------------------------------------------------------------------------------------
 # risk models
 # --------------------------------------------------------------------------------------------
-def sample_cov(prices, *, missing: str = "pairwise", frequency: int | None = None,
+def sample_cov(prices: pd.DataFrame, *, missing: str = "pairwise", frequency: int | None = None,
                returns_data: bool = False) -> Estimate:
     """Sample covariance of returns (unbiased, n - 1), annualised (decimals² per year).
 
@@ -363,7 +367,7 @@ def sample_cov(prices, *, missing: str = "pairwise", frequency: int | None = Non
     return _estimate(cov, r, "sample", freq, notes)
 
 
-def ledoit_wolf(prices, *, frequency: int | None = None, returns_data: bool = False
+def ledoit_wolf(prices: pd.DataFrame, *, frequency: int | None = None, returns_data: bool = False
                 ) -> Estimate:
     """Ledoit-Wolf (2004) shrinkage of the sample covariance towards μ·I, annualised.
 
@@ -390,7 +394,7 @@ def ledoit_wolf(prices, *, frequency: int | None = None, returns_data: bool = Fa
     return _estimate(cov * freq, r, "ledoit_wolf", freq, notes, shrinkage=float(shrink))
 
 
-def ewma_cov(prices, *, span: float = 180, missing: str = "pairwise",
+def ewma_cov(prices: pd.DataFrame, *, span: float = 180, missing: str = "pairwise",
              frequency: int | None = None, returns_data: bool = False) -> Estimate:
     """Exponentially weighted covariance, annualised (decimals² per year).
 
@@ -410,7 +414,7 @@ def ewma_cov(prices, *, span: float = 180, missing: str = "pairwise",
     return _estimate(cov, r, "ewma", freq, notes, span=span)
 
 
-def semicovariance(prices, *, benchmark: float = 0.0, missing: str = "pairwise",
+def semicovariance(prices: pd.DataFrame, *, benchmark: float = 0.0, missing: str = "pairwise",
                    frequency: int | None = None, returns_data: bool = False) -> Estimate:
     """Semicovariance E[min(r_i - B, 0) · min(r_j - B, 0)], annualised (decimals² per year).
 
@@ -435,14 +439,14 @@ RISK_METHODS = {"sample": sample_cov, "ledoit_wolf": ledoit_wolf, "ewma": ewma_c
                 "semicovariance": semicovariance}
 
 
-def expected_returns(prices, method: str = "mean", **kwargs) -> Estimate:
+def expected_returns(prices: pd.DataFrame, method: str = "mean", **kwargs: Any) -> Estimate:
     """Dispatch to :data:`RETURN_METHODS` (``mean``, ``ema``, ``capm``) by name."""
     if method not in RETURN_METHODS:
         raise DataError(f"method must be one of {', '.join(RETURN_METHODS)}, got {method!r}")
     return RETURN_METHODS[method](prices, **kwargs)
 
 
-def risk_model(prices, method: str = "ledoit_wolf", **kwargs) -> Estimate:
+def risk_model(prices: pd.DataFrame, method: str = "ledoit_wolf", **kwargs: Any) -> Estimate:
     """Dispatch to :data:`RISK_METHODS` (``sample``, ``ledoit_wolf``, ``ewma``,
     ``semicovariance``) by name."""
     if method not in RISK_METHODS:

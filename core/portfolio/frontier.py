@@ -9,6 +9,8 @@ return; the targets are spaced evenly between the two.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,8 +20,10 @@ import pandas as pd
 
 from core.errors import DataError, ParityError
 from core.portfolio._inputs import SOLVER, as_mu_cov, solve, solved
-from core.portfolio.constraints import cvx_constraints, max_return
-from core.portfolio.optimize import _fail, _spec, clean_weights, variance_expr
+from core.portfolio.constraints import (Constraints, constraint_spec, cvx_constraints, max_return,
+                                        solver_failure)
+from core.portfolio.optimize import clean_weights, variance_expr
+from core._typing import BoundsLike, MatrixLike, SectorsLike, VectorLike, WeightsLike
 
 __all__ = ["Frontier", "efficient_frontier"]
 
@@ -101,9 +105,11 @@ def _lowest_return(m: np.ndarray, s) -> float:
     return low - 1.0
 
 
-def efficient_frontier(mu, cov, n_points: int = 50, *, bounds=_DEFAULT_BOUNDS, sectors=None,
-                       sector_caps=None, leverage: float | None = None,
-                       current_weights=None, turnover: float | None = None,
+def efficient_frontier(mu: VectorLike, cov: MatrixLike, n_points: int = 50, *,
+                       bounds: BoundsLike = _DEFAULT_BOUNDS, sectors: SectorsLike | None = None,
+                       sector_caps: Mapping[str, float] | None = None,
+                       leverage: float | None = None, current_weights: WeightsLike | None = None,
+                       turnover: float | None = None, constraints: Constraints | None = None,
                        progress: Callable[[float, str], None] | None = None) -> Frontier:
     """Trace the efficient frontier from the minimum-variance portfolio to the highest return.
 
@@ -117,6 +123,8 @@ def efficient_frontier(mu, cov, n_points: int = 50, *, bounds=_DEFAULT_BOUNDS, s
         Number of points (>= 2), evenly spaced in expected return.
     bounds, sectors, sector_caps, leverage, current_weights, turnover
         Constraints, see :mod:`core.portfolio.constraints`.
+    constraints : Constraints, optional
+        The same six at once (then leave the keywords at their defaults).
     progress : callable, optional
         ``progress(fraction_done, message)``, called after each point.
 
@@ -131,6 +139,15 @@ def efficient_frontier(mu, cov, n_points: int = 50, *, bounds=_DEFAULT_BOUNDS, s
         When the constraints conflict (named).
     DataError
         Invalid inputs, or an unbounded return (shorting without bounds or leverage cap).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cov = pd.DataFrame([[0.01, 0.0], [0.0, 0.04]], index=["A", "B"], columns=["A", "B"])
+    >>> mu = pd.Series([0.05, 0.10], index=["A", "B"])
+    >>> f = efficient_frontier(mu, cov, 3)
+    >>> f.returns.round(4).tolist(), f.risks.round(4).tolist()
+    ([0.06, 0.08, 0.1], [0.0894, 0.1265, 0.2])
     """
     import cvxpy as cp
 
@@ -142,8 +159,8 @@ def efficient_frontier(mu, cov, n_points: int = 50, *, bounds=_DEFAULT_BOUNDS, s
     if n_points < 2:
         raise DataError(f"n_points must be >= 2, got {n_points}")
     m, C, tickers = as_mu_cov(mu, cov)
-    s = _spec(m.size, tickers, bounds, sectors, sector_caps, leverage, current_weights,
-              turnover)
+    s = constraint_spec(m.size, tickers, bounds, sectors, sector_caps, leverage, current_weights,
+              turnover, constraints)
     r_max, w_max = max_return(m, s)
 
     w = cp.Variable(s.n)
@@ -153,7 +170,7 @@ def efficient_frontier(mu, cov, n_points: int = 50, *, bounds=_DEFAULT_BOUNDS, s
     target.value = _lowest_return(m, s)
     status = solve(prob)
     if not solved(status):
-        raise _fail(status, s, what="minimum-variance solve")
+        raise solver_failure(status, s, what="minimum-variance solve")
     w_mv = clean_weights(w.value, s)
     r_mv = float(m @ w_mv)
     notes = [f"{n_points} points from the minimum-variance return {r_mv:.2%} to the highest "

@@ -14,14 +14,19 @@ feasibility problems names the constraints involved). Invalid inputs raise
 """
 from __future__ import annotations
 
+from typing import Any
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
 from core.errors import DataError, InfeasibleError, ParityError
 from core.portfolio._inputs import (as_cov, as_mu_cov, as_weights, finite_scalar,
                                     solve, solved, wrap)
-from core.portfolio.constraints import (Spec, build_spec, cvx_constraints, diagnose,
-                                        max_return, parse_bounds)
+from core.portfolio.constraints import (Constraints, Spec, constraint_spec, cvx_constraints,
+                                        max_return, parse_bounds, solver_failure)
+from core._typing import (ArrayLike, BoundsLike, FloatArray, MatrixLike, SectorsLike, VectorLike,
+                          WeightsLike)
 
 __all__ = ["min_variance", "max_sharpe", "efficient_return", "efficient_risk", "min_cvar",
            "kelly_weights", "portfolio_performance", "growth_rate", "cvar"]
@@ -29,12 +34,11 @@ __all__ = ["min_variance", "max_sharpe", "efficient_return", "efficient_risk", "
 _DEFAULT_BOUNDS = (0.0, 1.0)
 
 
-def _spec(n, tickers, bounds, sectors, sector_caps, leverage, current_weights, turnover):
-    return build_spec(n, tickers, bounds=bounds, sectors=sectors, sector_caps=sector_caps,
-                      leverage=leverage, current_weights=current_weights, turnover=turnover)
+#: The shared helpers live in :mod:`core.portfolio.constraints` (the frontier uses them too).
+_spec = constraint_spec
 
 
-def variance_expr(w, C: np.ndarray):
+def variance_expr(w: Any, C: np.ndarray) -> Any:
     """w'Σw as a cvxpy expression (Σ already checked PSD, so cvxpy skips its own check)."""
     import cvxpy as cp
 
@@ -56,18 +60,17 @@ def clean_weights(w: np.ndarray, s: Spec) -> np.ndarray:
     return w
 
 
-def _fail(status: str, s: Spec, extra=(), what: str = "optimisation"):
-    if status in ("infeasible", "infeasible_inaccurate"):
-        return diagnose(s, extra)
-    return ParityError(f"the {what} failed (solver status: {status})")
+_fail = solver_failure
 
 
 # --------------------------------------------------------------------------------------------
 # mean-variance
 # --------------------------------------------------------------------------------------------
-def min_variance(cov, *, bounds=_DEFAULT_BOUNDS, sectors=None, sector_caps=None,
-                 leverage: float | None = None, current_weights=None,
-                 turnover: float | None = None):
+def min_variance(cov: MatrixLike, *, bounds: BoundsLike = _DEFAULT_BOUNDS,
+                 sectors: SectorsLike | None = None,
+                 sector_caps: Mapping[str, float] | None = None, leverage: float | None = None,
+                 current_weights: WeightsLike | None = None, turnover: float | None = None,
+                 constraints: Constraints | None = None) -> pd.Series | FloatArray:
     """Minimum-variance portfolio: min w'Σw subject to the constraints.
 
     Parameters
@@ -76,17 +79,30 @@ def min_variance(cov, *, bounds=_DEFAULT_BOUNDS, sectors=None, sector_caps=None,
         Annualised covariance (decimals² per year), positive semi-definite.
     bounds, sectors, sector_caps, leverage, current_weights, turnover
         Constraints, see :mod:`core.portfolio.constraints`.
+    constraints : Constraints, optional
+        The same six at once (then leave the keywords at their defaults).
 
     Returns
     -------
     pandas.Series or ndarray
         Weights (decimals of capital) summing to one.
+
+    Examples
+    --------
+    Two uncorrelated assets with 10% and 20% vol: weights proportional to 1 / variance.
+
+    >>> import pandas as pd
+    >>> cov = pd.DataFrame([[0.01, 0.0], [0.0, 0.04]], index=["A", "B"], columns=["A", "B"])
+    >>> min_variance(cov).round(6).to_dict()
+    {'A': 0.8, 'B': 0.2}
+    >>> min_variance(cov, constraints=Constraints(bounds=(0.0, 0.7))).round(6).to_dict()
+    {'A': 0.7, 'B': 0.3}
     """
     import cvxpy as cp
 
     C, tickers = as_cov(cov)
     s = _spec(C.shape[0], tickers, bounds, sectors, sector_caps, leverage, current_weights,
-              turnover)
+              turnover, constraints)
     w = cp.Variable(s.n)
     prob = cp.Problem(cp.Minimize(variance_expr(w, C)), cvx_constraints(s, w))
     status = solve(prob)
@@ -95,9 +111,11 @@ def min_variance(cov, *, bounds=_DEFAULT_BOUNDS, sectors=None, sector_caps=None,
     return wrap(clean_weights(w.value, s), tickers, "weight")
 
 
-def max_sharpe(mu, cov, *, rf: float = 0.0, bounds=_DEFAULT_BOUNDS, sectors=None,
-               sector_caps=None, leverage: float | None = None, current_weights=None,
-               turnover: float | None = None):
+def max_sharpe(mu: VectorLike, cov: MatrixLike, *, rf: float = 0.0,
+               bounds: BoundsLike = _DEFAULT_BOUNDS, sectors: SectorsLike | None = None,
+               sector_caps: Mapping[str, float] | None = None, leverage: float | None = None,
+               current_weights: WeightsLike | None = None, turnover: float | None = None,
+               constraints: Constraints | None = None) -> pd.Series | FloatArray:
     """Tangency portfolio: max (μ'w - rf) / sqrt(w'Σw) subject to the constraints.
 
     Solved as a convex QP by the change of variables y = w/κ (Cornuejols-Tütüncü): minimise
@@ -118,13 +136,23 @@ def max_sharpe(mu, cov, *, rf: float = 0.0, bounds=_DEFAULT_BOUNDS, sectors=None
     InfeasibleError
         When no feasible portfolio earns more than ``rf`` (the Sharpe ratio cannot be
         positive), or the constraints conflict.
+
+    Examples
+    --------
+    Uncorrelated assets: the tangency weights are proportional to Σ⁻¹(μ - rf) = (5, 2.5).
+
+    >>> import pandas as pd
+    >>> cov = pd.DataFrame([[0.01, 0.0], [0.0, 0.04]], index=["A", "B"], columns=["A", "B"])
+    >>> mu = pd.Series([0.05, 0.10], index=["A", "B"])
+    >>> max_sharpe(mu, cov).round(6).to_dict()
+    {'A': 0.666667, 'B': 0.333333}
     """
     import cvxpy as cp
 
     m, C, tickers = as_mu_cov(mu, cov)
     rf = finite_scalar("rf", rf)
     s = _spec(m.size, tickers, bounds, sectors, sector_caps, leverage, current_weights,
-              turnover)
+              turnover, constraints)
     try:
         r_max, _ = max_return(m, s)
     except DataError:
@@ -150,9 +178,11 @@ def max_sharpe(mu, cov, *, rf: float = 0.0, bounds=_DEFAULT_BOUNDS, sectors=None
     return wrap(clean_weights(y.value / kappa.value, s), tickers, "weight")
 
 
-def efficient_return(mu, cov, target: float, *, bounds=_DEFAULT_BOUNDS, sectors=None,
-                     sector_caps=None, leverage: float | None = None, current_weights=None,
-                     turnover: float | None = None):
+def efficient_return(mu: VectorLike, cov: MatrixLike, target: float, *,
+                     bounds: BoundsLike = _DEFAULT_BOUNDS, sectors: SectorsLike | None = None,
+                     sector_caps: Mapping[str, float] | None = None, leverage: float | None = None,
+                     current_weights: WeightsLike | None = None, turnover: float | None = None,
+                     constraints: Constraints | None = None) -> pd.Series | FloatArray:
     """Minimum-variance portfolio with expected return at least ``target`` (decimal/year).
 
     A target below the minimum-variance portfolio's return returns that portfolio.
@@ -168,7 +198,7 @@ def efficient_return(mu, cov, target: float, *, bounds=_DEFAULT_BOUNDS, sectors=
     m, C, tickers = as_mu_cov(mu, cov)
     target = finite_scalar("target", target)
     s = _spec(m.size, tickers, bounds, sectors, sector_caps, leverage, current_weights,
-              turnover)
+              turnover, constraints)
     r_max, w_max = max_return(m, s)
     if target > r_max + 1e-9 * max(1.0, abs(r_max)):
         raise InfeasibleError(f"target return {target:.1%} is above the highest attainable "
@@ -185,9 +215,11 @@ def efficient_return(mu, cov, target: float, *, bounds=_DEFAULT_BOUNDS, sectors=
     return wrap(clean_weights(w.value, s), tickers, "weight")
 
 
-def efficient_risk(mu, cov, target_volatility: float, *, bounds=_DEFAULT_BOUNDS, sectors=None,
-                   sector_caps=None, leverage: float | None = None, current_weights=None,
-                   turnover: float | None = None):
+def efficient_risk(mu: VectorLike, cov: MatrixLike, target_volatility: float, *,
+                   bounds: BoundsLike = _DEFAULT_BOUNDS, sectors: SectorsLike | None = None,
+                   sector_caps: Mapping[str, float] | None = None, leverage: float | None = None,
+                   current_weights: WeightsLike | None = None, turnover: float | None = None,
+                   constraints: Constraints | None = None) -> pd.Series | FloatArray:
     """Highest-return portfolio with volatility at most ``target_volatility`` (decimal/year).
 
     Raises
@@ -201,7 +233,7 @@ def efficient_risk(mu, cov, target_volatility: float, *, bounds=_DEFAULT_BOUNDS,
     m, C, tickers = as_mu_cov(mu, cov)
     sigma = finite_scalar("target_volatility", target_volatility, lo=0)
     s = _spec(m.size, tickers, bounds, sectors, sector_caps, leverage, current_weights,
-              turnover)
+              turnover, constraints)
     w = cp.Variable(s.n)
     base = cvx_constraints(s, w)
     low = cp.Problem(cp.Minimize(variance_expr(w, C)), base)
@@ -223,7 +255,8 @@ def efficient_risk(mu, cov, target_volatility: float, *, bounds=_DEFAULT_BOUNDS,
     return wrap(clean_weights(w.value, s), tickers, "weight")
 
 
-def portfolio_performance(weights, mu, cov, *, rf: float = 0.0) -> tuple[float, float, float]:
+def portfolio_performance(weights: WeightsLike, mu: VectorLike, cov: MatrixLike, *,
+                          rf: float = 0.0) -> tuple[float, float, float]:
     """Expected return, volatility (decimals per year) and Sharpe ratio of ``weights``."""
     m, C, tickers = as_mu_cov(mu, cov)
     w = as_weights("weights", weights, tickers, m.size, fill=0.0)
@@ -250,7 +283,8 @@ def _scenarios(scenarios) -> tuple[np.ndarray, tuple[str, ...] | None]:
     return R, tickers
 
 
-def cvar(weights, scenarios, *, alpha: float = 0.95) -> float:
+def cvar(weights: WeightsLike, scenarios: pd.DataFrame | ArrayLike, *,
+         alpha: float = 0.95) -> float:
     """Historical CVaR of the loss -R·w: the mean of the worst (1 - α) share of scenarios.
 
     Evaluated exactly as the Rockafellar-Uryasev minimum over ζ of
@@ -266,10 +300,12 @@ def cvar(weights, scenarios, *, alpha: float = 0.95) -> float:
     return float(vals.min())
 
 
-def min_cvar(scenarios, *, alpha: float = 0.95, mu=None, target_return: float | None = None,
-             bounds=_DEFAULT_BOUNDS, sectors=None, sector_caps=None,
-             leverage: float | None = None, current_weights=None,
-             turnover: float | None = None):
+def min_cvar(scenarios: pd.DataFrame | ArrayLike, *, alpha: float = 0.95,
+             mu: VectorLike | None = None, target_return: float | None = None,
+             bounds: BoundsLike = _DEFAULT_BOUNDS, sectors: SectorsLike | None = None,
+             sector_caps: Mapping[str, float] | None = None, leverage: float | None = None,
+             current_weights: WeightsLike | None = None, turnover: float | None = None,
+             constraints: Constraints | None = None) -> pd.Series | FloatArray:
     """Minimum-CVaR portfolio from return scenarios (Rockafellar-Uryasev LP).
 
     minimise ζ + Σ_t u_t / ((1 - α) T) subject to u_t ≥ -R_t·w - ζ, u_t ≥ 0 and the
@@ -290,7 +326,8 @@ def min_cvar(scenarios, *, alpha: float = 0.95, mu=None, target_return: float | 
     R, tickers = _scenarios(scenarios)
     alpha = finite_scalar("alpha", alpha, lo=0, hi=1, strict=True)
     T, n = R.shape
-    s = _spec(n, tickers, bounds, sectors, sector_caps, leverage, current_weights, turnover)
+    s = _spec(n, tickers, bounds, sectors, sector_caps, leverage, current_weights, turnover,
+              constraints)
     w, zeta, u = cp.Variable(n), cp.Variable(), cp.Variable(T, nonneg=True)
     cons = cvx_constraints(s, w) + [u >= -R @ w - zeta]
     extra = []
@@ -315,7 +352,8 @@ def min_cvar(scenarios, *, alpha: float = 0.95, mu=None, target_return: float | 
 # --------------------------------------------------------------------------------------------
 # Kelly
 # --------------------------------------------------------------------------------------------
-def growth_rate(weights, mu, cov, *, rf: float = 0.0) -> float:
+def growth_rate(weights: WeightsLike, mu: VectorLike, cov: MatrixLike, *,
+                rf: float = 0.0) -> float:
     """Expected log-growth rate per year, rf + f'(μ - rf) - ½ f'Σf (Gaussian approximation).
 
     ``weights`` are fractions of capital in each asset; the rest, 1 - Σf, earns ``rf``.
@@ -326,8 +364,9 @@ def growth_rate(weights, mu, cov, *, rf: float = 0.0) -> float:
     return float(rf + f @ (m - rf) - 0.5 * f @ C @ f)
 
 
-def kelly_weights(mu, cov, *, rf: float = 0.0, fraction: float = 1.0, bounds=None,
-                  leverage: float | None = None, max_invested: float | None = None):
+def kelly_weights(mu: VectorLike, cov: MatrixLike, *, rf: float = 0.0, fraction: float = 1.0,
+                  bounds: BoundsLike | None = None, leverage: float | None = None,
+                  max_invested: float | None = None) -> pd.Series | FloatArray:
     """(Fractional) Kelly sizing for jointly Gaussian assets.
 
     Unconstrained: f = c·Σ⁻¹(μ - rf) with c = ``fraction`` (½ is "half Kelly"). With

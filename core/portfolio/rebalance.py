@@ -4,11 +4,13 @@ Between rebalance dates the holdings drift with prices; on the last trading day 
 (or quarter) they are traded back to the targets, paying ``cost`` per unit of traded value
 (proportional costs, e.g. 0.001 = 10 bp of turnover). The initial allocation pays the same
 cost. Weights that do not sum to one leave the remainder in cash earning ``rf`` (negative:
-borrowed at ``rf``). The equal-weight benchmark holds the same assets, rebalanced on the same
-dates with the same costs.
+borrowed at ``rf``). The equal-weight benchmark holds the ``benchmark`` assets (by default the
+held ones; pass the whole chosen universe so it does not depend on the optimiser's choice),
+rebalanced on the same dates with the same costs, over the same common window.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +19,7 @@ import pandas as pd
 from core.data.prices import returns as _period_returns
 from core.errors import DataError
 from core.portfolio._inputs import as_weights, finite_scalar
+from core._typing import WeightsLike
 
 __all__ = ["Performance", "RebalanceResult", "rebalance_backtest", "performance_stats",
            "REBALANCE_RULES"]
@@ -136,8 +139,9 @@ def _simulate(R: np.ndarray, target: np.ndarray, starts: np.ndarray, cost: float
     return values, traded, paid
 
 
-def rebalance_backtest(prices, weights, *, rebalance: str = "M", cost: float = 0.0,
-                       rf: float = 0.0) -> RebalanceResult:
+def rebalance_backtest(prices: pd.DataFrame, weights: WeightsLike, *, rebalance: str = 'M',
+                       cost: float = 0.0, rf: float = 0.0,
+                       benchmark: Sequence[str] | None = None) -> RebalanceResult:
     """Backtest fixed target weights with periodic rebalancing, against equal weight.
 
     Parameters
@@ -152,6 +156,9 @@ def rebalance_backtest(prices, weights, *, rebalance: str = "M", cost: float = 0
         Proportional cost per unit of traded value (decimal; 0.001 = 10 bp).
     rf : float
         Cash rate, decimal per year (also the Sharpe ratio's risk-free rate).
+    benchmark : sequence of str, optional
+        Tickers of the equal-weight benchmark (e.g. the chosen universe); default the assets
+        with a non-zero weight. The common window then covers these too.
 
     Returns
     -------
@@ -174,8 +181,20 @@ def rebalance_backtest(prices, weights, *, rebalance: str = "M", cost: float = 0
     if held.size == 0:
         raise DataError("weights are all zero")
     tickers = tuple(tickers_all[i] for i in held)
-    target = w_all[held]
-    sub = prices[list(prices.columns[held])]
+    target_held = w_all[held]
+    if benchmark is None:
+        bench_cols = held
+    else:
+        names = [str(t) for t in benchmark]
+        unknown = [t for t in names if t not in tickers_all]
+        if unknown or not names:
+            raise DataError(f"benchmark names tickers without prices: {', '.join(unknown[:5])}"
+                            if unknown else "benchmark must name at least one ticker")
+        bench_cols = np.array(sorted({tickers_all.index(t) for t in names}), dtype=int)
+    cols = np.union1d(held, bench_cols)
+    target = w_all[cols]
+    bench_w = np.where(np.isin(cols, bench_cols), 1.0 / bench_cols.size, 0.0)
+    sub = prices[list(prices.columns[cols])]
     r = _period_returns(sub, kind="simple")
     notes = list(r.attrs.get("notes", ()))
     first = r.apply(lambda s: s.first_valid_index())
@@ -194,8 +213,7 @@ def rebalance_backtest(prices, weights, *, rebalance: str = "M", cost: float = 0
     starts = np.flatnonzero(np.r_[True, period[1:] != period[:-1]])
     rf_daily = (1.0 + rf) ** (1.0 / _TRADING_DAYS) - 1.0
     eq, traded, paid = _simulate(R, target, starts, cost, rf_daily)
-    ew, traded_ew, paid_ew = _simulate(R, np.full(target.size, 1.0 / target.size), starts,
-                                       cost, rf_daily)
+    ew, traded_ew, paid_ew = _simulate(R, bench_w, starts, cost, rf_daily)
     years = len(r) / _TRADING_DAYS
     # the first value is the inception, at the close of the price date before the first return
     inception = sub.index[sub.index < dates[0]][-1]
@@ -207,5 +225,5 @@ def rebalance_backtest(prices, weights, *, rebalance: str = "M", cost: float = 0
     stats = performance_stats(eq, rf=rf, turnover=traded / years, costs=paid)
     bench = performance_stats(ew, rf=rf, turnover=traded_ew / years, costs=paid_ew)
     return RebalanceResult(dates=all_dates, equity=eq, benchmark=ew, tickers=tickers,
-                           weights=target, rebalance=rule, cost=cost, stats=stats,
+                           weights=target_held, rebalance=rule, cost=cost, stats=stats,
                            benchmark_stats=bench, notes=tuple(notes))

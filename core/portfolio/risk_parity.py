@@ -13,9 +13,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from core.errors import DataError, ParityError
 from core.portfolio._inputs import as_cov, as_weights, wrap
+from core._typing import FloatArray, MatrixLike, WeightsLike
 
 __all__ = ["risk_contributions", "diversification_ratio", "risk_parity", "hrp",
            "LINKAGE_METHODS"]
@@ -24,7 +26,8 @@ __all__ = ["risk_contributions", "diversification_ratio", "risk_parity", "hrp",
 LINKAGE_METHODS = ("single", "complete", "average", "weighted", "centroid", "median", "ward")
 
 
-def risk_contributions(weights, cov, *, relative: bool = True):
+def risk_contributions(weights: WeightsLike, cov: MatrixLike, *,
+                       relative: bool = True) -> np.ndarray | pd.Series:
     """Contribution of each asset to portfolio volatility.
 
     Parameters
@@ -51,7 +54,7 @@ def risk_contributions(weights, cov, *, relative: bool = True):
     return wrap(out, tickers, "risk_contribution")
 
 
-def diversification_ratio(weights, cov) -> float:
+def diversification_ratio(weights: WeightsLike, cov: MatrixLike) -> float:
     """Diversification ratio Σ|w_i|σ_i / σ_p (dimensionless, ≥ 1 for long-only weights)."""
     C, tickers = as_cov(cov)
     w = as_weights("weights", weights, tickers, C.shape[0], fill=0.0)
@@ -62,7 +65,8 @@ def diversification_ratio(weights, cov) -> float:
     return float(np.abs(w) @ np.sqrt(np.diag(C)) / np.sqrt(var))
 
 
-def risk_parity(cov, *, budgets=None, tol: float = 1e-14, max_iter: int = 100):
+def risk_parity(cov: MatrixLike, *, budgets: WeightsLike | None = None, tol: float = 1e-14,
+                max_iter: int = 100) -> pd.Series | FloatArray:
     """Equal-risk-contribution (or risk-budgeting) long-only weights.
 
     Parameters
@@ -132,7 +136,7 @@ def _cluster_var(C: np.ndarray, items: list[int]) -> float:
     return float(w @ sub @ w)
 
 
-def hrp(cov, *, linkage: str = "single"):
+def hrp(cov: MatrixLike, *, linkage: str = "single") -> pd.Series | FloatArray:
     """Hierarchical risk parity weights (López de Prado 2016).
 
     Parameters

@@ -137,6 +137,17 @@ def implied_vol(price, S, K, T, r, q, is_call) -> np.ndarray:
     the price a normal double; tested over T in [1 day, 30 years], vols in [1%, 300%],
     |ln(F/K)| <= 3, r and q in [-2%, 10%]. Elsewhere a double price pins the vol down less
     tightly: the error grows like a few ulps of that scale divided by vega.
+
+    Examples
+    --------
+    The vol that reprices a Black-Scholes call, and ``nan`` for a price below intrinsic value:
+
+    >>> from core.pricing import bs_price
+    >>> price = bs_price(100.0, 100.0, 1.0, 0.05, 0.0, 0.2, True)
+    >>> print(f"{float(implied_vol(price, 100.0, 100.0, 1.0, 0.05, 0.0, True)):.10f}")
+    0.2000000000
+    >>> print(float(implied_vol(1.0, 100.0, 80.0, 1.0, 0.05, 0.0, True)))
+    nan
     """
     price = as_float_array("price", price)
     S = as_float_array("S", S)

@@ -14,6 +14,8 @@ Merton and correlated GBM draw their normals from ``rng`` directly (vectorised n
 """
 from __future__ import annotations
 
+from typing import Any
+
 import math
 from dataclasses import dataclass, fields
 from statistics import NormalDist
@@ -23,6 +25,7 @@ import numpy as np
 from core.errors import DataError
 from core.pricing import _mc_kernels as _k
 from core.pricing.black_scholes import bs_price
+from core._typing import ArrayLike, RngLike
 
 __all__ = ["MCResult", "MCGreeks", "MODELS", "mc_estimate", "gbm_terminal", "gbm_paths",
            "merton_terminal", "merton_paths", "heston_terminal", "heston_paths",
@@ -96,8 +99,9 @@ class MCGreeks:
 # ---------------------------------------------------------------------------------------------
 # estimator
 # ---------------------------------------------------------------------------------------------
-def mc_estimate(samples, *, control=None, control_mean: float | None = None,
-                antithetic: bool = False, confidence: float = 0.95, method: str = "") -> MCResult:
+def mc_estimate(samples: ArrayLike, *, control: ArrayLike | None = None,
+                control_mean: float | None = None, antithetic: bool = False,
+                confidence: float = 0.95, method: str = '') -> MCResult:
     """Mean, standard error and confidence interval of i.i.d. (or antithetic-paired) samples.
 
     Parameters
@@ -183,7 +187,8 @@ def _normals(g: np.random.Generator, shape: tuple, antithetic: bool) -> np.ndarr
     return out
 
 
-def gbm_terminal(S, T, r, q, sigma, n: int, *, rng=None, antithetic: bool = False) -> np.ndarray:
+def gbm_terminal(S: ArrayLike, T: ArrayLike, r: ArrayLike, q: ArrayLike, sigma: ArrayLike, n: int,
+                 *, rng: RngLike | None = None, antithetic: bool = False) -> np.ndarray:
     """``n`` exact draws of ``S_T = S exp((r - q - sigma^2/2) T + sigma sqrt(T) Z)``.
 
     Parameters
@@ -203,7 +208,8 @@ def gbm_terminal(S, T, r, q, sigma, n: int, *, rng=None, antithetic: bool = Fals
     return S * np.exp((r - q - 0.5 * sigma * sigma) * T + sigma * math.sqrt(T) * z)
 
 
-def gbm_paths(S, T, r, q, sigma, n_paths: int, n_steps: int, *, rng=None,
+def gbm_paths(S: ArrayLike, T: ArrayLike, r: ArrayLike, q: ArrayLike, sigma: ArrayLike,
+              n_paths: int, n_steps: int, *, rng: RngLike | None = None,
               antithetic: bool = False) -> np.ndarray:
     """GBM paths on an even time grid (exact in distribution at each step).
 
@@ -242,8 +248,9 @@ def _merton_log(g, T, r, q, sigma, lam, mu_j, sigma_j, shape, antithetic):
     return diff, jumps, z
 
 
-def merton_terminal(S, T, r, q, sigma, lam, mu_j, sigma_j, n: int, *, rng=None,
-                    antithetic: bool = False) -> np.ndarray:
+def merton_terminal(S: ArrayLike, T: ArrayLike, r: ArrayLike, q: ArrayLike, sigma: ArrayLike,
+                    lam: ArrayLike, mu_j: ArrayLike, sigma_j: ArrayLike, n: int, *,
+                    rng: RngLike | None = None, antithetic: bool = False) -> np.ndarray:
     """``n`` exact draws of ``S_T`` under Merton (1976) jump-diffusion.
 
     ``lam`` jumps per year; log-jump sizes ~ N(``mu_j``, ``sigma_j``^2); the drift is compensated,
@@ -257,8 +264,9 @@ def merton_terminal(S, T, r, q, sigma, lam, mu_j, sigma_j, n: int, *, rng=None,
     return S * np.exp(diff + jumps)
 
 
-def merton_paths(S, T, r, q, sigma, lam, mu_j, sigma_j, n_paths: int, n_steps: int, *,
-                 rng=None, antithetic: bool = False) -> np.ndarray:
+def merton_paths(S: ArrayLike, T: ArrayLike, r: ArrayLike, q: ArrayLike, sigma: ArrayLike,
+                 lam: ArrayLike, mu_j: ArrayLike, sigma_j: ArrayLike, n_paths: int, n_steps: int,
+                 *, rng: RngLike | None = None, antithetic: bool = False) -> np.ndarray:
     """Merton paths on an even time grid, shape ``(n_paths, n_steps + 1)`` (exact per step)."""
     S, T = _num("S", S, 0.0), _num("T", T, 0.0)
     args = _merton_args(sigma, lam, mu_j, sigma_j)
@@ -339,9 +347,11 @@ def _heston_qe_reference(u, S, T, r, q, v0, kappa, theta, sigma, rho, antithetic
     return np.exp(x), v
 
 
-def heston_terminal(S, T, r, q, v0, kappa, theta, sigma, rho, n_paths: int, n_steps: int, *,
-                    rng=None, antithetic: bool = False, martingale_correction: bool = True
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def heston_terminal(S: ArrayLike, T: ArrayLike, r: ArrayLike, q: ArrayLike, v0: ArrayLike,
+                    kappa: ArrayLike, theta: ArrayLike, sigma: ArrayLike, rho: ArrayLike,
+                    n_paths: int, n_steps: int, *, rng: RngLike | None = None,
+                    antithetic: bool = False,
+                    martingale_correction: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Terminal ``(S_T, v_T)`` of Heston paths simulated by Andersen's QE scheme.
 
     Parameters
@@ -368,9 +378,11 @@ def heston_terminal(S, T, r, q, v0, kappa, theta, sigma, rho, n_paths: int, n_st
     return np.exp(x), v
 
 
-def heston_paths(S, T, r, q, v0, kappa, theta, sigma, rho, n_paths: int, n_steps: int, *,
-                 rng=None, antithetic: bool = False, martingale_correction: bool = True
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def heston_paths(S: ArrayLike, T: ArrayLike, r: ArrayLike, q: ArrayLike, v0: ArrayLike,
+                 kappa: ArrayLike, theta: ArrayLike, sigma: ArrayLike, rho: ArrayLike,
+                 n_paths: int, n_steps: int, *, rng: RngLike | None = None,
+                 antithetic: bool = False,
+                 martingale_correction: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Full Heston QE paths ``(S, v)``, each of shape ``(n_paths, n_steps + 1)`` (same draws as
     :func:`heston_terminal` for the same ``rng``; 16 bytes per path-step of memory)."""
     _, _, px, pv = _heston(S, T, r, q, v0, kappa, theta, sigma, rho, n_paths, n_steps, rng,
@@ -400,8 +412,9 @@ def _corr_args(S, q, sigma, corr):
     return S, q, sigma, L
 
 
-def correlated_gbm_terminal(S, T, r, q, sigma, corr, n: int, *, rng=None,
-                            antithetic: bool = False) -> np.ndarray:
+def correlated_gbm_terminal(S: ArrayLike, T: ArrayLike, r: ArrayLike, q: ArrayLike,
+                            sigma: ArrayLike, corr: ArrayLike, n: int, *,
+                            rng: RngLike | None = None, antithetic: bool = False) -> np.ndarray:
     """Terminal prices of ``d`` correlated GBMs (normals correlated by the Cholesky factor of
     ``corr``); ``S``, ``q``, ``sigma`` per asset, shape ``(d,)`` or scalars. Returns ``(n, d)``."""
     S, q, sigma, L = _corr_args(S, q, sigma, corr)
@@ -410,8 +423,9 @@ def correlated_gbm_terminal(S, T, r, q, sigma, corr, n: int, *, rng=None,
     return S * np.exp((r - q - 0.5 * sigma**2) * T + sigma * math.sqrt(T) * z)
 
 
-def correlated_gbm_paths(S, T, r, q, sigma, corr, n_paths: int, n_steps: int, *, rng=None,
-                         antithetic: bool = False) -> np.ndarray:
+def correlated_gbm_paths(S: ArrayLike, T: ArrayLike, r: ArrayLike, q: ArrayLike, sigma: ArrayLike,
+                         corr: ArrayLike, n_paths: int, n_steps: int, *,
+                         rng: RngLike | None = None, antithetic: bool = False) -> np.ndarray:
     """Correlated GBM paths, shape ``(n_paths, n_steps + 1, d)``; column 0 is ``S``."""
     S, q, sigma, L = _corr_args(S, q, sigma, corr)
     T, r = _num("T", T, 0.0), _num("r", r)
@@ -457,10 +471,11 @@ def _payoff(ST, K, is_call):
     return np.maximum(ST - K, 0.0) if is_call else np.maximum(K - ST, 0.0)
 
 
-def mc_european(S, K, T, r, q, is_call: bool, model: str = "gbm", *, n_paths: int = 200_000,
-                n_steps: int | None = None, rng=None, antithetic: bool = True,
-                control: str | None = "forward", confidence: float = 0.95,
-                **params) -> MCResult:
+def mc_european(S: ArrayLike, K: ArrayLike, T: ArrayLike, r: ArrayLike, q: ArrayLike,
+                is_call: bool, model: str = 'gbm', *, n_paths: int = 200000,
+                n_steps: int | None = None, rng: RngLike | None = None, antithetic: bool = True,
+                control: str | None = 'forward', confidence: float = 0.95,
+                **params: Any) -> MCResult:
     """Monte Carlo price of a European call or put under ``model``.
 
     Parameters
@@ -510,10 +525,11 @@ def mc_european(S, K, T, r, q, is_call: bool, model: str = "gbm", *, n_paths: in
                        confidence=confidence, method=method)
 
 
-def mc_greeks(S, K, T, r, q, is_call: bool, model: str = "gbm", *, n_paths: int = 200_000,
-              n_steps: int | None = None, rng=None, antithetic: bool = True,
-              rel_bump_S: float = 0.01, bump_vol: float = 0.01, bump_r: float = 1e-4,
-              confidence: float = 0.95, **params) -> MCGreeks:
+def mc_greeks(S: ArrayLike, K: ArrayLike, T: ArrayLike, r: ArrayLike, q: ArrayLike, is_call: bool,
+              model: str = 'gbm', *, n_paths: int = 200000, n_steps: int | None = None,
+              rng: RngLike | None = None, antithetic: bool = True, rel_bump_S: float = 0.01,
+              bump_vol: float = 0.01, bump_r: float = 0.0001, confidence: float = 0.95,
+              **params: Any) -> MCGreeks:
     """Price, delta, gamma, vega and rho by central finite differences with common random
     numbers (every bumped run reuses one seed drawn from ``rng``, so bumps differ only by the
     bump). Standard errors come from the per-path differences.

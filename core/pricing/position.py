@@ -6,16 +6,40 @@ legs' Black-Scholes Greeks (stock contributes its price and a delta of one per s
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from core.errors import DataError
 from core.pricing.black_scholes import GREEK_NAMES, Greeks, bs_greeks
+from core._typing import ArrayLike
 
-__all__ = ["PositionLeg", "parse_legs", "format_legs", "position_greeks"]
+__all__ = ["PositionLeg", "parse_legs", "format_legs", "position_greeks", "LEG_KINDS", "leg_kind"]
 
-_KINDS = {"C": "call", "CALL": "call", "P": "put", "PUT": "put", "S": "stock", "STOCK": "stock"}
+#: The one map from the codes users type (C/P/S, any case, or the words) to leg kinds.
+LEG_KINDS: dict[str, str] = {"C": "call", "CALL": "call", "P": "put", "PUT": "put", "S": "stock",
+                             "STOCK": "stock"}
+_KINDS = LEG_KINDS
+
+
+def leg_kind(code: str) -> str:
+    """``'call'``, ``'put'`` or ``'stock'`` for a code like ``'C'``, ``'p'`` or ``'Stock'``.
+
+    Raises
+    ------
+    DataError
+        For any other code.
+
+    Examples
+    --------
+    >>> leg_kind("c"), leg_kind("PUT"), leg_kind("S")
+    ('call', 'put', 'stock')
+    """
+    kind = LEG_KINDS.get(str(code).strip().upper())
+    if kind is None:
+        raise DataError(f"leg type must be C (call), P (put) or S (stock), got {code!r}")
+    return kind
 _LEG_RE = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*(\d+(?:\.\d+)?)?\s*$")
 
 
@@ -77,7 +101,8 @@ def format_legs(legs: tuple[PositionLeg, ...]) -> str:
     return ", ".join(out)
 
 
-def position_greeks(legs, S, T, r, q, sigma) -> Greeks:
+def position_greeks(legs: Sequence[PositionLeg], S: ArrayLike, T: ArrayLike, r: ArrayLike, q: ArrayLike,
+                    sigma: ArrayLike) -> Greeks:
     """Price and Greeks of a position, summed over legs, broadcasting over ``S`` and ``T``.
 
     Parameters

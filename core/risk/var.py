@@ -30,6 +30,7 @@ import numpy as np
 from core.errors import DataError
 from core.pricing.montecarlo import gbm_terminal
 from core.strategies.legs import Strategy
+from core._typing import ArrayLike, RngLike
 
 __all__ = ["VaRResult", "var_cvar", "parametric_var", "parametric_cvar", "strategy_var",
            "VAR_METHODS"]
@@ -86,7 +87,7 @@ def _alpha(alpha: float) -> float:
     return a
 
 
-def var_cvar(pnl, alpha: float = 0.99) -> tuple[float, float]:
+def var_cvar(pnl: ArrayLike, alpha: float = 0.99) -> tuple[float, float]:
     """Historical / Monte Carlo VaR and CVaR of P/L samples.
 
     Parameters
@@ -133,10 +134,11 @@ def parametric_cvar(mean: float, std: float, alpha: float = 0.99) -> float:
     return std * math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi) / (1.0 - a) - mean
 
 
-def strategy_var(strategy: Strategy, horizon: float, *, spot: float | None = None, vol=None,
-                 method: str = "mc", alpha: float = 0.99, mu: float = 0.0,
-                 sigma: float | None = None, returns=None, n_paths: int = 100_000, rng=None,
-                 sticky: str = "strike") -> VaRResult:
+def strategy_var(strategy: Strategy, horizon: float, *, spot: float | None = None,
+                 vol: ArrayLike | None = None, method: str = 'mc', alpha: float = 0.99,
+                 mu: float = 0.0, sigma: float | None = None, returns: ArrayLike | None = None,
+                 n_paths: int = 100000, rng: RngLike | None = None,
+                 sticky: str = 'strike') -> VaRResult:
     """VaR and CVaR of a strategy's P/L over ``horizon`` by full revaluation.
 
     Parameters

@@ -446,6 +446,56 @@ class RunStore(ABC):
         if not self._remove(rid):
             raise DataError(f"no run with id {rid!r}")
 
+    def restore_run(self, run: Run | Mapping) -> str:
+        """Put back a run exactly as it was (same id and creation time), e.g. to undo a delete.
+
+        Parameters
+        ----------
+        run : Run or dict
+            A :class:`Run` or its :meth:`Run.to_dict`.
+
+        Returns
+        -------
+        str
+            The run's id.
+
+        Raises
+        ------
+        DataError
+            A malformed run, or a run with that id is already stored.
+        StoreError
+            The database could not be written.
+        """
+        run = run if isinstance(run, Run) else Run.from_dict(run)
+        if self._fetch(run.id) is not None:
+            raise DataError(f"a run with id {run.id!r} is already stored")
+        self._insert(_row(run))
+        return run.id
+
+    def set_label(self, run_id: str, label: str) -> Run:
+        """Give a run a new label (free text, at most 500 characters); returns the updated run.
+
+        Written with the backend's delete and insert (every backend has them); if the insert
+        fails the original run is put back before the error is raised.
+
+        Raises
+        ------
+        DataError
+            No run with that id, or an invalid label.
+        StoreError
+            The database could not be written.
+        """
+        old = self.get_run(run_id)
+        new = _make_run(old.id, old.created, old.kind, old.model, old.fingerprint, label,
+                        old.params, old.metrics, old.settings, old.elapsed, old.result)
+        self._remove(old.id)
+        try:
+            self._insert(_row(new))
+        except Exception:
+            self._insert(_row(old))
+            raise
+        return new
+
     def close(self) -> None:
         """Release resources held by the store object (nothing for file-backed stores)."""
 

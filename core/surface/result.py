@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core._frames import frame_from_dict, frame_to_dict
 from core._validate import as_float_array, check_finite, check_range
 from core.errors import CalibrationError, DataError
 from core.pricing.sabr import _sabr_vol_kernel
@@ -74,37 +75,11 @@ def _slice_eval(model: str, P: dict[str, np.ndarray], j: int, k: np.ndarray, T: 
 
 
 def _as_frame_dict(frame: pd.DataFrame) -> dict[str, list]:
-    out: dict[str, list] = {}
-    for col in frame.columns:
-        s = frame[col]
-        if col == "expiry":
-            out[col] = [None if pd.isna(d) else pd.Timestamp(d).date().isoformat() for d in s]
-        elif s.dtype == bool:
-            out[col] = [bool(v) for v in s.to_numpy()]
-        elif s.dtype.kind in "OUT" or str(s.dtype) in ("str", "string"):
-            out[col] = [str(v) for v in s.to_numpy()]
-        elif s.dtype.kind in "iu":
-            out[col] = [int(v) for v in s.to_numpy()]
-        else:
-            out[col] = [None if not math.isfinite(v) else float(v)
-                        for v in s.to_numpy(dtype=np.float64)]
-    return out
+    return frame_to_dict(frame)
 
 
 def _from_frame_dict(data: dict[str, list]) -> pd.DataFrame:
-    cols = {}
-    for col, values in data.items():
-        if col == "expiry":
-            cols[col] = pd.to_datetime(pd.Series(values, dtype=object)).astype("datetime64[ns]")
-        elif values and all(isinstance(v, bool) for v in values):
-            cols[col] = np.asarray(values, dtype=bool)
-        elif values and all(isinstance(v, str) for v in values):
-            cols[col] = pd.Series(values, dtype="str")
-        elif values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-            cols[col] = np.asarray(values, dtype=np.int64)
-        else:
-            cols[col] = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-    return pd.DataFrame(cols)
+    return frame_from_dict(data)
 
 
 # --------------------------------------------------------------------------------------------

@@ -17,18 +17,13 @@ lower the cost, so stage 3 is never worse than stage 2.
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 from numba import njit
 
-from core.errors import CalibrationError, DataError
 from core.pricing.sabr import _alpha_from_atm_one, _sabr_vol_one
-from core.surface.quotes import MIN_QUOTES, prepare
-from core.surface.result import (PARAM_NAMES, Progress, SurfaceFit, day_label, finish_fit,
-                                 fit_options, nothing_fitted)
 
-__all__ = ["fit_sabr", "fit_sabr_slice", "NU_MAX"]
+__all__ = ["fit_sabr_slice", "NU_MAX"]
 
 #: Largest vol of vol the fit may reach (per sqrt(year)).
 NU_MAX: float = 25.0
@@ -178,52 +173,3 @@ def fit_sabr_slice(F: float, T: float, K, vol, weight, atm_vol: float, beta: flo
                 np.array(_RHO_GRID), np.array(_NU_GRID), out)
     return {"alpha": float(out[0]), "beta": float(beta), "rho": float(out[1]),
             "nu": float(out[2]), "objective": float(cost)}
-
-
-def fit_sabr(chain, beta: float = 0.5, *, lo: float = 0.6, hi: float = 1.4,
-             exclude_wide: bool = True, min_quotes: int = MIN_QUOTES,
-             progress: Progress = None) -> SurfaceFit:
-    """Hagan et al. (2002) lognormal SABR smile per expiry with a user-chosen ``beta``.
-
-    Parameters
-    ----------
-    chain : core.data.Chain
-    beta : float
-        CEV exponent in [0, 1], the same for every expiry (0.5 by default; 1 lognormal).
-    lo, hi, exclude_wide, min_quotes, progress
-        As in :func:`fit_svi` (expiries whose quotes do not straddle the forward are skipped).
-
-    Returns
-    -------
-    SurfaceFit
-        ``params`` columns ``alpha, beta, rho, nu`` per expiry; ``global_params = {"beta": beta}``.
-        The smile is fitted in implied vol (weighted by ``1 / band``) and stored as total variance
-        ``sabr_vol(F, F e^k, T, ...)^2 T`` for interpolation.
-    """
-    try:
-        beta = float(beta)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"beta must be a number in [0, 1], got {beta!r}") from exc
-    if not (0.0 <= beta <= 1.0):
-        raise DataError(f"beta must be in [0, 1], got {beta}")
-    t0 = time.perf_counter()
-    P = prepare(chain, lo=lo, hi=hi, exclude_wide=exclude_wide, min_quotes=min_quotes,
-                need_atm=True)
-    if not P.slices:
-        raise nothing_fitted("SABR", P)
-    rows, skipped = [], list(P.skipped)
-    for i, s in enumerate(P.slices):
-        r = fit_sabr_slice(s.forward, s.T, s.strike, s.iv, s.weight, s.atm_vol, beta)
-        if not all(math.isfinite(r[c]) for c in ("alpha", "rho", "nu")) or r["alpha"] <= 0:
-            skipped.append((day_label(s.expiry),
-                            "SABR fit did not converge (non-finite parameters)"))
-            continue
-        rows.append({"expiry": s.expiry, "T": s.T, "forward": s.forward,
-                     **{c: r[c] for c in PARAM_NAMES["sabr"]}})
-        if progress is not None:
-            progress((i + 1) / len(P.slices), f"SABR: fitted expiry {day_label(s.expiry)}")
-    if not rows:
-        raise CalibrationError("no expiry could be fitted with SABR: " +
-                               "; ".join(f"{e}: {r}" for e, r in skipped[:4]))
-    return finish_fit("sabr", rows, P, t0, skipped, {"beta": beta},
-                   fit_options("sabr", lo, hi, exclude_wide, min_quotes, beta=beta), [])

@@ -25,19 +25,10 @@ every ``T``.
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.errors import CalibrationError
-from core.surface.quotes import MIN_QUOTES, prepare
-
-if TYPE_CHECKING:
-    from core.surface.result import SurfaceFit
-
-__all__ = ["fit_ssvi", "ssvi_phi", "ssvi_total_variance", "ssvi_to_raw", "isotonic",
+__all__ = ["ssvi_phi", "ssvi_total_variance", "ssvi_to_raw", "isotonic",
            "fit_ssvi_arrays", "GAMMA_BOUNDS"]
 
 #: Range of the power-law exponent gamma (no-arbitrage needs gamma <= 1/2).
@@ -176,74 +167,7 @@ def fit_ssvi_arrays(k, v, sw, idx, theta0, *, fit_theta: bool = True) -> dict:
             "nfev": int(nfev), "success": success}
 
 
-def fit_ssvi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = True,
-             min_quotes: int = MIN_QUOTES, fit_theta: bool = True,
-             progress: Callable[[float, str], None] | None = None) -> SurfaceFit:
-    """SSVI surface (Gatheral & Jacquier 2014) with the power-law ``phi``, free of static arbitrage.
-
-    Parameters
-    ----------
-    chain : core.data.Chain
-    lo, hi, exclude_wide, min_quotes
-        As in :func:`fit_svi`; expiries whose quotes do not straddle the forward are skipped too
-        (their ATM variance is unknown).
-    fit_theta : bool
-        Refine the ATM total variances ``theta`` jointly with ``(rho, eta, gamma)`` (kept
-        non-decreasing); if False they stay at the isotonic ATM estimates.
-    progress : callable, optional
-        ``progress(fraction, message)``.
-
-    Returns
-    -------
-    SurfaceFit
-        ``global_params`` ``rho, eta, gamma``; ``params`` per expiry ``theta`` and the equivalent
-        raw SVI ``a, b, rho, m, sigma``. Constrained to ``eta (1 + |rho|) <= 2``,
-        ``0 < gamma <= 0.5``, ``theta`` non-decreasing: no butterfly or calendar arbitrage.
-    """
-    # imported here: core.surface.result imports this module's formulas
-    from core.surface.result import finish_fit, fit_options, nothing_fitted
-
-    t0 = time.perf_counter()
-    P = prepare(chain, lo=lo, hi=hi, exclude_wide=exclude_wide, min_quotes=min_quotes,
-                need_atm=True)
-    if not P.slices:
-        raise nothing_fitted("SSVI", P)
-    S = P.slices
-    theta0 = isotonic(np.array([s.atm_vol ** 2 * s.T for s in S]))
-    theta0 = np.maximum(theta0, 1e-8)
-    idx = np.concatenate([np.full(s.k.size, j) for j, s in enumerate(S)])
-    if progress is not None:
-        progress(0.1, f"SSVI: fitting {len(S)} expiries")
-    r = fit_ssvi_arrays(np.concatenate([s.k for s in S]),
-                        np.concatenate([s.total_variance for s in S]),
-                        np.concatenate([s.w_weight for s in S]), idx, theta0,
-                        fit_theta=fit_theta)
-    if not all(math.isfinite(r[c]) for c in ("rho", "eta", "gamma")) \
-            or not np.all(np.isfinite(r["theta"])):
-        raise CalibrationError("SSVI fit did not converge (non-finite parameters)")
-    raw = ssvi_to_raw(r["theta"], r["rho"], r["eta"], r["gamma"])
-    rows = [{"expiry": s.expiry, "T": s.T, "forward": s.forward, "theta": float(r["theta"][j]),
-             **{name: float(raw[i][j]) for i, name in enumerate(("a", "b", "rho", "m", "sigma"))}}
-            for j, s in enumerate(S)]
-    if progress is not None:
-        progress(1.0, "SSVI: done")
-    glob = {"rho": r["rho"], "eta": r["eta"], "gamma": r["gamma"]}
-    bound = r["eta"] * (1.0 + abs(r["rho"]))
-    notes = [f"eta (1 + |rho|) = {bound:.4f} <= 2 and gamma = {r['gamma']:.4f} <= 0.5: no "
-             f"butterfly arbitrage (Gatheral-Jacquier Corollary 4.1); theta non-decreasing: no "
-             f"calendar arbitrage."]
-    fit = finish_fit("ssvi", rows, P, t0, P.skipped, glob,
-                     fit_options("ssvi", lo, hi, exclude_wide, min_quotes,
-                                 fit_theta=bool(fit_theta)), notes)
-    shape = _shape_limited(S, fit)
-    if shape:
-        import dataclasses
-
-        fit = dataclasses.replace(fit, notes=fit.notes + (shape,))
-    return fit
-
-
-def _shape_limited(S, fit) -> str:
+def shape_limited_note(S, fit) -> str:
     """A note when SSVI's 3-parameter slices fit some expiry far worse than a free raw SVI
     slice does (SSVI on one short SPXW expiry: 2.9 vol points against 0.11): the SSVI slice
     ties its ATM curvature to its wings and cannot bend a steep short-dated put wing, whatever

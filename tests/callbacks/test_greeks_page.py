@@ -105,3 +105,24 @@ def test_presets_parse_and_centre_on_spot():
 def test_every_greek_has_a_display_unit():
     from core.pricing import GREEK_NAMES
     assert set(GREEK_DISPLAY) == set(GREEK_NAMES)
+
+
+def test_readout_follows_the_days_range_and_shows_small_greeks():
+    """Issue 13: the readout stayed at 7/30/91/365 days whatever the range, and vanna, volga and
+    charm read 0.0000 at four decimals."""
+    from callbacks.greeks import fmt_greek, readout_days, render
+    from components.greek_units import GREEK_DISPLAY
+    from components.greeks_state import DEFAULTS
+    from core.pricing import bs_greeks
+
+    assert readout_days(30, 365) == (30, 69, 159, 365)
+    assert readout_days(0, 10) == (1, 2, 5, 10)
+    state = {**DEFAULTS, "dlo": 30.0, "dhi": 365.0}
+    text = str(render(state)["readout"].to_plotly_json())
+    for d in (30, 69, 159, 365):
+        assert f"'{d} d'" in text
+    assert "'7 d'" not in text
+    g = bs_greeks(100.0, 100.0, 159 / 365, 0.04, 0.015, 0.20, True)   # independent evaluation
+    charm = float(g.charm) * GREEK_DISPLAY["charm"].scale
+    assert fmt_greek(charm) in text and fmt_greek(charm) not in ("0", "0.0000", "-0.0000")
+    assert fmt_greek(1.23456e-5) == "1.235e-05" and fmt_greek(0.0) == "0"

@@ -59,8 +59,11 @@ def test_black_litterman_payload_and_figures(data):
     for fig in (frontier_figure(p), weights_figure(p), backtest_figure(p), bl_figure(p)):
         assert fig.layout.title.text
     assert frontier_figure(p).layout.xaxis.title.text == "Volatility (% per year)"
-    csv = pd.read_csv(pd.io.common.StringIO(weights_csv(p)))
+    text = weights_csv(p)
+    csv = pd.read_csv(pd.io.common.StringIO(text), comment="#")
     assert list(csv.columns) == ["ticker", "weight", "risk_contribution"]
+    # the export names what produced it
+    assert "# objective: Black-Litterman posterior, maximum Sharpe" in text and "# window: 20" in text
     assert "Backtest" in str(summary_view(p).to_plotly_json())
 
 
@@ -90,3 +93,42 @@ def test_url_state_round_trip():
     assert views_from_text(views_to_text(views_from_text("AAPL:12:60;XOM-RRC:3:40"))) == [
         {"asset": "AAPL", "vs": "", "view": 12.0, "confidence": 60.0},
         {"asset": "XOM", "vs": "RRC", "view": 3.0, "confidence": 40.0}]
+
+
+def test_weights_csv_keeps_tiny_weights_and_escapes_formulas(data):
+    prices, sectors = data
+    p = payload(allocate(prices, sectors, build_spec(_state(obj="min_variance",
+                                                            universe=["AAPL", "XOM", "JPM", "PFE"]))))
+    p = {**p, "tickers": ["=HYPERLINK(1)", *p["tickers"][1:]],
+         "weights": [5.8e-14, *p["weights"][1:]]}
+    csv = pd.read_csv(pd.io.common.StringIO(weights_csv(p)), comment="#")
+    assert csv["weight"].iloc[0] == 5.8e-14                 # not rounded to zero
+    assert csv["ticker"].iloc[0] == "'=HYPERLINK(1)"        # not a live formula
+
+
+def test_benchmark_is_the_chosen_universe_whatever_the_objective(data):
+    """Issue 13: the equal-weight benchmark must not depend on which assets the solver keeps."""
+    prices, sectors = data
+    uni = ["AAPL", "XOM", "JPM", "PFE", "WMT", "GE"]
+    stats = []
+    for obj in ("max_sharpe", "min_variance", "hrp"):
+        p = payload(allocate(prices, sectors, build_spec(_state(obj=obj, universe=uni))))
+        stats.append(p["backtest"]["benchmark_stats"]["ann_return"])
+        assert p["backtest"]["universe"] == 6
+    assert max(stats) - min(stats) < 1e-12
+    # independent truth: monthly-rebalanced equal weight of the six, no costs, from the prices
+    from core.portfolio import rebalance_backtest
+    window = prices[uni].loc["2015-01-02":"2018-04-11"]
+    direct = rebalance_backtest(window, {t: 1 / 6 for t in uni}, rebalance="M", cost=0.001, rf=0.02)
+    assert stats[0] == pytest.approx(direct.stats.ann_return, rel=1e-10)
+
+
+def test_long_short_portfolio_shows_its_exposure(data):
+    prices, sectors = data
+    p = payload(allocate(prices, sectors, build_spec(_state(obj="max_sharpe", wmin=-20, wmax=60, lev=1.6,
+                                                            universe=["AAPL", "XOM", "JPM", "PFE", "GE"]))))
+    w = np.asarray(p["weights"])
+    ex = p["exposure"]
+    assert ex["short"] == pytest.approx(-w[w < 0].sum()) and ex["short"] > 0
+    assert ex["gross"] == pytest.approx(np.abs(w).sum()) and ex["net"] == pytest.approx(w.sum())
+    assert "gross" in str(summary_view(p).to_plotly_json())

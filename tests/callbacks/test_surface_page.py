@@ -12,6 +12,7 @@ from components.surface_figures import (default_expiries, residual_figure, smile
                                         surface_figure, term_structure_figure)
 from components.surface_state import DEFAULTS, from_query, to_query
 from tests.real_data import spx_2011_chain
+from core.surface.views import compare_fits
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +58,7 @@ def test_other_figures_have_titles_and_axis_units(fitted):
     assert s.layout.scene.zaxis.title.text == "IV (%)" and "SSVI" in s.layout.title.text
     r = residual_figure(fits["svi"])
     assert "vol pts" in r.to_json() and r.layout.xaxis.title.text.startswith("Log-moneyness")
-    t = term_structure_figure(chain, fits)
+    t = term_structure_figure(chain, compare_fits(fits))
     assert t.layout.yaxis.title.text == "ATM IV (%)" and len(t.data) == 4
 
 
@@ -70,7 +71,7 @@ def test_metrics_table_in_vol_points(fitted):
 
 def test_figures_html_embeds_plotly_once_without_cdn(fitted):
     chain, fits, _ = fitted
-    html = figures_html([term_structure_figure(chain, fits), residual_figure(fits["svi"])])
+    html = figures_html([term_structure_figure(chain, compare_fits(fits)), residual_figure(fits["svi"])])
     assert html.count("plotly.js v") >= 1 and not re.search(r"<script[^>]+src=.https?:", html)
     assert len(re.findall(r"Plotly\.newPlot", html)) == 2
 

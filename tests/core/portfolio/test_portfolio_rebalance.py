@@ -84,3 +84,18 @@ def test_equal_weight_target_equals_benchmark_and_round_trip(prices):
 def test_errors(prices, kwargs, needle):
     with pytest.raises(DataError, match=needle):
         rebalance_backtest(prices, **kwargs)
+
+
+def test_benchmark_is_equal_weight_over_the_given_universe_whatever_is_held(prices):
+    """Issue 13: the benchmark must not change with the assets the optimiser happens to keep."""
+    R = returns(prices[TICKERS], "simple").dropna()
+    ew = _reference(R, np.full(5, 0.2), "M", 0.001, 0.0)         # reference loop, all five
+    for w in (pd.Series([0.5, 0.5, 0.0, 0.0, 0.0], index=TICKERS),
+              pd.Series([0.0, 0.0, 0.3, 0.3, 0.4], index=TICKERS)):
+        res = rebalance_backtest(prices, w, rebalance="M", cost=0.001, benchmark=TICKERS)
+        np.testing.assert_allclose(res.benchmark, ew, rtol=1e-11)
+        ref = _reference(R, w.to_numpy(), "M", 0.001, 0.0)       # same common window
+        np.testing.assert_allclose(res.equity, ref, rtol=1e-11)
+        assert set(res.tickers) == set(w.index[w > 0])
+    with pytest.raises(DataError, match="benchmark names tickers without prices: ZZZ"):
+        rebalance_backtest(prices, w, benchmark=["ZZZ"])

@@ -1,6 +1,7 @@
-"""Public entry points :func:`fit_svi`, :func:`surface_from_params` and :func:`warm_kernels`
-(:func:`~core.surface.ssvi.fit_ssvi` and :func:`~core.surface.sabr_fit.fit_sabr` live beside
-their models).
+"""The surface fitters :func:`fit_svi`, :func:`fit_ssvi`, :func:`fit_sabr`, plus
+:func:`surface_from_params` and :func:`warm_kernels`. The model formulas and per-slice solvers
+they call live beside their models (:mod:`core.surface.svi`, :mod:`core.surface.ssvi`,
+:mod:`core.surface.sabr_fit`); the result type in :mod:`core.surface.result`.
 
 Every fit selects the chain's out-of-the-money quotes with ``0.6 <= K/F <= 1.4`` (by default
 without wide-spread quotes; see :mod:`core.surface.quotes`), fits in total variance against
@@ -10,6 +11,7 @@ at all can be fitted.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 
@@ -22,10 +24,10 @@ from core.surface.quotes import MIN_QUOTES, prepare
 from core.surface.result import (PARAM_NAMES, Progress, SurfaceFit, day_label, finish_fit,
                                  fit_options, make_fit, nothing_fitted)
 from core.surface.sabr_fit import fit_sabr_slice
-from core.surface.ssvi import ssvi_to_raw
+from core.surface.ssvi import fit_ssvi_arrays, isotonic, shape_limited_note, ssvi_to_raw
 from core.surface.svi import fit_svi_slice
 
-__all__ = ["fit_svi", "surface_from_params", "warm_kernels"]
+__all__ = ["fit_svi", "fit_ssvi", "fit_sabr", "surface_from_params", "warm_kernels"]
 
 
 def fit_svi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = True,
@@ -128,6 +130,117 @@ def fit_svi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = Tru
     return finish_fit("svi", rows, P, t0, skipped, {},
                       fit_options("svi", lo, hi, exclude_wide, min_quotes,
                                   calendar=bool(calendar)), notes)
+
+
+def fit_ssvi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = True,
+             min_quotes: int = MIN_QUOTES, fit_theta: bool = True,
+             progress: Progress = None) -> SurfaceFit:
+    """SSVI surface (Gatheral & Jacquier 2014) with the power-law ``phi``, free of static arbitrage.
+
+    Parameters
+    ----------
+    chain : core.data.Chain
+    lo, hi, exclude_wide, min_quotes
+        As in :func:`fit_svi`; expiries whose quotes do not straddle the forward are skipped too
+        (their ATM variance is unknown).
+    fit_theta : bool
+        Refine the ATM total variances ``theta`` jointly with ``(rho, eta, gamma)`` (kept
+        non-decreasing); if False they stay at the isotonic ATM estimates.
+    progress : callable, optional
+        ``progress(fraction, message)``.
+
+    Returns
+    -------
+    SurfaceFit
+        ``global_params`` ``rho, eta, gamma``; ``params`` per expiry ``theta`` and the equivalent
+        raw SVI ``a, b, rho, m, sigma``. Constrained to ``eta (1 + |rho|) <= 2``,
+        ``0 < gamma <= 0.5``, ``theta`` non-decreasing: no butterfly or calendar arbitrage.
+    """
+    t0 = time.perf_counter()
+    P = prepare(chain, lo=lo, hi=hi, exclude_wide=exclude_wide, min_quotes=min_quotes,
+                need_atm=True)
+    if not P.slices:
+        raise nothing_fitted("SSVI", P)
+    S = P.slices
+    theta0 = isotonic(np.array([s.atm_vol ** 2 * s.T for s in S]))
+    theta0 = np.maximum(theta0, 1e-8)
+    idx = np.concatenate([np.full(s.k.size, j) for j, s in enumerate(S)])
+    if progress is not None:
+        progress(0.1, f"SSVI: fitting {len(S)} expiries")
+    r = fit_ssvi_arrays(np.concatenate([s.k for s in S]),
+                        np.concatenate([s.total_variance for s in S]),
+                        np.concatenate([s.w_weight for s in S]), idx, theta0,
+                        fit_theta=fit_theta)
+    if not all(math.isfinite(r[c]) for c in ("rho", "eta", "gamma")) \
+            or not np.all(np.isfinite(r["theta"])):
+        raise CalibrationError("SSVI fit did not converge (non-finite parameters)")
+    raw = ssvi_to_raw(r["theta"], r["rho"], r["eta"], r["gamma"])
+    rows = [{"expiry": s.expiry, "T": s.T, "forward": s.forward, "theta": float(r["theta"][j]),
+             **{name: float(raw[i][j]) for i, name in enumerate(("a", "b", "rho", "m", "sigma"))}}
+            for j, s in enumerate(S)]
+    if progress is not None:
+        progress(1.0, "SSVI: done")
+    glob = {"rho": r["rho"], "eta": r["eta"], "gamma": r["gamma"]}
+    bound = r["eta"] * (1.0 + abs(r["rho"]))
+    notes = [f"eta (1 + |rho|) = {bound:.4f} <= 2 and gamma = {r['gamma']:.4f} <= 0.5: no "
+             f"butterfly arbitrage (Gatheral-Jacquier Corollary 4.1); theta non-decreasing: no "
+             f"calendar arbitrage."]
+    fit = finish_fit("ssvi", rows, P, t0, P.skipped, glob,
+                     fit_options("ssvi", lo, hi, exclude_wide, min_quotes,
+                                 fit_theta=bool(fit_theta)), notes)
+    shape = shape_limited_note(S, fit)
+    if shape:
+        fit = dataclasses.replace(fit, notes=fit.notes + (shape,))
+    return fit
+
+
+def fit_sabr(chain, beta: float = 0.5, *, lo: float = 0.6, hi: float = 1.4,
+             exclude_wide: bool = True, min_quotes: int = MIN_QUOTES,
+             progress: Progress = None) -> SurfaceFit:
+    """Hagan et al. (2002) lognormal SABR smile per expiry with a user-chosen ``beta``.
+
+    Parameters
+    ----------
+    chain : core.data.Chain
+    beta : float
+        CEV exponent in [0, 1], the same for every expiry (0.5 by default; 1 lognormal).
+    lo, hi, exclude_wide, min_quotes, progress
+        As in :func:`fit_svi` (expiries whose quotes do not straddle the forward are skipped).
+
+    Returns
+    -------
+    SurfaceFit
+        ``params`` columns ``alpha, beta, rho, nu`` per expiry; ``global_params = {"beta": beta}``.
+        The smile is fitted in implied vol (weighted by ``1 / band``) and stored as total variance
+        ``sabr_vol(F, F e^k, T, ...)^2 T`` for interpolation.
+    """
+    try:
+        beta = float(beta)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"beta must be a number in [0, 1], got {beta!r}") from exc
+    if not (0.0 <= beta <= 1.0):
+        raise DataError(f"beta must be in [0, 1], got {beta}")
+    t0 = time.perf_counter()
+    P = prepare(chain, lo=lo, hi=hi, exclude_wide=exclude_wide, min_quotes=min_quotes,
+                need_atm=True)
+    if not P.slices:
+        raise nothing_fitted("SABR", P)
+    rows, skipped = [], list(P.skipped)
+    for i, s in enumerate(P.slices):
+        r = fit_sabr_slice(s.forward, s.T, s.strike, s.iv, s.weight, s.atm_vol, beta)
+        if not all(math.isfinite(r[c]) for c in ("alpha", "rho", "nu")) or r["alpha"] <= 0:
+            skipped.append((day_label(s.expiry),
+                            "SABR fit did not converge (non-finite parameters)"))
+            continue
+        rows.append({"expiry": s.expiry, "T": s.T, "forward": s.forward,
+                     **{c: r[c] for c in PARAM_NAMES["sabr"]}})
+        if progress is not None:
+            progress((i + 1) / len(P.slices), f"SABR: fitted expiry {day_label(s.expiry)}")
+    if not rows:
+        raise CalibrationError("no expiry could be fitted with SABR: " +
+                               "; ".join(f"{e}: {r}" for e, r in skipped[:4]))
+    return finish_fit("sabr", rows, P, t0, skipped, {"beta": beta},
+                   fit_options("sabr", lo, hi, exclude_wide, min_quotes, beta=beta), [])
 
 
 def _check_params(model: str, frame: pd.DataFrame, glob: dict) -> None:

@@ -1,0 +1,63 @@
+"""Readable answers to failed uploads: what was received, what was wrong, what to do.
+
+The upload areas accept any file (a browser-side ``accept=`` filter would drop a PNG silently,
+leaving the previous message on screen). Every upload callback catches *every* failure (not only the project's own errors) and shows
+:func:`upload_failure` as an alert, so a PNG, a spreadsheet or a truncated file never gives an
+HTTP 500 or a traceback, and the new message replaces the previous one.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+
+from core.errors import ParityError
+
+__all__ = ["describe_upload", "upload_failure", "MAGIC"]
+
+#: Leading bytes of common files that are not text tables.
+MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"), (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx is one too)"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel / Office document"), (b"\x1f\x8b", "a gzip file"),
+)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} kB" if n >= 1e3 else f"{n} bytes"
+
+
+def describe_upload(contents: str | None, filename: str | None = None) -> str:
+    """``"chart.png (12 kB, a PNG image)"``: the name, size and kind of an uploaded data URL."""
+    name = filename or "the file"
+    if not contents or "," not in contents:
+        return f"{name} (empty)"
+    head, _, body = contents.partition(",")
+    try:
+        raw = base64.b64decode(body[:4096 * 4 // 3 + 4] + "=" * (-len(body[:4096 * 4 // 3 + 4]) % 4),
+                               validate=False)
+    except (binascii.Error, ValueError):
+        return f"{name} (not readable as an upload)"
+    size = len(body) * 3 // 4
+    kind = next((what for magic, what in MAGIC if raw.startswith(magic)), None)
+    if kind is None:
+        mime = head.removeprefix("data:").split(";")[0]
+        kind = "text" if not mime or mime.startswith("text") or mime.endswith("csv") else mime
+    return f"{name} ({_size(size)}, {kind})"
+
+
+def upload_failure(upload: dict | None, exc: BaseException, log: logging.Logger | None = None,
+                   *, expected: str = "a CSV option chain (.csv, .txt, .gz or .zip)") -> str:
+    """The alert text for a failed upload of ``upload = {"contents", "filename"}``.
+
+    The project's own errors (``ParityError``) carry a readable reason and are shown as they are;
+    anything else is logged with its traceback and summarised without it.
+    """
+    upload = upload or {}
+    what = describe_upload(upload.get("contents"), upload.get("filename"))
+    if isinstance(exc, ParityError):
+        return f"Could not load {what}: {exc}"
+    if log is not None:
+        log.exception("upload of %s failed", what)
+    return f"Received {what}, which could not be read as {expected}. Nothing was changed."
