@@ -180,3 +180,18 @@ class Runs:
     COMPARE = "runs-compare"
     DELETE = "runs-delete"
     ALERT = "runs-alert"
+
+
+class StrategiesDesk:
+    """Strategy builder controls added for the desk (issue 13): sizing, VaR horizon, session."""
+
+    DELETE_LEG = "st-delete-leg"
+    MULTIPLIER = "st-multiplier"
+    LOTS = "st-lots"
+    VAR_HORIZON = "st-var-horizon"
+    UNDERLYING = "st-underlying"
+    DATA_NOTE = "st-data-note"
+    VIEW_NOTE = "st-view-note"
+    SESSION = "st-session"
+    FRESH = "st-fresh"
+    PAGES_LOCATION = "_pages_location"  # dash.page_container's Location (pages router)
