@@ -195,3 +195,10 @@ class StrategiesDesk:
     SESSION = "st-session"
     FRESH = "st-fresh"
     PAGES_LOCATION = "_pages_location"  # dash.page_container's Location (pages router)
+
+
+class GreeksDesk:
+    """Greeks page additions (issue 13): per-leg vols arriving from the Strategies page."""
+
+    LEG_VOLS = "greeks-leg-vols"
+    LEG_VOLS_NOTE = "greeks-leg-vols-note"

@@ -3,6 +3,8 @@ what-if view reaching every number (PoP, VaR, Greeks), exports."""
 from __future__ import annotations
 
 import json
+
+from plotly.utils import PlotlyJSONEncoder
 import math
 from urllib.parse import parse_qsl, urlsplit
 
@@ -57,7 +59,7 @@ def test_iron_condor_breakevens_and_extremes_equal_their_closed_forms():
     # per position = per unit x multiplier x lots
     big, _ = evaluate(rows, market, dict(multiplier=100, lots=3), name="iron_condor")
     assert big.scale == 300 and big.max_loss == pytest.approx(a.max_loss)
-    assert f"{a.max_loss * 300:,.2f}" in json.dumps(summary_view(big).to_plotly_json(), default=str)
+    assert f"{a.max_loss * 300:,.2f}" in json.dumps(summary_view(big), cls=PlotlyJSONEncoder)
 
 
 def test_invalid_legs_are_flagged_in_the_users_words_and_skipped_not_fatal():
@@ -142,7 +144,7 @@ def test_long_calendar_max_loss_on_a_stated_range_and_the_tail_in_words():
     lo, hi = a.price_range
     assert math.isfinite(a.max_loss) and a.max_loss == pytest.approx(-a.pnl_expiry.min(), rel=1e-6)
     assert "unbounded as the underlying rises" in a.tail_note and f"{hi:,.2f}" in a.tail_note
-    text = json.dumps(summary_view(a).to_plotly_json(), default=str)
+    text = json.dumps(summary_view(a), cls=PlotlyJSONEncoder)
     assert "unlimited" not in text
 
 
@@ -164,7 +166,7 @@ def test_the_update_payload_is_small():
     rows, market = _condor()
     a, _ = evaluate(rows, market, {})
     size = sum(len(pio.to_json(f)) for f in (payoff_figure(a), pnl_heatmap_figure(a), mc_figure(a)))
-    size += len(json.dumps([summary_view(a).to_plotly_json(), greeks_view(a).to_plotly_json()], default=str))
+    size += len(json.dumps([summary_view(a), greeks_view(a)], cls=PlotlyJSONEncoder))
     assert size < 100_000, size
 
 
