@@ -420,16 +420,18 @@ _FIGS = ("payoff", "heat", "mc")
                 dfwd=Input(ids.DAYS_FWD, "value"), vol_mode=Input(ids.VOL_MODE, "value"),
                 var_horizon=Input(dids.VAR_HORIZON, "value"), underlying=Input(dids.UNDERLYING, "value"),
                 multiplier=Input(dids.MULTIPLIER, "value"), lots=Input(dids.LOTS, "value"),
-                dark=Input(App.THEME_SWITCH, "value")),
+                dark=Input(App.THEME_SWITCH, "value"), fresh=Input(dids.FRESH, "data")),
     state=dict(template=State(ids.TEMPLATE, "value"), source=State(ids.SOURCE, "value"),
                spot=State(ids.SPOT, "value"), vol=State(ids.VOL, "value"), rate=State(ids.RATE, "value"),
                div=State(ids.DIV, "value"), days=State(ids.DAYS, "value"), width=State(ids.WIDTH, "value"),
                virtual=State(ids.LEGS, "virtualRowData")),
 )
-def update(rows, edit, dS, dvol, dfwd, vol_mode, var_horizon, underlying, multiplier, lots, dark,
+def update(rows, edit, dS, dvol, dfwd, vol_mode, var_horizon, underlying, multiplier, lots, dark, fresh,
            template, source, spot, vol, rate, div, days, width, virtual):
     out = {k: no_update for k in ("payoff", "heat", "mc", "summary", "greeks", "link", "link_off", "leg_errors",
                                   "view_note", "alert", "alert_open", "state", "session")}
+    if fresh:  # a query-less visit: the browser first restores this tab's last view (or says there is none)
+        return out
     theme = theme_name(dark)
     if ctx.triggered_id == App.THEME_SWITCH:  # pure display change: restyle the figures on screen
         return {**out, **{k: theme_patch(Patch(), theme) for k in _FIGS}}
@@ -514,15 +516,23 @@ clientside_callback(
     Input(ids.STATE, "data"),
 )
 
-# Back on the page without a query (navbar link): bring the session's last view back through the
-# pages router, so the layout rebuilds it exactly as a shared link would.
+# Back on the page without a query (navbar link): load the session's last view, so the layout
+# rebuilds it exactly as a shared link would. The session Store keeps its data in sessionStorage
+# under its id; reading it here does not race the Store's mount. Without a saved view the page
+# says it is no longer fresh and ``update`` values the defaults.
 clientside_callback(
     """
-    function(fresh, saved) {
-        if (fresh && saved && !window.location.search) { return saved; }
-        return window.dash_clientside.no_update;
+    function(fresh) {
+        if (!fresh) { return window.dash_clientside.no_update; }
+        let saved = null;
+        try { saved = JSON.parse(window.sessionStorage.getItem('%s')); } catch (e) { saved = null; }
+        if (!window.location.search && typeof saved === 'string' && saved.startsWith('?')) {
+            window.location.replace(window.location.pathname + saved);
+            return window.dash_clientside.no_update;
+        }
+        return false;
     }
-    """,
-    Output(dids.PAGES_LOCATION, "search"),
-    Input(dids.FRESH, "data"), State(dids.SESSION, "data"),
+    """ % dids.SESSION,
+    Output(dids.FRESH, "data"),
+    Input(dids.FRESH, "data"),
 )

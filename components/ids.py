@@ -194,7 +194,6 @@ class StrategiesDesk:
     VIEW_NOTE = "st-view-note"
     SESSION = "st-session"
     FRESH = "st-fresh"
-    PAGES_LOCATION = "_pages_location"  # dash.page_container's Location (pages router)
 
 
 class GreeksDesk:
