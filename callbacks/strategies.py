@@ -177,6 +177,16 @@ def evaluate(rows: list[dict], market: dict, view: dict, *, name: str = "strateg
     ('1d', '10d', 'expiry'), ``underlying`` ('index', 'equity'), ``multiplier`` and ``lots``.
     Raises ParityError when no leg is valid or an input is not usable.
     """
+    key = json.dumps([rows, market, view, name, source], sort_keys=True, default=str)
+    a, errors = _evaluate_cached(key)
+    return a, list(errors)
+
+
+@functools.lru_cache(maxsize=64)
+def _evaluate_cached(key: str):
+    """Per-process memo of :func:`evaluate` by its JSON inputs (a pure function of them): stepping
+    a slider back, or undoing an edit, redraws without revaluing."""
+    rows, market, view, name, source = json.loads(key)
     legs, errors = legs_from_rows(rows, market)
     if not legs:
         raise ParityError("No valid legs: " + (" ".join(errors) or "add a leg or pick a template."))
@@ -186,7 +196,7 @@ def evaluate(rows: list[dict], market: dict, view: dict, *, name: str = "strateg
         errors.append("The SVI-surface vol modes need the SPX chain: each leg's own vol is used.")
     st = Strategy(tuple(legs), name=name, r=market["r"], q=market["q"], spot=market["spot"])
     surface = _sample_surface().implied_vol if source == "spx" else None
-    return analyse_position(st, spec, surface=surface, surface_label="the SVI fit of the SPX chain"), errors
+    return analyse_position(st, spec, surface=surface, surface_label="the SVI fit of the SPX chain"), tuple(errors)
 
 
 def display_name(name: str) -> str:

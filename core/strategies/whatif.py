@@ -303,14 +303,14 @@ def analyse_position(strategy: Strategy, spec: WhatIf | None = None, *, surface=
     pops, sigma = _pops(st, rolled, spot, spot0, at, vol, sticky, spec, surface, dv)
     S = default_grid(st, spot, sigma, _GRID)
     pnl_expiry = st.pnl(S, None, **kw)
-    curves = [{"label": "today", "days": 0.0, "pnl": st.pnl(S, 0.0, **kw)}]
+    dates = [("today", 0.0)]
     if at > 0:
-        curves.append({"label": f"in {at * 365:.0f} days", "days": at * 365,
-                       "pnl": st.pnl(S, at, **kw)})
+        dates.append((f"in {at * 365:.0f} days", at))
     if first is not None and first - at > 2 * _DAY:
         mid = 0.5 * (at + first)
-        curves.append({"label": f"in {mid * 365:.0f} days", "days": mid * 365,
-                       "pnl": st.pnl(S, mid, **kw)})
+        dates.append((f"in {mid * 365:.0f} days", mid))
+    rows = _pnl_dates(st, S, [d for _, d in dates], kw)
+    curves = [{"label": lbl, "days": d * 365, "pnl": row} for (lbl, d), row in zip(dates, rows)]
     g = st.greeks(spot, at, **kw)
     lo, hi = float(S[0]), float(S[-1])
     probe = np.union1d(S, [k for k in st.strikes if lo <= k <= hi])
@@ -321,8 +321,7 @@ def analyse_position(strategy: Strategy, spec: WhatIf | None = None, *, surface=
     heat_days = np.linspace(0.0, (first if first is not None else max(at, 30 * _DAY)) * 365,
                             _HEAT_DAYS)
     Sh = np.linspace(lo, hi, _HEAT_S)
-    heat = np.vstack([st.pnl(Sh, min(d * _DAY, first) if first else d * _DAY, **kw)
-                      for d in heat_days])
+    heat = _pnl_dates(st, Sh, [min(d * _DAY, first) if first else d * _DAY for d in heat_days], kw)
     return PositionAnalysis(
         strategy=st, spec=spec, spot=spot, spot_ref=spot0, at_days=at * 365,
         expiry_days=horizon_T * 365, S=S, pnl_expiry=pnl_expiry, curves=tuple(curves),
@@ -343,6 +342,35 @@ def _rolled(st: Strategy, at: float, spot_ref: float) -> Strategy:
     legs = tuple(x if not x.is_option else Leg(x.kind, x.strike, x.T - at, x.qty, x.price, x.vol)
                  for x in st.legs)
     return Strategy(legs, st.name, st.r, st.q, spot_ref)
+
+
+def _pnl_dates(st: Strategy, S: np.ndarray, dates, kw) -> np.ndarray:
+    """P/L on ``S`` at each valuation date (rows), equal to ``st.pnl(S, d, **kw)`` row by row.
+
+    With each leg at its own vol (the common case) every date and leg is priced in one
+    broadcast Black-Scholes call (legs x dates x prices) instead of one call per date; surface
+    vols, whose value depends on the residual time, go date by date."""
+    from core.pricing.black_scholes import bs_price
+
+    dates = [st.horizon(d) for d in dates]
+    opts = [x for x in st.legs if x.is_option]
+    if kw.get("vol") is not None or not opts:
+        return np.vstack([st.pnl(S, d, **kw) for d in dates])
+    K = np.array([x.strike for x in opts])[:, None, None]
+    T = np.array([x.T for x in opts])[:, None, None]
+    sig = np.array([x.vol for x in opts])[:, None, None]
+    call = np.array([x.kind == "call" for x in opts])[:, None, None]
+    qty = np.array([x.qty for x in opts])[:, None, None]
+    tau = T - np.asarray(dates, dtype=np.float64)[None, :, None]
+    alive = tau > 1e-12
+    Sg = np.maximum(np.asarray(S, dtype=np.float64), 1e-12)[None, None, :]
+    value = bs_price(Sg, K, np.where(alive, tau, 1.0), st.r, st.q, sig, call)
+    intrinsic = np.where(call, np.maximum(Sg - K, 0.0), np.maximum(K - Sg, 0.0))
+    total = (qty * np.where(alive, value, intrinsic)).sum(axis=0)
+    for x in st.legs:
+        if not x.is_option:
+            total = total + x.qty * np.asarray(S, dtype=np.float64)[None, :]
+    return total - st.net_premium
 
 
 def _pops(st, rolled, spot, spot0, at, vol, sticky, spec, surface, dv) -> tuple[dict, float]:
