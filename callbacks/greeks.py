@@ -62,6 +62,9 @@ def render(state: dict, theme: str = "light") -> dict:
     strikes = tuple(sorted({leg.strike for leg in legs if leg.kind != "stock"}))
     out["figure"] = greek_figure(grid, state["view"], title=title, theme=theme,
                                  spot=market["spot"], strikes=strikes)
+    out["figure"].update_layout(modebar=dict(orientation="v"))  # the toolbar off the title
+    if state["view"] != "surface":
+        out["figure"].update_xaxes(tickprefix="$")
     days = readout_days(state["dlo"], state["dhi"])
     out["readout"] = _readout(state["inst"], legs, market, days, vols)
     out["query"] = to_query(state)

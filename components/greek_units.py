@@ -34,7 +34,7 @@ def fmt_greek(v: float, digits: int = 4) -> str:
     second-order Greeks (vanna, volga, charm) keep their digits instead of reading 0.0000."""
     if v is None or v != v:
         return "–"
-    if v == 0:
+    if abs(v) < 1e-12:  # rounding noise of a cancelling position, not a value
         return "0"
     a = abs(v)
     if a >= 10 ** digits:

@@ -144,7 +144,8 @@ def pnl_heatmap_figure(a, *, theme: str = "light") -> go.Figure:
     if a.at_days > 0:
         marks.h(a.at_days, "#000000", "dash", 1, f"day {a.at_days:.0f}", **label)
     marks.apply(fig)
-    fig.update_layout(title=dict(text="P/L by date and underlying price ($ per unit)", x=0.01), modebar=_MODEBAR)
+    fig.update_layout(title=dict(text="P/L by date and price<br><sup>$ per unit, premiums included</sup>", x=0.01),
+                      modebar=_MODEBAR)
     fig.update_xaxes(title_text="Underlying price ($)", tickprefix="$")
     fig.update_yaxes(title_text="Days from today")
     return _style(fig, theme)
@@ -169,10 +170,11 @@ def mc_figure(a, *, theme: str = "light") -> go.Figure:
     else:
         fig.add_annotation(text=m.get("note") or "no horizon left", showarrow=False, x=0.5, y=0.5,
                            xref="paper", yref="paper")
-    fig.update_layout(title=dict(text=f"Change in value over {m['horizon_days']:.1f} days from day {a.at_days:.0f}"
-                                      f"<br><sup>all {m['n']:,} GBM paths binned, σ {m['sigma'] * 100:.1f}%, "
-                                      f"$ per unit</sup>", x=0.01), showlegend=False, bargap=0.02, modebar=_MODEBAR)
-    fig.update_xaxes(title_text="Change in mark-to-model value ($ per unit)", tickprefix="$")
+    fig.update_layout(title=dict(text=f"Value change in {m['horizon_days']:.1f} days"
+                                      f"<br><sup>from day {a.at_days:.0f}; all {m['n']:,} GBM paths binned, "
+                                      f"σ {m['sigma'] * 100:.1f}%, $ per unit</sup>", x=0.01),
+                      showlegend=False, bargap=0.02, modebar=_MODEBAR)
+    fig.update_xaxes(title_text="Change in model value ($ per unit)", tickprefix="$")
     fig.update_yaxes(title_text="Paths")
     return _style(fig, theme)
 
