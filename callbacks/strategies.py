@@ -349,9 +349,11 @@ def place_legs(template, source, spot, vol, rate, div, days, width, rows):
     try:
         m = market_from_inputs(spot if source != "spx" else 1.0, vol, rate if source != "spx" else 0,
                                div if source != "spx" else 0)
+        w = _positive(width, "Width")
+        if not 0 < w < 50:
+            raise ParityError(f"width must be between 0.5% and 50% of spot, got {w:g}% of spot.")
         new_rows, market = template_rows(template, spot=m["spot"], vol=m["vol"], r=m["r"], q=m["q"],
-                                         days=_positive(days, "Target days"), width=_positive(width, "Width") / 100,
-                                         source=source)
+                                         days=_positive(days, "Target days"), width=w / 100, source=source)
     except ParityError as exc:
         return {**out, "alert": f"Cannot place {display_name(template)}: {exc}", "alert_open": True}
     out["rows"] = new_rows

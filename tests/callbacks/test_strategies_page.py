@@ -221,3 +221,14 @@ def test_csv_export_carries_context_and_escapes_formulas():
     assert lines[0] == "# data_source: flat" and "# note: '@SUM(A1)" in lines
     assert lines[-1].startswith("\"'=HYPERLINK(\"\"http://x\"\")\",-5.0,30,1,2.0,")   # numbers stay numbers
     assert csv_cell("+1") == "'+1" and csv_cell(-1.5) == "-1.5"
+
+
+def test_market_input_errors_are_in_the_users_words():
+    from callbacks.strategies import market_from_inputs
+
+    with pytest.raises(ParityError, match="^Spot must be a number above 0; the box is empty"):
+        market_from_inputs(None, 20, 3, 1)
+    with pytest.raises(ParityError, match="^Vol must be a number above 0, got -5"):
+        market_from_inputs(100, -5, 3, 1)
+    m = market_from_inputs("100", 20, 3, 1)
+    assert m == dict(spot=100.0, vol=0.2, r=0.03, q=0.01)
