@@ -171,8 +171,8 @@ def mc_figure(a, *, theme: str = "light") -> go.Figure:
         fig.add_annotation(text=m.get("note") or "no horizon left", showarrow=False, x=0.5, y=0.5,
                            xref="paper", yref="paper")
     fig.update_layout(title=dict(text=f"Value change in {m['horizon_days']:.1f} days"
-                                      f"<br><sup>from day {a.at_days:.0f}; all {m['n']:,} GBM paths binned, "
-                                      f"σ {m['sigma'] * 100:.1f}%, $ per unit</sup>", x=0.01),
+                                      f"<br><sup>from day {a.at_days:.0f} · all {m['n']:,} GBM paths · "
+                                      f"σ {m['sigma'] * 100:.1f}%</sup>", x=0.01),
                       showlegend=False, bargap=0.02, modebar=_MODEBAR)
     fig.update_xaxes(title_text="Change in model value ($ per unit)", tickprefix="$")
     fig.update_yaxes(title_text="Paths")
