@@ -20,6 +20,7 @@ def main(argv: list[str]) -> int:
     names = [m.name for m in pkgutil.iter_modules(benchmarks.__path__) if not m.name.startswith("_")]
     if argv:
         names = [n for n in names if n in argv]
+    names = names if argv else [n for n in names if n != "browser"]  # browser: only when named (chromium, ~2 min)
     rows = []
     for name in sorted(names):
         mod = importlib.import_module(f"benchmarks.{name}")

@@ -1,7 +1,7 @@
-"""Strategy builder callbacks: template or edited legs -> core.strategies -> figures.
+"""Strategy builder callbacks: template or edited legs -> core.strategies.analyse_position -> figures.
 
-Legs live in the AG Grid's rows; every evaluation re-reads them, so an invalid row is flagged
-and skipped rather than stopping the page.
+Legs live in the AG Grid's rows; every edit (cell change, row added or deleted) revalues the
+whole page. An invalid row is flagged in the user's words and left out, the rest is valued.
 """
 from __future__ import annotations
 
@@ -9,47 +9,63 @@ import functools
 import json
 import logging
 import math
+from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
 import numpy as np
-from dash import Input, Output, State, callback, clientside_callback, ctx, html, no_update
+from dash import Input, Output, Patch, State, callback, clientside_callback, ctx, html, no_update
 
 from callbacks.browser_js import REPLACE_URL_QUERY
 from callbacks.theme import theme_name
 from components.figures import figures_html
-from components.greek_units import GREEK_DISPLAY
+from components.greek_units import GREEK_DISPLAY, fmt_greek
 from components.ids import App
 from components.ids import Strategies as ids
-from components.strategy_figures import mc_figure, payoff_figure, pnl_heatmap_figure
+from components.ids import StrategiesDesk as dids
+from components.strategy_figures import (mc_figure, payoff_figure, pnl_heatmap_figure,
+                                         theme_patch)
 from components.strategy_state import rows_to_text, to_query
 from core.data import sample_chain
 from core.errors import ParityError
 from core.pricing import GREEK_NAMES, bs_price
-from core.pricing.montecarlo import gbm_terminal
-from core.risk import var_cvar
-from core.strategies import Leg, Strategy, analyse, build, probability_of_profit, strategy_info
+from core.strategies import (Leg, PositionAnalysis, Strategy, WhatIf, analyse_position, build,
+                             chain_rates, strategy_info)
 
 log = logging.getLogger(__name__)
 MC_PATHS = 100_000
 VAR_ALPHA = 0.99
 _KINDS = {"C": "call", "P": "put", "S": "stock"}
+_FIELD_WORDS = {"qty": "quantity", "strike": "strike", "days": "days to expiry", "price": "entry price",
+                "vol": "vol (%)"}
 
 
 # --------------------------------------------------------------------------------------------
 # plain functions (tested without a browser)
 # --------------------------------------------------------------------------------------------
+def data_label(source: str) -> str:
+    """What the page is priced on, with its date."""
+    if source == "spx":
+        c = sample_chain()
+        return (f"Data: SPX option chain of {str(c.quote_date)[:10]} (embedded sample, mids), "
+                f"spot {c.spot:,.2f}. Uploaded chains are not used on this page.")
+    return "Data: flat-vol Black-Scholes market from the inputs above (no chain)."
+
+
 def template_rows(name: str, *, spot: float, vol: float, r: float, q: float, days: float,
                   width: float, source: str) -> tuple[list[dict], dict]:
     """Grid rows of a catalogue strategy, and the market it was priced in (decimals).
 
     With ``source == "spx"`` legs snap to the embedded SPX chain's listed strikes and expiries
-    and are priced at its mids (spot, r and q then come from the chain).
+    and are priced at its mids (spot, r and q then come from the chain: ``market["rates_note"]``
+    says which expiry gave r and q).
     """
     if source == "spx":
         chain = sample_chain()
         st = build(name, chain.spot, days / 365, vol=vol, chain=chain, width=width)
-        market = dict(spot=float(chain.spot), vol=vol, r=float(st.r), q=float(st.q))
+        rates = chain_rates(chain, min(st.expiries) if st.expiries else days / 365)
+        market = dict(spot=float(chain.spot), vol=vol, r=float(st.r), q=float(st.q),
+                      rates_note=rates.note)
     else:
         st = build(name, spot, days / 365, vol=vol, r=r, q=q, width=width)
         market = dict(spot=spot, vol=vol, r=r, q=q)
@@ -61,50 +77,53 @@ def template_rows(name: str, *, spot: float, vol: float, r: float, q: float, day
 
 
 def legs_from_rows(rows: list[dict], market: dict) -> tuple[list[Leg], list[str]]:
-    """Valid legs and a message per invalid row (1-based). A missing entry price is filled with
-    the Black-Scholes value at the leg's vol (or the market vol)."""
+    """Valid legs and a message per invalid row (1-based), in the grid's words. A missing entry
+    price is filled with the Black-Scholes value at the leg's vol (or the market vol)."""
     legs, errors = [], []
     for i, row in enumerate(rows or [], start=1):
         try:
             legs.append(_leg(row, market))
-        except (ParityError, TypeError, ValueError) as exc:
-            errors.append(f"Row {i}: {exc} — left out.")
+        except ParityError as exc:
+            errors.append(f"Row {i}: {exc}; this leg is left out.")
     return legs, errors
 
 
 def _leg(row: dict, market: dict) -> Leg:
     kind = _KINDS.get(str(row.get("type") or "").strip().upper()[:1])
     if kind is None:
-        raise ParityError("type must be C (call), P (put) or S (stock)")
-    qty = _float(row.get("qty"), "quantity")
+        raise ParityError(f"type must be C (call), P (put) or S (stock), got {row.get('type')!r}")
+    qty = _number(row, "qty")
     if qty == 0:
-        raise ParityError("quantity is zero")
+        raise ParityError("quantity is 0: enter a number of units, negative for short")
     if kind == "stock":
         price = row.get("price")
-        return Leg("stock", 0.0, 0.0, qty, market["spot"] if price in (None, "") else _float(price, "price"))
-    strike = _float(row.get("strike"), "strike")
-    days = _float(row.get("days"), "days to expiry")
-    if strike <= 0:
-        raise ParityError(f"strike must be > 0, got {strike:g}")
+        return Leg("stock", 0.0, 0.0, qty, market["spot"] if price in (None, "") else _number(row, "price", 0))
+    strike = _number(row, "strike", above=0)
+    days = _number(row, "days")
     if days <= 0:
-        raise ParityError(f"expiry is in the past or today ({days:g} days)")
-    vol = row.get("vol")
-    vol = market["vol"] if vol in (None, "") else _float(vol, "vol") / 100
-    if not vol > 0:
-        raise ParityError(f"vol must be > 0, got {vol * 100:g}%")
+        raise ParityError(f"days to expiry must be above 0, got {days:g} (the expiry is today or past)")
+    vol = market["vol"] if row.get("vol") in (None, "") else _number(row, "vol", above=0) / 100
     price = row.get("price")
     if price in (None, ""):
         price = float(bs_price(market["spot"], strike, days / 365, market["r"], market["q"], vol, kind == "call"))
-    return Leg(kind, strike, days / 365, qty, _float(price, "price"), vol=vol)
+    else:
+        price = _number(row, "price", 0)
+    return Leg(kind, strike, days / 365, qty, price, vol=vol)
 
 
-def _float(value, what: str) -> float:
+def _number(row: dict, field: str, at_least: float | None = None, *, above: float | None = None) -> float:
+    what = _FIELD_WORDS[field]
+    value = row.get(field)
     try:
         v = float(value)
     except (TypeError, ValueError):
-        raise ParityError(f"{what} must be a number, got {value!r}") from None
+        raise ParityError(f"{what} must be a number, got {'nothing' if value in (None, '') else repr(value)}") from None
     if not math.isfinite(v):
-        raise ParityError(f"{what} must be finite")
+        raise ParityError(f"{what} must be a finite number, got {value!r}")
+    if above is not None and not v > above:
+        raise ParityError(f"{what} must be above {above:g}, got {v:g}")
+    if at_least is not None and v < at_least:
+        raise ParityError(f"{what} must be {at_least:g} or more, got {v:g}")
     return v
 
 
@@ -115,69 +134,73 @@ def _sample_surface():
     return fit_svi(sample_chain())
 
 
+def market_from_inputs(spot, vol, rate, div) -> dict:
+    """Decimals from the market inputs, or ParityError in the user's words."""
+    out = {}
+    for key, value, what, scale, positive in (("spot", spot, "Spot", 1.0, True), ("vol", vol, "Vol", 100.0, True),
+                                              ("r", rate, "Rate", 100.0, False), ("q", div, "Dividend yield", 100.0, False)):
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise ParityError(f"{what} must be a number{' above 0' if positive else ''}; the box is empty "
+                              "or not a number.") from None
+        if not math.isfinite(v) or (positive and v <= 0):
+            raise ParityError(f"{what} must be a number above 0, got {v:g}.")
+        out[key] = v / scale
+    return out
+
+
+def view_spec(view: dict) -> WhatIf:
+    """The page's what-if controls (percent, vol points, days) as a core :class:`WhatIf`."""
+    def num(key, default, what):
+        v = view.get(key)
+        if v in (None, ""):
+            return default
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            raise ParityError(f"{what} must be a number, got {v!r}.") from None
+
+    return WhatIf(spot_shift=num("dS", 0.0, "Spot shift") / 100, vol_shift=num("dvol", 0.0, "Vol shift") / 100,
+                  days_forward=num("dfwd", 0.0, "Days forward"), vol_mode=view.get("vol_mode") or "legs",
+                  var_horizon=view.get("var_horizon") or "expiry", var_alpha=VAR_ALPHA, mc_paths=MC_PATHS,
+                  underlying=view.get("underlying") or "index",
+                  multiplier=num("multiplier", 100.0, "Contract multiplier"), lots=num("lots", 1.0, "Lots"))
+
+
 def evaluate(rows: list[dict], market: dict, view: dict, *, name: str = "strategy",
-             source: str = "flat") -> dict:
-    """Everything the page draws: P/L curves, heatmap, breakevens, extremes, Greeks, PoP three
-    ways, margin, Monte Carlo VaR. ``view`` holds ``dS`` (% spot shift), ``dvol`` (vol points),
-    ``dfwd`` (days forward) and ``vol_mode``: ``"legs"`` values each leg at its own vol;
-    ``"strike"`` / ``"delta"`` value legs before expiry on the SVI surface of the SPX chain
-    (``source == "spx"`` only), sticky-strike or sticky-delta when spot moves. Raises
-    ParityError when no leg is valid."""
+             source: str = "flat") -> tuple[PositionAnalysis, list[str]]:
+    """The analysis the page draws and the row messages: rows -> legs -> one core call.
+
+    ``view`` holds ``dS`` (% spot shift), ``dvol`` (vol points), ``dfwd`` (days forward),
+    ``vol_mode`` ('legs', 'strike', 'delta': SVI surface of the SPX chain), ``var_horizon``
+    ('1d', '10d', 'expiry'), ``underlying`` ('index', 'equity'), ``multiplier`` and ``lots``.
+    Raises ParityError when no leg is valid or an input is not usable.
+    """
+    key = json.dumps([rows, market, view, name, source], sort_keys=True, default=str)
+    a, errors = _evaluate_cached(key)
+    return a, list(errors)
+
+
+@functools.lru_cache(maxsize=64)
+def _evaluate_cached(key: str):
+    """Per-process memo of :func:`evaluate` by its JSON inputs (a pure function of them): stepping
+    a slider back, or undoing an edit, redraws without revaluing."""
+    rows, market, view, name, source = json.loads(key)
     legs, errors = legs_from_rows(rows, market)
     if not legs:
-        raise ParityError("no valid legs: " + (" ".join(errors) or "add a leg or pick a template"))
-    dvol = view.get("dvol", 0.0) / 100
-    shifted = [Leg(l.kind, l.strike, l.T, l.qty, l.price, vol=None if l.kind == "stock" else max(l.vol + dvol, 1e-4))
-               for l in legs]
-    st = Strategy(shifted, name=name, r=market["r"], q=market["q"], spot=market["spot"])
-    mode = view.get("vol_mode", "legs")
-    vol, sticky = None, "strike"
-    if mode in ("strike", "delta") and source == "spx":
-        surface = _sample_surface()
-        vol, sticky = (lambda K, T: surface.implied_vol(K, T) + dvol), mode
-    kw = dict(vol=vol, sticky=sticky, spot_ref=market["spot"])
-    spot = market["spot"] * (1 + view.get("dS", 0.0) / 100)
-    first = st.first_expiry or 30 / 365
-    at = min(view.get("dfwd", 0.0) / 365, first)
-    an = analyse(st, spot=spot, at_T=at, pop_method="lognormal", vol=vol, sticky=sticky)
-    S = an.S
-    curves = [{"label": "today", "pnl": st.pnl(S, at_T=0.0, **kw).tolist(), "color": "#fd7e14", "dash": "solid"}]
-    if at > 0:
-        curves.append({"label": f"in {at * 365:.0f} days", "pnl": st.pnl(S, at_T=at, **kw).tolist(),
-                       "color": "#d63384", "dash": "dash"})
-    mid = 0.5 * (at + first)
-    if first - at > 2 / 365:
-        curves.append({"label": f"in {mid * 365:.0f} days", "pnl": st.pnl(S, at_T=mid, **kw).tolist(),
-                       "color": "#6f42c1", "dash": "dot"})
-    greeks = st.greeks(spot, at_T=at, **kw)
-    mc_vol = float(np.median([l.vol for l in shifted if l.vol]) if any(l.vol for l in shifted) else market["vol"])
-    horizon = at if at > 0 else first
-    ST = gbm_terminal(spot, horizon, market["r"], market["q"], mc_vol, MC_PATHS, rng=0, antithetic=True)
-    pnl = st.pnl(ST, at_T=horizon, **kw)
-    var, cvar = var_cvar(pnl, VAR_ALPHA)
-    pops = {"lognormal": an.pop}
-    pops["mc"] = probability_of_profit(st, spot, vol=mc_vol, method="mc", n_paths=MC_PATHS, rng=1)
-    if source == "spx":
-        pops["rnd"] = probability_of_profit(st, spot, vol=_sample_surface().implied_vol, method="rnd")
-    days = np.linspace(0, first * 365, 41)
-    Sh = np.linspace(S[0], S[-1], 121)
-    heat = [st.pnl(Sh, at_T=d / 365, **kw).tolist() for d in days]
-    return {
-        "name": strategy_info(name)["label"] if name in _catalog() else "Custom strategy",
-        "spot": spot, "S": S.tolist(), "pnl_expiry": an.pnl_expiry.tolist(), "curves": curves,
-        "expiry_days": first * 365, "breakevens": list(an.breakevens),
-        "max_profit": an.max_profit, "max_loss": an.max_loss, "net_premium": an.net_premium,
-        "greeks": {n: float(greeks[n]) for n in GREEK_NAMES}, "at_days": at * 365,
-        "pop": {k: {"pop": v.pop, "expected_pnl": v.expected_pnl, "convention": v.convention}
-                for k, v in pops.items()},
-        "margin": {"initial": an.margin.initial, "net": an.margin.net, "rule": an.margin.rule},
-        "heatmap": {"S": Sh.tolist(), "days": days.tolist(), "pnl": heat},
-        "mc": {"pnl": np.asarray(pnl[:20000]).tolist(), "var": var, "cvar": cvar, "alpha": VAR_ALPHA,
-               "mean": float(np.mean(pnl)), "horizon_days": horizon * 365, "n": MC_PATHS, "vol": mc_vol},
-        "errors": errors, "greeks_link": greeks_link(legs, market),
-        "vol_source": {"legs": "each leg's own vol", "strike": "SVI surface of the SPX chain, sticky strike",
-                       "delta": "SVI surface of the SPX chain, sticky delta"}[mode if vol else "legs"],
-    }
+        raise ParityError("No valid legs: " + (" ".join(errors) or "add a leg or pick a template."))
+    spec = view_spec(view)
+    if spec.vol_mode != "legs" and source != "spx":
+        spec = WhatIf.from_dict({**spec.to_dict(), "vol_mode": "legs"})
+        errors.append("The SVI-surface vol modes need the SPX chain: each leg's own vol is used.")
+    st = Strategy(tuple(legs), name=name, r=market["r"], q=market["q"], spot=market["spot"])
+    surface = _sample_surface().implied_vol if source == "spx" else None
+    return analyse_position(st, spec, surface=surface, surface_label="the SVI fit of the SPX chain"), tuple(errors)
+
+
+def display_name(name: str) -> str:
+    return strategy_info(name)["label"] if name in _catalog() else "Custom strategy"
 
 
 @functools.lru_cache(maxsize=1)
@@ -187,153 +210,341 @@ def _catalog() -> frozenset:
     return frozenset(catalog())
 
 
-def greeks_link(legs: list[Leg], market: dict) -> str | None:
-    """URL of the Greeks page showing this position (single-expiry positions only)."""
-    expiries = {round(l.T * 365, 6) for l in legs if l.kind != "stock"}
+def greeks_link(a: PositionAnalysis) -> str | None:
+    """URL of the Greeks page showing this position at the what-if spot, vols and date: legs with
+    their own vols (``lvol``), the shifted spot, and days to expiry counted from the valuation
+    date (single-expiry positions only)."""
+    legs = a.strategy.legs
+    expiries = {round(x.T * 365, 6) for x in legs if x.is_option}
     if len(expiries) != 1:
         return None
-    days = expiries.pop()
-    text = ", ".join(f"{l.qty:+g} S" if l.kind == "stock" else f"{l.qty:+g} {l.kind[0].upper()} {l.strike:g}"
-                     for l in legs)
-    vols = [l.vol for l in legs if l.vol]
-    query = dict(inst="position", legs=text, S=f"{market['spot']:.6g}",
-                 vol=f"{(np.mean(vols) if vols else market['vol']) * 100:.4g}",
-                 r=f"{market['r'] * 100:.4g}", q=f"{market['q'] * 100:.4g}", dlo="1",
-                 dhi=f"{max(days, 2):.0f}", greek="gamma", view="surface")
+    left = expiries.pop() - a.at_days
+    text = ", ".join(f"{x.qty:+g} S" if x.kind == "stock" else f"{x.qty:+g} {x.kind[0].upper()} {x.strike:g}"
+                     for x in legs)
+    vols = [x.vol for x in legs if x.is_option]
+    query = dict(inst="position", legs=text, S=f"{a.spot:.6g}", vol=f"{float(np.median(vols)) * 100:.4g}",
+                 lvol=",".join("" if not x.is_option else f"{x.vol * 100:.4g}" for x in legs),
+                 r=f"{a.strategy.r * 100:.4g}", q=f"{a.strategy.q * 100:.4g}", dlo="0",
+                 dhi=f"{max(left, 2):.0f}", greek="gamma", view="heatmap")
     return "/greeks?" + urlencode(query)
 
 
-def _fmt(v: float) -> str:
-    return "unlimited" if not math.isfinite(v) else f"{v:,.2f}"
+def _fmt(v: float, scale: float = 1.0) -> str:
+    return "unlimited" if not math.isfinite(v) else f"{v * scale:,.2f}"
 
 
-def summary_view(p: dict) -> dbc.Card:
-    """Breakevens, extremes, premium, probabilities of profit with conventions, margin, VaR."""
-    pop_names = {"lognormal": "Lognormal (forward, flat vol)", "mc": "Monte Carlo (GBM)",
-                 "rnd": "Risk-neutral density (SVI fit of the SPX chain)"}
-    pops = [html.Li([html.B(f"{v['pop']:.1%} "), pop_names[k],
-                     html.Span(f" — {v['convention']}", className="text-body-secondary")]) for k, v in p["pop"].items()]
-    debit = p["net_premium"]
-    m = p["mc"]
-    return dbc.Card(dbc.CardBody([
-        html.Div([html.B("Breakevens at expiry: "),
-                  ", ".join(f"{b:,.2f}" for b in p["breakevens"]) or "none"]),
-        html.Div([html.B("Max profit: "), _fmt(p["max_profit"]), html.B("   Max loss: "), _fmt(p["max_loss"]),
-                  html.B("   Net premium: "), f"{abs(debit):,.2f} {'debit' if debit > 0 else 'credit'}"]),
-        html.Div([html.B(f"VaR {m['alpha']:.0%}: "), f"{m['var']:,.2f}", html.B(f"   CVaR: "), f"{m['cvar']:,.2f}",
-                  f" at {m['horizon_days']:.0f} days"]),
-        html.Div([html.B("Valuation vol: "), p["vol_source"]]),
-        html.Div([html.B("Margin estimate: "), f"{p['margin']['initial']:,.2f} requirement (premiums included), "
-                  f"{p['margin']['net']:,.2f} net of premiums received"]),
-        html.Div(p["margin"]["rule"], className="small text-body-secondary mb-1"),
-        html.B("Probability of profit"), html.Ul(pops, className="small mb-0"),
-    ]), class_name="shadow-sm mb-3 small")
+def summary_view(a: PositionAnalysis) -> dbc.Card:
+    """Breakevens, extremes on the stated range, premium per unit and per position, probabilities
+    of profit with the vol each uses, margin with its rule, VaR at the chosen horizon."""
+    k = a.scale
+    size = f"{a.spec.lots:g} lot{'s' if a.spec.lots != 1 else ''} × {a.spec.multiplier:g}"
+    pop_names = {"lognormal": "Lognormal", "mc": "Monte Carlo (GBM)", "rnd": "Risk-neutral density (SVI smile)"}
+    pops = [html.Li([html.B(f"{v.pop:.1%} "), pop_names[m],
+                     html.Span(f" — expected P/L {v.expected_pnl:,.2f} per unit", className="text-body-secondary")])
+            for m, v in a.pops.items()]
+    lo, hi = a.price_range
+    debit = a.net_premium
+    v = a.var
+
+    def money(label, x, extra=""):
+        return html.Tr([html.Td(label), html.Td(_fmt(x), className="text-end font-monospace"),
+                        html.Td(_fmt(x, k), className="text-end font-monospace"), html.Td(extra, className="small")])
+
+    table = dbc.Table([
+        html.Thead(html.Tr([html.Th(""), html.Th("per unit ($)", className="text-end"),
+                            html.Th(f"position ($, {size})", className="text-end"), html.Th("")])),
+        html.Tbody([
+            money("Max profit", a.max_profit, f"at expiry, S ${lo:,.0f}–${hi:,.0f}"),
+            money("Max loss", a.max_loss, f"at expiry, S ${lo:,.0f}–${hi:,.0f}"),
+            money(f"Net premium ({'debit' if debit > 0 else 'credit'})", abs(debit)),
+            money(f"VaR {v['alpha']:.0%}", v["var"], f"{v['horizon_days']:.1f} days from day {a.at_days:.0f}"),
+            money(f"CVaR {v['alpha']:.0%}", v["cvar"]),
+            money("Margin (CBOE)", a.margin.net, "net of premiums received"),
+        ]),
+    ], size="sm", class_name="mb-1")
+    parts = [html.Div([html.B("Breakevens at expiry: "), ", ".join(f"${b:,.2f}" for b in a.breakevens) or "none"]),
+             table]
+    if a.tail_note:
+        parts.append(html.Div(a.tail_note, className="text-danger-emphasis mb-1"))
+    if v.get("note"):
+        parts.append(html.Div(v["note"], className="text-body-secondary"))
+    parts += [html.Div([html.B("Margin rule: "), a.margin.rule, ". Parts: ",
+                        "; ".join(f"{lbl} {x:,.2f}" for lbl, x in a.margin.components) or "none"],
+                       className="small text-body-secondary mb-1"),
+              html.B("Probability of profit at expiry"), html.Ul(pops, className="small mb-1"),
+              html.Div(a.vol_note, className="small text-body-secondary")]
+    return dbc.Card(dbc.CardBody(parts), class_name="shadow-sm mb-3 small")
 
 
-def greeks_view(p: dict) -> dbc.Table:
-    rows = [html.Tr([html.Td(GREEK_DISPLAY[n].label), html.Td(f"{p['greeks'][n] * GREEK_DISPLAY[n].scale:,.4f}",
-                                                              className="text-end font-monospace"),
+def greeks_view(a: PositionAnalysis) -> dbc.Table:
+    """Position Greeks per unit and per position, in desk units with significant digits."""
+    rows = [html.Tr([html.Td(GREEK_DISPLAY[n].label),
+                     html.Td(fmt_greek(a.greeks[n] * GREEK_DISPLAY[n].scale), className="text-end font-monospace"),
+                     html.Td(fmt_greek(a.greeks[n] * GREEK_DISPLAY[n].scale * a.scale),
+                             className="text-end font-monospace"),
                      html.Td(GREEK_DISPLAY[n].unit, className="small text-body-secondary")]) for n in GREEK_NAMES]
-    return dbc.Table(html.Tbody(rows), size="sm", class_name="mb-0")
+    head = html.Thead(html.Tr([html.Th("Greek"), html.Th("per unit", className="text-end"),
+                               html.Th("position", className="text-end"), html.Th("unit")]))
+    return dbc.Table([head, html.Tbody(rows)], size="sm", class_name="mb-0")
+
+
+def view_note(a: PositionAnalysis, market: dict) -> list:
+    """What the view changed without being asked, and where r and q came from."""
+    out = [html.Div(n) for n in a.notes]
+    if market.get("rates_note"):
+        out.append(html.Div(f"Rates: {market['rates_note']}.", className="text-body-secondary"))
+    return out
+
+
+def csv_cell(v) -> str:
+    """One CSV cell: text that a spreadsheet would run as a formula (=, +, -, @, tab, CR) gets a
+    leading apostrophe; numbers are written as they are; quotes and separators are quoted."""
+    if v is None:
+        return ""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return repr(float(v)) if isinstance(v, float) else str(v)
+    s = str(v)
+    if s[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        s = "'" + s
+    if any(c in s for c in ',"\n\r'):
+        s = '"' + s.replace('"', '""') + '"'
+    return s
+
+
+def export_context(state: dict, source: str) -> dict:
+    """Market inputs, data source, quote date and export time carried by every export."""
+    ctx_ = {k: state.get(k) for k in ("template", "S", "vol", "r", "q", "days", "width", "dS", "dvol", "dfwd",
+                                       "volmode", "varh", "und", "mult", "lots")}
+    ctx_["data_source"] = data_label(source)
+    ctx_["quote_date"] = str(sample_chain().quote_date)[:10] if source == "spx" else "n/a (flat-vol inputs)"
+    ctx_["exported_at_utc"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ctx_["units"] = "prices $ per unit of underlying; vol % ; rates % continuously compounded; days ACT/365"
+    return ctx_
+
+
+def export_csv(rows: list[dict], context: dict) -> str:
+    """Legs as CSV after ``# key: value`` context lines (formula-safe cells)."""
+    lines = [f"# {k}: {csv_cell(v)}" for k, v in context.items()]
+    lines.append("type,strike,days,qty,price,vol_pct")
+    lines += [",".join(csv_cell(r.get(f)) for f in ("type", "strike", "days", "qty", "price", "vol")) for r in rows or []]
+    return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------------------------
 # callbacks
 # --------------------------------------------------------------------------------------------
 @callback(
-    Output(ids.LEGS, "rowData"), Output(ids.SPOT, "value"), Output(ids.RATE, "value"), Output(ids.DIV, "value"),
-    Output(ids.ALERT, "children", allow_duplicate=True), Output(ids.ALERT, "is_open", allow_duplicate=True),
-    Input(ids.TEMPLATE, "value"), Input(ids.SOURCE, "value"), Input(ids.SPOT, "value"), Input(ids.VOL, "value"),
-    Input(ids.RATE, "value"), Input(ids.DIV, "value"), Input(ids.DAYS, "value"), Input(ids.WIDTH, "value"),
-    State(ids.LEGS, "rowData"), prevent_initial_call="initial_duplicate",
+    output=dict(rows=Output(ids.LEGS, "rowData"), spot=Output(ids.SPOT, "value"), rate=Output(ids.RATE, "value"),
+                div=Output(ids.DIV, "value"), alert=Output(ids.ALERT, "children", allow_duplicate=True),
+                alert_open=Output(ids.ALERT, "is_open", allow_duplicate=True)),
+    inputs=dict(template=Input(ids.TEMPLATE, "value"), source=Input(ids.SOURCE, "value"),
+                spot=Input(ids.SPOT, "value"), vol=Input(ids.VOL, "value"), rate=Input(ids.RATE, "value"),
+                div=Input(ids.DIV, "value"), days=Input(ids.DAYS, "value"), width=Input(ids.WIDTH, "value")),
+    state=dict(rows=State(ids.LEGS, "rowData")), prevent_initial_call="initial_duplicate",
 )
 def place_legs(template, source, spot, vol, rate, div, days, width, rows):
+    out = dict(rows=no_update, spot=no_update, rate=no_update, div=no_update, alert=no_update, alert_open=no_update)
     if template == "custom" or (ctx.triggered_id is None and rows):
-        return (no_update,) * 6
+        return out
     try:
-        new_rows, market = template_rows(template, spot=float(spot), vol=float(vol) / 100, r=float(rate) / 100,
-                                         q=float(div) / 100, days=float(days), width=float(width) / 100,
-                                         source=source)
-    except (ParityError, TypeError, ValueError) as exc:
-        return no_update, no_update, no_update, no_update, f"Cannot place {template}: {exc}", True
+        m = market_from_inputs(spot if source != "spx" else 1.0, vol, rate if source != "spx" else 0,
+                               div if source != "spx" else 0)
+        w = _positive(width, "Width")
+        if not 0 < w < 50:
+            raise ParityError(f"width must be between 0.5% and 50% of spot, got {w:g}% of spot.")
+        new_rows, market = template_rows(template, spot=m["spot"], vol=m["vol"], r=m["r"], q=m["q"],
+                                         days=_positive(days, "Target days"), width=w / 100, source=source)
+    except ParityError as exc:
+        return {**out, "alert": f"Cannot place {display_name(template)}: {exc}", "alert_open": True}
+    out["rows"] = new_rows
     if source == "spx":
-        return (new_rows, round(market["spot"], 2), round(market["r"] * 100, 3), round(market["q"] * 100, 3),
-                no_update, no_update)
-    return new_rows, no_update, no_update, no_update, no_update, no_update
+        out.update(spot=round(market["spot"], 2), rate=round(market["r"] * 100, 3), div=round(market["q"] * 100, 3))
+    return out
 
 
-@callback(Output(ids.VOL, "disabled"), Output(ids.MARKET_NOTE, "children"), Input(ids.SOURCE, "value"))
+def _positive(value, what: str) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ParityError(f"{what} must be a number above 0; the box is empty or not a number.") from None
+    if not (math.isfinite(v) and v > 0):
+        raise ParityError(f"{what} must be a number above 0, got {v:g}.")
+    return v
+
+
+@callback(output=dict(disabled=Output(ids.VOL, "disabled"), note=Output(ids.MARKET_NOTE, "children"),
+                      data=Output(dids.DATA_NOTE, "children")),
+          inputs=dict(source=Input(ids.SOURCE, "value")))
 def market_note(source):
     if source == "spx":
-        return True, ("Spot from the chain; rate and dividend yield implied by put-call parity at the "
-                      "expiry nearest the target days; legs priced at mids with their own implied vols.")
-    return False, "Legs priced with Black-Scholes at the flat vol; strikes placed by moneyness."
+        note = ("Spot from the chain; rate and dividend yield implied by put-call parity at the expiry nearest "
+                "the target days whose discount factor is at most 1; legs priced at mids with their own implied vols.")
+        return dict(disabled=True, note=note, data=data_label(source))
+    return dict(disabled=False, note="Legs priced with Black-Scholes at the flat vol; strikes placed by moneyness.",
+                data=data_label(source))
 
 
-@callback(Output(ids.TEMPLATE, "value"), Input(ids.LEGS, "cellValueChanged"), prevent_initial_call=True)
-def edited(_change):
-    return "custom"
+@callback(output=dict(template=Output(ids.TEMPLATE, "value")),
+          inputs=dict(change=Input(ids.LEGS, "cellValueChanged")), prevent_initial_call=True)
+def edited(change):
+    return dict(template="custom")
 
 
-@callback(Output(ids.LEGS, "rowData", allow_duplicate=True), Output(ids.TEMPLATE, "value", allow_duplicate=True),
-          Input(ids.ADD_LEG, "n_clicks"), State(ids.LEGS, "rowData"), State(ids.DAYS, "value"),
-          State(ids.SPOT, "value"), prevent_initial_call=True)
-def add_leg(_n, rows, days, spot):
-    row = {"type": "C", "strike": round(float(spot or 100)), "days": days, "qty": 1, "price": None, "vol": None}
-    return list(rows or []) + [row], "custom"
+@callback(output=dict(rows=Output(ids.LEGS, "rowData", allow_duplicate=True),
+                      template=Output(ids.TEMPLATE, "value", allow_duplicate=True)),
+          inputs=dict(add=Input(ids.ADD_LEG, "n_clicks"), delete=Input(dids.DELETE_LEG, "n_clicks")),
+          state=dict(rows=State(ids.LEGS, "rowData"), selected=State(ids.LEGS, "selectedRows"),
+                     days=State(ids.DAYS, "value"), spot=State(ids.SPOT, "value")),
+          prevent_initial_call=True)
+def add_or_delete_leg(add, delete, rows, selected, days, spot):
+    rows = list(rows or [])
+    if ctx.triggered_id == dids.DELETE_LEG:
+        if not rows:
+            return dict(rows=no_update, template=no_update)
+        drop = list(selected or [])
+        if not drop:
+            return dict(rows=rows[:-1], template="custom")
+        for row in drop:
+            if row in rows:
+                rows.remove(row)
+        return dict(rows=rows, template="custom")
+    try:
+        strike = round(float(spot))
+    except (TypeError, ValueError):
+        strike = 100
+    return dict(rows=rows + [{"type": "C", "strike": strike, "days": days, "qty": 1, "price": None, "vol": None}],
+                template="custom")
+
+
+_FIGS = ("payoff", "heat", "mc")
 
 
 @callback(
-    Output(ids.PAYOFF_GRAPH, "figure"), Output(ids.HEATMAP_GRAPH, "figure"), Output(ids.MC_GRAPH, "figure"),
-    Output(ids.SUMMARY, "children"), Output(ids.GREEKS, "children"), Output(ids.GREEKS_LINK, "href"),
-    Output(ids.GREEKS_LINK, "disabled"), Output(ids.LEG_ERRORS, "children"),
-    Output(ids.ALERT, "children"), Output(ids.ALERT, "is_open"), Output(ids.STATE, "data"),
-    Input(ids.LEGS, "rowData"), Input(ids.SPOT_SHIFT, "value"), Input(ids.VOL_SHIFT, "value"),
-    Input(ids.DAYS_FWD, "value"), Input(ids.VOL_MODE, "value"), Input(App.THEME_SWITCH, "value"),
-    State(ids.TEMPLATE, "value"), State(ids.SOURCE, "value"), State(ids.SPOT, "value"), State(ids.VOL, "value"),
-    State(ids.RATE, "value"), State(ids.DIV, "value"), State(ids.DAYS, "value"), State(ids.WIDTH, "value"),
+    output=dict(payoff=Output(ids.PAYOFF_GRAPH, "figure"), heat=Output(ids.HEATMAP_GRAPH, "figure"),
+                mc=Output(ids.MC_GRAPH, "figure"), summary=Output(ids.SUMMARY, "children"),
+                greeks=Output(ids.GREEKS, "children"), link=Output(ids.GREEKS_LINK, "href"),
+                link_off=Output(ids.GREEKS_LINK, "disabled"), leg_errors=Output(ids.LEG_ERRORS, "children"),
+                view_note=Output(dids.VIEW_NOTE, "children"), alert=Output(ids.ALERT, "children"),
+                alert_open=Output(ids.ALERT, "is_open"), state=Output(ids.STATE, "data"),
+                session=Output(dids.SESSION, "data")),
+    inputs=dict(rows=Input(ids.LEGS, "rowData"), edit=Input(ids.LEGS, "cellValueChanged"),
+                dS=Input(ids.SPOT_SHIFT, "value"), dvol=Input(ids.VOL_SHIFT, "value"),
+                dfwd=Input(ids.DAYS_FWD, "value"), vol_mode=Input(ids.VOL_MODE, "value"),
+                var_horizon=Input(dids.VAR_HORIZON, "value"), underlying=Input(dids.UNDERLYING, "value"),
+                multiplier=Input(dids.MULTIPLIER, "value"), lots=Input(dids.LOTS, "value"),
+                dark=Input(App.THEME_SWITCH, "value"), fresh=Input(dids.FRESH, "data")),
+    state=dict(template=State(ids.TEMPLATE, "value"), source=State(ids.SOURCE, "value"),
+               spot=State(ids.SPOT, "value"), vol=State(ids.VOL, "value"), rate=State(ids.RATE, "value"),
+               div=State(ids.DIV, "value"), days=State(ids.DAYS, "value"), width=State(ids.WIDTH, "value"),
+               virtual=State(ids.LEGS, "virtualRowData")),
 )
-def update(rows, dS, dvol, dfwd, vol_mode, dark, template, source, spot, vol, rate, div, days, width):
+def update(rows, edit, dS, dvol, dfwd, vol_mode, var_horizon, underlying, multiplier, lots, dark, fresh,
+           template, source, spot, vol, rate, div, days, width, virtual):
+    out = {k: no_update for k in ("payoff", "heat", "mc", "summary", "greeks", "link", "link_off", "leg_errors",
+                                  "view_note", "alert", "alert_open", "state", "session")}
+    if fresh:  # a query-less visit: the browser first restores this tab's last view (or says there is none)
+        return out
     theme = theme_name(dark)
+    if ctx.triggered_id == App.THEME_SWITCH:  # pure display change: restyle the figures on screen
+        return {**out, **{k: theme_patch(Patch(), theme) for k in _FIGS}}
+    if ctx.triggered_id == ids.LEGS and ctx.triggered_prop_ids and \
+            any(p.endswith(".cellValueChanged") for p in ctx.triggered_prop_ids):
+        rows, template = (virtual or rows), "custom"  # the edited grid, whatever rowData says yet
+    view = dict(dS=dS, dvol=dvol, dfwd=dfwd, vol_mode=vol_mode, var_horizon=var_horizon, underlying=underlying,
+                multiplier=multiplier, lots=lots)
     try:
-        market = dict(spot=float(spot), vol=float(vol) / 100, r=float(rate) / 100, q=float(div) / 100)
-        p = evaluate(rows, market, dict(dS=float(dS or 0), dvol=float(dvol or 0), dfwd=float(dfwd or 0),
-                                        vol_mode=vol_mode), name=template, source=source)
-    except (ParityError, TypeError, ValueError) as exc:
-        return (no_update,) * 8 + (f"{exc}", True, no_update)
+        market = market_from_inputs(spot, vol, rate, div)
+        if source == "spx":
+            market["rates_note"] = template_rows_note(days)
+        a, errors = evaluate(rows, market, view, name=template, source=source)
+    except ParityError as exc:
+        return {**out, "alert": str(exc), "alert_open": True,
+                "leg_errors": [html.Div(e) for e in legs_from_rows(rows, _safe_market(spot, vol, rate, div))[1]]}
     except Exception:
         log.exception("strategy evaluation failed")
-        return (no_update,) * 8 + ("Something went wrong valuing this position; the error was logged.", True, no_update)
+        return {**out, "alert": "Something went wrong valuing this position; the error was logged.", "alert_open": True}
     state = dict(template=template, source=source, S=spot, vol=vol, r=rate, q=div, days=days, width=width,
-                 dS=dS, dvol=dvol, dfwd=dfwd, volmode=vol_mode, legs=rows_to_text(rows))
-    errors = [html.Div(e) for e in p["errors"]]
-    return (payoff_figure(p, theme=theme), pnl_heatmap_figure(p, theme=theme), mc_figure(p, theme=theme),
-            summary_view(p), greeks_view(p), p["greeks_link"] or "", p["greeks_link"] is None, errors,
-            "", False, to_query(state))
+                 dS=dS, dvol=dvol, dfwd=dfwd, volmode=vol_mode, varh=var_horizon, und=underlying,
+                 mult=multiplier, lots=lots, legs=rows_to_text(rows))
+    name = display_name(template)
+    link = greeks_link(a)
+    query = to_query(state)
+    return dict(payoff=payoff_figure(a, name=name, theme=theme), heat=pnl_heatmap_figure(a, theme=theme),
+                mc=mc_figure(a, theme=theme), summary=summary_view(a), greeks=greeks_view(a), link=link or "",
+                link_off=link is None, leg_errors=[html.Div(e) for e in errors], view_note=view_note(a, market),
+                alert="", alert_open=False, state=query, session=query)
+
+
+def template_rows_note(days) -> str:
+    """Which expiry gave the SPX chain's r and q for the target days."""
+    try:
+        d = float(days)
+    except (TypeError, ValueError):
+        d = 30.0
+    return chain_rates(sample_chain(), max(d, 1.0) / 365).note
+
+
+def _safe_market(spot, vol, rate, div) -> dict:
+    try:
+        return market_from_inputs(spot, vol, rate, div)
+    except ParityError:
+        return dict(spot=100.0, vol=0.2, r=0.0, q=0.0)
 
 
 @callback(
-    Output(ids.DOWNLOAD, "data"),
-    Input(ids.EXPORT_CSV, "n_clicks"), Input(ids.EXPORT_JSON, "n_clicks"), Input(ids.EXPORT_HTML, "n_clicks"),
-    State(ids.LEGS, "rowData"), State(ids.PAYOFF_GRAPH, "figure"), State(ids.HEATMAP_GRAPH, "figure"),
-    State(ids.MC_GRAPH, "figure"), prevent_initial_call=True,
+    output=dict(download=Output(ids.DOWNLOAD, "data")),
+    inputs=dict(csv=Input(ids.EXPORT_CSV, "n_clicks"), js=Input(ids.EXPORT_JSON, "n_clicks"),
+                html_=Input(ids.EXPORT_HTML, "n_clicks")),
+    state=dict(rows=State(ids.LEGS, "rowData"), query=State(ids.STATE, "data"), source=State(ids.SOURCE, "value"),
+               payoff=State(ids.PAYOFF_GRAPH, "figure"), heat=State(ids.HEATMAP_GRAPH, "figure"),
+               mc=State(ids.MC_GRAPH, "figure")),
+    prevent_initial_call=True,
 )
-def export(_c, _j, _h, rows, payoff, heat, mc):
+def export(csv, js, html_, rows, query, source, payoff, heat, mc):
+    from urllib.parse import parse_qsl
+
+    context = export_context(dict(parse_qsl((query or "?")[1:])), source)
     if ctx.triggered_id == ids.EXPORT_CSV:
-        lines = ["type,strike,days,qty,price,vol_pct"] + [
-            ",".join("" if r.get(f) is None else str(r.get(f)) for f in ("type", "strike", "days", "qty", "price", "vol"))
-            for r in rows or []]
-        return dict(content="\n".join(lines) + "\n", filename="parity-position.csv", type="text/csv")
+        return dict(download=dict(content=export_csv(rows, context), filename="parity-position.csv", type="text/csv"))
     if ctx.triggered_id == ids.EXPORT_JSON:
-        return dict(content=json.dumps({"legs": rows}, indent=1), filename="parity-position.json",
-                    type="application/json")
+        return dict(download=dict(content=json.dumps({"context": context, "legs": rows}, indent=1),
+                                  filename="parity-position.json", type="application/json"))
     figs = [f for f in (payoff, heat, mc) if f]
-    return dict(content=figures_html(figs, "Parity strategy"), filename="parity-strategy.html",
-                type="text/html")
+    head = "".join(f"<li>{html_escape(k)}: {html_escape(v)}</li>" for k, v in context.items())
+    return dict(download=dict(content=figures_html(figs, "Parity strategy").replace(
+        "<body>", f"<body><h3>Parity strategy</h3><ul>{head}</ul>", 1), filename="parity-strategy.html",
+        type="text/html"))
+
+
+def html_escape(v) -> str:
+    import html as _h
+
+    return _h.escape(str(v))
 
 
 clientside_callback(
     REPLACE_URL_QUERY,
     Output(ids.URL_DUMMY, "children"),
     Input(ids.STATE, "data"),
+)
+
+# Back on the page without a query (navbar link): load the session's last view, so the layout
+# rebuilds it exactly as a shared link would. The session Store keeps its data in sessionStorage
+# under its id; reading it here does not race the Store's mount. Without a saved view the page
+# says it is no longer fresh and ``update`` values the defaults.
+clientside_callback(
+    """
+    function(fresh) {
+        if (!fresh) { return window.dash_clientside.no_update; }
+        let saved = null;
+        try { saved = JSON.parse(window.sessionStorage.getItem('%s')); } catch (e) { saved = null; }
+        if (!window.location.search && typeof saved === 'string' && saved.startsWith('?')) {
+            window.location.replace(window.location.pathname + saved);
+            return window.dash_clientside.no_update;
+        }
+        return false;
+    }
+    """ % dids.SESSION,
+    Output(dids.FRESH, "data"),
+    Input(dids.FRESH, "data"),
 )

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+__all__ = ["GreekDisplay", "GREEK_DISPLAY", "fmt_greek"]
+
 
 class GreekDisplay(NamedTuple):
     label: str
@@ -25,3 +27,21 @@ GREEK_DISPLAY: dict[str, GreekDisplay] = {
     "volga": GreekDisplay("Volga", 1e-4, "vega ($/vol pt) per vol point"),
     "charm": GreekDisplay("Charm", 1.0 / 365.0, "delta per day"),
 }
+
+
+def fmt_greek(v: float, digits: int = 4) -> str:
+    """A Greek in desk units with ``digits`` significant digits (thousands separated): small
+    second-order Greeks (vanna, volga, charm) keep their digits instead of reading 0.0000."""
+    if v is None or v != v:
+        return "–"
+    if abs(v) < 1e-12:  # rounding noise of a cancelling position, not a value
+        return "0"
+    a = abs(v)
+    if a >= 10 ** digits:
+        return f"{v:,.0f}"
+    if a >= 1e-4:
+        import math
+
+        decimals = max(digits - 1 - int(math.floor(math.log10(a))), 0)
+        return f"{v:,.{decimals}f}"
+    return f"{v:.{digits - 1}e}"

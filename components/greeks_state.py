@@ -10,10 +10,10 @@ from urllib.parse import urlencode
 from components.url_state import number
 from core.pricing import GREEK_NAMES, INSTRUMENTS
 
-__all__ = ["DEFAULTS", "PRESETS", "from_query", "to_query", "preset_legs"]
+__all__ = ["DEFAULTS", "PRESETS", "from_query", "to_query", "preset_legs", "leg_vols", "readout_days"]
 
 DEFAULTS = dict(greek="delta", inst="call", view="surface", S=100.0, vol=20.0, r=4.0, q=1.5,
-                xlo=0.5, xhi=1.5, dlo=7.0, dhi=730.0, legs="+1 C 100, +1 P 100")
+                xlo=0.5, xhi=1.5, dlo=7.0, dhi=730.0, legs="+1 C 100, +1 P 100", lvol="")
 VIEW_NAMES = ("surface", "heatmap", "slices")
 
 # Presets as (qty, kind, strike as a fraction of spot); filled in at the current spot.
@@ -58,6 +58,7 @@ def from_query(query: dict) -> dict:
         xlo=_num(query, "xlo", 0.05, 5.0), xhi=_num(query, "xhi", 0.05, 5.0),
         dlo=_num(query, "dlo", 0.0, 3650.0), dhi=_num(query, "dhi", 0.0, 3650.0),
         legs=str(query.get("legs", DEFAULTS["legs"]))[:300],
+        lvol=str(query.get("lvol", ""))[:300],
     )
     if state["xlo"] >= state["xhi"]:
         state["xlo"], state["xhi"] = DEFAULTS["xlo"], DEFAULTS["xhi"]
@@ -68,5 +69,36 @@ def from_query(query: dict) -> dict:
 
 def to_query(state: dict) -> str:
     """The query string (with leading '?') of a state; legs only when they matter."""
-    keys = [k for k in DEFAULTS if k != "legs" or state.get("inst") == "position"]
-    return "?" + urlencode({k: state[k] for k in keys if state.get(k) is not None})
+    keys = [k for k in DEFAULTS if k not in ("legs", "lvol") or state.get("inst") == "position"]
+    return "?" + urlencode({k: state[k] for k in keys
+                            if state.get(k) is not None and not (k == "lvol" and not state[k])})
+
+
+def leg_vols(text: str, n_legs: int) -> tuple[float | None, ...] | None:
+    """Per-leg vols in % from ``lvol`` text (``"22,28,"``: one entry per leg, empty for stock or
+    "use the page vol"); None when there is none or the count no longer matches the legs."""
+    if not text:
+        return None
+    parts = text.split(",")
+    if len(parts) != n_legs:
+        return None
+    out = []
+    for p in parts:
+        p = p.strip()
+        try:
+            v = float(p) if p else None
+        except ValueError:
+            return None
+        if v is not None and not 0 < v <= 500:
+            return None
+        out.append(v)
+    return tuple(out)
+
+
+def readout_days(dlo: float, dhi: float, n: int = 4) -> tuple[int, ...]:
+    """``n`` whole days spread (geometrically) over the chosen days-to-expiry range."""
+    import numpy as np
+
+    lo = max(float(dlo), 1.0)
+    hi = max(float(dhi), lo + 1.0)
+    return tuple(int(d) for d in np.unique(np.round(np.geomspace(lo, hi, n))))

@@ -197,3 +197,24 @@ class Home:
     DATA = "home-data"
     RUNS = "home-runs"
     START = "home-start"
+
+
+class StrategiesDesk:
+    """Strategy builder controls added for the desk (issue 13): sizing, VaR horizon, session."""
+
+    DELETE_LEG = "st-delete-leg"
+    MULTIPLIER = "st-multiplier"
+    LOTS = "st-lots"
+    VAR_HORIZON = "st-var-horizon"
+    UNDERLYING = "st-underlying"
+    DATA_NOTE = "st-data-note"
+    VIEW_NOTE = "st-view-note"
+    SESSION = "st-session"
+    FRESH = "st-fresh"
+
+
+class GreeksDesk:
+    """Greeks page additions (issue 13): per-leg vols arriving from the Strategies page."""
+
+    LEG_VOLS = "greeks-leg-vols"
+    LEG_VOLS_NOTE = "greeks-leg-vols-note"

@@ -7,11 +7,16 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-__all__ = ["DEFAULTS", "from_query", "to_query", "rows_to_text", "rows_from_text", "LEG_FIELDS"]
+__all__ = ["DEFAULTS", "from_query", "to_query", "rows_to_text", "rows_from_text", "LEG_FIELDS",
+           "VAR_HORIZON_OPTIONS", "UNDERLYING_OPTIONS", "template_options"]
 
 LEG_FIELDS = ("type", "strike", "days", "qty", "price", "vol")
 DEFAULTS = dict(template="iron_condor", source="flat", S=100.0, vol=20.0, r=3.0, q=1.0, days=30.0,
-                width=5.0, dS=0.0, dvol=0.0, dfwd=0.0, volmode="legs", legs="")
+                width=5.0, dS=0.0, dvol=0.0, dfwd=0.0, volmode="legs", varh="expiry", und="index",
+                mult=100.0, lots=1.0, legs="")
+VAR_HORIZON_OPTIONS = (("1d", "1 day"), ("10d", "10 days"), ("expiry", "to expiry"))
+UNDERLYING_OPTIONS = (("index", "Broad-based index (15% naked rule)"),
+                      ("equity", "Equity (20% naked rule)"))
 
 
 def rows_to_text(rows: list[dict]) -> str:
@@ -62,9 +67,25 @@ def from_query(query: dict, templates=()) -> dict:
         dS=_num(query, "dS", -50, 50), dvol=_num(query, "dvol", -50, 100), dfwd=_num(query, "dfwd", 0, 3650),
         volmode=str(query.get("volmode", "legs")) if str(query.get("volmode", "legs")) in ("legs", "strike", "delta")
         else "legs",
+        varh=_pick(query, "varh", [k for k, _ in VAR_HORIZON_OPTIONS]),
+        und=_pick(query, "und", [k for k, _ in UNDERLYING_OPTIONS]),
+        mult=_num(query, "mult", 1e-6, 1e6), lots=_num(query, "lots", 1e-6, 1e6),
         legs=str(query.get("legs", ""))[:2000],
     )
 
 
+def _pick(query, key, allowed):
+    v = str(query.get(key, DEFAULTS[key]))
+    return v if v in allowed else DEFAULTS[key]
+
+
 def to_query(state: dict) -> str:
     return "?" + urlencode({k: state[k] for k in DEFAULTS if state.get(k) not in (None,)})
+
+
+def template_options() -> list[dict]:
+    """Dropdown options: every catalogue template by label, then 'Custom (edited legs)'."""
+    from core.strategies import catalog, strategy_info
+
+    out = [{"label": strategy_info(n)["label"], "value": n} for n in catalog()]
+    return out + [{"label": "Custom (edited legs)", "value": "custom"}]

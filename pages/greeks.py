@@ -8,6 +8,7 @@ from dash import dcc, html
 from components.greek_units import GREEK_DISPLAY
 from components.greeks_state import PRESETS, from_query
 from components.ids import Greeks as ids
+from components.ids import GreeksDesk as gids
 
 dash.register_page(
     __name__, path="/greeks", name="Greeks", order=1, title="Parity · Greeks",
@@ -37,6 +38,7 @@ def _controls(s: dict) -> dbc.Card:
             dbc.Input(id=ids.LEGS, value=s["legs"], debounce=True, type="text"),
             dbc.FormFeedback(id=ids.LEGS_FEEDBACK, type="invalid")]),
             "quantity, C/P/S, strike — e.g. +1 C 100, -1 P 95, +100 S"),
+        html.Div(id=gids.LEG_VOLS_NOTE, className="form-text mt-n2 mb-2"),
         _labelled("Spot ($)", dbc.Input(id=ids.SPOT, type="number", value=s["S"], min=0.01,
                                         step="any", debounce=True)),
         _labelled("Volatility (%)", dcc.Slider(1, 100, value=s["vol"], id=ids.VOL, step=0.5,
@@ -86,4 +88,5 @@ def layout(**query) -> html.Div:
         ]),
         html.Div(id=ids.URL_DUMMY, hidden=True),
         dcc.Store(id=ids.STATE),
+        dcc.Store(id=gids.LEG_VOLS, data=s["lvol"]),
     ], fluid=True, class_name="py-3")

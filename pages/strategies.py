@@ -8,8 +8,9 @@ from dash import dcc, html
 
 from components.figures import empty_figure
 from components.ids import Strategies as ids
-from components.strategy_state import from_query, rows_from_text
-from core.strategies import catalog, strategy_info
+from components.ids import StrategiesDesk as dids
+from components.strategy_state import (UNDERLYING_OPTIONS, VAR_HORIZON_OPTIONS, from_query,
+                                       rows_from_text, template_options)
 
 dash.register_page(
     __name__, path="/strategies", name="Strategies", order=3, title="Parity · Strategies",
@@ -32,8 +33,7 @@ def _num(id_, value, **kw):
 
 
 def _market_card(s):
-    options = [{"label": strategy_info(n)["label"], "value": n} for n in catalog()]
-    options.append({"label": "Custom (edited legs)", "value": "custom"})
+    options = template_options()
     return dbc.Card(dbc.CardBody([
         html.H6("Template and market", className="card-title"),
         dcc.Dropdown(options, s["template"], id=ids.TEMPLATE, clearable=False, className="mb-2"),
@@ -47,13 +47,15 @@ def _market_card(s):
                  _f("Div. yield (%)", _num(ids.DIV, s["q"], step="any")),
                  _f("Width (% spot)", _num(ids.WIDTH, s["width"], min=0.5, step="any"))], class_name="g-2"),
         html.Div(id=ids.MARKET_NOTE, className="form-text mt-0"),
+        html.Div(id=dids.DATA_NOTE, className="small fw-semibold mt-1"),
     ]), class_name="shadow-sm mb-3")
 
 
 def _legs_card(s):
     cols = [
         {"field": "type", "headerName": "Type", "editable": True, "cellEditor": "agSelectCellEditor",
-         "cellEditorParams": {"values": ["C", "P", "S"]}, "minWidth": 72},
+         "cellEditorParams": {"values": ["C", "P", "S"]}, "minWidth": 64,
+         "checkboxSelection": True},
         {"field": "strike", "headerName": "Strike", "editable": True, "type": "numericColumn"},
         {"field": "days", "headerName": "Days", "editable": True, "type": "numericColumn"},
         {"field": "qty", "headerName": "Qty", "editable": True, "type": "numericColumn"},
@@ -64,14 +66,21 @@ def _legs_card(s):
     ]
     return dbc.Card(dbc.CardBody([
         html.H6("Legs", className="card-title"),
+        # autoHeight: every leg is visible (six and more) without a scrollbar
         dag.AgGrid(id=ids.LEGS, columnDefs=cols, rowData=rows_from_text(s["legs"]), columnSize="sizeToFit",
-                   dashGridOptions={"singleClickEdit": True, "stopEditingWhenCellsLoseFocus": True},
+                   defaultColDef={"minWidth": 58, "resizable": True},
+                   dashGridOptions={"singleClickEdit": True, "stopEditingWhenCellsLoseFocus": True,
+                                    "domLayout": "autoHeight", "rowHeight": 32, "headerHeight": 34,
+                                    "rowSelection": "multiple", "suppressRowClickSelection": True},
                    getRowStyle={"styleConditions": [{"condition": _BAD_ROW,
                                                      "style": {"backgroundColor": "rgba(220,53,69,0.18)"}}]},
-                   style={"height": "210px"}),
+                   style={}),
         html.Div([dbc.Button("Add leg", id=ids.ADD_LEG, size="sm", outline=True, color="secondary"),
-                  html.Span("Qty < 0 is short. Empty entry price: Black-Scholes at the leg vol.",
-                            className="form-text ms-2")], className="mt-1"),
+                  dbc.Button("Delete ticked legs", id=dids.DELETE_LEG, size="sm", outline=True, color="secondary",
+                             class_name="ms-1"),
+                  html.Span("Qty < 0 is short, in units of the underlying. Empty entry price: Black-Scholes at "
+                            "the leg vol. No tick: Delete removes the last leg.", className="form-text ms-2")],
+                 className="mt-1"),
         html.Div(id=ids.LEG_ERRORS, className="small text-danger mt-1"),
     ]), class_name="shadow-sm mb-3")
 
@@ -88,6 +97,7 @@ def _whatif_card(s):
         dbc.Label("Days forward", class_name="small fw-semibold mb-0 mt-2"),
         dcc.Slider(0, 365, 1, value=s["dfwd"], id=ids.DAYS_FWD, marks={v: str(v) for v in (0, 30, 90, 180, 365)},
                    tooltip={"placement": "bottom"}),
+        html.Div(id=dids.VIEW_NOTE, className="small text-warning-emphasis"),
         dbc.Label("Valuation vol before expiry", class_name="small fw-semibold mb-0 mt-2"),
         dbc.RadioItems(id=ids.VOL_MODE, value=s["volmode"], class_name="small", options=[
             {"label": "Each leg's own vol (flat per leg)", "value": "legs"},
@@ -96,31 +106,45 @@ def _whatif_card(s):
     ]), class_name="shadow-sm mb-3")
 
 
+def _size_card(s):
+    return dbc.Card(dbc.CardBody([
+        html.H6("Position size and risk", className="card-title"),
+        dbc.Row([_f("Contract multiplier", _num(dids.MULTIPLIER, s["mult"], min=0.000001, step="any")),
+                 _f("Lots (contracts)", _num(dids.LOTS, s["lots"], min=0.000001, step="any"))], class_name="g-2"),
+        dbc.Label("VaR horizon (from the valuation date)", class_name="small fw-semibold mb-0"),
+        dbc.RadioItems(id=dids.VAR_HORIZON, value=s["varh"], inline=True, class_name="small mb-2",
+                       options=[{"label": lbl, "value": v} for v, lbl in VAR_HORIZON_OPTIONS]),
+        dbc.Label("Underlying for margin", class_name="small fw-semibold mb-0"),
+        dbc.RadioItems(id=dids.UNDERLYING, value=s["und"], class_name="small",
+                       options=[{"label": lbl, "value": v} for v, lbl in UNDERLYING_OPTIONS]),
+    ]), class_name="shadow-sm mb-3")
+
+
 def layout(**query) -> dbc.Container:
     """Page layout; the whole position and view come from the URL query."""
-    s = from_query(query, templates=catalog())
+    s = from_query(query, templates=[o["value"] for o in template_options()])
     if s["legs"]:
         s["template"] = s["template"] if query.get("template") else "custom"
     wait = empty_figure("Valuing…")
     return dbc.Container([
         html.Div([html.H3("Strategy builder", className="mb-0"),
-                  html.Div("European options, Black-Scholes valuation per leg vol; P/L per unit of quantity, "
-                           "premiums included; days ACT/365.", className="text-body-secondary small")],
+                  html.Div("European options, Black-Scholes valuation per leg vol; P/L per unit of underlying "
+                           "and per position (multiplier × lots), premiums included; days ACT/365.", className="text-body-secondary small")],
                  className="mb-3"),
         dbc.Row([
-            dbc.Col([_market_card(s), _legs_card(s), _whatif_card(s)], lg=4),
+            dbc.Col([_market_card(s), _legs_card(s), _whatif_card(s), _size_card(s)], lg=5, xxl=4),
             dbc.Col([
                 dbc.Alert(id=ids.ALERT, is_open=False, color="warning", class_name="py-2"),
                 dbc.Card(dcc.Graph(id=ids.PAYOFF_GRAPH, figure=wait, style={"height": "470px"}, config=_CFG),
                          class_name="shadow-sm mb-3"),
                 dbc.Row([
-                    dbc.Col(html.Div(id=ids.SUMMARY), md=7),
+                    dbc.Col(html.Div(id=ids.SUMMARY), xl=7),
                     dbc.Col(dbc.Card(dbc.CardBody([
                         html.H6("Position Greeks (at shifted spot and date)", className="card-title"),
                         html.Div(id=ids.GREEKS),
                         dbc.Button("Open in the Greeks page", id=ids.GREEKS_LINK, href="", size="sm",
                                    color="primary", outline=True, class_name="mt-2"),
-                    ]), class_name="shadow-sm mb-3 small"), md=5),
+                    ]), class_name="shadow-sm mb-3 small"), xl=5),
                 ]),
                 dbc.Row([
                     dbc.Col(dbc.Card(dcc.Graph(id=ids.HEATMAP_GRAPH, figure=wait, style={"height": "400px"},
@@ -135,8 +159,11 @@ def layout(**query) -> dbc.Container:
                 ]),
                 html.Span(" PNG/SVG of a chart: the camera icon on it.", className="form-text"),
                 dcc.Download(id=ids.DOWNLOAD),
-            ], lg=8),
+            ], lg=7, xxl=8),
         ]),
         dcc.Store(id=ids.STATE),
+        # the last view of this browser tab: back on the page without a query, it is restored
+        dcc.Store(id=dids.SESSION, storage_type="session"),
+        dcc.Store(id=dids.FRESH, data=not query),
         html.Div(id=ids.URL_DUMMY, hidden=True),
     ], fluid=True, class_name="py-3")

@@ -28,6 +28,9 @@ import math
 from statistics import NormalDist
 
 import numpy as np
+from scipy.optimize import brentq
+
+from dataclasses import dataclass
 
 from core._validate import positive_scalar
 from core.errors import DataError
@@ -35,7 +38,7 @@ from core.pricing.black_scholes import bs_price
 from core.pricing.implied_vol import implied_vol
 from core.strategies.legs import Leg, Strategy
 
-__all__ = ["catalog", "strategy_info", "build", "PLACEMENTS"]
+__all__ = ["catalog", "strategy_info", "build", "PLACEMENTS", "chain_rates", "ChainRates"]
 
 PLACEMENTS = ("moneyness", "delta")
 
@@ -97,7 +100,8 @@ _SPECS: dict[str, tuple] = {
     "put_backspread": ("Put backspread (1x2)", "volatile-bearish",
                        "Sell 1 ATM put, buy 2 OTM puts.", [(_P, 0, -1), (_P, -1, 2)]),
     "jade_lizard": ("Jade lizard", "neutral-bullish",
-                    "Short OTM put plus a short OTM call spread.",
+                    "Short OTM put plus a short OTM call spread narrow enough that the credit "
+                    "covers its width (no upside risk).",
                     [(_P, -1, -1), (_C, 1, -1), (_C, 2, 1)]),
     "risk_reversal": ("Risk reversal", "bullish", "Buy an OTM call, sell an OTM put.",
                       [(_P, -1, -1), (_C, 1, 1)]),
@@ -147,7 +151,8 @@ def build(name: str, spot: float, T: float, *, vol, r: float | None = None,
         near-expiry ATM implied vol then sets the delta placement.
     r, q : float, optional
         Continuously compounded rate and dividend yield; default 0, or with a chain the
-        implied ``r_implied``/``q_implied`` of the near expiry.
+        implied ``r_implied``/``q_implied`` of the near expiry (:func:`chain_rates`: an expiry
+        whose discount factor is above 1 is skipped for its nearest sane neighbour).
     chain : core.data.Chain, optional
         Snap to listed strikes/expiries and price at mids (see the module notes).
     width : float
@@ -212,7 +217,42 @@ def build(name: str, spot: float, T: float, *, vol, r: float | None = None,
             iv = float(vol(np.float64(K), Tl)) if callable(vol) else vol
             price = float(bs_price(spot, K, Tl, r, q, iv, kind == _C))
         legs.append(Leg(kind, K, Tl, lq, price, iv))
+    if name == "jade_lizard":
+        legs = _jade_lizard_wing(legs, spot, T, r, q, vol, book)
     return Strategy(tuple(legs), name, r, q, spot)
+
+
+def _jade_lizard_wing(legs: list, spot, T, r, q, vol, book) -> list:
+    """Pull the long call in until the total credit covers the call-spread width.
+
+    A jade lizard has no upside risk: credit >= K_long_call - K_short_call. The width
+    ``d`` solves ``P + C(K1) - C(K1 + d) = d`` (the left side falls more slowly than ``d``
+    grows, so the root is unique); without a chain the long call sits at ``K1 + min(step, d)``,
+    with one at the widest listed call strike whose mid keeps the credit above the width.
+    """
+    put, short_call, long_call = legs
+    base = -(put.qty * put.price + short_call.qty * short_call.price) / long_call.qty
+    K1 = short_call.strike
+    if book is None:
+        def credit_gap(K2: float) -> float:
+            sig = float(vol(np.float64(K2), T)) if callable(vol) else vol
+            return base - float(bs_price(spot, K2, T, r, q, sig, True)) - (K2 - K1)
+
+        if credit_gap(long_call.strike) >= 0:
+            return legs
+        K2 = brentq(credit_gap, K1 + 1e-9 * K1, long_call.strike, xtol=1e-10 * K1)
+        K2 = math.floor(K2 * 1e4) / 1e4  # round inwards: the credit stays above the width
+        iv = float(vol(np.float64(K2), T)) if callable(vol) else vol
+        return [put, short_call, Leg("call", K2, T, long_call.qty,
+                                     float(bs_price(spot, K2, T, r, q, iv, True)), iv)]
+    for K2 in sorted(_listed(book, T, "call"), reverse=True):
+        if not K1 < K2 <= long_call.strike:
+            continue
+        price, iv = _chain_price(book, T, K2, "call", spot, r, q, vol)
+        if base - price >= K2 - K1:
+            return [put, short_call, Leg("call", K2, T, long_call.qty, price, iv)]
+    raise DataError("no listed call strike keeps the jade lizard's credit above its call-spread "
+                    "width: widen the strikes (width) or use a longer expiry")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -244,6 +284,67 @@ def _ideal_strikes(steps, spot, T, r, q, vol, by, width, wing_delta, equal) -> d
     return K
 
 
+@dataclass(frozen=True, slots=True)
+class ChainRates:
+    """Rate and dividend yield a strategy takes from a chain, and where they came from.
+
+    Attributes
+    ----------
+    r, q : float
+        Continuously compounded rate and dividend yield (decimals).
+    T : float
+        Expiry (years, ACT/365) whose put-call parity gave them (``nan`` for the default).
+    expiry : str
+        That expiry's date, or '' for the default.
+    note : str
+        One sentence for the page: which expiry, and why a neighbour or the default was used.
+    """
+
+    r: float
+    q: float
+    T: float
+    expiry: str
+    note: str
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return {"r": self.r, "q": self.q, "T": self.T, "expiry": self.expiry, "note": self.note}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ChainRates:
+        """Inverse of :meth:`to_dict`."""
+        return cls(float(d["r"]), float(d["q"]), float(d["T"]), str(d["expiry"]), str(d["note"]))
+
+
+def chain_rates(chain, T: float, *, default_r: float = 0.0, default_q: float = 0.0) -> ChainRates:
+    """Implied ``r`` and ``q`` of the chain expiry nearest ``T`` years, when they are sane.
+
+    An expiry whose parity discount factor is above 1 (a negative implied rate from a few noisy
+    put-call pairs, as the SPX sample's 26-day expiry shows) or whose rates are not finite is
+    skipped for the nearest expiry that passes; when none does, ``default_r`` / ``default_q``
+    are used and the note says so.
+    """
+    exp = chain.expiries
+    Ts = exp["T"].to_numpy(dtype=float)
+    order = np.argsort(np.abs(Ts - float(T)), kind="stable")
+    nearest = int(order[0])
+    for i in order:
+        row = exp.iloc[int(i)]
+        r, q, df = float(row["r_implied"]), float(row["q_implied"]), float(row["discount"])
+        if math.isfinite(r) and math.isfinite(q) and math.isfinite(df) and df <= 1.0:
+            day = str(row["expiry"])[:10]
+            note = f"r and q from put-call parity at the {day} expiry ({Ts[i] * 365:.0f} days)"
+            if int(i) != nearest:
+                skip = exp.iloc[nearest]
+                note += (f"; the nearest expiry {str(skip['expiry'])[:10]} was skipped: its discount "
+                         f"factor {float(skip['discount']):.6f} is above 1 (implied r "
+                         f"{float(skip['r_implied']):.2%})")
+            return ChainRates(r, q, float(Ts[i]), day, note)
+    return ChainRates(float(default_r), float(default_q), math.nan, "",
+                      f"no expiry gives a discount factor <= 1: stated defaults r = "
+                      f"{default_r:.2%}, q = {default_q:.2%}")
+
+
 def _chain_setup(chain, T, T2, needs_far, r, q):
     exp = chain.expiries
     Ts = exp["T"].to_numpy(dtype=float)
@@ -255,12 +356,10 @@ def _chain_setup(chain, T, T2, needs_far, r, q):
         if later.size == 0:
             raise DataError(f"the chain has no expiry after T={T_near:.4f} for the far leg")
         T_far = float(Ts[later[np.argmin(np.abs(Ts[later] - T2))]])
-    if r is None:
-        r = float(exp["r_implied"].iloc[i])
-        r = r if math.isfinite(r) else 0.0
-    if q is None:
-        q = float(exp["q_implied"].iloc[i])
-        q = q if math.isfinite(q) else 0.0
+    if r is None or q is None:
+        rates = chain_rates(chain, T_near)
+        r = rates.r if r is None else r
+        q = rates.q if q is None else q
     atm = float(exp["atm_iv"].iloc[i])
     quotes = chain.quotes
     ok = np.isfinite(quotes["mid"].to_numpy(float)) & (quotes["mid"].to_numpy(float) > 0)

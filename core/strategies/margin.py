@@ -33,7 +33,7 @@ from dataclasses import dataclass, fields
 from core.errors import DataError
 from core.strategies.legs import Strategy
 
-__all__ = ["MarginEstimate", "margin"]
+__all__ = ["MarginEstimate", "margin", "UNDERLYINGS"]
 
 _T_TOL = 1e-12
 
@@ -77,8 +77,12 @@ class MarginEstimate:
         return cls(**d)
 
 
-def margin(strategy: Strategy, spot: float | None = None, *, pct: float = 0.15,
-           min_pct: float = 0.10, stock_margin: float = 0.5) -> MarginEstimate:
+UNDERLYINGS = {"index": 0.15, "equity": 0.20}
+
+
+def margin(strategy: Strategy, spot: float | None = None, *, pct: float | None = None,
+           min_pct: float = 0.10, stock_margin: float = 0.5,
+           underlying: str = "index") -> MarginEstimate:
     """CBOE / Reg-T customer margin estimate of ``strategy`` (rule in the module docstring).
 
     Parameters
@@ -87,7 +91,10 @@ def margin(strategy: Strategy, spot: float | None = None, *, pct: float = 0.15,
     spot : float, optional
         Underlying price (currency); default ``strategy.spot``.
     pct, min_pct : float
-        Naked-short percentages: 0.15 / 0.10 for broad-based index options (0.20 / 0.10 equity).
+        Naked-short percentages: 0.15 / 0.10 for broad-based index options (0.20 / 0.10 equity);
+        ``pct=None`` takes it from ``underlying``.
+    underlying : {'index', 'equity'}
+        Broad-based index (15 %) or equity / narrow-based (20 %) naked-short rule.
     stock_margin : float
         Reg-T initial margin fraction for stock (0.5; 1.0 for a cash account).
 
@@ -95,6 +102,9 @@ def margin(strategy: Strategy, spot: float | None = None, *, pct: float = 0.15,
     -------
     MarginEstimate
     """
+    if underlying not in UNDERLYINGS:
+        raise DataError(f"underlying must be 'index' or 'equity', got {underlying!r}")
+    pct = UNDERLYINGS[underlying] if pct is None else pct
     spot = strategy.spot if spot is None else spot
     try:
         spot = float(spot)
@@ -107,8 +117,12 @@ def margin(strategy: Strategy, spot: float | None = None, *, pct: float = 0.15,
         if not (math.isfinite(v) and 0 <= v <= 1):
             raise DataError(f"{name} must be in [0, 1], got {v}")
     legs = strategy.legs
-    rule = (f"CBOE/Reg-T customer: naked = premium + max({pct:.0%} S - OTM, {min_pct:.0%} "
-            f"S (calls) / K (puts)); spreads = strike difference; stock {stock_margin:.0%}")
+    what = "broad-based index" if underlying == "index" else "equity"
+    rule = (f"CBOE customer margin, {what} options: naked short = premium + max({pct:.0%} of "
+            f"spot - OTM amount, {min_pct:.0%} of spot (calls) / strike (puts)); a short covered "
+            f"by a long of the same type expiring no earlier = the strike difference; both "
+            f"sides short (iron condor, strangle) = the greater side; defined-risk packages "
+            f"capped at their maximum loss; Reg-T stock {stock_margin:.0%}")
     opt = [[x.kind, x.strike, x.T, x.qty, x.price] for x in legs if x.is_option]
     paid = sum(q * p for _, _, _, q, p in opt if q > 0)
     received = sum(-q * p for _, _, _, q, p in opt if q < 0)

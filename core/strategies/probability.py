@@ -127,8 +127,8 @@ def risk_neutral_density(vol, spot: float, T: float, r: float, q: float, K) -> n
 
 def probability_of_profit(strategy: Strategy, spot: float | None = None, *, vol=None,
                           method: str = "lognormal", at_T: float | None = None,
-                          n_paths: int = 200_000, rng=None, sticky: str = "strike"
-                          ) -> ProfitProbability:
+                          n_paths: int = 200_000, rng=None, sticky: str = "strike",
+                          spot_ref: float | None = None) -> ProfitProbability:
     """Probability that ``strategy`` shows a profit at ``at_T``, and its expected P/L.
 
     Parameters
@@ -146,6 +146,9 @@ def probability_of_profit(strategy: Strategy, spot: float | None = None, *, vol=
         Monte Carlo draws and randomness (``method="mc"``).
     sticky : {'strike', 'delta'}
         Vol dynamics of a callable ``vol`` for legs alive at the horizon.
+    spot_ref : float, optional
+        Spot at which a callable ``vol`` was fitted (sticky delta); default ``spot``. Pass it when
+        ``spot`` is a what-if shift of the fitted spot.
     """
     if method not in POP_METHODS:
         raise DataError(f"method must be one of {', '.join(POP_METHODS)}, got {method!r}")
@@ -155,7 +158,7 @@ def probability_of_profit(strategy: Strategy, spot: float | None = None, *, vol=
     h = strategy.horizon(at_T)
     r, q = strategy.r, strategy.q
     F = spot * math.exp((r - q) * h)
-    kw = {"vol": vol, "sticky": sticky, "spot_ref": spot}
+    kw = {"vol": vol, "sticky": sticky, "spot_ref": spot if spot_ref is None else float(spot_ref)}
 
     def pnl(S):
         return strategy.pnl(S, at_T=h, **kw)

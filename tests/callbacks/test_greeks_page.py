@@ -110,7 +110,9 @@ def test_every_greek_has_a_display_unit():
 def test_readout_follows_the_days_range_and_shows_small_greeks():
     """Issue 13: the readout stayed at 7/30/91/365 days whatever the range, and vanna, volga and
     charm read 0.0000 at four decimals."""
-    from callbacks.greeks import fmt_greek, readout_days, render
+    from callbacks.greeks import render
+    from components.greek_units import fmt_greek
+    from components.greeks_state import readout_days
     from components.greek_units import GREEK_DISPLAY
     from components.greeks_state import DEFAULTS
     from core.pricing import bs_greeks
@@ -126,3 +128,34 @@ def test_readout_follows_the_days_range_and_shows_small_greeks():
     charm = float(g.charm) * GREEK_DISPLAY["charm"].scale
     assert fmt_greek(charm) in text and fmt_greek(charm) not in ("0", "0.0000", "-0.0000")
     assert fmt_greek(1.23456e-5) == "1.235e-05" and fmt_greek(0.0) == "0"
+
+
+def test_per_leg_vols_from_the_strategies_link_value_each_leg_at_its_own_vol():
+    from components.greeks_state import leg_vols
+
+    legs = "+1 C 100, -1 P 95"
+    res = render(_state(view="heatmap", greek="vega", inst="position", legs=legs, lvol="22,28", vol=20.0,
+                        S=100.0, r=0.0, q=0.0, xlo=0.9, xhi=1.1, dlo=30, dhi=60))
+    tr = res["figure"].data[0]
+    S, days, z = np.asarray(tr.x), np.asarray(tr.y), np.asarray(tr.z)
+    i, j = 0, 30
+    T = days[i] / 365
+    expected = (_ql_vega(S[j], 100, T, 0, 0, 0.22) - _ql_vega(S[j], 95, T, 0, 0, 0.28)) / 100
+    assert z[i, j] == pytest.approx(expected, rel=1e-9)
+    assert "per-leg vols" in res["figure"].layout.title.text and "at 28%" in res["vols_note"]
+    assert leg_vols("22,28", 3) is None and leg_vols("22,,", 3) == (22.0, None, None)
+
+
+def test_readout_follows_the_chosen_days_range_with_significant_digits():
+    import json
+
+    from plotly.utils import PlotlyJSONEncoder
+
+    from components.greeks_state import readout_days
+
+    res = render(_state(greek="delta", inst="call", dlo=2, dhi=20))
+    text = json.dumps(res["readout"], cls=PlotlyJSONEncoder)
+    assert readout_days(2, 20) == (2, 4, 9, 20)
+    for d in readout_days(2, 20):
+        assert f'"{d} d"' in text
+    assert '"365 d"' not in text and "0.0000" not in text

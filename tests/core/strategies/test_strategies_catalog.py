@@ -8,7 +8,7 @@ import pytest
 from scipy.stats import norm
 
 from core.errors import DataError
-from core.strategies import Strategy, build, catalog, strategy_info
+from core.strategies import Strategy, build, catalog, chain_rates, strategy_info
 from tests.real_data import spx_2011_chain
 
 REQUIRED = ["long_call", "short_call", "long_put", "short_put", "covered_call", "protective_put",
@@ -101,10 +101,17 @@ def test_chain_snapping_uses_listed_strikes_expiries_and_mids(chain, by):
             assert k[1] - k[0] == pytest.approx(k[-1] - k[-2])
 
 
-def test_chain_rates_default_to_the_near_expiry(chain):
+def test_chain_rates_skip_an_expiry_whose_discount_factor_is_above_one(chain):
     s = build("bull_call_spread", chain.spot, 0.07, vol=None, chain=chain)
-    row = chain.expiries.iloc[0]
+    exp = chain.expiries
+    assert exp.iloc[0]["discount"] > 1  # the SPX sample's 26-day expiry: implied r < 0
+    # the nearest expiry with a discount factor <= 1 gives r and q, and the note says why
+    ok = exp[exp["discount"] <= 1]
+    row = ok.iloc[(ok["T"] - 0.07).abs().argmin()]
     assert s.r == pytest.approx(row["r_implied"]) and s.q == pytest.approx(row["q_implied"])
+    assert s.r > 0 and math.exp(-s.r * row["T"]) == pytest.approx(row["discount"], rel=1e-9)
+    rates = chain_rates(chain, 0.07)
+    assert rates.r == s.r and "skipped" in rates.note and str(exp.iloc[0]["expiry"])[:10] in rates.note
     assert build("bull_call_spread", chain.spot, 0.07, vol=None, chain=chain, r=0.01).r == 0.01
 
 

@@ -93,3 +93,23 @@ def test_catalogue_strategies_all_have_a_margin_and_round_trip():
         margin(Strategy([Leg("put", 100, T, -1, 1)]))
     with pytest.raises(DataError, match="pct"):
         margin(build("short_put", 100, 0.1, vol=0.2), pct=1.5)
+
+
+def test_cboe_iron_condor_requires_the_wider_wing_and_naked_rules_differ_by_underlying():
+    from core.strategies import Leg, Strategy, margin
+
+    # CBOE Margin Manual: short iron condor = the greater of the put-spread and call-spread
+    # requirements (strike differences); premiums received may be applied.
+    legs = [Leg("put", 90, 0.1, 1, 0.5), Leg("put", 95, 0.1, -1, 1.2),
+            Leg("call", 105, 0.1, -1, 1.1), Leg("call", 115, 0.1, 1, 0.2)]
+    m = margin(Strategy(legs, spot=100))
+    assert m.net == pytest.approx(10.0 - (1.2 + 1.1 - 0.5 - 0.2))          # wider wing 10, less credit
+    assert "greater side" in m.rule
+    # naked short put 10% OTM, S = 100, premium 1: index 15% - OTM 10 = 5 (> 10% K = 9? no: 9)
+    put = Strategy([Leg("put", 90, 0.1, -1, 1.0)], spot=100)
+    idx, eq = margin(put, underlying="index"), margin(put, underlying="equity")
+    assert idx.initial == pytest.approx(1.0 + max(0.15 * 100 - 10, 0.10 * 90))
+    assert eq.initial == pytest.approx(1.0 + max(0.20 * 100 - 10, 0.10 * 90))
+    assert "broad-based index" in idx.rule and "equity" in eq.rule and "20%" in eq.rule
+    with pytest.raises(Exception, match="underlying must be"):
+        margin(put, underlying="bond")

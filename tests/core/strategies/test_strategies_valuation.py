@@ -142,3 +142,16 @@ def test_analyse_bundles_everything_and_round_trips():
     naked = analyse(build("short_call", 100.0, 0.1, vol=0.2), pop_method="mc", rng=1)
     assert math.isinf(naked.max_loss)
     assert math.isinf(StrategyAnalysis.from_dict(json.loads(json.dumps(naked.to_dict()))).max_loss)
+
+
+def test_whatif_broadcast_pnl_over_dates_equals_strategy_pnl_date_by_date():
+    from core.strategies import build
+    from core.strategies.whatif import _pnl_dates
+
+    for name in ("iron_condor", "calendar_spread", "covered_call"):
+        st = build(name, 100.0, 30 / 365, vol=0.25, r=0.03, q=0.01)
+        S = np.linspace(60, 140, 41)
+        dates = [0.0, 10 / 365, 29.99 / 365, 30 / 365]
+        got = _pnl_dates(st, S, dates, dict(vol=None, sticky="strike", spot_ref=100.0))
+        want = np.vstack([st.pnl(S, d) for d in dates])
+        assert np.allclose(got, want, rtol=1e-12, atol=1e-10), name

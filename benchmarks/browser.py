@@ -1,0 +1,286 @@
+"""What a user feels, in headless chromium: click -> chart redrawn -> page settled, and response sizes.
+
+``python -m benchmarks browser`` (or ``python -m benchmarks.browser``) serves the app on a free
+loopback port (werkzeug, threaded, in this process), drives Debian's chromium through selenium (as
+dash.testing does) and, for each control of the Greeks and Strategies pages and for the first load
+of every page, measures from the instant of the action:
+
+* **redrawn**: the first ``plotly_afterplot`` of the page's main chart after the action;
+* **settled**: the later of the last ``/_dash-update-component`` response and the last chart repaint
+  (any chart's ``plotly_afterplot``), once nothing happened for 300 ms (every chained callback done
+  and drawn);
+* **bytes**: the largest ``/_dash-update-component`` response body of the action (decoded).
+
+A script added before any page script wraps ``fetch`` to count callbacks in flight; the timings are
+``performance.now()`` in the page. Targets (issue 13): redraw <= 300 ms, settle <= 500 ms, first
+load <= 2 s, Strategies update <= 100 kB. Medians of ``REPEAT`` tries; the machine is shared, so
+read the figures as indicative.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+
+from benchmarks import Row
+
+REPEAT = 5
+_PROBE = r"""
+(function () {
+  if (window.__bench) { return; }
+  const B = window.__bench = {inflight: 0, last: 0, sizes: [], t0: 0, redraw: null, started: 0};
+  const orig = window.fetch;
+  window.fetch = function (input, init) {
+    const url = (typeof input === 'string') ? input : (input && input.url) || '';
+    const mine = url.indexOf('_dash-update-component') >= 0;
+    if (mine) { B.inflight += 1; B.started = performance.now(); }
+    return orig.apply(this, arguments).then(function (resp) {
+      if (!mine) { return resp; }
+      return resp.clone().text().then(function (body) {
+        B.sizes.push(body.length); B.inflight -= 1; B.last = performance.now(); return resp;
+      }, function () { B.inflight -= 1; B.last = performance.now(); return resp; });
+    }, function (err) { if (mine) { B.inflight -= 1; B.last = performance.now(); } throw err; });
+  };
+})();
+"""
+_ARM = r"""
+const B = window.__bench; const sel = arguments[0];
+B.t0 = performance.now(); B.redraw = null; B.sizes = []; B.last = B.t0; B.painted = B.t0;
+document.querySelectorAll('.js-plotly-plot').forEach(function (gd) {
+  if (!gd.on || gd.__benchHooked) { return; }
+  gd.__benchHooked = true;
+  gd.on('plotly_afterplot', function () {
+    const now = performance.now(); window.__bench.painted = now;
+    if (window.__bench.redraw === null && gd.closest(window.__bench.sel)) { window.__bench.redraw = now; }
+  });
+});
+B.sel = sel;
+return B.t0;
+"""
+_STATE = ("const B = window.__bench; return [B.inflight, Math.max(B.last, B.painted || 0), B.redraw, B.t0, "
+          "Math.max(0, ...B.sizes), B.sizes.length, B.last];")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(app, port: int):
+    import logging
+
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+    server = make_server("127.0.0.1", port, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server
+
+
+def _driver(profile: str):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+
+    o = Options()
+    o.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--window-size=1280,1000", f"--user-data-dir={profile}"):
+        o.add_argument(flag)
+    d = webdriver.Chrome(options=o)
+    d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": _PROBE})
+    return d
+
+
+def _settle(d, graph: str | None, timeout: float = 30.0, quiet: float = 0.3):
+    """Wait until no callback is in flight for ``quiet`` s (and the chart redrew, if one is
+    watched); return (redraw ms, settle ms, max bytes, responses) from the armed instant."""
+    end = time.time() + timeout
+    while time.time() < end:
+        inflight, last, redraw, t0, size, n, resp = d.execute_script(_STATE)
+        now = d.execute_script("return performance.now()")
+        if inflight == 0 and n > 0 and now - last > quiet * 1000 and (graph is None or redraw is not None):
+            return ((redraw - t0) if redraw is not None else None), last - t0, size, n, resp - t0
+        time.sleep(0.05)
+    raise TimeoutError(f"page did not settle ({graph})")
+
+
+def _load(d, url: str, graph: str | None, ready_css: str | None = None):
+    """First load: navigation start -> last callback response, quiet 300 ms."""
+    d.get(url)
+    end = time.time() + 40
+    while time.time() < end:
+        state = d.execute_script(_STATE)
+        now = d.execute_script("return performance.now()")
+        ready = ready_css is None or d.execute_script(f"return !!document.querySelector({ready_css!r})")
+        if state[0] == 0 and state[5] > 0 and now - state[1] > 300 and ready:
+            return state[1], state[4]  # ms since navigation start (the page's time origin)
+        time.sleep(0.05)
+    raise TimeoutError(url)
+
+
+def _click(d, el) -> None:
+    d.execute_script("arguments[0].scrollIntoView({block: 'center'});", el)
+    try:
+        el.click()
+    except Exception:  # something scrolled or covers it: a script click is the same event for Dash
+        d.execute_script("arguments[0].click();", el)
+
+
+def _act(d, graph: str, action) -> tuple:
+    """``action`` is a callable, or ``(prepare, act)``: typing into a dropdown's search box is the
+    user's time, not the app's, so the clock starts at the click that picks the option."""
+    prepare, act = action if isinstance(action, tuple) else (None, action)
+    if prepare:
+        prepare()
+    d.execute_script(_ARM, graph)
+    act()
+    return _settle(d, graph)
+
+
+def _dropdown(d, css: str, label: str):
+    from selenium.webdriver.common.by import By
+
+    def prepare():
+        _click(d, d.find_element(By.CSS_SELECTOR, css))
+        d.find_element(By.CSS_SELECTOR, ".dash-dropdown-search").send_keys(label)
+        time.sleep(0.2)
+
+    def pick():
+        _click(d, d.find_elements(By.CSS_SELECTOR, ".dash-dropdown-option")[0])
+    return prepare, pick
+
+
+def _strategy_actions(d, base):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    def slider(sel, key):
+        def go():
+            h = d.find_element(By.CSS_SELECTOR, f"{sel} [role=slider]")
+            h.send_keys(key)
+        return go
+
+    def template(label):
+        return _dropdown(d, "#st-template", label)
+
+    def edit_qty(value):
+        def go():
+            _click(d, d.find_element(By.CSS_SELECTOR, '#st-legs div[row-index="1"] div[col-id="qty"]'))
+            e = d.switch_to.active_element
+            e.send_keys(Keys.CONTROL, "a")
+            e.send_keys(value, Keys.ENTER)
+        return go
+
+    def theme():
+        d.execute_script("document.querySelector('#app-theme-switch').click()")
+
+    return [("what-if spot slider step", slider("#st-spot-shift", Keys.ARROW_RIGHT),
+             slider("#st-spot-shift", Keys.ARROW_LEFT)),
+            ("days-forward slider step", slider("#st-days-fwd", Keys.ARROW_RIGHT),
+             slider("#st-days-fwd", Keys.ARROW_LEFT)),
+            ("template change", template("Long straddle"), template("Iron condor")),
+            ("legs cell edit", edit_qty("-2"), edit_qty("-1")),
+            ("dark/light switch", theme, theme)]
+
+
+def _greeks_actions(d):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    def slider(sel, key):
+        def go():
+            d.find_elements(By.CSS_SELECTOR, f"{sel} [role=slider]")[0].send_keys(key)
+        return go
+
+    def view(label):
+        def go():
+            for el in d.find_elements(By.CSS_SELECTOR, "#greeks-view label"):
+                if el.text.strip() == label:
+                    _click(d, el)
+                    return
+        return go
+
+    def greek(label):
+        return _dropdown(d, "#greeks-greek", label)
+
+    return [("vol slider step", slider("#greeks-vol", Keys.ARROW_RIGHT), slider("#greeks-vol", Keys.ARROW_LEFT)),
+            ("greek change", greek("Gamma"), greek("Delta")),
+            ("view: heatmap / 3D", view("Heatmap"), view("3D surface"))]
+
+
+def measure(repeat: int = REPEAT) -> list[dict]:
+    """Every measurement as a dict: page, what, redraw_ms, settle_ms, bytes (medians)."""
+    from app import Settings, create_app
+
+    scratch = tempfile.mkdtemp(prefix="parity-bench-")
+    os.environ.setdefault("XDG_CONFIG_HOME", scratch)
+    os.environ.setdefault("XDG_CACHE_HOME", scratch)
+    app = create_app(Settings(data_dir=os.path.join(scratch, "var"), warm_numba=True))
+    port = _free_port()
+    server = _serve(app, port)
+    base = f"http://127.0.0.1:{port}"
+    d = _driver(os.path.join(scratch, "chrome"))
+    out = []
+    try:
+        time.sleep(1.0)
+        _load(d, base + "/strategies", "#st-payoff", "#st-payoff .gtitle")  # warm caches and numba once
+        for path, ready in (("/", None), ("/greeks", "#greeks-graph .main-svg"),
+                            ("/strategies", "#st-payoff .gtitle"), ("/surface", ".js-plotly-plot .main-svg"),
+                            ("/calibration", ".js-plotly-plot .main-svg"), ("/portfolio", ".js-plotly-plot .main-svg"),
+                            ("/runs", None)):
+            tries = [_load(d, base + path, None, ready) for _ in range(max(2, repeat // 2))]
+            out.append(dict(page=path, what="first load", redraw_ms=None,
+                            settle_ms=statistics.median(t[0] for t in tries),
+                            bytes=max(t[1] for t in tries)))
+        for page, graph, actions in (("/strategies", "#st-payoff", _strategy_actions(d, base)),
+                                     ("/greeks", "#greeks-graph", _greeks_actions(d))):
+            _load(d, base + page, None, f"{graph} .main-svg")
+            for what, there, back in actions:
+                res = []
+                for i in range(repeat):
+                    res.append(_act(d, graph, there if i % 2 == 0 else back))
+                redraws = [r[0] for r in res if r[0] is not None]
+                out.append(dict(page=page, what=what,
+                                redraw_ms=statistics.median(redraws) if redraws else None,
+                                settle_ms=statistics.median(r[1] for r in res), bytes=max(r[2] for r in res),
+                                response_ms=statistics.median(r[4] for r in res)))
+    finally:
+        d.quit()
+        server.shutdown()
+        shutil.rmtree(scratch, ignore_errors=True)
+    return out
+
+
+def run() -> list[Row]:
+    rows = []
+    for m in measure():
+        note = f"largest response {m['bytes'] / 1000:.1f} kB"
+        if m.get("response_ms") is not None:
+            note += f"; last response at {m['response_ms']:.0f} ms (rest is drawing)"
+        if m["what"] == "first load":
+            rows.append(Row("browser", f"{m['page']} first load (settled)", m["settle_ms"], unit="ms",
+                            target="<= 2000", note=note))
+            continue
+        if m["redraw_ms"] is not None:
+            rows.append(Row("browser", f"{m['page']} {m['what']}: redrawn", m["redraw_ms"], unit="ms",
+                            target="<= 300", note=note))
+        rows.append(Row("browser", f"{m['page']} {m['what']}: settled", m["settle_ms"], unit="ms",
+                        target="<= 500", note=note))
+        if m["page"] == "/strategies":
+            rows.append(Row("browser", f"{m['page']} {m['what']}: response", m["bytes"] / 1000, unit="kB",
+                            target="<= 100"))
+    return rows
+
+
+if __name__ == "__main__":
+    for r in run():
+        print(f"{r.metric:55s} {r.ours:10.1f} {r.unit:3s} target {r.target:8s} {r.note}", file=sys.stdout)
