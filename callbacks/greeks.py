@@ -5,7 +5,8 @@ import logging
 
 import dash_bootstrap_components as dbc
 import numpy as np
-from dash import Input, Output, State, callback, clientside_callback, html, no_update
+from dash import Input, Output, State, html, no_update
+from callbacks.registry import callback, clientside_callback
 
 from callbacks.browser_js import REPLACE_URL_QUERY
 from callbacks.theme import theme_name
@@ -149,14 +150,15 @@ def update(greek, inst, legs, spot, vol, rate, div, x_range, days_range, view, d
 
 
 @callback(
-    Output(ids.LEGS, "value"), Output(ids.INSTRUMENT, "value"),
-    Input(ids.PRESET, "value"), State(ids.SPOT, "value"), prevent_initial_call=True,
+    output=dict(legs=Output(ids.LEGS, "value"), inst=Output(ids.INSTRUMENT, "value")),
+    inputs=dict(name=Input(ids.PRESET, "value"), spot=State(ids.SPOT, "value")),
+    prevent_initial_call=True,
 )
 def apply_preset(name, spot):
     if not name:
-        return no_update, no_update
+        return dict(legs=no_update, inst=no_update)
     spot = _float(spot)
-    return preset_legs(name, spot if spot and spot > 0 else 100.0), "position"
+    return dict(legs=preset_legs(name, spot if spot and spot > 0 else 100.0), inst="position")
 
 
 clientside_callback(

@@ -14,7 +14,10 @@ from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
 import numpy as np
-from dash import Input, Output, Patch, State, callback, clientside_callback, ctx, html, no_update
+import pandas as pd
+from dash import Input, Output, Patch, State, ctx, html, no_update
+from callbacks.registry import callback, clientside_callback
+from components.export import safe_csv
 
 from callbacks.browser_js import REPLACE_URL_QUERY
 from callbacks.theme import theme_name
@@ -296,21 +299,6 @@ def view_note(a: PositionAnalysis, market: dict) -> list:
     return out
 
 
-def csv_cell(v) -> str:
-    """One CSV cell: text that a spreadsheet would run as a formula (=, +, -, @, tab, CR) gets a
-    leading apostrophe; numbers are written as they are; quotes and separators are quoted."""
-    if v is None:
-        return ""
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return repr(float(v)) if isinstance(v, float) else str(v)
-    s = str(v)
-    if s[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        s = "'" + s
-    if any(c in s for c in ',"\n\r'):
-        s = '"' + s.replace('"', '""') + '"'
-    return s
-
-
 def export_context(state: dict, source: str) -> dict:
     """Market inputs, data source, quote date and export time carried by every export."""
     ctx_ = {k: state.get(k) for k in ("template", "S", "vol", "r", "q", "days", "width", "dS", "dvol", "dfwd",
@@ -323,11 +311,11 @@ def export_context(state: dict, source: str) -> dict:
 
 
 def export_csv(rows: list[dict], context: dict) -> str:
-    """Legs as CSV after ``# key: value`` context lines (formula-safe cells)."""
-    lines = [f"# {k}: {csv_cell(v)}" for k, v in context.items()]
-    lines.append("type,strike,days,qty,price,vol_pct")
-    lines += [",".join(csv_cell(r.get(f)) for f in ("type", "strike", "days", "qty", "price", "vol")) for r in rows or []]
-    return "\n".join(lines) + "\n"
+    """Legs as CSV after ``# key: value`` context lines (formula-safe cells, full precision)."""
+    fields = ("type", "strike", "days", "qty", "price", "vol")
+    frame = pd.DataFrame([[r.get(f) for f in fields] for r in rows or []],
+                         columns=["type", "strike", "days", "qty", "price", "vol_pct"])
+    return safe_csv(frame, header=context)
 
 
 # --------------------------------------------------------------------------------------------

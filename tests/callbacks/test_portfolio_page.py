@@ -118,7 +118,8 @@ def test_benchmark_is_the_chosen_universe_whatever_the_objective(data):
     assert max(stats) - min(stats) < 1e-12
     # independent truth: monthly-rebalanced equal weight of the six, no costs, from the prices
     from core.portfolio import rebalance_backtest
-    window = prices[uni].loc["2015-01-02":"2018-04-11"]
+    from components.portfolio_state import DEFAULTS as PDEF
+    window = prices[uni].loc[PDEF["start"]:PDEF["end"]]
     direct = rebalance_backtest(window, {t: 1 / 6 for t in uni}, rebalance="M", cost=0.001, rf=0.02)
     assert stats[0] == pytest.approx(direct.stats.ann_return, rel=1e-10)
 

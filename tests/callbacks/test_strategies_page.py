@@ -2,6 +2,8 @@
 what-if view reaching every number (PoP, VaR, Greeks), exports."""
 from __future__ import annotations
 
+import io
+
 import json
 
 from plotly.utils import PlotlyJSONEncoder
@@ -10,10 +12,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
 import plotly.io as pio
+import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from callbacks.strategies import (csv_cell, evaluate, export_csv, greeks_link, greeks_view, legs_from_rows,
+from callbacks.strategies import (evaluate, export_csv, greeks_link, greeks_view, legs_from_rows,
                                   summary_view, template_rows)
 from components.strategy_figures import mc_figure, payoff_figure, pnl_heatmap_figure
 from components.strategy_state import DEFAULTS, from_query, rows_from_text, rows_to_text, to_query
@@ -222,7 +225,8 @@ def test_csv_export_carries_context_and_escapes_formulas():
     lines = text.splitlines()
     assert lines[0] == "# data_source: flat" and "# note: '@SUM(A1)" in lines
     assert lines[-1].startswith("\"'=HYPERLINK(\"\"http://x\"\")\",-5.0,30,1,2.0,")   # numbers stay numbers
-    assert csv_cell("+1") == "'+1" and csv_cell(-1.5) == "-1.5"
+    frame = pd.read_csv(io.StringIO(text), comment="#")
+    assert frame["strike"].iloc[0] == -5.0                                          # a number, not text
 
 
 def test_market_input_errors_are_in_the_users_words():
