@@ -179,7 +179,7 @@ def hedge(book: Book, market: Market, targets=("delta",), *,
             cons += [after_t == 0] if exact[t] else [cp.abs(after_t) <= tol[t]]
         prob = cp.Problem(cp.Minimize(np.array(costs) @ (bi + si)), cons)
         try:
-            prob.solve(solver="HIGHS")
+            prob.solve(solver="HIGHS", verbose=False, log_to_console=False)
         except cp.error.SolverError:
             continue
         if prob.status in ("optimal", "optimal_inaccurate") and bi.value is not None:
@@ -193,7 +193,6 @@ def hedge(book: Book, market: Market, targets=("delta",), *,
     if whole_contracts and integer.any():
         x = _whole_contracts(x, G, b0, integer, np.array(costs), targets, tol, exact)
         status += ", option contracts rounded to whole numbers (best of floor/ceil)"
-    x[~integer] = np.round(x[~integer], 6)
     trades = []
     cost = 0.0
     for q, pos, c, bid, ask in zip(x, rows, costs, bids, asks):

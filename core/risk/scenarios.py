@@ -219,7 +219,8 @@ def check_shocked_surfaces(market: Market, scenarios, *, n_k: int = 41) -> list[
     strike only shifts the smile, which moves no arbitrage into the quoted range).
 
     Returns one dict per scenario: ``butterfly`` and ``calendar`` (True = arbitrage found),
-    ``min_g`` and ``worst_calendar`` (largest decrease of total variance).
+    ``min_g`` and ``worst_calendar`` (largest decrease of total variance), and
+    ``base_butterfly``/``base_calendar``: whether today's unshocked surface already has it.
     """
     sc = _as_scenarios(scenarios)
     kg = np.linspace(market.k_range[0], market.k_range[1], n_k)
@@ -230,7 +231,7 @@ def check_shocked_surfaces(market: Market, scenarios, *, n_k: int = 41) -> list[
     sk = w1 / (2 * sig * Tg)
     skk = (w2 / (2 * Tg) - sk * sk) / sig
     out = []
-    for s in sc:
+    for s in [Scenario(name="today")] + sc:
         s1 = np.maximum(sig + s.vol - s.skew * Kg / SKEW_UNIT + s.term * (Tg - TERM_PIVOT),
                         VOL_FLOOR)
         s1k = sk - s.skew / SKEW_UNIT
@@ -242,6 +243,9 @@ def check_shocked_surfaces(market: Market, scenarios, *, n_k: int = 41) -> list[
         out.append({"name": s.name, "butterfly": bool(np.min(g) < -1e-8),
                     "calendar": bool(np.max(dec, initial=0.0) > 1e-10),
                     "min_g": float(np.min(g)), "worst_calendar": float(np.max(dec, initial=0.0))})
+    base = out.pop(0)
+    for o in out:
+        o["base_butterfly"], o["base_calendar"] = base["butterfly"], base["calendar"]
     return out
 
 
@@ -282,8 +286,7 @@ class StressResult:
         for s, p, a in zip(self.scenarios, self.pnl, self.arbitrage):
             rows.append({"name": s.name, "source": s.source, **{f: getattr(s, f) for f in SHOCKS},
                          "pnl": float(p), "weighted_pnl": float(p) * s.weight,
-                         "arbitrage": ("butterfly " if a["butterfly"] else "")
-                         + ("calendar" if a["calendar"] else "") or "none"})
+                         "arbitrage": _arb_text(a)})
         return pd.DataFrame(rows)
 
     def to_dict(self) -> dict:
@@ -302,6 +305,14 @@ class StressResult:
         return cls(tuple(Scenario.from_dict(s) for s in d["scenarios"]), np.asarray(d["pnl"]),
                    pd.DataFrame(bp["data"], index=bp["index"], columns=bp["columns"]),
                    pd.DataFrame(d["greeks_after"]), tuple(d["arbitrage"]))
+
+
+def _arb_text(a: dict) -> str:
+    parts = []
+    for kind in ("butterfly", "calendar"):
+        if a[kind]:
+            parts.append(kind + (" (as today)" if a.get(f"base_{kind}") else " (new)"))
+    return ", ".join(parts) or "none"
 
 
 def stress(book: Book, market: Market, scenarios, *, prepared: Prepared | None = None
