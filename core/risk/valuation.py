@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
-from core.pricing import Greeks, bs_greeks, bs_price
-from core.pricing.black_scholes import _ncdf
+from core.pricing import Greeks, bs_price
+from core.pricing.black_scholes import GREEK_NAMES, _bs_one, _ncdf
 from core.risk.book import Book
 from core.risk.market import FAR_MONEYNESS, FAR_T_FACTOR, Market
 
@@ -153,12 +153,32 @@ def prepare(book: Book, market: Market) -> Prepared:
     is_stock = kind_v == "stock"
     is_cash = kind_v == "cash"
     sig_v = sigma[index]
-    g = bs_greeks(market.spot, np.where(is_option, Kv, 1.0), np.where(is_option, Tv, 0.0), r, q,
-                  np.where(is_option, sig_v, 0.2), is_call)
+    g = _greeks(market.spot, np.where(is_option, Kv, 1.0), np.where(is_option, Tv, 0.0), r, q,
+                np.where(is_option, sig_v, 0.2), is_call)
     V0 = np.where(is_option, g.price, np.where(is_stock, market.spot, 1.0))
     return Prepared(book, market, index, kind_v, units, Kv, Tv, r, q, sig_v, kk[index], is_call,
                     is_option, is_stock, is_cash, V0, a["trade_price"][index], tuple(flags),
                     left, s_k[index], s_kk[index], g)
+
+
+@nb.njit(cache=True)
+def _greeks_serial(S, K, T, r, q, sig, w, out):
+    for i in range(K.shape[0]):
+        res = _bs_one(S, K[i], T[i], r[i], q[i], sig[i], w[i])
+        for j in range(9):
+            out[j, i] = res[j]
+
+
+def _greeks(S: float, K, T, r, q, sig, is_call) -> Greeks:
+    """:func:`bs_greeks` of one spot and per-position arrays, through the same per-option
+    routine (``_bs_one``) in a serial loop: a book of a few hundred positions is too small for
+    the parallel kernel's thread start-up, which dominates on a busy machine. Tested against
+    :func:`bs_greeks`."""
+    n = K.shape[0]
+    out = np.empty((9, n))
+    f = [np.ascontiguousarray(x, dtype=np.float64) for x in (K, T, r, q, sig)]
+    _greeks_serial(float(S), *f, np.where(is_call, 1.0, -1.0), out)
+    return Greeks(**{name: out[i] for i, name in enumerate(GREEK_NAMES)})
 
 
 def _unit_values(S, K, T, r, q, sigma, is_call, is_option, is_stock) -> np.ndarray:

@@ -100,3 +100,12 @@ def test_scenario_validation():
     with pytest.raises(DataError, match="vol"):
         Scenario(vol="x")
     assert Scenario(spot=-0.1, vol=0.05).name == "spot -10.0%, vol +5.0 pts"
+
+
+def test_serial_greeks_equal_bs_greeks(book, market):
+    from core.pricing import GREEK_NAMES, bs_greeks
+    P = prepare(book, market)
+    o = P.is_option
+    ref = bs_greeks(market.spot, P.K[o], P.T[o], P.r[o], P.q[o], P.sigma[o], P.is_call[o])
+    for name in GREEK_NAMES:
+        np.testing.assert_allclose(P.greeks[name][o], ref[name], rtol=1e-13, atol=1e-13)
