@@ -38,7 +38,7 @@ import pandas as pd
 
 from core.errors import DataError
 
-__all__ = ["Position", "Book", "parse_symbol", "KINDS"]
+__all__ = ["Position", "Book", "parse_symbol", "read_rows", "KINDS"]
 
 KINDS = ("call", "put", "stock", "cash")
 _OCC = re.compile(r"^(?P<root>[A-Z0-9.^]{1,6}?)\s*(?P<ymd>\d{6})(?P<cp>[CP])(?P<strike>\d{8})$")
@@ -249,9 +249,17 @@ def _col(keys: dict, names) -> str | None:
     return None
 
 
+def _blank(v) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, str):
+        return not v.strip() or v.strip().lower() in ("nan", "none")
+    return isinstance(v, float) and math.isnan(v)
+
+
 def _row_position(row: dict, cols: dict) -> Position:
     sym_col, kind_col = cols["symbol"], cols["kind"]
-    if sym_col is not None and str(row.get(sym_col) or "").strip():
+    if sym_col is not None and not _blank(row.get(sym_col)):
         info = parse_symbol(row[sym_col])
     elif kind_col is not None:
         kind = str(row.get(kind_col) or "").strip().lower()
@@ -270,11 +278,28 @@ def _row_position(row: dict, cols: dict) -> Position:
     if cols["quantity"] is None:
         raise DataError("no quantity")
     qty = row.get(cols["quantity"])
-    mult = row.get(cols["multiplier"]) if cols["multiplier"] else ""
-    if mult is None or (isinstance(mult, str) and not mult.strip()):
+    if _blank(qty):
+        raise DataError("quantity is empty: enter a non-zero number (negative = short)")
+    mult = row.get(cols["multiplier"]) if cols["multiplier"] else None
+    if _blank(mult):
         mult = 100.0 if info["kind"] in ("call", "put") else 1.0
-    price = row.get(cols["price"]) if cols["price"] else math.nan
+    price = row.get(cols["price"]) if cols["price"] else None
+    price = math.nan if _blank(price) else price
     return Position(quantity=qty, multiplier=mult, trade_price=price, **info)
+
+
+def read_rows(source) -> list[dict] | None:
+    """The rows of a book file as typed, in the canonical keys ``symbol, quantity,
+    trade_price, multiplier`` (any accepted header spelling), so bad rows can be shown and
+    fixed; None when the file has no symbol column (the kind/strike/expiry layout)."""
+    frame = _read(source)
+    keys = {_key(c): c for c in frame.columns}
+    cols = {"symbol": _col(keys, _SYMBOL_COLS), "quantity": _col(keys, _QTY_COLS),
+            "trade_price": _col(keys, _PRICE_COLS), "multiplier": _col(keys, _MULT_COLS)}
+    if cols["symbol"] is None or cols["quantity"] is None:
+        return None
+    return [{k: (row.get(c) if c is not None else None) or None for k, c in cols.items()}
+            for row in frame.to_dict("records")]
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,9 +17,10 @@ import time
 from dataclasses import dataclass, field, fields
 
 import numpy as np
+import pandas as pd
 
 from core.errors import DataError, InfeasibleError
-from core.risk.book import Book
+from core.risk.book import Book, Position
 from core.risk.greeks import book_greeks
 from core.risk.hedge import hedge
 from core.risk.historical import book_var, historical_scenarios
@@ -28,7 +29,7 @@ from core.risk.market import STICKY, Market
 from core.risk.scenarios import Scenario, ladder, pm_grid, pnl_explain, span_scenarios, stress
 from core.risk.valuation import prepare
 
-__all__ = ["RiskReport", "analyse", "EXPLAIN_MOVES", "SPEC_KEYS"]
+__all__ = ["RiskReport", "analyse", "example_book", "EXPLAIN_MOVES", "SPEC_KEYS"]
 
 SPEC_KEYS = ("sticky", "limits", "hedge", "scenarios", "alpha", "mc_paths", "seed", "psr", "vsr")
 #: Spot moves of the P/L-explain chart (vol unchanged, one day passing).
@@ -193,3 +194,38 @@ def analyse(book: Book, market: Market, spec: dict | None = None) -> RiskReport:
         market={"spot": mkt.spot, "date": mkt.valuation_date.isoformat(), "source": mkt.source,
                 "sticky": mkt.sticky},
         elapsed=time.perf_counter() - t0, spec=_clean(s))
+
+
+def example_book(market: Market) -> Book:
+    """A small, meaningful index-options book on ``market``'s listed contracts (whatever its
+    date): a short 1-month put spread, a long 2-month ATM call, a 6-month collar on index
+    units, and cash. Trade prices are the listed mids."""
+    L = market.listed
+    if len(L) == 0:
+        raise DataError("the market lists no options to build an example book from")
+    exps = sorted(set(L["expiry"]))
+    exp_days = np.array([(pd_ts(e).date() - market.valuation_date).days for e in exps])
+
+    def expiry(target):
+        return exps[int(np.argmin(np.abs(exp_days - target)))]
+
+    def leg(kind, target_days, moneyness, qty):
+        e = expiry(target_days)
+        sub = L[(L["expiry"] == e) & (L["type"] == ("C" if kind == "call" else "P"))]
+        if len(sub) == 0:
+            sub = L[L["expiry"] == e]
+        F = float(market.forward((pd_ts(e).date() - market.valuation_date).days / 365.0))
+        row = sub.iloc[int(np.argmin(np.abs(sub["strike"].to_numpy() - moneyness * F)))]
+        return Position(kind, qty, market.underlying, float(row["strike"]), pd_ts(e).date(),
+                        100.0, round(float(row["mid"]), 2))
+
+    spot = round(market.spot, 2)
+    return Book((leg("put", 30, 0.95, -20), leg("put", 30, 0.90, 20), leg("call", 60, 1.0, 10),
+                 leg("put", 180, 0.90, 15), leg("call", 180, 1.08, -15),
+                 Position("stock", 1500.0, market.underlying, trade_price=spot),
+                 Position("cash", 1_000_000.0)), name="example")
+
+
+def pd_ts(x):
+    """``pandas.Timestamp`` of a date-like."""
+    return pd.Timestamp(x)
