@@ -25,9 +25,9 @@ def money(x, digits: int = 0) -> str:
     return f"{'-' if x < 0 else ''}${abs(x):,.{digits}f}"
 
 
-def _source(fig, text):
-    fig.add_annotation(text=text, showarrow=False, xref="paper", yref="paper", x=0, y=-0.2,
-                       xanchor="left", yanchor="top", font=dict(size=11), opacity=0.75)
+def _title(fig, text, sub):
+    """Title with a smaller second line (the data source, or context)."""
+    fig.update_layout(title=dict(text=f"{text}<br><sup>{sub}</sup>", x=0.01), margin=dict(t=80))
 
 
 def ladder_figure(rep: dict, theme: str = "light") -> go.Figure:
@@ -37,16 +37,17 @@ def ladder_figure(rep: dict, theme: str = "light") -> go.Figure:
     x = [f"{s:+.0%}" for s in lad["spots"]]
     y = [f"{v * 100:+.1f}" for v in lad["vols"]]
     lim = float(np.nanmax(np.abs(z))) or 1.0
-    text = [[f"{v / 1e3:,.0f}k" for v in row] for row in z]
-    fig = go.Figure(go.Heatmap(z=z, x=x, y=y, text=text, texttemplate="%{text}",
-                               textfont=dict(size=8), colorscale="RdYlGn", zmid=0, zmin=-lim,
+    fig = go.Figure(go.Heatmap(z=z, x=x, y=y, colorscale="RdYlGn", zmid=0, zmin=-lim,
                                zmax=lim, colorbar=dict(title="P/L ($)"),
                                hovertemplate="spot %{x}, vol %{y} pts: %{z:$,.0f}<extra></extra>"))
-    fig.update_layout(title=dict(text="Risk matrix: P/L by spot move and vol shift", x=0.01),
-                      xaxis_title="Spot move (%)", yaxis_title="Parallel vol shift (vol points)",
-                      margin=dict(b=85))
-    _source(fig, _SRC + f"{rep['market']['source']}, {rep['market']['sticky']} sticky; full "
-                        "revaluation")
+    fig.add_trace(go.Scatter(x=[x[10]], y=[y[4]], mode="markers", showlegend=False,
+                             marker=dict(symbol="x", size=10, color="black"), hoverinfo="skip"))
+    fig.update_layout(xaxis_title="Spot move", yaxis_title="Parallel vol shift (vol points)",
+                      xaxis=dict(tickmode="array", tickvals=x[::2]),
+                      yaxis=dict(tickmode="array", tickvals=y[::2]))
+    _title(fig, "Risk matrix: P/L by spot move and vol shift ($)",
+           _SRC + f"{rep['market']['source']}, sticky {rep['market']['sticky']}; full "
+                  "revaluation, 21 x 21; x = today")
     return themed(fig, theme)
 
 
@@ -72,12 +73,13 @@ def scenario_figure(rep: dict, which: str, theme: str = "light") -> go.Figure:
     extra = ""
     if "margin" in st:
         extra = f" — {'SPAN' if which == 'span' else 'PM'} requirement {money(st['margin'])}"
-    fig.update_layout(title=dict(text=title[which] + extra, x=0.01), yaxis_title="P/L ($)",
-                      xaxis=dict(tickangle=-30, automargin=True), margin=dict(b=120))
+    fig.update_layout(yaxis_title="P/L ($)", xaxis=dict(tickangle=-30, automargin=True,
+                                                        title="Scenario"))
     srcs = sorted({r["source"].split(";")[0] for r in rows})
-    _source(fig, _SRC + ("; ".join(srcs) if len(srcs) <= 2 else
-                         "arch.data S&P 500 / VIX, SPXW 2018 fits, published closes"))
-    fig.update_annotations(y=-0.55, selector=dict(yanchor="top"))
+    _title(fig, title[which] + extra,
+           _SRC + (srcs[0] if len(srcs) == 1 else
+                   "arch.data S&P 500 + VIX daily closes, SPXW 2018-02-02/05 SVI fits, "
+                   "published closes (2010, 2020)" if which == "historical" else "; ".join(srcs)))
     return themed(fig, theme)
 
 
@@ -94,11 +96,11 @@ def drill_figure(rep: dict, which: str, index: int, theme: str = "light") -> go.
     fig = go.Figure(go.Bar(x=vals[order], y=syms, orientation="h",
                            marker_color=["#dc3545" if v < 0 else "#198754" for v in vals[order]],
                            hovertemplate="%{y}: %{x:$,.0f}<extra></extra>"))
-    fig.update_layout(title=dict(text=f"By position: {bp['names'][index]}", x=0.01),
-                      xaxis_title="P/L ($)", yaxis=dict(automargin=True))
+    fig.update_layout(xaxis_title="P/L ($)", yaxis=dict(automargin=True))
     ga = st["greeks_after"][index]
-    _source(fig, f"Greeks after: $ delta {ga['delta']:,.0f}, $ gamma/1% {ga['gamma']:,.0f}, "
-                 f"vega/pt {ga['vega']:,.0f}, theta/day {ga['theta']:,.0f}")
+    _title(fig, f"By position: {bp['names'][index]}",
+           f"Greeks after: $Δ {ga['delta']:,.0f}, $Γ/1% {ga['gamma']:,.0f}, "
+           f"vega/pt {ga['vega']:,.0f}, θ/day {ga['theta']:,.0f}")
     return themed(fig, theme)
 
 
@@ -113,8 +115,9 @@ def explain_figure(rep: dict, theme: str = "light") -> go.Figure:
     fig.add_trace(go.Scatter(x=x, y=taylor, name="Taylor (Δ+Γ+ν+Θ)", mode="lines+markers",
                              line=dict(dash="dash")))
     fig.add_trace(go.Scatter(x=x, y=e["full"], name="Full revaluation", mode="lines+markers"))
-    fig.update_layout(title=dict(text="P/L explain: full revaluation vs Greeks", x=0.01),
-                      barmode="relative", xaxis_title="Spot move (%), vol unchanged, 1 day",
+    _title(fig, "P/L explain: full revaluation vs Greeks",
+           "Taylor terms from today's Greeks; the gap is what they miss")
+    fig.update_layout(barmode="relative", xaxis_title="Spot move (%), vol unchanged, 1 day",
                       yaxis_title="P/L ($)",
                       legend=dict(orientation="h", y=-0.25, x=0))
     return themed(fig, theme)
@@ -133,7 +136,7 @@ def bucket_figure(rep: dict, by: str, theme: str = "light") -> go.Figure:
                              hovertemplate="%{x}: %{y:,.0f}<extra>" + lab + "</extra>"), 1, j)
     fig.update_layout(title=dict(text=f"Greeks by {'expiry' if by == 'expiry' else 'moneyness K/S'}"
                                       " (desk units)", x=0.01), margin=dict(t=90))
-    fig.update_xaxes(tickangle=-45)
+    fig.update_xaxes(tickangle=-45, type="category")
     return themed(fig, theme)
 
 

@@ -129,15 +129,15 @@ def layout(**query) -> dbc.Container:
         dbc.Row([
             dbc.Col([_book_card(s), _market_card(s), _builder_card(s), _hedge_card()], lg=4),
             dbc.Col([
+                _graph(ids.LADDER_GRAPH, "480px"),
                 dbc.Row([
-                    dbc.Col(_graph(ids.LADDER_GRAPH, "430px"), xl=7),
-                    dbc.Col([dbc.Card(dbc.CardBody([
+                    dbc.Col(dbc.Card(dbc.CardBody([
                         html.H6("Limits", className="card-title"),
-                        html.Div(id=ids.LIMITS)]), class_name="shadow-sm mb-3"),
-                        dbc.Card(dbc.CardBody([
-                            html.H6("VaR / ES, 1 day", className="card-title"),
-                            html.Div(id=ids.VAR_TABLE, className="small")]),
-                            class_name="shadow-sm mb-3")], xl=5),
+                        html.Div(id=ids.LIMITS)]), class_name="shadow-sm mb-3"), xl=6),
+                    dbc.Col(dbc.Card(dbc.CardBody([
+                        html.H6("VaR / ES, 1 day", className="card-title"),
+                        html.Div(id=ids.VAR_TABLE, className="small")]),
+                        class_name="shadow-sm mb-3"), xl=6),
                 ]),
                 dbc.Card(dbc.CardBody([
                     dbc.Row([
@@ -152,7 +152,7 @@ def layout(**query) -> dbc.Container:
                                           className="form-text"), width="auto"),
                     ], class_name="mb-1"),
                     dcc.Graph(id=ids.SCEN_GRAPH, figure=empty_figure("Valuing…"),
-                              style={"height": "380px"}, config=_CFG),
+                              style={"height": "440px"}, config=_CFG),
                     html.Div(id=ids.SCEN_TABLE, className="small"),
                 ]), class_name="shadow-sm mb-3"),
                 dbc.Row([dbc.Col(_graph(ids.DRILL_GRAPH, "360px"), xl=6),

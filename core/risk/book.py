@@ -312,11 +312,14 @@ class Book:
     errors : tuple of str
         One message per input row that could not be read ("Row 3: ... — left out").
     name : str
+    row_numbers : tuple of int
+        The 1-based input row of each position (from :meth:`from_rows`), for messages.
     """
 
     positions: tuple[Position, ...] = ()
     errors: tuple[str, ...] = ()
     name: str = ""
+    row_numbers: tuple[int, ...] = field(default=(), repr=False, compare=False)
     _arrays: dict = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -378,16 +381,23 @@ class Book:
             raise DataError(f"the book needs a symbol column and a quantity column (found "
                             f"{', '.join(map(str, frame.columns)) or 'none'}): use the header "
                             f"'symbol,quantity,trade_price[,multiplier]'")
-        positions, errors = [], []
+        positions, errors, numbers = [], [], []
         for i, row in enumerate(frame.to_dict("records"), start=1):
-            if all(str(v).strip() in ("", "nan", "None") for v in row.values()):
+            if all(_blank(v) for v in row.values()):
                 continue
             try:
                 positions.append(_row_position(row, cols))
+                numbers.append(i)
             except DataError as exc:
                 label = str(row.get(cols["symbol"]) or "").strip() if cols["symbol"] else ""
                 errors.append(f"Row {i}{f' ({label})' if label else ''}: {exc} — left out.")
-        return cls(tuple(positions), tuple(errors), name)
+        return cls(tuple(positions), tuple(errors), name, tuple(numbers))
+
+    def label(self, i: int) -> str:
+        """'Row n' (input row) or 'Position n' of position ``i`` (0-based)."""
+        if len(self.row_numbers) == len(self.positions):
+            return f"Row {self.row_numbers[i]}"
+        return f"Position {i + 1}"
 
     @classmethod
     def from_csv(cls, source, *, name: str = "") -> Book:

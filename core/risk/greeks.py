@@ -180,5 +180,5 @@ def book_greeks(book: Book, market: Market, *, shadow: bool = True,
         labels[P.is_option & (m >= lo) & (m < hi)] = lab
     order = [lab for _, _, lab in MONEYNESS_BUCKETS] + ["stock", "cash"]
     by_m = _bucket_sums(labels, g, cols, order)
-    msgs = tuple(f"Position {i + 1} ({sym}): {why} — left out." for i, sym, why in P.left_out)
+    msgs = tuple(f"{book.label(i)} ({sym}): {why} — left out." for i, sym, why in P.left_out)
     return BookGreeks(totals, frame, by_exp, by_m, msgs)
