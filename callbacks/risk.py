@@ -6,6 +6,7 @@ them with :meth:`Book.from_rows`, so a bad row is reported and left out while th
 from __future__ import annotations
 
 import functools
+import json
 import logging
 
 import dash_bootstrap_components as dbc
@@ -13,11 +14,12 @@ from dash import Input, Output, State, callback, clientside_callback, ctx, html,
 
 from callbacks.browser_js import REPLACE_URL_QUERY
 from callbacks.theme import theme_name
+from components.figures import figures_html
 from components.ids import App
 from components.ids import Risk as ids
 from components.risk_figures import (bucket_figure, cards, drill_figure, explain_figure,
                                      hedge_block, ladder_figure, limits_block, scenario_figure,
-                                     scenario_table, var_block)
+                                     scenario_table, stocks_block, var_block)
 from components.risk_state import BUILDER_FIELDS, LIMIT_FIELDS, rows_from_text, rows_to_text, to_query
 from core.data import sample_chain
 from core.errors import ParityError
@@ -146,7 +148,8 @@ def set_rows(upload, add, reset, clear, apply, init, rows, saved, hedge_data):
                 limits=Output(ids.LIMITS, "children"), var=Output(ids.VAR_TABLE, "children"),
                 errors=Output(ids.ROW_ERRORS, "children"), alert=Output(ids.ALERT, "children"),
                 open=Output(ids.ALERT, "is_open"), note=Output(ids.MARKET_NOTE, "children"),
-                saved=Output(ids.SAVED, "data"), query=Output(ids.URL_DUMMY, "title")),
+                saved=Output(ids.SAVED, "data"), query=Output(ids.URL_DUMMY, "title"),
+                stocks=Output(ids.STOCKS, "children")),
     inputs=dict(rows=Input(ids.GRID, "rowData"), sticky=Input(ids.STICKY, "value"),
                 limits={k: Input({"type": ids.LIMIT, "metric": k}, "value") for k in LIMIT_FIELDS},
                 builder={k: Input({"type": ids.BUILDER, "field": k}, "value")
@@ -163,12 +166,13 @@ def update(rows, sticky, limits, builder, set_, bucket):
     common = {"errors": _errors_block(out["errors"]), "alert": out["alert"],
               "open": bool(out["alert"]), "saved": rows, "query": to_query(state)}
     if rep is None:
-        return {"report": None, "cards": "", "limits": "", "var": "", "note": "", **common}
+        return {"report": None, "cards": "", "limits": "", "var": "", "note": "", "stocks": "",
+                **common}
     m = rep["market"]
     note = (f"Spot {m['spot']:,.2f} on {m['date']} — {m['source']}. Valuation date = chain "
             f"date; {rep['elapsed'] * 1e3:,.0f} ms.")
     return {"report": rep, "cards": cards(rep), "limits": limits_block(rep),
-            "var": var_block(rep), "note": note, **common}
+            "var": var_block(rep), "note": note, "stocks": stocks_block(rep), **common}
 
 
 @callback(
@@ -240,11 +244,22 @@ def run_hedge(n, rows, targets, sticky):
 
 @callback(
     output=dict(data=Output(ids.DOWNLOAD, "data")),
-    inputs=dict(n=Input(ids.DOWNLOAD_BTN, "n_clicks"), rows=State(ids.GRID, "rowData")),
+    inputs=dict(n=Input(ids.DOWNLOAD_BTN, "n_clicks"), nj=Input(ids.EXPORT_JSON, "n_clicks"),
+                nh=Input(ids.EXPORT_HTML, "n_clicks"), rows=State(ids.GRID, "rowData"),
+                rep=State(ids.REPORT, "data"), which=State(ids.SET, "value"),
+                bucket=State(ids.BUCKET_BY, "value")),
     prevent_initial_call=True,
 )
-def download(n, rows):
-    """The book as canonical CSV (bad rows left out)."""
+def download(n, rows, nj=None, nh=None, rep=None, which="historical", bucket="expiry"):
+    """Exports: the book as canonical CSV (bad rows left out), the report as JSON, the
+    figures as one standalone HTML page."""
+    if ctx.triggered_id == ids.EXPORT_JSON and rep:
+        return {"data": {"content": json.dumps(rep, indent=1), "filename": "parity-risk.json"}}
+    if ctx.triggered_id == ids.EXPORT_HTML and rep:
+        figs = [ladder_figure(rep), scenario_figure(rep, which or "historical"),
+                explain_figure(rep), bucket_figure(rep, bucket or "expiry")]
+        return {"data": {"content": figures_html(figs, "Parity risk report"),
+                         "filename": "parity-risk.html"}}
     try:
         text = Book.from_rows(rows or []).to_csv()
     except ParityError:

@@ -219,3 +219,6 @@ class Risk:
     INIT = "risk-init"
     URL_DUMMY = "risk-url-dummy"
     QUERY = "risk-query"
+    STOCKS = "risk-stocks"
+    EXPORT_JSON = "risk-export-json"
+    EXPORT_HTML = "risk-export-html"

@@ -11,7 +11,8 @@ from dash import html
 from components.figures import empty_figure, themed
 
 __all__ = ["ladder_figure", "scenario_figure", "drill_figure", "explain_figure", "bucket_figure",
-           "cards", "limits_block", "var_block", "scenario_table", "hedge_block", "money"]
+           "cards", "limits_block", "var_block", "scenario_table", "hedge_block", "stocks_block",
+           "money"]
 
 _SRC = "Source: "
 _GREEKS = (("delta", "$ delta"), ("gamma", "$ gamma / 1%"), ("vega", "$ / vol pt"),
@@ -150,13 +151,19 @@ def cards(rep: dict) -> dbc.Row:
              ("Vega / vol pt", money(t["vega"]), ""),
              ("Theta / day", money(t["theta"]), ""),
              ("Rho / 1%", money(t["rho"]), ""),
-             ("Positions", f"{t['n_valued']}", f"{t['n_left_out']} left out")]
+             ("Positions", f"{t['n_valued']}", _positions_note(rep))]
     return dbc.Row([dbc.Col(dbc.Card(dbc.CardBody([
         html.Div(lab, className="small text-body-secondary"),
         html.Div(val, className="fs-5 fw-semibold", id=f"risk-card-{i}"),
         html.Div(sub, className="small text-body-secondary")], class_name="py-2"),
         class_name="shadow-sm"), xs=6, md=3, xl=True, class_name="mb-2")
         for i, (lab, val, sub) in enumerate(items)], class_name="g-2")
+
+
+def _positions_note(rep: dict) -> str:
+    stocks = len((rep.get("stocks") or {}).get("tickers", []))
+    note = f"{len(rep['messages'])} rows left out"
+    return note + (f"; {stocks} stocks on the stock side" if stocks else "")
 
 
 def limits_block(rep: dict) -> html.Div:
@@ -224,6 +231,38 @@ def hedge_block(h: dict) -> html.Div:
                    html.Tbody(rows)], size="sm", class_name="mb-1"),
         dbc.Table([html.Thead(html.Tr([html.Th("Greek"), html.Th("Before"), html.Th("After")])),
                    html.Tbody(greeks)], size="sm", class_name="mb-0")])
+
+
+def stocks_block(rep: dict) -> html.Div:
+    """Stock side: factor stress through betas and VaR/ES under correlation breakdown."""
+    st = rep.get("stocks")
+    if not st or not st.get("tickers"):
+        return html.Div("No single-stock positions: add rows such as 'AAPL,100' to see the "
+                        "factor stress and correlation breakdown.", className="small")
+    betas = ", ".join(f"{b['ticker']} β(S&P) {b['sp500']:.2f} β(NDX) {b['nasdaq']:.2f}"
+                      for b in st["betas"])
+    fs = [html.Tr([html.Td(r["name"]), html.Td(f"{r['sp500']:+.1%}"),
+                   html.Td(f"{r['nasdaq']:+.1%}"), html.Td(money(r["pnl"]))])
+          for r in st["factor_stress"]]
+    corr = []
+    for label, rows in st["correlation"].items():
+        for r in rows:
+            corr.append(html.Tr([html.Td(label), html.Td(r["method"]),
+                                 html.Td(f"{money(r['var_before'])} → {money(r['var_after'])}"),
+                                 html.Td(f"{money(r['es_before'])} → {money(r['es_after'])}")]))
+    return html.Div([
+        html.Div(f"{', '.join(st['tickers'])} at closes of {st['asof']}; {betas}.",
+                 className="small mb-1"),
+        dbc.Row([
+            dbc.Col(dbc.Table([html.Thead(html.Tr([html.Th("Factor shock"), html.Th("S&P 500"),
+                                                   html.Th("NASDAQ"), html.Th("P/L")])),
+                               html.Tbody(fs)], size="sm", class_name="small mb-1"), xl=6),
+            dbc.Col(dbc.Table([html.Thead(html.Tr([html.Th("Correlation stress"),
+                                                   html.Th("Method"), html.Th("VaR 99% 1-day"),
+                                                   html.Th("ES 99% 1-day")])),
+                               html.Tbody(corr)], size="sm", class_name="small mb-1"), xl=6)]),
+        html.Div(st["source"] + "; correlation stress against the last two years.",
+                 className="form-text")])
 
 
 def _sym(p: dict) -> str:

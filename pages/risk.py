@@ -59,6 +59,13 @@ def _book_card(s):
             dbc.Button("Download CSV", id=ids.DOWNLOAD_BTN, size="sm", outline=True,
                        color="primary", class_name="ms-1"),
         ], className="mt-2"),
+        html.Div([
+            dbc.Button("Report JSON", id=ids.EXPORT_JSON, size="sm", outline=True,
+                       color="primary"),
+            dbc.Button("Figures HTML", id=ids.EXPORT_HTML, size="sm", outline=True,
+                       color="primary", class_name="ms-1"),
+            html.Span(" PNG/SVG of a chart: its camera icon.", className="form-text"),
+        ], className="mt-1"),
         dcc.Upload(id=ids.UPLOAD, children=html.Div(["Drop a book CSV here or ",
                                                      html.A("choose a file")]),
                    className="border border-secondary-subtle rounded text-center small py-2 mt-2",
@@ -157,6 +164,10 @@ def layout(**query) -> dbc.Container:
                 ]), class_name="shadow-sm mb-3"),
                 dbc.Row([dbc.Col(_graph(ids.DRILL_GRAPH, "360px"), xl=6),
                          dbc.Col(_graph(ids.EXPLAIN_GRAPH, "360px"), xl=6)]),
+                dbc.Card(dbc.CardBody([
+                    html.H6("Stock side: factor stress and correlation breakdown",
+                            className="card-title"),
+                    html.Div(id=ids.STOCKS)]), class_name="shadow-sm mb-3"),
                 dbc.Card(dbc.CardBody([
                     dbc.RadioItems(id=ids.BUCKET_BY, value=s["bucket"], inline=True,
                                    class_name="small", options=[

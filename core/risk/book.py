@@ -298,7 +298,16 @@ def read_rows(source) -> list[dict] | None:
             "trade_price": _col(keys, _PRICE_COLS), "multiplier": _col(keys, _MULT_COLS)}
     if cols["symbol"] is None or cols["quantity"] is None:
         return None
-    return [{k: (row.get(c) if c is not None else None) or None for k, c in cols.items()}
+    def cell(key, v):
+        if _blank(v):
+            return None
+        if key == "symbol":
+            return str(v).strip()
+        try:
+            return _num(v, key)
+        except DataError:
+            return v
+    return [{k: cell(k, row.get(c)) if c is not None else None for k, c in cols.items()}
             for row in frame.to_dict("records")]
 
 

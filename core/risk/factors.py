@@ -28,7 +28,8 @@ from core.portfolio import nearest_psd
 from core.risk.var import parametric_cvar, parametric_var, var_cvar
 
 __all__ = ["factor_returns", "estimate_betas", "factor_stress", "CorrelationStress",
-           "correlation_breakdown", "CRISIS_WINDOWS", "VAR_KINDS"]
+           "correlation_breakdown", "stock_side", "CRISIS_WINDOWS", "VAR_KINDS",
+           "FACTOR_SHOCKS"]
 
 CRISIS_WINDOWS = {"2008 crisis": ("2008-09-01", "2009-03-31"),
                   "2011 downgrade": ("2011-07-25", "2011-10-07"),
@@ -210,3 +211,71 @@ def correlation_breakdown(returns: pd.DataFrame, exposures: dict, *, shrink: flo
                                    columns=["var_before", "es_before", "var_after", "es_after"])
     return CorrelationStress(table, pd.DataFrame(corr0, index=tick, columns=tick),
                              pd.DataFrame(corr1, index=tick, columns=tick), alpha, label)
+
+
+#: Factor shocks of the stock-side stress besides the historical days.
+FACTOR_SHOCKS = {"S&P -10%, NASDAQ -15%": {"sp500": -0.10, "nasdaq": -0.15},
+                 "S&P -20%, NASDAQ -30%": {"sp500": -0.20, "nasdaq": -0.30},
+                 "NASDAQ -10%, S&P flat": {"sp500": 0.0, "nasdaq": -0.10}}
+
+
+def stock_side(book, prices: pd.DataFrame | None = None, *, alpha: float = 0.99,
+               rng=None, skip=("SPX", "SPXW", "SPXPM", "^GSPC")) -> dict | None:
+    """Factor stress and correlation breakdown of the book's single-stock positions.
+
+    Prices default to :func:`core.data.sample_prices` (valued at each ticker's last close);
+    factor shocks are :data:`FACTOR_SHOCKS` plus the S&P 500 / NASDAQ moves of
+    :data:`core.risk.historical.HISTORICAL_DATES` (arch data); correlation breakdown shrinks
+    correlations 50% toward 1 and uses the 2008 crisis window, against the last two years.
+    Returns None when the book holds no single stocks; tickers without prices get a message.
+    """
+    from core.risk.historical import HISTORICAL_DATES
+
+    shares: dict[str, float] = {}
+    for p in book.positions:
+        if p.kind == "stock" and p.underlying.upper() not in skip:
+            shares[p.underlying] = shares.get(p.underlying, 0.0) + p.quantity * p.multiplier
+    if not shares:
+        return None
+    if prices is None:
+        from core.data import sample_prices
+        prices = sample_prices()
+    msgs = [f"{t}: no price history in the stock data — left out of the stock-side stress."
+            for t in shares if t not in prices.columns]
+    shares = {t: n for t, n in shares.items() if t in prices.columns}
+    if not shares:
+        return {"messages": msgs, "tickers": []}
+    last = {t: float(prices[t].dropna().iloc[-1]) for t in shares}
+    asof = {t: prices[t].dropna().index[-1].date().isoformat() for t in shares}
+    rets = prices[list(shares)].pct_change(fill_method=None)
+    betas = estimate_betas(rets)
+    F = factor_returns()
+    shocks = dict(FACTOR_SHOCKS)
+    for d, label in HISTORICAL_DATES.items():
+        if pd.Timestamp(d) in F.index:
+            shocks[f"{d} {label}"] = {k: float(v) for k, v in F.loc[d].items()}
+    tick = [t for t in shares if t in betas.index]
+    rows = []
+    for name, sh in shocks.items():
+        res = factor_stress({t: shares[t] for t in tick}, last, betas, sh)
+        rows.append({"name": name, "sp500": sh["sp500"], "nasdaq": sh["nasdaq"],
+                     "pnl": float(res["pnl"].sum()),
+                     "by_ticker": {t: float(v) for t, v in res["pnl"].items()}})
+    exposures = {t: shares[t] * last[t] for t in tick}
+    end = max(asof.values())
+    base = ((pd.Timestamp(end) - pd.DateOffset(years=2)).date().isoformat(), end)
+    corr = {}
+    for label, kw in (("shrink 50% toward 1", {"shrink": 0.5}),
+                      ("2008 crisis correlations", {"window": CRISIS_WINDOWS["2008 crisis"]})):
+        try:
+            cs = correlation_breakdown(rets, exposures, base=base, alpha=alpha, rng=rng, **kw)
+            corr[label] = cs.table.reset_index().rename(columns={"index": "method"}) \
+                .to_dict("records")
+        except DataError as exc:
+            msgs.append(f"Correlation breakdown ({label}): {exc}")
+    return {"tickers": tick, "shares": {t: shares[t] for t in tick}, "prices": last,
+            "asof": end, "betas": betas.loc[tick, ["sp500", "nasdaq", "r2"]].reset_index()
+            .rename(columns={"index": "ticker"}).to_dict("records"),
+            "factor_stress": rows, "correlation": corr, "messages": msgs,
+            "source": f"betas: OLS of daily returns on S&P 500 and NASDAQ (arch.data) over "
+                      f"each stock's history; prices: sample closes to {end}"}

@@ -21,6 +21,7 @@ import pandas as pd
 
 from core.errors import DataError, InfeasibleError
 from core.risk.book import Book, Position
+from core.risk.factors import stock_side
 from core.risk.greeks import book_greeks
 from core.risk.hedge import hedge
 from core.risk.historical import book_var, historical_scenarios
@@ -79,6 +80,10 @@ class RiskReport:
         ``spot``, ``date``, ``source``, ``sticky``.
     elapsed : float
         Seconds.
+    spec : dict
+        The spec used (defaults filled in).
+    stocks : dict or None
+        :func:`core.risk.factors.stock_side` of the single-stock positions.
     """
 
     greeks: dict
@@ -95,6 +100,7 @@ class RiskReport:
     market: dict
     elapsed: float = 0.0
     spec: dict = field(default_factory=dict)
+    stocks: dict | None = None
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
@@ -182,7 +188,12 @@ def analyse(book: Book, market: Market, spec: dict | None = None) -> RiskReport:
             hg = hedge(book, mkt, tuple(s["hedge"])).to_dict()
         except (InfeasibleError, DataError) as exc:
             hg = {"error": str(exc)}
-    msgs = list(book.errors) + list(g.left_out)
+    stocks = stock_side(book, alpha=s["alpha"], rng=s["seed"])
+    quoted_elsewhere = set(stocks["tickers"]) if stocks else set()
+    msgs = list(book.errors) + [m for m in g.left_out
+                                if not any(f"({t})" in m for t in quoted_elsewhere)]
+    if stocks:
+        msgs += stocks["messages"]
     return RiskReport(
         greeks=g.to_dict(),
         ladder={"spots": spots.tolist(), "vols": vols.tolist(),
@@ -193,13 +204,14 @@ def analyse(book: Book, market: Market, spec: dict | None = None) -> RiskReport:
         limits=lim, hedge=hg, messages=msgs,
         market={"spot": mkt.spot, "date": mkt.valuation_date.isoformat(), "source": mkt.source,
                 "sticky": mkt.sticky},
-        elapsed=time.perf_counter() - t0, spec=_clean(s))
+        elapsed=time.perf_counter() - t0, spec=_clean(s), stocks=stocks)
 
 
 def example_book(market: Market) -> Book:
     """A small, meaningful index-options book on ``market``'s listed contracts (whatever its
     date): a short 1-month put spread, a long 2-month ATM call, a 6-month collar on index
-    units, and cash. Trade prices are the listed mids."""
+    units, two single stocks (AAPL, JPM at the sample's last closes, for the stock-side
+    stress), and cash. Option trade prices are the listed mids."""
     L = market.listed
     if len(L) == 0:
         raise DataError("the market lists no options to build an example book from")
@@ -219,10 +231,14 @@ def example_book(market: Market) -> Book:
         return Position(kind, qty, market.underlying, float(row["strike"]), pd_ts(e).date(),
                         100.0, round(float(row["mid"]), 2))
 
+    from core.data import sample_prices
+    px = sample_prices()
+    stocks = tuple(Position("stock", n, t, trade_price=round(float(px[t].dropna().iloc[-1]), 2))
+                   for t, n in (("AAPL", 2000.0), ("JPM", 3000.0)) if t in px.columns)
     spot = round(market.spot, 2)
     return Book((leg("put", 30, 0.95, -20), leg("put", 30, 0.90, 20), leg("call", 60, 1.0, 10),
                  leg("put", 180, 0.90, 15), leg("call", 180, 1.08, -15),
-                 Position("stock", 1500.0, market.underlying, trade_price=spot),
+                 Position("stock", 1500.0, market.underlying, trade_price=spot), *stocks,
                  Position("cash", 1_000_000.0)), name="example")
 
 

@@ -60,3 +60,18 @@ def test_crisis_window_correlations_are_higher(returns):
     off = ~np.eye(3, dtype=bool)
     assert cs.corr_after.to_numpy()[off].mean() > cs.corr_before.to_numpy()[off].mean()
     assert cs.table.loc["parametric", "var_after"] > cs.table.loc["parametric", "var_before"]
+
+
+def test_stock_side_of_a_book():
+    from core.risk import Book
+    from core.risk.factors import stock_side
+    b = Book.from_csv("symbol,quantity\nJPM,100\nZZZZ,5\nSPX,10\n")
+    st = stock_side(b, rng=0)
+    assert st["tickers"] == ["JPM"] and "ZZZZ" in st["messages"][0]
+    px = sample_prices()["JPM"].dropna().iloc[-1]
+    betas = estimate_betas(sample_prices()[["JPM"]].pct_change(fill_method=None))
+    row = st["factor_stress"][0]
+    want = 100 * px * (row["sp500"] * betas.loc["JPM", "sp500"]
+                       + row["nasdaq"] * betas.loc["JPM", "nasdaq"])
+    assert row["pnl"] == pytest.approx(want)
+    assert stock_side(Book.from_csv("symbol,quantity\nSPX,1\n")) is None
