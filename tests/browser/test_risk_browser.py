@@ -48,7 +48,8 @@ def test_risk_flow(dash_duo, parity, tmp_path):
 
     shots = os.environ.get("RISK_SCREENSHOTS")
     if shots:
-        dash_duo.driver.set_window_size(1500, 2600)
+        dash_duo.driver.set_window_size(1500, 2900)
+        dash_duo.driver.execute_script("window.sessionStorage.clear();")
         dash_duo.driver.get(dash_duo.server_url + "/risk")
         dash_duo.wait_for_contains_text("#risk-ladder-graph .gtitle", "Risk matrix", timeout=60)
         dash_duo.wait_for_contains_text("#risk-drill-graph .gtitle", "By position", timeout=30)

@@ -112,3 +112,13 @@ def test_upload_keeps_bad_rows_in_the_grid():
     assert len(out["rows"]) == 2 and "Uploaded 1 positions" in out["alert"]
     assert out["rows"][0]["quantity"] == -10.0 and out["rows"][1]["symbol"] == "NO PE"
     assert "1 rows left out" in out["alert"]
+
+
+def test_other_pages_add_rows_through_the_url():
+    out = _call(set_rows, ".", upload=None, add=None, reset=None, clear=None, apply=None,
+                init={"book": False, "add": "SPX 2011-06-18 1300 C,5,,100;AAPL,10,,1"},
+                rows=[], saved=[{"symbol": "SPX", "quantity": 1.0}], hedge_data=None)
+    assert [r["symbol"] for r in out["rows"]] == ["SPX", "SPX 2011-06-18 1300 C", "AAPL"]
+    first = _call(set_rows, ".", upload=None, add=None, reset=None, clear=None, apply=None,
+                  init={"book": False, "add": ""}, rows=[], saved=None, hedge_data=None)
+    assert first["rows"] == default_rows()
