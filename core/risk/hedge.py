@@ -179,7 +179,7 @@ def hedge(book: Book, market: Market, targets=("delta",), *,
             cons += [after_t == 0] if exact[t] else [cp.abs(after_t) <= tol[t]]
         prob = cp.Problem(cp.Minimize(np.array(costs) @ (bi + si)), cons)
         try:
-            prob.solve(solver="HIGHS", verbose=False, log_to_console=False)
+            prob.solve(solver="HIGHS", verbose=False, output_flag=False)
         except cp.error.SolverError:
             continue
         if prob.status in ("optimal", "optimal_inaccurate") and bi.value is not None:
