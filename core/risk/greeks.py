@@ -122,15 +122,14 @@ def position_greeks(P: Prepared, *, shadow: bool = True) -> dict[str, np.ndarray
     return out
 
 
-def _bucket_sums(labels: np.ndarray, g: dict, cols, order) -> pd.DataFrame:
-    """Sums of ``g[col]`` per label (sorted, or in ``order``), as a frame with a bucket column."""
-    uniq, inv = np.unique(labels.astype(str), return_inverse=True)
-    data = {c: np.bincount(inv, weights=g[c], minlength=uniq.size) for c in cols}
-    frame = pd.DataFrame({"bucket": pd.Series(uniq, dtype=object), **data})
-    if order is not None:
-        rank = {b: i for i, b in enumerate(order)}
-        frame = frame.iloc[np.argsort([rank.get(b, 99) for b in uniq], kind="stable")]
-    return frame.reset_index(drop=True)
+def _bucket_sums(codes: np.ndarray, labels: list[str], g: dict, cols) -> pd.DataFrame:
+    """Sums of ``g[col]`` per integer bucket code (``labels[code]``), buckets in code order,
+    empty buckets dropped."""
+    n = len(labels)
+    data = {c: np.bincount(codes, weights=g[c], minlength=n) for c in cols}
+    used = np.bincount(codes, minlength=n) > 0
+    frame = pd.DataFrame({"bucket": pd.Series(labels, dtype=object), **data})
+    return frame[used].reset_index(drop=True)
 
 
 def book_greeks(book: Book, market: Market, *, shadow: bool = True,
@@ -161,24 +160,31 @@ def book_greeks(book: Book, market: Market, *, shadow: bool = True,
               "n_valued": P.n, "n_left_out": len(P.left_out)}
     a = book.arrays()
     exp = a["expiry"][P.index]
+    # expiry labels: format each distinct date once
+    days = np.where(P.is_option, exp.astype("datetime64[D]").astype(np.int64), -1)
+    uniq, inv = np.unique(days, return_inverse=True)
+    uniq_lab = np.array(["" if d < 0 else str(np.datetime64(int(d), "D")) for d in uniq],
+                        dtype=object)
     obj = functools.partial(pd.Series, dtype=object)
     frame = pd.DataFrame({
         "position": P.index, "symbol": obj(a["symbol"][P.index]), "kind": obj(P.kind),
-        "expiry": obj(np.where(np.isnat(exp), "", np.datetime_as_string(exp, unit="D"))),
+        "expiry": obj(uniq_lab[inv]),
         "strike": P.K, "quantity": a["quantity"][P.index],
         "multiplier": a["multiplier"][P.index], "T": np.where(P.is_option, P.T, np.nan),
         "vol": np.where(P.is_option, P.sigma, np.nan), "value": g["value"], "pnl": pnl,
         **{k: g[k] for k in GREEK_KEYS}, "flag": obj(list(P.flags))})
     cols = ["value", *GREEK_KEYS]
-    exp_lab = np.where(P.is_option, frame["expiry"].to_numpy(dtype=object),
-                       np.where(P.is_stock, "stock", "cash"))
-    by_exp = _bucket_sums(exp_lab, g, cols, None)
+    opt_dates = [lab for lab in uniq_lab if lab]
+    n_d = len(opt_dates)
+    rank = np.searchsorted(uniq[uniq >= 0], days) if n_d else np.zeros(P.n, dtype=np.int64)
+    exp_code = np.where(P.is_option, rank, np.where(P.is_stock, n_d, n_d + 1))
+    by_exp = _bucket_sums(exp_code, opt_dates + ["stock", "cash"], g, cols)
     m = P.K / market.spot
-    labels = np.full(P.n, "stock", dtype=object)
-    labels[P.is_cash] = "cash"
-    for lo, hi, lab in MONEYNESS_BUCKETS:
-        labels[P.is_option & (m >= lo) & (m < hi)] = lab
-    order = [lab for _, _, lab in MONEYNESS_BUCKETS] + ["stock", "cash"]
-    by_m = _bucket_sums(labels, g, cols, order)
+    edges = [lo for lo, _, _ in MONEYNESS_BUCKETS[1:]]
+    nb = len(MONEYNESS_BUCKETS)
+    m_code = np.where(P.is_option, np.digitize(np.nan_to_num(m), edges),
+                      np.where(P.is_stock, nb, nb + 1))
+    by_m = _bucket_sums(m_code, [lab for _, _, lab in MONEYNESS_BUCKETS] + ["stock", "cash"],
+                        g, cols)
     msgs = tuple(f"{book.label(i)} ({sym}): {why} — left out." for i, sym, why in P.left_out)
     return BookGreeks(totals, frame, by_exp, by_m, msgs)

@@ -108,3 +108,17 @@ def test_book_with_no_options(market):
     g = book_greeks(Book((Position("stock", 10, "SPX"),)), market)
     assert g.totals["delta"] == pytest.approx(10 * market.spot)
     assert g.totals["vega"] == 0.0
+
+
+def test_bucket_membership(market):
+    S = market.spot
+    b = Book((Position("put", 1, "SPX", round(0.95 * S), dt.date(2011, 6, 18), 100),
+              Position("call", 1, "SPX", round(1.2 * S), dt.date(2011, 3, 19), 100),
+              Position("stock", 3, "SPX")))
+    g = book_greeks(b, market)
+    m = g.by_moneyness.set_index("bucket")
+    assert list(m.index) == ["90–97%", "> 110%", "stock"]
+    assert m.loc["90–97%", "vega"] == pytest.approx(g.by_position["vega"].iloc[0])
+    e = g.by_expiry.set_index("bucket")
+    assert list(e.index) == ["2011-03-19", "2011-06-18", "stock"]
+    assert e.loc["stock", "delta"] == pytest.approx(3 * S)
