@@ -9,12 +9,23 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-BOOK = """symbol,quantity,trade_price,multiplier
-SPX 2011-03-19 1250 P,-10,31.40,100
-SPXW 110521P01200000,20,,
-NOT A SYMBOL,1,2,
-SPX,200,1290,1
-"""
+
+
+def _book_csv() -> str:
+    """Two listed options of the page's market (whatever chain it embeds): one readable
+    symbol, one OCC symbol; a bad row; index units."""
+    from callbacks.risk import market
+    m = market()
+    L = m.listed
+    e1, e2 = sorted(set(L["expiry"]))[1:3]
+    p = L[(L["expiry"] == e1) & (L["type"] == "P")].iloc[0]
+    c = L[(L["expiry"] == e2) & (L["type"] == "C")].iloc[-1]
+    occ = f"SPXW {e2:%y%m%d}C{int(round(c['strike'] * 1000)):08d}"
+    return ("symbol,quantity,trade_price,multiplier\n"
+            f"SPX {e1:%Y-%m-%d} {p['strike']:g} P,-10,{p['mid']:.2f},100\n"
+            f"{occ},20,,\n"
+            "NOT A SYMBOL,1,2,\n"
+            f"SPX,200,{m.spot:.2f},1\n")
 
 
 def test_risk_flow(dash_duo, parity, tmp_path):
@@ -24,7 +35,7 @@ def test_risk_flow(dash_duo, parity, tmp_path):
     dash_duo.wait_for_contains_text("#risk-card-7", "7", timeout=30)       # example book
 
     path = tmp_path / "book.csv"
-    path.write_text(BOOK)
+    path.write_text(_book_csv())
     dash_duo.find_element("#risk-upload input[type=file]").send_keys(str(path))
     dash_duo.wait_for_contains_text("#risk-alert", "Uploaded 3 positions", timeout=30)
     dash_duo.wait_for_contains_text("#risk-row-errors", "Row 3 (NOT A SYMBOL)", timeout=30)

@@ -1,8 +1,11 @@
-"""Shared fixtures of the core.risk tests: the sample market and a small SPX book."""
+"""Shared fixtures of the core.risk tests: the real SPX chain of 2011-01-24 (the shared data
+file, independent of whichever chain ``core.data.sample_chain()`` embeds) and a small book on
+its expiries."""
 import pytest
 
-from core.data import sample_chain
+from core.data import load_chain
 from core.risk import Book, Market
+from tests.conftest import shared_file
 
 BOOK_CSV = """symbol,quantity,trade_price,multiplier
 SPX 2011-03-19 1250 P,-10,31.40,100
@@ -15,8 +18,13 @@ CASH,100000,,
 
 
 @pytest.fixture(scope="session")
-def market():
-    return Market.from_chain(sample_chain())
+def chain():
+    return load_chain(shared_file("spx_2011-01-24.csv"))
+
+
+@pytest.fixture(scope="session")
+def market(chain):
+    return Market.from_chain(chain)
 
 
 @pytest.fixture(scope="session")

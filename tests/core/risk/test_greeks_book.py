@@ -9,9 +9,9 @@ from core.risk import Book, Position, Scenario, book_greeks, revalue
 from core.risk.valuation import prepare
 
 
-def _ql_greeks(S, K, T, r, q, sig, is_call):
+def _ql_greeks(S, K, T, r, q, sig, is_call, day):
     import QuantLib as ql
-    today = ql.Date(24, 1, 2011)
+    today = ql.Date(day.day, day.month, day.year)
     ql.Settings.instance().evaluationDate = today
     dc = ql.Actual365Fixed()
     proc = ql.BlackScholesMertonProcess(
@@ -34,7 +34,7 @@ def test_totals_equal_quantlib_per_position_summed(book, market):
         u = P.units[j]
         if P.is_option[j]:
             npv, d, gm, v, th, rh = _ql_greeks(S, P.K[j], P.T[j], P.r[j], P.q[j], P.sigma[j],
-                                               bool(P.is_call[j]))
+                                               bool(P.is_call[j]), market.valuation_date)
             want["value"] += npv * u
             want["delta"] += d * S * u
             want["gamma"] += gm * S * S / 100 * u

@@ -5,13 +5,12 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from core.data import sample_chain
 from core.errors import DataError
 from core.risk import Book, Market, Position, Scenario, book_greeks, revalue
 
 
-def test_curves_reproduce_the_chain(market):
-    exp = sample_chain().expiries
+def test_curves_reproduce_the_chain(market, chain):
+    exp = chain.expiries
     T = exp["T"].to_numpy()
     r, q = market.rates(T)
     np.testing.assert_allclose(np.exp(-r * T), exp["discount"].to_numpy(), rtol=1e-12)
@@ -22,8 +21,8 @@ def test_curves_reproduce_the_chain(market):
 
 
 @pytest.mark.parametrize("model", ["ssvi", "sabr"])
-def test_other_surfaces_value_the_book(book, model):
-    m = Market.from_chain(sample_chain(), model)
+def test_other_surfaces_value_the_book(book, chain, model):
+    m = Market.from_chain(chain, model)
     g = book_greeks(book, m)
     assert g.totals["n_valued"] == len(book)
     opt = g.by_position[g.by_position["kind"].isin(["call", "put"])]
@@ -48,8 +47,8 @@ def test_sticky_moneyness_raises_put_vols_in_a_sell_off(market):
     assert money < strike
 
 
-def test_bad_arguments():
+def test_bad_arguments(chain):
     with pytest.raises(DataError, match="surface"):
-        Market.from_chain(sample_chain(), "heston")
+        Market.from_chain(chain, "heston")
     with pytest.raises(DataError, match="sticky"):
-        Market.from_chain(sample_chain(), sticky="delta-ish")
+        Market.from_chain(chain, sticky="delta-ish")
