@@ -5,6 +5,7 @@ them with :meth:`Book.from_rows`, so a bad row is reported and left out while th
 """
 from __future__ import annotations
 
+import datetime as _dt
 import functools
 import json
 import logging
@@ -34,10 +35,20 @@ _SCALE = {"spot": 0.01, "vol": 0.01, "skew": 0.01, "term": 0.01, "days": 1.0, "r
 # --------------------------------------------------------------------------------------------
 # plain functions (tested without a browser)
 # --------------------------------------------------------------------------------------------
-@functools.lru_cache(maxsize=2)
-def market(sticky: str = "strike") -> Market:
-    """The page's market: the default chain with an SVI surface (cached; immutable)."""
-    return Market.from_chain(sample_chain(), "svi", sticky=sticky)
+@functools.lru_cache(maxsize=8)
+def market(sticky: str = "strike", vdays: int = 0) -> Market:
+    """The page's market: the default chain with an SVI surface, valued ``vdays`` calendar
+    days after its quote date (cached; immutable)."""
+    chain = sample_chain()
+    vd = chain.quote_date + _dt.timedelta(days=int(vdays)) if vdays else None
+    return Market.from_chain(chain, "svi", sticky=sticky, valuation_date=vd)
+
+
+def _vdays(v) -> int:
+    try:
+        return int(min(max(float(v), 0.0), 365.0))
+    except (TypeError, ValueError):
+        return 0
 
 
 def book_to_rows(book: Book) -> list[dict]:
@@ -70,7 +81,7 @@ def spec_from_inputs(sticky, limits: dict, builder: dict) -> dict:
             "limits": lim, "scenarios": [scen]}
 
 
-def evaluate(rows: list[dict], sticky, limits: dict, builder: dict) -> dict:
+def evaluate(rows: list[dict], sticky, limits: dict, builder: dict, vdays=0) -> dict:
     """Report dict and messages for the page: ``{"report": dict | None, "errors": [...],
     "alert": str}``."""
     try:
@@ -78,7 +89,8 @@ def evaluate(rows: list[dict], sticky, limits: dict, builder: dict) -> dict:
     except ParityError as exc:
         return {"report": None, "errors": [], "alert": str(exc)}
     try:
-        rep = analyse(book, market(), spec_from_inputs(sticky, limits, builder)).to_dict()
+        rep = analyse(book, market("strike", _vdays(vdays)),
+                      spec_from_inputs(sticky, limits, builder)).to_dict()
     except ParityError as exc:
         return {"report": None, "errors": list(book.errors), "alert": str(exc)}
     alert = "" if rep["greeks"]["totals"]["n_valued"] else \
@@ -151,16 +163,18 @@ def set_rows(upload, add, reset, clear, apply, init, rows, saved, hedge_data):
                 saved=Output(ids.SAVED, "data"), query=Output(ids.URL_DUMMY, "title"),
                 stocks=Output(ids.STOCKS, "children")),
     inputs=dict(rows=Input(ids.GRID, "rowData"), sticky=Input(ids.STICKY, "value"),
+                vdays=Input(ids.VDAYS, "value"),
                 limits={k: Input({"type": ids.LIMIT, "metric": k}, "value") for k in LIMIT_FIELDS},
                 builder={k: Input({"type": ids.BUILDER, "field": k}, "value")
                          for k in BUILDER_FIELDS},
                 set_=State(ids.SET, "value"), bucket=State(ids.BUCKET_BY, "value")),
 )
-def update(rows, sticky, limits, builder, set_, bucket):
+def update(rows, sticky, limits, builder, set_, bucket, vdays=0):
     """Analyse the book: one core call, its report into the store."""
-    out = evaluate(rows, sticky, limits, builder)
+    out = evaluate(rows, sticky, limits, builder, vdays)
     rep = out["report"]
     state = {"book": rows_to_text(rows), "sticky": sticky, "set": set_, "bucket": bucket,
+             "vdays": float(_vdays(vdays)),
              **{f"l_{k}": v for k, v in (limits or {}).items()},
              **{f"s_{k}": v for k, v in (builder or {}).items()}}
     common = {"errors": _errors_block(out["errors"]), "alert": out["alert"],
@@ -169,8 +183,8 @@ def update(rows, sticky, limits, builder, set_, bucket):
         return {"report": None, "cards": "", "limits": "", "var": "", "note": "", "stocks": "",
                 **common}
     m = rep["market"]
-    note = (f"Spot {m['spot']:,.2f} on {m['date']} — {m['source']}. Valuation date = chain "
-            f"date; {rep['elapsed'] * 1e3:,.0f} ms.")
+    note = (f"Spot {m['spot']:,.2f}; valuation date {m['date']} — {m['source']}; "
+            f"{rep['elapsed'] * 1e3:,.0f} ms.")
     return {"report": rep, "cards": cards(rep), "limits": limits_block(rep),
             "var": var_block(rep), "note": note, "stocks": stocks_block(rep), **common}
 
@@ -222,18 +236,19 @@ def drill(click, rep, which, dark):
     output=dict(out=Output(ids.HEDGE_OUT, "children"), store=Output(ids.HEDGE_STORE, "data"),
                 apply=Output(ids.HEDGE_APPLY, "disabled")),
     inputs=dict(n=Input(ids.HEDGE_RUN, "n_clicks"), rows=State(ids.GRID, "rowData"),
-                targets=State(ids.HEDGE_TARGETS, "value"), sticky=State(ids.STICKY, "value")),
+                targets=State(ids.HEDGE_TARGETS, "value"), sticky=State(ids.STICKY, "value"),
+                vdays=State(ids.VDAYS, "value")),
     prevent_initial_call=True,
 )
-def run_hedge(n, rows, targets, sticky):
+def run_hedge(n, rows, targets, sticky, vdays=0):
     """The cheapest hedge of the chosen Greeks: one core call."""
     if not targets:
         return {"out": dbc.Alert("Choose at least one Greek to hedge.", color="warning",
                                  class_name="py-1 mb-0"), "store": None, "apply": True}
     try:
         book = Book.from_rows(rows or [])
-        h = hedge(book, market(sticky if sticky in ("strike", "moneyness") else "strike"),
-                  tuple(targets)).to_dict()
+        h = hedge(book, market(sticky if sticky in ("strike", "moneyness") else "strike",
+                               _vdays(vdays)), tuple(targets)).to_dict()
     except ParityError as exc:
         h = {"error": str(exc)}
     except Exception:  # solver failure: say so, never a traceback

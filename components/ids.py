@@ -220,5 +220,6 @@ class Risk:
     URL_DUMMY = "risk-url-dummy"
     QUERY = "risk-query"
     STOCKS = "risk-stocks"
+    VDAYS = "risk-valuation-days"
     EXPORT_JSON = "risk-export-json"
     EXPORT_HTML = "risk-export-html"

@@ -22,7 +22,7 @@ BUILDER_FIELDS = {"spot": ("Spot move", "%", -10.0, -90, 200),
                   "term": ("Term tilt", "vol pts / year", -2.0, -30, 30),
                   "days": ("Days passing", "days", 1.0, 0, 3650),
                   "rate": ("Rate shift", "bp", 0.0, -1000, 1000)}
-DEFAULTS = dict(book="", sticky="strike", set="historical", bucket="expiry",
+DEFAULTS = dict(book="", sticky="strike", set="historical", bucket="expiry", vdays=0.0,
                 **{f"l_{k}": v for k, v in LIMIT_FIELDS.items()},
                 **{f"s_{k}": v[2] for k, v in BUILDER_FIELDS.items()})
 #: AG Grid row condition flagging rows that cannot be a position (the server says why).
@@ -72,6 +72,7 @@ def from_query(query: dict) -> dict:
         else DEFAULTS["set"]
     s["bucket"] = query.get("bucket") if query.get("bucket") in ("expiry", "moneyness") \
         else "expiry"
+    s["vdays"] = float(int(_num(query, "vdays", 0, 365)))
     for k in LIMIT_FIELDS:
         s[f"l_{k}"] = _num(query, f"l_{k}", 0.0, 1e12)
     for k, (_, _, _, lo, hi) in BUILDER_FIELDS.items():

@@ -3,7 +3,10 @@ implied-volatility surface, and the chain's listed options (for hedging).
 
 Conventions
 -----------
-* Time: ``T = (expiry - valuation_date).days / 365`` (ACT/365), as the chain loader does.
+* Time: ``T = (expiry - valuation_date).days / 365`` (ACT/365), as the chain loader does. The
+  valuation date defaults to the chain's quote date; a later one (``valuation_date=``) values
+  the book as if that many days had passed with the surface, forwards and rates unchanged in
+  time-to-expiry terms (each contract rolls down the term structure).
 * Rates: ``r(T) = -ln DF(T) / T`` and ``q(T) = r(T) - ln(F(T)/S) / T`` with ``ln DF`` and
   ``ln(F/S)`` interpolated linearly in ``T`` between the chain's expiries (through 0 at
   ``T = 0``), flat rates before the first and beyond the last expiry ("flat forward").
@@ -85,7 +88,8 @@ class Market:
     # -- construction -------------------------------------------------------------------------
     @classmethod
     def from_chain(cls, chain, surface: str = "svi", *, sticky: str = "strike",
-                   underlying: str = "SPX", max_listed_T: float = 1.5) -> Market:
+                   underlying: str = "SPX", max_listed_T: float = 1.5,
+                   valuation_date=None) -> Market:
         """Fit ``surface`` ('svi', 'ssvi' or 'sabr') to ``chain`` and take its spot, forwards,
         discount factors and listed quotes.
 
@@ -99,6 +103,9 @@ class Market:
             Root the chain quotes (positions on its aliases are valued here).
         max_listed_T : float
             Listed options up to this expiry (years) are offered as hedges.
+        valuation_date : date-like, optional
+            On or after the chain's quote date (default: the quote date); see the module
+            docstring. Listed hedge options keep their expiry dates.
         """
         if surface not in SURFACES:
             raise DataError(f"surface must be one of {', '.join(SURFACES)}, got {surface!r}")
@@ -112,12 +119,25 @@ class Market:
         res = fit.residuals()
         used = res[res["used"]] if "used" in res else res
         k = used["k"].to_numpy(dtype=np.float64) if len(used) else np.array([-0.3, 0.2])
-        return cls(spot=float(chain.spot), valuation_date=chain.quote_date, surface=fit,
+        vd = chain.quote_date
+        if valuation_date is not None:
+            try:
+                vd = pd.Timestamp(valuation_date).date()
+            except (TypeError, ValueError):
+                raise DataError(f"valuation_date must be a date, got {valuation_date!r}") from None
+            if vd < chain.quote_date:
+                raise DataError(f"valuation_date {vd} is before the chain's quote date "
+                                f"{chain.quote_date}: choose a date on or after it")
+            shift = (vd - chain.quote_date).days / 365.0
+            listed = listed.assign(T=listed["T"] - shift)
+            listed = listed[listed["T"] > 0]
+        src = f"{underlying.upper()} chain of {chain.quote_date.isoformat()}, " \
+              f"{surface.upper()} surface" + (f", valued on {vd.isoformat()}"
+                                              if vd != chain.quote_date else "")
+        return cls(spot=float(chain.spot), valuation_date=vd, surface=fit,
                    curve=curve, listed=listed.reset_index(drop=True),
                    underlying=underlying.upper(), sticky=sticky,
-                   k_range=(float(np.min(k)), float(np.max(k))),
-                   source=f"{underlying.upper()} chain of {chain.quote_date.isoformat()}, "
-                          f"{surface.upper()} surface")
+                   k_range=(float(np.min(k)), float(np.max(k))), source=src)
 
     def with_sticky(self, sticky: str) -> Market:
         """The same market with other smile dynamics."""

@@ -122,3 +122,15 @@ def test_other_pages_add_rows_through_the_url():
     first = _call(set_rows, ".", upload=None, add=None, reset=None, clear=None, apply=None,
                   init={"book": False, "add": ""}, rows=[], saved=None, hedge_data=None)
     assert first["rows"] == default_rows()
+
+
+def test_valuation_date_input(rows):
+    import datetime as dt
+    out = update(rows, "strike", dict(LIMIT_FIELDS), BUILDER, "historical", "expiry", vdays=10)
+    d0 = market().valuation_date
+    assert out["report"]["market"]["date"] == (d0 + dt.timedelta(days=10)).isoformat()
+    assert "vdays=10" in out["query"]
+    base = update(rows, "strike", dict(LIMIT_FIELDS), BUILDER, "historical", "expiry")
+    assert out["report"]["greeks"]["totals"]["value"] != base["report"]["greeks"]["totals"]["value"]
+    junk = update(rows, "strike", dict(LIMIT_FIELDS), BUILDER, "historical", "expiry", vdays="x")
+    assert junk["report"]["market"]["date"] == d0.isoformat()

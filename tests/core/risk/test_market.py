@@ -52,3 +52,18 @@ def test_bad_arguments(chain):
         Market.from_chain(chain, "heston")
     with pytest.raises(DataError, match="sticky"):
         Market.from_chain(chain, sticky="delta-ish")
+
+
+def test_later_valuation_date_rolls_down_the_surface(chain):
+    d = chain.quote_date + dt.timedelta(days=30)
+    m = Market.from_chain(chain, valuation_date=d)
+    assert m.valuation_date == d and "valued on" in m.source
+    put = Book((Position("put", 2, "SPX", 1250.0, dt.date(2011, 6, 18), 100),))
+    g = book_greeks(put, m)
+    T = (dt.date(2011, 6, 18) - d).days / 365
+    r, q = (float(x) for x in m.rates(T))
+    from core.pricing import bs_price
+    want = bs_price(m.spot, 1250.0, T, r, q, float(m.surface.implied_vol(1250.0, T)), False)
+    assert g.totals["value"] == pytest.approx(200 * float(want), rel=1e-10)
+    with pytest.raises(DataError, match="before the chain"):
+        Market.from_chain(chain, valuation_date="2010-01-01")
