@@ -24,9 +24,7 @@ from components.risk_figures import (bucket_figure, cards, drill_figure, explain
 from components.risk_state import BUILDER_FIELDS, LIMIT_FIELDS, rows_from_text, rows_to_text, to_query
 from core.data import sample_chain
 from core.errors import ParityError
-from core.risk import Book, Market, analyse, hedge
-from core.risk.book import read_rows
-from core.risk.report import example_book
+from core.risk import Book, Market, analyse, example_book, hedge, read_rows
 
 log = logging.getLogger(__name__)
 _SCALE = {"spot": 0.01, "vol": 0.01, "skew": 0.01, "term": 0.01, "days": 1.0, "rate": 1e-4}

@@ -7,7 +7,7 @@ surface="svi")``; ``book_greeks(book, market)``; ``Scenario(...)``; ``revalue(bo
 scenarios)``; ``hedge(book, market, targets=("delta",))``; ``analyse(book, market, spec)`` for
 the Risk page. VaR/ES of P/L samples and strategies: ``var_cvar``, ``strategy_var``.
 """
-from core.risk.book import KINDS, Book, Position, parse_symbol
+from core.risk.book import KINDS, Book, Position, parse_symbol, read_rows
 from core.risk.factors import (CRISIS_WINDOWS, CorrelationStress, correlation_breakdown,
                                estimate_betas, factor_returns, factor_stress)
 from core.risk.greeks import GREEK_KEYS, BookGreeks, book_greeks
@@ -17,7 +17,7 @@ from core.risk.historical import (FEB_2018_SURFACE, HISTORICAL_DATES, PUBLISHED,
                                   measure_surface_shock)
 from core.risk.limits import DEFAULT_LIMITS, LimitReport, check_limits
 from core.risk.market import STICKY, Market
-from core.risk.report import RiskReport, analyse
+from core.risk.report import RiskReport, analyse, example_book
 from core.risk.scenarios import (Explain, Scenario, StressResult, check_shocked_surfaces,
                                  ladder, pm_grid, pnl_explain, revalue, revalue_positions,
                                  span_scenarios, stress)
@@ -33,4 +33,4 @@ __all__ = ["VaRResult", "var_cvar", "parametric_var", "parametric_cvar", "strate
            "measure_surface_shock", "book_var", "FEB_2018_SURFACE", "HISTORICAL_DATES",
            "PUBLISHED", "check_limits", "LimitReport", "DEFAULT_LIMITS", "factor_returns",
            "estimate_betas", "factor_stress", "correlation_breakdown", "CorrelationStress",
-           "CRISIS_WINDOWS", "analyse", "RiskReport"]
+           "CRISIS_WINDOWS", "analyse", "RiskReport", "example_book", "read_rows"]
