@@ -180,12 +180,13 @@ class Market:
                                    np.asarray(T, dtype=np.float64))
         return self.surface.implied_vol(K, np.maximum(T, 1e-6))
 
-    def vol_flags(self, K, T) -> list[str]:
-        """Per point: '' inside the fitted region, else why the vol is extrapolated."""
+    def vol_flags(self, K, T, *, k=None) -> list[str]:
+        """Per point: '' inside the fitted region, else why the vol is extrapolated (``k``:
+        the points' ``ln(K/F)`` when already known)."""
         K, T = np.broadcast_arrays(np.asarray(K, dtype=np.float64),
                                    np.asarray(T, dtype=np.float64))
         Ts = self.surface.expiries
-        k = np.log(K / self.forward(T)).ravel()
+        k = (np.log(K / self.forward(T)) if k is None else np.asarray(k, dtype=np.float64)).ravel()
         t = T.ravel()
         before = t < Ts[0] - 1e-9
         beyond = t > Ts[-1] + 1e-9

@@ -111,8 +111,10 @@ def prepare(book: Book, market: Market) -> Prepared:
     opt = is_opt_all & covered
     expired = opt & ~(T_all > 0)
     far_T = opt & ~expired & (T_all > FAR_T_FACTOR * Ts[-1])
+    r_all, q_all = market.rates(np.where(is_opt_all, T_all, 1.0))
+    F_all = market.spot * np.exp((r_all - q_all) * T_all)
     with np.errstate(invalid="ignore", divide="ignore"):
-        m_all = K_all / market.forward(np.maximum(T_all, 1e-8))
+        m_all = K_all / F_all
     far_K = opt & ~expired & ~far_T & ~((m_all >= FAR_MONEYNESS[0]) & (m_all <= FAR_MONEYNESS[1]))
     for i in np.flatnonzero(expired | far_T | far_K):
         why[i] = market.check_position(float(K_all[i]), float(T_all[i]))
@@ -131,7 +133,7 @@ def prepare(book: Book, market: Market) -> Prepared:
             sk = w1 / (2 * sg * To)
             skk = (w2 / (2 * To) - sk * sk) / sg
         sigma[sel], s_k[sel], s_kk[sel] = sg, sk, skk
-        kk[sel] = np.log(Ko / market.forward(To))
+        kk[sel] = np.log(Ko / F_all[sel])
         neg = np.zeros(n, dtype=bool)
         neg[sel] = ~np.isfinite(sg)
         for i in np.flatnonzero(neg):
@@ -143,11 +145,12 @@ def prepare(book: Book, market: Market) -> Prepared:
     is_option = is_opt_all[index]
     flags = [""] * index.size
     if is_option.any():
-        fl = market.vol_flags(K_all[index][is_option], T_all[index][is_option])
+        fl = market.vol_flags(K_all[index][is_option], T_all[index][is_option],
+                              k=kk[index][is_option])
         it = iter(fl)
         flags = [next(it) if o else "" for o in is_option]
     Kv, Tv = K_all[index], T_all[index]
-    r, q = market.rates(np.where(is_option, Tv, 1.0))
+    r, q = r_all[index], q_all[index]
     units = a["quantity"][index] * a["multiplier"][index]
     is_call = kind_v == "call"
     is_stock = kind_v == "stock"
