@@ -29,7 +29,7 @@ def _declare_through_registry():
 
 
 with _declare_through_registry():
-    from callbacks import (calibration, greeks, home, portfolio, runs, strategies, surface,  # noqa: F401,E402
-                           theme)
+    from callbacks import (calibration, greeks, home, portfolio, risk, runs, strategies,  # noqa: F401,E402
+                           surface, theme)
 
 __all__ = ["register"]

@@ -1,0 +1,92 @@
+"""The Risk page's URL state: the book itself, the smile dynamics, the limits and the scenario
+builder.
+
+The book travels as ``SPX 2011-03-19 1250 P,-10,31.4,100;SPX,50,1290,1`` (symbol, quantity,
+trade price, multiplier; rows separated by ``;``). ``add=<rows>`` appends rows to the saved
+book (how other pages send positions here: a link to ``/risk?add=...``).
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+__all__ = ["DEFAULTS", "ROW_FIELDS", "LIMIT_FIELDS", "BUILDER_FIELDS", "from_query", "to_query",
+           "rows_to_text", "rows_from_text", "BAD_ROW_JS"]
+
+ROW_FIELDS = ("symbol", "quantity", "trade_price", "multiplier")
+LIMIT_FIELDS = {"delta": 500_000.0, "gamma": 100_000.0, "vega": 25_000.0, "theta": 5_000.0,
+                "var": 60_000.0, "es": 80_000.0}
+#: Scenario builder fields: (label, unit shown, default, min, max); stored in display units.
+BUILDER_FIELDS = {"spot": ("Spot move", "%", -10.0, -90, 200),
+                  "vol": ("Vol shift", "vol pts", 10.0, -50, 150),
+                  "skew": ("Skew tilt", "vol pts / 10%", 2.0, -30, 30),
+                  "term": ("Term tilt", "vol pts / year", -2.0, -30, 30),
+                  "days": ("Days passing", "days", 1.0, 0, 3650),
+                  "rate": ("Rate shift", "bp", 0.0, -1000, 1000)}
+DEFAULTS = dict(book="", sticky="strike", set="historical", bucket="expiry", vdays=0.0,
+                **{f"l_{k}": v for k, v in LIMIT_FIELDS.items()},
+                **{f"s_{k}": v[2] for k, v in BUILDER_FIELDS.items()})
+#: AG Grid row condition flagging rows that cannot be a position (the server says why).
+BAD_ROW_JS = ("!params.data.symbol || !String(params.data.symbol).trim() || "
+              "!(Number(params.data.quantity)) || isNaN(Number(params.data.quantity))")
+
+
+def rows_to_text(rows: list[dict]) -> str:
+    """Grid rows -> compact URL text (cells kept as typed)."""
+    def cell(v):
+        if v in (None, ""):
+            return ""
+        if isinstance(v, float):
+            return f"{v:.10g}"
+        return str(v).replace(",", " ").replace(";", " ").strip()
+    return ";".join(",".join(cell(r.get(f)) for f in ROW_FIELDS) for r in rows or [])
+
+
+def rows_from_text(text: str) -> list[dict]:
+    """Inverse of :func:`rows_to_text`; numbers parsed where they parse."""
+    rows = []
+    for part in [p for p in (text or "").split(";") if p.strip()]:
+        bits = (part.split(",") + [""] * 4)[:4]
+        row = {"symbol": bits[0].strip()}
+        for f, b in zip(ROW_FIELDS[1:], bits[1:]):
+            try:
+                row[f] = float(b) if b.strip() else None
+            except ValueError:
+                row[f] = b
+        rows.append(row)
+    return rows
+
+
+def _num(query, key, lo, hi):
+    try:
+        v = float(query.get(key, DEFAULTS[key]))
+    except (TypeError, ValueError):
+        return DEFAULTS[key]
+    return v if lo <= v <= hi else DEFAULTS[key]
+
+
+def from_query(query: dict) -> dict:
+    """Page state from the URL query; junk falls back to defaults."""
+    s = {"book": str(query.get("book", ""))[:20000], "add": str(query.get("add", ""))[:20000]}
+    s["sticky"] = query.get("sticky") if query.get("sticky") in ("strike", "moneyness") else "strike"
+    s["set"] = query.get("set") if query.get("set") in ("historical", "span", "pm", "custom") \
+        else DEFAULTS["set"]
+    s["bucket"] = query.get("bucket") if query.get("bucket") in ("expiry", "moneyness") \
+        else "expiry"
+    s["vdays"] = float(int(_num(query, "vdays", 0, 365)))
+    for k in LIMIT_FIELDS:
+        s[f"l_{k}"] = _num(query, f"l_{k}", 0.0, 1e12)
+    for k, (_, _, _, lo, hi) in BUILDER_FIELDS.items():
+        s[f"s_{k}"] = _num(query, f"s_{k}", lo, hi)
+    return s
+
+
+def to_query(state: dict) -> str:
+    """URL query of a page state (defaults left out, except the book)."""
+    out = {}
+    for k, v in state.items():
+        if k == "add" or v in (None, ""):
+            continue
+        if k != "book" and k in DEFAULTS and v == DEFAULTS[k]:
+            continue
+        out[k] = v
+    return "?" + urlencode(out)
