@@ -11,7 +11,8 @@ import json
 import logging
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, clientside_callback, ctx, html, no_update
+from dash import Input, Output, State, ctx, html, no_update
+from callbacks.registry import callback, clientside_callback
 
 from callbacks.browser_js import REPLACE_URL_QUERY
 from callbacks.theme import theme_name

@@ -204,7 +204,7 @@ _KNOWN_PRIVATE = {
     "core/calibration/calibrate.py", "core/calibration/objective.py",
     "core/pricing/montecarlo.py", "core/pricing/models.py", "core/pricing/fourier.py",
     "core/surface/result.py", "core/surface/sabr_fit.py", "core/surface/fits.py",
-    "core/surface/svi_refit.py", "core/data/loader.py",
+    "core/surface/svi_refit.py", "core/data/loader.py", "core/risk/valuation.py",
 }
 
 

@@ -48,7 +48,7 @@ HISTORICAL_DATES = {
 #: Measured on the SPXW chains of 2018-02-02 and 2018-02-05 (SVI fits, expiry 2018-02-28):
 #: spot move, ATM vol change and skew change (vol per 10% of log-moneyness, positive = puts
 #: richer) — re-derived from the file by tests/core/risk/test_historical.py.
-FEB_2018_SURFACE = {"spot": -0.040899, "vol": 0.172310, "skew": 0.072347, "term": 0.0}
+FEB_2018_SURFACE = {"spot": -0.040899, "vol": 0.173640, "skew": 0.085476, "term": 0.0}
 
 PUBLISHED = (
     Scenario(spot=1128.15 / 1165.87 - 1, vol=(32.80 - 24.91) / 100, days=1,
