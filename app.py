@@ -28,8 +28,6 @@ import dash
 import dash_bootstrap_components as dbc  # noqa: F401  (pages use it; import early for clarity)
 
 ROOT = Path(__file__).resolve().parent
-if str(ROOT) not in sys.path:  # `celery -A app:celery_app` imports app with only its bin folder on the path
-    sys.path.insert(0, str(ROOT))
 log = logging.getLogger("parity")
 
 
@@ -79,22 +77,30 @@ def _positive(env, name: str, default: float) -> float:
 
 
 def background_manager(settings: Settings):
-    """``CeleryManager`` over Redis when ``REDIS_URL`` is set, else a local ``DiskcacheManager``."""
+    """``CeleryManager`` over Redis when ``REDIS_URL`` is set, else a local ``DiskcacheManager``;
+    both with the job watchdog of :mod:`callbacks.jobs` (a job whose process died is reported)."""
+    from callbacks.jobs import WatchedCeleryManager, WatchedDiskcacheManager
+
     if settings.redis_url:
         from celery import Celery
 
         celery = Celery(__name__, broker=f"{settings.redis_url}/0", backend=f"{settings.redis_url}/1")
-        return dash.CeleryManager(celery)
+        celery.conf.broker_connection_retry_on_startup = True
+        return WatchedCeleryManager(celery)
     import diskcache
 
     folder = Path(settings.data_dir) / "jobs"
     folder.mkdir(parents=True, exist_ok=True)
-    return dash.DiskcacheManager(diskcache.Cache(str(folder)))
+    return WatchedDiskcacheManager(diskcache.Cache(str(folder)))
 
 
 def create_app(settings: Settings | None = None) -> dash.Dash:
     """Build the Parity app: pages, callbacks, local stylesheets, cache and background manager."""
     settings = settings or Settings.from_env()
+    if str(ROOT) not in sys.path:
+        # `celery -A app:celery_app` imports this module with the folder on sys.path only for the
+        # import itself (then removes it), and builds the app later: pages import `components`
+        sys.path.insert(0, str(ROOT))
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     app = dash.Dash(
         __name__,

@@ -102,7 +102,7 @@ class DashClient:
                 if r.status_code != 200:
                     break
                 data = r.json()
-                if "response" in data:
+                if "response" in data or "sideUpdate" in data:
                     break
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"background callback {output_part} still running after {wait} s")

@@ -14,6 +14,7 @@ from dash import Input, Output, State, callback, clientside_callback, ctx, html,
 from flask import current_app
 
 from callbacks.browser_js import REPLACE_URL_QUERY, upload_guard
+from callbacks.jobs import job_failed
 from callbacks.theme import theme_name
 from components.calibration_figures import (MODEL_LABELS, correlation_figure, fit_residual_figure,
                                             fit_smiles_figure, model_surface_figure)
@@ -219,7 +220,7 @@ def data_info(upload):
     running=[(Output(ids.RUN, "disabled"), True, False), (Output(ids.CANCEL, "disabled"), False, True)],
     cancel=[Input(ids.CANCEL, "n_clicks")],
     progress=[Output(ids.PROGRESS, "value"), Output(ids.STATUS, "children")],
-    interval=250,
+    interval=250, on_error=job_failed(ids.ALERT, what="The calibration"),
 )
 def run(set_progress, run, upload, models, weights, warm, previous):
     if not models:
