@@ -160,7 +160,7 @@ def harden(app: dash.Dash, *, max_upload_mb: float) -> None:
 
     server = app.server
     server.config["MAX_CONTENT_LENGTH"] = request_limit_bytes(max_upload_mb)
-    csp: dict[str, str] = {}
+    csp: dict = {}
 
     def too_large(_exc):
         text = (f"The request is larger than this server accepts ({max_upload_mb:g} MB per uploaded "
@@ -172,10 +172,12 @@ def harden(app: dash.Dash, *, max_upload_mb: float) -> None:
         return server.response_class("Not found", status=404, mimetype="text/plain")
 
     def headers(response):
-        if not csp:  # after start-up every inline script (clientside callbacks) is known
-            policy = dict(CSP)
-            policy["script-src"] = " ".join(dict.fromkeys(["'self'", *app.csp_hashes()]))
-            csp["value"] = "; ".join(f"{k} {v}" for k, v in policy.items())
+        # the inline scripts (renderer start, clientside callbacks) are only all known once Dash
+        # has set up its server on a first page request: hash them per response (microseconds)
+        hashes = tuple(dict.fromkeys(app.csp_hashes()))
+        if csp.get("hashes") != hashes:
+            policy = dict(CSP, **{"script-src": " ".join(["'self'", *hashes])})
+            csp.update(hashes=hashes, value="; ".join(f"{k} {v}" for k, v in policy.items()))
         h = response.headers
         h.setdefault("X-Content-Type-Options", "nosniff")
         h.setdefault("X-Frame-Options", "SAMEORIGIN")
