@@ -79,6 +79,37 @@ def test_forked_child_of_a_process_that_ran_parallel_kernels_computes_right_vols
     assert int(n) >= 4000 and float(median) < 1e-6 and float(worst) < 1e-4
 
 
+def test_fork_from_a_request_thread_after_threaded_parallel_use_is_correct():
+    """What a gthread worker does: parallel kernels run from several request threads, then a
+    request thread (not the main thread) forks the job process. numba warns that TBB "may be in
+    an invalid state" in such a child; check that the children compute right and finish."""
+    out = _python("""
+        import os, sys, threading, numpy as np
+        sys.path.insert(0, ".")
+        from tests.deploy.chains import large_chain_csv, svi_vol
+        from core.data import load_chain
+        csv = large_chain_csv()
+        users = [threading.Thread(target=load_chain, args=(csv,)) for _ in range(3)]
+        for t in users: t.start()
+        for t in users: t.join()
+        statuses = []
+        def job():
+            pid = os.fork()
+            if pid == 0:
+                o = load_chain(csv).otm_quotes(0.6, 1.4)
+                truth = svi_vol(np.log(o["strike"] / o["forward"]).to_numpy(), o["T"].to_numpy())
+                err = np.abs(o["iv"].to_numpy() - truth)
+                os._exit(0 if len(o) >= 4000 and np.nanmax(err) < 1e-4 else 3)
+            statuses.append(os.waitpid(pid, 0)[1])
+        for _ in range(4):
+            t = threading.Thread(target=job); t.start(); t.join()
+            load_chain(csv)                      # the parent keeps using its pool between forks
+        print("statuses", statuses)
+    """, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "statuses [0, 0, 0, 0]" in out.stdout, out.stdout + out.stderr
+
+
 def test_parallel_kernels_from_several_threads_agree_with_serial():
     out = _python("""
         import numpy as np, sys
