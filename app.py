@@ -243,4 +243,6 @@ if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = Settings.from_env()
     quiet_dev_server()
-    create_app(settings).run(host=settings.host, port=settings.port, debug=settings.debug)
+    # no version check: debug mode would call plotly's server (no network here; the CSP blocks it)
+    create_app(settings).run(host=settings.host, port=settings.port, debug=settings.debug,
+                             dev_tools_disable_version_check=True)
