@@ -70,7 +70,31 @@ class _OwnKeys:
 
 
 class WatchedDiskcacheManager(_OwnKeys, dash.DiskcacheManager):
-    """``DiskcacheManager`` whose polls answer a dead job process as a failure."""
+    """``DiskcacheManager`` whose polls answer a dead job process as a failure, and whose job
+    processes come from a fork server (``PARITY_JOB_START_METHOD``, default ``forkserver``;
+    ``fork`` for Dash's default).
+
+    Dash forks each job from the thread that handles the request. Under threaded gunicorn workers
+    that is not the thread that started numba's TBB pool, and numba warns that TBB "may be in an
+    invalid state in the child process". A fork server is a fresh process (started once per web
+    worker, with the kernels warmed on its main thread: :mod:`callbacks._job_preload`) that forks
+    every job from its main thread, with default signal handlers (not gunicorn's).
+    """
+
+    def call_job_fn(self, key, job_fn, args, context):
+        method = os.environ.get("PARITY_JOB_START_METHOD", "forkserver").strip().lower()
+        if method == "fork":
+            return super().call_job_fn(key, job_fn, args, context)
+        if method != "forkserver":
+            raise ValueError(f"PARITY_JOB_START_METHOD must be forkserver or fork, got {method!r}")
+        import multiprocess
+
+        ctx = multiprocess.get_context("forkserver")
+        ctx.set_forkserver_preload(["callbacks._job_preload"])
+        process = ctx.Process(target=job_fn, args=(key, self._make_progress_key(key), args, context),
+                              daemon=False)
+        process.start()
+        return process.pid
 
     def get_result(self, key, job):
         result = super().get_result(key, job)

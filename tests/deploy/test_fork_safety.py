@@ -200,3 +200,7 @@ def test_background_calibration_under_gunicorn_equals_in_process(gunicorn_app, m
         for name, value in want["params"].items():
             assert got["params"][name] == pytest.approx(value, rel=1e-6), (model, name)
         assert got["rmse_iv"] == pytest.approx(want["rmse_iv"], rel=1e-6)
+    # the job process came from the fork server's main thread, not from a request thread
+    log = gunicorn_app.log_text()
+    assert "fork() called from a process already using GNU OpenMP" not in log
+    assert "Attempted to fork from a non-main thread" not in log, log[-2000:]
