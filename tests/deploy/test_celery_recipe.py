@@ -121,6 +121,7 @@ def test_worker_killed_mid_job_is_reported_and_the_job_runs_again(scaleout, redi
             break
         assert time.monotonic() - killed < 40, "still 'running' 40 s after the worker died"
     took = time.monotonic() - killed
+    print(f"worker killed: the page said so after {took:.1f} s")
     alert = data["sideUpdate"]["cal-alert"]
     assert alert["is_open"] is True
     assert "stopped" in alert["children"] and "Run it again" in alert["children"], alert

@@ -47,6 +47,7 @@ def test_killed_job_process_is_reported_and_the_job_runs_again(gunicorn_app):
         if "sideUpdate" in data or "response" in data:
             break
         assert time.monotonic() - killed < 30, "still 'running' 30 s after the job process died"
+    print(f"job process killed: the page said so after {time.monotonic() - killed:.1f} s")
     alert = data["sideUpdate"]["cal-alert"]
     assert alert["is_open"] and "stopped" in alert["children"] and "Run it again" in alert["children"]
     again = DashClient(gunicorn_app.url, "/calibration").call(
