@@ -1,4 +1,5 @@
-# Parity: `make run` serves the app on the embedded sample data; `make test` runs every test.
+# Parity: `make run` serves the app (gunicorn, gunicorn.conf.py) on the embedded sample data;
+# `make dev` is the development server (python app.py); `make test` runs every test.
 # Both set up everything on a fresh Debian machine: a virtualenv, the Python packages, and (for
 # tests) chromium, chromium-driver and redis-server from apt when they are missing.
 
@@ -8,7 +9,7 @@ PY     := $(VENV)/bin/python
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SCRATCH := $(CURDIR)/var/tmp
 
-.PHONY: run test test-fast bench warm system-deps clean
+.PHONY: run dev test test-fast bench warm system-deps clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +35,10 @@ warm: $(VENV)/.runtime
 	$(PY) -m core.warmup
 
 run: $(VENV)/.runtime warm
-	@echo "Parity on http://127.0.0.1:$${PARITY_PORT:-8050}"
+	@echo "Parity on http://$${PARITY_HOST:-127.0.0.1}:$${PARITY_PORT:-8050} (gunicorn; make dev for the development server)"
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py
+
+dev: $(VENV)/.runtime
 	$(PY) app.py
 
 test: $(VENV)/.dev system-deps

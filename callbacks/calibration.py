@@ -13,6 +13,7 @@ from callbacks.registry import callback, clientside_callback
 from flask import current_app
 
 from callbacks.browser_js import REPLACE_URL_QUERY, upload_guard
+from callbacks.jobs import job_failed
 from callbacks.theme import theme_name
 from components.calibration_figures import (MODEL_LABELS, MODELS, correlation_figure, fit_residual_figure,
                                             fit_smiles_figure, model_surface_figure)
@@ -194,7 +195,7 @@ def data_info(upload):
     running=[(Output(ids.RUN, "disabled"), True, False), (Output(ids.CANCEL, "disabled"), False, True)],
     cancel=[Input(ids.CANCEL, "n_clicks")],
     progress=[Output(ids.PROGRESS, "value"), Output(ids.STATUS, "children")],
-    interval=250,
+    interval=250, on_error=job_failed(ids.ALERT, what="The calibration"),
 )
 def run(set_progress, run, upload, models, weights, warm, previous):
     if not models:
@@ -244,6 +245,10 @@ def save_runs(payload):
                     run_ids=payload["run_ids"])
     try:
         ids_ = record(payload, current_app.config["PARITY_SETTINGS"].database_url)
+    except ParityError as exc:  # the store says why: deleted, locked, disk full, read-only
+        log.warning("could not record calibration runs: %s", exc)
+        return html.Span(f"The runs could not be saved to the registry: {exc}",
+                         className="text-danger"), no_update
     except Exception:
         log.exception("could not record calibration runs")
         return dict(saved=html.Span("The runs could not be saved to the registry; the error was logged.",

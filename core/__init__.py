@@ -2,6 +2,10 @@
 
 ``core`` never imports dash, plotly or flask; the UI layers call into it.
 """
+from core import _numba_env
+
+_numba_env.configure()  # before any numba import: fork- and thread-safe TBB layer
+
 from core.errors import CalibrationError, DataError, InfeasibleError, ParityError
 
 __all__ = ["ParityError", "DataError", "CalibrationError", "InfeasibleError"]

@@ -17,6 +17,19 @@ Concurrency pattern
 * Schema migrations run in ``BEGIN IMMEDIATE`` too, re-reading the version under the lock, so
   processes that open a fresh file at the same moment apply each migration exactly once.
 
+Faults
+------
+* **A database deleted while the app runs is reported, never silently recreated empty.** When
+  the file is created, a marker ``<file>.created`` is written beside it; later connections open
+  the file in ``mode=rw`` (SQLite cannot create it behind our back), and opening a store whose
+  file is missing while its marker exists raises :class:`~core.store.runs.StoreError` saying the
+  database was deleted (restore it, or delete the marker to start an empty registry).
+* **Locks are retried with backoff**: each attempt to take a write lock waits at most
+  ``_ATTEMPT_S`` inside SQLite, then the store sleeps (10 ms doubling to 0.5 s) and tries again
+  until ``busy_timeout`` is spent; the error then says how long and how many attempts.
+* Every other failure becomes a ``StoreError``/``DataError`` whose message carries SQLite's reason
+  (disk full, read-only file, I/O error), so a failed save can say why.
+
 The WAL file needs a local filesystem (not NFS/SMB); on a filesystem that refuses WAL the
 store keeps SQLite's rollback journal (see :meth:`SqliteRunStore.journal_mode`), which is
 still safe with ``busy_timeout``, only less concurrent.
@@ -27,10 +40,13 @@ store objects or processes and cannot be pickled.
 """
 from __future__ import annotations
 
+import logging
 import math
+import os
 import sqlite3
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -42,6 +58,21 @@ from core.store.runs import COLUMNS, ORDER_FIELDS, RunQuery, RunStore, StoreErro
 __all__ = ["SqliteRunStore", "SCHEMA_VERSION", "MIGRATIONS", "MEMORY"]
 
 MEMORY = ":memory:"
+#: Seconds one attempt waits for a lock inside SQLite before the store backs off and retries.
+_ATTEMPT_S = 0.1
+log = logging.getLogger(__name__)
+
+
+def _marker(path: str) -> Path:
+    """The file written beside a database when it is created (its absence = never created)."""
+    return Path(f"{path}.created")
+
+
+def _deleted_message(path: str) -> str:
+    return (f"the runs database {path} was deleted while Parity was using it (it was created "
+            f"{_marker(path).read_text().strip() or 'earlier'}); its runs are gone and links to "
+            f"them are broken. Restore the file from a backup, or delete {_marker(path)} to "
+            "start a new, empty registry")
 
 #: Migrations as ``(version, description, statements)``, applied in order, each exactly once.
 #: Append new versions here; never edit an applied one.
@@ -82,7 +113,7 @@ def _current_version(conn: sqlite3.Connection) -> int:
                .fetchone()[0])
 
 
-def _migrate(conn: sqlite3.Connection, migrations=MIGRATIONS) -> int:
+def _migrate(conn: sqlite3.Connection, migrations=MIGRATIONS, begin=None) -> int:
     """Apply the migrations newer than the database's version; return the new version.
 
     ``conn`` must be in autocommit mode (``isolation_level=None``). All pending migrations run
@@ -98,7 +129,7 @@ def _migrate(conn: sqlite3.Connection, migrations=MIGRATIONS) -> int:
 
     if check(_current_version(conn)) == latest:
         return latest
-    conn.execute("BEGIN IMMEDIATE")
+    (begin or conn.execute)("BEGIN IMMEDIATE")
     try:
         conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
                      "applied TEXT NOT NULL, description TEXT NOT NULL DEFAULT '')")
@@ -117,6 +148,11 @@ def _migrate(conn: sqlite3.Connection, migrations=MIGRATIONS) -> int:
             conn.execute("ROLLBACK")
         raise
     return latest
+
+
+def _is_locked(exc: sqlite3.Error) -> bool:
+    text = str(exc)
+    return "locked" in text or "busy" in text
 
 
 def _where(query: RunQuery) -> tuple[str, list]:
@@ -182,20 +218,49 @@ class SqliteRunStore(RunStore):
                 raise DataError(f"cannot create the database folder {target.parent}: "
                                 f"{exc.strerror or exc}") from None
             self._path = str(target)
+            self._create_if_new()
         with self._connection() as conn:
             self._set_wal(conn)
             try:
-                _migrate(conn)
+                _migrate(conn, begin=lambda statement: self._begin(conn, statement))
             except sqlite3.Error as exc:
                 raise self._error(exc) from None
 
     # -- connections ---------------------------------------------------------------------
 
+    def _create_if_new(self) -> None:
+        """Create the file (and its marker) on first use; refuse to recreate a deleted one."""
+        path = self._path
+        if os.path.exists(path):
+            if not _marker(path).exists():  # a database from before markers, or copied in
+                self._write_marker()
+            return
+        if _marker(path).exists():
+            raise StoreError(_deleted_message(path))
+        try:
+            sqlite3.connect(self._uri("rwc"), uri=True).close()
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
+        self._write_marker()
+
+    def _write_marker(self) -> None:
+        try:
+            _marker(self._path).write_text(datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        except OSError as exc:  # a read-only folder: the store still works, without the check
+            log.warning("cannot write %s (%s): a deleted database would not be detected",
+                        _marker(self._path), exc.strerror or exc)
+
+    def _uri(self, mode: str) -> str:
+        return f"file:{urllib.parse.quote(self._path)}?mode={mode}"
+
     def _connect(self) -> sqlite3.Connection:
         try:
-            conn = sqlite3.connect(self._path, timeout=self._timeout, isolation_level=None,
-                                   check_same_thread=self._path != MEMORY)
-            conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
+            if self._path == MEMORY:
+                conn = sqlite3.connect(MEMORY, isolation_level=None, check_same_thread=False)
+            else:  # mode=rw: never create (an empty file) if the database has gone
+                conn = sqlite3.connect(self._uri("rw"), uri=True, timeout=_ATTEMPT_S,
+                                       isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout = {int(min(self._timeout, _ATTEMPT_S) * 1000)}")
             conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as exc:
             raise self._error(exc) from None
@@ -219,7 +284,7 @@ class SqliteRunStore(RunStore):
         """One short transaction (``BEGIN IMMEDIATE`` for writes); sqlite errors translated."""
         try:
             with self._connection() as conn:
-                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                self._begin(conn, "BEGIN IMMEDIATE" if write else "BEGIN")
                 try:
                     yield conn
                 except BaseException:
@@ -229,6 +294,31 @@ class SqliteRunStore(RunStore):
                 conn.execute("COMMIT")
         except sqlite3.Error as exc:
             raise self._error(exc) from None
+
+    def _begin(self, conn: sqlite3.Connection, statement: str) -> None:
+        """Start a transaction, retrying a locked database with exponential backoff until
+        ``busy_timeout`` is spent."""
+        start = time.monotonic()
+        delay, attempts = 0.01, 0
+        while True:
+            attempts += 1
+            try:
+                conn.execute(statement)
+                if attempts > 1:
+                    log.info("run store %s: lock taken after %d attempts (%.2f s)", self._path,
+                             attempts, time.monotonic() - start)
+                return
+            except sqlite3.OperationalError as exc:
+                waited = time.monotonic() - start
+                if not _is_locked(exc) or waited + delay > self._timeout:
+                    if _is_locked(exc):
+                        raise StoreError(
+                            f"the run store {self._path} stayed locked by another writer for "
+                            f"more than {self._timeout:g} s ({attempts} attempts with backoff); "
+                            "try again") from None
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
 
     def _set_wal(self, conn: sqlite3.Connection) -> None:
         if self._path == MEMORY:
@@ -250,6 +340,8 @@ class SqliteRunStore(RunStore):
     def _error(self, exc: sqlite3.Error) -> Exception:
         """A readable Parity error for a sqlite3 exception."""
         text = str(exc)
+        if self._path != MEMORY and not os.path.exists(self._path) and _marker(self._path).exists():
+            return StoreError(_deleted_message(self._path))
         if "locked" in text or "busy" in text:
             return StoreError(f"the run store {self._path} stayed locked by another writer for "
                               f"more than {self._timeout:g} s; try again")
@@ -257,6 +349,9 @@ class SqliteRunStore(RunStore):
             return DataError(f"{self._path} is not a readable SQLite database ({text})")
         if "unable to open" in text or "readonly" in text:
             return DataError(f"cannot open the SQLite database {self._path} for writing ({text})")
+        if "disk is full" in text or "disk I/O" in text:
+            return StoreError(f"the run store {self._path} could not write: {text} (free disk "
+                              "space or check the volume)")
         return StoreError(f"run store error in {self._path}: {text}")
 
     # -- pickling: the path is all a file store is -----------------------------------------

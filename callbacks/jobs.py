@@ -1,0 +1,206 @@
+"""A watchdog for background callbacks: a job whose process died is reported, not "running" for ever.
+
+Dash's background managers only know that a job has a result or not. When the process running
+a job dies (a Celery worker killed mid-job, an out-of-memory kill, a DiskcacheManager job process
+killed), the browser used to poll for ever (Celery: the task stays ``STARTED``) or stop silently
+with nothing on screen (DiskcacheManager, or a Celery child whose parent marked it failed).
+
+The managers here add one rule to each poll: a job that has no result and is no longer alive is
+answered as a failed job (the ``background_callback_error`` value Dash already understands), so
+the callback's ``on_error`` handler runs in the web process. :func:`job_failed` builds that
+handler: it writes a readable message into the page's alert; the callback then completes, its
+``running=`` outputs switch back (the Run button is enabled again) and the user can run it again.
+
+Alive means:
+
+* DiskcacheManager: the job's process exists and is not a zombie (Dash's own check).
+* CeleryManager: the task is queued or running **and** its heartbeat is fresh. Each job runs a
+  small thread that writes a timestamp to the result backend every :data:`BEAT_S` seconds; a
+  heartbeat older than ``stale_after`` (``PARITY_JOB_STALE_S``, default 15 s) means the worker
+  process is gone. A job that never started is given ``start_timeout``
+  (``PARITY_JOB_START_TIMEOUT_S``, default 600 s: it may be queued behind others).
+
+Each job also gets its own result key. Dash derives the key from the callback's arguments, so two
+users starting the same calibration at the same time shared one result: the first poll took it
+and the other job ended with nothing to show. Results are not cached (``cache_by`` is unset), so a
+unique key per job loses nothing.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable
+
+import dash
+
+log = logging.getLogger(__name__)
+
+__all__ = ["WatchedCeleryManager", "WatchedDiskcacheManager", "job_failed", "DIED", "BEAT_S"]
+
+#: Seconds between heartbeats of a running Celery job.
+BEAT_S = 2.0
+#: Message of a job whose process died.
+DIED = ("The background job stopped: the process running it died or was stopped "
+        "(a worker was restarted or ran out of memory).")
+
+
+def _seconds(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, default))
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, got {os.environ.get(name)!r}") from None
+    if not value > 0:
+        raise ValueError(f"{name} must be > 0, got {value}")
+    return value
+
+
+def _dead_result(why: str) -> dict:
+    return {"background_callback_error": {"msg": f"{DIED} {why}", "tb": ""}}
+
+
+class _OwnKeys:
+    """One result key per job (unless results are cached with ``cache_by``)."""
+
+    def build_cache_key(self, fn, args, cache_args_to_ignore, triggered):
+        key = super().build_cache_key(fn, args, cache_args_to_ignore, triggered)
+        return key if self.cache_by is not None else f"{key}-{uuid.uuid4().hex}"
+
+
+class WatchedDiskcacheManager(_OwnKeys, dash.DiskcacheManager):
+    """``DiskcacheManager`` whose polls answer a dead job process as a failure, and whose job
+    processes come from a fork server (``PARITY_JOB_START_METHOD``, default ``forkserver``;
+    ``fork`` for Dash's default).
+
+    Dash forks each job from the thread that handles the request. Under threaded gunicorn workers
+    that is not the thread that started numba's TBB pool, and numba warns that TBB "may be in an
+    invalid state in the child process". A fork server is a fresh process (started once per web
+    worker, with the kernels warmed on its main thread: :mod:`callbacks._job_preload`) that forks
+    every job from its main thread, with default signal handlers (not gunicorn's).
+    """
+
+    def call_job_fn(self, key, job_fn, args, context):
+        method = os.environ.get("PARITY_JOB_START_METHOD", "forkserver").strip().lower()
+        if method == "fork":
+            return super().call_job_fn(key, job_fn, args, context)
+        if method != "forkserver":
+            raise ValueError(f"PARITY_JOB_START_METHOD must be forkserver or fork, got {method!r}")
+        import multiprocess
+
+        ctx = multiprocess.get_context("forkserver")
+        ctx.set_forkserver_preload(["callbacks._job_preload"])
+        process = ctx.Process(target=job_fn, args=(key, self._make_progress_key(key), args, context),
+                              daemon=False)
+        process.start()
+        return process.pid
+
+    def get_result(self, key, job):
+        result = super().get_result(key, job)
+        if result is self.UNDEFINED and job is not None and not self.job_running(job):
+            if self.handle.get(key, self.UNDEFINED) is self.UNDEFINED:  # it did not just finish
+                return _dead_result(f"(job process {job} exited without a result)")
+        return result
+
+
+class WatchedCeleryManager(_OwnKeys, dash.CeleryManager):
+    """``CeleryManager`` with job heartbeats; a job whose heartbeat stopped is a failure."""
+
+    def __init__(self, celery_app, *, stale_after: float | None = None,
+                 start_timeout: float | None = None, **kw):
+        super().__init__(celery_app, **kw)
+        self.stale_after = stale_after or _seconds("PARITY_JOB_STALE_S", 15.0)
+        self.start_timeout = start_timeout or _seconds("PARITY_JOB_START_TIMEOUT_S", 600.0)
+
+    @staticmethod
+    def _beat_key(job) -> str:
+        return f"parity-job-heartbeat-{job}"
+
+    @staticmethod
+    def _sent_key(job) -> str:
+        return f"parity-job-sent-{job}"
+
+    def make_job_fn(self, fn, progress, key=None):
+        backend = self.handle.backend
+
+        def beating(*args, **kwargs):
+            from celery import current_task
+
+            job = current_task.request.id if current_task else None
+            stop = threading.Event()
+
+            def beat():
+                while True:
+                    try:
+                        backend.set(self._beat_key(job), repr(time.time()))
+                    except Exception:  # the backend is down: the web side will say so
+                        log.warning("job heartbeat could not be written", exc_info=True)
+                    if stop.wait(BEAT_S):
+                        return
+
+            if job is not None:
+                threading.Thread(target=beat, name="job-heartbeat", daemon=True).start()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                stop.set()
+
+        beating.__name__ = getattr(fn, "__name__", "job")
+        beating.__wrapped__ = fn
+        return super().make_job_fn(beating, progress, key)
+
+    def call_job_fn(self, key, job_fn, args, context):
+        job = super().call_job_fn(key, job_fn, args, context)
+        self.handle.backend.set(self._sent_key(job), repr(time.time()))
+        return job
+
+    def _stamp(self, key: str) -> float | None:
+        raw = self.handle.backend.get(key)
+        if raw is None:
+            return None
+        try:
+            return float(raw.decode() if isinstance(raw, bytes) else raw)
+        except ValueError:
+            return None
+
+    def why_dead(self, job) -> str | None:
+        """``None`` while the job is alive, else why it is considered dead."""
+        if not super().job_running(job):
+            return f"(task {job} ended as {self.get_task(job).status} without a result)"
+        now = time.time()
+        beat = self._stamp(self._beat_key(job))
+        if beat is not None:
+            return None if now - beat <= self.stale_after else (
+                f"(no heartbeat for {now - beat:.0f} s)")
+        sent = self._stamp(self._sent_key(job))
+        if sent is not None and now - sent > self.start_timeout:
+            return f"(no worker started it within {self.start_timeout:.0f} s)"
+        return None
+
+    def job_running(self, job):
+        return bool(job) and self.why_dead(job) is None
+
+    def get_result(self, key, job):
+        result = super().get_result(key, job)
+        if result is self.UNDEFINED and job:
+            why = self.why_dead(job)
+            if why is not None and self.handle.backend.get(key) is None:
+                return _dead_result(why)
+        return result
+
+
+def job_failed(alert_id: str, *, what: str = "The job") -> Callable[[Exception], None]:
+    """An ``on_error=`` handler for a background callback: the error (a dead job, or anything
+    the callback raised) becomes a readable message in the ``dbc.Alert`` ``alert_id``, and the
+    callback completes so its Run button comes back."""
+    def handler(exc: Exception) -> None:
+        text = str(exc)
+        if DIED in text:
+            message = f"{what} failed: {text.split('An error occurred inside a background callback: ')[-1].strip()} Run it again."
+        else:
+            log.error("background callback failed: %s", text)
+            message = f"{what} failed unexpectedly; the error was logged. Run it again."
+        dash.set_props(alert_id, {"children": message, "is_open": True})
+
+    return handler

@@ -1,0 +1,134 @@
+"""Section 2 of issue 9: the scale-out recipe works as the README writes it.
+
+A real redis-server, the worker started verbatim (``REDIS_URL=... celery -A app:celery_app worker``:
+the console script, default prefork pool, default concurrency), the web tier served as ``make run``
+serves it; background calibrations of a large chain must equal the in-process result, and a
+worker killed mid-job must be reported on the page within ~30 s, after which the job runs again.
+"""
+from __future__ import annotations
+
+import base64
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmarks._dash_http import DashClient
+from tests.deploy.chains import large_chain_csv
+from tests.deploy.conftest import start_gunicorn, stop
+
+ROOT = Path(__file__).resolve().parents[2]
+CELERY = Path(sys.executable).parent / "celery"
+MODELS = ["vg", "heston"]
+
+
+def start_worker(redis_url: str, folder: Path, name: str) -> subprocess.Popen:
+    env = {**os.environ, "REDIS_URL": redis_url, "PARITY_DATA_DIR": str(folder / "worker")}
+    log = open(folder / f"{name}.log", "w")
+    # exactly the README's command line; its own session so the test can kill all its processes
+    return subprocess.Popen([str(CELERY), "-A", "app:celery_app", "worker", "-n", f"{name}@%h"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def kill_worker(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=20)
+
+
+@pytest.fixture
+def scaleout(redis_url, tmp_path):
+    web = start_gunicorn(tmp_path, REDIS_URL=redis_url)
+    workers: list[subprocess.Popen] = []
+    yield web, workers
+    for w in workers:
+        kill_worker(w)
+    stop(web)
+
+
+def _upload() -> dict:
+    return {"contents": "data:text/csv;base64," + base64.b64encode(large_chain_csv()).decode(),
+            "filename": "large.csv"}
+
+
+def _values(upload, models, clicks=1) -> dict:
+    return {"cal-run.n_clicks": clicks, "cal-upload-store.data": upload, "cal-models.value": models,
+            "cal-weights.value": "vega", "cal-warm.value": [], "cal-result.data": None}
+
+
+def test_readme_worker_runs_large_calibrations_in_prefork_children(scaleout, redis_url, tmp_path):
+    from callbacks.calibration import run_models
+    from core.data import load_chain
+
+    web, workers = scaleout
+    workers.append(start_worker(redis_url, tmp_path, "w1"))
+    upload = _upload()
+
+    def one(_):
+        return DashClient(web.url, "/calibration").call("cal-result.data", _values(upload, MODELS),
+                                                         ["cal-run.n_clicks"], wait=240)
+
+    with ThreadPoolExecutor(3) as pool:          # more jobs than the two prefork children
+        answers = list(pool.map(one, range(3)))
+    local = run_models(load_chain(large_chain_csv()), MODELS)
+    log = (tmp_path / "w1.log").read_text()
+    assert "ModuleNotFoundError" not in log, log
+    for a in answers:
+        assert a.status == 200, a
+        assert "sideUpdate" not in a.body, a.body["sideUpdate"]      # e.g. the job failed
+        assert not a.output("cal-alert", "children"), a.output("cal-alert", "children")
+        job = a.output("cal-result", "data")
+        np.testing.assert_allclose(job["market"]["iv"], local["market"]["iv"], rtol=0, atol=1e-12)
+        for model in MODELS:
+            for name, value in local["results"][model]["params"].items():
+                assert job["results"][model]["params"][name] == pytest.approx(value, rel=1e-6)
+    assert "exited with 'signal" not in log, log  # no prefork child was killed
+
+
+def test_worker_killed_mid_job_is_reported_and_the_job_runs_again(scaleout, redis_url, tmp_path):
+    web, workers = scaleout
+    workers.append(start_worker(redis_url, tmp_path, "w1"))
+    client = DashClient(web.url, "/calibration")
+    dep = client.dependency("cal-result.data")
+    body = client.body(dep, _values(_upload(), ["bates", "merton", "cgmy"]), ["cal-run.n_clicks"])
+    handles = client.post(body).json()
+    params = {"cacheKey": handles["cacheKey"], "job": handles["job"]}
+    deadline = time.monotonic() + 120
+    while True:                                   # wait until the job is running on the worker
+        time.sleep(0.25)
+        data = client.post(body, params).json()
+        assert "response" not in data, "the job finished before it could be killed; make it longer"
+        if data.get("progress", {}).get("cal-status.children"):
+            break
+        assert time.monotonic() < deadline, "the worker never started the job"
+    kill_worker(workers.pop())
+    killed = time.monotonic()
+    while True:
+        time.sleep(0.25)
+        r = client.post(body, params)
+        assert r.status_code == 200, (r.status_code, r.text[:500])
+        data = r.json()
+        if "sideUpdate" in data or "response" in data:
+            break
+        assert time.monotonic() - killed < 40, "still 'running' 40 s after the worker died"
+    took = time.monotonic() - killed
+    print(f"worker killed: the page said so after {took:.1f} s")
+    alert = data["sideUpdate"]["cal-alert"]
+    assert alert["is_open"] is True
+    assert "stopped" in alert["children"] and "Run it again" in alert["children"], alert
+    assert took < 30, took
+    # run it again on a fresh worker: it completes
+    workers.append(start_worker(redis_url, tmp_path, "w2"))
+    again = DashClient(web.url, "/calibration").call("cal-result.data", _values(_upload(), ["vg"], 2),
+                                                     ["cal-run.n_clicks"], wait=240)
+    assert again.status == 200 and not again.output("cal-alert", "children")
+    assert "vg" in again.output("cal-result", "data")["results"]
