@@ -247,8 +247,8 @@ def save_runs(payload):
         ids_ = record(payload, current_app.config["PARITY_SETTINGS"].database_url)
     except ParityError as exc:  # the store says why: deleted, locked, disk full, read-only
         log.warning("could not record calibration runs: %s", exc)
-        return html.Span(f"The runs could not be saved to the registry: {exc}",
-                         className="text-danger"), no_update
+        return dict(saved=html.Span(f"The runs could not be saved to the registry: {exc}",
+                                    className="text-danger"), run_ids=no_update)
     except Exception:
         log.exception("could not record calibration runs")
         return dict(saved=html.Span("The runs could not be saved to the registry; the error was logged.",
