@@ -106,6 +106,7 @@ def test_failed_save_on_the_calibration_page_gives_the_reason(tmp_path):
     _delete_db(db)
     payload = {"token": "abcdef123456", "results": {"vg": {"model": "vg"}}}
     with app.server.app_context():
-        span, ids_ = save_runs(payload)
+        out = save_runs(payload)
+    span = out["saved"]
     text = str(span.children)
     assert "could not be saved" in text and "was deleted while Parity was using it" in text
