@@ -23,11 +23,12 @@ def data_summary() -> html.Ul:
     ex = chain.expiries
     first, last = prices.index.min(), prices.index.max()
     return html.Ul([
-        html.Li([html.B("SPX option chain"), f" quoted {chain.quote_date} (spot {chain.spot:,.2f}): "
-                 f"{len(chain.quotes):,} quotes, {len(ex)} expiries to "
-                 f"{max(ex['expiry']):%Y-%m-%d} — Vol surface, Calibration, Strategies."]),
-        html.Li([html.B("US stock prices"), f" {prices.shape[1]} stocks, daily closes {first:%Y-%m-%d} "
-                 f"to {last:%Y-%m-%d}, with the S&P 500 and NASDAQ — Portfolio."]),
+        html.Li([html.B("SPX option chain"), f" ({chain.label or 'embedded'}) quoted {chain.quote_date} "
+                 f"(spot {chain.spot:,.2f}): {len(chain.quotes):,} quotes, {len(ex)} expiries to "
+                 f"{max(ex['expiry']):%Y-%m-%d} — Vol surface, Calibration, Strategies, Risk."]),
+        html.Li([html.B("US stock prices"), f" {prices.shape[1]} stocks (skfolio's bundled S&P 500 "
+                 f"sample), daily closes {first:%Y-%m-%d} to {last:%Y-%m-%d}, with the S&P 500 and "
+                 f"NASDAQ (arch) — Portfolio."]),
         html.Li("Uploads stay with the page that received them (named there); they are not shared "
                 "between pages or kept on the server.", className="text-body-secondary"),
     ], className="ps-3 mb-0")

@@ -76,7 +76,7 @@ def test_uploads_answer_every_file_with_a_readable_message(dash_duo, parity, tmp
     assert "Maximum Sharpe ratio" in dash_duo.find_element("#pf-summary").text   # the page still works
 
     dash_duo.driver.get(dash_duo.server_url + "/calibration")
-    dash_duo.wait_for_contains_text("#cal-data-info", "SPX sample", timeout=20)
+    dash_duo.wait_for_contains_text("#cal-data-info", "Modelled chain for", timeout=20)
     dash_duo.find_element("#cal-upload input[type=file]").send_keys(str(png))
     dash_duo.wait_for_contains_text("#cal-data-info", "a PNG image", timeout=20)
 
@@ -165,9 +165,9 @@ def test_home_says_where_to_start_what_data_and_recent_runs(dash_duo, parity, se
                                               {"rmse_iv": 0.0123}, {}, 0.1, label="desk baseline")
     dash_duo.start_server(parity)
     dash_duo.wait_for_contains_text("#home-start", "Where to start", timeout=20)
-    dash_duo.wait_for_contains_text("#home-data", "quoted 2011-01-24", timeout=20)
+    dash_duo.wait_for_contains_text("#home-data", "modelled chain for 2018-12-31", timeout=20)
     text = dash_duo.find_element("#home-data").text
-    assert "2018-04-11" in text and "20 stocks" in text
+    assert "2022-12-28" in text and "20 stocks" in text
     dash_duo.wait_for_contains_text("#home-runs", "desk baseline", timeout=20)
     assert "1.23 vol pts" in dash_duo.find_element("#home-runs").text
     assert dash_duo.find_elements("#home-runs a[href^='/calibration?runs=']")

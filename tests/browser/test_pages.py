@@ -66,7 +66,8 @@ def test_the_error_checks_of_the_page_test_can_fire(dash_duo, parity):
         raise RuntimeError("deliberate failure")
 
     dash_duo.start_server(parity)
-    dash_duo.wait_for_element("#boom-button", timeout=10).click()
+    button = dash_duo.wait_for_element("#boom-button", timeout=10)
+    dash_duo.driver.execute_script("arguments[0].click();", button)   # below the fold of the home page
     dash_duo.wait_for_element("#boom-out", timeout=5)
     import time
     deadline = time.time() + 5
