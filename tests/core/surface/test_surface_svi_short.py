@@ -79,8 +79,8 @@ def test_a_slice_that_cannot_be_made_arbitrage_free_says_so(chain, monkeypatch):
     real_min_g = svi_module.min_g
     monkeypatch.setattr(svi_module, "min_g", lambda p, **kw: (-1.0, 0.0) if p != bad
                         else real_min_g(p, **kw))
-    import core.surface.api as api
-    monkeypatch.setattr(api, "fit_svi_slice", svi_module.fit_svi_slice)
+    import core.surface.fits as fits
+    monkeypatch.setattr(fits, "fit_svi_slice", svi_module.fit_svi_slice)
     fit = fit_svi(chain)
     assert not fit.params["arbitrage_free"].any()
     assert (fit.params["min_w"] < 0).all()
