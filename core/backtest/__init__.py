@@ -1,0 +1,1 @@
+"""Backtest lab: chain histories, engine, metrics, replay, walk-forward, overfitting statistics."""
