@@ -1,1 +1,17 @@
-"""Backtest lab: chain histories, engine, metrics, replay, walk-forward, overfitting statistics."""
+"""Backtest lab: chain histories, rules, the engine, fills and costs, metrics, replay,
+walk-forward, and overfitting statistics (PBO by CSCV, deflated Sharpe).
+
+``load_history(source) -> ChainHistory`` (``.dates``, ``.chain(date)``, ``.underlying``);
+``modelled_history(start, end)``; ``Rules(...)``; ``run(history, rules) -> BacktestResult``
+(``.trades``, ``.equity``, ``.metrics``); ``replay(result, trade)``;
+``walk_forward(history, rules, grid, *, train, test)``; ``pbo(performance, n_splits=16)``;
+``deflated_sharpe(sr, n_trials, var_trials, T, skew, kurt)``.
+"""
+from core.backtest.engine import run
+from core.backtest.history import ChainHistory, DayQuotes, load_history
+from core.backtest.metrics import performance, trade_stats
+from core.backtest.result import BacktestResult, LegFill, Trade
+from core.backtest.rules import Rules
+
+__all__ = ["ChainHistory", "DayQuotes", "load_history", "Rules", "run", "BacktestResult",
+           "Trade", "LegFill", "performance", "trade_stats"]
