@@ -15,3 +15,10 @@ from core.backtest.rules import Rules
 
 __all__ = ["ChainHistory", "DayQuotes", "load_history", "Rules", "run", "BacktestResult",
            "Trade", "LegFill", "performance", "trade_stats"]
+from core.backtest.overfitting import (PBOResult, deflated_sharpe, expected_max_sharpe,
+                                       min_track_record_length, pbo, probabilistic_sharpe)
+from core.backtest.walkforward import WalkForwardResult, expand_grid, walk_forward, windows
+
+__all__ += ["PBOResult", "pbo", "deflated_sharpe", "expected_max_sharpe",
+            "probabilistic_sharpe", "min_track_record_length", "WalkForwardResult",
+            "walk_forward", "expand_grid", "windows"]
