@@ -22,3 +22,6 @@ from core.backtest.walkforward import WalkForwardResult, expand_grid, walk_forwa
 __all__ += ["PBOResult", "pbo", "deflated_sharpe", "expected_max_sharpe",
             "probabilistic_sharpe", "min_track_record_length", "WalkForwardResult",
             "walk_forward", "expand_grid", "windows"]
+from core.backtest.replay import ATTRIBUTION, Replay, replay
+
+__all__ += ["replay", "Replay", "ATTRIBUTION"]
