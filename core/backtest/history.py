@@ -393,6 +393,9 @@ def _prepare(raw: pd.DataFrame):
     if bad.any():
         notes.append(f"Dropped {int(bad.sum()):,} rows with missing or non-numeric values.")
     df = df.loc[~bad]
+    if (np.diff(df["date"].to_numpy()) < 0).any():
+        notes.append("Rows were not in date order: sorted by quote date (each date's quotes "
+                     "are used only on that date).")
     if df.empty:
         raise DataError(f"none of the {n_read:,} rows is a usable quote (need quote date, expiry, "
                         "strike, call/put, bid, ask and the underlying level)")
