@@ -6,7 +6,7 @@ so that each ``create_app()`` (tests build several) gets the full set.
 """
 from dash import _callback
 
-from callbacks import calibration, greeks, portfolio, runs, strategies, surface, theme  # noqa: F401  (registers callbacks)
+from callbacks import backtest, calibration, greeks, portfolio, runs, strategies, surface, theme  # noqa: F401  (registers callbacks)
 
 _REGISTERED = (dict(_callback.GLOBAL_CALLBACK_MAP), list(_callback.GLOBAL_CALLBACK_LIST),
                list(_callback.GLOBAL_INLINE_SCRIPTS))

@@ -25,3 +25,6 @@ __all__ += ["PBOResult", "pbo", "deflated_sharpe", "expected_max_sharpe",
 from core.backtest.replay import ATTRIBUTION, Replay, replay
 
 __all__ += ["replay", "Replay", "ATTRIBUTION"]
+from core.backtest.modelled import MODELLED_LABEL, modelled_history
+
+__all__ += ["modelled_history", "MODELLED_LABEL"]

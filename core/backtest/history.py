@@ -38,7 +38,7 @@ CACHE_ROWS: int = 2_000_000
 _EPOCH = np.datetime64("1970-01-01", "D")
 _STORE_COLUMNS = ("expiry", "is_call", "strike", "bid", "ask", "iv", "delta", "forward",
                   "discount")
-_FORMAT_VERSION = "1"
+_FORMAT_VERSION = "2"
 
 
 def _day_int(d) -> int:
@@ -323,7 +323,7 @@ def open_history(path) -> ChainHistory:
         pf = pq.ParquetFile(str(path))
     except (OSError, ValueError) as exc:
         raise DataError(f"cannot open {str(path)[:200]} as a Parquet history: {exc}") from exc
-    meta = pf.schema_arrow.metadata or {}
+    meta = pf.metadata.metadata or {}
     if b"parity_history" not in meta:
         raise DataError(f"{Path(path).name} is not a Parity chain history (no parity metadata)")
     info = json.loads(meta[b"parity_history"])
@@ -357,7 +357,7 @@ def history_from_frame(raw: pd.DataFrame, *, source_kind: str = "upload", label:
     return open_history(path)
 
 
-def _prepare(raw: pd.DataFrame):
+def _prepare(raw: pd.DataFrame, min_dates: int = 2):
     """Clean a raw multi-day table and enrich it: forwards, discounts, smile vols, deltas."""
     from core.data.cleaning import _numeric, _types, parse_dates
     from core.data.formats import _key, normalise
@@ -400,7 +400,7 @@ def _prepare(raw: pd.DataFrame):
         raise DataError(f"none of the {n_read:,} rows is a usable quote (need quote date, expiry, "
                         "strike, call/put, bid, ask and the underlying level)")
     dates = np.unique(df["date"].to_numpy())
-    if dates.size < 2:
+    if dates.size < min_dates:
         raise DataError(f"the file holds one quote date ({_to_date(dates[0])}): a backtest needs "
                         "a history of at least two dates — upload a multi-day file")
     closes = df.groupby("date")["spot"].median().reindex(dates).to_numpy(dtype=np.float64)
@@ -512,28 +512,56 @@ def _enrich(df: pd.DataFrame, notes: list) -> None:
     df["delta"] = np.where(call, nd1, nd1 - 1.0)
 
 
-def _write(df: pd.DataFrame, dates, closes, notes, path: Path, source_kind: str,
-           label: str) -> None:
+def _schema():
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    present = np.unique(df["date"].to_numpy())
-    groups = np.full(dates.size, -1, dtype=np.int64)     # -1: a date without option rows
-    groups[np.searchsorted(dates, present)] = np.arange(present.size)
-    info = {"dates": [int(d) for d in dates], "closes": [float(c) for c in closes],
-            "groups": groups.tolist(), "source": source_kind, "label": label,
-            "notes": list(notes)}
+    return pa.schema([(c, pa.int32() if c == "expiry" else pa.bool_() if c == "is_call"
+                       else pa.float64()) for c in _STORE_COLUMNS])
+
+
+def _write_groups(writer, df: pd.DataFrame) -> int:
+    """Append one row group per quote date of ``df``; returns the number written."""
+    import pyarrow as pa
+
     cols = {"expiry": df["expiry"].to_numpy(np.int32), "is_call": df["is_call"].to_numpy(bool)}
     for c in ("strike", "bid", "ask", "iv", "delta", "forward", "discount"):
         cols[c] = df[c].to_numpy(np.float64)
-    schema = pa.schema([(c, pa.int32() if c == "expiry" else pa.bool_() if c == "is_call"
-                         else pa.float64()) for c in _STORE_COLUMNS],
-                       metadata={b"parity_history": json.dumps(info).encode()})
     d = df["date"].to_numpy()
-    bounds = np.r_[np.flatnonzero(np.r_[True, d[1:] != d[:-1]]), len(d)]
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    with pq.ParquetWriter(str(tmp), schema, compression="zstd") as w:
-        for a, b in zip(bounds[:-1], bounds[1:]):
-            w.write_table(pa.table({c: cols[c][a:b] for c in _STORE_COLUMNS}, schema=schema),
-                          row_group_size=max(b - a, 1))
+    bounds = np.r_[np.flatnonzero(np.r_[True, d[1:] != d[:-1]]), len(d)] if len(d) else np.r_[0]
+    schema = _schema()
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        writer.write_table(pa.table({c: cols[c][a:b] for c in _STORE_COLUMNS}, schema=schema),
+                           row_group_size=max(b - a, 1))
+    return len(bounds) - 1
+
+
+def _write(df: pd.DataFrame, dates, closes, notes, path: Path, source_kind: str,
+           label: str) -> None:
+    build_chunks([(df, dates, closes, notes)], path, source_kind, label)
+
+
+def build_chunks(chunks, path: Path, source_kind: str, label: str) -> None:
+    """Write prepared chunks ``(df, dates, closes, notes)`` (dates ascending across chunks) to
+    one Parquet history; memory holds one chunk at a time."""
+    import pyarrow.parquet as pq
+
+    tmp = Path(path).with_suffix(f".{os.getpid()}.tmp")
+    all_dates, all_closes, groups, notes = [], [], [], []
+    n_groups = 0
+    with pq.ParquetWriter(str(tmp), _schema(), compression="zstd") as w:
+        for df, dates, closes, chunk_notes in chunks:
+            present = np.unique(df["date"].to_numpy())
+            g = np.full(len(dates), -1, dtype=np.int64)
+            g[np.searchsorted(dates, present)] = n_groups + np.arange(present.size)
+            n_groups += _write_groups(w, df)
+            all_dates += [int(x) for x in dates]
+            all_closes += [float(x) for x in closes]
+            groups += g.tolist()
+            notes += [n for n in chunk_notes if n not in notes]
+        if len(all_dates) < 2 or np.any(np.diff(all_dates) <= 0):
+            raise DataError(f"a history needs at least two increasing quote dates, got "
+                            f"{len(all_dates)}")
+        info = {"dates": all_dates, "closes": all_closes, "groups": groups,
+                "source": source_kind, "label": label, "notes": notes}
+        w.add_key_value_metadata({"parity_history": json.dumps(info)})
     os.replace(tmp, path)
