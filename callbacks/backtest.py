@@ -341,7 +341,8 @@ def pick_trade(trade_id, payload):
     except ParityError as exc:
         log.info("replay unavailable: %s", exc)
         return {"error": str(exc)}, 1, 0
-    return rp, max(len(rp["dates"]) - 1, 1), 0
+    last = max(len(rp["dates"]) - 1, 1)
+    return rp, last, last          # open on the exit day: the whole attribution since entry
 
 
 @callback(
@@ -360,10 +361,14 @@ def render_day(day, rp, dark):
                 attr=attribution_figure(rp, day or 0, theme=theme))
 
 
-@callback(Output(ids.TICK, "disabled"), Output(ids.PLAY, "children"), Input(ids.PLAY, "n_clicks"),
-          State(ids.TICK, "disabled"), prevent_initial_call=True)
-def play_pause(_n, disabled):
-    return (False, "⏸ Pause") if disabled else (True, "▶ Play")
+@callback(Output(ids.TICK, "disabled"), Output(ids.PLAY, "children"),
+          Output(ids.DAY, "value", allow_duplicate=True), Input(ids.PLAY, "n_clicks"),
+          State(ids.TICK, "disabled"), State(ids.DAY, "value"), State(ids.DAY, "max"),
+          prevent_initial_call=True)
+def play_pause(_n, disabled, day, last):
+    if not disabled:
+        return True, "▶ Play", no_update
+    return False, "⏸ Pause", 0 if (day or 0) >= (last or 0) else no_update   # from the start at the end
 
 
 @callback(Output(ids.DAY, "value", allow_duplicate=True), Output(ids.TICK, "disabled", allow_duplicate=True),

@@ -97,7 +97,8 @@ _METRIC_ROWS = (("total_return", "Total return", "pct"), ("cagr", "CAGR", "pct")
 def _fmt(v, kind: str) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "∞" if v == math.inf else "–"
-    return {"pct": f"{100 * v:.2f}%", "num": f"{v:.2f}", "int": f"{v:.0f}", "usd": f"${v:,.0f}"}[kind]
+    return {"pct": f"{100 * v:.2f}%", "num": f"{v:.2f}", "int": f"{v:.0f}",
+            "usd": f"−${-v:,.0f}" if v < 0 else f"${v:,.0f}"}[kind]
 
 
 def metrics_table(res: dict) -> html.Div:
@@ -192,9 +193,10 @@ def wf_equity_figure(wf: dict, capital: float, *, label: str, source: str, theme
                              hovertemplate="%{x}: $%{y:,.0f}<extra>out of sample</extra>"))
     for a, b, c, d in wf["windows"]:
         fig.add_vline(x=dates[c], line_color=GREY, line_dash="dot", line_width=0.8)
-    fig.update_layout(title=_title("Walk-forward equity", source_line(label, source)),
-                      legend=dict(orientation="h", y=-0.22, x=0))
-    fig.update_yaxes(title_text="Equity ($, each window from the same capital)", tickformat="$,.0f")
+    fig.update_layout(title=_title("Walk-forward equity", "in-sample curves rescaled to the capital; "
+                                   + source_line(label, source)),
+                      legend=dict(orientation="h", y=-0.3, x=0))
+    fig.update_yaxes(title_text="Equity ($)", tickformat="$,.0f")
     fig.update_xaxes(title_text="Quote date")
     return _keep(themed(fig, theme))
 

@@ -179,7 +179,7 @@ def layout(**query) -> dbc.Container:
                            "walk-forward with the probability of backtest overfitting and the deflated Sharpe.",
                            className="text-body-secondary small")], className="mb-3"),
         dbc.Row([
-            dbc.Col([_data_card(s), _rules_card(s)], lg=3),
+            dbc.Col([_data_card(s), _rules_card(s)], lg=4, xxl=3),
             dbc.Col([
                 dbc.Alert(id=ids.ALERT, is_open=False, color="danger", class_name="py-2"),
                 html.Div(id=ids.NOTES, className="small text-body-secondary mb-2"),
@@ -197,7 +197,7 @@ def layout(**query) -> dbc.Container:
                     html.Div([html.H6("Trade log", className="card-title d-inline me-3"),
                               dbc.Button("Export CSV", id=ids.EXPORT, size="sm", color="secondary", outline=True)],
                              className="mb-2"),
-                    dag.AgGrid(id=ids.TRADES, columnDefs=trade_cols, rowData=[], columnSize="responsiveSizeToFit",
+                    dag.AgGrid(id=ids.TRADES, columnDefs=trade_cols, rowData=[], columnSize="autoSize",
                                defaultColDef={"sortable": True, "resizable": True, "filter": True},
                                csvExportParams={"fileName": "parity-backtest-trades.csv"},
                                dashGridOptions={"rowSelection": "single", "animateRows": False},
@@ -205,7 +205,7 @@ def layout(**query) -> dbc.Container:
                 ]), class_name="shadow-sm mb-3"),
                 _replay_card(),
                 _wf_card(),
-            ], lg=9),
+            ], lg=8, xxl=9),
         ]),
         dcc.Store(id=ids.UPLOAD_STORE),
         dcc.Store(id=ids.RESULT),

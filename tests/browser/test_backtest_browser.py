@@ -35,11 +35,11 @@ def test_backtest_replay_and_walk_forward(dash_duo, parity, settings):
     dash_duo.wait_for_contains_text("#bt-equity .gtitle", "Equity and drawdown vs buy-and-hold", timeout=20)
     dash_duo.wait_for_contains_text("#bt-metrics", "Sharpe", timeout=10)
     dash_duo.wait_for_contains_text("#bt-trades", "2018-01-02", timeout=10)
-    # replay: the largest trade is picked; its day-1 payoff and attribution are drawn
-    dash_duo.wait_for_contains_text("#bt-payoff .gtitle", "day 1 of", timeout=30)
+    # replay: the largest trade is picked and shown on its exit day; play restarts from day 1
+    dash_duo.wait_for_contains_text("#bt-payoff .gtitle", "day 21 of 21", timeout=30)
     dash_duo.wait_for_contains_text("#bt-attr .gtitle", "P&L attribution", timeout=10)
     _click(dash_duo, "#bt-play")
-    dash_duo.wait_for_contains_text("#bt-payoff .gtitle", "day 2 of", timeout=15)
+    dash_duo.wait_for_contains_text("#bt-payoff .gtitle", "day 2 of 21", timeout=15)
     _click(dash_duo, "#bt-play")       # pause
     if SHOTS:
         os.makedirs(SHOTS, exist_ok=True)
