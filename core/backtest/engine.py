@@ -85,7 +85,8 @@ def entry_schedule(history: ChainHistory, rules: Rules) -> np.ndarray:
     return np.r_[True, period[1:] != period[:-1]]
 
 
-def run(history: ChainHistory, rules: Rules | None = None, *, progress=None) -> BacktestResult:
+def run(history: ChainHistory, rules: Rules | None = None, *, progress=None,
+        margin: bool = True) -> BacktestResult:
     """Backtest ``rules`` over ``history``.
 
     Parameters
@@ -95,6 +96,9 @@ def run(history: ChainHistory, rules: Rules | None = None, *, progress=None) -> 
     rules : Rules, optional
         Default ``Rules()`` (daily 30-DTE 16-delta iron condor).
     progress : callable(fraction, message), optional
+    margin : bool
+        Compute each position's margin requirement (CBOE rule); sweeps that only need the
+        equity turn it off (margin then reads NaN).
 
     Returns
     -------
@@ -160,14 +164,16 @@ def run(history: ChainHistory, rules: Rules | None = None, *, progress=None) -> 
         day = history.day(i)
         d, S = int(history.day_index[i]), float(closes[i])
         keep: list[_Pos] = []
+        live = []
         for pos in open_:
             if pos.expiry <= d:      # cash settlement on the close (of the expiry or before it)
                 close_px = S if pos.expiry == d else float(closes[i - 1])
                 v = settlement(pos.kinds, pos.strike, close_px)
                 nan = np.full(v.shape, np.nan)
                 close(pos, i, v, v, nan, nan, "expiry", False, min(pos.expiry, d))
-                continue
-            mid, bid, ask = _marks(pos, day)
+            else:
+                live.append(pos)
+        for pos, (mid, bid, ask) in zip(live, _marks_all(live, day)):
             pos.value_mid = float(pos.qty @ mid) * pos.contracts * mult
             reason = None if i == pos.entry_i else _exit_reason(pos, rules, d, mid, history)
             if reason:
@@ -190,7 +196,7 @@ def run(history: ChainHistory, rules: Rules | None = None, *, progress=None) -> 
                 full_days += 1
             else:
                 equity_now = cash + sum(p.value_mid for p in open_)
-                pos, why = _open(day, i, rules, template, equity_now, next_id)
+                pos, why = _open(day, i, rules, template, equity_now, next_id, margin)
                 if pos is None:
                     skipped[why] = skipped.get(why, 0) + 1
                 else:
@@ -203,7 +209,7 @@ def run(history: ChainHistory, rules: Rules | None = None, *, progress=None) -> 
         value = sum(p.value_mid for p in open_)
         series["equity"][i] = cash + value
         series["equity_mid"][i] = cash_mid + value
-        series["margin"][i] = sum(p.margin for p in open_)
+        series["margin"][i] = sum(p.margin for p in open_) if margin else np.nan
         series["n_open"][i] = len(open_)
         if i % every == 0:
             say(i / n, f"day {i + 1} of {n}: {len(trades)} trades closed")
@@ -250,13 +256,44 @@ def _notes(skipped, full_days, n_sched, rules, trades):
     return notes, counts
 
 
-def _marks(pos: _Pos, day: DayQuotes):
+def _marks_all(positions: list, day: DayQuotes) -> list:
+    """``_marks`` of every open position from one vectorised pass over all their legs (legs
+    missing from the day's quotes go through ``_marks`` one position at a time)."""
+    if not positions:
+        return []
+    if not day.n:
+        return [_marks(p, day) for p in positions]
+    keys = np.concatenate([p.keys for p in positions])
+    rows = day.lookup(keys)
+    option = np.concatenate([p.option for p in positions])
+    hit = option & (rows >= 0)
+    r = np.where(hit, rows, 0)
+    mid = np.where(hit, day.mid[r], day.spot)
+    bid = np.where(hit, day.bid[r], np.nan)
+    ask = np.where(hit, day.ask[r], np.nan)
+    iv = np.where(hit, day.iv[r], np.nan)
+    out, a = [], 0
+    for p in positions:
+        b = a + p.keys.size
+        if not hit[a:b].all() and (option[a:b] & ~hit[a:b]).any():
+            out.append(_marks(p, day, rows[a:b]))
+        else:
+            good = np.isfinite(iv[a:b])
+            if good.any():
+                p.last_iv = np.where(good, iv[a:b], p.last_iv)
+            out.append((mid[a:b], bid[a:b], ask[a:b]))
+        a = b
+    return out
+
+
+def _marks(pos: _Pos, day: DayQuotes, rows=None):
     """Mid, bid, ask per leg today (bid/ask NaN for modelled legs and stock)."""
     m = pos.qty.size
     mid = np.empty(m)
     bid = np.full(m, np.nan)
     ask = np.full(m, np.nan)
-    rows = day.lookup(pos.keys) if day.n else np.full(m, -1)
+    if rows is None:
+        rows = day.lookup(pos.keys) if day.n else np.full(m, -1)
     opt = pos.option
     hit = opt & (rows >= 0)
     r = rows[hit]
@@ -297,7 +334,8 @@ def _nearest(strikes: np.ndarray, target: float) -> int:
     return int(np.argmin(np.abs(strikes - target))) if strikes.size else -1
 
 
-def _open(day: DayQuotes, i: int, rules: Rules, template, equity: float, pos_id: int):
+def _open(day: DayQuotes, i: int, rules: Rules, template, equity: float, pos_id: int,
+          with_margin: bool = True):
     """A new position from the day's chain, or ``(None, reason)``."""
     if day.n == 0:
         return None, "no option quotes on the date"
@@ -307,7 +345,8 @@ def _open(day: DayQuotes, i: int, rules: Rules, template, equity: float, pos_id:
     if abs(int(dte[j]) - rules.dte) > rules.dte_tolerance:
         return None, f"no expiry within {rules.dte_tolerance} days of {rules.dte} DTE"
     E = int(exps[j])
-    rows = np.flatnonzero(day.expiry == E)
+    sl = day.expiry_rows(E)
+    rows = np.arange(sl.start, sl.stop)
     F = float(day.forward[rows[0]])
     S = day.spot
     calls = rows[day.is_call[rows]]
@@ -379,7 +418,8 @@ def _open(day: DayQuotes, i: int, rules: Rules, template, equity: float, pos_id:
     pos = _Pos(pos_id, i, E, kinds_a, strike, qty, is_call, option,
                np.where(option, contract_key(exp_arr, is_call, strike), -1), price, mid, bid, ask,
                iv, float(contracts), float(-(qty @ price)), mp, ml,
-               _margin(kinds_a, strike, qty, price, S, E - day.date) * contracts * rules.multiplier,
+               (_margin(kinds_a, strike, qty, price, S, E - day.date) * contracts * rules.multiplier
+                if with_margin else math.nan),
                costs(qty[option], contracts, rules.commission, rules.fees), iv.copy())
     return pos, ""
 

@@ -75,7 +75,8 @@ def smile_vol(day, expiry: int, strike) -> tuple[np.ndarray, float, float]:
 
     Returns ``(vols, forward, discount)``; vols NaN when the day has no smile for the expiry."""
     strike = np.asarray(strike, dtype=np.float64)
-    rows = np.flatnonzero(day.expiry == expiry)
+    sl = day.expiry_rows(expiry)
+    rows = np.arange(sl.start, sl.stop)
     if rows.size == 0:
         return np.full(strike.shape, np.nan), np.nan, np.nan
     F, D = float(day.forward[rows[0]]), float(day.discount[rows[0]])

@@ -35,10 +35,12 @@ __all__ = ["ChainHistory", "DayQuotes", "load_history", "history_from_frame", "C
 
 #: Rows of day tables one history keeps in memory (about 90 bytes a row).
 CACHE_ROWS: int = 2_000_000
+#: Consecutive quote dates per Parquet row group (one read serves a month of dates).
+_DATES_PER_GROUP = 21
 _EPOCH = np.datetime64("1970-01-01", "D")
 _STORE_COLUMNS = ("expiry", "is_call", "strike", "bid", "ask", "iv", "delta", "forward",
                   "discount")
-_FORMAT_VERSION = "2"
+_FORMAT_VERSION = "3"
 
 
 def _day_int(d) -> int:
@@ -87,6 +89,14 @@ class DayQuotes:
     forward: np.ndarray
     discount: np.ndarray
     key: np.ndarray
+    exp_values: np.ndarray = None
+    exp_bounds: np.ndarray = None
+
+    def __post_init__(self) -> None:
+        e = self.expiry
+        starts = np.flatnonzero(np.r_[True, e[1:] != e[:-1]]) if e.size else np.empty(0, int)
+        object.__setattr__(self, "exp_values", e[starts].astype(np.int64))
+        object.__setattr__(self, "exp_bounds", np.r_[starts, e.size].astype(np.int64))
 
     @property
     def n(self) -> int:
@@ -94,7 +104,14 @@ class DayQuotes:
 
     def expiries(self) -> np.ndarray:
         """Distinct expiries (days since epoch), ascending."""
-        return np.unique(self.expiry)
+        return self.exp_values
+
+    def expiry_rows(self, expiry: int) -> slice:
+        """Rows of one expiry (empty slice when it is not quoted)."""
+        j = int(np.searchsorted(self.exp_values, expiry))
+        if j >= self.exp_values.size or self.exp_values[j] != expiry:
+            return slice(0, 0)
+        return slice(int(self.exp_bounds[j]), int(self.exp_bounds[j + 1]))
 
     def lookup(self, keys: np.ndarray) -> np.ndarray:
         """Row index of each contract key, -1 where the contract is not quoted today."""
@@ -123,8 +140,9 @@ class ChainHistory:
         Quote dates, days since 1970-01-01, ascending.
     closes : ndarray of float
         Underlying close per date.
-    groups : ndarray of int
-        Row group of each date in the file.
+    groups : ndarray of int, shape (dates, 3)
+        Where each date's rows are in the file: ``(row group, first row, rows)``; row group -1
+        for a date without option rows.
     source : str
         ``"real"``, ``"upload"`` or ``"modelled"``.
     label : str
@@ -142,6 +160,7 @@ class ChainHistory:
     notes: tuple[str, ...] = ()
     _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _budget: list = field(default_factory=lambda: [CACHE_ROWS, 0], repr=False)
+    _file: list = field(default_factory=list, repr=False)      # [ParquetFile] once opened
 
     def __getstate__(self):   # pickled to worker processes without the cache
         return {"path": self.path, "day_index": self.day_index, "closes": self.closes,
@@ -153,6 +172,7 @@ class ChainHistory:
             object.__setattr__(self, k, v)
         object.__setattr__(self, "_cache", OrderedDict())
         object.__setattr__(self, "_budget", [CACHE_ROWS, 0])
+        object.__setattr__(self, "_file", [])
 
     # -- views -----------------------------------------------------------------------------
     @property
@@ -192,32 +212,46 @@ class ChainHistory:
                            self.groups[start:stop], self.source, self.label, self.notes)
         object.__setattr__(out, "_cache", self._cache)
         object.__setattr__(out, "_budget", self._budget)
+        object.__setattr__(out, "_file", self._file)
         return out
 
     def day(self, i: int) -> DayQuotes:
         """Quotes of the ``i``-th date (position in :attr:`dates`)."""
         if not 0 <= i < len(self):
             raise DataError(f"date position must be in [0, {len(self)}), got {i}")
-        g = int(self.groups[i])
+        g, a, n = (int(x) for x in self.groups[i])
         if g < 0:
             e = np.empty(0)
             return DayQuotes(int(self.day_index[i]), float(self.closes[i]), e.astype(np.int32),
                              e.astype(bool), e, e, e, e, e, e, e, e, e.astype(np.int64))
-        hit = self._cache.get((self.path, g))
+        key = (self.path, int(self.day_index[i]))
+        hit = self._cache.get(key)
         if hit is not None:
-            self._cache.move_to_end((self.path, g))
+            self._cache.move_to_end(key)
             return hit
-        import pyarrow.parquet as pq
-
-        tab = pq.ParquetFile(self.path).read_row_group(g, columns=list(_STORE_COLUMNS))
+        # one read per row group (a block of consecutive dates); only this history's dates
+        # in that block are turned into day tables
+        tab = self._parquet().read_row_group(g, columns=list(_STORE_COLUMNS))
         cols = {c: tab.column(c).to_numpy() for c in _STORE_COLUMNS}
-        dq = _day_quotes(int(self.day_index[i]), float(self.closes[i]), cols)
-        self._cache[(self.path, g)] = dq
-        self._budget[1] += dq.n
-        while self._budget[1] > self._budget[0] and len(self._cache) > 1:
+        same = np.flatnonzero(self.groups[:, 0] == g)
+        for j in same:
+            _, a, n = (int(x) for x in self.groups[j])
+            dq = _day_quotes(int(self.day_index[j]), float(self.closes[j]),
+                             {c: v[a:a + n] for c, v in cols.items()})
+            self._cache[(self.path, int(self.day_index[j]))] = dq
+            self._budget[1] += dq.n
+        out = self._cache[key]
+        while self._budget[1] > self._budget[0] and len(self._cache) > 2 * _DATES_PER_GROUP:
             _, old = self._cache.popitem(last=False)
             self._budget[1] -= old.n
-        return dq
+        return out
+
+    def _parquet(self):
+        import pyarrow.parquet as pq
+
+        if not self._file or self._file[0][0] != self.path:
+            self._file[:] = [(self.path, pq.ParquetFile(self.path))]
+        return self._file[0][1]
 
     def days(self, start: int = 0, stop: int | None = None):
         """Iterate ``(position, DayQuotes)`` over dates ``start:stop``."""
@@ -329,7 +363,8 @@ def open_history(path) -> ChainHistory:
     info = json.loads(meta[b"parity_history"])
     return ChainHistory(str(path), np.asarray(info["dates"], dtype=np.int64),
                         np.asarray(info["closes"], dtype=np.float64),
-                        np.asarray(info["groups"], dtype=np.int64), info.get("source", "upload"),
+                        np.asarray(info["groups"], dtype=np.int64).reshape(-1, 3),
+                        info.get("source", "upload"),
                         info.get("label", ""), tuple(info.get("notes", ())))
 
 
@@ -519,20 +554,33 @@ def _schema():
                        else pa.float64()) for c in _STORE_COLUMNS])
 
 
-def _write_groups(writer, df: pd.DataFrame) -> int:
-    """Append one row group per quote date of ``df``; returns the number written."""
+def _write_groups(writer, df: pd.DataFrame, dates: np.ndarray, first_group: int) -> np.ndarray:
+    """Append ``df`` as row groups of up to ``_DATES_PER_GROUP`` dates; returns per date of
+    ``dates`` its ``(row group, first row, rows)`` (group -1 for a date without rows)."""
     import pyarrow as pa
 
     cols = {"expiry": df["expiry"].to_numpy(np.int32), "is_call": df["is_call"].to_numpy(bool)}
     for c in ("strike", "bid", "ask", "iv", "delta", "forward", "discount"):
         cols[c] = df[c].to_numpy(np.float64)
     d = df["date"].to_numpy()
-    bounds = np.r_[np.flatnonzero(np.r_[True, d[1:] != d[:-1]]), len(d)] if len(d) else np.r_[0]
+    index = np.zeros((len(dates), 3), dtype=np.int64)
+    index[:, 0] = -1
+    if not len(d):
+        return index
+    starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
+    bounds = np.r_[starts, len(d)]
+    present = d[starts]
     schema = _schema()
-    for a, b in zip(bounds[:-1], bounds[1:]):
+    g = first_group
+    for k in range(0, present.size, _DATES_PER_GROUP):
+        a, b = bounds[k], bounds[min(k + _DATES_PER_GROUP, present.size)]
         writer.write_table(pa.table({c: cols[c][a:b] for c in _STORE_COLUMNS}, schema=schema),
                            row_group_size=max(b - a, 1))
-    return len(bounds) - 1
+        for m in range(k, min(k + _DATES_PER_GROUP, present.size)):
+            j = int(np.searchsorted(dates, present[m]))
+            index[j] = (g, bounds[m] - a, bounds[m + 1] - bounds[m])
+        g += 1
+    return index
 
 
 def _write(df: pd.DataFrame, dates, closes, notes, path: Path, source_kind: str,
@@ -550,13 +598,11 @@ def build_chunks(chunks, path: Path, source_kind: str, label: str) -> None:
     n_groups = 0
     with pq.ParquetWriter(str(tmp), _schema(), compression="zstd") as w:
         for df, dates, closes, chunk_notes in chunks:
-            present = np.unique(df["date"].to_numpy())
-            g = np.full(len(dates), -1, dtype=np.int64)
-            g[np.searchsorted(dates, present)] = n_groups + np.arange(present.size)
-            n_groups += _write_groups(w, df)
+            index = _write_groups(w, df, np.asarray(dates), n_groups)
+            n_groups = max(n_groups, int(index[:, 0].max()) + 1)
             all_dates += [int(x) for x in dates]
             all_closes += [float(x) for x in closes]
-            groups += g.tolist()
+            groups += index.ravel().tolist()
             notes += [n for n in chunk_notes if n not in notes]
         if len(all_dates) < 2 or np.any(np.diff(all_dates) <= 0):
             raise DataError(f"a history needs at least two increasing quote dates, got "

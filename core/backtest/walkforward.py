@@ -171,9 +171,9 @@ def evaluate_chunk(history: ChainHistory, rules: dict, configs: list[dict], wins
     full, scores = [], []
     for cfg in configs:
         rule = base.with_(**cfg)
-        eq = run(history, rule).series["equity"]
+        eq = run(history, rule, margin=False).series["equity"]
         full.append((eq[1:] / eq[:-1] - 1.0).tolist())
-        scores.append([_score(run(history.slice(a, b), rule).series["equity"], metric)
+        scores.append([_score(run(history.slice(a, b), rule, margin=False).series["equity"], metric)
                        for a, b, _, _ in wins])
     return {"returns": full, "scores": scores}
 

@@ -21,8 +21,10 @@ def test_dates_closes_and_row_groups(history, raw):
     closes = raw.groupby("quotedate").underlying_last.first()
     assert history.underlying.to_numpy() == pytest.approx(closes.loc[dates].to_numpy())
     pf = pq.ParquetFile(history.path)
-    # one row group per date with quotes left after cleaning (expiry-day dates have none)
-    assert pf.num_row_groups == int((history.groups >= 0).sum()) == 38
+    # dates with quotes left after cleaning (the expiry-day dates have none) are stored in row
+    # groups of up to 21 consecutive dates, each date's rows contiguous
+    assert int((history.groups[:, 0] >= 0).sum()) == 38
+    assert pf.num_row_groups == 2 and pf.metadata.num_rows == int(history.groups[:, 2].sum())
 
 
 def test_day_rows_are_the_files(history, raw):
