@@ -147,7 +147,11 @@ def celery_mapper(descriptor: dict, timeout: float = 600.0):
 
         sigs = [evaluate_chunk_task.s(a[0].path, descriptor, a[1], a[2], [list(w) for w in a[3]], a[4])
                 for a in args_list]
-        return group(sigs).apply_async().get(timeout=timeout, disable_sync_subtasks=False)
+        res = group(sigs).apply_async()
+        try:
+            return res.get(timeout=timeout, disable_sync_subtasks=False)
+        finally:
+            res.forget()        # drop the chunk results from the backend once collected
     return mapper
 
 
