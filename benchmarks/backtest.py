@@ -66,7 +66,7 @@ def _five_year(cache):
     from core.backtest.history import history_from_frame
 
     try:
-        return modelled_history("2014-01-02", "2018-12-31", cache_dir=cache), "modelled"
+        return modelled_history("2014-01-03", "2018-12-31", cache_dir=cache), "modelled"
     except Exception as exc:  # noqa: BLE001 - report which stand-in was used
         if "not available" not in str(exc):
             raise
