@@ -6,10 +6,25 @@ the same inputs, so the ratio column is what to read, not the absolute timings.
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
-__all__ = ["Row", "best_time"]
+__all__ = ["Row", "best_time", "shared_data"]
+
+#: Real third-party market data beside the project (never inside it): ``../shared/data``.
+SHARED_DATA = Path(os.environ.get("PARITY_SHARED_DATA",
+                                  Path(__file__).resolve().parents[1].parent / "shared" / "data"))
+
+
+def shared_data(name: str) -> Path:
+    """Path of a real data file in ``../shared/data``; exits with a message naming it if missing."""
+    path = SHARED_DATA / name
+    if not path.is_file():
+        raise SystemExit(f"this benchmark needs the real data file {path} (the shared data "
+                         "folder beside the project, or PARITY_SHARED_DATA)")
+    return path
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """Portfolio optimisation against PyPortfolioOpt, same data, same run.
 
-* 50-point efficient frontier of the 20 sample stocks: ``core.portfolio.efficient_frontier``
+* 50-point efficient frontier of PyPortfolioOpt's 20 test stocks (read from
+  ``../shared/data/stock_prices.csv``, third-party data, not shipped): ``core.portfolio.efficient_frontier``
   (one DPP-parametrised cvxpy problem re-solved with Clarabel) against PyPortfolioOpt's
   ``EfficientFrontier.efficient_return`` looped over the same targets — a new
   ``EfficientFrontier`` per target, as its documentation loops, and (for reference) one object
@@ -119,14 +120,17 @@ def _other_rows(prices) -> list[Row]:
 
 
 def run() -> list[Row]:
-    from core.data.prices import sample_prices
+    from benchmarks import shared_data
+    from core.data.prices import load_prices
     from core.portfolio import mean_return, sample_cov
 
     warnings.filterwarnings("ignore", category=UserWarning)
-    prices = sample_prices()
+    # PyPortfolioOpt's own test prices (20 US stocks 1989-2018, ../shared/data, not shipped):
+    # the peer's reference data, so the accuracy rows compare like with like
+    prices = load_prices(shared_data("stock_prices.csv"))
     mu = mean_return(prices).to_pandas()
     cov = sample_cov(prices).to_pandas()
-    rows = _frontier_rows("20 stocks", mu, cov, ">= 2x faster", peer_repeat=3)
+    rows = _frontier_rows("20 stocks (PyPortfolioOpt test prices)", mu, cov, ">= 2x faster", peer_repeat=3)
     mu2, cov2 = _synthetic(200)
     rows += _frontier_rows("200 synthetic", mu2, cov2, "< 3 s", peer_repeat=1)
     rows += _accuracy_rows(mu, cov)

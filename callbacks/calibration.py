@@ -204,7 +204,7 @@ def data_info(upload):
     except ParityError as exc:
         return html.Span(f"Could not load {(upload or {}).get('filename', 'the file')}: {exc}",
                          className="text-danger")
-    name = (upload or {}).get("filename") or "SPX sample"
+    name = (upload or {}).get("filename") or (chain.label[:1].upper() + chain.label[1:]) or "SPX sample"
     return html.Div([html.B(name), f" · {chain.quote_date} · spot {chain.spot:,.2f} · "
                      f"{len(chain.otm_quotes(0.6, 1.4))} OTM quotes in {chain.expiries.shape[0]} expiries"])
 

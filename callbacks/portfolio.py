@@ -165,7 +165,7 @@ def load_data(prices_up, sectors_up, _sample, prices_name, sectors_name, store, 
     else:
         value = tickers if trigger != ids.UPLOAD_SECTORS else no_update
     first, last = prices.index.min(), prices.index.max()
-    info = html.Div([html.B(store.get("prices_name") or "Sample: 20 US stocks + S&P 500, NASDAQ"),
+    info = html.Div([html.B(store.get("prices_name") or "Sample: 20 S&P 500 stocks (skfolio) + S&P 500, NASDAQ (arch)"),
                      f" · {len(tickers)} assets · {first:%Y-%m-%d} to {last:%Y-%m-%d} · sectors: ",
                      html.B(store.get("sectors_name") or "GICS sample"),
                      f" ({len(set(sectors.values()))} sectors)"])

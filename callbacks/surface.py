@@ -99,6 +99,8 @@ def chain_info(chain) -> html.Div:
                             className="text-body-secondary")]),
         html.Div([html.B(f"{len(q):,}"), " quotes kept, ", html.B(f"{q['expiry'].nunique()}"),
                   " expiries, ", html.B(f"{int(q['otm'].sum()):,}"), " OTM"]),
+        html.Div(chain.label[:1].upper() + chain.label[1:], className="text-body-secondary")
+        if chain.label else None,
     ])
 
 

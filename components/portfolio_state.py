@@ -6,14 +6,16 @@ from urllib.parse import urlencode
 __all__ = ["DEFAULTS", "from_query", "to_query", "views_to_text", "views_from_text",
            "DEFAULT_VIEWS"]
 
-SAMPLE_TICKERS = ("GOOG", "AAPL", "FB", "BABA", "AMZN", "GE", "AMD", "WMT", "BAC", "GM", "T",
-                  "UAA", "SHLD", "XOM", "RRC", "BBY", "MA", "PFE", "JPM", "SBUX")
+# The embedded sample: skfolio's 20 S&P 500 stocks (core.data.sample_prices(); a test keeps
+# this tuple equal to its columns, since components do not import core).
+SAMPLE_TICKERS = ("AAPL", "AMD", "BAC", "BBY", "CVX", "GE", "HD", "JNJ", "JPM", "KO", "LLY", "MRK",
+                  "MSFT", "PEP", "PFE", "PG", "RRC", "UNH", "WMT", "XOM")
 INDEX_TICKERS = ("SP500", "NASDAQ")
 OBJECTIVE_KEYS = ("max_sharpe", "min_variance", "target_return", "target_risk", "risk_parity",
                   "hrp", "kelly", "min_cvar", "black_litterman")
 DEFAULT_VIEWS = [{"asset": "AAPL", "vs": "", "view": 12.0, "confidence": 60.0},
                  {"asset": "XOM", "vs": "RRC", "view": 3.0, "confidence": 40.0}]
-DEFAULTS = dict(universe=list(SAMPLE_TICKERS), start="2015-01-02", end="2018-04-11", ret="mean",
+DEFAULTS = dict(universe=list(SAMPLE_TICKERS), start="2015-01-02", end="2018-12-31", ret="mean",
                 risk="ledoit_wolf", obj="max_sharpe", target=15.0, kelly=0.5, rf=2.0, wmin=0.0,
                 wmax=25.0, lev=None, caps="", turnover=None, rebal="M", cost=10.0,
                 views="AAPL:12:60;XOM-RRC:3:40")

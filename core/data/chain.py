@@ -42,6 +42,8 @@ _DROP_REASONS: tuple[tuple[str, str], ...] = (
     ("dropped_expired", "expired or same-day expiry"),
     ("dropped_zero_bid", "zero or negative bid"),
     ("dropped_crossed", "crossed quote (bid > ask)"),
+    ("dropped_other_root", "another option root on the same expiry (e.g. AM-settled SPX "
+                           "beside PM-settled SPXW)"),
     ("dropped_duplicate", "duplicate (expiry, strike, type)"),
 )
 
@@ -66,6 +68,11 @@ dropped_duplicate : int
         General notes: format, where the quote date and spot came from, the wide-spread rule.
     expiry_notes : tuple of str
         One or more notes per expiry: how its forward was found, or why it was dropped.
+    dropped_other_root : int
+        Rows of a second option root on an expiry (one root is kept per expiry; see notes).
+    rate_fallbacks : tuple of str
+        One sentence per expiry whose parity fit implied an implausible rate or dividend
+        yield, saying what was found and what was used instead (for the UI to show).
     """
 
     source_format: str
@@ -80,6 +87,8 @@ dropped_duplicate : int
     wide: int = 0
     notes: tuple[str, ...] = ()
     expiry_notes: tuple[str, ...] = ()
+    dropped_other_root: int = 0
+    rate_fallbacks: tuple[str, ...] = ()
 
     @property
     def dropped(self) -> dict[str, int]:
@@ -99,6 +108,7 @@ dropped_duplicate : int
         if self.wide:
             out.append(f"Flagged {self.wide:,} kept rows as wide spread.")
         out.extend(self.notes)
+        out.extend(self.rate_fallbacks)
         out.extend(self.expiry_notes)
         return out
 
@@ -119,7 +129,8 @@ dropped_duplicate : int
                 if f.name not in data:
                     continue
                 value = data[f.name]
-                kwargs[f.name] = tuple(str(v) for v in value) if f.name.endswith("notes") else value
+                kwargs[f.name] = (tuple(str(v) for v in value) if isinstance(value, (list, tuple))
+                                  else value)
             return cls(**kwargs)
         except TypeError as exc:
             raise DataError(f"not a CleaningReport dict: {exc}") from exc
@@ -153,6 +164,10 @@ class Chain:
     report : CleaningReport
     spot_source : str
         'file', 'argument' or 'forward' (nearest-expiry forward used as spot).
+    label : str
+        Where the chain comes from, for pages to show; ``""`` for an upload, e.g.
+        ``"modelled chain for 2018-12-31, from the S&P 500 close and VIX"`` for
+        :func:`core.data.modelled_chain`.
     """
 
     _quotes: pd.DataFrame = field(repr=False)
@@ -161,6 +176,7 @@ class Chain:
     quote_date: _dt.date
     report: CleaningReport
     spot_source: str = "file"
+    label: str = ""
 
     def __post_init__(self) -> None:
         # Detach from the caller's frames (cheap under copy-on-write).
@@ -217,6 +233,7 @@ class Chain:
             "quote_date": self.quote_date.isoformat(),
             "spot": self.spot,
             "spot_source": self.spot_source,
+            "label": self.label,
             "report": self.report.to_dict(),
             "quotes": _frame_to_dict(self._quotes),
             "expiries": _frame_to_dict(self._expiries),
@@ -235,6 +252,7 @@ class Chain:
                 quote_date=_dt.date.fromisoformat(data["quote_date"]),
                 report=CleaningReport.from_dict(data["report"]),
                 spot_source=str(data.get("spot_source", "file")),
+                label=str(data.get("label", "")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, DataError):

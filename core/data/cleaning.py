@@ -8,7 +8,12 @@ Rules (each dropped row is counted once, under the first rule that applies, in t
 3. expired or same-day expiry (expiry <= quote date): T would be <= 0;
 4. zero or negative bid (no market; the mid is not a price);
 5. crossed quote, bid > ask (bid == ask is kept: a locked quote is a price);
-6. duplicates of (expiry, strike, type): the tightest quote is kept.
+6. a second option root on one expiry (SPX AM-settled beside SPXW PM-settled): one root is
+   kept per expiry, a PM root (``PM_ROOTS``) first, else the most quoted, and a note says so;
+7. duplicates of (expiry, strike, type): the tightest quote is kept.
+
+Before these rules, values that cannot be real (a strike 1000 x the median, a price of 1e308)
+refuse the file with the row named; dates are read as described in :mod:`core.data.dates`.
 
 Wide spreads are flagged, not dropped: ``wide = ask - bid > WIDE_SPREAD_REL * mid`` (relative
 spread over 50 % of the mid — e.g. a 0.05/0.10 quote). Such mids say little about the vol;
@@ -17,12 +22,14 @@ spread over 50 % of the mid — e.g. a 0.05/0.10 quote). Such mids say little ab
 from __future__ import annotations
 
 import datetime as _dt
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from core.data._text import detect_decimal_comma, formula_cells, numbers
+from core.data.dates import describe, parse_dates, read_dates
+from core.data.limits import plain, short
 from core.errors import DataError
 
 __all__ = ["WIDE_SPREAD_REL", "Cleaned", "clean", "to_date", "parse_dates"]
@@ -55,60 +62,25 @@ def to_date(name: str, value) -> _dt.date:
     try:
         ts = pd.Timestamp(value)
     except (TypeError, ValueError) as exc:
-        raise DataError(f"{name} must be a date like '2011-01-24', got {value!r}") from exc
+        raise DataError(f"{name} must be a date like '2011-01-24', got {short(value)}") from exc
     if pd.isna(ts):
-        raise DataError(f"{name} must be a date like '2011-01-24', got {value!r}")
+        raise DataError(f"{name} must be a date like '2011-01-24', got {short(value)}")
     return ts.date()
 
 
-def parse_dates(values: pd.Series) -> np.ndarray:
-    """Vectorised date parsing to ``datetime64[D]`` (NaT where unparseable).
-
-    Accepts datetime columns, ISO and common date strings, date/datetime objects, YYYYMMDD
-    integers and Unix timestamps in seconds. Each distinct value is parsed once.
-    """
-    if values.dtype.kind == "M" or isinstance(values.dtype, pd.DatetimeTZDtype):
-        if isinstance(values.dtype, pd.DatetimeTZDtype):
-            values = values.dt.tz_localize(None)
-        return values.to_numpy().astype("datetime64[D]")
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    uniq = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
-    parsed = pd.Series(pd.NaT, index=uniq.index, dtype="datetime64[ns]")
-    is_obj_date = uniq.map(lambda v: isinstance(v, (_dt.date, np.datetime64)))
-    num = pd.to_numeric(uniq.where(~is_obj_date), errors="coerce")
-    ymd = num.between(19000101, 29991231) & (num % 1 == 0)
-    if ymd.any():
-        parsed[ymd] = pd.to_datetime(num[ymd].astype(np.int64).astype(str), format="%Y%m%d",
-                                     errors="coerce")
-    unix = num.between(1e8, 1e11) & ~ymd
-    if unix.any():
-        parsed[unix] = pd.to_datetime(num[unix], unit="s", errors="coerce")
-    text = num.isna()
-    if text.any():
-        s = uniq[text].astype(str).str.strip()
-        iso = pd.to_datetime(s, errors="coerce", format="ISO8601")
-        parsed[text] = iso
-        retry = iso.index[iso.isna().to_numpy() & (s != "").to_numpy()]
-        if 0 < len(retry) <= _MAX_SLOW_DATES:       # other layouts, e.g. 2/19/2011
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                for i in retry:
-                    try:
-                        parsed[i] = pd.to_datetime(s[i], errors="coerce")
-                    except (TypeError, ValueError, OverflowError):
-                        pass
-    days = parsed.to_numpy().astype("datetime64[D]")
-    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[D]")
-    ok = codes >= 0
-    out[ok] = days[codes[ok]]
-    return out
-
-
-def _numeric(s: pd.Series) -> np.ndarray:
-    if s.dtype.kind in "fiub":
-        return s.to_numpy(dtype=np.float64, na_value=np.nan)
-    return pd.to_numeric(s.astype("str").str.strip(), errors="coerce").to_numpy(
-        dtype=np.float64, na_value=np.nan)
+def _numeric(frame: pd.DataFrame, col: str, sep: str, notes: list[str]) -> np.ndarray:
+    """A canonical column as floats, refusing formulas and reading decimal commas (noted)."""
+    s = frame[col]
+    formula = formula_cells(s)
+    if formula is not None:
+        raise DataError(f"the {col} column holds spreadsheet formulas (e.g. {short(formula)}): "
+                        f"export the sheet with values, not formulas (copy, paste as values, "
+                        f"save as CSV)")
+    dec = s.dtype.kind not in "fiub" and detect_decimal_comma(s, sep)
+    if dec:
+        notes.append(f"The {col} column uses decimal commas (e.g. "
+                     f"{short(str(s.dropna().iloc[0]))}): read as decimals.")
+    return numbers(s, decimal_comma=dec)
 
 
 def _types(s: pd.Series) -> np.ndarray:
@@ -118,34 +90,120 @@ def _types(s: pd.Series) -> np.ndarray:
     return mapped[codes]   # code -1 picks the trailing None
 
 
-def _resolve_quote_date(frame: pd.DataFrame, arg) -> tuple[_dt.date, np.ndarray | None, str]:
+_DATE_COLS = ("quote_date", "expiry", "last_trade")
+
+
+def _read_all_dates(frame: pd.DataFrame, dayfirst, quote_arg) -> tuple[dict, list[str]]:
+    """Read the date columns with one day/month order for the whole file; notes say which."""
+    cols = [c for c in _DATE_COLS if c in frame.columns]
+    if dayfirst is not None:
+        got = {c: read_dates(frame[c], bool(dayfirst)) for c in cols}
+        order = "day/month/year" if dayfirst else "month/day/year"
+        slashy = any(g.order is not None for g in got.values())
+        return got, ([f"Slash dates read as {order} (dayfirst={bool(dayfirst)})."] if slashy
+                     else [])
+    first = {c: read_dates(frame[c]) for c in cols}
+    orders = {c: g.order for c, g in first.items() if g.order is not None}
+    if not orders:
+        return first, []
+    if "mixed" in orders.values():
+        c = next(c for c, o in orders.items() if o == "mixed")
+        raise DataError(f"the {c} column mixes day/month/year and month/day/year dates (some "
+                        f"have a first field over 12, others a second field over 12): use one "
+                        f"spelling, ideally ISO YYYY-MM-DD")
+    forced = {o for o in orders.values() if o != "either"}
+    if len(forced) > 1:
+        raise DataError("some date columns read only as day/month/year and others only as "
+                        "month/day/year: use one spelling, ideally ISO YYYY-MM-DD")
+    if forced:
+        dayf = forced.pop() == "dmy"
+        # the first pass read forced columns their way and the others month first
+        got = {c: (read_dates(frame[c], True) if dayf and orders.get(c) == "either"
+                   else first[c]) for c in cols}
+        word = "day/month/year" if dayf else "month/day/year"
+        return got, [f"Slash dates read as {word} (the only reading under which every date "
+                     f"is valid)."]
+    # every slash date reads both ways: choose the reading consistent with the quotes
+    readings = {d: {c: read_dates(frame[c], d) for c in cols} for d in (False, True)}
+    score = {d: _consistency(r, quote_arg) for d, r in readings.items()}
+    dayf = score[True] > score[False]
+    word = "day/month/year" if dayf else "month/day/year"
+    other = "month/day/year" if dayf else "day/month/year"
+    if score[True] == score[False]:
+        why = (f"both readings fit equally well, so the US order is used; pass "
+               f"dayfirst={not dayf} to read them as {other}")
+    else:
+        a, b = score[dayf], score[not dayf]
+        why = (f"{a[0]:,} rows expire after their quote date that way against {b[0]:,} read as "
+               f"{other}" if a[0] != b[0] else
+               f"{a[1]:,} expiries fall on weekdays that way against {b[1]:,} read as {other}")
+        why += f"; pass dayfirst={not dayf} to force the other reading"
+    return readings[dayf], [f"Dates like '03/04/2024' are ambiguous: read as {word} ({why})."]
+
+
+def _consistency(r: dict, quote_arg) -> tuple[int, int]:
+    """(rows whose expiry is after their quote date, expiry dates on weekdays) of a reading."""
+    exp = r["expiry"].days if "expiry" in r else None
+    if exp is None:
+        return (0, 0)
+    if "quote_date" in r:
+        qd = r["quote_date"].days
+    elif quote_arg is not None:
+        qd = np.full(len(exp), np.datetime64(quote_arg, "D"))
+    elif "last_trade" in r:
+        qd = r["last_trade"].days
+    else:
+        qd = None
+    ok = ~np.isnat(exp)
+    after = int((ok & ~np.isnat(qd) & (exp > qd)).sum()) if qd is not None else int(ok.sum())
+    weekday = (exp[ok].astype("datetime64[D]").view("int64") - 4) % 7   # 0 = Monday
+    return after, int((weekday < 5).sum())
+
+
+def _resolve_quote_date(frame: pd.DataFrame, arg, dates: dict
+                        ) -> tuple[_dt.date, np.ndarray | None, str]:
     """Quote date, a row mask of that date (or None for all rows), and a note."""
     arg_date = None if arg is None else to_date("quote_date", arg)
     if "quote_date" in frame.columns:
-        qd = parse_dates(frame["quote_date"])
-        dates = sorted({d.item() for d in np.unique(qd[~np.isnat(qd)])})
-        if len(dates) == 1:
-            if arg_date is not None and arg_date != dates[0]:
+        reading = dates["quote_date"]
+        qd = reading.days
+        dates_ = sorted({d.item() for d in np.unique(qd[~np.isnat(qd)])})
+        if not dates_:
+            found = reading.out_of_range or reading.example_bad
+            what = ("out of range (before 1900 or after 2200)" if reading.out_of_range
+                    else "not a date")
+            raise DataError(f"the quote date column holds no readable date ({short(found)} is "
+                            f"{what}): write dates as YYYY-MM-DD, or pass quote_date")
+        if len(dates_) == 1:
+            if arg_date is not None and arg_date != dates_[0]:
                 raise DataError(f"quote_date argument {arg_date} does not match the file's quote "
-                                f"date {dates[0]}: leave quote_date empty or fix it")
-            return dates[0], None, f"Quote date {dates[0]} from the file."
-        if len(dates) > 1:
-            listed = ", ".join(str(d) for d in dates[:5]) + (", ..." if len(dates) > 5 else "")
-            if arg_date is None:
-                raise DataError(f"the file holds {len(dates)} quote dates ({listed}): pass "
-                                f"quote_date to choose one")
-            if arg_date not in dates:
-                raise DataError(f"quote_date {arg_date} is not in the file (it holds {listed})")
-            mask = qd == np.datetime64(arg_date, "D")
-            return arg_date, mask, (f"Quote date {arg_date} chosen from {len(dates)} dates in "
-                                    f"the file.")
-    if arg_date is None:
-        raise DataError("the file has no quote date: pass quote_date (the date the quotes were "
-                        "taken, e.g. '2011-01-24') so times to expiry can be computed")
-    return arg_date, None, f"Quote date {arg_date} from the argument."
+                                f"date {dates_[0]}: leave quote_date empty or fix it")
+            return dates_[0], None, f"Quote date {dates_[0]} from the file."
+        listed = ", ".join(str(d) for d in dates_[:5]) + (", ..." if len(dates_) > 5 else "")
+        if arg_date is None:
+            raise DataError(f"the file holds {len(dates_)} quote dates ({listed}): pass "
+                            f"quote_date to choose one (core.data.read_quotes splits a "
+                            f"multi-day file by date)")
+        if arg_date not in dates_:
+            raise DataError(f"quote_date {arg_date} is not in the file (it holds {listed})")
+        mask = qd == np.datetime64(arg_date, "D")
+        return arg_date, mask, (f"Quote date {arg_date} chosen from {len(dates_)} dates in "
+                                f"the file.")
+    if arg_date is not None:
+        return arg_date, None, f"Quote date {arg_date} from the argument."
+    if "last_trade" in frame.columns:
+        lt = dates["last_trade"].days
+        if (~np.isnat(lt)).any():
+            latest = lt[~np.isnat(lt)].max().item()
+            return latest, None, (f"Quote date {latest}: the latest last-trade date in the file "
+                                  f"(it has no quote-date column); pass quote_date to use "
+                                  f"another day.")
+    raise DataError("the file has no quote date: pass quote_date (the date the quotes were "
+                    "taken, e.g. '2011-01-24') so times to expiry can be computed")
 
 
-def clean(frame: pd.DataFrame, *, quote_date=None) -> Cleaned:
+def clean(frame: pd.DataFrame, *, quote_date=None, dayfirst: bool | None = None,
+          sep: str = ",") -> Cleaned:
     """Validate canonical rows (see the module docstring for the rules).
 
     Parameters
@@ -154,25 +212,42 @@ def clean(frame: pd.DataFrame, *, quote_date=None) -> Cleaned:
         Canonical columns from :func:`core.data.formats.normalise`.
     quote_date : date-like, optional
         Used when the file has no quote date, or to choose one day of a multi-day file.
+    dayfirst : bool, optional
+        Read slash dates as day/month/year (True) or month/day/year (False); by default the
+        reading consistent with the file is chosen and the notes say which.
+    sep : str
+        The file's field separator (decides whether ``1,234`` is a decimal comma).
     """
     counts = dict.fromkeys(("dropped_other_date", "dropped_missing", "dropped_expired",
-                            "dropped_zero_bid", "dropped_crossed", "dropped_duplicate"), 0)
-    qdate, day_mask, date_note = _resolve_quote_date(frame, quote_date)
-    notes = [date_note]
+                            "dropped_zero_bid", "dropped_crossed", "dropped_other_root",
+                            "dropped_duplicate"), 0)
+    arg = None if quote_date is None else to_date("quote_date", quote_date)
+    dates, notes = _read_all_dates(frame, dayfirst, arg)
+    qdate, day_mask, date_note = _resolve_quote_date(frame, arg, dates)
+    notes.insert(0, date_note)
+    said = describe(frozenset().union(*(d.kinds for d in dates.values()))
+                    - {"dmy", "mdy"})
+    if said:
+        notes.append(f"Dates read from {said}.")
+    expiry = dates["expiry"].days
+    if dates["expiry"].out_of_range:
+        notes.append(f"Expiries out of range (e.g. {short(dates['expiry'].out_of_range)}, before "
+                     f"1900 or after 2200) count as missing values.")
     if day_mask is not None:
         counts["dropped_other_date"] = int((~day_mask).sum())
         frame = frame.loc[day_mask]
+        expiry = expiry[day_mask]
 
-    expiry = parse_dates(frame["expiry"])
-    strike = _numeric(frame["strike"])
-    bid = _numeric(frame["bid"])
-    ask = _numeric(frame["ask"])
+    strike = _numeric(frame, "strike", sep, notes)
+    bid = _numeric(frame, "bid", sep, notes)
+    ask = _numeric(frame, "ask", sep, notes)
     typ = _types(frame["type"])
-    spot_raw = _numeric(frame["spot"]) if "spot" in frame.columns else None
+    spot_raw = _numeric(frame, "spot", sep, notes) if "spot" in frame.columns else None
 
     valid = (~np.isnat(expiry) & np.isfinite(strike) & (strike > 0) & np.isfinite(bid)
              & np.isfinite(ask) & (typ != None))  # noqa: E711  (object array comparison)
     counts["dropped_missing"] = int((~valid).sum())
+    _absurd(frame, valid, strike, bid, ask)
 
     qd64 = np.datetime64(qdate, "D")
     expired = valid & (expiry <= qd64)
@@ -192,6 +267,12 @@ def clean(frame: pd.DataFrame, *, quote_date=None) -> Cleaned:
     crossed = keep & (bid > ask)
     counts["dropped_crossed"] = int(crossed.sum())
     keep &= ~crossed
+    if "root" in frame.columns:
+        other_root, root_notes = _one_root_per_expiry(
+            expiry, frame["root"].astype("str").to_numpy(dtype=object), keep)
+        counts["dropped_other_root"] = int(other_root.sum())
+        keep &= ~other_root
+        expiry_notes += root_notes
 
     q = pd.DataFrame({
         "expiry": expiry[keep].astype("datetime64[ns]"),
@@ -225,6 +306,66 @@ def clean(frame: pd.DataFrame, *, quote_date=None) -> Cleaned:
                 notes.append(f"Spot varies across rows ({lo:g} to {hi:g}); using the median "
                              f"{spot_file:g}.")
     return Cleaned(q, qdate, spot_file, counts, tuple(notes), tuple(expiry_notes))
+
+
+#: Option roots settled on the afternoon close (PM), preferred when an expiry lists two roots.
+PM_ROOTS: frozenset[str] = frozenset({"SPXW", "SPXPM", "NDXP", "RUTW", "XSP", "VIXW", "XND"})
+
+
+def _one_root_per_expiry(expiry, root, keep) -> tuple[np.ndarray, list[str]]:
+    """Rows to drop so that each expiry keeps one option root: a PM-settled root (SPXW) over
+    an AM-settled one (SPX), else the root with the most quotes; and the notes saying so."""
+    drop = np.zeros(len(root), dtype=bool)
+    notes: list[str] = []
+    rows = np.flatnonzero(keep & (root != ""))
+    if rows.size == 0 or len(set(root[rows])) < 2:
+        return drop, notes
+    frame = pd.DataFrame({"expiry": expiry[rows], "root": root[rows], "row": rows})
+    for day, grp in frame.groupby("expiry", sort=True):
+        counts = grp["root"].value_counts()
+        if len(counts) < 2:
+            continue
+        pm = [r for r in counts.index if r in PM_ROOTS]
+        chosen = pm[0] if pm else counts.index[0]
+        others = [r for r in counts.index if r != chosen]
+        drop[grp["row"].to_numpy()[grp["root"].to_numpy() != chosen]] = True
+        why = "PM-settled" if pm else "most quoted"
+        listed = ", ".join(f"{plain(r, 12)} ({int(counts[r])})" for r in others[:4])
+        notes.append(f"Expiry {str(day)[:10]}: kept root {plain(chosen, 12)} ({why}, "
+                     f"{int(counts[chosen])} quotes), dropped {listed}: two roots on one expiry "
+                     f"settle differently and must not share a forward.")
+    return drop, notes
+
+
+#: Largest plausible strike, bid or ask (any currency unit).
+MAX_VALUE: float = 1e9
+#: A strike this many times above (or below) the median strike is not a strike of the chain.
+STRIKE_SPAN: float = 1000.0
+
+
+def _absurd(frame, valid, strike, bid, ask) -> None:
+    """Refuse a row whose strike or price cannot be real, naming the row and the value."""
+    if not valid.any():
+        return
+    med = float(np.median(strike[valid]))
+    top = float(np.max(strike[valid]))
+    checks = (
+        ("strike", strike, (strike > MAX_VALUE) | (strike > STRIKE_SPAN * med)
+         | (strike < med / STRIKE_SPAN),
+         f"the median strike is {med:g}: fix or delete that row"),
+        ("bid", bid, (np.abs(bid) > MAX_VALUE) | (bid > 100 * top),
+         f"no option price exceeds 100 x the highest strike ({top:g}): fix or delete that row"),
+        ("ask", ask, (np.abs(ask) > MAX_VALUE) | (ask > 100 * top),
+         f"no option price exceeds 100 x the highest strike ({top:g}): fix or delete that row"),
+    )
+    rows = frame.index.to_numpy()
+    for name, values, bad, why in checks:
+        bad = valid & bad
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            more = f" (and {int(bad.sum()) - 1:,} more rows)" if bad.sum() > 1 else ""
+            raise DataError(f"data row {int(rows[i]) + 1:,} has an implausible {name} "
+                            f"{values[i]:g}{more}; {why}")
 
 
 def _nothing_left(counts: dict[str, int], n: int) -> str:

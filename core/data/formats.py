@@ -1,48 +1,54 @@
 """Reading an option-chain source into a table, and recognising its layout.
 
 :func:`read_table` turns a path, bytes, text, data URL, file-like object or DataFrame into a
-``DataFrame`` (checking the byte size *before* parsing, refusing binaries and Excel workbooks,
-opening gzip and single-file zip archives). :func:`normalise` recognises the column layout and
-maps it onto the canonical columns ``expiry, strike, type, bid, ask[, quote_date, spot]``:
+``DataFrame``. Before pandas parses anything, :mod:`core.data.limits` caps the bytes (also after
+gzip/zip inflation, whatever a zip header claims), the header's columns, the rows and the line
+length; binaries and Excel workbooks are refused, UTF-16 is decoded. :func:`normalise`
+recognises the column layout and maps it onto the canonical columns
+``expiry, strike, type, bid, ask[, quote_date, spot, root, last_trade]``:
 
-========================  ==================================================================
-format                    recognised by (column names, case/space/underscore-insensitive)
-========================  ==================================================================
-``cboe``                  ``bid_eod``/``ask_eod`` (CBOE DataShop end-of-day summary): uses the
-                          end-of-day bid/ask; spot = mid of ``underlying_bid_eod``/``_ask_eod``
-``vendor``                ``contractSymbol`` (yfinance-like); missing ``option_type``,
-                          ``expiration`` or ``strike`` are read from the OCC symbol
-``sample``                ``PBid``/``PAsk``/``dtExpiry`` (the embedded pyql SPX sample)
-``canonical``             ``expiry, strike, type, bid, ask[, quote_date, spot]`` (and aliases)
-========================  ==================================================================
+=================  ===========================================================================
+format             recognised by (column names, case/space/underscore-insensitive)
+=================  ===========================================================================
+``cboe``           ``bid_eod``/``ask_eod`` (CBOE DataShop): end-of-day bid/ask, spot = mid of
+                   ``underlying_bid_eod``/``_ask_eod``; a file with only ``bid_1545``/``ask_1545``
+                   uses the 15:45 snapshot (and its underlying bid/ask), and says so
+``vendor``         ``contractSymbol`` (yfinance-like); missing ``option_type``, ``expiration``
+                   or ``strike`` are read from the OCC symbol; ``lastTradeDate`` gives the quote
+                   date (its latest day) when there is no quote date
+``sample``         ``PBid``/``PAsk``/``dtExpiry`` (the embedded pyql SPX sample)
+``hod``            ``underlying_last`` (historicaloptiondata): spot = ``underlying_last``,
+                   quote date ``quotedate``, root from ``optionroot``
+``l3``             ``DataDate`` (historicaloptiondata L3): spot = ``UnderlyingPrice``
+``optionmetrics``  ``cp_flag``/``best_offer``: ``strike_price`` is strike x 1000 (the loader
+                   detects the scale from put-call parity and divides)
+``canonical``      ``expiry, strike, type, bid, ask[, quote_date, spot, root]`` (and aliases;
+                   ``underlying`` is the spot only when it holds numbers)
+=================  ===========================================================================
 """
 from __future__ import annotations
 
-import base64
-import binascii
-import gzip
+import csv
 import io
-import os
 import re
-import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from core.data._text import csv_text
+from core.data._text import check_fields, csv_text, numbers
+from core.data.limits import (MAX_BYTES, MAX_COLUMNS, MAX_FIELD_CHARS, MAX_ROWS, decompress,
+                              plain, read_bytes)
 from core.errors import DataError
 
 __all__ = ["MAX_BYTES", "MAX_ROWS", "FORMATS", "read_table", "normalise", "Normalised"]
 
-#: Largest accepted source, in bytes (checked before parsing; the upload limit is larger).
-MAX_BYTES: int = 50 * 1024 * 1024
-#: Largest accepted number of data rows.
-MAX_ROWS: int = 2_000_000
-
 _OCC = re.compile(r"^\s*(?P<root>[A-Za-z0-9.^]{1,6}?)\s*(?P<ymd>\d{6})(?P<cp>[CcPp])"
                   r"(?P<strike>\d{8})\s*$")
+
+
+#: The root at the start of an option symbol: SPXW180131C01200000, 'SPX 240621C100000'.
+_SYMBOL_ROOT = re.compile(r"^([A-Z0-9.^]{1,6}?)\s*\d{6}[CP]\d+")
 
 
 def _key(name) -> str:
@@ -60,24 +66,33 @@ class _Format:
     display: str                            # expected columns, as shown in messages
 
 
+_ROOT = ("root", "option_root", "optionroot", "option_symbol", "optionsymbol", "occ_symbol")
+_UNDERLYING = ("underlying_symbol", "underlying", "underlyingsymbol", "ticker", "symbol")
+_SPOT = ("spot", "spot_price", "underlying_last", "underlying_price", "underlying_close",
+         "active_underlying_price", "underlying")
+
 FORMATS: tuple[_Format, ...] = (
     _Format(
         "cboe", "CBOE DataShop end-of-day",
         required={"expiry": ("expiration",), "strike": ("strike",),
                   "type": ("option_type",), "bid": ("bid_eod",), "ask": ("ask_eod",)},
         optional={"quote_date": ("quote_date",), "_ubid": ("underlying_bid_eod",),
-                  "_uask": ("underlying_ask_eod",), "_symbol": ("underlying_symbol",)},
+                  "_uask": ("underlying_ask_eod",), "_underlying": ("underlying_symbol",),
+                  "root": ("root",)},
         signature=("bideod", "askeod", "underlyingbideod", "bid1545"),
         display="underlying_symbol, quote_date, root, expiration, strike, option_type, ..., "
-                "bid_eod, ask_eod, underlying_bid_eod, underlying_ask_eod (CBOE DataShop)"),
+                "bid_eod, ask_eod (or bid_1545, ask_1545), underlying_bid_eod, "
+                "underlying_ask_eod (CBOE DataShop)"),
     _Format(
         "vendor", "vendor (contractSymbol) layout",
         required={"_symbol": ("contractSymbol",), "bid": ("bid",), "ask": ("ask",)},
         optional={"strike": ("strike",), "type": ("option_type", "type", "optionType"),
                   "expiry": ("expiration", "expiry", "expirationDate"),
-                  "quote_date": ("quote_date",), "spot": ("underlyingPrice", "spot")},
+                  "quote_date": ("quote_date",), "spot": ("underlyingPrice", "spot"),
+                  "last_trade": ("lastTradeDate", "last_trade_date")},
         signature=("contractsymbol",),
-        display="contractSymbol, strike, bid, ask[, option_type, expiration] (vendor)"),
+        display="contractSymbol, strike, bid, ask[, option_type, expiration, lastTradeDate] "
+                "(vendor)"),
     _Format(
         "sample", "pyql sample layout",
         required={"bid": ("PBid",), "ask": ("PAsk",), "type": ("Type",),
@@ -85,6 +100,33 @@ FORMATS: tuple[_Format, ...] = (
         optional={"quote_date": ("dtTrade",), "spot": ("Spot",)},
         signature=("pbid", "pask", "dtexpiry"),
         display="PBid, PAsk, Type, Strike, dtExpiry[, dtTrade, Spot] (sample)"),
+    _Format(
+        "hod", "historicaloptiondata layout",
+        required={"expiry": ("expiration",), "strike": ("strike",), "type": ("type",),
+                  "bid": ("bid",), "ask": ("ask",)},
+        optional={"quote_date": ("quotedate", "quote_date"), "spot": ("underlying_last",),
+                  "root": ("optionroot",), "_underlying": ("underlying",)},
+        signature=("underlyinglast",),
+        display="underlying, underlying_last, optionroot, type, expiration, quotedate, strike, "
+                "bid, ask (historicaloptiondata)"),
+    _Format(
+        "l3", "historicaloptiondata L3 layout",
+        required={"expiry": ("Expiration",), "strike": ("Strike",), "type": ("Type",),
+                  "bid": ("Bid",), "ask": ("Ask",)},
+        optional={"quote_date": ("DataDate",), "spot": ("UnderlyingPrice",),
+                  "root": ("OptionRoot", "OptionSymbol"), "_underlying": ("UnderlyingSymbol",)},
+        signature=("datadate",),
+        display="UnderlyingSymbol, UnderlyingPrice, OptionSymbol, Type, Expiration, DataDate, "
+                "Strike, Bid, Ask (L3)"),
+    _Format(
+        "optionmetrics", "OptionMetrics layout",
+        required={"expiry": ("exdate",), "strike": ("strike_price",), "type": ("cp_flag",),
+                  "bid": ("best_bid",), "ask": ("best_offer",)},
+        optional={"quote_date": ("date",), "root": ("root", "symbol"),
+                  "_underlying": ("ticker", "secid")},
+        signature=("cpflag", "bestoffer"),
+        display="secid, date, symbol, exdate, cp_flag, strike_price (x 1000), best_bid, "
+                "best_offer (OptionMetrics)"),
     _Format(
         "canonical", "canonical CSV",
         required={"expiry": ("expiry", "expiration", "expiration_date", "expiry_date",
@@ -94,10 +136,11 @@ FORMATS: tuple[_Format, ...] = (
                            "right"),
                   "bid": ("bid", "bid_price", "best_bid"),
                   "ask": ("ask", "ask_price", "offer", "best_offer")},
-        optional={"quote_date": ("quote_date", "date", "trade_date", "as_of", "as_of_date"),
-                  "spot": ("spot", "spot_price", "underlying_price", "underlying")},
+        optional={"quote_date": ("quote_date", "date", "trade_date", "as_of", "as_of_date",
+                                 "data_date"),
+                  "spot": _SPOT, "root": _ROOT, "_underlying": _UNDERLYING},
         signature=(),
-        display="expiry, strike, type, bid, ask[, quote_date, spot] (canonical)"),
+        display="expiry, strike, type, bid, ask[, quote_date, spot, root] (canonical)"),
 )
 _BY_NAME = {f.name: f for f in FORMATS}
 
@@ -110,6 +153,7 @@ class Normalised:
     format: str
     label: str
     notes: tuple[str, ...]
+    sep: str = ","
 
 
 # --------------------------------------------------------------------------------------------
@@ -128,134 +172,37 @@ def read_table(source) -> pd.DataFrame:
     if isinstance(source, pd.DataFrame):
         if len(source) > MAX_ROWS:
             raise DataError(f"the table has {len(source):,} rows; the limit is {MAX_ROWS:,}")
+        if source.shape[1] > MAX_COLUMNS:
+            raise DataError(f"the table has {source.shape[1]:,} columns; the limit is "
+                            f"{MAX_COLUMNS:,}")
         if source.shape[1] == 0 or len(source) == 0:
             raise DataError("the table is empty: expected option quotes, one row per quote")
-        return source.reset_index(drop=True)
-    data = _read_bytes(source)
-    return _parse_bytes(data)
+        frame = source.reset_index(drop=True)
+        frame.attrs = {"read_notes": ()}
+        return frame
+    data = read_bytes(source, limit=MAX_BYTES, hint=_HINT)
+    frame, notes = _parse_bytes(data)
+    frame.attrs["read_notes"] = notes
+    return frame
 
 
-def _too_big(size: int, what: str) -> DataError:
-    return DataError(f"{what} is {size / 2**20:.1f} MB; the limit is {MAX_BYTES / 2**20:.0f} MB "
-                     f"— upload a smaller chain (e.g. one underlying and one quote date)")
+_HINT = "upload a smaller chain (e.g. one underlying and one quote date)"
 
 
-def _read_bytes(source) -> bytes:
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
-        if len(data) > MAX_BYTES:
-            raise _too_big(len(data), "the upload")
-        return data
-    if isinstance(source, str):
-        if source.startswith("data:"):
-            return _data_url(source)
-        if "\n" in source:
-            if len(source) > MAX_BYTES:
-                raise _too_big(len(source), "the text")
-            return source.encode("utf-8")
-        return _read_path(Path(source))
-    if isinstance(source, os.PathLike):
-        return _read_path(Path(source))
-    if hasattr(source, "read"):
-        return _read_stream(source)
-    raise DataError(f"source must be a path, bytes, a file object or a DataFrame, "
-                    f"got {type(source).__name__}")
-
-
-def _read_path(path: Path) -> bytes:
-    try:
-        if not path.exists():
-            raise DataError(f"file not found: {str(path)[:200]}")
-        if not path.is_file():
-            raise DataError(f"not a file: {str(path)[:200]}")
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise _too_big(size, f"the file {path.name}")
-        return path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"cannot read {str(path)[:200]}: {exc.strerror or exc}") from exc
-
-
-def _read_stream(stream) -> bytes:
-    size = None
-    try:
-        pos = stream.tell()
-        stream.seek(0, os.SEEK_END)
-        size = stream.tell() - pos
-        stream.seek(pos)
-    except (AttributeError, OSError, ValueError):
-        size = None
-    if size is not None and size > MAX_BYTES:
-        raise _too_big(size, "the upload")
-    try:
-        data = stream.read(MAX_BYTES + 1)
-    except (OSError, ValueError) as exc:
-        raise DataError(f"cannot read the upload: {exc}") from exc
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    if len(data) > MAX_BYTES:
-        raise DataError(f"the upload is over {MAX_BYTES / 2**20:.0f} MB, the limit "
-                        f"— upload a smaller chain (e.g. one underlying and one quote date)")
-    return bytes(data)
-
-
-def _data_url(url: str) -> bytes:
-    head, _, payload = url.partition(",")
-    estimated = len(payload) * 3 // 4
-    if estimated > MAX_BYTES:
-        raise _too_big(estimated, "the upload")
-    if ";base64" in head:
-        try:
-            return base64.b64decode(payload, validate=False)
-        except (binascii.Error, ValueError) as exc:
-            raise DataError("the upload is not valid base64 data") from exc
-    from urllib.parse import unquote
-    return unquote(payload).encode("utf-8")
-
-
-def _decompress(data: bytes) -> bytes:
-    if data[:2] == b"\x1f\x8b":
-        try:
-            with gzip.GzipFile(fileobj=io.BytesIO(data)) as fh:
-                out = fh.read(MAX_BYTES + 1)
-        except (OSError, EOFError) as exc:
-            raise DataError(f"the gzip file is corrupt: {exc}") from exc
-        if len(out) > MAX_BYTES:
-            raise DataError(f"the gzip file unpacks to over {MAX_BYTES / 2**20:.0f} MB, the limit")
-        return out
-    if data[:4] == b"PK\x03\x04":
-        try:
-            zf = zipfile.ZipFile(io.BytesIO(data))
-            names = zf.namelist()
-            if any(n.startswith(("xl/", "[Content_Types]")) for n in names):
-                raise DataError("this looks like an Excel workbook: save the sheet as CSV "
-                                "and upload the CSV")
-            members = [i for i in zf.infolist()
-                       if not i.is_dir() and i.filename.lower().endswith((".csv", ".txt"))]
-            if len(members) != 1:
-                raise DataError(f"the zip archive holds {len(members)} CSV files; expected "
-                                f"exactly one (found: {', '.join(names[:5]) or 'nothing'})")
-            if members[0].file_size > MAX_BYTES:
-                raise _too_big(members[0].file_size, f"{members[0].filename} (unpacked)")
-            return zf.read(members[0])
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise DataError(f"the zip archive is corrupt: {exc}") from exc
-    return data
-
-
-def _parse_bytes(data: bytes) -> pd.DataFrame:
-    data = _decompress(data)
-    text, sep = csv_text(
+def _parse_bytes(data: bytes) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    data = decompress(data, limit=MAX_BYTES)
+    text, sep, notes = csv_text(
         data, empty="the file is empty: expected a CSV of option quotes with a header row",
         binary="the file is not CSV text (binary content): upload a comma-separated file of "
-               "option quotes")
+               "option quotes", max_columns=MAX_COLUMNS, max_rows=MAX_ROWS)
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, skipinitialspace=True,
                             skip_blank_lines=True)
     except pd.errors.EmptyDataError as exc:
         raise DataError("the file is empty: expected a CSV of option quotes with a header "
                         "row") from exc
-    except (pd.errors.ParserError, ValueError, UnicodeError) as exc:
+    except (pd.errors.ParserError, ValueError, UnicodeError, OverflowError, csv.Error,
+            IndexError, TypeError) as exc:
         msg = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         raise DataError(f"could not parse the file as CSV ({msg[:160]}): check the delimiter "
                         f"and that every row has the header's number of fields") from exc
@@ -263,17 +210,28 @@ def _parse_bytes(data: bytes) -> pd.DataFrame:
         raise DataError("the file has a header but no data rows")
     if len(frame) > MAX_ROWS:
         raise DataError(f"the file has {len(frame):,} rows; the limit is {MAX_ROWS:,}")
-    return frame
+    check_fields(frame, MAX_FIELD_CHARS, cells='"' in text)
+    frame.attrs["sep"] = sep
+    return frame, notes
 
 
 # --------------------------------------------------------------------------------------------
 # layout detection
 # --------------------------------------------------------------------------------------------
-def _lookup(keys: dict[str, str], aliases: tuple[str, ...]) -> str | None:
+def _lookup(keys: dict[str, str], aliases: tuple[str, ...], frame: pd.DataFrame | None = None,
+            want: str | None = None) -> str | None:
+    """The first column named by ``aliases``; with ``want`` = 'number' or 'text', the first
+    whose cells are (mostly) numbers or text (``underlying`` may be a ticker or a price)."""
     for alias in aliases:
         col = keys.get(_key(alias))
-        if col is not None:
-            return col
+        if col is None:
+            continue
+        if want is not None and frame is not None:
+            sample = frame[col].dropna().head(50)
+            numeric = bool(len(sample)) and np.isfinite(numbers(sample)).mean() > 0.5
+            if numeric != (want == "number"):
+                continue
+        return col
     return None
 
 
@@ -302,60 +260,108 @@ def normalise(frame: pd.DataFrame) -> Normalised:
     fmt = _detect(keys)
     found: dict[str, str] = {}
     missing: list[str] = []
-    for canon, aliases in fmt.required.items():
+    notes = [f"Format: {fmt.label}."] + list(frame.attrs.get("read_notes", ()))
+    required = dict(fmt.required)
+    if fmt.name == "cboe" and "bideod" not in keys and "askeod" not in keys \
+            and "bid1545" in keys and "ask1545" in keys:
+        required.update(bid=("bid_1545",), ask=("ask_1545",))
+        notes.append("Bid and ask from the 15:45 snapshot (bid_1545, ask_1545): the file has "
+                     "no end-of-day columns.")
+    for canon, aliases in required.items():
         col = _lookup(keys, aliases)
         if col is None:
             missing.append(aliases[0])
         else:
             found[canon] = col
     if missing:
-        shown = ", ".join(str(c) for c in list(frame.columns)[:12])
+        shown = ", ".join(plain(c, 40) for c in list(frame.columns)[:12])
         more = ", ..." if frame.shape[1] > 12 else ""
         which = ", ".join(repr(m) for m in missing)
         plural = "s" if len(missing) > 1 else ""
         raise DataError(f"missing column{plural} {which} ({fmt.label}): expected columns "
                         f"{_expected_all()}. Found columns: {shown}{more}")
     for canon, aliases in fmt.optional.items():
-        col = _lookup(keys, aliases)
-        if col is not None:
+        want = {"spot": "number", "_underlying": "text", "root": "text"}.get(canon)
+        col = _lookup(keys, aliases, frame, want)
+        if col is not None and col not in found.values():
             found[canon] = col
 
     out = pd.DataFrame({canon: frame[col] for canon, col in found.items()
                         if not canon.startswith("_")})
-    notes = [f"Format: {fmt.label}."]
     if fmt.name == "cboe":
-        out, cboe_notes = _cboe_extras(frame, found, out)
+        out, cboe_notes = _cboe_extras(frame, found, out, keys,
+                                       snapshot="1545" if "bid1545" in _key(found["bid"])
+                                       else "eod")
         notes += cboe_notes
     elif fmt.name == "vendor":
         out = _vendor_extras(frame, found, out)
+    if "_underlying" in found:
+        notes += _one_underlying(frame[found["_underlying"]])
+    if "spot" in found:
+        notes.append(f"Spot from the {plain(found['spot'], 40)} column.")
+    if "root" in out.columns:
+        out["root"] = _roots(out["root"])
+    if fmt.name == "optionmetrics" or _key(found.get("strike", "")) == "strikeprice":
+        out.attrs["strike_column"] = str(found["strike"])
     for col in ("expiry", "strike", "type", "bid", "ask"):
         if col not in out.columns:   # vendor columns read from the symbol are always filled
             out[col] = np.nan
-    return Normalised(out, fmt.name, fmt.label, tuple(notes))
+    return Normalised(out, fmt.name, fmt.label, tuple(notes), frame.attrs.get("sep", ","))
 
 
-def _cboe_extras(frame, found, out):
+def _roots(s: pd.Series) -> pd.Series:
+    """Option roots: the root of an OCC symbol (``SPXW180131C01200000`` -> ``SPXW``), else
+    the cell itself, upper case."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    txt = pd.Series(np.asarray(uniques, dtype=object)).astype("str").str.strip().str.upper()
+    occ = txt.str.extract(_SYMBOL_ROOT)[0]
+    plain_root = txt.str.fullmatch(r"[A-Z0-9.^]{1,6}")
+    roots = occ.where(occ.notna(), txt.where(plain_root, "")).where(txt != "NAN", "")
+    mapped = np.append(roots.to_numpy(dtype=object), "")
+    return pd.Series(mapped[codes], index=s.index, dtype=object)
+
+
+def _family(symbol: str) -> str:
+    """Underlying of a symbol or root: '^SPX', 'SPX', 'SPXW' and 'SPXPM' are all 'SPX'."""
+    key = re.sub(r"^[\^$.]", "", symbol.upper())
+    return re.sub(r"(PM|W|P)$", "", key) if len(key) > 3 else key
+
+
+def _one_underlying(s: pd.Series) -> list[str]:
+    symbols = pd.unique(s.dropna().astype(str).str.strip())
+    symbols = [x for x in symbols if x]
+    families = {_family(x) for x in symbols}        # SPX and SPXW are one underlying
+    if len(families) > 1:
+        listed = ", ".join(plain(x, 12) for x in sorted(symbols)[:6])
+        raise DataError(f"the file holds options on {len(symbols)} underlyings ({listed}"
+                        f"{', ...' if len(symbols) > 6 else ''}): upload one underlying "
+                        f"per file")
+    return [f"Underlying: {', '.join(plain(x, 12) for x in symbols[:3])}."] if symbols else []
+
+
+def _cboe_extras(frame, found, out, keys, snapshot):
     notes = []
-    if "_ubid" in found and "_uask" in found:
-        ub = pd.to_numeric(frame[found["_ubid"]], errors="coerce").to_numpy(dtype=float)
-        ua = pd.to_numeric(frame[found["_uask"]], errors="coerce").to_numpy(dtype=float)
+    ubid, uask = found.get("_ubid"), found.get("_uask")
+    if snapshot == "1545":
+        ubid, uask = keys.get("underlyingbid1545"), keys.get("underlyingask1545")
+    if ubid is not None and uask is not None:
+        ub = pd.to_numeric(frame[ubid], errors="coerce").to_numpy(dtype=float)
+        ua = pd.to_numeric(frame[uask], errors="coerce").to_numpy(dtype=float)
         ok = (ub > 0) & (ua > 0) & (ua >= ub)
         out["spot"] = np.where(ok, 0.5 * (ub + ua), np.nan)
-    if "_symbol" in found:
-        symbols = pd.unique(frame[found["_symbol"]].dropna().astype(str).str.strip())
-        if len(symbols) > 1:
-            listed = ", ".join(sorted(symbols)[:6])
-            raise DataError(f"the file holds options on {len(symbols)} underlyings ({listed}"
-                            f"{', ...' if len(symbols) > 6 else ''}): upload one underlying "
-                            f"per file")
-        if len(symbols) == 1:
-            notes.append(f"Underlying: {symbols[0]}.")
+        if snapshot == "1545":
+            notes.append("Spot: mid of underlying_bid_1545 and underlying_ask_1545.")
+    elif snapshot == "1545" and "activeunderlyingprice1545" in keys:
+        out["spot"] = frame[keys["activeunderlyingprice1545"]]
+        notes.append("Spot from active_underlying_price_1545.")
     return out, notes
 
 
 def _vendor_extras(frame, found, out):
     sym = frame[found["_symbol"]].astype("str")
     parts = sym.str.extract(_OCC)
+    if "root" not in out.columns:
+        out["root"] = parts["root"].str.upper()
     if "type" not in out.columns:
         out["type"] = parts["cp"].str.upper()
     if "expiry" not in out.columns:

@@ -12,6 +12,12 @@ units of ``u``. A fit is accepted when ``0 < DF <= DF_MAX`` and ``F > 0``.
 Expiries with fewer than ``MIN_PAIRS`` pairs, or a rejected fit, get the implied rate and
 dividend yield interpolated (linearly in T, flat beyond the ends) from the fitted expiries:
 ``r = -ln(DF) / T``, ``q = r - ln(F / S) / T``.
+
+Sanity: a fit implying a rate outside ``RATE_RANGE`` (-2 % to 15 %) or a dividend yield outside
+``DIV_RANGE`` (-5 % to 20 %) is not believed. Its forward is kept and its discount factor
+replaced by the user's ``rate`` or the rate interpolated from the plausible expiries (method
+``"fallback"``); if the yield is still implausible, the forward is rebuilt from interpolated
+rate and yield. Each such expiry gets a sentence in ``Forwards.fallbacks``.
 """
 from __future__ import annotations
 
@@ -22,8 +28,8 @@ import pandas as pd
 
 from core.errors import DataError
 
-__all__ = ["MIN_PAIRS", "N_FIT_PAIRS", "DF_MAX", "ParityFit", "fit_parity", "Forwards",
-           "infer_forwards"]
+__all__ = ["MIN_PAIRS", "N_FIT_PAIRS", "DF_MAX", "RATE_RANGE", "DIV_RANGE", "ParityFit",
+           "fit_parity", "Forwards", "infer_forwards", "plausible"]
 
 #: Fewest put-call pairs for a parity fit.
 MIN_PAIRS: int = 3
@@ -31,6 +37,10 @@ MIN_PAIRS: int = 3
 N_FIT_PAIRS: int = 20
 #: Largest accepted discount factor (allows negative rates, rejects nonsense).
 DF_MAX: float = 1.5
+#: Plausible implied rates (decimals a year); outside, the expiry falls back (see module doc).
+RATE_RANGE: tuple[float, float] = (-0.02, 0.15)
+#: Plausible implied dividend yields (decimals a year).
+DIV_RANGE: tuple[float, float] = (-0.05, 0.20)
 _HUBER_K = 1.345
 
 
@@ -124,6 +134,7 @@ class Forwards:
     spot_source: str          # 'file' | 'argument' | 'forward'
     notes: tuple[str, ...]
     expiry_notes: tuple[str, ...]
+    fallbacks: tuple[str, ...] = ()   # expiries whose implausible rate/yield was replaced
 
 
 def _pairs(strike, is_call, mid, spread):
@@ -134,7 +145,7 @@ def _pairs(strike, is_call, mid, spread):
 
 
 def infer_forwards(quotes: pd.DataFrame, *, spot: float | None = None,
-                   spot_source: str = "file") -> Forwards:
+                   spot_source: str = "file", rate: float | None = None) -> Forwards:
     """Forward and discount factor of every expiry in ``quotes``.
 
     Parameters
@@ -146,6 +157,10 @@ def infer_forwards(quotes: pd.DataFrame, *, spot: float | None = None,
         Underlying level; when ``None`` the forward of the nearest parity-fitted expiry is used.
     spot_source : str
         Where ``spot`` came from, for the report.
+    rate : float, optional
+        Continuously compounded rate (decimal a year) used instead of the neighbouring
+        expiries' curve where a parity fit implies an implausible rate or yield (see
+        :func:`plausible`), and for expiries without enough pairs.
 
     Raises
     ------
@@ -186,27 +201,80 @@ def infer_forwards(quotes: pd.DataFrame, *, spot: float | None = None,
     t_fit = np.array([T for _, T, _ in fitted])
     r_fit = np.array([-np.log(f.discount) / T for _, T, f in fitted])
     q_fit = r_fit - np.array([np.log(f.forward / spot) / T for _, T, f in fitted])
+    sane = plausible(r_fit, q_fit)
+    if sane.any():
+        t_ok, r_ok, q_ok = t_fit[sane], r_fit[sane], q_fit[sane]
+    else:
+        t_ok, r_ok, q_ok = t_fit, r_fit, q_fit
 
-    out, expiry_notes = [], []
+    out, expiry_notes, fallbacks = [], [], []
     for expiry, T, fit, reason, n in rows:
         day = expiry.date()
         if fit is not None:
             r = -np.log(fit.discount) / T
             q = r - np.log(fit.forward / spot) / T
-            out.append((expiry, T, fit.forward, fit.discount, r, q, fit.n_pairs, "parity"))
-            expiry_notes.append(f"Expiry {day}: forward {fit.forward:.6g}, discount "
-                                f"{fit.discount:.6f} from the {fit.n_pairs} put-call pairs "
-                                f"nearest the money (of {fit.n_available}).")
+            if plausible(r, q):
+                out.append((expiry, T, fit.forward, fit.discount, r, q, fit.n_pairs, "parity"))
+                expiry_notes.append(f"Expiry {day}: forward {fit.forward:.6g}, discount "
+                                    f"{fit.discount:.6f} from the {fit.n_pairs} put-call pairs "
+                                    f"nearest the money (of {fit.n_available}).")
+            else:
+                row, note = _fallback(expiry, T, fit, r, q, spot, rate, t_ok, r_ok, q_ok,
+                                      have_neighbours=bool(sane.any()))
+                out.append(row)
+                fallbacks.append(note)
         else:
-            r = float(np.interp(T, t_fit, r_fit))
-            q = float(np.interp(T, t_fit, q_fit))
+            r = float(rate) if rate is not None else float(np.interp(T, t_ok, r_ok))
+            q = float(np.interp(T, t_ok, q_ok))
             df, fwd = np.exp(-r * T), spot * np.exp((r - q) * T)
             out.append((expiry, T, fwd, df, r, q, 0, "interpolated"))
-            expiry_notes.append(f"Expiry {day}: {reason}; rate {r:.4%} and dividend yield "
-                                f"{q:.4%} interpolated from neighbouring expiries "
-                                f"(forward {fwd:.6g}).")
+            src = "the rate argument" if rate is not None else "neighbouring expiries"
+            expiry_notes.append(f"Expiry {day}: {reason}; rate {r:.4%} ({src}) and dividend "
+                                f"yield {q:.4%} (interpolated from neighbouring expiries; "
+                                f"forward {fwd:.6g}).")
     table = pd.DataFrame(out, columns=["expiry", "T", "forward", "discount", "r_implied",
                                        "q_implied", "n_pairs", "method"])
     table["expiry"] = table["expiry"].astype("datetime64[ns]")
     table["n_pairs"] = table["n_pairs"].astype(np.int64)
-    return Forwards(table, float(spot), spot_source, tuple(notes), tuple(expiry_notes))
+    return Forwards(table, float(spot), spot_source, tuple(notes), tuple(expiry_notes),
+                    tuple(fallbacks))
+
+
+def plausible(r, q):
+    """True where an implied rate ``r`` and dividend yield ``q`` (decimals a year) are
+    believable: ``RATE_RANGE[0] <= r <= RATE_RANGE[1]`` and ``DIV_RANGE[0] <= q <= DIV_RANGE[1]``."""
+    r, q = np.asarray(r, dtype=np.float64), np.asarray(q, dtype=np.float64)
+    return ((r >= RATE_RANGE[0]) & (r <= RATE_RANGE[1]) & (q >= DIV_RANGE[0])
+            & (q <= DIV_RANGE[1]))
+
+
+def _fallback(expiry, T, fit, r, q, spot, rate, t_ok, r_ok, q_ok, *, have_neighbours):
+    """Row and note for an expiry whose parity fit implies an implausible rate or yield.
+
+    The parity forward (the fit's intercept) is kept and the discount factor (its slope, the
+    noisy part on few or short-dated pairs) replaced by the user's ``rate`` or the rate
+    interpolated from plausible expiries; if the yield is still implausible the forward is
+    replaced too, from interpolated rate and yield.
+    """
+    day = expiry.date()
+    found = (f"Expiry {day}: parity implies rate {r:.2%} and dividend yield {q:.2%} "
+             f"(plausible: rate {RATE_RANGE[0]:.0%} to {RATE_RANGE[1]:.0%}, yield "
+             f"{DIV_RANGE[0]:.0%} to {DIV_RANGE[1]:.0%})")
+    if rate is None and not have_neighbours:
+        return ((expiry, T, fit.forward, fit.discount, r, q, fit.n_pairs, "parity"),
+                f"{found}; no expiry has plausible values to fall back on, so they are kept: "
+                f"pass rate= (e.g. 0.04) to use your own rate.")
+    r_new = float(rate) if rate is not None else float(np.interp(T, t_ok, r_ok))
+    src = "the rate argument" if rate is not None else "neighbouring expiries"
+    q_new = r_new - np.log(fit.forward / spot) / T
+    if plausible(r_new, q_new):
+        df = float(np.exp(-r_new * T))
+        return ((expiry, T, fit.forward, df, r_new, q_new, fit.n_pairs, "fallback"),
+                f"{found}; used rate {r_new:.2%} from {src}, kept the parity forward "
+                f"{fit.forward:.6g} (yield {q_new:.2%}).")
+    q_new = float(np.interp(T, t_ok, q_ok)) if have_neighbours else 0.0
+    fwd, df = spot * np.exp((r_new - q_new) * T), float(np.exp(-r_new * T))
+    return ((expiry, T, fwd, df, r_new, q_new, fit.n_pairs, "fallback"),
+            f"{found}; the parity forward {fit.forward:.6g} is not credible either: used rate "
+            f"{r_new:.2%} from {src} and yield {q_new:.2%} from neighbouring expiries "
+            f"(forward {fwd:.6g}).")

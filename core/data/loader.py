@@ -8,25 +8,23 @@ from __future__ import annotations
 
 import functools
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from core.data.chain import EXPIRY_COLUMNS, QUOTE_COLUMNS, Chain, CleaningReport
-from core.data.cleaning import clean
+from core.data.cleaning import _numeric, _read_all_dates, _types, clean
 from core.data.formats import normalise, read_table
-from core.data.forwards import infer_forwards
+from core.data.forwards import DF_MAX, _pairs, fit_parity, infer_forwards
+from core.data.limits import plain
 from core._validate import positive_scalar
 from core.errors import DataError
 
-__all__ = ["load_chain", "sample_chain", "SAMPLE_PATH"]
-
-#: The embedded real SPX chain of 2011-01-24 (pyql example data, BSD licence).
-SAMPLE_PATH: Path = Path(__file__).resolve().parent / "samples" / "spx_2011-01-24.csv"
+__all__ = ["load_chain", "read_quotes", "sample_chain"]
 
 
-def load_chain(source, *, quote_date=None, spot: float | None = None) -> Chain:
+def load_chain(source, *, quote_date=None, spot: float | None = None,
+               rate: float | None = None, dayfirst: bool | None = None) -> Chain:
     """Load, clean and enrich an option chain.
 
     Parameters
@@ -42,6 +40,14 @@ def load_chain(source, *, quote_date=None, spot: float | None = None) -> Chain:
     spot : float, optional
         Underlying level, used when the file gives none. Without either, the forward of the
         nearest expiry stands in for spot (the report says so).
+    rate : float, optional
+        Continuously compounded rate (decimal a year, e.g. 0.04) used for an expiry whose
+        parity fit implies an implausible rate or dividend yield (outside -2 %..15 % and
+        -5 %..20 %), instead of the neighbouring expiries' curve; each such expiry is listed
+        in ``report.rate_fallbacks``.
+    dayfirst : bool, optional
+        Read slash dates as day/month/year (True) or month/day/year (False). By default the
+        reading under which the file is consistent is used and the report says which.
 
     Returns
     -------
@@ -56,41 +62,136 @@ def load_chain(source, *, quote_date=None, spot: float | None = None) -> Chain:
         quote date, no put-call pairs, ...) with a message saying what to fix.
     """
     spot_arg = None if spot is None else positive_scalar("spot", spot)
+    rate_arg = None if rate is None else _rate("rate", rate)
     raw = read_table(source)
     norm = normalise(raw)
-    cleaned = clean(norm.frame, quote_date=quote_date)
+    cleaned = clean(norm.frame, quote_date=quote_date, dayfirst=dayfirst, sep=norm.sep)
 
     notes = list(norm.notes) + list(cleaned.notes)
-    if math.isfinite(cleaned.spot_file):
-        s, src = cleaned.spot_file, "file"
+    quotes, scale_note = _strike_scale(cleaned.quotes, norm.frame.attrs.get("strike_column"))
+    if scale_note:
+        notes.append(scale_note)
+    spot_file = cleaned.spot_file
+    if math.isfinite(spot_file):
+        s, src = spot_file, "file"
         if spot_arg is not None and not math.isclose(spot_arg, s, rel_tol=1e-12):
             notes.append(f"Spot argument {spot_arg:g} ignored: the file gives {s:g}.")
     elif spot_arg is not None:
         s, src = spot_arg, "argument"
     else:
         s, src = None, "forward"
-    fw = infer_forwards(cleaned.quotes, spot=s, spot_source=src)
+    fw = infer_forwards(quotes, spot=s, spot_source=src, rate=rate_arg)
     notes += fw.notes
+    if rate_arg is not None:
+        notes.append(f"Rate argument {rate_arg:.4%} used where an expiry's own parity rate is "
+                     f"implausible or missing.")
 
-    quotes = _enrich(cleaned.quotes, fw.table, fw.spot)
+    quotes = _enrich(quotes, fw.table, fw.spot)
     expiries = _expiry_table(quotes, fw.table)
     counts = cleaned.counts
     report = CleaningReport(
         source_format=norm.label, rows_read=len(raw), rows_kept=len(quotes),
         wide=int(quotes["wide"].sum()), notes=tuple(notes),
-        expiry_notes=cleaned.expiry_notes + fw.expiry_notes, **counts)
+        expiry_notes=cleaned.expiry_notes + fw.expiry_notes, rate_fallbacks=fw.fallbacks,
+        **counts)
     return Chain(_quotes=quotes, _expiries=expiries, spot=fw.spot,
                  quote_date=cleaned.quote_date, report=report, spot_source=fw.spot_source)
 
 
+def _rate(name: str, value) -> float:
+    try:
+        r = float(value)
+    except (TypeError, ValueError):
+        raise DataError(f"{name} must be a number (a continuously compounded rate as a "
+                        f"decimal, e.g. 0.04), got {value!r}") from None
+    if not (math.isfinite(r) and -0.1 <= r <= 0.5):
+        raise DataError(f"{name} must be a rate as a decimal a year between -0.1 and 0.5 "
+                        f"(e.g. 0.04 for 4%), got {value!r}")
+    return r
+
+
+def _strike_scale(q: pd.DataFrame, column: str | None) -> tuple[pd.DataFrame, str | None]:
+    """Strikes stored x 1000 (OptionMetrics' ``strike_price``), detected from put-call parity.
+
+    For true strikes ``C - P = DF (F - K)`` has slope ``-DF`` in K, with DF near 1; strikes
+    stored x 1000 give a slope near ``-DF / 1000``. The expiry with the most pairs decides.
+    """
+    best = None
+    for _, grp in q.groupby("expiry", sort=True):
+        pairs = _pairs(grp["strike"].to_numpy(), grp["type"].to_numpy() == "C",
+                       grp["mid"].to_numpy(), grp["spread"].to_numpy())
+        if best is None or len(pairs[0]) > len(best[0]):
+            best = pairs
+    if best is None or len(best[0]) < 3:
+        return q, None
+    fit, _ = fit_parity(*best)
+    if fit is None or not (0.3 <= fit.discount * 1000 <= DF_MAX):
+        return q, None
+    q = q.assign(strike=q["strike"] / 1000.0)
+    col = f"the {plain(column, 30)} column" if column else "the strike column"
+    return q, (f"Strikes divided by 1000: {col} holds strike x 1000 (OptionMetrics style; "
+               f"put-call parity gives a discount factor of {fit.discount:.2g} on the raw "
+               f"strikes, {fit.discount * 1000:.4f} on the scaled ones).")
+
+
+def read_quotes(source, *, dayfirst: bool | None = None) -> pd.DataFrame:
+    """Read an option file of one or many quote dates into canonical columns, without cleaning.
+
+    Use it to split a multi-day file: ``for day, rows in read_quotes(path).groupby("quote_date"):
+    load_chain(rows, quote_date=day)`` (a frame in these columns is read back as is; the spot
+    column, when the file has one, goes with each day's rows).
+
+    Parameters
+    ----------
+    source : str, os.PathLike, bytes, file-like or pandas.DataFrame
+        As for :func:`load_chain`; any recognised layout.
+    dayfirst : bool, optional
+        How to read slash dates (default: the reading consistent with the file).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``quote_date`` (datetime64, NaT when the file has none), ``expiry``
+        (datetime64), ``strike`` (float), ``type`` ('C'/'P' or None), ``bid``, ``ask``,
+        ``spot`` (float, NaN when absent) and ``root`` (str, '' when absent), one row per
+        input row, in file order; ``attrs["notes"]`` says how the file was read. Rows are not
+        validated here: :func:`load_chain` drops and counts bad rows per date.
+    """
+    raw = read_table(source)
+    norm = normalise(raw)
+    frame = norm.frame
+    dates, notes = _read_all_dates(frame, dayfirst, None)
+    notes = list(norm.notes) + notes
+    n = len(frame)
+    nat = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    qd = dates["quote_date"].days if "quote_date" in dates else (
+        dates["last_trade"].days if "last_trade" in dates else nat)
+    out = pd.DataFrame({
+        "quote_date": qd.astype("datetime64[ns]"),
+        "expiry": dates["expiry"].days.astype("datetime64[ns]"),
+        "strike": _numeric(frame, "strike", norm.sep, notes),
+        "type": _types(frame["type"]),
+        "bid": _numeric(frame, "bid", norm.sep, notes),
+        "ask": _numeric(frame, "ask", norm.sep, notes),
+        "spot": (_numeric(frame, "spot", norm.sep, notes) if "spot" in frame.columns
+                 else np.full(n, np.nan)),
+        "root": (frame["root"].astype("str").to_numpy(dtype=object) if "root" in frame.columns
+                 else np.full(n, "", dtype=object)),
+    })
+    out.attrs["notes"] = tuple(notes)
+    return out
+
+
 @functools.lru_cache(maxsize=1)
 def sample_chain() -> Chain:
-    """The embedded real SPX option chain of 2011-01-24 (cached; a :class:`Chain` is immutable).
+    """The embedded default chain: :func:`core.data.modelled_chain` of 2018-12-31 (cached).
 
-    Source: the example data of the enthought/pyql repository (BSD licence); see
-    ``core/data/samples/README.md``.
+    A modelled S&P 500 chain from that day's real close and VIX (``chain.label`` says so);
+    Parity ships no third-party option quotes. Real chains come from the user's uploads.
     """
-    return load_chain(SAMPLE_PATH)
+    from core.data.modelled import DEFAULT_DATE, modelled_chain
+
+    return modelled_chain(DEFAULT_DATE)
 
 
 def _enrich(q: pd.DataFrame, table: pd.DataFrame, spot: float) -> pd.DataFrame:

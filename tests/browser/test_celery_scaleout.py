@@ -41,7 +41,9 @@ def test_calibration_runs_on_a_celery_worker(dash_duo, redis_url, worker, tmp_pa
     app = create_app(Settings(data_dir=str(tmp_path / "web"), redis_url=redis_url, warm_numba=False))
     dash_duo.start_server(app)
     dash_duo.driver.get(dash_duo.server_url + "/calibration?models=merton&show=merton")
-    dash_duo.wait_for_contains_text("#cal-data-info", "443 OTM quotes", timeout=20)
+    from core.data import sample_chain          # the embedded default: the modelled chain
+    n_otm = len(sample_chain().otm_quotes(0.6, 1.4))
+    dash_duo.wait_for_contains_text("#cal-data-info", f"{n_otm} OTM quotes", timeout=20)
     dash_duo.find_element("#cal-run").click()
     dash_duo.wait_for_contains_text("#cal-params", "Merton", timeout=90)
     assert "succeeded" in worker.read_text()           # the job ran in the worker process

@@ -80,7 +80,9 @@ def test_spx_source_snaps_to_listed_strikes_and_gives_an_rnd_probability():
 
     rows, market = template_rows("bull_call_spread", spot=0, vol=0.2, r=0, q=0, days=60, width=0.05, source="spx")
     listed = set(sample_chain().quotes["strike"])
-    assert all(r["strike"] in listed for r in rows) and market["spot"] == pytest.approx(1290.59)
+    import arch.data.sp500       # the embedded chain is modelled on 2018-12-31's real close
+    close = float(arch.data.sp500.load().loc["2018-12-31", "Close"])
+    assert all(r["strike"] in listed for r in rows) and market["spot"] == pytest.approx(close)
     p = evaluate(rows, market, dict(dS=0, dvol=0, dfwd=0), name="bull_call_spread", source="spx")
     assert 0 < p["pop"]["rnd"]["pop"] < 1
 

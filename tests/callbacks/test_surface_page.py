@@ -11,12 +11,12 @@ from components.figures import figures_html
 from components.surface_figures import (default_expiries, residual_figure, smiles_figure,
                                         surface_figure, term_structure_figure)
 from components.surface_state import DEFAULTS, from_query, to_query
-from core.data import sample_chain
+from tests.real_data import spx_2011_chain
 
 
 @pytest.fixture(scope="module")
 def fitted():
-    chain = sample_chain()
+    chain = spx_2011_chain()
     fits, errors = fit_models(chain, ["svi", "ssvi", "sabr"], 0.5)
     return chain, fits, errors
 

@@ -40,6 +40,7 @@ def worker(redis_url, tmp_path):
     log.close()
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # result GC after redis stops
 def test_sweep_chunks_on_celery_equal_the_local_run(history, redis_url, worker, tmp_path):
     from app import Settings, create_app
     from callbacks.backtest import celery_mapper

@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 
 from core.calibration import CalibrationResult, calibrate, fitted_quotes
-from core.data import load_chain, sample_chain
+from core.data import load_chain
 from core.errors import CalibrationError, DataError
 from core.pricing.charfuncs import get_model
 from core.pricing.models import model_price
+from tests.real_data import spx_2011_chain
 
 QUOTE_DATE = dt.date(2024, 3, 1)
 TRUTH = {
@@ -58,7 +59,7 @@ def synthetic_chain(model, params, *, days=(30, 91, 182, 365, 730), spot=100.0, 
 
 @pytest.fixture(scope="module")
 def spx():
-    return sample_chain()
+    return spx_2011_chain()
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +90,8 @@ def test_stderr_covers_the_truth_under_noise():
     np.testing.assert_allclose(np.diag(corr), 1.0, atol=1e-12)
 
 
-# ---------------------------------------------------------------- the sample SPX chain
-def test_all_models_fit_the_sample_chain_from_defaults(spx, spx_fits):
+# ---------------------------------------------------------------- the real SPX chain of 2011-01-24 (../shared/data)
+def test_all_models_fit_the_real_spx_2011_chain_from_defaults(spx, spx_fits):
     n = len(spx.otm_quotes(0.6, 1.4))
     ceilings = {"heston": 0.017, "bates": 0.013, "merton": 0.025, "vg": 0.025, "cgmy": 0.022}
     for model, res in spx_fits.items():

@@ -9,7 +9,7 @@ from scipy.optimize import brentq
 from scipy.stats import norm
 
 from core.calibration import calibrate, model_surface
-from core.data import sample_chain
+from tests.real_data import spx_2011_chain
 
 
 def _bs(S, K, T, r, q, v, call):
@@ -35,7 +35,7 @@ def _merton(S, K, T, r, q, sigma, lam, mu, delta, call):
 
 
 def test_model_surface_matches_the_merton_series():
-    chain = sample_chain()
+    chain = spx_2011_chain()
     res = calibrate(chain, "merton")
     surf = model_surface(res, chain)
     ex = chain.expiries

@@ -1,4 +1,5 @@
-"""The embedded real SPX chain of 2011-01-24 against the figures in the data README."""
+"""The real SPX chain of 2011-01-24 (read from ../shared/data by path) against the figures in
+the shared data README, and the embedded default chain (the modelled chain of 2018-12-31)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,25 +11,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.data import SAMPLE_PATH, load_chain, sample_chain
+from core.data import DEFAULT_DATE, load_chain, modelled_chain, sample_chain
+from tests.conftest import shared_file
 
-SHARED = Path("/work/shared/data/spx_2011-01-24.csv")
+SPX_2011 = "spx_2011-01-24.csv"
 
 
 @pytest.fixture(scope="module")
 def chain():
-    return sample_chain()
+    return load_chain(shared_file(SPX_2011))
 
 
-def test_sample_is_the_shared_file():
-    if not SHARED.exists():
-        pytest.skip("shared data folder not mounted")
-    assert SAMPLE_PATH.read_bytes() == SHARED.read_bytes()
-
-
-def test_sample_figures(chain):
+def test_real_2011_chain_figures(chain):
     # independent facts from the raw file
-    raw = pd.read_csv(SAMPLE_PATH)
+    raw = pd.read_csv(shared_file(SPX_2011))
     assert len(raw) == 1472
     assert chain.spot == 1290.59 and chain.spot_source == "file"
     assert chain.quote_date == dt.date(2011, 1, 24)
@@ -73,16 +69,25 @@ def test_sample_figures(chain):
     assert (otm["iv_ask"] >= otm["iv"]).all()
 
 
-def test_sample_chain_is_immutable_and_cached(chain):
+def test_sample_chain_is_the_labelled_modelled_chain_immutable_and_cached():
+    chain = sample_chain()
+    assert chain.quote_date == DEFAULT_DATE == dt.date(2018, 12, 31)
+    assert chain.label == "modelled chain for 2018-12-31, from the S&P 500 close and VIX"
+    assert chain is modelled_chain("2018-12-31")
     q = chain.quotes
+    iv0 = q["iv"].to_numpy().copy()
     q["iv"] = 0.0
     q.loc[0, "strike"] = -1.0
     again = sample_chain()
     assert again is chain
-    assert np.isnan(again.quotes["iv"].iloc[0]) and again.quotes["strike"].iloc[0] > 0
+    np.testing.assert_array_equal(again.quotes["iv"].to_numpy(), iv0)
+    assert again.quotes["strike"].iloc[0] > 0
     with pytest.raises(AttributeError):
         chain.spot = 1.0
-    assert load_chain(SAMPLE_PATH).n_quotes == chain.n_quotes
+    # the label survives the trip through a dcc.Store
+    from core.data import Chain
+    back = Chain.from_dict(chain.to_dict())
+    assert back.label == chain.label and back.n_quotes == chain.n_quotes
 
 
 def test_core_data_imports_no_ui_packages():

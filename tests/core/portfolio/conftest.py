@@ -1,4 +1,10 @@
-"""Shared inputs for the portfolio tests: the embedded 20-stock sample and its estimates."""
+"""Shared inputs for the portfolio tests: PyPortfolioOpt's 20-stock test prices and estimates.
+
+The reference numbers in these tests were measured against PyPortfolioOpt on its own
+``tests/resources/stock_prices.csv``; that third-party file is read from ``../shared/data`` by
+path (never committed). The app's embedded sample (skfolio's 20 stocks) is tested in
+``tests/core/data/test_data_embedded.py``.
+"""
 from __future__ import annotations
 
 import warnings
@@ -6,8 +12,10 @@ import warnings
 import numpy as np
 import pytest
 
-from core.data.prices import returns, sample_prices, sample_sectors
+from core.data.embedded import GICS_SECTORS
+from core.data.prices import load_prices, returns
 from core.portfolio import mean_return, sample_cov
+from tests.conftest import shared_file
 
 
 @pytest.fixture(autouse=True)
@@ -21,12 +29,13 @@ def _quiet_peers():
 
 @pytest.fixture(scope="session")
 def prices():
-    return sample_prices()
+    """PyPortfolioOpt's daily adjusted closes of 20 US stocks, 1989-12-29 to 2018-04-11."""
+    return load_prices(shared_file("stock_prices.csv"))
 
 
 @pytest.fixture(scope="session")
-def sectors():
-    return sample_sectors()
+def sectors(prices):
+    return {t: GICS_SECTORS[t] for t in prices.columns}
 
 
 @pytest.fixture(scope="session")

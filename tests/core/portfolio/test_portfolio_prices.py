@@ -9,22 +9,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.data.prices import (PERIODS_PER_YEAR, PRICES_SAMPLE_PATH, index_prices, load_prices,
-                              returns, sample_prices)
+from core.data.prices import PERIODS_PER_YEAR, index_prices, load_prices, returns, sample_prices
+from tests.conftest import shared_file
 from core.errors import DataError
 
 WIDE = b"date,AAA,BBB\n2024-01-02,10,\n2024-01-03,11,20\n2024-01-04,12.1,21\n2024-01-05,,22\n"
 
 
-def test_sample_prices_shape_and_ragged_starts(prices):
+def test_shared_test_prices_shape_and_ragged_starts(prices):
     assert prices.shape == (7126, 20)
     assert prices.index[0] == pd.Timestamp("1989-12-29")
     assert prices.index[-1] == pd.Timestamp("2018-04-11")
     assert prices["BABA"].first_valid_index() == pd.Timestamp("2014-09-19")
     assert prices["AAPL"].notna().all()
     assert prices.dtypes.eq(np.float64).all()
-    # identical to the shared copy it was taken from
-    raw = pd.read_csv(PRICES_SAMPLE_PATH, index_col=0, parse_dates=True)
+    # identical to the raw file (pandas' own reader as the second method)
+    raw = pd.read_csv(shared_file("stock_prices.csv"), index_col=0, parse_dates=True)
     np.testing.assert_array_equal(prices.to_numpy(), raw.to_numpy())
 
 
@@ -34,7 +34,7 @@ def test_sample_returns_a_fresh_copy():
     assert sample_prices().iloc[0, 0] != -1.0
 
 
-def test_sample_sectors_are_gics(prices, sectors):
+def test_sector_map_is_gics(prices, sectors):
     assert set(sectors) == set(prices.columns)
     assert sectors["XOM"] == sectors["RRC"] == "Energy"
     assert sectors["BAC"] == sectors["JPM"] == "Financials"

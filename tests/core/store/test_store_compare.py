@@ -1,4 +1,4 @@
-"""core.store.compare: recording a real calibration (sample SPX chain, Merton) and the
+"""core.store.compare: recording a real calibration (the real 2011 SPX chain from ../shared/data, Merton) and the
 side-by-side comparison table."""
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ import pandas as pd
 import pytest
 
 from core.calibration import CalibrationResult, calibrate
-from core.data import sample_chain
 from core.errors import DataError
 from core.store import (CALIBRATION_METRICS, Run, calibration_from_run, compare_runs,
                         open_store, record_calibration)
+from tests.real_data import spx_2011_chain
 
 
 @pytest.fixture(scope="module")
 def merton() -> CalibrationResult:
-    return calibrate(sample_chain(), "merton")
+    return calibrate(spx_2011_chain(), "merton")
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from core.data import sample_chain
 from core.errors import DataError
 from core.strategies import Strategy, build, catalog, strategy_info
+from tests.real_data import spx_2011_chain
 
 REQUIRED = ["long_call", "short_call", "long_put", "short_put", "covered_call", "protective_put",
             "collar", "bull_call_spread", "bear_call_spread", "bull_put_spread",
@@ -22,7 +22,7 @@ REQUIRED = ["long_call", "short_call", "long_put", "short_put", "covered_call", 
 
 @pytest.fixture(scope="module")
 def chain():
-    return sample_chain()
+    return spx_2011_chain()     # the real SPX chain of 2011-01-24, read from ../shared/data
 
 
 def test_catalogue_names_and_info():

@@ -6,11 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.data import load_chain, sample_chain
+from core.data import load_chain
 from core.errors import DataError
 from core.pricing import bs_greeks
 from core.surface import (atm_term_structure, fit_sabr, fit_ssvi, fit_svi, smile_metrics,
                           surface_from_params, svi_total_variance)
+from tests.real_data import spx_2011_chain
 
 S1 = dict(T=0.25, forward=101.0, a=0.005, b=0.05, rho=-0.5, m=0.02, sigma=0.1)
 S2 = dict(T=1.0, forward=103.0, a=0.03, b=0.10, rho=-0.4, m=0.05, sigma=0.2)
@@ -78,8 +79,8 @@ def test_25_delta_strikes_have_25_delta(two_slices):
     assert m["forward_vol"].iloc[1] == pytest.approx(np.sqrt((theta[1] - theta[0]) / 0.75))
 
 
-def test_metrics_on_fits_of_the_sample(warm):
-    chain = sample_chain()
+def test_metrics_on_fits_of_the_real_spx_2011_chain(warm):
+    chain = spx_2011_chain()
     for fit in (fit_svi(chain), fit_ssvi(chain), fit_sabr(chain)):
         m = fit.metrics()
         assert len(m) == 9 and m[["atm_vol", "rr25", "bf25", "skew"]].notna().all().all()

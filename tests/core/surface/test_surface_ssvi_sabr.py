@@ -5,11 +5,12 @@ import numpy as np
 import pytest
 import QuantLib as ql
 
-from core.data import load_chain, sample_chain
+from core.data import load_chain
 from core.errors import DataError
 from core.surface import (ArbitrageReport, fit_sabr, fit_ssvi, ssvi_to_raw, ssvi_total_variance,
                           surface_from_params, svi_total_variance)
 from core.surface.ssvi import isotonic
+from tests.real_data import spx_2011_chain
 
 SSVI = dict(rho=-0.6, eta=1.1, gamma=0.4)          # eta (1 + |rho|) = 1.76 <= 2
 SSVI_DAYS = (30, 91, 182, 365, 730)
@@ -80,8 +81,8 @@ def test_ssvi_with_atm_theta_only(ssvi_chain, warm):
     assert fit.arbitrage().arbitrage_free
 
 
-def test_ssvi_on_the_sample_is_arbitrage_free(warm):
-    fit = fit_ssvi(sample_chain())
+def test_ssvi_on_the_real_spx_2011_chain_is_arbitrage_free(warm):
+    fit = fit_ssvi(spx_2011_chain())
     arb = fit.arbitrage(n_t=200)
     assert arb.butterfly_free and arb.calendar_free
     assert np.all(np.diff(fit.params["theta"]) >= 0)
@@ -136,10 +137,10 @@ def test_sabr_recovers_quantlib_smiles(make_csv, beta, warm):
     np.testing.assert_allclose(fit.implied_vol(K, T), ref, atol=1e-6)
 
 
-def test_sabr_on_the_sample(warm):
-    fit = fit_sabr(sample_chain(), beta=0.5)
+def test_sabr_on_the_real_spx_2011_chain(warm):
+    fit = fit_sabr(spx_2011_chain(), beta=0.5)
     assert len(fit.params) == 9
     assert fit.rmse_iv < 0.005 and fit.inside_spread >= 0.9
     assert (fit.params["rho"].abs() < 1).all() and (fit.params["nu"] > 0).all()
     with pytest.raises(DataError, match="beta"):
-        fit_sabr(sample_chain(), beta=1.5)
+        fit_sabr(spx_2011_chain(), beta=1.5)

@@ -11,11 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import lsq_linear
 
-from core.data import load_chain, sample_chain
+from core.data import load_chain
 from core.errors import CalibrationError, DataError
 from core.surface import (SurfaceFit, durrleman_g, fit_svi, surface_from_params, svi_g,
                           svi_total_variance)
 from core.surface.svi import _box_lsq3
+from tests.real_data import spx_2011_chain
 
 # (days, a, b, rho, m, sigma): arbitrage-free total-variance slices with m inside the quotes
 TRUE_SVI = [(30, 0.0010, 0.030, -0.60, 0.010, 0.050),
@@ -109,8 +110,8 @@ def test_vogt_data_is_refitted_without_butterfly_arbitrage(make_csv, svi_smile, 
     assert fit.rmse_iv < 0.01               # the price of removing the arbitrage stays small
 
 
-def test_sample_spx_chain_meets_targets(warm):
-    fit = fit_svi(sample_chain())
+def test_real_spx_2011_chain_meets_targets(warm):
+    fit = fit_svi(spx_2011_chain())
     assert len(fit.params) == 9
     assert fit.rmse_iv < 0.005                          # < 0.5 vol points
     assert fit.inside_spread >= 0.90
@@ -120,13 +121,13 @@ def test_sample_spx_chain_meets_targets(warm):
     assert set(r.columns) >= {"expiry", "strike", "k", "iv", "fit_iv", "iv_bid", "iv_ask"}
     # wide quotes are left out of the fit but reported; down-weighting them instead also works
     assert (~r.loc[r["wide"], "used"]).all()
-    all_q = fit_svi(sample_chain(), exclude_wide=False)
+    all_q = fit_svi(spx_2011_chain(), exclude_wide=False)
     assert all_q.residuals()["used"].sum() == len(r)
     assert all_q.inside_spread >= 0.90 and all_q.arbitrage().butterfly_free
 
 
 def test_round_trip_through_json(warm):
-    fit = fit_svi(sample_chain())
+    fit = fit_svi(spx_2011_chain())
     back = SurfaceFit.from_dict(json.loads(json.dumps(fit.to_dict())))
     K = np.linspace(900, 1600, 8)[:, None]
     T = np.array([0.02, 0.1, 0.5, 1.0, 2.5, 4.0])[None, :]
