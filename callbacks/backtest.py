@@ -47,7 +47,7 @@ def _cache_dir(data_dir: str | None) -> str | None:
 
 
 def history_for(source: str, upload: dict | None, start: str | None, end: str | None,
-                data_dir: str | None = None):
+                data_dir: str | None = None, progress=None):
     """The chain history the page's data picker names (one core call per source)."""
     from core.backtest import load_history, modelled_history
 
@@ -64,7 +64,7 @@ def history_for(source: str, upload: dict | None, start: str | None, end: str | 
         return load_history(list(upload["contents"]), source_kind="upload", label=f"uploaded: {names}",
                             cache_dir=_cache_dir(data_dir))
     if source == "modelled":
-        return modelled_history(start, end, cache_dir=_cache_dir(data_dir))
+        return modelled_history(start, end, cache_dir=_cache_dir(data_dir), progress=progress)
     raise DataError(f"unknown data source {source!r}")
 
 
@@ -261,8 +261,9 @@ def data_info(source, upload, start, end):
 def run_job(set_progress, run, source, upload, start, end, values):
     try:
         set_progress((2, "loading the history"))
-        history = history_for(source, upload, start, end, _job_settings().data_dir)
-        payload = run_backtest(history, values, progress=lambda f, m: set_progress((5 + round(95 * f), m)))
+        history = history_for(source, upload, start, end, _job_settings().data_dir,
+                              progress=lambda f, m: set_progress((round(50 * f), m)))
+        payload = run_backtest(history, values, progress=lambda f, m: set_progress((50 + round(50 * f), m)))
         payload["descriptor"] = source_descriptor(source, upload, start, end)
     except ParityError as exc:
         set_progress((0, ""))

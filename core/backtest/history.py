@@ -394,37 +394,30 @@ def history_from_frame(raw: pd.DataFrame, *, source_kind: str = "upload", label:
 
 def _prepare(raw: pd.DataFrame, min_dates: int = 2):
     """Clean a raw multi-day table and enrich it: forwards, discounts, smile vols, deltas."""
-    from core.data.cleaning import _numeric, _types, parse_dates
-    from core.data.formats import _key, normalise
+    from core.data import read_quotes
 
-    norm = normalise(raw)
-    f = norm.frame
-    if "quote_date" not in f.columns:
+    q = read_quotes(raw)          # the chain loader's own reader: any layout it recognises
+    n_read = len(q)
+    qd = q["quote_date"].to_numpy().astype("datetime64[D]")
+    if np.isnat(qd).all():
         raise DataError("the file has no quote date column (quotedate / quote_date): a history "
                         "needs one row per quote per date")
-    # underlying_last first: the canonical alias "underlying" may name the symbol column
-    keys = {_key(c): c for c in raw.columns}
-    spot = None
-    for alias in ("underlyinglast", "underlyingprice", "underlyingclose"):
-        if alias in keys:
-            spot = raw[keys[alias]]
-            break
-    if spot is None and "spot" in f.columns and np.isfinite(_numeric(f["spot"])).any():
-        spot = f["spot"]
-    if spot is None:
+    if not np.isfinite(q["spot"].to_numpy(dtype=float)).any():
         raise DataError("the file gives no underlying level (underlying_last, spot or "
                         "underlying_bid_eod/ask_eod): add a column with the index close per date")
-    n_read = len(f)
-    qd = parse_dates(f["quote_date"]).astype("datetime64[D]")
-    ex = parse_dates(f["expiry"]).astype("datetime64[D]")
+    ex = q["expiry"].to_numpy().astype("datetime64[D]")
+    types = q["type"].to_numpy(dtype=object)
     df = pd.DataFrame({
         "date": (qd - _EPOCH).astype(np.int64), "expiry": (ex - _EPOCH).astype(np.int64),
-        "is_call": pd.Series(_types(f["type"])) == "C", "type_ok": pd.Series(_types(f["type"])).notna(),
-        "strike": _numeric(f["strike"]), "bid": _numeric(f["bid"]), "ask": _numeric(f["ask"]),
-        "spot": _numeric(spot)})
+        "is_call": types == "C", "type_ok": pd.notna(types),
+        "strike": q["strike"].to_numpy(dtype=float), "bid": q["bid"].to_numpy(dtype=float),
+        "ask": q["ask"].to_numpy(dtype=float), "spot": q["spot"].to_numpy(dtype=float),
+        "root": q["root"].to_numpy(dtype=object)})
+    read_notes = list(q.attrs.get("notes", ())) or ["Format: unrecognised."]
+    layout = read_notes[0].removeprefix("Format: ").rstrip(".")
+    notes: list[str] = []
     bad = (np.isnat(qd) | np.isnat(ex) | ~df["type_ok"].to_numpy()
            | ~np.isfinite(df[["strike", "bid", "ask", "spot"]].to_numpy()).all(axis=1))
-    notes = []
     if bad.any():
         notes.append(f"Dropped {int(bad.sum()):,} rows with missing or non-numeric values.")
     df = df.loc[~bad]
@@ -450,6 +443,7 @@ def _prepare(raw: pd.DataFrame, min_dates: int = 2):
         notes.append(f"Dropped {int(unusable.sum()):,} rows with no ask, a negative bid or a "
                      "crossed quote.")
     df = df.loc[~unusable].drop(columns="type_ok")
+    df = _one_root(df, notes)
     df = df.sort_values(["date", "expiry", "is_call", "strike"], kind="stable")
     dup = df.duplicated(["date", "expiry", "is_call", "strike"]).to_numpy()
     if dup.any():
@@ -459,7 +453,7 @@ def _prepare(raw: pd.DataFrame, min_dates: int = 2):
     if df.empty:
         raise DataError(f"none of the {n_read:,} rows is a usable quote (need quote date, expiry "
                         "after it, strike, call/put, bid <= ask, ask > 0 and the underlying level)")
-    notes.insert(0, f"Read {n_read:,} rows ({norm.label}); kept {len(df):,} on {dates.size} "
+    notes.insert(0, f"Read {n_read:,} rows ({layout}); kept {len(df):,} on {dates.size} "
                     f"quote dates, {_to_date(dates[0])} to {_to_date(dates[-1])}.")
     gaps = np.diff(dates)
     long_gaps = np.flatnonzero(gaps > 5)
@@ -477,6 +471,22 @@ def _prepare(raw: pd.DataFrame, min_dates: int = 2):
                      "and settlement.")
     _enrich(df, notes)
     return df, dates, closes, notes
+
+
+def _one_root(df: pd.DataFrame, notes: list) -> pd.DataFrame:
+    """One option root per (date, expiry): on a day when SPX (AM-settled monthly) and SPXW
+    (PM-settled) share an expiry, the SPXW rows are kept, as the chain loader does."""
+    roots = df["root"].astype(str).str.upper().to_numpy()
+    if (roots == "").all() or len(np.unique(roots)) == 1:
+        return df.drop(columns="root")
+    rank = np.where(roots == "SPXW", 0, np.where(roots == "", 2, 1))
+    key = df["date"].to_numpy() * 100_000 + df["expiry"].to_numpy()
+    best = pd.Series(rank).groupby(key).transform("min").to_numpy()
+    keep = rank == best
+    if (~keep).any():
+        notes.append(f"Dropped {int((~keep).sum()):,} rows of a second root on expiries quoted "
+                     "under two roots (SPXW, PM-settled, kept).")
+    return df.loc[keep].drop(columns="root")
 
 
 def _enrich(df: pd.DataFrame, notes: list) -> None:
@@ -588,9 +598,11 @@ def _write(df: pd.DataFrame, dates, closes, notes, path: Path, source_kind: str,
     build_chunks([(df, dates, closes, notes)], path, source_kind, label)
 
 
-def build_chunks(chunks, path: Path, source_kind: str, label: str) -> None:
+def build_chunks(chunks, path: Path, source_kind: str, label: str,
+                 extra_notes: list | None = None) -> None:
     """Write prepared chunks ``(df, dates, closes, notes)`` (dates ascending across chunks) to
-    one Parquet history; memory holds one chunk at a time."""
+    one Parquet history; memory holds one chunk at a time. ``extra_notes`` (which the chunk
+    iterator may fill as it goes) are appended once every chunk is written."""
     import pyarrow.parquet as pq
 
     tmp = Path(path).with_suffix(f".{os.getpid()}.tmp")
@@ -607,6 +619,7 @@ def build_chunks(chunks, path: Path, source_kind: str, label: str) -> None:
         if len(all_dates) < 2 or np.any(np.diff(all_dates) <= 0):
             raise DataError(f"a history needs at least two increasing quote dates, got "
                             f"{len(all_dates)}")
+        notes += list(extra_notes or ())
         info = {"dates": all_dates, "closes": all_closes, "groups": groups,
                 "source": source_kind, "label": label, "notes": notes}
         w.add_key_value_metadata({"parity_history": json.dumps(info)})

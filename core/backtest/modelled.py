@@ -99,6 +99,8 @@ def modelled_history(start, end, *, underlying: str = "SPX", cache_dir=None,
             pass
     say = progress or (lambda *_: None)
     n = len(days)
+    summary: list[str] = []
+    rows = [0, 0]
 
     def chunks():
         for i in range(0, n, _CHUNK_DATES):
@@ -110,8 +112,13 @@ def modelled_history(start, end, *, underlying: str = "SPX", cache_dir=None,
                                 f"{part[0].date()} to {part[-1].date()}")
             if "spot" not in frame.columns and "underlying_last" not in frame.columns:
                 raise DataError("the modelled quotes carry no spot column")
-            yield _prepare(frame, min_dates=1)
+            df, dates, closes, notes = _prepare(frame, min_dates=1)
+            rows[0] += len(frame)
+            rows[1] += len(df)
+            yield df, dates, closes, [x for x in notes if not x.startswith("Read ")]
+        summary.append(f"Modelled {rows[0]:,} quotes on {n} trading days, {days[0].date()} to "
+                       f"{days[-1].date()}; kept {rows[1]:,} (not expiring that day).")
 
-    build_chunks(chunks(), path, "modelled", MODELLED_LABEL)
+    build_chunks(chunks(), path, "modelled", MODELLED_LABEL, extra_notes=summary)
     say(1.0, f"{n} modelled chains")
     return open_history(path)
