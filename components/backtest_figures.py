@@ -158,7 +158,7 @@ def attribution_figure(rp: dict, day: int, *, theme: str = "light") -> go.Figure
                          hovertemplate="%{x}: $%{y:,.0f}<extra>since entry</extra>"))
     fig.update_layout(barmode="group", title=_title("P&L attribution", f"{rp['dates'][day]}; Greeks of the "
                                                     "previous day × that day's moves"),
-                      legend=dict(orientation="h", y=-0.2, x=0))
+                      legend=dict(orientation="h", y=-0.32, x=0))
     fig.update_yaxes(title_text="P&L ($)", tickformat="$,.0f")
     fig.update_xaxes(title_text="Source")
     return _keep(themed(fig, theme))
@@ -168,7 +168,9 @@ def greeks_table(rp: dict, day: int) -> html.Div:
     """The position's Greeks and P&L on the chosen day."""
     day = max(0, min(int(day), len(rp["dates"]) - 1))
     g = {k: rp["greeks"][k][day] for k in ("delta", "gamma", "vega", "theta")}
-    cells = [("Spot", f"{rp['spot'][day]:,.2f}"), ("P&L to date", f"${rp['pnl'][day]:,.0f}"),
+    pnl = rp["pnl"][day]
+    cells = [("Spot", f"{rp['spot'][day]:,.2f}"),
+             ("P&L to date", f"−${-pnl:,.0f}" if pnl < 0 else f"${pnl:,.0f}"),
              ("Delta ($/pt)", f"{g['delta']:,.1f}"), ("Gamma ($/pt²)", f"{g['gamma']:,.3f}"),
              ("Vega ($/vol pt)", f"{(g['vega'] or 0) / 100:,.0f}"), ("Theta ($/day)", f"{(g['theta'] or 0) / 365:,.0f}")]
     return dbc.Table(html.Tbody([html.Tr([html.Th(a), html.Td(b)]) for a, b in cells]), size="sm",
@@ -195,7 +197,7 @@ def wf_equity_figure(wf: dict, capital: float, *, label: str, source: str, theme
         fig.add_vline(x=dates[c], line_color=GREY, line_dash="dot", line_width=0.8)
     fig.update_layout(title=_title("Walk-forward equity", "in-sample curves rescaled to the capital; "
                                    + source_line(label, source)),
-                      legend=dict(orientation="h", y=-0.3, x=0))
+                      legend=dict(orientation="h", y=-0.38, x=0))
     fig.update_yaxes(title_text="Equity ($)", tickformat="$,.0f")
     fig.update_xaxes(title_text="Quote date")
     return _keep(themed(fig, theme))

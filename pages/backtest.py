@@ -179,7 +179,7 @@ def layout(**query) -> dbc.Container:
                            "walk-forward with the probability of backtest overfitting and the deflated Sharpe.",
                            className="text-body-secondary small")], className="mb-3"),
         dbc.Row([
-            dbc.Col([_data_card(s), _rules_card(s)], lg=4, xxl=3),
+            dbc.Col([_data_card(s), _rules_card(s)], lg=4),
             dbc.Col([
                 dbc.Alert(id=ids.ALERT, is_open=False, color="danger", class_name="py-2"),
                 html.Div(id=ids.NOTES, className="small text-body-secondary mb-2"),
@@ -205,7 +205,7 @@ def layout(**query) -> dbc.Container:
                 ]), class_name="shadow-sm mb-3"),
                 _replay_card(),
                 _wf_card(),
-            ], lg=8, xxl=9),
+            ], lg=8),
         ]),
         dcc.Store(id=ids.UPLOAD_STORE),
         dcc.Store(id=ids.RESULT),
