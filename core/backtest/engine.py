@@ -379,7 +379,7 @@ def _open(day: DayQuotes, i: int, rules: Rules, template, equity: float, pos_id:
         if q < 0:
             cand = cand[day.bid[cand] > 0]
         k = _nearest(day.strike[cand], target) if math.isfinite(target) else -1
-        if k < 0 or abs(day.strike[cand[k]] - target) > max(rules.width, 0.01 * S):
+        if k < 0 or target <= 0 or abs(day.strike[cand[k]] - target) > max(0.25 * rules.width, 0.005 * S):
             side = "sell" if q < 0 else "buy"
             return None, f"no {kind} to {side} near the target strike"
         kinds.append(kind), strikes.append(float(day.strike[cand[k]])), qtys.append(q)

@@ -152,3 +152,18 @@ def test_result_round_trips(history):
     assert np.allclose(back.series["equity"], res.series["equity"])
     assert back.metrics["sharpe"] == pytest.approx(res.metrics["sharpe"])
     assert math.isinf(back.trades[0].max_profit) is False
+
+
+def test_rule_that_never_finds_a_strike_says_so(history, raw):
+    res = run(history, Rules(width=2500.0))          # wings far beyond the listed strikes
+    assert res.trades == ()
+    assert res.notes[0].startswith("No trade was opened: no put to buy near the target strike")
+    # every entry date (all but the last) with a tradable expiry (20-40 DTE, not expiring that
+    # day) fails on the strike, counted from the raw file
+    dates = sorted(raw.quotedate.unique())[:-1]
+    tradable = 0
+    for d in dates:
+        exps = {e for e in raw[raw.quotedate == d].expiration.unique() if e > d}
+        tradable += any(abs((e - d).days - 30) <= 10 for e in exps)
+    assert any(f"no put to buy near the target strike on {tradable} of 39 entry dates" in n
+               for n in res.notes)
