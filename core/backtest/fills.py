@@ -12,6 +12,8 @@
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.special import ndtr
 
@@ -57,6 +59,22 @@ def settlement(kind: np.ndarray, strike: np.ndarray, close: float) -> np.ndarray
     return np.where(kind == "stock", close, out)
 
 
+def _black76_few(F, K, T, sigma, D, is_call) -> np.ndarray:
+    """:func:`black76` for a handful of contracts with scalar F, T, D (math, no array overhead)."""
+    out = np.empty(len(K))
+    rt = math.sqrt(max(T, 0.0))
+    for j, (k, s, c) in enumerate(zip(K, sigma, is_call)):
+        sd = s * rt
+        if not sd > 0:
+            out[j] = D * (max(F - k, 0.0) if c else max(k - F, 0.0))
+            continue
+        d1 = (math.log(F / k) + 0.5 * sd * sd) / sd
+        d2 = d1 - sd
+        n = lambda x: 0.5 * math.erfc(-x / math.sqrt(2.0))  # noqa: E731
+        out[j] = D * (F * n(d1) - k * n(d2)) if c else D * (k * n(-d2) - F * n(-d1))
+    return out
+
+
 def black76(F, K, T, sigma, discount, is_call) -> np.ndarray:
     """Black-76 price ``DF [F N(d1) - K N(d2)]`` (call) / ``DF [K N(-d2) - F N(-d1)]`` (put)."""
     F, K, T, sigma, discount = (np.asarray(x, dtype=np.float64) for x in (F, K, T, sigma, discount))
@@ -70,23 +88,37 @@ def black76(F, K, T, sigma, discount, is_call) -> np.ndarray:
     return np.where(sd > 0, np.where(is_call, call, put), intrinsic)
 
 
+def _smile(day, expiry: int):
+    """``(k, iv, F, D)`` of the day's smile of ``expiry`` (log-moneyness sorted), memoised on
+    the day; ``None`` when the expiry is not quoted."""
+    hit = day.smiles.get(expiry, False)
+    if hit is not False:
+        return hit
+    sl = day.expiry_rows(expiry)
+    out = None
+    if sl.stop > sl.start:
+        F, D = float(day.forward[sl.start]), float(day.discount[sl.start])
+        k = np.log(day.strike[sl] / F)
+        v = day.iv[sl]
+        ok = np.isfinite(v)
+        o = np.argsort(k[ok], kind="stable")
+        out = (k[ok][o], v[ok][o], F, D)
+    day.smiles[expiry] = out
+    return out
+
+
 def smile_vol(day, expiry: int, strike) -> tuple[np.ndarray, float, float]:
     """The day's smile vol of ``expiry`` at ``strike`` with that expiry's forward and discount.
 
     Returns ``(vols, forward, discount)``; vols NaN when the day has no smile for the expiry."""
     strike = np.asarray(strike, dtype=np.float64)
-    sl = day.expiry_rows(expiry)
-    rows = np.arange(sl.start, sl.stop)
-    if rows.size == 0:
+    sm = _smile(day, expiry)
+    if sm is None:
         return np.full(strike.shape, np.nan), np.nan, np.nan
-    F, D = float(day.forward[rows[0]]), float(day.discount[rows[0]])
-    k = np.log(day.strike[rows] / F)
-    v = day.iv[rows]
-    ok = np.isfinite(v)
-    if not ok.any():
+    k, v, F, D = sm
+    if not v.size:
         return np.full(strike.shape, np.nan), F, D
-    o = np.argsort(k[ok], kind="stable")
-    return np.interp(np.log(strike / F), k[ok][o], v[ok][o]), F, D
+    return np.interp(np.log(strike / F), k, v), F, D
 
 
 def model_mark(day, expiry: int, strike, is_call, fallback_vol=np.nan) -> tuple[np.ndarray, np.ndarray]:
@@ -100,4 +132,6 @@ def model_mark(day, expiry: int, strike, is_call, fallback_vol=np.nan) -> tuple[
         F, D = day.spot, 1.0
     vols = np.where(np.isfinite(vols), vols, fallback_vol)
     T = (expiry - day.date) / 365.0
+    if strike.size <= 8:
+        return _black76_few(F, strike, T, vols, D, np.asarray(is_call, dtype=bool)), vols
     return black76(F, strike, T, vols, D, np.asarray(is_call, dtype=bool)), vols

@@ -91,6 +91,7 @@ class DayQuotes:
     key: np.ndarray
     exp_values: np.ndarray = None
     exp_bounds: np.ndarray = None
+    smiles: dict = field(default_factory=dict, repr=False)   # expiry -> (k, iv, F, D) memo
 
     def __post_init__(self) -> None:
         e = self.expiry

@@ -168,13 +168,16 @@ def evaluate_chunk(history: ChainHistory, rules: dict, configs: list[dict], wins
     """Run grid points over the whole history and every in-sample window (a pure function of
     its arguments: the unit of work of a sweep, local or on Celery)."""
     base = Rules.from_dict(rules)
-    full, scores = [], []
-    for cfg in configs:
-        rule = base.with_(**cfg)
+    chunk = [base.with_(**cfg) for cfg in configs]
+    scores = [[0.0] * len(wins) for _ in configs]
+    for w, (a, b, _, _) in enumerate(wins):      # window-major: its dates stay in the cache
+        part = history.slice(a, b)
+        for j, rule in enumerate(chunk):
+            scores[j][w] = _score(run(part, rule, margin=False).series["equity"], metric)
+    full = []
+    for rule in chunk:
         eq = run(history, rule, margin=False).series["equity"]
         full.append((eq[1:] / eq[:-1] - 1.0).tolist())
-        scores.append([_score(run(history.slice(a, b), rule, margin=False).series["equity"], metric)
-                       for a, b, _, _ in wins])
     return {"returns": full, "scores": scores}
 
 

@@ -52,3 +52,22 @@ def test_attribution_adds_up(result):
 def test_unknown_trade(result):
     with pytest.raises(DataError, match="not in the result"):
         replay(result, 999)
+
+
+def test_black76_fast_path_equals_the_array_one():
+    from core.backtest.fills import _black76_few, black76
+    from core.pricing import bs_price
+    import math
+
+    K = np.array([2400.0, 2600.0, 2700.0, 2900.0])
+    vol = np.array([0.25, 0.18, 0.15, 0.0])
+    call = np.array([False, False, True, True])
+    a = _black76_few(2705.0, K, 0.08, vol, 0.998, call)
+    b = black76(2705.0, K, 0.08, vol, 0.998, call)
+    assert a == pytest.approx(b, rel=1e-12, abs=1e-12)
+    # against the project's Black-Scholes with r, q implied by F and D
+    r = -math.log(0.998) / 0.08
+    S = 2705.0 * 0.998 / math.exp(-0.0 * 0.08)      # q chosen so that F = S e^{(r-q)T}
+    q = r - math.log(2705.0 / S) / 0.08
+    ref = bs_price(S, K[:3], 0.08, r, q, vol[:3], call[:3])
+    assert a[:3] == pytest.approx(ref, rel=1e-9)
