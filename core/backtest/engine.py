@@ -257,12 +257,13 @@ def _notes(skipped, full_days, n_sched, rules, trades):
 
 
 def _marks_all(positions: list, day: DayQuotes) -> list:
-    """``_marks`` of every open position from one vectorised pass over all their legs (legs
-    missing from the day's quotes go through ``_marks`` one position at a time)."""
+    """``_marks`` of every open position in one vectorised pass over all their legs: one
+    lookup into the day's quotes, and one smile evaluation per expiry for the legs missing."""
     if not positions:
         return []
     if not day.n:
         return [_marks(p, day) for p in positions]
+    sizes = [p.keys.size for p in positions]
     keys = np.concatenate([p.keys for p in positions])
     rows = day.lookup(keys)
     option = np.concatenate([p.option for p in positions])
@@ -272,16 +273,24 @@ def _marks_all(positions: list, day: DayQuotes) -> list:
     bid = np.where(hit, day.bid[r], np.nan)
     ask = np.where(hit, day.ask[r], np.nan)
     iv = np.where(hit, day.iv[r], np.nan)
+    last = np.concatenate([p.last_iv for p in positions])
+    miss = option & ~hit
+    if miss.any():
+        expiry = np.concatenate([np.full(n, p.expiry) for p, n in zip(positions, sizes)])
+        strike = np.concatenate([p.strike for p in positions])
+        is_call = np.concatenate([p.is_call for p in positions])
+        for e in np.unique(expiry[miss]):
+            sel = np.flatnonzero(miss & (expiry == e))
+            v, vols = model_mark(day, int(e), strike[sel], is_call[sel], last[sel])
+            mid[sel] = v
+            iv[sel] = vols
+    new_iv = np.where(np.isfinite(iv), iv, last)
     out, a = [], 0
-    for p in positions:
-        b = a + p.keys.size
-        if not hit[a:b].all() and (option[a:b] & ~hit[a:b]).any():
-            out.append(_marks(p, day, rows[a:b]))
-        else:
-            good = np.isfinite(iv[a:b])
-            if good.any():
-                p.last_iv = np.where(good, iv[a:b], p.last_iv)
-            out.append((mid[a:b], bid[a:b], ask[a:b]))
+    for p, n in zip(positions, sizes):
+        b = a + n
+        p.last_iv = new_iv[a:b].copy()
+        p.modelled += int(miss[a:b].sum())
+        out.append((mid[a:b], bid[a:b], ask[a:b]))
         a = b
     return out
 

@@ -51,3 +51,16 @@ def test_runs_and_is_labelled(modelled):
 def test_bad_spans(span, words):
     with pytest.raises(DataError, match=words):
         modelled_history(*span)
+
+
+def test_vectorised_marks_equal_the_per_position_reference(modelled, monkeypatch):
+    """The engine marks all open legs in one pass (one smile evaluation per expiry for the
+    legs not listed that day); the readable per-position ``_marks`` gives the same equity."""
+    import core.backtest.engine as engine
+
+    fast = run(modelled, Rules())
+    assert sum(t.modelled_marks for t in fast.trades) > 0          # the path is exercised
+    monkeypatch.setattr(engine, "_marks_all", lambda ps, day: [engine._marks(p, day) for p in ps])
+    ref = run(modelled, Rules())
+    assert np.allclose(fast.series["equity"], ref.series["equity"], rtol=0, atol=1e-8)
+    assert [t.modelled_marks for t in fast.trades] == [t.modelled_marks for t in ref.trades]
