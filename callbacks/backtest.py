@@ -1,0 +1,473 @@
+"""Backtest lab callbacks: a background job loads the history and runs the rule; results are
+saved in the runs registry and drawn; a trade is replayed day by day; a walk-forward sweep runs
+as a background job whose grid chunks go to the Celery workers when ``REDIS_URL`` is set (a
+local process pool otherwise)."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+
+from dash import ALL, Input, Output, State, ctx, html, no_update  # noqa: F401
+from callbacks.registry import callback, clientside_callback
+from flask import current_app
+
+from callbacks.browser_js import REPLACE_URL_QUERY
+from callbacks.theme import theme_name
+from components.backtest_figures import (attribution_figure, equity_figure, greeks_table, metrics_table,
+                                         payoff_figure, pbo_figure, pnl_histogram, source_line,
+                                         stability_figure, wf_equity_figure)
+from components.backtest_state import (FIELDS, REAL_LABEL, WF_PARAMS, parse_values, rules_kwargs,
+                                       to_query)
+from components.figures import empty_figure
+from components.ids import App
+from components.ids import Backtest as ids
+from core.data import MAX_BYTES
+from core.errors import DataError, ParityError
+
+log = logging.getLogger(__name__)
+ROOT = Path(__file__).resolve().parents[1]
+REAL_FILE = "spxw_2018-01_02.csv"
+_FIELD_STATES = {key: State(cid, "value") for key, cid, *_ in FIELDS}
+BACKTEST = "backtest"
+
+
+# --------------------------------------------------------------------------------------------
+# plain functions (tested without a browser)
+# --------------------------------------------------------------------------------------------
+def real_path() -> Path | None:
+    """The real SPXW sample in ``../shared/data`` beside the project, or None when absent."""
+    folder = Path(os.environ.get("PARITY_SHARED_DATA", ROOT.parent / "shared" / "data"))
+    p = folder / REAL_FILE
+    return p if p.is_file() else None
+
+
+def _cache_dir(data_dir: str | None) -> str | None:
+    return None if not data_dir else str(Path(data_dir) / "histories")
+
+
+def history_for(source: str, upload: dict | None, start: str | None, end: str | None,
+                data_dir: str | None = None, progress=None):
+    """The chain history the page's data picker names (one core call per source)."""
+    from core.backtest import load_history, modelled_history
+
+    if source == "real":
+        path = real_path()
+        if path is None:
+            raise DataError(f"the real sample {REAL_FILE} is not in ../shared/data beside the project: "
+                            "upload a multi-day file or choose a modelled span")
+        return load_history(path, source_kind="real", label=REAL_LABEL, cache_dir=_cache_dir(data_dir))
+    if source == "upload":
+        if not upload or not upload.get("contents"):
+            raise DataError("no file uploaded: drop one or more multi-day CSVs on the upload box")
+        names = ", ".join(upload.get("filenames") or [])[:120]
+        return load_history(list(upload["contents"]), source_kind="upload", label=f"uploaded: {names}",
+                            cache_dir=_cache_dir(data_dir))
+    if source == "modelled":
+        return modelled_history(start, end, cache_dir=_cache_dir(data_dir), progress=progress)
+    raise DataError(f"unknown data source {source!r}")
+
+
+def source_descriptor(source, upload, start, end) -> dict:
+    """What a worker needs to rebuild the same history (and the registry's fingerprint)."""
+    if source == "upload":
+        digest = hashlib.sha1("".join((upload or {}).get("contents") or []).encode()).hexdigest()
+        return {"source": "upload", "digest": digest}
+    if source == "modelled":
+        return {"source": "modelled", "start": start, "end": end}
+    return {"source": "real", "file": REAL_FILE}
+
+
+def run_backtest(history, values: dict, progress=None) -> dict:
+    """Run the form's rule over ``history``; the JSON payload of the result."""
+    from core.backtest import Rules, run
+
+    try:
+        rules = Rules(**rules_kwargs(values))
+    except TypeError as exc:
+        raise DataError(f"bad rule: {exc}") from exc
+    return run(history, rules, progress=progress).to_dict()
+
+
+def record(payload: dict, descriptor: dict, database_url: str) -> str:
+    """File a backtest in the runs registry (kind ``backtest``); returns the run id."""
+    from core.store import open_store
+
+    store = open_store(database_url)
+    metrics = {k: v for k, v in payload["metrics"].items()}
+    metrics.update({f"buy_hold_{k}": v for k, v in payload["benchmark"].items()
+                    if k in ("total_return", "sharpe", "max_drawdown")})
+    fingerprint = hashlib.sha1(repr(sorted(descriptor.items())).encode()).hexdigest()
+    return store.add_run(kind=BACKTEST, model=payload["rules"]["strategy"], fingerprint=fingerprint,
+                         params=payload["rules"], metrics=metrics,
+                         settings={**descriptor, "label": payload["label"], "notes": payload["notes"]},
+                         elapsed=float(payload["elapsed"]), result=payload,
+                         label=f"backtest {payload['rules']['strategy']} on {payload['source']} data")
+
+
+def restore(run_id: str, database_url: str) -> dict:
+    """A stored backtest's payload (the registry keeps the whole result)."""
+    from core.store import open_store
+
+    run = open_store(database_url).get_run(run_id)
+    if run.kind != BACKTEST or not run.result:
+        raise ParityError(f"run {run_id[:8]} is not a stored backtest")
+    payload = dict(run.result)
+    payload["restored"] = True
+    payload["run_id"] = run.id
+    return payload
+
+
+def replay_payload(payload: dict, trade_id: int) -> dict:
+    """The replay of one trade of a payload (its history reopened from the Parquet file)."""
+    from core.backtest import BacktestResult, replay
+
+    return replay(BacktestResult.from_dict(payload), int(trade_id)).to_dict()
+
+
+def grid_from_form(p1, v1, p2, v2) -> dict:
+    """The walk-forward grid from the form (one or two parameters)."""
+    grid = {}
+    try:
+        grid[p1] = parse_values(v1, p1)
+        if p2 and p2 != p1:
+            grid[p2] = parse_values(v2, p2)
+    except ValueError as exc:
+        raise DataError(f"grid values: {exc}") from exc
+    return grid
+
+
+def celery_mapper(descriptor: dict, timeout: float = 600.0):
+    """A walk-forward mapper that sends each chunk to the Celery workers (``REDIS_URL``).
+
+    Chunk tasks need free worker slots besides the one running the sweep: run workers with
+    ``--concurrency`` >= 2, or several workers."""
+    def mapper(fn, args_list):
+        from celery import group
+
+        sigs = [evaluate_chunk_task.s(a[0].path, descriptor, a[1], a[2], [list(w) for w in a[3]], a[4])
+                for a in args_list]
+        res = group(sigs).apply_async()
+        try:
+            return res.get(timeout=timeout, disable_sync_subtasks=False)
+        finally:
+            res.forget()        # drop the chunk results from the backend once collected
+    return mapper
+
+
+def _open_for_worker(path: str, descriptor: dict):
+    from core.backtest.history import open_history
+
+    if Path(path).is_file():
+        return open_history(path)
+    return history_for(descriptor["source"], None, descriptor.get("start"), descriptor.get("end"),
+                       os.environ.get("PARITY_DATA_DIR"))
+
+
+try:
+    from celery import shared_task
+
+    @shared_task(name="parity.backtest.evaluate_chunk")
+    def evaluate_chunk_task(path, descriptor, rules, configs, wins, metric):
+        """One sweep chunk on a Celery worker (the same pure function as the local pool)."""
+        from core.backtest.walkforward import evaluate_chunk
+
+        out = evaluate_chunk(_open_for_worker(path, descriptor), rules, configs,
+                             [tuple(w) for w in wins], metric)
+        out["scores"] = [[s if s != float("-inf") else -1e300 for s in row] for row in out["scores"]]
+        return out
+except ImportError:  # pragma: no cover - celery is a runtime dependency (dash[celery])
+    evaluate_chunk_task = None
+
+
+def run_sweep(history, values: dict, grid: dict, train: int, test: int, anchored: bool, metric: str,
+              mapper=None, progress=None) -> dict:
+    """Walk-forward of the form's rule over ``grid``; the JSON payload."""
+    from core.backtest import Rules, walk_forward
+
+    rules = Rules(**rules_kwargs(values))
+    wf = walk_forward(history, rules, grid, train=int(train), test=int(test), anchored=bool(anchored),
+                      metric=metric, mapper=mapper, progress=progress)
+    out = wf.to_dict()
+    out.update(label=history.label, source=history.source, capital=rules.capital)
+    return out
+
+
+def _settings():
+    return current_app.config["PARITY_SETTINGS"]
+
+
+def _job_settings():
+    """Settings inside a background job (no Flask app context on a Celery worker)."""
+    try:
+        return _settings()
+    except RuntimeError:
+        from app import Settings
+
+        return Settings.from_env()
+
+
+# --------------------------------------------------------------------------------------------
+# callbacks
+# --------------------------------------------------------------------------------------------
+@callback(Output(ids.STRATEGY, "options"), Input(ids.SOURCE, "id"))
+def strategy_options(_):
+    from core.strategies import catalog, strategy_info
+
+    return [{"label": strategy_info(n)["label"], "value": n} for n in catalog()
+            if not any(leg["far"] for leg in strategy_info(n)["legs"])]
+
+
+@callback(Output(ids.UPLOAD_STORE, "data"), Output(ids.SOURCE, "value"),
+          Input(ids.UPLOAD, "contents"), State(ids.UPLOAD, "filename"), prevent_initial_call=True)
+def keep_upload(contents, filenames):
+    if not contents:
+        return no_update, no_update
+    too_big = [f for c, f in zip(contents, filenames) if len(c) * 3 // 4 > MAX_BYTES]
+    if too_big:
+        return {"error": f"{', '.join(too_big)} over {MAX_BYTES // 2**20} MB, the upload limit"}, "upload"
+    return {"contents": list(contents), "filenames": list(filenames)}, "upload"
+
+
+@callback(Output(ids.DATA_INFO, "children"), Input(ids.SOURCE, "value"), Input(ids.UPLOAD_STORE, "data"),
+          Input(ids.START, "value"), Input(ids.END, "value"))
+def data_info(source, upload, start, end):
+    if source == "modelled":
+        return html.Span(f"Modelled chains {start} to {end}: real S&P 500 closes and VIX, fitted smile "
+                         "shape and spreads; built when you press Run.", className="text-warning-emphasis")
+    if source == "upload" and upload and upload.get("error"):
+        return html.Span(upload["error"], className="text-danger")
+    try:
+        h = history_for(source, upload, start, end, _settings().data_dir)
+    except ParityError as exc:
+        return html.Span(str(exc), className="text-danger")
+    return html.Div([html.B(source_line(h.label, h.source)), html.Br(),
+                     f"{len(h)} quote dates, {h.dates[0]} to {h.dates[-1]}; close "
+                     f"{h.closes[0]:,.2f} → {h.closes[-1]:,.2f}."])
+
+
+@callback(
+    output=dict(result=Output(ids.RESULT, "data"), alert=Output(ids.ALERT, "children"),
+                show=Output(ids.ALERT, "is_open")),
+    inputs=dict(run=Input(ids.RUN, "n_clicks"), source=State(ids.SOURCE, "value"),
+                upload=State(ids.UPLOAD_STORE, "data"), start=State(ids.START, "value"),
+                end=State(ids.END, "value"), values=_FIELD_STATES),
+    background=True, prevent_initial_call=True,
+    running=[(Output(ids.RUN, "disabled"), True, False), (Output(ids.CANCEL, "disabled"), False, True)],
+    cancel=[Input(ids.CANCEL, "n_clicks")],
+    progress=[Output(ids.PROGRESS, "value"), Output(ids.STATUS, "children")],
+    interval=250,
+)
+def run_job(set_progress, run, source, upload, start, end, values):
+    try:
+        set_progress((2, "loading the history"))
+        history = history_for(source, upload, start, end, _job_settings().data_dir,
+                              progress=lambda f, m: set_progress((round(50 * f), m)))
+        payload = run_backtest(history, values, progress=lambda f, m: set_progress((50 + round(50 * f), m)))
+        payload["descriptor"] = source_descriptor(source, upload, start, end)
+    except ParityError as exc:
+        set_progress((0, ""))
+        return dict(result=no_update, alert=f"Backtest not run: {exc}", show=True)
+    except Exception:
+        log.exception("backtest job failed")
+        return dict(result=no_update, alert="Something went wrong running the backtest; the error was logged.",
+                    show=True)
+    set_progress((100, f"done: {len(payload['trades'])} trades in {payload['elapsed']:.2f} s"))
+    empty = payload["notes"][0] if not payload["trades"] else ""
+    return dict(result=payload, alert=empty, show=bool(empty))
+
+
+@callback(Output(ids.RESULT, "data", allow_duplicate=True), Output(ids.ALERT, "children", allow_duplicate=True),
+          Output(ids.ALERT, "is_open", allow_duplicate=True), Input(ids.RUNS_QUERY, "data"),
+          prevent_initial_call="initial_duplicate")
+def load_run(run_id):
+    if not run_id:
+        return no_update, no_update, no_update
+    try:
+        return restore(run_id, _settings().database_url), "", False
+    except ParityError as exc:
+        return no_update, f"Could not load the backtest in this link: {exc}", True
+
+
+@callback(Output(ids.SAVED, "children"), Output(ids.RUN_ID, "data"), Input(ids.RESULT, "data"),
+          prevent_initial_call=True)
+def save_run(payload):
+    if not payload:
+        return no_update, no_update
+    if payload.get("restored"):
+        return html.Span(["Loaded from the ", html.A("runs registry", href="/runs"), "."]), payload["run_id"]
+    try:
+        run_id = record(payload, payload.get("descriptor", {}), _settings().database_url)
+    except Exception:
+        log.exception("could not record the backtest")
+        return html.Span("The backtest could not be saved to the registry; the error was logged.",
+                         className="text-danger"), no_update
+    return html.Span(["Saved to the ", html.A("runs registry", href="/runs"),
+                      "; this page's link now brings it back."]), run_id
+
+
+@callback(
+    output=dict(equity=Output(ids.EQUITY_GRAPH, "figure"), metrics=Output(ids.METRICS, "children"),
+                trades=Output(ids.TRADES, "rowData"), hist=Output(ids.HIST_GRAPH, "figure"),
+                picks=Output(ids.TRADE_PICK, "options"), pick=Output(ids.TRADE_PICK, "value"),
+                notes=Output(ids.NOTES, "children")),
+    inputs=dict(payload=Input(ids.RESULT, "data"), dark=Input(App.THEME_SWITCH, "value")),
+)
+def render(payload, dark):
+    theme = theme_name(dark)
+    if not payload:
+        return dict(equity=no_update, metrics=no_update, trades=no_update, hist=no_update, picks=no_update,
+                    pick=no_update, notes=no_update)
+    from core.backtest import BacktestResult
+
+    rows = BacktestResult.from_dict(payload).trade_log().to_dict("records")
+    picks = [{"label": f"#{t['id']} {t['entry_date']} → {t['exit_date']} ({t['exit_reason']}, "
+                       f"${t['pnl']:,.0f})", "value": t["id"]} for t in payload["trades"]]
+    best = max(payload["trades"], key=lambda t: abs(t["pnl"]), default=None)
+    notes = html.Ul([html.Li(n) for n in payload["notes"]], className="mb-0 ps-3")
+    return dict(equity=equity_figure(payload, theme=theme), metrics=metrics_table(payload), trades=rows,
+                hist=pnl_histogram(payload, theme=theme) if payload["trades"] else
+                empty_figure("No trades: see the notes above.", theme),
+                picks=picks, pick=best["id"] if best else None, notes=notes)
+
+
+@callback(Output(ids.TRADES, "exportDataAsCsv"), Input(ids.EXPORT, "n_clicks"), prevent_initial_call=True)
+def export_trades(_n):
+    return True
+
+
+@callback(Output(ids.REPLAY, "data"), Output(ids.DAY, "max"), Output(ids.DAY, "value"),
+          Input(ids.TRADE_PICK, "value"), State(ids.RESULT, "data"), prevent_initial_call=True)
+def pick_trade(trade_id, payload):
+    if trade_id is None or not payload:
+        return None, 1, 0
+    try:
+        rp = replay_payload(payload, trade_id)
+    except ParityError as exc:
+        log.info("replay unavailable: %s", exc)
+        return {"error": str(exc)}, 1, 0
+    last = max(len(rp["dates"]) - 1, 1)
+    return rp, last, last          # open on the exit day: the whole attribution since entry
+
+
+@callback(
+    output=dict(payoff=Output(ids.PAYOFF_GRAPH, "figure"), greeks=Output(ids.GREEKS, "children"),
+                attr=Output(ids.ATTR_GRAPH, "figure")),
+    inputs=dict(day=Input(ids.DAY, "value"), rp=Input(ids.REPLAY, "data"), dark=Input(App.THEME_SWITCH, "value")),
+)
+def render_day(day, rp, dark):
+    theme = theme_name(dark)
+    if not rp:
+        return dict(payoff=no_update, greeks=no_update, attr=no_update)
+    if rp.get("error"):
+        msg = f"Replay unavailable: {rp['error']}"
+        return dict(payoff=empty_figure(msg, theme), greeks="", attr=empty_figure(msg, theme))
+    return dict(payoff=payoff_figure(rp, day or 0, theme=theme), greeks=greeks_table(rp, day or 0),
+                attr=attribution_figure(rp, day or 0, theme=theme))
+
+
+@callback(Output(ids.TICK, "disabled"), Output(ids.PLAY, "children"),
+          Output(ids.DAY, "value", allow_duplicate=True), Input(ids.PLAY, "n_clicks"),
+          State(ids.TICK, "disabled"), State(ids.DAY, "value"), State(ids.DAY, "max"),
+          prevent_initial_call=True)
+def play_pause(_n, disabled, day, last):
+    if not disabled:
+        return True, "▶ Play", no_update
+    return False, "⏸ Pause", 0 if (day or 0) >= (last or 0) else no_update   # from the start at the end
+
+
+@callback(Output(ids.DAY, "value", allow_duplicate=True), Output(ids.TICK, "disabled", allow_duplicate=True),
+          Output(ids.PLAY, "children", allow_duplicate=True), Input(ids.TICK, "n_intervals"),
+          State(ids.DAY, "value"), State(ids.DAY, "max"), prevent_initial_call=True)
+def advance(_n, day, last):
+    nxt = (day or 0) + 1
+    if nxt >= (last or 0):
+        return last, True, "▶ Play"
+    return nxt, no_update, no_update
+
+
+@callback(
+    output=dict(result=Output(ids.WF_RESULT, "data"), alert=Output(ids.WF_ALERT, "children"),
+                show=Output(ids.WF_ALERT, "is_open")),
+    inputs=dict(run=Input(ids.WF_RUN, "n_clicks"), source=State(ids.SOURCE, "value"),
+                upload=State(ids.UPLOAD_STORE, "data"), start=State(ids.START, "value"),
+                end=State(ids.END, "value"), values=_FIELD_STATES,
+                p1=State(ids.WF_PARAM1, "value"), v1=State(ids.WF_VALUES1, "value"),
+                p2=State(ids.WF_PARAM2, "value"), v2=State(ids.WF_VALUES2, "value"),
+                train=State(ids.WF_TRAIN, "value"), test=State(ids.WF_TEST, "value"),
+                anchored=State(ids.WF_ANCHORED, "value"), metric=State(ids.WF_METRIC, "value")),
+    background=True, prevent_initial_call=True,
+    running=[(Output(ids.WF_RUN, "disabled"), True, False), (Output(ids.WF_CANCEL, "disabled"), False, True)],
+    cancel=[Input(ids.WF_CANCEL, "n_clicks")],
+    progress=[Output(ids.WF_PROGRESS, "value"), Output(ids.WF_STATUS, "children")],
+    interval=500,
+)
+def sweep_job(set_progress, run, source, upload, start, end, values, p1, v1, p2, v2, train, test, anchored,
+              metric):
+    settings = _job_settings()
+    try:
+        grid = grid_from_form(p1, v1, p2, v2)
+        history = history_for(source, upload, start, end, settings.data_dir)
+        descriptor = source_descriptor(source, upload, start, end)
+        mapper = celery_mapper(descriptor) if settings.redis_url else None
+        payload = run_sweep(history, values, grid, train or 0, test or 0, anchored, metric or "sharpe",
+                            mapper=mapper, progress=lambda f, m: set_progress((round(100 * f), m)))
+    except ParityError as exc:
+        set_progress((0, ""))
+        return dict(result=no_update, alert=f"Walk-forward not run: {exc}", show=True)
+    except Exception:
+        log.exception("walk-forward job failed")
+        return dict(result=no_update, alert="Something went wrong in the walk-forward; the error was logged.",
+                    show=True)
+    set_progress((100, f"done in {payload['elapsed']:.1f} s ({'Celery workers' if settings.redis_url else 'local'})"))
+    return dict(result=payload, alert="", show=False)
+
+
+@callback(
+    output=dict(equity=Output(ids.WF_EQUITY_GRAPH, "figure"), heat=Output(ids.WF_HEAT_GRAPH, "figure"),
+                pbo=Output(ids.WF_PBO_GRAPH, "figure"), summary=Output(ids.WF_SUMMARY, "children")),
+    inputs=dict(wf=Input(ids.WF_RESULT, "data"), dark=Input(App.THEME_SWITCH, "value")),
+)
+def render_sweep(wf, dark):
+    theme = theme_name(dark)
+    if not wf:
+        return dict(equity=no_update, heat=no_update, pbo=no_update, summary=no_update)
+    o, fm = wf["oos_metrics"], wf["full_metrics"]
+    pct = lambda v: "–" if v is None else f"{100 * v:.2f}%"  # noqa: E731
+    num = lambda v: "–" if v is None else f"{v:.2f}"  # noqa: E731
+    summary = html.Div([
+        html.Div(f"{len(wf['configs'])} grid points × {len(wf['windows'])} windows "
+                 f"({'anchored' if wf['anchored'] else 'rolling'}), chosen by in-sample {wf['metric']}; "
+                 f"{source_line(wf['label'], wf['source'])}."),
+        html.Div(f"Out of sample (stitched): total return {pct(o.get('total_return'))}, Sharpe {num(o.get('sharpe'))}, "
+                 f"max drawdown {pct(o.get('max_drawdown'))}. Best full-history grid point {fm.get('config')}: "
+                 f"Sharpe {num(fm.get('sharpe'))}."),
+        html.Div(["Deflated Sharpe of that best point: ", html.B(num(wf.get("dsr"))),
+                  " (probability its true Sharpe is above zero after trying "
+                  f"{len(wf['configs'])} grid points; ≥ 0.95 is significant). PBO: ",
+                  html.B(pct((wf.get("pbo") or {}).get("pbo")))]),
+    ])
+    return dict(equity=wf_equity_figure(wf, wf["capital"], label=wf["label"], source=wf["source"], theme=theme),
+                heat=stability_figure(wf, theme=theme), pbo=pbo_figure(wf, theme=theme), summary=summary)
+
+
+@callback(Output(ids.WF_VALUES1, "value"), Input(ids.WF_PARAM1, "value"), prevent_initial_call=True)
+def default_values1(p):
+    return next((v for f, _, v in WF_PARAMS if f == p), no_update)
+
+
+@callback(Output(ids.WF_VALUES2, "value"), Input(ids.WF_PARAM2, "value"), prevent_initial_call=True)
+def default_values2(p):
+    return next((v for f, _, v in WF_PARAMS if f == p), "")
+
+
+@callback(output=dict(state=Output(ids.STATE, "data")),
+          inputs=dict(source=Input(ids.SOURCE, "value"), start=Input(ids.START, "value"),
+                      end=Input(ids.END, "value"), run_id=Input(ids.RUN_ID, "data"),
+                      values={key: Input(cid, "value") for key, cid, *_ in FIELDS}))
+def url_state(source, start, end, run_id, values):
+    return dict(state=to_query({"source": source, "start": start, "end": end, **values}, run_id))
+
+
+clientside_callback(REPLACE_URL_QUERY, Output(ids.URL_DUMMY, "children"), Input(ids.STATE, "data"))

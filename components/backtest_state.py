@@ -1,0 +1,125 @@
+"""Backtest page state: the rules form's fields, their URL query codec and their conversion to
+``Rules`` keyword arguments (percent inputs become fractions). No core imports."""
+from __future__ import annotations
+
+import math
+from urllib.parse import urlencode
+
+from components.ids import Backtest as ids
+
+__all__ = ["FIELDS", "SOURCES", "WF_PARAMS", "defaults", "from_query", "to_query", "rules_kwargs",
+           "parse_values", "REAL_LABEL", "MODELLED_SPAN"]
+
+SOURCES = ("real", "upload", "modelled")
+REAL_LABEL = "real SPXW end-of-day quotes, 2 Jan – 28 Feb 2018, historicaloptiondata sample"
+MODELLED_SPAN = ("2014-01-02", "2018-12-31")
+
+# (query key, component id, Rules field, default, kind, scale); kind: num | int | opt | text;
+# scale: UI value * scale = Rules value (percent inputs); None default = empty (off)
+FIELDS: tuple[tuple, ...] = (
+    ("strategy", ids.STRATEGY, "strategy", "iron_condor", "text", None),
+    ("entry", ids.ENTRY, "entry", "daily", "text", None),
+    ("dte", ids.DTE, "dte", 30, "int", None),
+    ("tol", ids.DTE_TOL, "dte_tolerance", 10, "int", None),
+    ("by", ids.SELECT, "select", "delta", "text", None),
+    ("delta", ids.DELTA, "delta", 16, "num", 0.01),
+    ("mny", ids.MONEYNESS, "moneyness", 3, "num", 0.01),
+    ("width", ids.WIDTH, "width", 50, "num", None),
+    ("pt", ids.TARGET, "profit_target", 50, "opt", 0.01),
+    ("sl", ids.STOP, "stop_loss", None, "opt", 0.01),
+    ("basis", ids.STOP_BASIS, "stop_basis", "credit", "text", None),
+    ("xdte", ids.EXIT_DTE, "exit_dte", None, "opt", None),
+    ("maxd", ids.MAX_DAYS, "max_days", None, "opt", None),
+    ("size", ids.SIZING, "sizing", "fixed", "text", None),
+    ("n", ids.CONTRACTS, "contracts", 1, "num", None),
+    ("risk", ids.RISK_PCT, "risk_pct", 2, "num", 0.01),
+    ("maxpos", ids.MAX_POS, "max_positions", 5, "int", None),
+    ("cap", ids.CAPITAL, "capital", 100000, "num", None),
+    ("fill", ids.FILL, "fill", "spread", "text", None),
+    ("ff", ids.FILL_FRACTION, "fill_fraction", 66, "num", 0.01),
+    ("comm", ids.COMMISSION, "commission", 0.65, "num", None),
+    ("fees", ids.FEES, "fees", 0.0, "num", None),
+)
+#: Rules fields a walk-forward grid may vary: (field, label, default values text).
+WF_PARAMS: tuple[tuple[str, str, str], ...] = (
+    ("delta", "Short-strike delta", "0.10, 0.16, 0.25"),
+    ("width", "Wing width (points)", "25, 50"),
+    ("dte", "Target DTE (days)", "20, 30, 45"),
+    ("profit_target", "Profit target (fraction)", "0.25, 0.5, 0.75"),
+    ("stop_loss", "Stop loss (fraction of credit)", "1, 2, 3"),
+    ("moneyness", "One-step moneyness (fraction)", "0.02, 0.03, 0.05"),
+    ("max_positions", "Max positions", "1, 3, 5"),
+)
+
+
+def defaults() -> dict:
+    """Default page state: query key -> UI value."""
+    return {"source": "real", "start": "2016-01-04", "end": "2016-12-30",
+            **{k: d for k, _, _, d, _, _ in FIELDS}}
+
+
+def _parse(kind: str, text, default):
+    if text is None or text == "":
+        return None if kind == "opt" else default
+    if kind == "text":
+        return str(text)[:40]
+    try:
+        v = float(text)
+    except (TypeError, ValueError):
+        return default
+    if not math.isfinite(v):
+        return default
+    return int(v) if kind == "int" or (kind == "opt" and v.is_integer()) else v
+
+
+def from_query(query: dict) -> dict:
+    """Page state from a URL query (unknown or malformed values fall back to defaults)."""
+    s = defaults()
+    src = query.get("source")
+    if src in SOURCES:
+        s["source"] = src
+    for key in ("start", "end"):
+        if query.get(key):
+            s[key] = str(query[key])[:10]
+    for key, _, _, default, kind, _ in FIELDS:
+        if key in query:
+            s[key] = _parse(kind, query[key], default)
+    return s
+
+
+def to_query(state: dict, run_id: str | None = None) -> str:
+    """``?source=...&...`` for the address bar (empty optional fields are written as empty)."""
+    items = {k: ("" if v is None else v) for k, v in state.items()}
+    if run_id:
+        items["run"] = run_id
+    return "?" + urlencode(items)
+
+
+def rules_kwargs(values: dict) -> dict:
+    """``Rules`` keyword arguments from UI values keyed by query key (percent -> fraction)."""
+    out = {}
+    for key, _, field, default, kind, scale in FIELDS:
+        v = values.get(key, default)
+        if kind != "text":
+            v = _parse(kind, v, default)
+        if v is not None and scale is not None:
+            v = v * scale
+        out[field] = v
+    return out
+
+
+def parse_values(text: str, field: str) -> list:
+    """A grid axis from text like ``"0.1, 0.16, 0.25"``; whole numbers stay ints for int fields."""
+    vals = []
+    for part in str(text or "").replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            v = float(part)
+        except ValueError as exc:
+            raise ValueError(f"{field}: {part!r} is not a number") from exc
+        vals.append(int(v) if field in ("dte", "max_positions") and v.is_integer() else v)
+    if not vals:
+        raise ValueError(f"{field}: give at least one value")
+    return vals

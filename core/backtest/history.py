@@ -1,0 +1,627 @@
+"""Chain histories: many quote dates of one underlying, stored as Parquet, read lazily by date.
+
+:func:`load_history` reads multi-day quote files (the historicaloptiondata layout with
+``underlying_last``, CBOE DataShop end-of-day files, the canonical layout with ``quote_date``;
+one file or several) or a Parquet file written by this module, and returns a
+:class:`ChainHistory`.
+
+Building a history is one vectorised pass over all dates: parse and clean the rows, infer each
+(date, expiry)'s forward and discount factor from put-call parity (:func:`core.data.fit_parity`,
+the loader's own fit), Black-Scholes implied vols of the out-of-the-money mids, then a smile
+per (date, expiry) — linear in log-moneyness through those vols, flat beyond the quoted range —
+which gives every row (calls and puts alike) a smile vol ``iv`` and a forward delta. The result is
+written to Parquet with **one row group per quote date**, so :meth:`ChainHistory.day` reads one
+date's rows and nothing else; a small per-object cache bounded by a row budget keeps recent
+days in memory. ``ChainHistory.chain(date)`` builds a full :class:`core.data.Chain` through
+``core.data.load_chain`` for pages that want one.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import tempfile
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core.errors import DataError
+
+__all__ = ["ChainHistory", "DayQuotes", "load_history", "history_from_frame", "CACHE_ROWS"]
+
+#: Rows of day tables one history keeps in memory (about 90 bytes a row).
+CACHE_ROWS: int = 2_000_000
+#: Consecutive quote dates per Parquet row group (one read serves a month of dates).
+_DATES_PER_GROUP = 21
+_EPOCH = np.datetime64("1970-01-01", "D")
+_STORE_COLUMNS = ("expiry", "is_call", "strike", "bid", "ask", "iv", "delta", "forward",
+                  "discount")
+_FORMAT_VERSION = "3"
+
+
+def _day_int(d) -> int:
+    return int((np.datetime64(pd.Timestamp(d).date(), "D") - _EPOCH).astype(np.int64))
+
+
+def _to_date(i: int) -> _dt.date:
+    return (_EPOCH + np.timedelta64(int(i), "D")).astype(object)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class DayQuotes:
+    """One quote date's rows as float64/int arrays, sorted by expiry, type (puts first), strike.
+
+    Attributes
+    ----------
+    date : int
+        Days since 1970-01-01.
+    spot : float
+        Underlying close.
+    expiry : ndarray of int32
+        Expiry dates, days since 1970-01-01.
+    is_call, strike, bid, ask, mid : ndarray
+        Quotes (bid may be 0: a one-sided quote that can be bought, never sold).
+    iv : ndarray
+        Smile vol at the row's strike (decimals), from that expiry's OTM mids; NaN when the
+        expiry had no usable OTM quote.
+    delta : ndarray
+        Forward delta N(d1) (calls) or N(d1) - 1 (puts) at ``iv``.
+    forward, discount : ndarray
+        Per-row copies of the expiry's forward and discount factor.
+    key : ndarray of int64
+        ``(expiry * 2 + is_call) * 10**7 + round(strike * 100)``, sorted: for lookups.
+    """
+
+    date: int
+    spot: float
+    expiry: np.ndarray
+    is_call: np.ndarray
+    strike: np.ndarray
+    bid: np.ndarray
+    ask: np.ndarray
+    mid: np.ndarray
+    iv: np.ndarray
+    delta: np.ndarray
+    forward: np.ndarray
+    discount: np.ndarray
+    key: np.ndarray
+    exp_values: np.ndarray = None
+    exp_bounds: np.ndarray = None
+    smiles: dict = field(default_factory=dict, repr=False)   # expiry -> (k, iv, F, D) memo
+
+    def __post_init__(self) -> None:
+        e = self.expiry
+        starts = np.flatnonzero(np.r_[True, e[1:] != e[:-1]]) if e.size else np.empty(0, int)
+        object.__setattr__(self, "exp_values", e[starts].astype(np.int64))
+        object.__setattr__(self, "exp_bounds", np.r_[starts, e.size].astype(np.int64))
+
+    @property
+    def n(self) -> int:
+        return int(self.strike.size)
+
+    def expiries(self) -> np.ndarray:
+        """Distinct expiries (days since epoch), ascending."""
+        return self.exp_values
+
+    def expiry_rows(self, expiry: int) -> slice:
+        """Rows of one expiry (empty slice when it is not quoted)."""
+        j = int(np.searchsorted(self.exp_values, expiry))
+        if j >= self.exp_values.size or self.exp_values[j] != expiry:
+            return slice(0, 0)
+        return slice(int(self.exp_bounds[j]), int(self.exp_bounds[j + 1]))
+
+    def lookup(self, keys: np.ndarray) -> np.ndarray:
+        """Row index of each contract key, -1 where the contract is not quoted today."""
+        keys = np.asarray(keys, dtype=np.int64)
+        pos = np.searchsorted(self.key, keys)
+        pos = np.minimum(pos, max(self.n - 1, 0))
+        ok = (self.n > 0) & (self.key[pos] == keys) if self.n else np.zeros(keys.shape, bool)
+        return np.where(ok, pos, -1)
+
+
+def contract_key(expiry, is_call, strike) -> np.ndarray:
+    """Integer key of contracts (see :attr:`DayQuotes.key`)."""
+    return ((np.asarray(expiry, dtype=np.int64) * 2 + np.asarray(is_call, dtype=np.int64))
+            * 10**7 + np.rint(np.asarray(strike, dtype=np.float64) * 100).astype(np.int64))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ChainHistory:
+    """Option chains of one underlying on many quote dates, backed by a Parquet file.
+
+    Attributes
+    ----------
+    path : str
+        The Parquet file (one row group per date).
+    day_index : ndarray of int
+        Quote dates, days since 1970-01-01, ascending.
+    closes : ndarray of float
+        Underlying close per date.
+    groups : ndarray of int, shape (dates, 3)
+        Where each date's rows are in the file: ``(row group, first row, rows)``; row group -1
+        for a date without option rows.
+    source : str
+        ``"real"``, ``"upload"`` or ``"modelled"``.
+    label : str
+        What the data is, for every chart and table that shows it.
+    notes : tuple of str
+        What building the history did (rows dropped, expiries without a parity fit, ...).
+    """
+
+    path: str
+    day_index: np.ndarray
+    closes: np.ndarray
+    groups: np.ndarray
+    source: str = "upload"
+    label: str = ""
+    notes: tuple[str, ...] = ()
+    _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _budget: list = field(default_factory=lambda: [CACHE_ROWS, 0], repr=False)
+    _file: list = field(default_factory=list, repr=False)      # [ParquetFile] once opened
+
+    def __getstate__(self):   # pickled to worker processes without the cache
+        return {"path": self.path, "day_index": self.day_index, "closes": self.closes,
+                "groups": self.groups, "source": self.source, "label": self.label,
+                "notes": self.notes}
+
+    def __setstate__(self, state):
+        for k, v in state.items():
+            object.__setattr__(self, k, v)
+        object.__setattr__(self, "_cache", OrderedDict())
+        object.__setattr__(self, "_budget", [CACHE_ROWS, 0])
+        object.__setattr__(self, "_file", [])
+
+    # -- views -----------------------------------------------------------------------------
+    @property
+    def dates(self) -> list[_dt.date]:
+        """Quote dates, ascending."""
+        return [_to_date(i) for i in self.day_index]
+
+    @property
+    def underlying(self) -> pd.Series:
+        """Underlying close per quote date (index: dates)."""
+        return pd.Series(self.closes, index=pd.DatetimeIndex(
+            self.day_index.astype("datetime64[D]").astype("datetime64[ns]")), name="close")
+
+    def __len__(self) -> int:
+        return int(self.day_index.size)
+
+    def __repr__(self) -> str:
+        if not len(self):
+            return "ChainHistory(empty)"
+        return (f"ChainHistory({self.source}: {len(self)} dates {self.dates[0]} to "
+                f"{self.dates[-1]})")
+
+    def position(self, date) -> int:
+        """Index of ``date`` in :attr:`dates`; :class:`DataError` when it is not a quote date."""
+        d = _day_int(date)
+        i = int(np.searchsorted(self.day_index, d))
+        if i >= len(self) or self.day_index[i] != d:
+            raise DataError(f"date {pd.Timestamp(date).date()} is not a quote date of this "
+                            f"history ({self.dates[0]} to {self.dates[-1]})")
+        return i
+
+    def slice(self, start: int, stop: int) -> ChainHistory:
+        """The dates ``start:stop`` (positions) as a history sharing the file and the cache.
+
+        Nothing after ``stop`` can be read through the slice."""
+        out = ChainHistory(self.path, self.day_index[start:stop], self.closes[start:stop],
+                           self.groups[start:stop], self.source, self.label, self.notes)
+        object.__setattr__(out, "_cache", self._cache)
+        object.__setattr__(out, "_budget", self._budget)
+        object.__setattr__(out, "_file", self._file)
+        return out
+
+    def day(self, i: int) -> DayQuotes:
+        """Quotes of the ``i``-th date (position in :attr:`dates`)."""
+        if not 0 <= i < len(self):
+            raise DataError(f"date position must be in [0, {len(self)}), got {i}")
+        g, a, n = (int(x) for x in self.groups[i])
+        if g < 0:
+            e = np.empty(0)
+            return DayQuotes(int(self.day_index[i]), float(self.closes[i]), e.astype(np.int32),
+                             e.astype(bool), e, e, e, e, e, e, e, e, e.astype(np.int64))
+        key = (self.path, int(self.day_index[i]))
+        hit = self._cache.get(key)
+        if hit is not None:
+            self._cache.move_to_end(key)
+            return hit
+        # one read per row group (a block of consecutive dates); only this history's dates
+        # in that block are turned into day tables
+        tab = self._parquet().read_row_group(g, columns=list(_STORE_COLUMNS))
+        cols = {c: tab.column(c).to_numpy() for c in _STORE_COLUMNS}
+        same = np.flatnonzero(self.groups[:, 0] == g)
+        for j in same:
+            _, a, n = (int(x) for x in self.groups[j])
+            dq = _day_quotes(int(self.day_index[j]), float(self.closes[j]),
+                             {c: v[a:a + n] for c, v in cols.items()})
+            self._cache[(self.path, int(self.day_index[j]))] = dq
+            self._budget[1] += dq.n
+        out = self._cache[key]
+        while self._budget[1] > self._budget[0] and len(self._cache) > 2 * _DATES_PER_GROUP:
+            _, old = self._cache.popitem(last=False)
+            self._budget[1] -= old.n
+        return out
+
+    def _parquet(self):
+        import pyarrow.parquet as pq
+
+        if not self._file or self._file[0][0] != self.path:
+            self._file[:] = [(self.path, pq.ParquetFile(self.path))]
+        return self._file[0][1]
+
+    def days(self, start: int = 0, stop: int | None = None):
+        """Iterate ``(position, DayQuotes)`` over dates ``start:stop``."""
+        stop = len(self) if stop is None else stop
+        for i in range(start, stop):
+            yield i, self.day(i)
+
+    def chain(self, date):
+        """The full :class:`core.data.Chain` of one quote date (through ``load_chain``)."""
+        from core.data import load_chain
+
+        i = self.position(date)
+        dq = self.day(i)
+        ok = dq.bid > 0
+        frame = pd.DataFrame({
+            "expiry": (dq.expiry[ok].astype("datetime64[D]")).astype("datetime64[ns]"),
+            "strike": dq.strike[ok], "type": np.where(dq.is_call[ok], "C", "P"),
+            "bid": dq.bid[ok], "ask": dq.ask[ok]})
+        return load_chain(frame, quote_date=_to_date(self.day_index[i]),
+                          spot=float(self.closes[i]))
+
+
+def _day_quotes(date: int, spot: float, cols: dict) -> DayQuotes:
+    bid = cols["bid"].astype(np.float64)
+    ask = cols["ask"].astype(np.float64)
+    exp = cols["expiry"].astype(np.int32)
+    is_call = cols["is_call"].astype(bool)
+    strike = cols["strike"].astype(np.float64)
+    return DayQuotes(date, spot, exp, is_call, strike, bid, ask, 0.5 * (bid + ask),
+                     cols["iv"].astype(np.float64), cols["delta"].astype(np.float64),
+                     cols["forward"].astype(np.float64), cols["discount"].astype(np.float64),
+                     contract_key(exp, is_call, strike))
+
+
+# --------------------------------------------------------------------------------------------
+# building
+# --------------------------------------------------------------------------------------------
+def load_history(source, *, source_kind: str | None = None, label: str | None = None,
+                 cache_dir: str | os.PathLike | None = None) -> ChainHistory:
+    """Read a multi-day option quote history.
+
+    Parameters
+    ----------
+    source : path, bytes, data URL, DataFrame, or a list of them
+        CSV files in the layouts the chain loader reads, with a quote date column
+        (historicaloptiondata: ``quotedate`` + ``underlying_last``; CBOE DataShop: ``quote_date``
+        + ``underlying_bid_eod/ask_eod``; canonical: ``quote_date`` + ``spot``), or a Parquet file
+        written by this module (opened lazily, nothing read but its footer).
+    source_kind : {"real", "upload", "modelled"}, optional
+        How the data is labelled (default ``"upload"``).
+    label : str, optional
+        Human label shown with every chart and table.
+    cache_dir : path, optional
+        Folder for the Parquet file (default: ``$TMPDIR/parity-histories``). The file is named by
+        a hash of the input, so loading the same data again reuses it.
+
+    Returns
+    -------
+    ChainHistory
+
+    Raises
+    ------
+    DataError
+        Missing columns, no quote date or no underlying level, fewer than two quote dates,
+        or nothing usable left after cleaning; the message says what to fix.
+    """
+    if isinstance(source, (str, os.PathLike)) and str(source).endswith(".parquet"):
+        return open_history(source)
+    sources = list(source) if isinstance(source, (list, tuple)) else [source]
+    if not sources:
+        raise DataError("source is an empty list: give at least one file")
+    frames, digest = [], hashlib.sha1(_FORMAT_VERSION.encode())
+    for s in sources:
+        raw = _read(s)
+        digest.update(pd.util.hash_pandas_object(raw, index=False).to_numpy().tobytes())
+        frames.append(raw)
+    raw = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return history_from_frame(raw, source_kind=source_kind or "upload", label=label,
+                              cache_dir=cache_dir, digest=digest.hexdigest())
+
+
+def _read(s) -> pd.DataFrame:
+    from core.data.formats import read_table
+
+    if isinstance(s, pd.DataFrame):
+        return s.reset_index(drop=True)
+    if isinstance(s, (str, os.PathLike)) and not str(s).startswith("data:") and "\n" not in str(s):
+        p = Path(s)
+        if not p.is_file():
+            raise DataError(f"file not found: {str(p)[:200]}")
+        try:   # a server-side path: no upload size limit, so a year of chains reads whole
+            return pd.read_csv(p, encoding="utf-8-sig", skipinitialspace=True, low_memory=False)
+        except (pd.errors.ParserError, UnicodeError, ValueError) as exc:
+            raise DataError(f"could not parse {p.name} as CSV: {str(exc)[:160]}") from exc
+    return read_table(s)
+
+
+def open_history(path) -> ChainHistory:
+    """Open a Parquet history written by :func:`history_from_frame` (footer only)."""
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(str(path))
+    except (OSError, ValueError) as exc:
+        raise DataError(f"cannot open {str(path)[:200]} as a Parquet history: {exc}") from exc
+    meta = pf.metadata.metadata or {}
+    if b"parity_history" not in meta:
+        raise DataError(f"{Path(path).name} is not a Parity chain history (no parity metadata)")
+    info = json.loads(meta[b"parity_history"])
+    return ChainHistory(str(path), np.asarray(info["dates"], dtype=np.int64),
+                        np.asarray(info["closes"], dtype=np.float64),
+                        np.asarray(info["groups"], dtype=np.int64).reshape(-1, 3),
+                        info.get("source", "upload"),
+                        info.get("label", ""), tuple(info.get("notes", ())))
+
+
+def history_from_frame(raw: pd.DataFrame, *, source_kind: str = "upload", label: str | None = None,
+                       cache_dir=None, digest: str | None = None) -> ChainHistory:
+    """Build (or reuse) the Parquet history of a multi-day quote table; see :func:`load_history`."""
+    if source_kind not in ("real", "upload", "modelled"):
+        raise DataError(f"source_kind must be 'real', 'upload' or 'modelled', got {source_kind!r}")
+    if digest is None:
+        digest = hashlib.sha1(_FORMAT_VERSION.encode() + pd.util.hash_pandas_object(
+            raw, index=False).to_numpy().tobytes()).hexdigest()
+    folder = Path(cache_dir or Path(tempfile.gettempdir()) / "parity-histories")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{digest[:24]}-{source_kind}.parquet"
+    if path.is_file():
+        try:
+            h = open_history(path)
+            if label is None or h.label == label:
+                return h
+        except DataError:
+            pass
+    table, dates, closes, notes = _prepare(raw)
+    label = label or f"{source_kind} chain history"
+    _write(table, dates, closes, notes, path, source_kind, label)
+    return open_history(path)
+
+
+def _prepare(raw: pd.DataFrame, min_dates: int = 2):
+    """Clean a raw multi-day table and enrich it: forwards, discounts, smile vols, deltas."""
+    from core.data import read_quotes
+
+    q = read_quotes(raw)          # the chain loader's own reader: any layout it recognises
+    n_read = len(q)
+    qd = q["quote_date"].to_numpy().astype("datetime64[D]")
+    if np.isnat(qd).all():
+        raise DataError("the file has no quote date column (quotedate / quote_date): a history "
+                        "needs one row per quote per date")
+    if not np.isfinite(q["spot"].to_numpy(dtype=float)).any():
+        raise DataError("the file gives no underlying level (underlying_last, spot or "
+                        "underlying_bid_eod/ask_eod): add a column with the index close per date")
+    ex = q["expiry"].to_numpy().astype("datetime64[D]")
+    types = q["type"].to_numpy(dtype=object)
+    df = pd.DataFrame({
+        "date": (qd - _EPOCH).astype(np.int64), "expiry": (ex - _EPOCH).astype(np.int64),
+        "is_call": types == "C", "type_ok": pd.notna(types),
+        "strike": q["strike"].to_numpy(dtype=float), "bid": q["bid"].to_numpy(dtype=float),
+        "ask": q["ask"].to_numpy(dtype=float), "spot": q["spot"].to_numpy(dtype=float),
+        "root": q["root"].to_numpy(dtype=object)})
+    read_notes = list(q.attrs.get("notes", ())) or ["Format: unrecognised."]
+    layout = read_notes[0].removeprefix("Format: ").rstrip(".")
+    notes: list[str] = []
+    bad = (np.isnat(qd) | np.isnat(ex) | ~df["type_ok"].to_numpy()
+           | ~np.isfinite(df[["strike", "bid", "ask", "spot"]].to_numpy()).all(axis=1))
+    if bad.any():
+        notes.append(f"Dropped {int(bad.sum()):,} rows with missing or non-numeric values.")
+    df = df.loc[~bad]
+    if (np.diff(df["date"].to_numpy()) < 0).any():
+        notes.append("Rows were not in date order: sorted by quote date (each date's quotes "
+                     "are used only on that date).")
+    if df.empty:
+        raise DataError(f"none of the {n_read:,} rows is a usable quote (need quote date, expiry, "
+                        "strike, call/put, bid, ask and the underlying level)")
+    dates = np.unique(df["date"].to_numpy())
+    if dates.size < min_dates:
+        raise DataError(f"the file holds one quote date ({_to_date(dates[0])}): a backtest needs "
+                        "a history of at least two dates — upload a multi-day file")
+    closes = df.groupby("date")["spot"].median().reindex(dates).to_numpy(dtype=np.float64)
+    expired = (df["expiry"] <= df["date"]).to_numpy()
+    if expired.any():
+        notes.append(f"Dropped {int(expired.sum()):,} rows expiring on or before their quote "
+                     "date (expiry-day quotes: positions settle on that day's close instead).")
+    df = df.loc[~expired]
+    unusable = ((df["ask"] <= 0) | (df["bid"] < 0) | (df["bid"] > df["ask"])
+                | (df["strike"] <= 0) | (df["spot"] <= 0)).to_numpy()
+    if unusable.any():
+        notes.append(f"Dropped {int(unusable.sum()):,} rows with no ask, a negative bid or a "
+                     "crossed quote.")
+    df = df.loc[~unusable].drop(columns="type_ok")
+    df = _one_root(df, notes)
+    df = df.sort_values(["date", "expiry", "is_call", "strike"], kind="stable")
+    dup = df.duplicated(["date", "expiry", "is_call", "strike"]).to_numpy()
+    if dup.any():
+        notes.append(f"Dropped {int(dup.sum()):,} duplicate (date, expiry, strike, type) rows.")
+        df = df.loc[~dup]
+    df = df.reset_index(drop=True)
+    if df.empty:
+        raise DataError(f"none of the {n_read:,} rows is a usable quote (need quote date, expiry "
+                        "after it, strike, call/put, bid <= ask, ask > 0 and the underlying level)")
+    notes.insert(0, f"Read {n_read:,} rows ({layout}); kept {len(df):,} on {dates.size} "
+                    f"quote dates, {_to_date(dates[0])} to {_to_date(dates[-1])}.")
+    gaps = np.diff(dates)
+    long_gaps = np.flatnonzero(gaps > 5)
+    if long_gaps.size:
+        shown = ", ".join(f"{_to_date(dates[i])} to {_to_date(dates[i + 1])}"
+                          for i in long_gaps[:3])
+        notes.append(f"{long_gaps.size} gap(s) of more than 5 calendar days between quote dates "
+                     f"({shown}{', ...' if long_gaps.size > 3 else ''}): positions are marked "
+                     "across them as if no day were missing.")
+    empty = np.setdiff1d(dates, df["date"].to_numpy())
+    if empty.size:
+        notes.append(f"{empty.size} quote date(s) have no option quote left (e.g. only "
+                     f"expiring contracts): {', '.join(str(_to_date(d)) for d in empty[:4])}"
+                     f"{', ...' if empty.size > 4 else ''}; their closes are kept for marking "
+                     "and settlement.")
+    _enrich(df, notes)
+    return df, dates, closes, notes
+
+
+def _one_root(df: pd.DataFrame, notes: list) -> pd.DataFrame:
+    """One option root per (date, expiry): on a day when SPX (AM-settled monthly) and SPXW
+    (PM-settled) share an expiry, the SPXW rows are kept, as the chain loader does."""
+    roots = df["root"].astype(str).str.upper().to_numpy()
+    if (roots == "").all() or len(np.unique(roots)) == 1:
+        return df.drop(columns="root")
+    rank = np.where(roots == "SPXW", 0, np.where(roots == "", 2, 1))
+    key = df["date"].to_numpy() * 100_000 + df["expiry"].to_numpy()
+    best = pd.Series(rank).groupby(key).transform("min").to_numpy()
+    keep = rank == best
+    if (~keep).any():
+        notes.append(f"Dropped {int((~keep).sum()):,} rows of a second root on expiries quoted "
+                     "under two roots (SPXW, PM-settled, kept).")
+    return df.loc[keep].drop(columns="root")
+
+
+def _enrich(df: pd.DataFrame, notes: list) -> None:
+    """Forward and discount per (date, expiry) from parity; smile vol and delta per row."""
+    from core.data.forwards import fit_parity
+    from core.pricing.implied_vol import implied_vol
+    from scipy.special import ndtr
+
+    date = df["date"].to_numpy()
+    exp = df["expiry"].to_numpy()
+    K = df["strike"].to_numpy()
+    bid, ask = df["bid"].to_numpy(), df["ask"].to_numpy()
+    spot = df["spot"].to_numpy()
+    call = df["is_call"].to_numpy()
+    mid = 0.5 * (bid + ask)
+    T = (exp - date) / 365.0
+    grp_key = date * 100_000 + exp
+    starts = np.flatnonzero(np.r_[True, grp_key[1:] != grp_key[:-1]])
+    ends = np.r_[starts[1:], len(df)]
+    fwd = np.empty(len(df))
+    disc = np.empty(len(df))
+    failed = 0
+    for a, b in zip(starts, ends):
+        c = call[a:b]
+        ok = bid[a:b] > 0
+        kc, kp = K[a:b][c & ok], K[a:b][~c & ok]
+        common, ic, ip = np.intersect1d(kc, kp, assume_unique=True, return_indices=True)
+        fit = None
+        if common.size:
+            mc, mp = mid[a:b][c & ok][ic], mid[a:b][~c & ok][ip]
+            sc = (ask - bid)[a:b][c & ok][ic]
+            sp = (ask - bid)[a:b][~c & ok][ip]
+            fit, _ = fit_parity(common, mc, mp, sc, sp)
+        if fit is None:
+            failed += 1
+            fwd[a:b], disc[a:b] = spot[a], 1.0
+        else:
+            fwd[a:b], disc[a:b] = fit.forward, fit.discount
+    if failed:
+        notes.append(f"{failed} of {starts.size} (date, expiry) pairs had too few put-call "
+                     "pairs for a parity fit: forward = spot, discount 1 used there.")
+    otm = np.where(call, K > fwd, K <= fwd) & (bid > 0)
+    r = -np.log(disc) / np.maximum(T, 1e-12)
+    q = r - np.log(fwd / spot) / np.maximum(T, 1e-12)
+    iv_otm = np.full(len(df), np.nan)
+    rows = np.flatnonzero(otm)
+    if rows.size:
+        iv_otm[rows] = implied_vol(mid[rows], spot[rows], K[rows], T[rows], r[rows], q[rows],
+                                   call[rows])
+    # smile per (date, expiry): linear in log-moneyness through the OTM vols, flat outside
+    k = np.log(K / fwd)
+    iv = np.full(len(df), np.nan)
+    for a, b in zip(starts, ends):
+        v = iv_otm[a:b]
+        good = np.isfinite(v)
+        if not good.any():
+            continue
+        kk, vv = k[a:b][good], v[good]
+        o = np.argsort(kk, kind="stable")
+        iv[a:b] = np.interp(k[a:b], kk[o], vv[o])
+    sd = iv * np.sqrt(T)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d1 = (-k + 0.5 * sd * sd) / sd
+    nd1 = ndtr(d1)
+    df["T"] = T
+    df["forward"], df["discount"] = fwd, disc
+    df["iv"] = iv
+    df["delta"] = np.where(call, nd1, nd1 - 1.0)
+
+
+def _schema():
+    import pyarrow as pa
+
+    return pa.schema([(c, pa.int32() if c == "expiry" else pa.bool_() if c == "is_call"
+                       else pa.float64()) for c in _STORE_COLUMNS])
+
+
+def _write_groups(writer, df: pd.DataFrame, dates: np.ndarray, first_group: int) -> np.ndarray:
+    """Append ``df`` as row groups of up to ``_DATES_PER_GROUP`` dates; returns per date of
+    ``dates`` its ``(row group, first row, rows)`` (group -1 for a date without rows)."""
+    import pyarrow as pa
+
+    cols = {"expiry": df["expiry"].to_numpy(np.int32), "is_call": df["is_call"].to_numpy(bool)}
+    for c in ("strike", "bid", "ask", "iv", "delta", "forward", "discount"):
+        cols[c] = df[c].to_numpy(np.float64)
+    d = df["date"].to_numpy()
+    index = np.zeros((len(dates), 3), dtype=np.int64)
+    index[:, 0] = -1
+    if not len(d):
+        return index
+    starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
+    bounds = np.r_[starts, len(d)]
+    present = d[starts]
+    schema = _schema()
+    g = first_group
+    for k in range(0, present.size, _DATES_PER_GROUP):
+        a, b = bounds[k], bounds[min(k + _DATES_PER_GROUP, present.size)]
+        writer.write_table(pa.table({c: cols[c][a:b] for c in _STORE_COLUMNS}, schema=schema),
+                           row_group_size=max(b - a, 1))
+        for m in range(k, min(k + _DATES_PER_GROUP, present.size)):
+            j = int(np.searchsorted(dates, present[m]))
+            index[j] = (g, bounds[m] - a, bounds[m + 1] - bounds[m])
+        g += 1
+    return index
+
+
+def _write(df: pd.DataFrame, dates, closes, notes, path: Path, source_kind: str,
+           label: str) -> None:
+    build_chunks([(df, dates, closes, notes)], path, source_kind, label)
+
+
+def build_chunks(chunks, path: Path, source_kind: str, label: str,
+                 extra_notes: list | None = None) -> None:
+    """Write prepared chunks ``(df, dates, closes, notes)`` (dates ascending across chunks) to
+    one Parquet history; memory holds one chunk at a time. ``extra_notes`` (which the chunk
+    iterator may fill as it goes) are appended once every chunk is written."""
+    import pyarrow.parquet as pq
+
+    tmp = Path(path).with_suffix(f".{os.getpid()}.tmp")
+    all_dates, all_closes, groups, notes = [], [], [], []
+    n_groups = 0
+    with pq.ParquetWriter(str(tmp), _schema(), compression="zstd") as w:
+        for df, dates, closes, chunk_notes in chunks:
+            index = _write_groups(w, df, np.asarray(dates), n_groups)
+            n_groups = max(n_groups, int(index[:, 0].max()) + 1)
+            all_dates += [int(x) for x in dates]
+            all_closes += [float(x) for x in closes]
+            groups += index.ravel().tolist()
+            notes += [n for n in chunk_notes if n not in notes]
+        if len(all_dates) < 2 or np.any(np.diff(all_dates) <= 0):
+            raise DataError(f"a history needs at least two increasing quote dates, got "
+                            f"{len(all_dates)}")
+        notes += list(extra_notes or ())
+        info = {"dates": all_dates, "closes": all_closes, "groups": groups,
+                "source": source_kind, "label": label, "notes": notes}
+        w.add_key_value_metadata({"parity_history": json.dumps(info)})
+    os.replace(tmp, path)

@@ -1,0 +1,222 @@
+"""Backtest results: :class:`LegFill`, :class:`Trade` and :class:`BacktestResult` (frozen,
+``to_dict()/from_dict()``), and the trade log as a table."""
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from dataclasses import asdict, dataclass, field, fields
+
+import numpy as np
+import pandas as pd
+
+from core.errors import DataError
+
+__all__ = ["LegFill", "Trade", "BacktestResult"]
+
+
+def _f(x):
+    return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else x
+
+
+def _nan(x):
+    return math.nan if x is None else float(x)
+
+
+@dataclass(frozen=True, slots=True)
+class LegFill:
+    """One leg of a trade: contract, signed quantity per contract unit, quotes and fills.
+
+    ``entry_bid/ask`` and ``exit_bid/ask`` are the day's quotes (NaN when the leg was marked
+    from the smile instead, or settled); ``entry_price``/``exit_price`` are the fills (the
+    settlement value for a leg held to expiry), index points.
+    """
+
+    kind: str
+    strike: float
+    qty: float
+    entry_price: float
+    exit_price: float
+    entry_bid: float
+    entry_ask: float
+    exit_bid: float
+    exit_ask: float
+    entry_mid: float
+    exit_mid: float
+    entry_iv: float
+
+    def to_dict(self) -> dict:
+        return {k: _f(v) for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> LegFill:
+        return cls(kind=d["kind"], **{f.name: _nan(d.get(f.name)) for f in fields(cls)
+                                      if f.name != "kind"})
+
+
+@dataclass(frozen=True, slots=True)
+class Trade:
+    """A closed trade.
+
+    Attributes
+    ----------
+    id : int
+    entry_date, exit_date, expiry : datetime.date
+    contracts : float
+    legs : tuple of LegFill
+    credit : float
+        Net premium received per contract unit at the entry fills, index points (negative: a
+        debit paid).
+    costs : float
+        Commissions and fees of the trade, currency.
+    pnl : float
+        Net P&L, currency: ``sum(qty * (exit - entry)) * contracts * multiplier - costs``.
+    pnl_mid : float
+        The same trade at mid prices on entry and exit, before costs (currency).
+    max_profit, max_loss : float
+        Per contract, currency, at the entry fills (``inf`` when unbounded).
+    exit_reason : str
+        ``"profit target"``, ``"stop loss"``, ``"exit DTE"``, ``"max days"``, ``"expiry"``
+        (cash settled on the close), ``"end of data"``.
+    days_held : int
+        Calendar days.
+    modelled_marks : int
+        Leg quotes missing on the trade's days and marked from the day's smile instead.
+    margin : float
+        Margin requirement at entry (currency, CBOE rule of :func:`core.strategies.margin`).
+    """
+
+    id: int
+    entry_date: _dt.date
+    exit_date: _dt.date
+    expiry: _dt.date
+    contracts: float
+    legs: tuple[LegFill, ...]
+    credit: float
+    costs: float
+    pnl: float
+    pnl_mid: float
+    max_profit: float
+    max_loss: float
+    exit_reason: str
+    days_held: int
+    modelled_marks: int = 0
+    margin: float = 0.0
+
+    def to_dict(self) -> dict:
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        for k in ("entry_date", "exit_date", "expiry"):
+            d[k] = d[k].isoformat()
+        d["legs"] = [leg.to_dict() for leg in self.legs]
+        return {k: _f(v) for k, v in d.items()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Trade:
+        kw = dict(d)
+        for k in ("entry_date", "exit_date", "expiry"):
+            kw[k] = _dt.date.fromisoformat(kw[k])
+        kw["legs"] = tuple(LegFill.from_dict(x) for x in kw["legs"])
+        for k in ("max_profit", "max_loss"):
+            kw[k] = math.inf if kw[k] is None else float(kw[k])
+        return cls(**kw)
+
+
+_SERIES = ("equity", "equity_mid", "margin", "n_open", "underlying", "buy_hold")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class BacktestResult:
+    """The output of :func:`core.backtest.run`.
+
+    Attributes
+    ----------
+    rules : dict
+        ``Rules.to_dict()`` of the run.
+    trades : tuple of Trade
+    dates : ndarray of datetime64[D]
+    series : dict of str -> ndarray
+        Daily ``equity`` (modelled fills and costs, open positions at mid), ``equity_mid`` (the
+        same trades at mid fills, no costs), ``margin`` (requirement of open positions),
+        ``n_open``, ``underlying`` (close) and ``buy_hold`` (capital in the underlying).
+    metrics, metrics_mid, benchmark : dict
+        :func:`core.backtest.metrics.performance` of ``equity``, ``equity_mid`` and ``buy_hold``
+        (plus trade statistics for the first two).
+    counts : dict
+        Dates skipped per reason, modelled marks, entries.
+    notes : tuple of str
+        What happened, in words (skipped dates, modelled marks, the settlement simplification).
+    source, label, history_path : str
+        The data (``"real"``/``"upload"``/``"modelled"``), its label, and the Parquet history
+        (used by :func:`core.backtest.replay`).
+    elapsed : float
+        Seconds.
+    """
+
+    rules: dict
+    trades: tuple[Trade, ...]
+    dates: np.ndarray
+    series: dict
+    metrics: dict
+    metrics_mid: dict
+    benchmark: dict
+    counts: dict = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    source: str = ""
+    label: str = ""
+    history_path: str = ""
+    elapsed: float = 0.0
+
+    @property
+    def equity(self) -> pd.Series:
+        """Daily equity (currency), indexed by date."""
+        return self.frame()["equity"]
+
+    def frame(self) -> pd.DataFrame:
+        """The daily series as a DataFrame indexed by date."""
+        return pd.DataFrame({k: self.series[k] for k in _SERIES},
+                            index=pd.DatetimeIndex(self.dates.astype("datetime64[ns]"),
+                                                   name="date"))
+
+    def trade_log(self) -> pd.DataFrame:
+        """One row per trade (strikes as text), for tables and CSV export."""
+        rows = []
+        for t in self.trades:
+            rows.append({
+                "id": t.id, "entry": t.entry_date.isoformat(), "exit": t.exit_date.isoformat(),
+                "expiry": t.expiry.isoformat(), "contracts": t.contracts,
+                "legs": " ".join(f"{'+' if l.qty > 0 else ''}{l.qty:g}{l.kind[0].upper()}"
+                                 f"{l.strike:g}" for l in t.legs),
+                "credit": t.credit, "costs": t.costs, "pnl": t.pnl, "pnl_mid": t.pnl_mid,
+                "exit_reason": t.exit_reason, "days_held": t.days_held,
+                "modelled_marks": t.modelled_marks})
+        cols = ["id", "entry", "exit", "expiry", "contracts", "legs", "credit", "costs", "pnl",
+                "pnl_mid", "exit_reason", "days_held", "modelled_marks"]
+        return pd.DataFrame(rows, columns=cols)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (dates ISO, NaN/inf as None)."""
+        return {"kind": "BacktestResult", "version": 1, "rules": self.rules,
+                "trades": [t.to_dict() for t in self.trades],
+                "dates": [str(d) for d in self.dates.astype("datetime64[D]")],
+                "series": {k: [_f(float(x)) for x in np.asarray(v, dtype=float)]
+                           for k, v in self.series.items()},
+                "metrics": {k: _f(v) for k, v in self.metrics.items()},
+                "metrics_mid": {k: _f(v) for k, v in self.metrics_mid.items()},
+                "benchmark": {k: _f(v) for k, v in self.benchmark.items()},
+                "counts": dict(self.counts), "notes": list(self.notes), "source": self.source,
+                "label": self.label, "history_path": self.history_path,
+                "elapsed": self.elapsed}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> BacktestResult:
+        """Inverse of :meth:`to_dict`."""
+        if not isinstance(d, dict) or d.get("kind") != "BacktestResult":
+            raise DataError("not a BacktestResult dict (expected BacktestResult.to_dict())")
+        num = lambda m: {k: _nan(v) for k, v in m.items()}  # noqa: E731
+        return cls(rules=dict(d["rules"]), trades=tuple(Trade.from_dict(t) for t in d["trades"]),
+                   dates=np.array(d["dates"], dtype="datetime64[D]"),
+                   series={k: np.array([_nan(x) for x in v]) for k, v in d["series"].items()},
+                   metrics=num(d["metrics"]), metrics_mid=num(d["metrics_mid"]),
+                   benchmark=num(d["benchmark"]), counts=dict(d.get("counts", {})),
+                   notes=tuple(d.get("notes", ())), source=d.get("source", ""),
+                   label=d.get("label", ""), history_path=d.get("history_path", ""),
+                   elapsed=float(d.get("elapsed", 0.0)))

@@ -1,0 +1,60 @@
+"""The backtest lab in a real browser: run the default rule on the real SPXW sample as a
+background job, open a trade's replay, step a day, run a walk-forward, follow the saved link."""
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from tests.conftest import shared_file
+
+pytestmark = pytest.mark.browser
+SHOTS = os.environ.get("PARITY_SHOTS")          # folder: save light and dark screenshots there
+
+
+def _wait_url(driver, part, seconds=10):
+    deadline = time.time() + seconds
+    while part not in driver.current_url and time.time() < deadline:
+        time.sleep(0.1)
+    return driver.current_url
+
+
+def _click(dash_duo, css):
+    el = dash_duo.find_element(css)
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", el)
+
+
+def test_backtest_replay_and_walk_forward(dash_duo, parity, settings):
+    shared_file("spxw_2018-01_02.csv")
+    dash_duo.start_server(parity)
+    dash_duo.driver.get(dash_duo.server_url + "/backtest")
+    dash_duo.wait_for_contains_text("#bt-data-info", "40 quote dates, 2018-01-02 to 2018-02-28", timeout=30)
+    _click(dash_duo, "#bt-run")
+    dash_duo.wait_for_contains_text("#bt-saved", "Saved to the", timeout=60)
+    dash_duo.wait_for_contains_text("#bt-equity .gtitle", "Equity and drawdown vs buy-and-hold", timeout=20)
+    dash_duo.wait_for_contains_text("#bt-metrics", "Sharpe", timeout=10)
+    dash_duo.wait_for_contains_text("#bt-trades", "2018-01-02", timeout=10)
+    # replay: the largest trade is picked and shown on its exit day; play restarts from day 1
+    dash_duo.wait_for_contains_text("#bt-payoff .gtitle", "day 21 of 21", timeout=30)
+    dash_duo.wait_for_contains_text("#bt-attr .gtitle", "P&L attribution", timeout=10)
+    _click(dash_duo, "#bt-play")
+    dash_duo.wait_for_contains_text("#bt-payoff .gtitle", "day 2 of 21", timeout=15)
+    _click(dash_duo, "#bt-play")       # pause
+    if SHOTS:
+        os.makedirs(SHOTS, exist_ok=True)
+        dash_duo.driver.save_screenshot(os.path.join(SHOTS, "backtest-light.png"))
+    # walk-forward on the default grid
+    _click(dash_duo, "#bt-wf-run")
+    dash_duo.wait_for_contains_text("#bt-wf-pbo .gtitle", "Probability of backtest overfitting", timeout=120)
+    dash_duo.wait_for_contains_text("#bt-wf-summary", "Deflated Sharpe", timeout=10)
+    link = _wait_url(dash_duo.driver, "run=")
+    assert "run=" in link and "strategy=iron_condor" in link
+    logs = [e for e in dash_duo.get_logs() if e.get("level") == "SEVERE"]
+    assert logs == []
+    dash_duo.driver.get(link)                       # the saved link brings the backtest back
+    dash_duo.wait_for_contains_text("#bt-saved", "Loaded from the", timeout=30)
+    dash_duo.wait_for_contains_text("#bt-trades", "2018-01-02", timeout=10)
+    from core.store import open_store
+    assert open_store(settings.database_url).count(kind="backtest") == 1
+    assert [e for e in dash_duo.get_logs() if e.get("level") == "SEVERE"] == []

@@ -1,0 +1,106 @@
+"""Backtest lab logic called directly: data picker, rule form, payloads, figures, the runs
+registry round trip (real SQLite file) and the URL state codec."""
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from callbacks import backtest as cb
+from components import backtest_figures as figs
+from components.backtest_state import from_query, parse_values, rules_kwargs, to_query, defaults
+from core.errors import DataError, ParityError
+from tests.conftest import shared_file
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory):
+    shared_file("spxw_2018-01_02.csv")
+    return cb.history_for("real", None, None, None, str(tmp_path_factory.mktemp("var")))
+
+
+@pytest.fixture(scope="module")
+def payload(history):
+    return cb.run_backtest(history, from_query({}))
+
+
+def test_real_source_is_labelled(history):
+    assert history.source == "real" and len(history) == 40
+    assert "real SPXW end-of-day quotes, 2 Jan – 28 Feb 2018, historicaloptiondata sample" in history.label
+
+
+def test_missing_upload_and_real_file(monkeypatch, tmp_path):
+    with pytest.raises(DataError, match="no file uploaded"):
+        cb.history_for("upload", None, None, None)
+    monkeypatch.setenv("PARITY_SHARED_DATA", str(tmp_path))
+    with pytest.raises(DataError, match="not in ../shared/data"):
+        cb.history_for("real", None, None, None)
+
+
+def test_upload_of_one_date_says_so(tmp_path):
+    text = shared_file("spxw_2018-01_02.csv").read_text(encoding="utf-8-sig").splitlines()
+    one = "\n".join([text[0]] + [l for l in text[1:] if ",01/02/2018," in l])
+    url = "data:text/csv;base64," + base64.b64encode(one.encode()).decode()
+    with pytest.raises(DataError, match="one quote date"):
+        cb.history_for("upload", {"contents": [url], "filenames": ["one.csv"]}, None, None, str(tmp_path))
+
+
+def test_payload_and_figures(payload):
+    assert payload["source"] == "real" and payload["trades"]
+    eq = figs.equity_figure(payload)
+    assert "Equity and drawdown vs buy-and-hold" in eq.layout.title.text
+    assert "real data" in eq.layout.title.text                     # the source on the chart
+    assert eq.layout.yaxis.title.text == "Equity ($)"
+    h = figs.pnl_histogram(payload)
+    assert h.layout.xaxis.title.text == "P&L per trade ($)"
+    text = str(figs.metrics_table(payload).to_plotly_json())
+    assert "Same trades at mid" in text and "Buy and hold" in text
+
+
+def test_replay_payload_figures(payload):
+    rp = cb.replay_payload(payload, payload["trades"][0]["id"])
+    fig = figs.payoff_figure(rp, 3)
+    assert "day 4 of" in fig.layout.title.text
+    assert fig.layout.xaxis.title.text == "Underlying level (index points)"
+    att = figs.attribution_figure(rp, 3)
+    assert [b.name for b in att.data] == ["that day", "since entry"]
+
+
+def test_registry_round_trip(payload, tmp_path):
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    run_id = cb.record(payload, {"source": "real"}, url)
+    back = cb.restore(run_id, url)
+    assert back["restored"] and back["trades"] == payload["trades"]
+    from core.store import open_store
+    run = open_store(url).get_run(run_id)
+    assert run.kind == "backtest" and run.model == "iron_condor"
+    assert run.metrics["sharpe"] == pytest.approx(payload["metrics"]["sharpe"])
+    with pytest.raises(ParityError):
+        cb.restore("0" * 32, url)
+
+
+def test_sweep_payload(history):
+    wf = cb.run_sweep(history, from_query({}), cb.grid_from_form("delta", "0.1, 0.2", "width", "25, 50"),
+                      15, 8, False, "sharpe")
+    assert len(wf["configs"]) == 4 and len(wf["chosen"]) == 3
+    assert "Probability of backtest overfitting" in figs.pbo_figure(wf).layout.title.text
+    assert figs.stability_figure(wf).layout.yaxis.title.text == "Window"
+    with pytest.raises(DataError, match="not a number"):
+        cb.grid_from_form("delta", "0.1, abc", "", "")
+
+
+def test_url_state_round_trip():
+    s = defaults() | {"source": "modelled", "start": "2015-01-02", "delta": 20, "sl": 200, "pt": None}
+    q = to_query(s, "abc")
+    from urllib.parse import parse_qsl
+    back = from_query(dict(parse_qsl(q[1:], keep_blank_values=True)))
+    assert back["source"] == "modelled" and back["delta"] == 20 and back["sl"] == 200 and back["pt"] is None
+    kw = rules_kwargs(back)
+    assert kw["delta"] == pytest.approx(0.20) and kw["stop_loss"] == pytest.approx(2.0)
+    assert kw["profit_target"] is None and kw["fill_fraction"] == pytest.approx(0.66)
+    assert parse_values("20, 30", "dte") == [20, 30]
+
+
+def test_bad_rule_from_the_form(history):
+    with pytest.raises(DataError, match="capital must be > 0"):
+        cb.run_backtest(history, from_query({"cap": "0"}))
