@@ -120,7 +120,8 @@ def redis_url(tmp_path):
 class PostgresServer:
     """A throw-away PostgreSQL cluster in a temporary folder on a free loopback port.
 
-    Started as the ``postgres`` user when running as root (PostgreSQL refuses root), with
+    Started as the ``postgres`` user when running as root (PostgreSQL refuses root; the
+    server process switches user itself, so :attr:`proc` is the postmaster), with
     ``initdb -U parity --auth=trust``; :meth:`stop` ends it by PID. ``url`` is the ``parity``
     database as user ``parity``.
     """
@@ -144,31 +145,33 @@ class PostgresServer:
     def url(self) -> str:
         return f"postgresql://parity@127.0.0.1:{self.port}/parity"
 
-    def _as_postgres(self, *argv: str) -> list[str]:
-        return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else list(argv)
+    @staticmethod
+    def _as_postgres() -> dict:
+        """Popen arguments that run a tool as ``postgres`` when we are root: the process
+        itself switches user (no runuser in between), so its PID is the server's."""
+        return dict(user="postgres", group="postgres") if os.geteuid() == 0 else {}
 
     def _run(self, tool: str, *args: str, timeout: float = 60) -> None:
-        out = subprocess.run(self._as_postgres(str(self.bin / tool), *args), capture_output=True,
-                             text=True, timeout=timeout)
+        out = subprocess.run([str(self.bin / tool), *args], capture_output=True, text=True,
+                             timeout=timeout, cwd=self.folder, **self._as_postgres())
         if out.returncode:
             raise RuntimeError(f"{tool} failed ({out.returncode}): {out.stderr.strip()[-800:]}")
 
     def start(self) -> None:
         log = open(self.folder / "postgres.log", "ab")
         self.proc = subprocess.Popen(
-            self._as_postgres(str(self.bin / "postgres"), "-D", str(self.data), "-p",
-                              str(self.port), "-k", str(self.folder), "-c",
-                              "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c",
-                              "full_page_writes=off"),
-            stdout=log, stderr=subprocess.STDOUT)
+            [str(self.bin / "postgres"), "-D", str(self.data), "-p", str(self.port), "-k",
+             str(self.folder), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c",
+             "full_page_writes=off"],
+            stdout=log, stderr=subprocess.STDOUT, cwd=self.folder, **self._as_postgres())
+        log.close()
         deadline = time.time() + 30
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("postgres exited at start: "
                                    + (self.folder / "postgres.log").read_text()[-800:])
-            ready = subprocess.run(self._as_postgres(str(self.bin / "pg_isready"), "-h",
-                                                     "127.0.0.1", "-p", str(self.port)),
-                                   capture_output=True)
+            ready = subprocess.run([str(self.bin / "pg_isready"), "-h", "127.0.0.1", "-p",
+                                    str(self.port)], capture_output=True, cwd=self.folder)
             if ready.returncode == 0:
                 return
             time.sleep(0.1)
