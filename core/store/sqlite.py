@@ -370,7 +370,9 @@ class SqliteRunStore(RunStore, WorkspaceStore):
             return StoreError(f"the run store {self._path} stayed locked by another writer for "
                               f"more than {self._timeout:g} s; try again")
         if "not a database" in text or "malformed" in text:
-            return DataError(f"{self._path} is not a readable SQLite database ({text})")
+            return DataError(f"{self._path} is not a readable SQLite database ({text}): the "
+                             "file is damaged or is not Parity's database. Restore it from a "
+                             "backup, or set DATABASE_URL to a new file to start an empty store")
         if "unable to open" in text or "readonly" in text:
             return DataError(f"cannot open the SQLite database {self._path} for writing ({text})")
         if "disk is full" in text or "disk I/O" in text:

@@ -199,3 +199,26 @@ def test_redact_url():
 def test_direct_construction_matches_open_store(tmp_path):
     store = SqliteRunStore(tmp_path / "d.db")
     assert store.schema_version() == 2 and store.journal_mode() == "wal"
+
+
+@pytest.mark.parametrize("where", ["header", "pages"])
+def test_a_file_corrupted_while_in_use_gives_a_clear_message(tmp_path, where):
+    path = tmp_path / "c.db"
+    store = open_store(f"sqlite:///{path}")
+    for i in range(200):   # a few pages of runs and workspaces
+        store.add_run("fit", "svi", "", {"i": i, "pad": "x" * 200}, {}, {}, 0.0)
+    store.save_workspace("w", {"notes": "n" * 5000})
+    with sqlite3.connect(path) as conn:  # fold the WAL into the main file first
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = path.stat().st_size
+    with open(path, "r+b") as f:
+        if where == "header":
+            f.write(os.urandom(100))
+        else:  # keep the header and schema page, scramble the rest
+            f.seek(4096)
+            f.write(os.urandom(size - 4096))
+    for call in (lambda: store.list_runs(limit=None), lambda: open_store(f"sqlite:///{path}")
+                 .list_workspaces(), lambda: store.open_workspace("x")):
+        with pytest.raises(DataError, match="is not a readable SQLite database") as info:
+            call()
+        assert "Restore it from a backup, or set DATABASE_URL to a new file" in str(info.value)
