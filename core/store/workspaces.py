@@ -32,7 +32,12 @@ from datetime import datetime, timezone
 from typing import Any
 
 from core.errors import DataError
-from core.store.runs import StoreError, _clean, _decode, _encode, _stamp, _utc
+from core.store.runs import StoreError
+from core.store.runs import clean_json as _clean
+from core.store.runs import decode_json as _decode
+from core.store.runs import encode_json as _encode
+from core.store.runs import stamp as _stamp
+from core.store.runs import utc_time as _utc
 
 __all__ = ["Workspace", "WorkspaceInfo", "WorkspaceStore", "WORKSPACE_VERSION",
            "DOCUMENT_MIGRATIONS", "STATE_KEYS", "MAX_BLOB_BYTES", "migrate_document",
