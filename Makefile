@@ -1,7 +1,8 @@
 # Parity: `make run` serves the app (gunicorn, gunicorn.conf.py) on the embedded sample data;
 # `make dev` is the development server (python app.py); `make test` runs every test.
 # Both set up everything on a fresh Debian machine: a virtualenv, the Python packages, and (for
-# tests) chromium, chromium-driver and redis-server from apt when they are missing.
+# tests) chromium, chromium-driver, redis-server and postgresql from apt when they are missing
+# (the store tests start their own PostgreSQL server on a free loopback port).
 
 PYTHON ?= python3
 VENV   := .venv
@@ -26,6 +27,7 @@ system-deps:
 	for p in chromium:chromium chromedriver:chromium-driver redis-server:redis-server; do \
 	  command -v $${p%%:*} >/dev/null 2>&1 || missing="$$missing $${p##*:}"; \
 	done; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing with apt:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \

@@ -1,20 +1,25 @@
-"""Persistence behind one small interface: the runs registry.
+"""Persistence behind one small interface: the runs registry, workspaces and uploads.
 
 ``open_store(url)`` opens the store named by a database URL (``DATABASE_URL``): a SQLite file
-in WAL mode by default (``sqlite:////abs/path/parity.db``), PostgreSQL when users outgrow one
-machine (backend not installed in this build). A store holds no open connection and no state
+in WAL mode by default (``sqlite:////abs/path/parity.db``), PostgreSQL
+(``postgresql://user:pw@host:port/db``, psycopg 3) when users outgrow one machine. A store holds no open connection and no state
 beyond its location, so every worker process can open the same URL and answer any request.
 
 ``RunStore.add_run / get_run / list_runs / delete_run / count`` manage :class:`Run` records;
 ``record_calibration`` files a ``CalibrationResult``; ``compare_runs`` tabulates runs side by
-side.
+side. ``save_workspace / open_workspace / copy_workspace / rename_workspace /
+delete_workspace / list_workspaces`` manage :class:`Workspace` documents, and
+``put_blob / get_blob`` store uploaded files once by SHA-256.
 """
 from core.store.compare import (CALIBRATION, CALIBRATION_METRICS, calibration_from_run,
                                 compare_runs, record_calibration)
 from core.store.factory import open_store, redact_url
 from core.store.runs import COLUMNS, ORDER_FIELDS, Run, RunQuery, RunStore, StoreError
 from core.store.sqlite import SCHEMA_VERSION, SqliteRunStore
+from core.store.workspaces import (MAX_BLOB_BYTES, WORKSPACE_VERSION, Workspace, WorkspaceInfo,
+                                   WorkspaceStore, blob_key, migrate_document)
 
 __all__ = ["open_store", "redact_url", "RunStore", "Run", "RunQuery", "StoreError",
            "SqliteRunStore", "SCHEMA_VERSION", "COLUMNS", "ORDER_FIELDS", "record_calibration",
-           "calibration_from_run", "compare_runs", "CALIBRATION", "CALIBRATION_METRICS"]
+           "calibration_from_run", "compare_runs", "CALIBRATION", "CALIBRATION_METRICS", "Workspace", "WorkspaceInfo",
+           "WorkspaceStore", "WORKSPACE_VERSION", "MAX_BLOB_BYTES", "blob_key", "migrate_document"]

@@ -8,15 +8,14 @@ URL forms (SQLAlchemy's conventions, so the same setting can serve other tools):
 ``sqlite:///var/parity.db``            file relative to the current directory, resolved once
                                        when the store is opened
 ``sqlite:///:memory:``, ``sqlite://``  private in-memory database (tests)
-``postgresql://user:pw@host/db``       PostgreSQL: not installed in this build (see below)
+``postgresql://user:pw@host:port/db``  PostgreSQL (psycopg 3): :mod:`core.store.postgres`;
+                                       ``postgres://`` and ``postgresql+psycopg://`` too
 =====================================  ==========================================================
 
-Adding PostgreSQL later means one module, ``core/store/postgres.py``, with a ``RunStore``
-subclass that implements the same six primitives as :class:`~core.store.sqlite.SqliteRunStore`
-(``jsonb`` for the four documents, ``timestamptz`` for ``created``, ``bigserial`` for the
-insertion order, ``%s`` placeholders, a short transaction per call from a per-process
-connection pool), and one branch below. Everything above the primitives - validation, JSON
-rules, :class:`~core.store.runs.Run` - is shared, so callers do not change.
+Both backends implement the same primitives below :class:`~core.store.runs.RunStore` and
+:class:`~core.store.workspaces.WorkspaceStore`; everything above them - validation, JSON
+rules, :class:`~core.store.runs.Run`, :class:`~core.store.workspaces.Workspace` - is shared,
+so callers do not change.
 """
 from __future__ import annotations
 
@@ -57,7 +56,7 @@ def _sqlite_target(rest: str) -> str:
     return str(Path(path).expanduser().resolve())
 
 
-def open_store(url: str, *, busy_timeout: float = 10.0) -> RunStore:
+def open_store(url: str, *, busy_timeout: float = 10.0, connect_timeout: float = 5.0) -> RunStore:
     """Open (creating if needed) the runs registry at a database URL.
 
     For SQLite this creates missing folders and the file, switches it to WAL and applies any
@@ -69,10 +68,13 @@ def open_store(url: str, *, busy_timeout: float = 10.0) -> RunStore:
     ----------
     url : str
         ``sqlite:////abs/path/parity.db`` (the embedded default), ``sqlite:///:memory:`` for
-        tests, or ``postgresql://...`` (not installed in this build). Module docstring lists
-        the forms.
+        tests, or ``postgresql://user:password@host:port/db``. Module docstring lists the
+        forms.
     busy_timeout : float
-        Seconds an operation waits for another writer before raising ``StoreError``.
+        Seconds an operation waits for another writer (PostgreSQL: may run) before raising
+        ``StoreError``.
+    connect_timeout : float
+        PostgreSQL only: seconds a connection attempt may take before ``StoreError``.
 
     Returns
     -------
@@ -81,8 +83,10 @@ def open_store(url: str, *, busy_timeout: float = 10.0) -> RunStore:
     Raises
     ------
     DataError
-        Not a URL, an unsupported scheme, a PostgreSQL URL (backend not installed here), a path
-        that cannot be created or is not a SQLite database, a schema newer than this code.
+        Not a URL, an unsupported scheme, a path that cannot be created or is not a SQLite
+        database, a schema newer than this code.
+    StoreError
+        The database cannot be reached (PostgreSQL down, wrong password) or was deleted.
 
     Examples
     --------
@@ -104,8 +108,11 @@ def open_store(url: str, *, busy_timeout: float = 10.0) -> RunStore:
             raise DataError(f"unsupported sqlite driver {scheme!r}; use plain sqlite:///")
         return SqliteRunStore(_sqlite_target(match["rest"]), busy_timeout=busy_timeout)
     if base in _POSTGRES:
-        raise DataError("the PostgreSQL run-store backend is not installed in this build "
-                        "(it needs psycopg, which is not installed here); set DATABASE_URL to "
-                        f"a SQLite file instead, {_HINT}")
+        if scheme not in _POSTGRES and scheme != "postgresql+psycopg":
+            raise DataError(f"unsupported PostgreSQL driver {scheme!r}; use postgresql:// "
+                            "(psycopg 3)")
+        from core.store.postgres import PostgresRunStore
+
+        return PostgresRunStore(url, busy_timeout=busy_timeout, connect_timeout=connect_timeout)
     raise DataError(f"unsupported database URL scheme {scheme!r}: use sqlite:/// ({_HINT}) or "
                     "postgresql://")

@@ -38,7 +38,7 @@ import numpy as np
 from core.errors import DataError, ParityError
 
 __all__ = ["Run", "RunStore", "RunQuery", "StoreError", "COLUMNS", "ORDER_FIELDS",
-           "MAX_JSON_BYTES"]
+           "MAX_JSON_BYTES", "clean_json", "encode_json", "decode_json", "utc_time", "stamp"]
 
 #: Column order of the row tuples a backend reads and writes.
 COLUMNS = ("id", "created", "kind", "model", "fingerprint", "label", "params", "metrics",
@@ -152,6 +152,10 @@ def _elapsed(value: Any) -> float:
     if not math.isfinite(x) or x < 0:
         raise DataError(f"elapsed must be a finite number of seconds >= 0, got {value!r}")
     return x
+
+
+#: JSON and time helpers shared with the other record types of the store (workspaces).
+clean_json, encode_json, decode_json, utc_time, stamp = _clean, _encode, _decode, _utc, _stamp
 
 
 def _run_id(value: Any) -> str:

@@ -54,6 +54,7 @@ from pathlib import Path
 
 from core.errors import DataError
 from core.store.runs import COLUMNS, ORDER_FIELDS, RunQuery, RunStore, StoreError
+from core.store.workspaces import WorkspaceStore
 
 __all__ = ["SqliteRunStore", "SCHEMA_VERSION", "MIGRATIONS", "MEMORY"]
 
@@ -96,6 +97,29 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
         "CREATE INDEX runs_kind_created ON runs (kind, created)",
         "CREATE INDEX runs_model_created ON runs (model, created)",
         "CREATE INDEX runs_fingerprint ON runs (fingerprint)",
+    )),
+    (2, "workspaces and blobs", (
+        """CREATE TABLE workspaces (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            owner TEXT NOT NULL DEFAULT '',
+            description TEXT NOT NULL DEFAULT '',
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            report TEXT NOT NULL
+        )""",
+        "CREATE INDEX workspaces_owner_updated ON workspaces (owner, updated)",
+        "CREATE INDEX workspaces_updated ON workspaces (updated)",
+        """CREATE TABLE blobs (
+            key TEXT PRIMARY KEY,
+            name TEXT NOT NULL DEFAULT '',
+            size INTEGER NOT NULL,
+            created TEXT NOT NULL,
+            data BLOB NOT NULL
+        )""",
     )),
 )
 #: Schema version this code writes and reads.
@@ -173,7 +197,7 @@ def _where(query: RunQuery) -> tuple[str, list]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
-class SqliteRunStore(RunStore):
+class SqliteRunStore(RunStore, WorkspaceStore):
     """Runs registry in a SQLite file (WAL), or in memory for tests.
 
     Parameters
@@ -346,7 +370,9 @@ class SqliteRunStore(RunStore):
             return StoreError(f"the run store {self._path} stayed locked by another writer for "
                               f"more than {self._timeout:g} s; try again")
         if "not a database" in text or "malformed" in text:
-            return DataError(f"{self._path} is not a readable SQLite database ({text})")
+            return DataError(f"{self._path} is not a readable SQLite database ({text}): the "
+                             "file is damaged or is not Parity's database. Restore it from a "
+                             "backup, or set DATABASE_URL to a new file to start an empty store")
         if "unable to open" in text or "readonly" in text:
             return DataError(f"cannot open the SQLite database {self._path} for writing ({text})")
         if "disk is full" in text or "disk I/O" in text:
@@ -425,3 +451,14 @@ class SqliteRunStore(RunStore):
     def _remove(self, run_id: str) -> bool:
         with self._transaction(write=True) as conn:
             return conn.execute("DELETE FROM runs WHERE id = ?", (run_id,)).rowcount > 0
+
+    def _exec(self, statements: list[tuple[str, tuple]], doing: str):
+        """Run ``(sql, args)`` pairs in one transaction (a write one unless all are SELECTs); the last one's rows (or its
+        rowcount when it returns none)."""
+        out = None
+        write = any(not sql.lstrip().upper().startswith("SELECT") for sql, _ in statements)
+        with self._transaction(write=write) as conn:
+            for sql, args in statements:
+                cur = conn.execute(sql, args)
+                out = cur.fetchall() if cur.description is not None else cur.rowcount
+        return out

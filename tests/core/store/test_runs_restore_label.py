@@ -1,15 +1,9 @@
-"""RunStore.restore_run (undo a delete) and set_label, on a real SQLite file."""
+"""RunStore.restore_run (undo a delete) and set_label, on a real SQLite file and on PostgreSQL."""
 from __future__ import annotations
 
 import pytest
 
 from core.errors import DataError
-from core.store import open_store
-
-
-@pytest.fixture
-def store(tmp_path):
-    return open_store(f"sqlite:///{tmp_path / 'runs.db'}")
 
 
 def _add(store, label=""):

@@ -11,18 +11,13 @@ import pytest
 from core.calibration import CalibrationResult, calibrate
 from core.errors import DataError
 from core.store import (CALIBRATION_METRICS, Run, calibration_from_run, compare_runs,
-                        open_store, record_calibration)
+                        record_calibration)
 from tests.real_data import spx_2011_chain
 
 
 @pytest.fixture(scope="module")
 def merton() -> CalibrationResult:
     return calibrate(spx_2011_chain(), "merton")
-
-
-@pytest.fixture
-def store(tmp_path):
-    return open_store(f"sqlite:///{tmp_path / 'parity.db'}")
 
 
 def test_record_calibration_maps_the_result_into_a_run(store, merton):

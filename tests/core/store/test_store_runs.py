@@ -1,13 +1,14 @@
 """core.store runs registry: round trips, JSON rules, validation, filters, ordering, deletion.
 
-Every test uses a real SQLite file in ``tmp_path`` (plus one in-memory store); values read back
-are checked against what was written and, where it matters, against the raw table via sqlite3.
+Every test runs on both backends (a real SQLite file in ``tmp_path`` and a fresh database on the
+real PostgreSQL server; plus one in-memory SQLite store); values read back are checked against
+what was written and, where it matters, against the raw table read with the database's own
+driver.
 """
 from __future__ import annotations
 
 import json
 import math
-import sqlite3
 from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
@@ -15,26 +16,17 @@ import pytest
 
 from core.errors import DataError
 from core.store import Run, RunStore, open_store
+from tests.core.store.backends import raw, raw_many
 
 T0 = datetime(2024, 3, 1, 12, 0, 0, 123456, tzinfo=timezone.utc)
 FLOATS = [0.1, 0.1 + 0.2, 1 / 3, math.pi, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308,
           -123456.78901234567, 1e22, 2.0**-1074 * 3]
 
 
-@pytest.fixture
-def store(tmp_path):
-    return open_store(f"sqlite:///{tmp_path / 'runs' / 'parity.db'}")
-
-
 def add(store, kind="calibration", model="heston", fingerprint="fp1", *, created=None,
         label="", params=None, metrics=None, elapsed=1.0):
     return store.add_run(kind, model, fingerprint, params or {"a": 1.0}, metrics or {},
                          {"lo": 0.6}, elapsed, label=label, created=created)
-
-
-def raw(store, sql, args=()):
-    with sqlite3.connect(store.path) as conn:
-        return conn.execute(sql, args).fetchall()
 
 
 def test_round_trip_nested_documents_and_full_precision_floats(store):
@@ -186,11 +178,10 @@ def test_equal_timestamps_keep_insertion_order(store):
 
 
 def test_default_limit_is_200(store):
-    with sqlite3.connect(store.path) as conn:   # bulk rows through the real schema
-        rows = [(f"{i:032x}", f"2024-01-01T00:00:00.{i:06d}+00:00", "bulk", "", "", "", "{}", "{}",
-                 "{}", 0.0, None) for i in range(250)]
-        conn.executemany("INSERT INTO runs (id, created, kind, model, fingerprint, label, params, "
-                         "metrics, settings, elapsed, result) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+    rows = [(f"{i:032x}", f"2024-01-01T00:00:00.{i:06d}+00:00", "bulk", "", "", "", "{}", "{}",
+             "{}", 0.0, None) for i in range(250)]   # bulk rows through the real schema
+    raw_many(store, "INSERT INTO runs (id, created, kind, model, fingerprint, label, params, "
+                    "metrics, settings, elapsed, result) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
     runs = store.list_runs()
     assert len(runs) == 200 and runs[0].id == f"{249:032x}"
     assert len(store.list_runs(limit=None)) == 250 == store.count(kind="bulk")

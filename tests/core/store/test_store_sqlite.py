@@ -39,10 +39,11 @@ def test_file_url_creates_folders_wal_and_schema(tmp_path):
     assert store.backend == "sqlite"
     assert store.journal_mode() == "wal"
     assert _raw(path, "PRAGMA journal_mode") == [("wal",)]         # persists in the file
-    assert store.schema_version() == SCHEMA_VERSION == MIGRATIONS[-1][0] == 1
-    assert _raw(path, "SELECT version, description FROM schema_version") == [(1, "runs registry")]
+    assert store.schema_version() == SCHEMA_VERSION == MIGRATIONS[-1][0] == 2
+    assert _raw(path, "SELECT version, description FROM schema_version") == [
+        (1, "runs registry"), (2, "workspaces and blobs")]
     tables = {r[0] for r in _raw(path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"runs", "schema_version"} <= tables
+    assert {"runs", "schema_version", "workspaces", "blobs"} <= tables
 
 
 def test_reopening_keeps_runs_and_applies_no_migration_twice(tmp_path):
@@ -50,35 +51,35 @@ def test_reopening_keeps_runs_and_applies_no_migration_twice(tmp_path):
     rid = open_store(url).add_run("fit", "svi", "", {"a": 1.0}, {}, {}, 0.1)
     again = open_store(url)
     assert again.get_run(rid).params == {"a": 1.0}
-    assert _raw(tmp_path / "p.db", "SELECT COUNT(*) FROM schema_version") == [(1,)]
+    assert _raw(tmp_path / "p.db", "SELECT COUNT(*) FROM schema_version") == [(2,)]
 
 
 def test_migrations_apply_in_order_once(tmp_path):
     conn = sqlite3.connect(tmp_path / "m.db", isolation_level=None)
-    steps = (*MIGRATIONS, (2, "add notes", ("ALTER TABLE runs ADD COLUMN notes TEXT",)),
-             (3, "notes index", ("CREATE INDEX runs_notes ON runs (notes)",)))
-    assert _migrate(conn, MIGRATIONS) == 1
-    assert _migrate(conn, steps) == 3
-    assert _migrate(conn, steps) == 3
+    steps = (*MIGRATIONS, (3, "add notes", ("ALTER TABLE runs ADD COLUMN notes TEXT",)),
+             (4, "notes index", ("CREATE INDEX runs_notes ON runs (notes)",)))
+    assert _migrate(conn, MIGRATIONS[:1]) == 1
+    assert _migrate(conn, steps) == 4
+    assert _migrate(conn, steps) == 4
     assert conn.execute("SELECT version FROM schema_version ORDER BY version").fetchall() == [
-        (1,), (2,), (3,)]
+        (1,), (2,), (3,), (4,)]
     assert "notes" in [r[1] for r in conn.execute("PRAGMA table_info(runs)")]
     conn.close()
     # a database written by a newer Parity is refused, not silently used
-    with pytest.raises(DataError, match="schema is version 3, newer than this Parity supports "
-                                        r"\(1\)"):
+    with pytest.raises(DataError, match="schema is version 4, newer than this Parity supports "
+                                        r"\(2\)"):
         open_store(f"sqlite:///{tmp_path / 'm.db'}")
 
 
 def test_failed_migration_rolls_back(tmp_path):
     conn = sqlite3.connect(tmp_path / "f.db", isolation_level=None)
-    bad = (*MIGRATIONS, (2, "broken", ("ALTER TABLE nowhere ADD COLUMN x",)))
+    bad = (*MIGRATIONS, (3, "broken", ("ALTER TABLE nowhere ADD COLUMN x",)))
     with pytest.raises(sqlite3.OperationalError):
         _migrate(conn, bad)
     assert not conn.in_transaction
     assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'runs'").fetchall() == []
     conn.close()
-    assert open_store(f"sqlite:///{tmp_path / 'f.db'}").schema_version() == 1
+    assert open_store(f"sqlite:///{tmp_path / 'f.db'}").schema_version() == 2
 
 
 def test_two_processes_writing_concurrently_lose_nothing(tmp_path):
@@ -158,10 +159,7 @@ def test_relative_url_resolves_against_the_working_directory(tmp_path, monkeypat
 
 
 @pytest.mark.parametrize("url, message", [
-    ("postgresql://parity:s3cret@db.example.com/parity",
-     "PostgreSQL run-store backend is not installed"),
-    ("postgresql+psycopg://u@h/db", "PostgreSQL run-store backend is not installed"),
-    ("postgres://h/db", "PostgreSQL run-store backend is not installed"),
+    ("postgresql+asyncpg://u:s3cret@127.0.0.1/db", "unsupported PostgreSQL driver"),
     ("mysql://u:pw@h/db", "unsupported database URL scheme 'mysql'"),
     ("parity.db", "url must be a database URL"),
     ("", "url must be a database URL"),
@@ -200,4 +198,27 @@ def test_redact_url():
 
 def test_direct_construction_matches_open_store(tmp_path):
     store = SqliteRunStore(tmp_path / "d.db")
-    assert store.schema_version() == 1 and store.journal_mode() == "wal"
+    assert store.schema_version() == 2 and store.journal_mode() == "wal"
+
+
+@pytest.mark.parametrize("where", ["header", "pages"])
+def test_a_file_corrupted_while_in_use_gives_a_clear_message(tmp_path, where):
+    path = tmp_path / "c.db"
+    store = open_store(f"sqlite:///{path}")
+    for i in range(200):   # a few pages of runs and workspaces
+        store.add_run("fit", "svi", "", {"i": i, "pad": "x" * 200}, {}, {}, 0.0)
+    store.save_workspace("w", {"notes": "n" * 5000})
+    with sqlite3.connect(path) as conn:  # fold the WAL into the main file first
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = path.stat().st_size
+    with open(path, "r+b") as f:
+        if where == "header":
+            f.write(os.urandom(100))
+        else:  # keep the header and schema page, scramble the rest
+            f.seek(4096)
+            f.write(os.urandom(size - 4096))
+    for call in (lambda: store.list_runs(limit=None), lambda: open_store(f"sqlite:///{path}")
+                 .list_workspaces(), lambda: store.open_workspace("x")):
+        with pytest.raises(DataError, match="is not a readable SQLite database") as info:
+            call()
+        assert "Restore it from a backup, or set DATABASE_URL to a new file" in str(info.value)

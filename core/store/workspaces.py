@@ -1,0 +1,420 @@
+"""Workspaces: named, saved snapshots of the desk, and uploaded data stored once by content hash.
+
+A :class:`Workspace` is a name, an owner, a short description, a JSON ``state`` (every page's
+inputs, the book, the chosen run ids, notes, and the blob keys of uploaded files), the
+``report`` items (a JSON list, filled by the report builder) and the document ``version``.
+Uploaded files live in a ``blobs`` table keyed by the SHA-256 of their bytes
+(:meth:`WorkspaceStore.put_blob` / :meth:`WorkspaceStore.get_blob`), so the same file saved in
+ten workspaces is stored once.
+
+Ids are ``secrets.token_urlsafe(24)``: 32 URL-safe characters, 192 random bits, so a link
+``/w/<id>`` cannot be guessed.
+
+Document versions
+-----------------
+:data:`WORKSPACE_VERSION` is the version this code writes. :func:`migrate_document` brings an
+older document forward through :data:`DOCUMENT_MIGRATIONS` (``{from_version: function}``, each
+returning the document of the next version), or raises :class:`~core.errors.DataError` naming
+exactly what is missing; a document from a newer Parity is refused with the two versions named.
+
+The SQL here is shared by both backends (``?`` placeholders; backends implement ``_exec``):
+times are fixed-width ISO text in UTC and documents are JSON text, as in the runs table's
+SQLite form, so the two backends return identical workspaces.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from abc import abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from core.errors import DataError
+from core.store.runs import StoreError
+from core.store.runs import clean_json as _clean
+from core.store.runs import decode_json as _decode
+from core.store.runs import encode_json as _encode
+from core.store.runs import stamp as _stamp
+from core.store.runs import utc_time as _utc
+
+__all__ = ["Workspace", "WorkspaceInfo", "WorkspaceStore", "WORKSPACE_VERSION",
+           "DOCUMENT_MIGRATIONS", "STATE_KEYS", "MAX_BLOB_BYTES", "migrate_document",
+           "blob_key"]
+
+#: Version of the workspace document this code writes.
+WORKSPACE_VERSION = 1
+#: Keys of ``Workspace.state`` and their JSON types (a missing key is filled with an empty one).
+STATE_KEYS: dict[str, type] = {"pages": dict, "book": dict, "runs": list, "notes": str,
+                               "uploads": dict}
+#: ``{version: function(document) -> document of version + 1}``; append one per new version.
+DOCUMENT_MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
+#: Largest blob accepted (bytes).
+MAX_BLOB_BYTES = 64 * 2**20
+_ID_BYTES = 24
+_LIMITS = {"name": 200, "owner": 200, "description": 2000, "workspace_id": 64, "key": 64,
+           "blob name": 255}
+_FIELDS = ("id", "name", "owner", "description", "created", "updated", "version", "state",
+           "report")
+_SELECT = f"SELECT {', '.join(_FIELDS)} FROM workspaces"
+_INFO = "SELECT id, name, owner, description, created, updated, version FROM workspaces"
+
+
+def _short(value: Any, name: str, *, empty: bool = True) -> str:
+    if not isinstance(value, str):
+        raise DataError(f"{name} must be a string, got {type(value).__name__} {value!r}")
+    value = value.strip()
+    if not empty and not value:
+        raise DataError(f"{name} must not be empty")
+    if len(value) > _LIMITS[name]:
+        raise DataError(f"{name} must be at most {_LIMITS[name]} characters, got {len(value)}")
+    return value
+
+
+def _state(value: Any) -> dict:
+    if not isinstance(value, Mapping):
+        raise DataError(f"state must be a dict, got {type(value).__name__}")
+    state = _clean(value, "state")
+    for key, kind in STATE_KEYS.items():
+        state.setdefault(key, kind())
+        if not isinstance(state[key], kind):
+            raise DataError(f"state[{key!r}] must be a {kind.__name__} (JSON "
+                            f"{'object' if kind is dict else 'array' if kind is list else 'string'}"
+                            f"), got {type(state[key]).__name__}")
+    return state
+
+
+def _report(value: Any) -> list:
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise DataError(f"report must be a list of items, got {type(value).__name__}")
+    return _clean(list(value), "report")
+
+
+def blob_key(data: bytes) -> str:
+    """The key a blob is stored under: the SHA-256 of its bytes, 64 hex characters."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def migrate_document(doc: Mapping) -> dict:
+    """A workspace document (``Workspace.to_dict()`` form) brought to :data:`WORKSPACE_VERSION`.
+
+    Raises
+    ------
+    DataError
+        Not a dict, no usable ``version``, a version newer than this code, no migration from
+        an older version, or (after migration) missing fields - each named.
+    """
+    if not isinstance(doc, Mapping):
+        raise DataError(f"a workspace document must be a dict, got {type(doc).__name__}")
+    doc = dict(doc)
+    version = doc.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise DataError(f"the workspace document has no valid 'version' (got {version!r}); it "
+                        f"was not written by Parity's workspace store (version "
+                        f"{WORKSPACE_VERSION} documents have: {', '.join(_FIELDS)})")
+    if version > WORKSPACE_VERSION:
+        raise DataError(f"the workspace was saved by a newer Parity (document version {version}; "
+                        f"this one reads up to {WORKSPACE_VERSION}); upgrade Parity to open it")
+    while version < WORKSPACE_VERSION:
+        step = DOCUMENT_MIGRATIONS.get(version)
+        if step is None:
+            raise DataError(f"the workspace document version {version} cannot be opened: no "
+                            f"migration from version {version} to {version + 1}")
+        doc = dict(step(dict(doc)))
+        if doc.get("version") != version + 1:
+            raise DataError(f"the migration from workspace version {version} did not produce "
+                            f"version {version + 1}")
+        version += 1
+    missing = [k for k in ("id", "name", "state") if k not in doc]
+    if missing:
+        raise DataError(f"the workspace document (version {version}) is missing "
+                        f"{', '.join(repr(k) for k in missing)}")
+    return doc
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceInfo:
+    """A workspace as listed: everything but the state and the report."""
+
+    id: str
+    name: str
+    owner: str
+    description: str
+    created: datetime
+    updated: datetime
+    version: int
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict; times as ISO-8601 text with ``+00:00``."""
+        return {"id": self.id, "name": self.name, "owner": self.owner,
+                "description": self.description, "created": _stamp(self.created),
+                "updated": _stamp(self.updated), "version": self.version}
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    """A saved desk: the inputs of every page, the book, chosen runs, notes, report items.
+
+    Attributes
+    ----------
+    id : str
+        Unguessable id (32 URL-safe characters, 192 random bits).
+    name, owner, description : str
+        Shown in the list; the owner is a user name (``""`` without login).
+    created, updated : datetime
+        UTC; ``updated`` is the time of the last save or rename.
+    version : int
+        Document version (:data:`WORKSPACE_VERSION` once opened).
+    state : dict
+        ``pages`` (page name -> its inputs), ``book`` (e.g. ``{"csv": ...}``), ``runs`` (run
+        ids), ``notes`` (text), ``uploads`` (file name -> blob key), plus any other JSON keys.
+    report : list
+        Report items (JSON), in order.
+    """
+
+    id: str
+    name: str
+    owner: str
+    description: str
+    created: datetime
+    updated: datetime
+    version: int
+    state: dict
+    report: list
+
+    @property
+    def info(self) -> WorkspaceInfo:
+        """The list entry of this workspace."""
+        return WorkspaceInfo(self.id, self.name, self.owner, self.description, self.created,
+                             self.updated, self.version)
+
+    def to_dict(self) -> dict:
+        """JSON-ready document (the form stored and exported)."""
+        return {**self.info.to_dict(), "state": self.state, "report": self.report}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> Workspace:
+        """Inverse of :meth:`to_dict`; older document versions are migrated first.
+
+        Raises
+        ------
+        DataError
+            See :func:`migrate_document`, or an invalid field value (named).
+        """
+        doc = migrate_document(data)
+        now = datetime.now(timezone.utc)
+        return cls(id=_short(doc["id"], "workspace_id", empty=False),
+                   name=_short(doc["name"], "name", empty=False),
+                   owner=_short(doc.get("owner", ""), "owner"),
+                   description=_short(doc.get("description", ""), "description"),
+                   created=_utc(doc.get("created", now), "created"),
+                   updated=_utc(doc.get("updated", now), "updated"),
+                   version=WORKSPACE_VERSION, state=_state(doc["state"]),
+                   report=_report(doc.get("report")))
+
+
+def _info(row: tuple) -> WorkspaceInfo:
+    return WorkspaceInfo(row[0], row[1], row[2], row[3], _utc(row[4], "created"),
+                         _utc(row[5], "updated"), int(row[6]))
+
+
+def _workspace(row: tuple) -> Workspace:
+    wid = row[0]
+    doc = {**_info(row).to_dict(), "state": _decode(row[7], f"workspace {wid} state"),
+           "report": _decode(row[8], f"workspace {wid} report")}
+    return Workspace.from_dict(doc)
+
+
+class WorkspaceStore:
+    """Workspace and blob methods shared by the store backends.
+
+    A backend implements ``_exec(statements, doing)``: run ``(sql, args)`` pairs with ``?``
+    placeholders in ONE transaction and return the last statement's rows (a list of tuples),
+    or its rowcount when it returns no rows; raise ``StoreError``/``DataError`` on failure.
+    """
+
+    __slots__ = ()
+
+    @abstractmethod
+    def _exec(self, statements: list[tuple[str, tuple]], doing: str) -> Any: ...
+
+    # -- blobs -----------------------------------------------------------------------------
+
+    def put_blob(self, data: bytes, name: str = "") -> str:
+        """Store uploaded bytes once; return their key (SHA-256 hex, see :func:`blob_key`).
+
+        Storing the same bytes again (under any name) stores nothing new and returns the same
+        key; the first name is kept.
+
+        Raises
+        ------
+        DataError
+            ``data`` is not bytes or is larger than :data:`MAX_BLOB_BYTES`.
+        """
+        if isinstance(data, (bytearray, memoryview)):
+            data = bytes(data)
+        if not isinstance(data, bytes):
+            raise DataError(f"data must be bytes, got {type(data).__name__}")
+        if len(data) > MAX_BLOB_BYTES:
+            raise DataError(f"data is {len(data) / 2**20:.1f} MB, larger than the "
+                            f"{MAX_BLOB_BYTES // 2**20} MB a stored upload may be")
+        name = _short(name, "blob name")
+        key = blob_key(data)
+        self._exec([("INSERT INTO blobs (key, name, size, created, data) VALUES (?, ?, ?, ?, ?) "
+                     "ON CONFLICT (key) DO NOTHING",
+                     (key, name, len(data), _stamp(datetime.now(timezone.utc)), data))],
+                   "saving an upload")
+        return key
+
+    def get_blob(self, key: str) -> bytes:
+        """The bytes stored under ``key``; :class:`DataError` ``"no stored upload ..."`` if none.
+
+        Raises
+        ------
+        StoreError
+            The stored bytes do not hash to their key (the database was damaged).
+        """
+        key = _short(key, "key", empty=False).lower()
+        rows = self._exec([("SELECT data FROM blobs WHERE key = ?", (key,))], "reading an upload")
+        if not rows:
+            raise DataError(f"no stored upload with key {key!r}")
+        data = bytes(rows[0][0])
+        if blob_key(data) != key:
+            raise StoreError(f"the stored upload {key[:12]}... is damaged (its bytes no longer "
+                             "match their SHA-256); upload the file again")
+        return data
+
+    def blob_name(self, key: str) -> tuple[str, int]:
+        """``(name, size in bytes)`` of a stored upload."""
+        key = _short(key, "key", empty=False).lower()
+        rows = self._exec([("SELECT name, size FROM blobs WHERE key = ?", (key,))],
+                          "reading an upload")
+        if not rows:
+            raise DataError(f"no stored upload with key {key!r}")
+        return str(rows[0][0]), int(rows[0][1])
+
+    # -- workspaces ------------------------------------------------------------------------
+
+    def save_workspace(self, name: str, state: Mapping, *, report: list | None = None,
+                       owner: str = "", description: str = "",
+                       workspace_id: str | None = None) -> Workspace:
+        """Save a workspace: a new one (``workspace_id=None``: *save as*) or over an existing one.
+
+        Parameters
+        ----------
+        name : str
+            Non-empty, at most 200 characters.
+        state : dict
+            JSON document; keys of :data:`STATE_KEYS` are added empty when missing.
+        report : list, optional
+            Report items (JSON); default none.
+        owner, description : str
+            User name (at most 200 characters) and short description (at most 2000).
+        workspace_id : str, optional
+            Overwrite this workspace (*save*): it keeps its id and creation time.
+
+        Returns
+        -------
+        Workspace
+            As stored (times in UTC, documents JSON-clean).
+
+        Raises
+        ------
+        DataError
+            A bad argument, or no workspace with ``workspace_id``.
+        StoreError
+            The database could not be written; the previous version is kept (one statement,
+            one transaction).
+        """
+        now = datetime.now(timezone.utc)
+        fields = dict(name=_short(name, "name", empty=False), owner=_short(owner, "owner"),
+                      description=_short(description, "description"), state=_state(state),
+                      report=_report(report))
+        docs = (_encode(fields["state"], "state"), _encode(fields["report"], "report"))
+        if workspace_id is None:
+            ws = Workspace(id=secrets.token_urlsafe(_ID_BYTES), created=now, updated=now,
+                           version=WORKSPACE_VERSION, **fields)
+            self._exec([(f"INSERT INTO workspaces ({', '.join(_FIELDS)}) VALUES "
+                         f"({', '.join('?' * len(_FIELDS))})",
+                         (ws.id, ws.name, ws.owner, ws.description, _stamp(now), _stamp(now),
+                          ws.version, *docs))], "saving a workspace")
+            return ws
+        wid = _short(workspace_id, "workspace_id", empty=False)
+        rows = self._exec([("UPDATE workspaces SET name = ?, owner = ?, description = ?, "
+                            "updated = ?, version = ?, state = ?, report = ? WHERE id = ?",
+                            (fields["name"], fields["owner"], fields["description"], _stamp(now),
+                             WORKSPACE_VERSION, *docs, wid)),
+                           (f"{_INFO} WHERE id = ?", (wid,))], "saving a workspace")
+        if not rows:
+            raise DataError(f"no workspace with id {wid!r} (deleted?); use save as to keep "
+                            "this one under a new id")
+        info = _info(rows[0])
+        return Workspace(id=wid, created=info.created, updated=info.updated,
+                         version=WORKSPACE_VERSION, **fields)
+
+    def open_workspace(self, workspace_id: str) -> Workspace:
+        """The saved workspace, migrated to :data:`WORKSPACE_VERSION` when older.
+
+        Raises
+        ------
+        DataError
+            No such workspace, or a document that cannot be migrated (the message says what
+            is missing).
+        """
+        wid = _short(workspace_id, "workspace_id", empty=False)
+        rows = self._exec([(f"{_SELECT} WHERE id = ?", (wid,))], "opening a workspace")
+        if not rows:
+            raise DataError(f"no workspace with id {wid!r}")
+        return _workspace(rows[0])
+
+    def copy_workspace(self, workspace_id: str, name: str | None = None, *,
+                       owner: str | None = None) -> Workspace:
+        """A new workspace with the same state and report (e.g. to edit a shared one)."""
+        ws = self.open_workspace(workspace_id)
+        return self.save_workspace(name if name is not None else f"{ws.name} (copy)", ws.state,
+                                   report=ws.report, description=ws.description,
+                                   owner=ws.owner if owner is None else owner)
+
+    def rename_workspace(self, workspace_id: str, name: str) -> WorkspaceInfo:
+        """Give a workspace a new name (its ``updated`` time moves to now)."""
+        wid = _short(workspace_id, "workspace_id", empty=False)
+        name = _short(name, "name", empty=False)
+        rows = self._exec([("UPDATE workspaces SET name = ?, updated = ? WHERE id = ?",
+                            (name, _stamp(datetime.now(timezone.utc)), wid)),
+                           (f"{_INFO} WHERE id = ?", (wid,))], "renaming a workspace")
+        if not rows:
+            raise DataError(f"no workspace with id {wid!r}")
+        return _info(rows[0])
+
+    def delete_workspace(self, workspace_id: str) -> None:
+        """Delete a workspace (its uploads stay: other workspaces may use them)."""
+        wid = _short(workspace_id, "workspace_id", empty=False)
+        if not self._exec([("DELETE FROM workspaces WHERE id = ?", (wid,))],
+                          "deleting a workspace"):
+            raise DataError(f"no workspace with id {wid!r}")
+
+    def list_workspaces(self, *, owner: str | None = None,
+                        limit: int | None = 200) -> list[WorkspaceInfo]:
+        """Workspaces, most recently updated first (``owner``: only that user's).
+
+        Parameters
+        ----------
+        owner : str, optional
+            Keep only this owner's workspaces.
+        limit : int or None
+            At most this many (None: all).
+        """
+        sql, args = _INFO, []
+        if owner is not None:
+            sql += " WHERE owner = ?"
+            args.append(_short(owner, "owner"))
+        sql += " ORDER BY updated DESC, seq DESC"
+        if limit is not None:
+            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+                raise DataError(f"limit must be an integer >= 1, got {limit!r}")
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [_info(r) for r in self._exec([(sql, tuple(args))], "listing workspaces")]
