@@ -30,6 +30,6 @@ def _declare_through_registry():
 
 with _declare_through_registry():
     from callbacks import (calibration, greeks, home, portfolio, risk, runs, strategies,  # noqa: F401,E402
-                           surface, theme)
+                           report, surface, theme)
 
 __all__ = ["register"]
