@@ -81,10 +81,19 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       if (window.location.pathname === '/report') {
         return [nu, 'This is the report itself: open another page (Greeks, Vol surface, Strategies...) and add its view.', true, nu];
       }
-      var figures = [];
+      var figures = [], shots = [];
       root.querySelectorAll('.js-plotly-plot').forEach(function (gd) {
         if (!R._visible(gd) || !gd.data) { return; }
-        figures.push({data: R._plain(gd.data, 0), layout: R._plain(gd.layout || {}, 0)});
+        var fig = {data: R._plain(gd.data, 0), layout: R._plain(gd.layout || {}, 0)};
+        figures.push(fig);
+        // WebGL charts (3D surfaces...) print blank and are slow to redraw on the server: keep the
+        // browser's own rendering as a PNG for the PDF (the HTML export stays interactive)
+        var gl = (gd._fullData || []).some(function (t) { return R.GL.indexOf(t.type) >= 0; });
+        if (gl && window.Plotly && Plotly.toImage) {
+          shots.push(Plotly.toImage(gd, {format: 'png', width: gd.offsetWidth || 900,
+                                         height: gd.offsetHeight || 500, scale: 1.5})
+            .then(function (url) { fig.image = url; }, function () {}));
+        }
       });
       var tables = R._tables(root);
       var heading = root.querySelector('h1,h2,h3');
@@ -99,6 +108,13 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       if (!figures.length && !tables.length) {
         return [nu, 'Nothing to add: this page shows no chart or table yet (wait for it to finish, or run it first).', true, nu];
       }
+      return Promise.all(shots).then(function () { return R._append(items, item, figures, tables); });
+    },
+
+    GL: ['surface', 'scatter3d', 'mesh3d', 'cone', 'streamtube', 'volume', 'isosurface', 'scattergl', 'splom', 'parcoords'],
+
+    _append: function (items, item, figures, tables) {
+      var R = window.dash_clientside.parityReport, nu = window.dash_clientside.no_update;
       var next = items.concat([item]);
       var size = JSON.stringify(next).length;
       if (size > R.LIMIT) {

@@ -16,6 +16,7 @@ bytes or text, so tests and background callbacks call them without a browser.
 """
 from __future__ import annotations
 
+import base64
 import copy
 import html as _html
 import io
@@ -78,6 +79,18 @@ def _light(fig: dict, width: int | None = None, height: int | None = None) -> di
     return out
 
 
+#: Trace types drawn with WebGL: a printed page shows their canvas blank, so the PDF embeds them
+#: as PNG images rendered by kaleido instead.
+GL_TRACES = frozenset({"surface", "scatter3d", "mesh3d", "cone", "streamtube", "volume",
+                       "isosurface", "scattergl", "splom", "heatmapgl", "parcoords", "scattermapbox",
+                       "scattermap", "densitymap", "choroplethmap"})
+
+
+def needs_image(fig: dict) -> bool:
+    """True when ``fig`` has a WebGL trace (see :data:`GL_TRACES`)."""
+    return any(isinstance(t, dict) and t.get("type") in GL_TRACES for t in fig.get("data") or [])
+
+
 def _figure_div(fig: dict, *, static: bool, div_id: str) -> str:
     config = {"staticPlot": True} if static else {"displaylogo": False, "responsive": True}
     return pio.to_html(fig, include_plotlyjs=False, full_html=False, validate=False,
@@ -104,7 +117,7 @@ table.inputs td,table.data td,table.data th{border:1px solid #dee2e6;padding:2px
 table.inputs td:first-child{color:#6c757d}
 .notes{white-space:pre-wrap;background:#f8f9fa;border-left:3px solid #0d6efd;padding:.4rem .6rem}
 .source{font-size:.85rem;color:#495057}.figure{margin:.5rem 0}
-.summary{white-space:pre-wrap}
+.summary{white-space:pre-wrap}.figcap{font-weight:600;margin:.2rem 0}
 """
 
 
@@ -127,7 +140,7 @@ def _page_px(paper: str, landscape: bool) -> tuple[int, int]:
 
 
 def html_report(doc: dict, *, printable: bool = False, paper: str = "A4",
-                landscape: bool = False) -> str:
+                landscape: bool = False, images: dict | None = None) -> str:
     """The report as one self-contained HTML page.
 
     Parameters
@@ -139,6 +152,9 @@ def html_report(doc: dict, *, printable: bool = False, paper: str = "A4",
         the page, page numbers (used by :func:`pdf_report`).
     paper : {"A4", "Letter"}
     landscape : bool
+    images : dict, optional
+        ``{(item number, figure index): png bytes}`` shown instead of those figures (the PDF's
+        WebGL figures).
 
     Raises
     ------
@@ -170,6 +186,12 @@ def html_report(doc: dict, *, printable: bool = False, paper: str = "A4",
         if item["notes"]:
             block.append(f"<div class='notes'>{_esc(item['notes'])}</div>")
         for k, fig in enumerate(item["figures"]):
+            if images and (n, k) in images:
+                src = base64.b64encode(images[(n, k)]).decode()
+                block.append(f"<div class='figure'><p class='figcap'>{_esc(_figure_title(fig))}</p>"
+                             f"<img alt='{_esc(_figure_title(fig))}' style='max-width:100%;"
+                             f"max-height:{fig_h}px' src='data:image/png;base64,{src}'></div>")
+                continue
             fig = _light(fig, width, fig_h) if printable else fig
             block.append(f"<div class='figure'>{_figure_div(fig, static=printable, div_id=f'fig-{n}-{k}')}</div>")
         if not item["figures"] and not item["tables"]:
@@ -208,20 +230,32 @@ def pdf_report(doc: dict, *, paper: str = "A4", landscape: bool = False, timeout
         No items, chromium missing, crashing or timing out (the message says which).
     """
     progress = progress or (lambda f, m: None)
-    progress(0.05, "building the page")
-    page = html_report(doc, printable=True, paper=paper, landscape=landscape)
+    items = _check(doc)
     exe = chromium_path()
     if not exe or not (Path(exe).exists() or shutil.which(exe)):
         raise ExportError(_NO_CHROMIUM.format(where=f" at {exe!r}" if exe else " on this server"))
+    if paper not in PAPERS:
+        raise ExportError(f"paper must be one of {', '.join(PAPERS)}, got {paper!r}")
+    gl = [(n, k, f) for n, item in enumerate(items, 1) for k, f in enumerate(item["figures"]) if needs_image(f)]
+    images = {(n, k): base64.b64decode(f["image"].split(",", 1)[1]) for n, k, f in gl if f.get("image")}
+    gl = [g for g in gl if (g[0], g[1]) not in images]
+    if gl:
+        progress(0.05, f"drawing {len(gl)} 3D/WebGL chart(s) as images")
+        width, height = _page_px(paper, landscape)
+        fig_h = int(min(height * 0.52, width * 0.6))
+        images = _render(exe, [( (n, k), _light(f, width, fig_h)) for n, k, f in gl], "png", width, fig_h,
+                         lambda f, m: progress(0.05 + 0.4 * f, m))
+    progress(0.5, "building the page")
+    page = html_report(doc, printable=True, paper=paper, landscape=landscape, images=images)
     with tempfile.TemporaryDirectory(prefix="parity-pdf-") as tmp:
         src, out = Path(tmp) / "report.html", Path(tmp) / "report.pdf"
         src.write_text(page, encoding="utf-8")
         cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--disable-extensions", f"--user-data-dir={tmp}/profile", "--no-pdf-header-footer",
+               "--disable-extensions", "--enable-unsafe-swiftshader", f"--user-data-dir={tmp}/profile", "--no-pdf-header-footer",
                "--run-all-compositor-stages-before-draw", f"--print-to-pdf={out}", src.as_uri()]
         env = {**os.environ, "TMPDIR": tmp, "XDG_CONFIG_HOME": tmp, "XDG_CACHE_HOME": tmp, "HOME": tmp}
-        progress(0.3, "printing with chromium")
+        progress(0.6, "printing with chromium")
         try:
             run = subprocess.run(cmd, capture_output=True, timeout=timeout, env=env)
         except subprocess.TimeoutExpired:
@@ -240,6 +274,37 @@ def pdf_report(doc: dict, *, paper: str = "A4", landscape: bool = False, timeout
 def _slug(text: str) -> str:
     keep = "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
     return "-".join(p for p in keep.split("-") if p)[:50] or "figure"
+
+
+def _render(exe: str, figs: list, fmt: str, width: int, height: int, progress: Progress,
+            scale: float = 1) -> dict:
+    """``{key: image bytes}`` for ``[(key, figure), ...]``, one kaleido server for all of them."""
+    progress = progress or (lambda f, m: None)
+    try:
+        import kaleido
+    except ImportError:
+        raise ExportError("Image export needs the kaleido package (pip install -r requirements.txt).") from None
+    os.environ.setdefault("BROWSER_PATH", shutil.which(exe) or exe)
+    try:
+        kaleido.start_sync_server(mathjax=False, silence_warnings=True)
+    except Exception as exc:  # already running (another export in this process) is fine
+        if "already" not in str(exc).lower():
+            raise ExportError(f"Could not start the image renderer (kaleido on chromium): {exc}") from None
+    out = {}
+    try:
+        for j, (key, fig) in enumerate(figs):
+            progress(j / len(figs), f"figure {j + 1} of {len(figs)}")
+            out[key] = pio.to_image(fig, format=fmt, width=width, height=height, scale=scale,
+                                    validate=False)
+    except Exception as exc:
+        raise ExportError(f"Drawing the charts as images failed (kaleido on chromium): {exc}. "
+                          "HTML export still works.") from None
+    finally:
+        try:
+            kaleido.stop_sync_server(silence_warnings=True)
+        except Exception:
+            pass
+    return out
 
 
 def figure_images(doc: dict, fmt: str = "png", *, width: int = 1100, height: int = 650,
@@ -261,33 +326,14 @@ def figure_images(doc: dict, fmt: str = "png", *, width: int = 1100, height: int
     exe = chromium_path()
     if not exe or not (Path(exe).exists() or shutil.which(exe)):
         raise ExportError(_NO_CHROMIUM.format(where=f" at {exe!r}" if exe else "").replace("PDF", "Image"))
-    try:
-        import kaleido
-    except ImportError:
-        raise ExportError("Image export needs the kaleido package (pip install -r requirements.txt).") from None
-    os.environ.setdefault("BROWSER_PATH", shutil.which(exe) or exe)
+    names = {(n, k): f"{n:02d}-{k}-{_slug(_figure_title(fig) or item['title'])}.{fmt}"
+             for n, k, item, fig in figs}
+    out = _render(exe, [((n, k), _light(fig, width, height)) for n, k, item, fig in figs], fmt,
+                  width, height, progress)
     buf = io.BytesIO()
-    try:
-        kaleido.start_sync_server(mathjax=False, silence_warnings=True)
-    except Exception as exc:  # already running (another export in this process) is fine
-        if "already" not in str(exc).lower():
-            raise ExportError(f"Could not start the image renderer (kaleido on chromium): {exc}") from None
-    try:
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-            for j, (n, k, item, fig) in enumerate(figs):
-                progress(j / len(figs), f"figure {j + 1} of {len(figs)}")
-                light = _light(fig, width, height)
-                data = pio.to_image(light, format=fmt, width=width, height=height, validate=False)
-                z.writestr(f"{n:02d}-{k}-{_slug(_figure_title(fig) or item['title'])}.{fmt}", data)
-    except ExportError:
-        raise
-    except Exception as exc:
-        raise ExportError(f"Image export failed while rendering with chromium: {exc}") from None
-    finally:
-        try:
-            kaleido.stop_sync_server(silence_warnings=True)
-        except Exception:
-            pass
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for key, data in out.items():
+            z.writestr(names[key], data)
     progress(1.0, "done")
     return buf.getvalue()
 

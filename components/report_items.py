@@ -9,7 +9,9 @@ Format (version 1)::
          "url": "/greeks?greek=gamma&...",   # the query string holds the page's inputs
          "source": str,                   # the data-source text the page showed
          "notes": str,
-         "figures": [{"data": [...], "layout": {...}}],   # plotly figure JSON, as rendered
+         "figures": [{"data": [...], "layout": {...},    # plotly figure JSON, as rendered
+                      "image": "data:image/png;base64,..."}],  # only WebGL (3D) charts: the
+                                                 # browser's rendering, used by the PDF
          "tables": [{"title": str, "columns": [str], "rows": [[...]]}]}]}
 
 In the browser the items live in a ``dcc.Store`` (session storage) and the title, author, date,
@@ -49,7 +51,9 @@ def _item(raw: dict, k: int) -> dict:
         "url": _text(raw.get("url")),
         "source": _text(raw.get("source")),
         "notes": _text(raw.get("notes")),
-        "figures": [{"data": list(f.get("data") or []), "layout": dict(f.get("layout") or {})}
+        "figures": [{"data": list(f.get("data") or []), "layout": dict(f.get("layout") or {}),
+                     **({"image": f["image"]} if str(f.get("image", "")).startswith("data:image/png;base64,")
+                        else {})}
                     for f in figures],
         "tables": [{"title": _text(t.get("title")), "columns": [str(c) for c in t.get("columns") or []],
                     "rows": [list(r) for r in t.get("rows") or []]} for t in tables],
