@@ -13,6 +13,8 @@ __all__ = ["item_cards", "slides", "slide"]
 
 def _preview(fig: dict, height: int) -> dcc.Graph:
     lay = dict(fig.get("layout") or {})
+    shown = lay.get("height") if isinstance(lay.get("height"), (int, float)) else None
+    height = int(min(max(shown or height, height), 460))      # faceted charts keep their height
     lay.update(height=height, autosize=True)
     lay.pop("width", None)
     return dcc.Graph(figure={"data": fig.get("data") or [], "layout": lay},
@@ -42,7 +44,7 @@ def item_cards(items: list, notes: dict) -> list:
                      className="small text-body-secondary text-break"),
             html.Div(f"Data source: {item.get('source')}" if item.get("source") else
                      "Data source: not shown on the page", className="small mb-2"),
-            dbc.Row([dbc.Col(_preview(f, 260), md=6 if len(figs) > 1 else 12) for f in figs[:4]],
+            dbc.Row([dbc.Col(_preview(f, 300), md=6 if len(figs) > 1 else 12) for f in figs[:4]],
                     class_name="g-2"),
             html.Div(f"+ {len(figs) - 4} more charts (all exported)", className="small") if len(figs) > 4 else None,
             html.Div(f"{len(item.get('tables') or [])} table(s)", className="small text-body-secondary")

@@ -42,7 +42,7 @@ def layout(**_query) -> html.Div:
         html.Hr(),
         dbc.Button("Meeting mode", id=ids.MEETING, color="success", class_name="me-2"),
         dbc.Button("Clear report", id=ids.CLEAR, color="danger", outline=True, size="sm"),
-    ]), class_name="shadow-sm")
+    ]), class_name="shadow-sm position-sticky", style={"top": "0.5rem"})
     return dbc.Container([
         html.Div([html.H3("Report", className="mb-0"),
                   html.Div("Press “Add to report” in the top bar on any page to add its charts, inputs "
