@@ -57,7 +57,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
 
     _source: function (root) {
       var R = window.dash_clientside.parityReport, seen = [], parts = [];
-      root.querySelectorAll('[id*="data-note"],[id*="market-note"],[id*="chain-label"],[id*="source-note"],.data-source').forEach(function (el) {
+      root.querySelectorAll('[id*="data-note"],[id*="market-note"],[id*="chain-label"],[id*="source-note"],[id$="chain-info"],[id$="data-info"],.data-source').forEach(function (el) {
         var t = (el.innerText || '').trim();
         if (t && R._visible(el) && t.length < 600 && seen.indexOf(t) < 0) { seen.push(t); parts.push(t); }
       });
@@ -69,6 +69,11 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
             if (seen.indexOf(t) < 0) { seen.push(t); parts.push(t); }
           }
         });
+      }
+      if (!parts.length) {   // the page's own description under its heading (e.g. the model used)
+        var h = root.querySelector('h1,h2,h3'), sub = h && h.nextElementSibling;
+        var t = sub ? (sub.innerText || '').trim() : '';
+        if (t && t.length < 400) { parts.push(t); }
       }
       return parts.join(' · ');
     },

@@ -112,9 +112,11 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-
  margin:0 auto;max-width:1200px;padding:1rem 1.5rem;line-height:1.4}
 h1{font-size:2rem;margin:.2rem 0}h2{font-size:1.4rem;margin:1.2rem 0 .4rem;border-bottom:1px solid #dee2e6}
 .muted{color:#6c757d}.meta{font-size:1.05rem}
-table.inputs,table.data{border-collapse:collapse;font-size:.85rem;margin:.3rem 0}
-table.inputs td,table.data td,table.data th{border:1px solid #dee2e6;padding:2px 6px;text-align:left}
-table.inputs td:first-child{color:#6c757d}
+table.data{border-collapse:collapse;font-size:.85rem;margin:.3rem 0}
+table.data td,table.data th{border:1px solid #dee2e6;padding:2px 6px;text-align:left}
+p.inputs{font-size:.85rem;margin:.3rem 0;word-break:break-word}
+p.inputs>span{display:inline-block;border:1px solid #dee2e6;border-radius:3px;padding:0 5px;margin:1px 2px}
+p.inputs .k{color:#6c757d}
 .notes{white-space:pre-wrap;background:#f8f9fa;border-left:3px solid #0d6efd;padding:.4rem .6rem}
 .source{font-size:.85rem;color:#495057}.figure{margin:.5rem 0}
 .summary{white-space:pre-wrap}.figcap{font-weight:600;margin:.2rem 0}
@@ -174,12 +176,13 @@ def html_report(doc: dict, *, printable: bool = False, paper: str = "A4",
                  + (f"<div class='summary'>{_esc(doc.get('summary'))}</div>" if doc.get("summary") else "")
                  + f"<h3>Contents</h3><ol>{contents}</ol></section>")
     for n, item in enumerate(items, 1):
-        rows = "".join(f"<tr><td>{_esc(k)}</td><td>{_esc(v)}</td></tr>" for k, v in inputs_of(item["url"]))
+        rows = " ".join(f"<span><span class='k'>{_esc(k)}</span> {_esc(v)}</span>"
+                        for k, v in inputs_of(item["url"]))
         path = item["url"].split("?")[0]
         block = [f"<section class='item'><h2>{n}. {_esc(item['title'])}</h2>",
                  f"<p class='muted'>Page {_esc(item['page'] or path)} · <code>{_esc(path)}</code>"
                  + (f" · added {_esc(item['added'][:16].replace('T', ' '))}" if item["added"] else "") + "</p>"]
-        block.append(f"<table class='inputs'>{rows}</table>" if rows
+        block.append(f"<p class='inputs'><b>Inputs:</b> {rows}</p>" if rows
                      else "<p class='muted'>Inputs: the page defaults (no query string).</p>")
         if item["source"]:
             block.append(f"<p class='source'><b>Data source:</b> {_esc(item['source'])}</p>")

@@ -91,4 +91,5 @@ def slide(items: list, notes: dict, index: int, meta: dict) -> html.Div:
                      html.Div(note, className="meeting-notes") if note else None,
                      html.Div("← → to move, Esc to close · " + (meta or {}).get("title", "Parity report"),
                               className="meeting-help")])
-    return html.Div([head, graph or html.Div("This view had no charts.", className="meeting-empty"), foot])
+    body = graph if graph is not None else html.Div("This view had no charts.", className="meeting-empty")
+    return html.Div([head, body, foot])

@@ -56,6 +56,7 @@ def test_report_from_three_pages_exports_html_and_pdf(dash_duo, parity, tmp_path
     items = json.loads(dash_duo.driver.execute_script("return sessionStorage.getItem('report-items')"))
     assert [i["url"].split("?")[0] for i in items] == ["/greeks", "/surface", "/strategies"]
     assert all(i["figures"] for i in items)
+    assert "chain" in items[1]["source"].lower() or "spx" in items[1]["source"].lower(), items[1]["source"]
     assert dash_duo.find_element("#report-count").text == "3"
 
     dash_duo.driver.get(dash_duo.server_url + "/report")
@@ -96,6 +97,8 @@ def test_report_from_three_pages_exports_html_and_pdf(dash_duo, parity, tmp_path
     # meeting mode: first slide, right arrow to the next, light on a dark app too
     dash_duo.driver.execute_script("document.getElementById('report-meeting').click()")
     dash_duo.wait_for_contains_text("#report-slide-body", "1 /", timeout=20)
+    _wait(lambda: dash_duo.driver.execute_script(
+        "var g=document.querySelector('#report-slide-body .js-plotly-plot'); return g && g.data && g.data.length"))
     time.sleep(1)
     dash_duo.driver.save_screenshot(str(SHOTS / "meeting-light.png"))
     from selenium.webdriver.common.keys import Keys

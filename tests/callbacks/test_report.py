@@ -135,3 +135,16 @@ def test_reorder_callback_ignores_new_buttons_and_clears(monkeypatch):
         assert [i["id"] for i in reorder([None, 1], [None, None], [None, None], None, items)["items"]] == ["b", "a"]
     finally:
         cc.context_value.reset(token)
+
+
+def test_meeting_slides_show_each_chart_light():
+    from components.report_view import slide, slides
+    items = document(_items(2), {})["items"]
+    items[1]["figures"].append(_figure(5))
+    assert slides(items) == [(0, 0), (1, 0), (1, 1)]
+    s = slide(items, {"it1": "look here"}, 2, {"title": "Desk"})
+    graph = s.children[1]
+    assert graph.figure["data"][0]["y"] == items[1]["figures"][1]["data"][0]["y"]
+    assert graph.figure["layout"]["template"]["layout"]["paper_bgcolor"] == "white"
+    assert "3 / 3" in str(s.children[0].children[0].children)
+    assert "look here" in str(s.children[2])
