@@ -12,7 +12,8 @@ __all__ = ["item_cards", "slides", "slide"]
 
 
 def _preview(fig: dict, height: int) -> dcc.Graph:
-    lay = dict(fig.get("layout") or {})
+    """The figure as it will be exported (light, on white), whatever the app's theme."""
+    lay = _light(fig)["layout"]
     shown = lay.get("height") if isinstance(lay.get("height"), (int, float)) else None
     height = int(min(max(shown or height, height), 460))      # faceted charts keep their height
     lay.update(height=height, autosize=True)

@@ -148,3 +148,18 @@ def test_meeting_slides_show_each_chart_light():
     assert graph.figure["layout"]["template"]["layout"]["paper_bgcolor"] == "white"
     assert "3 / 3" in str(s.children[0].children[0].children)
     assert "look here" in str(s.children[2])
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils (make system-deps)")
+def test_fifty_figures_export_whole():
+    """50 items: every figure reaches the HTML and the PDF (one page per item + title page)."""
+    items = _items(50)
+    doc = document(items, {"title": "Fifty"})
+    page = html_report(doc)
+    assert page.count('class="plotly-graph-div"') == 50
+    out = export("pdf", items, {"title": "Fifty"}, "Letter", True)
+    import base64 as b64
+    pdf = b64.b64decode(out["content"])
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True).stdout.decode()
+    assert all(f"View number {i}" in text for i in range(50))
+    assert out["filename"] == "fifty.pdf" and out["type"] == "application/pdf"
