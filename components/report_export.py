@@ -34,7 +34,7 @@ from plotly.offline import get_plotlyjs
 
 from components.report_items import EMPTY, inputs_of
 
-__all__ = ["ExportError", "html_report", "pdf_report", "figure_images", "tables_bundle",
+__all__ = ["ExportError", "light_figure", "figure_title", "needs_image", "to_json", "html_report", "pdf_report", "figure_images", "tables_bundle",
            "chromium_path", "PAPERS"]
 
 #: Printable page sizes (CSS names) and their width x height in millimetres (portrait).
@@ -59,13 +59,13 @@ def _esc(text) -> str:
     return _html.escape(str(text or ""))
 
 
-def _figure_title(fig: dict) -> str:
+def figure_title(fig: dict) -> str:
     title = (fig.get("layout") or {}).get("title")
     text = title.get("text") if isinstance(title, dict) else title
     return str(text or "").split("<br>")[0]
 
 
-def _light(fig: dict, width: int | None = None, height: int | None = None) -> dict:
+def light_figure(fig: dict, width: int | None = None, height: int | None = None) -> dict:
     """A copy of ``fig`` on the light ``plotly_white`` template (print and projector), sized."""
     out = {"data": copy.deepcopy(fig.get("data") or []), "layout": copy.deepcopy(fig.get("layout") or {})}
     lay = out["layout"]
@@ -191,11 +191,11 @@ def html_report(doc: dict, *, printable: bool = False, paper: str = "A4",
         for k, fig in enumerate(item["figures"]):
             if images and (n, k) in images:
                 src = base64.b64encode(images[(n, k)]).decode()
-                block.append(f"<div class='figure'><p class='figcap'>{_esc(_figure_title(fig))}</p>"
-                             f"<img alt='{_esc(_figure_title(fig))}' style='max-width:100%;"
+                block.append(f"<div class='figure'><p class='figcap'>{_esc(figure_title(fig))}</p>"
+                             f"<img alt='{_esc(figure_title(fig))}' style='max-width:100%;"
                              f"max-height:{fig_h}px' src='data:image/png;base64,{src}'></div>")
                 continue
-            fig = _light(fig, width, fig_h) if printable else fig
+            fig = light_figure(fig, width, fig_h) if printable else fig
             block.append(f"<div class='figure'>{_figure_div(fig, static=printable, div_id=f'fig-{n}-{k}')}</div>")
         if not item["figures"] and not item["tables"]:
             block.append("<p class='muted'>This view had no charts.</p>")
@@ -246,7 +246,7 @@ def pdf_report(doc: dict, *, paper: str = "A4", landscape: bool = False, timeout
         progress(0.05, f"drawing {len(gl)} 3D/WebGL chart(s) as images")
         width, height = _page_px(paper, landscape)
         fig_h = int(min(height * 0.52, width * 0.6))
-        images = _render(exe, [( (n, k), _light(f, width, fig_h)) for n, k, f in gl], "png", width, fig_h,
+        images = _render(exe, [( (n, k), light_figure(f, width, fig_h)) for n, k, f in gl], "png", width, fig_h,
                          lambda f, m: progress(0.05 + 0.4 * f, m))
     progress(0.5, "building the page")
     page = html_report(doc, printable=True, paper=paper, landscape=landscape, images=images)
@@ -329,9 +329,9 @@ def figure_images(doc: dict, fmt: str = "png", *, width: int = 1100, height: int
     exe = chromium_path()
     if not exe or not (Path(exe).exists() or shutil.which(exe)):
         raise ExportError(_NO_CHROMIUM.format(where=f" at {exe!r}" if exe else "").replace("PDF", "Image"))
-    names = {(n, k): f"{n:02d}-{k}-{_slug(_figure_title(fig) or item['title'])}.{fmt}"
+    names = {(n, k): f"{n:02d}-{k}-{_slug(figure_title(fig) or item['title'])}.{fmt}"
              for n, k, item, fig in figs}
-    out = _render(exe, [((n, k), _light(fig, width, height)) for n, k, item, fig in figs], fmt,
+    out = _render(exe, [((n, k), light_figure(fig, width, height)) for n, k, item, fig in figs], fmt,
                   width, height, progress)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:

@@ -5,7 +5,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components.ids import Report as ids
-from components.report_export import _figure_title, _light
+from components.report_export import figure_title, light_figure
 from components.report_items import EMPTY, inputs_of
 
 __all__ = ["item_cards", "slides", "slide"]
@@ -13,7 +13,7 @@ __all__ = ["item_cards", "slides", "slide"]
 
 def _preview(fig: dict, height: int) -> dcc.Graph:
     """The figure as it will be exported (light, on white), whatever the app's theme."""
-    lay = _light(fig)["layout"]
+    lay = light_figure(fig)["layout"]
     shown = lay.get("height") if isinstance(lay.get("height"), (int, float)) else None
     height = int(min(max(shown or height, height), 460))      # faceted charts keep their height
     lay.update(height=height, autosize=True)
@@ -78,10 +78,10 @@ def slide(items: list, notes: dict, index: int, meta: dict) -> html.Div:
     fig = (item.get("figures") or [None])[k] if k >= 0 else None
     head = html.Div([html.Span(f"{index + 1} / {len(order)}", className="meeting-count"),
                      html.H2(item.get("title", ""), className="mb-0"),
-                     html.Div(_figure_title(fig) if fig else "", className="meeting-sub")])
+                     html.Div(figure_title(fig) if fig else "", className="meeting-sub")])
     graph = None
     if fig:
-        light = _light(fig)
+        light = light_figure(fig)
         light["layout"].update(autosize=True, font={"size": 18})
         light["layout"].pop("width", None)
         light["layout"].pop("height", None)
