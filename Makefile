@@ -24,7 +24,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 
 system-deps:
 	@missing=""; \
-	for p in chromium:chromium chromedriver:chromium-driver redis-server:redis-server; do \
+	for p in chromium:chromium chromedriver:chromium-driver redis-server:redis-server pdftotext:poppler-utils; do \
 	  command -v $${p%%:*} >/dev/null 2>&1 || missing="$$missing $${p##*:}"; \
 	done; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \

@@ -29,7 +29,7 @@ def _declare_through_registry():
 
 
 with _declare_through_registry():
-    from callbacks import (backtest, calibration, greeks, home, portfolio, risk, runs,  # noqa: F401,E402
-                           strategies, surface, theme)
+    from callbacks import (backtest, calibration, greeks, home, portfolio, report, risk,  # noqa: F401,E402
+                           runs, strategies, surface, theme)
 
 __all__ = ["register"]

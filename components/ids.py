@@ -337,3 +337,35 @@ class Backtest:
     WF_SUMMARY = "bt-wf-summary"
     STATE = "bt-state"
     URL_DUMMY = "bt-url-dummy"
+class Report:
+    """The report builder: the navbar's "Add to report", the session stores and the /report page."""
+
+    ADD = "report-add"                # navbar button
+    TOAST = "report-toast"            # navbar confirmation
+    COUNT = "report-count"            # navbar badge: items in the report
+    ITEMS = "report-items"            # dcc.Store (session): the items, in order
+    META = "report-meta"              # dcc.Store (session): title, author, date, summary, notes
+    TITLE = "report-title"
+    AUTHOR = "report-author"
+    DATE = "report-date"
+    SUMMARY = "report-summary"
+    LIST = "report-list"
+    EMPTY = "report-empty"
+    NOTE = "report-note"              # pattern id: {"type": NOTE, "item": id}
+    UP = "report-up"                  # pattern id: {"type": UP, "item": id}
+    DOWN = "report-down"              # pattern id
+    REMOVE = "report-remove"          # pattern id
+    CLEAR = "report-clear"
+    PAPER = "report-paper"
+    LANDSCAPE = "report-landscape"
+    EXPORT = "report-export"          # pattern id: {"type": EXPORT, "fmt": "html"|"pdf"|"png"|"svg"|"csv"|"xlsx"|"json"}
+    CANCEL = "report-cancel"
+    PROGRESS = "report-progress"
+    STATUS = "report-status"
+    ALERT = "report-alert"
+    DOWNLOAD = "report-download"
+    MEETING = "report-meeting"        # button: open meeting mode
+    SLIDES = "report-slides"          # full-screen overlay
+    SLIDE = "report-slide"            # dcc.Store: index of the slide shown
+    SLIDE_BODY = "report-slide-body"
+    SLIDE_KEYS = "report-slide-keys"  # hidden: key events land here

@@ -6,6 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components.ids import App
+from components.ids import Report as rids
 
 
 def navbar() -> dbc.Navbar:
@@ -18,6 +19,10 @@ def navbar() -> dbc.Navbar:
         dbc.NavbarBrand([html.Img(src=dash.get_asset_url("favicon.svg"), height="26px",
                                   className="me-2"), "Parity"], href="/", class_name="fw-bold"),
         dbc.Nav(links, navbar=True, class_name="me-auto"),
+        dbc.Button(["Add to report ", dbc.Badge("0", id=rids.COUNT, color="light", text_color="dark",
+                                                 class_name="ms-1")],
+                   id=rids.ADD, color="outline-light", size="sm", class_name="me-3 no-print",
+                   title="Add this page's charts, inputs and data source to the report (/report)"),
         dbc.Switch(id=App.THEME_SWITCH, label="Dark", value=False, persistence=True,
                    persistence_type="local", class_name="mb-0 text-light"),
     ], fluid=True), id=App.NAVBAR, color="dark", dark=True, class_name="mb-2 shadow-sm")
@@ -25,4 +30,9 @@ def navbar() -> dbc.Navbar:
 
 def shell() -> html.Div:
     """Navbar, the page container, and hidden helpers."""
-    return html.Div([navbar(), dash.page_container, html.Div(id=App.THEME_DUMMY, hidden=True)])
+    return html.Div([navbar(), dash.page_container, html.Div(id=App.THEME_DUMMY, hidden=True),
+                     dcc.Store(id=rids.ITEMS, storage_type="session", data=[]),
+                     dcc.Store(id=rids.META, storage_type="session", data={}),
+                     dbc.Toast(id=rids.TOAST, header="Report", is_open=False, duration=4000,
+                               dismissable=True, class_name="position-fixed top-0 end-0 m-3",
+                               style={"zIndex": 2000})])
