@@ -19,11 +19,12 @@ from core.data.forwards import DF_MAX, _pairs, fit_parity, infer_forwards
 from core.data.limits import plain
 from core._validate import positive_scalar
 from core.errors import DataError
+from core._typing import DateLike, SourceLike
 
 __all__ = ["load_chain", "read_quotes", "sample_chain"]
 
 
-def load_chain(source, *, quote_date=None, spot: float | None = None,
+def load_chain(source: SourceLike, *, quote_date: DateLike | None = None, spot: float | None = None,
                rate: float | None = None, dayfirst: bool | None = None) -> Chain:
     """Load, clean and enrich an option chain.
 
@@ -134,7 +135,7 @@ def _strike_scale(q: pd.DataFrame, column: str | None) -> tuple[pd.DataFrame, st
                f"strikes, {fit.discount * 1000:.4f} on the scaled ones).")
 
 
-def read_quotes(source, *, dayfirst: bool | None = None) -> pd.DataFrame:
+def read_quotes(source: SourceLike, *, dayfirst: bool | None = None) -> pd.DataFrame:
     """Read an option file of one or many quote dates into canonical columns, without cleaning.
 
     Use it to split a multi-day file: ``for day, rows in read_quotes(path).groupby("quote_date"):
