@@ -50,6 +50,12 @@ from core.calibration.objective import (_N_MAX_FIT, _TOL_FIT, _TOL_GLOBAL, _mode
 from core.errors import CalibrationError, DataError
 from core.pricing.charfuncs import ModelSpec, get_model
 from core.pricing.fourier import COS_L, COS_TOL
+from core._typing import ArrayLike
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names used in annotations only
+    from core.data.chain import Chain
 
 __all__ = ["calibrate", "CalibrationResult"]
 
@@ -243,8 +249,9 @@ def _candidates(spec: ModelSpec, chain, n_starts: int) -> np.ndarray:
     return np.array([_inside(spec, p) for p in pts])
 
 
-def calibrate(chain, model: str, *, progress: Callable[[float, str], None] | None = None,
-              start=None, weights="iv", should_stop: Callable[[], bool] | None = None,
+def calibrate(chain: Chain, model: str, *, progress: Callable[[float, str], None] | None = None,
+              start: Mapping[str, float] | CalibrationResult | None = None,
+              weights: str | ArrayLike = "iv", should_stop: Callable[[], bool] | None = None,
               lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = False, t_min: float = 0.0,
               n_starts: int = 32, n_local: int = 1, max_nfev: int = 200) -> CalibrationResult:
     """Calibrate a characteristic-function model to a chain's OTM implied-vol surface.
