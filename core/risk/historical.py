@@ -29,6 +29,13 @@ from core.errors import DataError
 from core.risk.scenarios import Scenario
 from core.risk.valuation import pnl_matrix, prepare
 from core.risk.var import parametric_cvar, parametric_var, var_cvar
+from core._typing import DateLike, RngLike
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names used in annotations only
+    from core.data.chain import Chain
+    from core.risk.book import Book
+    from core.risk.market import Market
 
 __all__ = ["HISTORICAL_DATES", "FEB_2018_SURFACE", "PUBLISHED", "sp500_returns", "vix_changes",
            "historical_scenario", "historical_scenarios", "measure_surface_shock",
@@ -82,7 +89,7 @@ def vix_changes() -> pd.Series:
     return _vix().diff().dropna()
 
 
-def historical_scenario(date, name: str = "") -> Scenario:
+def historical_scenario(date: DateLike, name: str = "") -> Scenario:
     """The S&P 500 move of ``date`` (vs the previous trading day) and, where arch's VIX data
     covers it, the VIX change as a parallel vol shock; ``days`` = calendar days elapsed."""
     d = pd.Timestamp(date)
@@ -123,7 +130,7 @@ def historical_scenarios(*, include_published: bool = True,
     return out
 
 
-def measure_surface_shock(before, after, *, surface: str = "svi") -> dict:
+def measure_surface_shock(before: Chain, after: Chain, *, surface: str = "svi") -> dict:
     """Spot move, ATM vol change and skew change between two chains at their first common
     fitted expiry.
 
@@ -167,9 +174,9 @@ def daily_moves(start: str = "2014-01-06", end: str = "2018-12-31") -> pd.DataFr
     return df
 
 
-def book_var(book, market, *, method: str = "historical", alpha: float = 0.99,
+def book_var(book: Book, market: Market, *, method: str = "historical", alpha: float = 0.99,
              start: str = "2014-01-06", end: str = "2018-12-31", n_paths: int = 20_000,
-             rng=None) -> dict:
+             rng: RngLike = None) -> dict:
     """One-day VaR and ES of an option book (positive losses, currency).
 
     ``historical``: every joint S&P 500 / VIX day in ``start..end`` replayed on today's book by

@@ -37,6 +37,9 @@ from core.risk.market import Market
 from core.risk.valuation import (SKEW_UNIT, TERM_PIVOT, VOL_FLOOR, Prepared, prepare,
                                  pnl_matrix, shocked_inputs, shocked_values)
 from core.surface import durrleman_g
+from core._typing import ArrayLike
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeAlias
 
 __all__ = ["Scenario", "revalue", "revalue_positions", "stress", "StressResult", "ladder",
            "span_scenarios", "pm_grid", "check_shocked_surfaces", "pnl_explain", "Explain",
@@ -44,6 +47,10 @@ __all__ = ["Scenario", "revalue", "revalue_positions", "stress", "StressResult",
 
 SHOCKS = ("spot", "vol", "skew", "term", "days", "rate")
 
+
+#: What the revaluation functions accept: one :class:`Scenario`, a dict of its fields, or a
+#: sequence of either.
+ScenariosLike: TypeAlias = "Scenario | Mapping[str, Any] | Sequence[Scenario | Mapping[str, Any]]"
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
@@ -136,7 +143,7 @@ def _shock_arrays(sc: list[Scenario]) -> list[np.ndarray]:
     return [np.fromiter((getattr(s, f) for s in sc), np.float64, len(sc)) for f in SHOCKS]
 
 
-def revalue_positions(book: Book, market: Market, scenarios, *,
+def revalue_positions(book: Book, market: Market, scenarios: ScenariosLike, *,
                       prepared: Prepared | None = None) -> np.ndarray:
     """P/L per scenario (rows) and valued position (columns of ``prepare(...).index``),
     currency, by full revaluation."""
@@ -145,7 +152,7 @@ def revalue_positions(book: Book, market: Market, scenarios, *,
     return pnl_matrix(P, *_shock_arrays(sc))
 
 
-def revalue(book: Book, market: Market, scenarios, *,
+def revalue(book: Book, market: Market, scenarios: ScenariosLike, *,
             prepared: Prepared | None = None) -> np.ndarray:
     """Total P/L of ``book`` under each scenario by full revaluation (currency).
 
@@ -169,7 +176,7 @@ def revalue(book: Book, market: Market, scenarios, *,
 # --------------------------------------------------------------------------------------------
 # built-in sets
 # --------------------------------------------------------------------------------------------
-def ladder(spots=None, vols=None) -> list[Scenario]:
+def ladder(spots: ArrayLike | None = None, vols: ArrayLike | None = None) -> list[Scenario]:
     """Spot x vol grid, spot-major: default spot -30%..+30% (21) x vol -10..+40 pts (21)."""
     s = np.linspace(-0.30, 0.30, 21) if spots is None else np.asarray(spots, dtype=float)
     v = np.linspace(-0.10, 0.40, 21) if vols is None else np.asarray(vols, dtype=float)
@@ -212,7 +219,8 @@ def pm_grid(market: Market | None = None, atm_vol: float | None = None) -> list[
 # --------------------------------------------------------------------------------------------
 # arbitrage of shocked surfaces
 # --------------------------------------------------------------------------------------------
-def check_shocked_surfaces(market: Market, scenarios, *, n_k: int = 41) -> list[dict]:
+def check_shocked_surfaces(market: Market, scenarios: ScenariosLike, *,
+                           n_k: int = 41) -> list[dict]:
     """Butterfly (Durrleman ``g >= 0``) and calendar (total variance non-decreasing in ``T``)
     checks of each scenario's shocked surface on ``k`` in the quoted range and the fitted
     expiries. Vol shocks are applied in today's log-moneyness (a spot move under sticky
@@ -315,8 +323,8 @@ def _arb_text(a: dict) -> str:
     return ", ".join(parts) or "none"
 
 
-def stress(book: Book, market: Market, scenarios, *, prepared: Prepared | None = None
-           ) -> StressResult:
+def stress(book: Book, market: Market, scenarios: ScenariosLike, *,
+           prepared: Prepared | None = None) -> StressResult:
     """Full stress report: P/L per scenario and position, Greeks after the shock, arbitrage
     checks of every shocked surface."""
     P = prepared if prepared is not None else prepare(book, market)
@@ -397,8 +405,8 @@ class Explain:
                                                   "rho")))
 
 
-def pnl_explain(book: Book, market: Market, scenarios, *, prepared: Prepared | None = None
-                ) -> Explain:
+def pnl_explain(book: Book, market: Market, scenarios: ScenariosLike, *,
+                prepared: Prepared | None = None) -> Explain:
     """P/L explain: full revaluation against the delta-gamma-vega-theta(-rho) Taylor estimate,
     Greeks taken today, each position's own vol change (skew, term and sticky rule included)."""
     P = prepared if prepared is not None else prepare(book, market)
