@@ -12,6 +12,7 @@ from core.pricing.black_scholes import Greeks
 from core.strategies.legs import Strategy
 from core.strategies.margin import MarginEstimate, margin
 from core.strategies.probability import ProfitProbability, probability_of_profit
+from core._typing import ArrayLike, RngLike, VolLike
 
 __all__ = ["StrategyAnalysis", "analyse", "default_grid"]
 
@@ -86,9 +87,10 @@ def default_grid(strategy: Strategy, spot: float, sigma: float, n: int = 500) ->
     return np.linspace(max(spot - half, 1e-6 * spot), spot + half, n)
 
 
-def analyse(strategy: Strategy, *, spot: float | None = None, vol=None, grid=None,
-            n_grid: int = 500, at_T: float = 0.0, pop_method: str = "lognormal",
-            sticky: str = "strike", rng=None, margin_pct: float = 0.15) -> StrategyAnalysis:
+def analyse(strategy: Strategy, *, spot: float | None = None, vol: VolLike = None,
+            grid: ArrayLike | None = None, n_grid: int = 500, at_T: float = 0.0,
+            pop_method: str = "lognormal", sticky: str = "strike", rng: RngLike = None,
+            margin_pct: float = 0.15) -> StrategyAnalysis:
     """Analyse ``strategy`` on a price grid.
 
     Parameters

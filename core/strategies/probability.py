@@ -36,6 +36,7 @@ from core.errors import DataError
 from core.pricing.black_scholes import bs_price
 from core.pricing.montecarlo import gbm_terminal
 from core.strategies.legs import Strategy
+from core._typing import FloatLike, RngLike, VolLike
 
 __all__ = ["ProfitProbability", "probability_of_profit", "lognormal_cdf",
            "risk_neutral_density", "risk_neutral_cdf", "POP_METHODS"]
@@ -91,7 +92,7 @@ class ProfitProbability:
         return cls(**d)
 
 
-def lognormal_cdf(x, forward: float, sigma: float, T: float) -> np.ndarray:
+def lognormal_cdf(x: FloatLike, forward: float, sigma: float, T: float) -> np.ndarray:
     """``P(S_T <= x)`` for ``S_T`` lognormal with mean ``forward`` and vol ``sigma`` over ``T``."""
     x = np.asarray(x, dtype=np.float64)
     sd = sigma * math.sqrt(T)
@@ -102,7 +103,8 @@ def lognormal_cdf(x, forward: float, sigma: float, T: float) -> np.ndarray:
     return ndtr((lx + 0.5 * sd * sd) / sd)
 
 
-def risk_neutral_cdf(vol, spot: float, T: float, r: float, q: float, K) -> np.ndarray:
+def risk_neutral_cdf(vol: VolLike, spot: float, T: float, r: float, q: float,
+                     K: FloatLike) -> np.ndarray:
     """Breeden-Litzenberger CDF ``1 + e^{rT} dC/dK`` of ``S_T`` from calls at ``vol(K, T)``.
 
     ``vol`` is a number or a callable ``vol(K, T)``; ``dC/dK`` by central differences with a
@@ -114,7 +116,8 @@ def risk_neutral_cdf(vol, spot: float, T: float, r: float, q: float, K) -> np.nd
     return np.clip(1.0 + math.exp(r * T) * dC, 0.0, 1.0)
 
 
-def risk_neutral_density(vol, spot: float, T: float, r: float, q: float, K) -> np.ndarray:
+def risk_neutral_density(vol: VolLike, spot: float, T: float, r: float, q: float,
+                         K: FloatLike) -> np.ndarray:
     """Breeden-Litzenberger density ``e^{rT} d^2C/dK^2`` (per unit of price) at strikes ``K``,
     from Black-Scholes calls at ``vol(K, T)``; second differences with a relative step 2e-4.
     Negative values (a surface with butterfly arbitrage) are returned as they are."""
@@ -125,9 +128,9 @@ def risk_neutral_density(vol, spot: float, T: float, r: float, q: float, K) -> n
     return math.exp(r * T) * (cu - 2 * c0 + cd) / (h * h)
 
 
-def probability_of_profit(strategy: Strategy, spot: float | None = None, *, vol=None,
+def probability_of_profit(strategy: Strategy, spot: float | None = None, *, vol: VolLike = None,
                           method: str = "lognormal", at_T: float | None = None,
-                          n_paths: int = 200_000, rng=None, sticky: str = "strike",
+                          n_paths: int = 200_000, rng: RngLike = None, sticky: str = "strike",
                           spot_ref: float | None = None) -> ProfitProbability:
     """Probability that ``strategy`` shows a profit at ``at_T``, and its expected P/L.
 
