@@ -26,11 +26,16 @@ from core.surface.result import (PARAM_NAMES, Progress, SurfaceFit, day_label, f
 from core.surface.sabr_fit import fit_sabr_slice
 from core.surface.ssvi import fit_ssvi_arrays, isotonic, shape_limited_note, ssvi_to_raw
 from core.surface.svi import fit_svi_slice
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # names used in annotations only
+    from core.data.chain import Chain
 
 __all__ = ["fit_svi", "fit_ssvi", "fit_sabr", "surface_from_params", "warm_kernels"]
 
 
-def fit_svi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = True,
+def fit_svi(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = True,
             min_quotes: int = MIN_QUOTES, calendar: bool = False,
             progress: Progress = None) -> SurfaceFit:
     """Raw SVI smile per expiry (Gatheral 2004) by the quasi-explicit method (Zeliade 2009).
@@ -132,7 +137,7 @@ def fit_svi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = Tru
                                   calendar=bool(calendar)), notes)
 
 
-def fit_ssvi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = True,
+def fit_ssvi(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = True,
              min_quotes: int = MIN_QUOTES, fit_theta: bool = True,
              progress: Progress = None) -> SurfaceFit:
     """SSVI surface (Gatheral & Jacquier 2014) with the power-law ``phi``, free of static arbitrage.
@@ -194,7 +199,7 @@ def fit_ssvi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = Tr
     return fit
 
 
-def fit_sabr(chain, beta: float = 0.5, *, lo: float = 0.6, hi: float = 1.4,
+def fit_sabr(chain: Chain, beta: float = 0.5, *, lo: float = 0.6, hi: float = 1.4,
              exclude_wide: bool = True, min_quotes: int = MIN_QUOTES,
              progress: Progress = None) -> SurfaceFit:
     """Hagan et al. (2002) lognormal SABR smile per expiry with a user-chosen ``beta``.
@@ -275,8 +280,8 @@ def _check_params(model: str, frame: pd.DataFrame, glob: dict) -> None:
                 raise DataError(f"SSVI global parameter {name} must be {what}, got {x!r}")
 
 
-def surface_from_params(model: str, params, *, spot: float,
-                        global_params: dict | None = None) -> SurfaceFit:
+def surface_from_params(model: str, params: pd.DataFrame | Sequence[Mapping[str, Any]], *,
+                        spot: float, global_params: dict | None = None) -> SurfaceFit:
     """A :class:`SurfaceFit` from given parameters (no quotes): for what-if surfaces and tests.
 
     Parameters
