@@ -386,6 +386,17 @@ def modelled_chain(date: DateLike = DEFAULT_DATE, underlying: str = "SPX") -> Ch
     ------
     DataError
         Unknown underlying, or not a trading day in the data.
+
+    Examples
+    --------
+    The day the VIX doubled (the S&P 500 closed at 2648.94, down 4.1%):
+
+
+    >>> chain = modelled_chain("2018-02-05")
+    >>> chain.quote_date.isoformat(), round(chain.spot, 2)
+    ('2018-02-05', 2648.94)
+    >>> chain.label
+    'modelled chain for 2018-02-05, from the S&P 500 close and VIX'
     """
     day = _as_dates(date)[0]
     if underlying not in UNDERLYINGS:
