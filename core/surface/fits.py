@@ -76,6 +76,25 @@ def fit_svi(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: boo
     ------
     CalibrationError
         When no expiry can be fitted. Invalid arguments raise :class:`DataError`.
+
+    Examples
+    --------
+    A chain quoted at a flat 20% vol (see :func:`core.data.load_chain`) is fitted flat and free of
+    arbitrage:
+
+
+    >>> import numpy as np, pandas as pd
+    >>> from core.data import load_chain
+    >>> from core.pricing import bs_price
+    >>> T, K = 182 / 365, np.arange(80.0, 125.0, 5.0)
+    >>> rows = [dict(quote_date="2024-01-02", expiry="2024-07-02", strike=k, type=cp,
+    ...              bid=p - 0.05, ask=p + 0.05, spot=100.0)
+    ...         for cp in "CP" for k, p in zip(K, bs_price(100.0, K, T, 0.02, 0.01, 0.2, cp == "C"))]
+    >>> fit = fit_svi(load_chain(pd.DataFrame(rows)))
+    >>> np.round(fit.implied_vol([90.0, 100.0, 110.0], T), 6)
+    array([0.2, 0.2, 0.2])
+    >>> fit.arbitrage().butterfly_free
+    True
     """
     t0 = time.perf_counter()
     P = prepare(chain, lo=lo, hi=hi, exclude_wide=exclude_wide, min_quotes=min_quotes)
