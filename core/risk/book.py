@@ -329,6 +329,18 @@ class Book:
     name : str
     row_numbers : tuple of int
         The 1-based input row of each position (from :meth:`from_rows`), for messages.
+
+    Examples
+    --------
+    >>> book = Book.from_csv("symbol,quantity,trade_price\\n"
+    ...                      "SPX,10,2500\\n"
+    ...                      "SPX 2019-03-15 2500 P,-2,80\\n")
+    >>> [(p.kind, p.quantity, p.strike, p.multiplier) for p in book.positions]
+    [('stock', 10.0, nan, 1.0), ('put', -2.0, 2500.0, 100.0)]
+    >>> book.positions[1].expiry.isoformat()
+    '2019-03-15'
+    >>> Book.from_csv(book.to_csv()) == book
+    True
     """
 
     positions: tuple[Position, ...] = ()

@@ -169,6 +169,18 @@ def revalue(book: Book, market: Market, scenarios: ScenariosLike, *,
     ndarray
         One P/L per scenario (positions the market cannot value are left out; see
         :func:`core.risk.valuation.prepare`).
+
+    Examples
+    --------
+    Ten index units gain ``10 S x spot`` under a relative spot move, and the empty scenario changes nothing:
+
+
+    >>> from core.data import sample_chain
+    >>> market = Market.from_chain(sample_chain())
+    >>> book = Book.from_csv("symbol,quantity,trade_price\\nSPX,10,2500\\n")
+    >>> pnl = revalue(book, market, [Scenario(spot=-0.10), Scenario(spot=0.05), Scenario()])
+    >>> bool(np.allclose(pnl, 10 * market.spot * np.array([-0.10, 0.05, 0.0])))
+    True
     """
     return revalue_positions(book, market, scenarios, prepared=prepared).sum(axis=1)
 

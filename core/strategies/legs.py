@@ -165,6 +165,17 @@ class Strategy:
     -----
     Methods that value legs before their expiry accept ``vol``, ``sticky`` and ``spot_ref`` as
     described in the module docstring. P/L is per unit of quantity, premiums included.
+
+    Examples
+    --------
+    A 100/110 bull call spread bought for 5.00 - 2.00 = 3.00 (P/L per unit, currency):
+
+
+    >>> spread = Strategy([Leg("call", 100.0, 0.5, 1, 5.0), Leg("call", 110.0, 0.5, -1, 2.0)])
+    >>> spread.expiry_pnl([90.0, 105.0, 120.0])
+    array([-3.,  2.,  7.])
+    >>> spread.max_profit(), spread.max_loss(), spread.breakevens()
+    (7.0, 3.0, (103.0,))
     """
 
     legs: tuple[Leg, ...]
