@@ -91,7 +91,25 @@ def vix_changes() -> pd.Series:
 
 def historical_scenario(date: DateLike, name: str = "") -> Scenario:
     """The S&P 500 move of ``date`` (vs the previous trading day) and, where arch's VIX data
-    covers it, the VIX change as a parallel vol shock; ``days`` = calendar days elapsed."""
+    covers it, the VIX change as a parallel vol shock; ``days`` = calendar days elapsed.
+
+    Parameters
+    ----------
+    date : date-like
+        A trading day in arch's S&P 500 data, not its first.
+    name : str
+        Label; default the :data:`HISTORICAL_DATES` name of the day, else the shocks.
+
+    Returns
+    -------
+    Scenario
+        ``spot`` relative move, ``vol`` the VIX change / 100 (decimal), ``days`` calendar days.
+
+    Raises
+    ------
+    DataError
+        ``date`` is not a trading day of the data, or is its first day.
+    """
     d = pd.Timestamp(date)
     px = _sp500()
     if d not in px.index:
@@ -183,6 +201,31 @@ def book_var(book: Book, market: Market, *, method: str = "historical", alpha: f
     full revaluation (spot move, parallel vol shift, one day passing). ``mc``: the same full
     revaluation on ``n_paths`` draws of a bivariate normal with the days' mean and covariance.
     ``parametric``: delta-gamma-vega normal with that covariance (VaR = z s - mu).
+
+    Parameters
+    ----------
+    book : Book
+    market : Market
+    method : {"historical", "mc", "parametric"}
+    alpha : float
+        Confidence level in (0, 1).
+    start, end : str
+        ISO dates bounding the S&P 500 / VIX days used.
+    n_paths : int
+        Draws for ``method="mc"``.
+    rng : numpy.random.Generator, int or None
+        Randomness for ``method="mc"``.
+
+    Returns
+    -------
+    dict
+        ``method``, ``alpha``, ``var`` and ``es`` (one-day, positive losses, currency), ``n``
+        (days or draws) and ``source`` (the data used).
+
+    Raises
+    ------
+    DataError
+        Unknown ``method`` or ``alpha`` outside (0, 1).
     """
     if method not in ("historical", "mc", "parametric"):
         raise DataError(f"method must be historical, mc or parametric, got {method!r}")
