@@ -79,7 +79,23 @@ class StrategyAnalysis:
 
 def default_grid(strategy: Strategy, spot: float, sigma: float, n: int = 500) -> np.ndarray:
     """``n`` evenly spaced prices covering spot +- 4 sd to the first expiry and every strike
-    with a 25 % margin."""
+    with a 25 % margin.
+
+    Parameters
+    ----------
+    strategy : Strategy
+    spot : float
+        Underlying price now (currency), > 0.
+    sigma : float
+        Vol, decimal, for the +- 4 sd range to the first expiry (0.25 years when none).
+    n : int
+        Number of prices.
+
+    Returns
+    -------
+    ndarray
+        Increasing prices (currency), all > 0.
+    """
     T = strategy.first_expiry or 0.25
     half = max(spot * (math.exp(4 * sigma * math.sqrt(T)) - 1.0),
                1.25 * max((abs(k - spot) for k in strategy.strikes), default=0.0),

@@ -118,7 +118,18 @@ _SPECS: dict[str, tuple] = {
 
 
 def catalog() -> list[str]:
-    """Names of the built-in strategies, in catalogue order (pass one to :func:`build`)."""
+    """Names of the built-in strategies, in catalogue order (pass one to :func:`build`).
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> names = catalog()
+    >>> "bull_call_spread" in names and "iron_condor" in names
+    True
+    """
     return list(_SPECS)
 
 
@@ -330,6 +341,18 @@ def chain_rates(chain: Chain, T: float, *, default_r: float = 0.0,
     put-call pairs, as the SPX sample's 26-day expiry shows) or whose rates are not finite is
     skipped for the nearest expiry that passes; when none does, ``default_r`` / ``default_q``
     are used and the note says so.
+
+    Parameters
+    ----------
+    chain : Chain
+    T : float
+        Target expiry in years (ACT/365).
+    default_r, default_q : float
+        Continuously compounded rate and dividend yield used when no expiry passes.
+
+    Returns
+    -------
+    ChainRates
     """
     exp = chain.expiries
     Ts = exp["T"].to_numpy(dtype=float)

@@ -93,7 +93,24 @@ class ProfitProbability:
 
 
 def lognormal_cdf(x: FloatLike, forward: float, sigma: float, T: float) -> np.ndarray:
-    """``P(S_T <= x)`` for ``S_T`` lognormal with mean ``forward`` and vol ``sigma`` over ``T``."""
+    """``P(S_T <= x)`` for ``S_T`` lognormal with mean ``forward`` and vol ``sigma`` over ``T``.
+
+    Parameters
+    ----------
+    x : array_like
+        Prices at the horizon (currency); negative prices count as 0.
+    forward : float
+        Mean of ``S_T`` (currency), > 0.
+    sigma : float
+        Vol, decimal per sqrt(year), >= 0 (0 gives a step at ``forward``).
+    T : float
+        Horizon in years (ACT/365), >= 0.
+
+    Returns
+    -------
+    ndarray
+        Probabilities in [0, 1], the shape of ``x``.
+    """
     x = np.asarray(x, dtype=np.float64)
     sd = sigma * math.sqrt(T)
     with np.errstate(divide="ignore"):
@@ -109,6 +126,24 @@ def risk_neutral_cdf(vol: VolLike, spot: float, T: float, r: float, q: float,
 
     ``vol`` is a number or a callable ``vol(K, T)``; ``dC/dK`` by central differences with a
     relative step of 1e-4. Clipped to [0, 1].
+
+    Parameters
+    ----------
+    vol : float or callable
+        Decimal vol, or ``vol(K, T)`` (``T`` in years).
+    spot : float
+        Underlying price now (currency).
+    T : float
+        Horizon in years (ACT/365), > 0.
+    r, q : float
+        Continuously compounded rate and dividend yield (decimals).
+    K : array_like
+        Prices at which the CDF is taken (currency), > 0.
+
+    Returns
+    -------
+    ndarray
+        ``P(S_T <= K)`` under the risk-neutral measure, 1-d.
     """
     K = np.atleast_1d(np.asarray(K, dtype=np.float64))
     h = 1e-4 * K
@@ -120,7 +155,18 @@ def risk_neutral_density(vol: VolLike, spot: float, T: float, r: float, q: float
                          K: FloatLike) -> np.ndarray:
     """Breeden-Litzenberger density ``e^{rT} d^2C/dK^2`` (per unit of price) at strikes ``K``,
     from Black-Scholes calls at ``vol(K, T)``; second differences with a relative step 2e-4.
-    Negative values (a surface with butterfly arbitrage) are returned as they are."""
+    Negative values (a surface with butterfly arbitrage) are returned as they are.
+
+    Parameters
+    ----------
+    vol, spot, T, r, q, K
+        As in :func:`risk_neutral_cdf`.
+
+    Returns
+    -------
+    ndarray
+        Density of ``S_T`` per unit of price (1 / currency) at ``K``, 1-d.
+    """
     K = np.atleast_1d(np.asarray(K, dtype=np.float64))
     h = 2e-4 * K
     c0 = _calls(vol, spot, T, r, q, K)
