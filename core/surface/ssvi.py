@@ -45,7 +45,25 @@ _STARTS = ((-0.7, 0.5, 0.4), (-0.4, 0.9, 0.25), (-0.9, 0.3, 0.45), (-0.2, 0.2, 0
 
 
 def ssvi_phi(theta: FloatLike, eta: FloatLike, gamma: FloatLike) -> np.ndarray:
-    """Power-law ``phi(theta) = eta / (theta^gamma (1 + theta)^(1 - gamma))``."""
+    """Power-law ``phi(theta) = eta / (theta^gamma (1 + theta)^(1 - gamma))``.
+
+    Parameters
+    ----------
+    theta : array_like
+        ATM total implied variance ``sigma_ATM^2 T`` (vol^2 x years), > 0.
+    eta, gamma : float
+        Power-law level (> 0) and exponent (in (0, 1)).
+
+    Returns
+    -------
+    ndarray
+        ``phi(theta)``, the shape of ``theta``.
+
+    Examples
+    --------
+    >>> float(ssvi_phi(1.0, 0.8, 0.5))        # 0.8 / (1 * 2 ** 0.5)
+    0.565685424949238
+    """
     theta = np.asarray(theta, dtype=np.float64)
     return eta / (theta ** gamma * (1.0 + theta) ** (1.0 - gamma))
 
@@ -75,6 +93,18 @@ def ssvi_to_raw(theta: FloatLike, rho: FloatLike, eta: FloatLike,
 
     ``a = theta (1 - rho^2) / 2``, ``b = theta phi / 2``, ``m = -rho / phi``,
     ``sigma = sqrt(1 - rho^2) / phi`` (Gatheral & Jacquier 2014, Lemma 3.1).
+
+    Parameters
+    ----------
+    theta : array_like
+        ATM total implied variance (vol^2 x years), > 0.
+    rho, eta, gamma : float
+        SSVI correlation (``|rho| < 1``) and power-law ``phi`` parameters.
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(a, b, rho, m, sigma)``, each the shape of ``theta``.
     """
     theta = np.asarray(theta, dtype=np.float64)
     phi = ssvi_phi(theta, eta, gamma)

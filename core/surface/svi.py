@@ -64,7 +64,20 @@ def svi_total_variance(k: FloatLike, a: FloatLike, b: FloatLike, rho: FloatLike,
 
 def svi_derivatives(k: FloatLike, a: FloatLike, b: FloatLike, rho: FloatLike, m: FloatLike,
                     sigma: FloatLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(w, dw/dk, d2w/dk2)`` of a raw SVI slice at ``k``."""
+    """``(w, dw/dk, d2w/dk2)`` of a raw SVI slice at ``k``.
+
+    Parameters
+    ----------
+    k : array_like
+        Log-moneyness ``ln(K/F)``.
+    a, b, rho, m, sigma : float
+        Raw SVI parameters (``b >= 0``, ``|rho| < 1``, ``sigma > 0``).
+
+    Returns
+    -------
+    tuple of ndarray
+        Total variance (vol^2 x years) and its first two derivatives in ``k``.
+    """
     x = np.asarray(k, dtype=np.float64) - m
     r = np.sqrt(x * x + sigma * sigma)
     w = a + b * (rho * x + r)
@@ -91,7 +104,20 @@ def durrleman_g(k: FloatLike, w: FloatLike, w1: FloatLike, w2: FloatLike) -> np.
 
 def svi_g(k: FloatLike, a: FloatLike, b: FloatLike, rho: FloatLike, m: FloatLike,
           sigma: FloatLike) -> np.ndarray:
-    """Durrleman's ``g(k)`` of a raw SVI slice (analytic derivatives)."""
+    """Durrleman's ``g(k)`` of a raw SVI slice (analytic derivatives).
+
+    Parameters
+    ----------
+    k : array_like
+        Log-moneyness ``ln(K/F)``.
+    a, b, rho, m, sigma : float
+        Raw SVI parameters.
+
+    Returns
+    -------
+    ndarray
+        ``g(k)``; the slice is free of butterfly arbitrage where ``g >= 0``.
+    """
     k = np.asarray(k, dtype=np.float64)
     return durrleman_g(k, *svi_derivatives(k, a, b, rho, m, sigma))
 
