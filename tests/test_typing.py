@@ -25,7 +25,8 @@ DOCTESTED = ["core.pricing.black_scholes", "core.pricing.position", "core.pricin
              "core.portfolio.frontier", "core.portfolio.constraints", "core._frames",
              "components.url_state", "core.data.loader", "core.data.modelled", "core.surface.fits",
              "core.calibration.calibrate", "core.strategies.legs", "core.strategies.whatif",
-             "core.risk.book", "core.risk.greeks", "core.risk.scenarios"]
+             "core.risk.book", "core.risk.greeks", "core.risk.scenarios", "core.strategies.catalog",
+             "core.surface.ssvi"]
 
 
 @pytest.mark.parametrize("path", TYPED)
