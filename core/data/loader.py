@@ -71,9 +71,10 @@ def load_chain(source: SourceLike, *, quote_date: DateLike | None = None, spot: 
     >>> import numpy as np, pandas as pd
     >>> from core.pricing import bs_price
     >>> T, K = 182 / 365, np.arange(80.0, 125.0, 5.0)
+    >>> prices = {cp: bs_price(100.0, K, T, 0.02, 0.01, 0.2, cp == "C") for cp in "CP"}
     >>> rows = [dict(quote_date="2024-01-02", expiry="2024-07-02", strike=k, type=cp,
     ...              bid=p - 0.05, ask=p + 0.05, spot=100.0)
-    ...         for cp in "CP" for k, p in zip(K, bs_price(100.0, K, T, 0.02, 0.01, 0.2, cp == "C"))]
+    ...         for cp in "CP" for k, p in zip(K, prices[cp])]
     >>> chain = load_chain(pd.DataFrame(rows))
     >>> chain.spot, chain.quote_date.isoformat()
     (100.0, '2024-01-02')

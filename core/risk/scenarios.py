@@ -194,7 +194,8 @@ def revalue(book: Book, market: Market, scenarios: ScenariosLike, *,
 
     Examples
     --------
-    Ten index units gain ``10 S x spot`` under a relative spot move, and the empty scenario changes nothing:
+    Ten index units gain ``10 S x spot`` under a relative spot move, and the empty scenario
+    changes nothing:
 
 
     >>> from core.data import sample_chain

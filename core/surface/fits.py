@@ -87,9 +87,10 @@ def fit_svi(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: boo
     >>> from core.data import load_chain
     >>> from core.pricing import bs_price
     >>> T, K = 182 / 365, np.arange(80.0, 125.0, 5.0)
+    >>> prices = {cp: bs_price(100.0, K, T, 0.02, 0.01, 0.2, cp == "C") for cp in "CP"}
     >>> rows = [dict(quote_date="2024-01-02", expiry="2024-07-02", strike=k, type=cp,
     ...              bid=p - 0.05, ask=p + 0.05, spot=100.0)
-    ...         for cp in "CP" for k, p in zip(K, bs_price(100.0, K, T, 0.02, 0.01, 0.2, cp == "C"))]
+    ...         for cp in "CP" for k, p in zip(K, prices[cp])]
     >>> fit = fit_svi(load_chain(pd.DataFrame(rows)))
     >>> np.round(fit.implied_vol([90.0, 100.0, 110.0], T), 6)
     array([0.2, 0.2, 0.2])
