@@ -214,6 +214,11 @@ def sample_chain() -> Chain:
     A modelled S&P 500 chain from that day's real close and VIX (``chain.label`` says so);
     Parity ships no third-party option quotes. Real chains come from the user's uploads.
 
+    Returns
+    -------
+    Chain
+        The modelled chain of 2018-12-31 (``chain.label`` says so), cached.
+
     Examples
     --------
     >>> chain = sample_chain()

@@ -312,6 +312,11 @@ def sample_prices() -> pd.DataFrame:
     Tickers AAPL, AMD, BAC, BBY, CVX, GE, HD, JNJ, JPM, KO, LLY, MRK, MSFT, PEP, PFE, PG, RRC,
     UNH, WMT, XOM: skfolio's bundled ``sp500_dataset`` (BSD 3-Clause), read offline from the
     installed wheel (see :mod:`core.data.embedded`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Adjusted closes (USD), dates × the 20 tickers, ragged where a history starts later.
     """
     from core.data.embedded import stock_prices
 
@@ -326,6 +331,11 @@ def sample_sectors() -> dict[str, str]:
 
     Public classification under the current GICS structure, kept in code
     (:data:`core.data.embedded.GICS_SECTORS`).
+
+    Returns
+    -------
+    dict of str to str
+        Ticker -> GICS sector.
     """
     from core.data.embedded import GICS_SECTORS, STOCK_TICKERS
 
