@@ -337,6 +337,11 @@ def capm_return(prices: pd.DataFrame, *, market: pd.Series | None = None, rf: fl
     -----
     β_i = cov(R_i, R_m) / var(R_m) over the dates asset i and the market share; E[R_m] is the
     market's mean return over the dates with asset data (geometric with ``compounding``).
+
+    Returns
+    -------
+    Estimate
+        Expected returns, decimals per year.
     """
     rf = finite_scalar("rf", rf)
     r, freq, notes = _returns(prices, returns_data, frequency)
@@ -509,6 +514,11 @@ def semicovariance(prices: pd.DataFrame, *, benchmark: float = 0.0, missing: str
     benchmark : float
         B, the per-period return below which moves count as downside (0 by default; e.g.
         1.02**(1/252) - 1 for a 2% a year hurdle on daily data).
+
+    Returns
+    -------
+    Estimate
+        Downside covariance, decimals² per year.
     """
     b = finite_scalar("benchmark", benchmark)
     r, freq, notes = _returns(prices, returns_data, frequency)

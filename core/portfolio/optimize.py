@@ -131,6 +131,11 @@ def max_sharpe(mu: VectorLike, cov: MatrixLike, *, rf: float = 0.0,
     rf : float
         Risk-free rate, decimal per year.
 
+    Returns
+    -------
+    pandas.Series or ndarray
+        Weights (fractions of capital, summing to one), by ticker when the inputs are labelled.
+
     Raises
     ------
     InfeasibleError
@@ -388,6 +393,11 @@ def min_cvar(scenarios: pd.DataFrame | ArrayLike, *, alpha: float = 0.95,
         Confidence level in (0, 1), e.g. 0.95: CVaR is the mean loss in the worst 5%.
     mu : Series or ndarray, optional
         Annualised expected returns, needed with ``target_return`` (decimal per year).
+
+    Returns
+    -------
+    pandas.Series or ndarray
+        Weights (fractions of capital, summing to one), by ticker when the inputs are labelled.
     """
     import cvxpy as cp
 
