@@ -168,6 +168,11 @@ def correlation_breakdown(returns: pd.DataFrame, exposures: dict, *, shrink: flo
         Crisis window (ISO dates) whose correlation matrix replaces today's.
     base : (str, str), optional
         Window of the "before" estimates and the historical days (default: all rows).
+
+    Returns
+    -------
+    CorrelationStress
+        VaR/ES (positive one-day losses, currency) before and after the correlation change.
     """
     tick = [t for t in exposures if t in returns.columns]
     if not tick:

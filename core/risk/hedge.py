@@ -115,6 +115,12 @@ def hedge(book: Book, market: Market, targets: Sequence[str] = ("delta",), *,
     multiplier : float
         Contract multiplier of the listed options.
 
+    Returns
+    -------
+    Hedge
+        The trades (a :class:`Book`), the book totals before and after (desk units) and the
+        spread paid against mid (currency).
+
     Raises
     ------
     InfeasibleError

@@ -201,6 +201,12 @@ def strategy_var(strategy: Strategy, horizon: float, *, spot: float | None = Non
         Monte Carlo scenarios (antithetic) and randomness.
     sticky : {'strike', 'delta'}
         Vol dynamics of a callable ``vol`` when spot moves.
+
+    Returns
+    -------
+    VaRResult
+        VaR and CVaR as positive losses (currency per unit of quantity) at ``alpha`` over the
+        horizon (years).
     """
     if method not in VAR_METHODS:
         raise DataError(f"method must be one of {', '.join(VAR_METHODS)}, got {method!r}")
