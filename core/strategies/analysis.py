@@ -128,6 +128,12 @@ def analyse(strategy: Strategy, *, spot: float | None = None, vol: VolLike = Non
         For ``pop_method="mc"``.
     margin_pct : float
         Naked-short percentage of :func:`margin` (0.15 index, 0.20 equity).
+
+    Returns
+    -------
+    StrategyAnalysis
+        P/L curves on the price grid (currency per unit of quantity), Greeks at ``at_T``,
+        breakevens, max profit/loss, probability of profit and margin.
     """
     spot = strategy.spot if spot is None else float(spot)
     if spot is None or not (math.isfinite(spot) and spot > 0):

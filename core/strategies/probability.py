@@ -198,6 +198,12 @@ def probability_of_profit(strategy: Strategy, spot: float | None = None, *, vol:
     spot_ref : float, optional
         Spot at which a callable ``vol`` was fitted (sticky delta); default ``spot``. Pass it when
         ``spot`` is a what-if shift of the fitted spot.
+
+    Returns
+    -------
+    ProfitProbability
+        Probability in [0, 1] of P/L > 0 at the horizon and the expected P/L (currency per unit of
+        quantity).
     """
     if method not in POP_METHODS:
         raise DataError(f"method must be one of {', '.join(POP_METHODS)}, got {method!r}")
