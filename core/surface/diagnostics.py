@@ -234,6 +234,11 @@ def delta_strike(fit: SurfaceFit, T: FloatLike, d1_target: float, *, k_lo: float
     d1_target : float
         ``N^{-1}(delta)`` for calls, ``N^{-1}(1 + delta)`` for puts (e.g. -0.6745 for a 25-delta
         call, +0.6745 for a 25-delta put).
+
+    Returns
+    -------
+    ndarray
+        Strikes (currency) whose ``d1`` equals ``d1_target`` on the fitted smile at each ``T``.
     """
     T = np.atleast_1d(np.asarray(T, dtype=np.float64))
     kg = np.linspace(k_lo, k_hi, n_grid)

@@ -316,6 +316,11 @@ def surface_from_params(model: str, params: pd.DataFrame | Sequence[Mapping[str,
         Underlying level (for the forward interpolation at short times).
     global_params : dict, optional
         SSVI ``rho, eta, gamma``; SABR ``beta``.
+
+    Returns
+    -------
+    SurfaceFit
+        A surface over the given expiries, with no quotes.
     """
     if model not in PARAM_NAMES:
         raise DataError(f"model must be one of {', '.join(PARAM_NAMES)}, got {model!r}")

@@ -109,6 +109,11 @@ def atm_vol_estimate(k: np.ndarray, iv: np.ndarray, weight: np.ndarray | None = 
         Their implied vols (decimals).
     weight : ndarray, optional
         Relative weights (e.g. ``1 / band``); equal when omitted.
+
+    Returns
+    -------
+    float
+        ATM vol, decimal (NaN when the quotes do not straddle the forward).
     """
     k = np.asarray(k, dtype=np.float64)
     iv = np.asarray(iv, dtype=np.float64)

@@ -80,6 +80,11 @@ def ssvi_total_variance(k: FloatLike, theta: FloatLike, rho: FloatLike, eta: Flo
         ATM total implied variance ``sigma_ATM^2 T`` (> 0).
     rho, eta, gamma : float
         Global SSVI parameters.
+
+    Returns
+    -------
+    ndarray
+        Total implied variance ``sigma^2 T`` (vol² × years), broadcast shape.
     """
     k = np.asarray(k, dtype=np.float64)
     theta = np.asarray(theta, dtype=np.float64)

@@ -57,6 +57,11 @@ def svi_total_variance(k: FloatLike, a: FloatLike, b: FloatLike, rho: FloatLike,
         Log-moneyness ln(K/F).
     a, b, rho, m, sigma : float or array_like
         Raw SVI parameters of a total-variance slice (``b >= 0``, ``|rho| < 1``, ``sigma > 0``).
+
+    Returns
+    -------
+    ndarray
+        Total implied variance ``sigma^2 T`` (vol² × years), the shape of ``k``.
     """
     x = np.asarray(k, dtype=np.float64) - m
     return a + b * (rho * x + np.sqrt(x * x + sigma * sigma))
@@ -95,6 +100,11 @@ def durrleman_g(k: FloatLike, w: FloatLike, w1: FloatLike, w2: FloatLike) -> np.
     ----------
     k, w, w1, w2 : array_like
         Log-moneyness, total variance and its first two derivatives in ``k``.
+
+    Returns
+    -------
+    ndarray
+        ``g(k)``; >= 0 where the smile is free of butterfly arbitrage.
     """
     k, w, w1, w2 = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (k, w, w1, w2)))
     with np.errstate(divide="ignore", invalid="ignore"):
