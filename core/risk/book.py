@@ -176,6 +176,22 @@ def parse_symbol(symbol: str) -> dict:
     Accepts OCC (``SPXW 180216P02600000``), readable (``SPX 2011-02-19 1300 P``), a bare ticker
     (stock or index units) and ``CASH``/``USD``. Raises :class:`DataError` saying which forms
     are accepted.
+
+    Parameters
+    ----------
+    symbol : str
+        The symbol as typed (case and spacing are normalised).
+
+    Returns
+    -------
+    dict
+        ``kind`` ('call', 'put', 'stock' or 'cash') and ``underlying``; options also ``strike``
+        (index points) and ``expiry`` (``datetime.date``).
+
+    Raises
+    ------
+    DataError
+        An empty or unreadable symbol, or an impossible date.
     """
     s = re.sub(r"\s+", " ", str(symbol or "").strip().upper())
     if not s:

@@ -136,7 +136,20 @@ def historical_scenario(date: DateLike, name: str = "") -> Scenario:
 def historical_scenarios(*, include_published: bool = True,
                          include_surface: bool = True) -> list[Scenario]:
     """The built-in historical set: :data:`HISTORICAL_DATES`, the measured 5 Feb 2018 surface
-    change and (optionally) the published May 2010 / March 2020 moves."""
+    change and (optionally) the published May 2010 / March 2020 moves.
+
+    Parameters
+    ----------
+    include_published : bool
+        Add the published May 2010 / March 2020 moves (outside arch's data).
+    include_surface : bool
+        Add the measured 2018-02-05 SPXW surface change (spot, vol and skew shocks).
+
+    Returns
+    -------
+    list of Scenario
+        In :class:`Scenario` units (spot relative, vol decimal, days calendar).
+    """
     out = [historical_scenario(d) for d in HISTORICAL_DATES]
     if include_surface:
         out.append(Scenario(**FEB_2018_SURFACE, days=3,
