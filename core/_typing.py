@@ -5,15 +5,18 @@ rates continuously compounded, vols as decimals; portfolio inputs annualised.
 """
 from __future__ import annotations
 
+import datetime as _dt
+import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeAlias, Union
+from typing import IO, Any, TypeAlias, Union
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 __all__ = ["ArrayLike", "FloatArray", "BoolArray", "FloatLike", "RngLike", "Progress",
-           "VectorLike", "MatrixLike", "BoundsLike", "SectorsLike", "WeightsLike"]
+           "VectorLike", "MatrixLike", "BoundsLike", "SectorsLike", "WeightsLike",
+           "SourceLike", "DateLike", "DatesLike", "ParamsLike", "VolLike", "SviParams"]
 
 #: Anything numpy turns into an array: a float, a list, an ndarray, a pandas Series.
 ArrayLike: TypeAlias = npt.ArrayLike
@@ -37,3 +40,18 @@ BoundsLike: TypeAlias = Union[tuple, Sequence[tuple], Mapping[str, tuple], None]
 SectorsLike: TypeAlias = Union[Mapping[str, str], Sequence[str], None]
 #: Weights by ticker or in asset order.
 WeightsLike: TypeAlias = Union[pd.Series, Mapping[str, float], npt.ArrayLike]
+#: A file to read: a path, CSV text (a ``str`` holding a newline), a ``data:...;base64,`` URL
+#: from ``dcc.Upload``, raw bytes, a binary or text file object, or a DataFrame used as is.
+SourceLike: TypeAlias = Union[str, os.PathLike, bytes, bytearray, memoryview, IO, pd.DataFrame]
+#: A calendar date: ``datetime.date``/``datetime``, ``pandas.Timestamp``, ``numpy.datetime64``
+#: or an ISO string ``"2018-01-02"``.
+DateLike: TypeAlias = Union[_dt.date, pd.Timestamp, np.datetime64, str]
+#: One date or a sequence (list, array, Series, DatetimeIndex) of them.
+DatesLike: TypeAlias = Union[DateLike, Sequence[DateLike], npt.ArrayLike, pd.Index]
+#: Model parameters: ``{name: value}`` or a sequence in the model's parameter order.
+ParamsLike: TypeAlias = Union[Mapping[str, float], Sequence[float], npt.ArrayLike]
+#: A pricing vol: a flat decimal vol, a surface ``vol(K, T)`` (decimals, ``T`` in years) or
+#: None for each leg's own vol.
+VolLike: TypeAlias = Union[float, Callable[..., Any], None]
+#: Raw SVI parameters of one total-variance slice, ``(a, b, rho, m, sigma)``.
+SviParams: TypeAlias = Union[Sequence[float], npt.ArrayLike]

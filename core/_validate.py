@@ -6,11 +6,12 @@ import math
 import numpy as np
 
 from core.errors import DataError
+from core._typing import ArrayLike
 
 __all__ = ["as_float_array", "as_bool_array", "check_finite", "check_range", "positive_scalar"]
 
 
-def as_float_array(name: str, value) -> np.ndarray:
+def as_float_array(name: str, value: ArrayLike) -> np.ndarray:
     """Return ``value`` as a float64 array, raising :class:`DataError` naming ``name``.
 
     Parameters
@@ -27,7 +28,7 @@ def as_float_array(name: str, value) -> np.ndarray:
     return arr
 
 
-def as_bool_array(name: str, value) -> np.ndarray:
+def as_bool_array(name: str, value: ArrayLike) -> np.ndarray:
     """Return ``value`` as a boolean array; accepts bools, 0/1 and 'C'/'P' strings."""
     arr = np.asarray(value)
     if arr.dtype == np.bool_:
@@ -63,7 +64,7 @@ def check_range(name: str, arr: np.ndarray, *, lo: float | None = None,
         raise DataError(f"{name} must be {op} {lo:g}, got {arr[bad].ravel()[0]:g}")
 
 
-def positive_scalar(name: str, value) -> float:
+def positive_scalar(name: str, value: float | str) -> float:
     """Return ``value`` as a finite float > 0, or raise :class:`DataError` naming ``name``."""
     try:
         v = float(value)

@@ -9,19 +9,24 @@ from pathlib import Path
 
 import pytest
 
-from tools.hints import missing
+from tools.hints import core_modules, missing
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Modules whose public functions must all be typed (extend as owners finish theirs).
-TYPED = ["core/_typing.py", "core/_frames.py", "core/pricing/black_scholes.py",
-         "core/pricing/position.py", "core/pricing/greek_grid.py", "core/pricing/montecarlo.py",
-         "core/risk/var.py", "core/store/runs.py", "core/surface/views.py",
-         "core/calibration/views.py", *sorted(str(p.relative_to(ROOT)) for p in
-                                             (ROOT / "core/portfolio").glob("*.py"))]
+#: Packages still being written on other branches, typed by their owners before they join the
+#: gate (``python -m tools.hints core/backtest/*.py`` lists what is left).
+PENDING = ("core/backtest/",)
+#: Every public module of core (as ``tools.hints`` counts them) plus the typed private helpers:
+#: a new module joins the gate by existing.
+TYPED = [m for m in sorted({*(str(p.relative_to(ROOT)) for p in core_modules()),
+                            "core/_typing.py", "core/_frames.py", "core/_validate.py"})
+         if not m.startswith(PENDING)]
 #: Modules whose docstring Examples run in ``make test``.
 DOCTESTED = ["core.pricing.black_scholes", "core.pricing.position", "core.pricing.implied_vol", "core.portfolio.optimize",
              "core.portfolio.frontier", "core.portfolio.constraints", "core._frames",
-             "components.url_state"]
+             "components.url_state", "core.data.loader", "core.data.modelled", "core.surface.fits",
+             "core.calibration.calibrate", "core.strategies.legs", "core.strategies.whatif",
+             "core.risk.book", "core.risk.greeks", "core.risk.scenarios", "core.strategies.catalog",
+             "core.surface.ssvi"]
 
 
 @pytest.mark.parametrize("path", TYPED)

@@ -28,6 +28,11 @@ from core.pricing.charfuncs import ModelSpec, get_model
 from core.pricing.fourier import COS_L, COS_N_MIN, COS_TOL, _cos_surface
 from core.pricing.implied_vol import implied_vol
 from core.pricing.timechange import vg_mixture_price
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names used in annotations only
+    from core.calibration.calibrate import CalibrationResult
+    from core.data.chain import Chain
 
 __all__ = ["fitted_quotes", "WEIGHTS"]
 
@@ -191,7 +196,7 @@ def _weights(weights, q: _Quotes) -> tuple[str, np.ndarray]:
     return "vega", np.sqrt(arr)
 
 
-def quotes_fingerprint(chain, settings: dict | None = None) -> str:
+def quotes_fingerprint(chain: Chain, settings: dict | None = None) -> str:
     """Fingerprint of the quotes a calibration with ``settings`` would use on ``chain`` (the
     same hash as ``CalibrationResult.fingerprint``), to tell whether a stored run fits it."""
     s = settings or {}
@@ -199,7 +204,7 @@ def quotes_fingerprint(chain, settings: dict | None = None) -> str:
                           s.get("t_min", 0.0)).fingerprint
 
 
-def fitted_quotes(result, chain) -> pd.DataFrame:
+def fitted_quotes(result: CalibrationResult, chain: Chain) -> pd.DataFrame:
     """The quotes a calibration used, with the fitted model's prices and implied vols.
 
     Parameters

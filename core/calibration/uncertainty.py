@@ -29,6 +29,7 @@ import math
 import numpy as np
 
 from core.pricing.charfuncs import ModelSpec
+from core._typing import ArrayLike
 
 __all__ = ["transformed_intervals", "fit_warnings", "Z_95"]
 
@@ -64,7 +65,7 @@ def _at_bound(spec: ModelSpec, i: int, x: float) -> str | None:
     return None
 
 
-def transformed_intervals(spec: ModelSpec, x, stderr, *,
+def transformed_intervals(spec: ModelSpec, x: ArrayLike, stderr: ArrayLike, *,
                           z: float = Z_95) -> dict[str, tuple[float, float]]:
     """Confidence intervals on a domain-respecting scale (module docstring).
 
@@ -108,8 +109,8 @@ def transformed_intervals(spec: ModelSpec, x, stderr, *,
     return out
 
 
-def fit_warnings(spec: ModelSpec, x, stderr, corr, intervals: dict, *,
-                 first_expiry: float | None = None) -> list[str]:
+def fit_warnings(spec: ModelSpec, x: ArrayLike, stderr: ArrayLike, corr: ArrayLike, intervals: dict,
+                 *, first_expiry: float | None = None) -> list[str]:
     """Plain-language warnings about a calibration (module docstring).
 
     Parameters

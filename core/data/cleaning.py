@@ -31,6 +31,7 @@ from core.data._text import detect_decimal_comma, formula_cells, numbers
 from core.data.dates import describe, parse_dates, read_dates
 from core.data.limits import plain, short
 from core.errors import DataError
+from core._typing import DateLike
 
 __all__ = ["WIDE_SPREAD_REL", "Cleaned", "clean", "to_date", "parse_dates"]
 
@@ -53,7 +54,7 @@ class Cleaned:
     expiry_notes: tuple[str, ...]
 
 
-def to_date(name: str, value) -> _dt.date:
+def to_date(name: str, value: DateLike) -> _dt.date:
     """Parse a date argument (date, datetime, Timestamp, ISO string) or raise DataError."""
     if isinstance(value, _dt.datetime):
         return value.date()
@@ -160,8 +161,8 @@ def _consistency(r: dict, quote_arg) -> tuple[int, int]:
     return after, int((weekday < 5).sum())
 
 
-def _resolve_quote_date(frame: pd.DataFrame, arg, dates: dict
-                        ) -> tuple[_dt.date, np.ndarray | None, str]:
+def _resolve_quote_date(frame: pd.DataFrame, arg,
+                        dates: dict) -> tuple[_dt.date, np.ndarray | None, str]:
     """Quote date, a row mask of that date (or None for all rows), and a note."""
     arg_date = None if arg is None else to_date("quote_date", arg)
     if "quote_date" in frame.columns:
@@ -202,7 +203,7 @@ def _resolve_quote_date(frame: pd.DataFrame, arg, dates: dict
                     "taken, e.g. '2011-01-24') so times to expiry can be computed")
 
 
-def clean(frame: pd.DataFrame, *, quote_date=None, dayfirst: bool | None = None,
+def clean(frame: pd.DataFrame, *, quote_date: DateLike | None = None, dayfirst: bool | None = None,
           sep: str = ",") -> Cleaned:
     """Validate canonical rows (see the module docstring for the rules).
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from core._typing import ArrayLike
 
 __all__ = ["DateReading", "read_dates", "parse_dates", "slash_order", "LOW", "HIGH"]
 
@@ -110,7 +111,7 @@ def _numbers_to_days(num: np.ndarray, kinds: set) -> np.ndarray:
     return out
 
 
-def read_dates(values, dayfirst: bool | None = None) -> DateReading:
+def read_dates(values: pd.Series | ArrayLike, dayfirst: bool | None = None) -> DateReading:
     """Read a column of date cells.
 
     Parameters
@@ -206,7 +207,7 @@ def _range_check(days: np.ndarray, values: pd.Series) -> tuple[np.ndarray, str |
     return days, example_out, example_bad
 
 
-def parse_dates(values, dayfirst: bool | None = None) -> np.ndarray:
+def parse_dates(values: pd.Series | ArrayLike, dayfirst: bool | None = None) -> np.ndarray:
     """Vectorised date parsing to ``datetime64[D]`` (NaT where unreadable); see :func:`read_dates`."""
     return read_dates(values, dayfirst).days
 

@@ -40,6 +40,7 @@ from core.data._text import check_fields, csv_text, numbers
 from core.data.limits import (MAX_BYTES, MAX_COLUMNS, MAX_FIELD_CHARS, MAX_ROWS, decompress,
                               plain, read_bytes)
 from core.errors import DataError
+from core._typing import SourceLike
 
 __all__ = ["MAX_BYTES", "MAX_ROWS", "FORMATS", "read_table", "normalise", "Normalised"]
 
@@ -159,7 +160,7 @@ class Normalised:
 # --------------------------------------------------------------------------------------------
 # reading
 # --------------------------------------------------------------------------------------------
-def read_table(source) -> pd.DataFrame:
+def read_table(source: SourceLike) -> pd.DataFrame:
     """Read ``source`` into a DataFrame, raising :class:`DataError` with a fix on any problem.
 
     Parameters

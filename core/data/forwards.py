@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
+from core._typing import ArrayLike, BoolArray, FloatLike
 
 __all__ = ["MIN_PAIRS", "N_FIT_PAIRS", "DF_MAX", "RATE_RANGE", "DIV_RANGE", "ParityFit",
            "fit_parity", "Forwards", "infer_forwards", "plausible"]
@@ -65,7 +66,8 @@ def _crossing(k: np.ndarray, y: np.ndarray) -> float:
     return float(k[np.argmin(np.abs(y))])
 
 
-def fit_parity(strike, call_mid, put_mid, call_spread=None, put_spread=None, *,
+def fit_parity(strike: ArrayLike, call_mid: ArrayLike, put_mid: ArrayLike,
+               call_spread: ArrayLike | None = None, put_spread: ArrayLike | None = None, *,
                n_fit: int = N_FIT_PAIRS) -> tuple[ParityFit | None, str]:
     """Fit ``C - P = DF * (F - K)`` on the pairs nearest the money.
 
@@ -240,7 +242,7 @@ def infer_forwards(quotes: pd.DataFrame, *, spot: float | None = None,
                     tuple(fallbacks))
 
 
-def plausible(r, q):
+def plausible(r: FloatLike, q: FloatLike) -> BoolArray:
     """True where an implied rate ``r`` and dividend yield ``q`` (decimals a year) are
     believable: ``RATE_RANGE[0] <= r <= RATE_RANGE[1]`` and ``DIV_RANGE[0] <= q <= DIV_RANGE[1]``."""
     r, q = np.asarray(r, dtype=np.float64), np.asarray(q, dtype=np.float64)

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import DataError
+from typing import Any, IO
 
 __all__ = ["MAX_BYTES", "MAX_ROWS", "MAX_COLUMNS", "MAX_LINE_BYTES", "MAX_FIELD_CHARS",
            "MAX_TICKERS", "short", "plain", "read_bytes", "decompress", "check_shape"]
@@ -41,7 +42,7 @@ MAX_FIELD_CHARS: int = 1000
 _SHORT = 60
 
 
-def short(value, n: int = _SHORT) -> str:
+def short(value: Any, n: int = _SHORT) -> str:
     """``repr(value)`` cut to about ``n`` characters, for error messages that quote a file."""
     text = repr(value) if not isinstance(value, str) else repr(value[: n + 1])
     if len(text) > n:
@@ -49,7 +50,7 @@ def short(value, n: int = _SHORT) -> str:
     return text
 
 
-def plain(value, n: int = _SHORT) -> str:
+def plain(value: Any, n: int = _SHORT) -> str:
     """:func:`short` without the quotes, for names inside a sentence."""
     return short(str(value), n)[1:].rstrip("'")
 
@@ -62,7 +63,8 @@ def _too_big(size: int, what: str, limit: int, hint: str) -> DataError:
     return DataError(f"{what} is {_mb(size)}; the limit is {limit / 2**20:.0f} MB — {hint}")
 
 
-def read_bytes(source, *, limit: int, hint: str, kind: str = "file") -> bytes:
+def read_bytes(source: str | os.PathLike | bytes | bytearray | memoryview | IO, *, limit: int,
+               hint: str, kind: str = "file") -> bytes:
     """The bytes of ``source``, reading at most ``limit + 1`` of them.
 
     Parameters

@@ -19,11 +19,12 @@ from core.data.forwards import DF_MAX, _pairs, fit_parity, infer_forwards
 from core.data.limits import plain
 from core._validate import positive_scalar
 from core.errors import DataError
+from core._typing import DateLike, SourceLike
 
 __all__ = ["load_chain", "read_quotes", "sample_chain"]
 
 
-def load_chain(source, *, quote_date=None, spot: float | None = None,
+def load_chain(source: SourceLike, *, quote_date: DateLike | None = None, spot: float | None = None,
                rate: float | None = None, dayfirst: bool | None = None) -> Chain:
     """Load, clean and enrich an option chain.
 
@@ -60,6 +61,30 @@ def load_chain(source, *, quote_date=None, spot: float | None = None,
     DataError
         On anything unusable (missing columns, empty or binary file, over the size limit, no
         quote date, no put-call pairs, ...) with a message saying what to fix.
+
+    Examples
+    --------
+    Quotes priced by Black-Scholes at a flat 20% vol (r = 2%, q = 1%, 182 days ACT/365) come back
+    with the parity forward ``S exp((r - q) T)``, the discount factor ``exp(-r T)`` and 20% vols:
+
+
+    >>> import numpy as np, pandas as pd
+    >>> from core.pricing import bs_price
+    >>> T, K = 182 / 365, np.arange(80.0, 125.0, 5.0)
+    >>> prices = {cp: bs_price(100.0, K, T, 0.02, 0.01, 0.2, cp == "C") for cp in "CP"}
+    >>> rows = [dict(quote_date="2024-01-02", expiry="2024-07-02", strike=k, type=cp,
+    ...              bid=p - 0.05, ask=p + 0.05, spot=100.0)
+    ...         for cp in "CP" for k, p in zip(K, prices[cp])]
+    >>> chain = load_chain(pd.DataFrame(rows))
+    >>> chain.spot, chain.quote_date.isoformat()
+    (100.0, '2024-01-02')
+    >>> first = chain.quotes.iloc[0]
+    >>> round(float(first["forward"]), 6), round(float(100.0 * np.exp(0.01 * T)), 6)
+    (100.499875, 100.499875)
+    >>> round(float(first["discount"]), 6), round(float(np.exp(-0.02 * T)), 6)
+    (0.990077, 0.990077)
+    >>> bool(np.allclose(chain.quotes["iv"].dropna(), 0.20, atol=1e-9))
+    True
     """
     spot_arg = None if spot is None else positive_scalar("spot", spot)
     rate_arg = None if rate is None else _rate("rate", rate)
@@ -134,7 +159,7 @@ def _strike_scale(q: pd.DataFrame, column: str | None) -> tuple[pd.DataFrame, st
                f"strikes, {fit.discount * 1000:.4f} on the scaled ones).")
 
 
-def read_quotes(source, *, dayfirst: bool | None = None) -> pd.DataFrame:
+def read_quotes(source: SourceLike, *, dayfirst: bool | None = None) -> pd.DataFrame:
     """Read an option file of one or many quote dates into canonical columns, without cleaning.
 
     Use it to split a multi-day file: ``for day, rows in read_quotes(path).groupby("quote_date"):
@@ -188,6 +213,21 @@ def sample_chain() -> Chain:
 
     A modelled S&P 500 chain from that day's real close and VIX (``chain.label`` says so);
     Parity ships no third-party option quotes. Real chains come from the user's uploads.
+
+    Returns
+    -------
+    Chain
+        The modelled chain of 2018-12-31 (``chain.label`` says so), cached.
+
+    Examples
+    --------
+    >>> chain = sample_chain()
+    >>> chain.label
+    'modelled chain for 2018-12-31, from the S&P 500 close and VIX'
+    >>> chain.quote_date.isoformat(), round(chain.spot, 2)   # the S&P 500 close that day
+    ('2018-12-31', 2506.85)
+    >>> sorted(chain.quotes["type"].unique())
+    ['C', 'P']
     """
     from core.data.modelled import DEFAULT_DATE, modelled_chain
 

@@ -48,6 +48,7 @@ from core.data import modelled_fit as fit
 from core.data.chain import Chain
 from core.data.cleaning import to_date
 from core.errors import DataError
+from core._typing import DateLike, DatesLike
 
 __all__ = ["modelled_chain", "modelled_quotes", "modelled_label", "modelled_market",
            "listed_expiries", "listed_strikes", "DEFAULT_DATE", "UNDERLYINGS"]
@@ -91,7 +92,7 @@ def _as_dates(dates) -> list[_dt.date]:
     return out
 
 
-def modelled_market(dates, underlying: str = "SPX") -> pd.DataFrame:
+def modelled_market(dates: DatesLike, underlying: str = "SPX") -> pd.DataFrame:
     """The real inputs of the modelled chains: one row per date.
 
     Parameters
@@ -146,7 +147,7 @@ def modelled_market(dates, underlying: str = "SPX") -> pd.DataFrame:
     return out
 
 
-def modelled_label(date, vol_source: str = "VIX") -> str:
+def modelled_label(date: DateLike, vol_source: str = "VIX") -> str:
     """The data-source line pages show for a modelled chain.
 
     ``"modelled chain for 2018-12-31, from the S&P 500 close and VIX"``; with the proxy:
@@ -195,7 +196,7 @@ def _third_friday(year: int, month: int) -> _dt.date:
     return first + _dt.timedelta(days=(4 - first.weekday()) % 7 + 14)
 
 
-def listed_expiries(date) -> list[tuple[_dt.date, str]]:
+def listed_expiries(date: DateLike) -> list[tuple[_dt.date, str]]:
     """Expiries listed on ``date``: ``[(expiry, root), ...]`` sorted, root 'SPX' or 'SPXW'.
 
     See the module docstring for the conventions.
@@ -251,7 +252,7 @@ def _tick_round(price: np.ndarray, up: bool) -> np.ndarray:
     return np.round(n * tick, 2)
 
 
-def modelled_quotes(dates, underlying: str = "SPX") -> pd.DataFrame:
+def modelled_quotes(dates: DatesLike, underlying: str = "SPX") -> pd.DataFrame:
     """Modelled end-of-day quotes of every listed SPX/SPXW option on each of ``dates``.
 
     Parameters
@@ -363,7 +364,7 @@ def _chain(day: _dt.date, underlying: str) -> Chain:
                                label=modelled_label(day, m["vol_source"]))
 
 
-def modelled_chain(date=DEFAULT_DATE, underlying: str = "SPX") -> Chain:
+def modelled_chain(date: DateLike = DEFAULT_DATE, underlying: str = "SPX") -> Chain:
     """A modelled S&P 500 option chain for a real trading day, as a normal :class:`Chain`.
 
     Parameters
@@ -385,6 +386,17 @@ def modelled_chain(date=DEFAULT_DATE, underlying: str = "SPX") -> Chain:
     ------
     DataError
         Unknown underlying, or not a trading day in the data.
+
+    Examples
+    --------
+    The day the VIX doubled (the S&P 500 closed at 2648.94, down 4.1%):
+
+
+    >>> chain = modelled_chain("2018-02-05")
+    >>> chain.quote_date.isoformat(), round(chain.spot, 2)
+    ('2018-02-05', 2648.94)
+    >>> chain.label
+    'modelled chain for 2018-02-05, from the S&P 500 close and VIX'
     """
     day = _as_dates(date)[0]
     if underlying not in UNDERLYINGS:

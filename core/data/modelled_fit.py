@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
+from core._typing import DatesLike, FloatLike
 
 __all__ = ["VIX_RATIO", "S_INF", "KAPPA", "SSVI_RHO", "SSVI_ETA", "SSVI_GAMMA", "PROXY_C0",
            "PROXY_C1", "SPREAD_BETA", "SPREAD_ANCHORS", "DIVIDEND_YIELD", "fit_vix_proxy",
@@ -72,7 +73,8 @@ _T30 = 30.0 / 365.0
 
 
 # ---- model functions used by the generator ---------------------------------------------------
-def atm_vol(T, sigma_30, s_inf: float = None, kappa: float = None) -> np.ndarray:
+def atm_vol(T: FloatLike, sigma_30: FloatLike, s_inf: float = None,
+            kappa: float = None) -> np.ndarray:
     """ATM implied vol at maturity ``T`` (years) given the 30-day ATM vol ``sigma_30``.
 
     Broadcasts ``T`` against ``sigma_30``. ``v0`` is floored at 1e-6 (a 30-day vol far below
@@ -92,7 +94,7 @@ def _g(T, kappa):
     return np.where(x > 1e-8, -np.expm1(-x) / np.where(x > 1e-8, x, 1.0), 1.0 - 0.5 * x)
 
 
-def spread_intercept(dates) -> np.ndarray:
+def spread_intercept(dates: DatesLike) -> np.ndarray:
     """Spread intercept ``c(t)`` for each date: linear between the anchors, flat outside."""
     d = pd.DatetimeIndex(pd.to_datetime(dates)).to_numpy("datetime64[D]").astype(np.float64)
     xs = np.array([np.datetime64(a, "D").astype(np.float64) for a, _ in SPREAD_ANCHORS])

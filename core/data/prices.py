@@ -24,6 +24,7 @@ from core.data._text import check_fields, csv_text, detect_decimal_comma, formul
 from core.data.dates import HIGH, LOW, read_dates, slash_order
 from core.data.limits import MAX_FIELD_CHARS, MAX_TICKERS, decompress, plain, read_bytes, short
 from core.errors import DataError
+from core._typing import SourceLike
 
 __all__ = ["load_prices", "load_sectors", "sample_prices", "sample_sectors", "index_prices", "returns",
            "PERIODS_PER_YEAR", "MAX_PRICE_BYTES"]
@@ -216,7 +217,7 @@ def _to_numbers(wide: pd.DataFrame, notes: list[str], sep: str) -> pd.DataFrame:
     return pd.DataFrame(out, index=wide.index)
 
 
-def load_prices(source, *, dayfirst: bool | None = None) -> pd.DataFrame:
+def load_prices(source: SourceLike, *, dayfirst: bool | None = None) -> pd.DataFrame:
     """Load daily prices (adjusted closes), dates × tickers, with ragged histories.
 
     Parameters
@@ -311,6 +312,11 @@ def sample_prices() -> pd.DataFrame:
     Tickers AAPL, AMD, BAC, BBY, CVX, GE, HD, JNJ, JPM, KO, LLY, MRK, MSFT, PEP, PFE, PG, RRC,
     UNH, WMT, XOM: skfolio's bundled ``sp500_dataset`` (BSD 3-Clause), read offline from the
     installed wheel (see :mod:`core.data.embedded`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Adjusted closes (USD), dates × the 20 tickers, ragged where a history starts later.
     """
     from core.data.embedded import stock_prices
 
@@ -325,13 +331,18 @@ def sample_sectors() -> dict[str, str]:
 
     Public classification under the current GICS structure, kept in code
     (:data:`core.data.embedded.GICS_SECTORS`).
+
+    Returns
+    -------
+    dict of str to str
+        Ticker -> GICS sector.
     """
     from core.data.embedded import GICS_SECTORS, STOCK_TICKERS
 
     return {t: GICS_SECTORS[t] for t in STOCK_TICKERS}
 
 
-def load_sectors(source) -> dict[str, str]:
+def load_sectors(source: SourceLike) -> dict[str, str]:
     """Read a sector map: a CSV with a ticker column and a sector column (any source
     :func:`load_prices` accepts). Returns ``{ticker: sector}``.
 
@@ -386,7 +397,7 @@ def index_prices() -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # returns
 # --------------------------------------------------------------------------------------------
-def returns(prices, kind: str = "log", freq: str = "D") -> pd.DataFrame:
+def returns(prices: pd.DataFrame | pd.Series, kind: str = "log", freq: str = "D") -> pd.DataFrame:
     """Period returns of a price table, keeping ragged histories ragged.
 
     Parameters

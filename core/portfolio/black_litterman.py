@@ -142,6 +142,11 @@ def market_implied_prior(cov: MatrixLike, *, market_caps: WeightsLike | None = N
         Risk aversion δ > 0 (excess return per unit of variance).
     rf : float
         Risk-free rate, decimal per year.
+
+    Returns
+    -------
+    ndarray or pandas.Series
+        Π, decimals per year, by ticker when ``cov`` is labelled.
     """
     C, tickers = as_cov(cov)
     w = _market_weights(market_caps, market_weights, tickers, C.shape[0])

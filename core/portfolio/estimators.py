@@ -228,6 +228,16 @@ def nearest_psd(cov: MatrixLike) -> np.ndarray | pd.DataFrame:
 
     Higham's alternating projections on the correlation matrix (unit diagonal kept), then
     rescaled by the volatilities. Returns the input type (DataFrame or ndarray).
+
+    Parameters
+    ----------
+    cov : pandas.DataFrame, ndarray or Estimate
+        Symmetric covariance (any units, e.g. decimals² per year).
+
+    Returns
+    -------
+    ndarray or pandas.DataFrame
+        The repaired covariance, same units and variances, labelled like the input.
     """
     arr, tickers = as_cov(cov, check_psd=False)
     out = _nearest_psd(arr)
@@ -283,6 +293,19 @@ def ema_return(prices: pd.DataFrame, *, span: float = 500, compounding: bool = T
     Weights decay with α = 2 / (span + 1) per period (pandas ``ewm(span=...)``), the latest
     return weighted most; each asset uses its own history.
 
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        Prices, dates × tickers (or period returns with ``returns_data=True``).
+    span : float
+        Span in periods, >= 1.
+    compounding : bool
+        Annualise geometrically (True) or arithmetically.
+    frequency : int, optional
+        Periods per year (default 252, or the ``periods_per_year`` of returns data).
+    returns_data : bool
+        ``prices`` already holds period returns (decimals).
+
     Returns
     -------
     Estimate
@@ -314,6 +337,11 @@ def capm_return(prices: pd.DataFrame, *, market: pd.Series | None = None, rf: fl
     -----
     β_i = cov(R_i, R_m) / var(R_m) over the dates asset i and the market share; E[R_m] is the
     market's mean return over the dates with asset data (geometric with ``compounding``).
+
+    Returns
+    -------
+    Estimate
+        Expected returns, decimals per year.
     """
     rf = finite_scalar("rf", rf)
     r, freq, notes = _returns(prices, returns_data, frequency)
@@ -359,6 +387,27 @@ def sample_cov(prices: pd.DataFrame, *, missing: str = "pairwise", frequency: in
     """Sample covariance of returns (unbiased, n - 1), annualised (decimals² per year).
 
     Pairwise entries equal pandas ``DataFrame.cov()``; a non-PSD result is repaired (noted).
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        Prices, dates × tickers (or period returns with ``returns_data=True``).
+    missing : {"pairwise", "common"}
+        Each pair's own overlapping dates, or only the dates all assets share.
+    frequency : int, optional
+        Periods per year (default 252, or the ``periods_per_year`` of returns data).
+    returns_data : bool
+        ``prices`` already holds period returns (decimals).
+
+    Returns
+    -------
+    Estimate
+        Covariance in decimals² per year.
+
+    Raises
+    ------
+    DataError
+        Not a DataFrame of dates × tickers, a ticker without returns, or a bad argument.
     """
     r, freq, notes = _returns(prices, returns_data, frequency)
     r = _window(r, missing, notes)
@@ -374,6 +423,25 @@ def ledoit_wolf(prices: pd.DataFrame, *, frequency: int | None = None, returns_d
     Σ̂ = (1 - δ) S + δ μ I with S the (biased, 1/n) sample covariance, μ = trace(S) / p and
     the optimal intensity δ of Ledoit and Wolf — the estimator of scikit-learn's
     ``LedoitWolf``. It needs complete data, so ragged histories use the common window (noted).
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        Prices, dates × tickers (or period returns with ``returns_data=True``).
+    frequency : int, optional
+        Periods per year (default 252, or the ``periods_per_year`` of returns data).
+    returns_data : bool
+        ``prices`` already holds period returns (decimals).
+
+    Returns
+    -------
+    Estimate
+        Covariance in decimals² per year; ``shrinkage`` holds δ.
+
+    Raises
+    ------
+    DataError
+        Not a DataFrame of dates × tickers, a ticker without returns, or a bad argument.
     """
     r, freq, notes = _returns(prices, returns_data, frequency)
     r = _window(r, "common", notes, force_common=True)
@@ -401,6 +469,29 @@ def ewma_cov(prices: pd.DataFrame, *, span: float = 180, missing: str = "pairwis
     Entry (i, j) is the weighted mean of (r_i - r̄_i)(r_j - r̄_j) over the dates both assets
     have, weights (1 - α)^age with α = 2 / (span + 1) and r̄ each asset's plain mean (as
     PyPortfolioOpt's ``exp_cov``). A non-PSD pairwise result is repaired (noted).
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        Prices, dates × tickers (or period returns with ``returns_data=True``).
+    span : float
+        Span in periods, >= 1.
+    missing : {"pairwise", "common"}
+        Each pair's own overlapping dates, or only the dates all assets share.
+    frequency : int, optional
+        Periods per year (default 252, or the ``periods_per_year`` of returns data).
+    returns_data : bool
+        ``prices`` already holds period returns (decimals).
+
+    Returns
+    -------
+    Estimate
+        Covariance in decimals² per year.
+
+    Raises
+    ------
+    DataError
+        Not a DataFrame of dates × tickers, a ticker without returns, or a bad argument.
     """
     span = finite_scalar("span", span, lo=1)
     r, freq, notes = _returns(prices, returns_data, frequency)
@@ -423,6 +514,11 @@ def semicovariance(prices: pd.DataFrame, *, benchmark: float = 0.0, missing: str
     benchmark : float
         B, the per-period return below which moves count as downside (0 by default; e.g.
         1.02**(1/252) - 1 for a 2% a year hurdle on daily data).
+
+    Returns
+    -------
+    Estimate
+        Downside covariance, decimals² per year.
     """
     b = finite_scalar("benchmark", benchmark)
     r, freq, notes = _returns(prices, returns_data, frequency)
@@ -440,7 +536,26 @@ RISK_METHODS = {"sample": sample_cov, "ledoit_wolf": ledoit_wolf, "ewma": ewma_c
 
 
 def expected_returns(prices: pd.DataFrame, method: str = "mean", **kwargs: Any) -> Estimate:
-    """Dispatch to :data:`RETURN_METHODS` (``mean``, ``ema``, ``capm``) by name."""
+    """Dispatch to :data:`RETURN_METHODS` (``mean``, ``ema``, ``capm``) by name.
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        Prices, dates × tickers.
+    method : {"mean", "ema", "capm"}
+    **kwargs
+        Passed to the estimator (:func:`mean_return`, :func:`ema_return`, :func:`capm_return`).
+
+    Returns
+    -------
+    Estimate
+        Expected returns, decimals per year.
+
+    Raises
+    ------
+    DataError
+        Unknown ``method`` (or the estimator's own errors).
+    """
     if method not in RETURN_METHODS:
         raise DataError(f"method must be one of {', '.join(RETURN_METHODS)}, got {method!r}")
     return RETURN_METHODS[method](prices, **kwargs)
@@ -448,7 +563,26 @@ def expected_returns(prices: pd.DataFrame, method: str = "mean", **kwargs: Any) 
 
 def risk_model(prices: pd.DataFrame, method: str = "ledoit_wolf", **kwargs: Any) -> Estimate:
     """Dispatch to :data:`RISK_METHODS` (``sample``, ``ledoit_wolf``, ``ewma``,
-    ``semicovariance``) by name."""
+    ``semicovariance``) by name.
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        Prices, dates × tickers.
+    method : {"sample", "ledoit_wolf", "ewma", "semicovariance"}
+    **kwargs
+        Passed to the estimator.
+
+    Returns
+    -------
+    Estimate
+        Covariance, decimals² per year.
+
+    Raises
+    ------
+    DataError
+        Unknown ``method`` (or the estimator's own errors).
+    """
     if method not in RISK_METHODS:
         raise DataError(f"method must be one of {', '.join(RISK_METHODS)}, got {method!r}")
     return RISK_METHODS[method](prices, **kwargs)

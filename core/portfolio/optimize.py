@@ -131,6 +131,11 @@ def max_sharpe(mu: VectorLike, cov: MatrixLike, *, rf: float = 0.0,
     rf : float
         Risk-free rate, decimal per year.
 
+    Returns
+    -------
+    pandas.Series or ndarray
+        Weights (fractions of capital, summing to one), by ticker when the inputs are labelled.
+
     Raises
     ------
     InfeasibleError
@@ -187,6 +192,24 @@ def efficient_return(mu: VectorLike, cov: MatrixLike, target: float, *,
 
     A target below the minimum-variance portfolio's return returns that portfolio.
 
+    Parameters
+    ----------
+    mu : pandas.Series, array_like or Estimate
+        Expected returns, decimals per year.
+    cov : pandas.DataFrame, array_like or Estimate
+        Covariance of returns, decimals² per year.
+    target : float
+        Required expected return, decimal per year.
+    bounds, sectors, sector_caps, leverage, current_weights, turnover
+        As in :class:`core.portfolio.Constraints` (the older keyword form).
+    constraints : Constraints, optional
+        All constraints in one object (not together with the keywords).
+
+    Returns
+    -------
+    pandas.Series or ndarray
+        Weights (fractions of capital, summing to one), by ticker when ``mu`` is labelled.
+
     Raises
     ------
     InfeasibleError
@@ -221,6 +244,24 @@ def efficient_risk(mu: VectorLike, cov: MatrixLike, target_volatility: float, *,
                    current_weights: WeightsLike | None = None, turnover: float | None = None,
                    constraints: Constraints | None = None) -> pd.Series | FloatArray:
     """Highest-return portfolio with volatility at most ``target_volatility`` (decimal/year).
+
+    Parameters
+    ----------
+    mu : pandas.Series, array_like or Estimate
+        Expected returns, decimals per year.
+    cov : pandas.DataFrame, array_like or Estimate
+        Covariance of returns, decimals² per year.
+    target_volatility : float
+        Largest allowed volatility, decimal per year.
+    bounds, sectors, sector_caps, leverage, current_weights, turnover
+        As in :class:`core.portfolio.Constraints` (the older keyword form).
+    constraints : Constraints, optional
+        All constraints in one object (not together with the keywords).
+
+    Returns
+    -------
+    pandas.Series or ndarray
+        Weights (fractions of capital, summing to one), by ticker when ``mu`` is labelled.
 
     Raises
     ------
@@ -257,7 +298,25 @@ def efficient_risk(mu: VectorLike, cov: MatrixLike, target_volatility: float, *,
 
 def portfolio_performance(weights: WeightsLike, mu: VectorLike, cov: MatrixLike, *,
                           rf: float = 0.0) -> tuple[float, float, float]:
-    """Expected return, volatility (decimals per year) and Sharpe ratio of ``weights``."""
+    """Expected return, volatility (decimals per year) and Sharpe ratio of ``weights``.
+
+    Parameters
+    ----------
+    weights : pandas.Series, dict or array_like
+        Fractions of capital per asset.
+    mu : pandas.Series, array_like or Estimate
+        Expected returns, decimals per year.
+    cov : pandas.DataFrame, array_like or Estimate
+        Covariance of returns, decimals² per year.
+    rf : float
+        Risk-free rate, decimal per year.
+
+    Returns
+    -------
+    (float, float, float)
+        ``w'mu``, ``sqrt(w' cov w)`` and ``(w'mu - rf) / sqrt(w' cov w)`` (NaN at zero
+        volatility).
+    """
     m, C, tickers = as_mu_cov(mu, cov)
     w = as_weights("weights", weights, tickers, m.size, fill=0.0)
     ret = float(m @ w)
@@ -289,6 +348,20 @@ def cvar(weights: WeightsLike, scenarios: pd.DataFrame | ArrayLike, *,
 
     Evaluated exactly as the Rockafellar-Uryasev minimum over ζ of
     ζ + E[(L - ζ)+] / (1 - α); a decimal loss per scenario period (positive = loss).
+
+    Parameters
+    ----------
+    weights : pandas.Series, dict or array_like
+        Fractions of capital per asset.
+    scenarios : pandas.DataFrame or array_like
+        Period returns (decimals), scenarios × assets.
+    alpha : float
+        Confidence level in (0, 1).
+
+    Returns
+    -------
+    float
+        CVaR as a decimal loss per period.
     """
     R, tickers = _scenarios(scenarios)
     alpha = finite_scalar("alpha", alpha, lo=0, hi=1, strict=True)
@@ -320,6 +393,11 @@ def min_cvar(scenarios: pd.DataFrame | ArrayLike, *, alpha: float = 0.95,
         Confidence level in (0, 1), e.g. 0.95: CVaR is the mean loss in the worst 5%.
     mu : Series or ndarray, optional
         Annualised expected returns, needed with ``target_return`` (decimal per year).
+
+    Returns
+    -------
+    pandas.Series or ndarray
+        Weights (fractions of capital, summing to one), by ticker when the inputs are labelled.
     """
     import cvxpy as cp
 
@@ -357,6 +435,22 @@ def growth_rate(weights: WeightsLike, mu: VectorLike, cov: MatrixLike, *,
     """Expected log-growth rate per year, rf + f'(μ - rf) - ½ f'Σf (Gaussian approximation).
 
     ``weights`` are fractions of capital in each asset; the rest, 1 - Σf, earns ``rf``.
+
+    Parameters
+    ----------
+    weights : pandas.Series, dict or array_like
+        Fractions of capital per asset (may sum to more or less than one).
+    mu : pandas.Series, array_like or Estimate
+        Expected returns, decimals per year.
+    cov : pandas.DataFrame, array_like or Estimate
+        Covariance of returns, decimals² per year.
+    rf : float
+        Risk-free rate, decimal per year.
+
+    Returns
+    -------
+    float
+        Expected log-growth, per year.
     """
     m, C, tickers = as_mu_cov(mu, cov)
     f = as_weights("weights", weights, tickers, m.size, fill=0.0)

@@ -223,13 +223,31 @@ def bs_greeks(S: ArrayLike, K: ArrayLike, T: ArrayLike, r: ArrayLike, q: ArrayLi
               sigma: ArrayLike, is_call: ArrayLike) -> Greeks:
     """Price and Greeks (delta, gamma, vega, theta, rho, vanna, volga, charm) of European options.
 
-    Parameters are those of :func:`bs_price`. Units: vega per 1.00 of vol, theta and charm per
-    year of calendar time, rho per 1.00 of rate (QuantLib's conventions).
+    Units: vega per 1.00 of vol, theta and charm per year of calendar time, rho per 1.00 of rate
+    (QuantLib's conventions).
+
+    Parameters
+    ----------
+    S, K : array_like
+        Spot and strike, > 0, in currency.
+    T : array_like
+        Time to expiry in years (ACT/365), >= 0.
+    r, q : array_like
+        Continuously compounded interest rate and dividend yield (decimals; may be negative).
+    sigma : array_like
+        Volatility as a decimal, >= 0.
+    is_call : array_like of bool
+        True for calls, False for puts ('C'/'P' strings are accepted).
 
     Returns
     -------
     Greeks
         Frozen result; each attribute has the broadcast shape of the inputs.
+
+    Raises
+    ------
+    DataError
+        If an argument is non-numeric, not finite or out of its domain (as :func:`bs_price`).
 
     Examples
     --------

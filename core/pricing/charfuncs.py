@@ -44,6 +44,7 @@ from numba import njit
 
 from core._validate import as_float_array
 from core.errors import DataError
+from core._typing import ArrayLike, ParamsLike
 
 __all__ = ["ModelSpec", "MODELS", "get_model", "charfunc", "cumulants"]
 
@@ -370,7 +371,7 @@ class ModelSpec:
         """Number of parameters."""
         return len(self.param_names)
 
-    def as_array(self, params) -> np.ndarray:
+    def as_array(self, params: ParamsLike) -> np.ndarray:
         """Parameters (dict by name, or a sequence in :attr:`param_names` order) as a checked
         float64 array; raises :class:`DataError` naming the offending parameter."""
         if isinstance(params, dict):
@@ -411,15 +412,15 @@ class ModelSpec:
                 raise DataError(f"VG needs theta*nu + sigma^2*nu/2 < 1 (finite E[S_T]), got {w:g} "
                                 f"(sigma={sig:g}, nu={nu:g}, theta={th:g})")
 
-    def params_dict(self, p) -> dict[str, float]:
+    def params_dict(self, p: ArrayLike) -> dict[str, float]:
         """Parameter array -> ``{name: value}``."""
         return {n: float(v) for n, v in zip(self.param_names, p)}
 
-    def charfunc(self, u, T: float, params) -> np.ndarray:
+    def charfunc(self, u: ArrayLike, T: float, params: ParamsLike) -> np.ndarray:
         """:func:`charfunc` of this model."""
         return charfunc(self, u, T, params)
 
-    def cumulants(self, T: float, params) -> tuple[float, float, float]:
+    def cumulants(self, T: float, params: ParamsLike) -> tuple[float, float, float]:
         """:func:`cumulants` of this model."""
         return cumulants(self, T, params)
 
@@ -476,7 +477,7 @@ def get_model(model: str | ModelSpec) -> ModelSpec:
     return MODELS[key]
 
 
-def charfunc(model: str, u, T: float, params) -> np.ndarray:
+def charfunc(model: str, u: ArrayLike, T: float, params: ParamsLike) -> np.ndarray:
     """Characteristic function of the centred log-price ``ln(S_T / F_T)``.
 
     Parameters
@@ -506,7 +507,7 @@ def charfunc(model: str, u, T: float, params) -> np.ndarray:
     return np.exp(out).reshape(u.shape)
 
 
-def cumulants(model: str, T: float, params) -> tuple[float, float, float]:
+def cumulants(model: str, T: float, params: ParamsLike) -> tuple[float, float, float]:
     """First, second and fourth cumulants ``(c1, c2, c4)`` of ``ln(S_T / F_T)``.
 
     Heston and Bates use an RK4 solution of the Riccati equations of the cumulant generating

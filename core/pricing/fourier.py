@@ -34,6 +34,7 @@ from numba import njit, prange
 from core._validate import as_bool_array, as_float_array, check_finite, check_range
 from core.errors import DataError
 from core.pricing.charfuncs import CGMY, _cumulants, _dlogcf, _logcf, get_model
+from core._typing import ArrayLike, FloatLike, ParamsLike
 
 __all__ = ["cos_price", "cos_price_jacobian", "carr_madan_price"]
 
@@ -291,8 +292,9 @@ def _prepare(F, K, T, D, is_call):
     return [np.ascontiguousarray(x, dtype=np.float64).reshape(-1) for x in b], shape
 
 
-def cos_price(model: str, params, F, K, T, D, is_call, *, L: float = COS_L,
-              tol: float = COS_TOL, n_max: int = COS_N_MAX) -> np.ndarray:
+def cos_price(model: str, params: ParamsLike, F: FloatLike, K: FloatLike, T: FloatLike,
+              D: FloatLike, is_call: ArrayLike, *, L: float = COS_L, tol: float = COS_TOL,
+              n_max: int = COS_N_MAX) -> np.ndarray:
     """European option prices by the COS method, from forwards and discount factors.
 
     Parameters
@@ -332,9 +334,9 @@ def cos_price(model: str, params, F, K, T, D, is_call, *, L: float = COS_L,
     return out.reshape(shape)
 
 
-def cos_price_jacobian(model: str, params, F, K, T, D, is_call, *, L: float = COS_L,
-                       tol: float = COS_TOL, n_max: int = COS_N_MAX
-                       ) -> tuple[np.ndarray, np.ndarray]:
+def cos_price_jacobian(model: str, params: ParamsLike, F: FloatLike, K: FloatLike, T: FloatLike,
+                       D: FloatLike, is_call: ArrayLike, *, L: float = COS_L, tol: float = COS_TOL,
+                       n_max: int = COS_N_MAX) -> tuple[np.ndarray, np.ndarray]:
     """COS prices and their derivatives in the model parameters, from one quadrature.
 
     Same arguments as :func:`cos_price`. Returns ``(prices, jac)`` with ``prices`` flattened to
@@ -381,8 +383,9 @@ def _cos_reference(model: str, params, F: float, K, T: float, D: float, is_call,
 # --------------------------------------------------------------------------------------------
 # Carr-Madan FFT
 # --------------------------------------------------------------------------------------------
-def carr_madan_price(model: str, params, F: float, K, T: float, D: float, is_call, *,
-                     alpha: float = 0.75, n: int = 1 << 14, eta: float = 0.1) -> np.ndarray:
+def carr_madan_price(model: str, params: ParamsLike, F: float, K: FloatLike, T: float, D: float,
+                     is_call: ArrayLike, *, alpha: float = 0.75, n: int = 1 << 14,
+                     eta: float = 0.1) -> np.ndarray:
     """European prices by the Carr-Madan (1999) FFT, for one maturity.
 
     Parameters

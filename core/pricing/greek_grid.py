@@ -72,6 +72,12 @@ def greek_grid(greek: str, instrument: str, *, spot: float, sigma: float, r: flo
         Points per axis.
     legs : tuple of PositionLeg
         The position, required when ``instrument == "position"``.
+
+    Returns
+    -------
+    GreekGrid
+        The Greek on the strike (single option) or spot (position) axis by days to expiry, in
+        :func:`core.pricing.bs_greeks` units (per 1.00 vol, per year, per 1.00 rate).
     """
     if greek not in GREEK_NAMES:
         raise DataError(f"greek must be one of {', '.join(GREEK_NAMES)}, got {greek!r}")

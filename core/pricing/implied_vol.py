@@ -19,6 +19,7 @@ from numba import njit, prange
 from core._validate import as_bool_array, as_float_array, check_finite, check_range
 from core.errors import DataError
 from core.pricing._lets_be_rational import solve_normalised
+from core._typing import ArrayLike, FloatLike
 
 __all__ = ["implied_vol"]
 
@@ -90,7 +91,8 @@ def _flat(arr: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, int]:
     return np.ascontiguousarray(arr).reshape(-1), 1
 
 
-def implied_vol(price, S, K, T, r, q, is_call) -> np.ndarray:
+def implied_vol(price: FloatLike, S: FloatLike, K: FloatLike, T: FloatLike, r: FloatLike,
+                q: FloatLike, is_call: ArrayLike) -> np.ndarray:
     """Black-Scholes implied volatility of European options, to about machine precision.
 
     Parameters

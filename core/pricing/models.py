@@ -24,12 +24,14 @@ from core.errors import DataError
 from core.pricing.charfuncs import get_model
 from core.pricing.fourier import COS_L, COS_N_MAX, COS_TOL, _cos_flat
 from core.pricing.timechange import vg_mixture_price
+from core._typing import ArrayLike, FloatLike, ParamsLike
 
 __all__ = ["heston_price", "bates_price", "merton_price", "vg_price", "cgmy_price",
            "model_price"]
 
 
-def model_price(model: str, S, K, T, r, q, params, is_call) -> np.ndarray:
+def model_price(model: str, S: FloatLike, K: FloatLike, T: FloatLike, r: FloatLike, q: FloatLike,
+                params: ParamsLike, is_call: ArrayLike) -> np.ndarray:
     """Price European options under ``model`` (one of ``heston, bates, merton, vg, cgmy``).
 
     Parameters
@@ -88,7 +90,9 @@ def model_price(model: str, S, K, T, r, q, params, is_call) -> np.ndarray:
     return out.reshape(shape)
 
 
-def heston_price(S, K, T, r, q, v0, kappa, theta, sigma, rho, is_call) -> np.ndarray:
+def heston_price(S: FloatLike, K: FloatLike, T: FloatLike, r: FloatLike, q: FloatLike,
+                 v0: FloatLike, kappa: FloatLike, theta: FloatLike, sigma: FloatLike,
+                 rho: FloatLike, is_call: ArrayLike) -> np.ndarray:
     """Heston (1993) stochastic-volatility prices of European options.
 
     Parameters
@@ -115,8 +119,10 @@ def heston_price(S, K, T, r, q, v0, kappa, theta, sigma, rho, is_call) -> np.nda
     return model_price("heston", S, K, T, r, q, (v0, kappa, theta, sigma, rho), is_call)
 
 
-def bates_price(S, K, T, r, q, v0, kappa, theta, sigma, rho, lam, mu_j, sigma_j,
-                is_call) -> np.ndarray:
+def bates_price(S: FloatLike, K: FloatLike, T: FloatLike, r: FloatLike, q: FloatLike, v0: FloatLike,
+                kappa: FloatLike, theta: FloatLike, sigma: FloatLike, rho: FloatLike,
+                lam: FloatLike, mu_j: FloatLike, sigma_j: FloatLike,
+                is_call: ArrayLike) -> np.ndarray:
     """Bates (1996) prices: Heston plus Poisson jumps in the log-price.
 
     Parameters
@@ -138,7 +144,9 @@ def bates_price(S, K, T, r, q, v0, kappa, theta, sigma, rho, lam, mu_j, sigma_j,
                        (v0, kappa, theta, sigma, rho, lam, mu_j, sigma_j), is_call)
 
 
-def merton_price(S, K, T, r, q, sigma, lam, mu_j, sigma_j, is_call) -> np.ndarray:
+def merton_price(S: FloatLike, K: FloatLike, T: FloatLike, r: FloatLike, q: FloatLike,
+                 sigma: FloatLike, lam: FloatLike, mu_j: FloatLike, sigma_j: FloatLike,
+                 is_call: ArrayLike) -> np.ndarray:
     """Merton (1976) jump-diffusion prices of European options.
 
     Parameters
@@ -160,7 +168,8 @@ def merton_price(S, K, T, r, q, sigma, lam, mu_j, sigma_j, is_call) -> np.ndarra
     return model_price("merton", S, K, T, r, q, (sigma, lam, mu_j, sigma_j), is_call)
 
 
-def vg_price(S, K, T, r, q, sigma, nu, theta, is_call) -> np.ndarray:
+def vg_price(S: FloatLike, K: FloatLike, T: FloatLike, r: FloatLike, q: FloatLike, sigma: FloatLike,
+             nu: FloatLike, theta: FloatLike, is_call: ArrayLike) -> np.ndarray:
     """Variance Gamma prices (Madan, Carr & Chang 1998).
 
     The log-price is ``ln F_T + omega T + theta G_T + sigma W(G_T)`` with a gamma time change of
@@ -188,7 +197,8 @@ def vg_price(S, K, T, r, q, sigma, nu, theta, is_call) -> np.ndarray:
     return model_price("vg", S, K, T, r, q, (sigma, nu, theta), is_call)
 
 
-def cgmy_price(S, K, T, r, q, C, G, M, Y, is_call) -> np.ndarray:
+def cgmy_price(S: FloatLike, K: FloatLike, T: FloatLike, r: FloatLike, q: FloatLike, C: FloatLike,
+               G: FloatLike, M: FloatLike, Y: FloatLike, is_call: ArrayLike) -> np.ndarray:
     """CGMY prices (Carr, Geman, Madan & Yor 2002), a tempered-stable pure-jump model.
 
     Levy density ``C e^{-G|x|}/|x|^{1+Y}`` for ``x < 0`` and ``C e^{-M x}/x^{1+Y}`` for ``x > 0``.

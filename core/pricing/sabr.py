@@ -29,6 +29,7 @@ from numba import njit
 
 from core._validate import as_float_array, check_finite, check_range
 from core.errors import DataError
+from core._typing import FloatLike
 
 __all__ = ["sabr_vol", "sabr_alpha_from_atm"]
 
@@ -167,7 +168,8 @@ def _prepare(named: dict[str, object]) -> tuple[list[np.ndarray], tuple[int, ...
     return [np.ascontiguousarray(a, dtype=np.float64).reshape(-1) for a in b], shape
 
 
-def sabr_vol(F, K, T, alpha, beta, rho, nu) -> np.ndarray:
+def sabr_vol(F: FloatLike, K: FloatLike, T: FloatLike, alpha: FloatLike, beta: FloatLike,
+             rho: FloatLike, nu: FloatLike) -> np.ndarray:
     """Hagan et al. (2002) lognormal (Black) implied volatility of the SABR model.
 
     Parameters
@@ -212,7 +214,8 @@ def sabr_vol(F, K, T, alpha, beta, rho, nu) -> np.ndarray:
     return out.reshape(shape)
 
 
-def sabr_alpha_from_atm(F, T, atm_vol, beta, rho, nu) -> np.ndarray:
+def sabr_alpha_from_atm(F: FloatLike, T: FloatLike, atm_vol: FloatLike, beta: FloatLike,
+                        rho: FloatLike, nu: FloatLike) -> np.ndarray:
     """The SABR ``alpha`` that reproduces a given at-the-money Black vol (West 2005).
 
     Parameters

@@ -28,6 +28,7 @@ import math
 
 import numpy as np
 from scipy.special import gammainccinv, gammaincinv, ndtr
+from core._typing import FloatArray, FloatLike
 
 __all__ = ["vg_mixture_put", "vg_mixture_price", "tanh_sinh_nodes"]
 
@@ -35,7 +36,8 @@ _H = 1.0 / 32.0          # tanh-sinh step (257 nodes; 1-day VG with nu = 1.5 wit
 _T_MAX = 4.0              # |t| range: u within exp(-pi sinh 4) ~ 1e-37 of the ends
 
 
-def tanh_sinh_nodes(h: float = _H, t_max: float = _T_MAX):
+def tanh_sinh_nodes(h: float = _H,
+                    t_max: float = _T_MAX) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Tanh-sinh nodes on (0, 1): ``(u, 1 - u, weights)`` (weights sum to ~1)."""
     t = np.arange(-t_max, t_max + 0.5 * h, h)
     s = math.pi * np.sinh(t)
@@ -62,7 +64,8 @@ def _gamma_quantiles(a: float, scale: float) -> tuple[np.ndarray, np.ndarray]:
     return g[ok], _W[ok]
 
 
-def vg_mixture_put(F, K, T: float, D, sigma: float, nu: float, theta: float) -> np.ndarray:
+def vg_mixture_put(F: FloatLike, K: FloatLike, T: float, D: FloatLike, sigma: float, nu: float,
+                   theta: float) -> np.ndarray:
     """VG put prices of one maturity by the gamma-mixture quadrature (module docstring).
 
     Parameters
@@ -104,7 +107,8 @@ def vg_mixture_put(F, K, T: float, D, sigma: float, nu: float, theta: float) -> 
     return np.broadcast_to(D, shape) * out
 
 
-def vg_mixture_price(F, K, T, D, w, sigma: float, nu: float, theta: float) -> np.ndarray:
+def vg_mixture_price(F: FloatLike, K: FloatLike, T: FloatLike, D: FloatLike, w: FloatLike,
+                     sigma: float, nu: float, theta: float) -> np.ndarray:
     """VG prices of options on several maturities (``w`` = +1 call, -1 put), flat arrays.
 
     Calls by put-call parity ``C = P + D (F - K)``; prices clipped to the no-arbitrage bounds

@@ -37,6 +37,12 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
+from core._typing import DateLike, SourceLike
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # names used in annotations only
+    from core.strategies.legs import Leg
 
 __all__ = ["Position", "Book", "parse_symbol", "read_rows", "KINDS"]
 
@@ -170,6 +176,22 @@ def parse_symbol(symbol: str) -> dict:
     Accepts OCC (``SPXW 180216P02600000``), readable (``SPX 2011-02-19 1300 P``), a bare ticker
     (stock or index units) and ``CASH``/``USD``. Raises :class:`DataError` saying which forms
     are accepted.
+
+    Parameters
+    ----------
+    symbol : str
+        The symbol as typed (case and spacing are normalised).
+
+    Returns
+    -------
+    dict
+        ``kind`` ('call', 'put', 'stock' or 'cash') and ``underlying``; options also ``strike``
+        (index points) and ``expiry`` (``datetime.date``).
+
+    Raises
+    ------
+    DataError
+        An empty or unreadable symbol, or an impossible date.
     """
     s = re.sub(r"\s+", " ", str(symbol or "").strip().upper())
     if not s:
@@ -288,7 +310,7 @@ def _row_position(row: dict, cols: dict) -> Position:
     return Position(quantity=qty, multiplier=mult, trade_price=price, **info)
 
 
-def read_rows(source) -> list[dict] | None:
+def read_rows(source: SourceLike) -> list[dict] | None:
     """The rows of a book file as typed, in the canonical keys ``symbol, quantity,
     trade_price, multiplier`` (any accepted header spelling), so bad rows can be shown and
     fixed; None when the file has no symbol column (the kind/strike/expiry layout)."""
@@ -323,6 +345,18 @@ class Book:
     name : str
     row_numbers : tuple of int
         The 1-based input row of each position (from :meth:`from_rows`), for messages.
+
+    Examples
+    --------
+    >>> book = Book.from_csv("symbol,quantity,trade_price\\n"
+    ...                      "SPX,10,2500\\n"
+    ...                      "SPX 2019-03-15 2500 P,-2,80\\n")
+    >>> [(p.kind, p.quantity, p.strike, p.multiplier) for p in book.positions]
+    [('stock', 10.0, nan, 1.0), ('put', -2.0, 2500.0, 100.0)]
+    >>> book.positions[1].expiry.isoformat()
+    '2019-03-15'
+    >>> Book.from_csv(book.to_csv()) == book
+    True
     """
 
     positions: tuple[Position, ...] = ()
@@ -376,7 +410,7 @@ class Book:
 
     # -- constructors -----------------------------------------------------------------------
     @classmethod
-    def from_rows(cls, rows, *, name: str = "") -> Book:
+    def from_rows(cls, rows: pd.DataFrame | Sequence[Mapping[str, Any]], *, name: str = "") -> Book:
         """Build from a table (DataFrame or list of dicts) in the canonical or broker layout,
         keeping the rows that parse and a message for each that does not."""
         frame = _read(rows)
@@ -409,7 +443,7 @@ class Book:
         return f"Position {i + 1}"
 
     @classmethod
-    def from_csv(cls, source, *, name: str = "") -> Book:
+    def from_csv(cls, source: SourceLike, *, name: str = "") -> Book:
         """Read a book from a path, CSV text/bytes, a ``dcc.Upload`` data URL or a DataFrame
         (layouts in the module docstring). Bad rows become :attr:`errors`; a missing symbol or
         quantity column raises :class:`DataError`."""
@@ -426,8 +460,9 @@ class Book:
         return out.getvalue()
 
     @classmethod
-    def from_legs(cls, legs, expiry_dates, *, underlying: str = "SPX", multiplier: float = 100.0,
-                  contracts: float = 1.0, name: str = "") -> Book:
+    def from_legs(cls, legs: Sequence[Leg], expiry_dates: Sequence[DateLike | None], *,
+                  underlying: str = "SPX", multiplier: float = 100.0, contracts: float = 1.0,
+                  name: str = "") -> Book:
         """A book from strategy legs (``core.strategies.Leg``-like objects with ``kind``,
         ``strike``, ``qty``, ``price``) and one expiry date per leg (ignored for stock legs).
         ``contracts`` scales every quantity."""
@@ -459,7 +494,7 @@ class Book:
                                       trade_price=px))
         return cls(tuple(positions), name=name)
 
-    def with_positions(self, extra) -> Book:
+    def with_positions(self, extra: Book | Sequence[Position]) -> Book:
         """This book with more positions appended (e.g. hedge trades)."""
         more = extra.positions if isinstance(extra, Book) else tuple(extra)
         return Book(self.positions + tuple(more), self.errors, self.name)

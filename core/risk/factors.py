@@ -26,6 +26,12 @@ import pandas as pd
 from core.errors import DataError
 from core.portfolio import nearest_psd
 from core.risk.var import parametric_cvar, parametric_var, var_cvar
+from core._typing import RngLike
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names used in annotations only
+    from core.risk.book import Book
 
 __all__ = ["factor_returns", "estimate_betas", "factor_stress", "CorrelationStress",
            "correlation_breakdown", "stock_side", "CRISIS_WINDOWS", "VAR_KINDS",
@@ -146,7 +152,7 @@ class CorrelationStress:
 def correlation_breakdown(returns: pd.DataFrame, exposures: dict, *, shrink: float | None = 0.5,
                           window: tuple[str, str] | None = None,
                           base: tuple[str, str] | None = None, alpha: float = 0.99,
-                          n_paths: int = 20_000, rng=None) -> CorrelationStress:
+                          n_paths: int = 20_000, rng: RngLike = None) -> CorrelationStress:
     """VaR/ES of stock exposures before and after a correlation breakdown (module docstring).
 
     Parameters
@@ -162,6 +168,11 @@ def correlation_breakdown(returns: pd.DataFrame, exposures: dict, *, shrink: flo
         Crisis window (ISO dates) whose correlation matrix replaces today's.
     base : (str, str), optional
         Window of the "before" estimates and the historical days (default: all rows).
+
+    Returns
+    -------
+    CorrelationStress
+        VaR/ES (positive one-day losses, currency) before and after the correlation change.
     """
     tick = [t for t in exposures if t in returns.columns]
     if not tick:
@@ -219,8 +230,9 @@ FACTOR_SHOCKS = {"S&P -10%, NASDAQ -15%": {"sp500": -0.10, "nasdaq": -0.15},
                  "NASDAQ -10%, S&P flat": {"sp500": 0.0, "nasdaq": -0.10}}
 
 
-def stock_side(book, prices: pd.DataFrame | None = None, *, alpha: float = 0.99,
-               rng=None, skip=("SPX", "SPXW", "SPXPM", "^GSPC")) -> dict | None:
+def stock_side(book: Book, prices: pd.DataFrame | None = None, *, alpha: float = 0.99,
+               rng: RngLike = None,
+               skip: Sequence[str] = ("SPX", "SPXW", "SPXPM", "^GSPC")) -> dict | None:
     """Factor stress and correlation breakdown of the book's single-stock positions.
 
     Prices default to :func:`core.data.sample_prices` (valued at each ticker's last close);

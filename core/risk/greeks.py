@@ -149,6 +149,28 @@ def book_greeks(book: Book, market: Market, *, shadow: bool = True,
     -------
     BookGreeks
         Units in the module docstring.
+
+    Examples
+    --------
+    Ten index units and two short 2500 puts on the embedded chain: the dollar delta is
+    ``10 S - 2 x 100 x delta S`` and the vega ``-2 x 100 x vega / 100`` (per vol point), with
+    Black-Scholes Greeks at the market's rates and fitted vol:
+
+
+    >>> from core.data import sample_chain
+    >>> from core.pricing import bs_greeks
+    >>> market = Market.from_chain(sample_chain())
+    >>> book = Book.from_csv("symbol,quantity,trade_price\\n"
+    ...                      "SPX,10,2500\\n"
+    ...                      "SPX 2019-03-15 2500 P,-2,80\\n")
+    >>> g = book_greeks(book, market)
+    >>> S, T = market.spot, market.year_fraction("2019-03-15")
+    >>> r, q = market.rates(T)
+    >>> put = bs_greeks(S, 2500.0, T, r, q, market.vol(2500.0, T), False)
+    >>> bool(np.isclose(g.totals["delta"], 10 * S - 2 * 100 * put.delta * S))
+    True
+    >>> bool(np.isclose(g.totals["vega"], -2 * 100 * put.vega / 100))
+    True
     """
     P = prepared if prepared is not None else prepare(book, market)
     g = position_greeks(P, shadow=shadow)

@@ -28,6 +28,7 @@ from core.risk.book import Book, Position
 from core.risk.greeks import book_greeks, position_greeks
 from core.risk.market import Market
 from core.risk.valuation import prepare
+from collections.abc import Sequence
 
 __all__ = ["Hedge", "hedge", "HEDGE_TARGETS", "candidate_options"]
 
@@ -76,8 +77,8 @@ class Hedge:
 
 
 def candidate_options(market: Market, *, moneyness: tuple[float, float] = (0.85, 1.15),
-                      max_T: float = 1.0, per_expiry: int = 8, max_expiries: int = 5
-                      ) -> pd.DataFrame:
+                      max_T: float = 1.0, per_expiry: int = 8,
+                      max_expiries: int = 5) -> pd.DataFrame:
     """Listed OTM options offered as hedges: per expiry (the ``max_expiries`` nearest, up to
     ``max_T`` years) the ``per_expiry`` strikes nearest the forward within ``moneyness``."""
     L = market.listed
@@ -93,8 +94,8 @@ def candidate_options(market: Market, *, moneyness: tuple[float, float] = (0.85,
     return (pd.concat(parts) if parts else c.iloc[:0]).drop(columns="dist").reset_index(drop=True)
 
 
-def hedge(book: Book, market: Market, targets=("delta",), *,
-          instruments=("underlying", "options"), tolerance: float = 0.01,
+def hedge(book: Book, market: Market, targets: Sequence[str] = ("delta",), *,
+          instruments: Sequence[str] = ("underlying", "options"), tolerance: float = 0.01,
           underlying_spread: float = 2e-4, multiplier: float = 100.0,
           whole_contracts: bool = True) -> Hedge:
     """Cheapest hedge of ``targets`` (any of :data:`HEDGE_TARGETS`).
@@ -113,6 +114,12 @@ def hedge(book: Book, market: Market, targets=("delta",), *,
         Full bid/ask spread of the underlying, relative to spot (2e-4 = 2 bp).
     multiplier : float
         Contract multiplier of the listed options.
+
+    Returns
+    -------
+    Hedge
+        The trades (a :class:`Book`), the book totals before and after (desk units) and the
+        spread paid against mid (currency).
 
     Raises
     ------

@@ -29,6 +29,13 @@ from core.errors import DataError
 from core.risk.scenarios import Scenario
 from core.risk.valuation import pnl_matrix, prepare
 from core.risk.var import parametric_cvar, parametric_var, var_cvar
+from core._typing import DateLike, RngLike
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names used in annotations only
+    from core.data.chain import Chain
+    from core.risk.book import Book
+    from core.risk.market import Market
 
 __all__ = ["HISTORICAL_DATES", "FEB_2018_SURFACE", "PUBLISHED", "sp500_returns", "vix_changes",
            "historical_scenario", "historical_scenarios", "measure_surface_shock",
@@ -82,9 +89,27 @@ def vix_changes() -> pd.Series:
     return _vix().diff().dropna()
 
 
-def historical_scenario(date, name: str = "") -> Scenario:
+def historical_scenario(date: DateLike, name: str = "") -> Scenario:
     """The S&P 500 move of ``date`` (vs the previous trading day) and, where arch's VIX data
-    covers it, the VIX change as a parallel vol shock; ``days`` = calendar days elapsed."""
+    covers it, the VIX change as a parallel vol shock; ``days`` = calendar days elapsed.
+
+    Parameters
+    ----------
+    date : date-like
+        A trading day in arch's S&P 500 data, not its first.
+    name : str
+        Label; default the :data:`HISTORICAL_DATES` name of the day, else the shocks.
+
+    Returns
+    -------
+    Scenario
+        ``spot`` relative move, ``vol`` the VIX change / 100 (decimal), ``days`` calendar days.
+
+    Raises
+    ------
+    DataError
+        ``date`` is not a trading day of the data, or is its first day.
+    """
     d = pd.Timestamp(date)
     px = _sp500()
     if d not in px.index:
@@ -111,7 +136,20 @@ def historical_scenario(date, name: str = "") -> Scenario:
 def historical_scenarios(*, include_published: bool = True,
                          include_surface: bool = True) -> list[Scenario]:
     """The built-in historical set: :data:`HISTORICAL_DATES`, the measured 5 Feb 2018 surface
-    change and (optionally) the published May 2010 / March 2020 moves."""
+    change and (optionally) the published May 2010 / March 2020 moves.
+
+    Parameters
+    ----------
+    include_published : bool
+        Add the published May 2010 / March 2020 moves (outside arch's data).
+    include_surface : bool
+        Add the measured 2018-02-05 SPXW surface change (spot, vol and skew shocks).
+
+    Returns
+    -------
+    list of Scenario
+        In :class:`Scenario` units (spot relative, vol decimal, days calendar).
+    """
     out = [historical_scenario(d) for d in HISTORICAL_DATES]
     if include_surface:
         out.append(Scenario(**FEB_2018_SURFACE, days=3,
@@ -123,7 +161,7 @@ def historical_scenarios(*, include_published: bool = True,
     return out
 
 
-def measure_surface_shock(before, after, *, surface: str = "svi") -> dict:
+def measure_surface_shock(before: Chain, after: Chain, *, surface: str = "svi") -> dict:
     """Spot move, ATM vol change and skew change between two chains at their first common
     fitted expiry.
 
@@ -167,15 +205,40 @@ def daily_moves(start: str = "2014-01-06", end: str = "2018-12-31") -> pd.DataFr
     return df
 
 
-def book_var(book, market, *, method: str = "historical", alpha: float = 0.99,
+def book_var(book: Book, market: Market, *, method: str = "historical", alpha: float = 0.99,
              start: str = "2014-01-06", end: str = "2018-12-31", n_paths: int = 20_000,
-             rng=None) -> dict:
+             rng: RngLike = None) -> dict:
     """One-day VaR and ES of an option book (positive losses, currency).
 
     ``historical``: every joint S&P 500 / VIX day in ``start..end`` replayed on today's book by
     full revaluation (spot move, parallel vol shift, one day passing). ``mc``: the same full
     revaluation on ``n_paths`` draws of a bivariate normal with the days' mean and covariance.
     ``parametric``: delta-gamma-vega normal with that covariance (VaR = z s - mu).
+
+    Parameters
+    ----------
+    book : Book
+    market : Market
+    method : {"historical", "mc", "parametric"}
+    alpha : float
+        Confidence level in (0, 1).
+    start, end : str
+        ISO dates bounding the S&P 500 / VIX days used.
+    n_paths : int
+        Draws for ``method="mc"``.
+    rng : numpy.random.Generator, int or None
+        Randomness for ``method="mc"``.
+
+    Returns
+    -------
+    dict
+        ``method``, ``alpha``, ``var`` and ``es`` (one-day, positive losses, currency), ``n``
+        (days or draws) and ``source`` (the data used).
+
+    Raises
+    ------
+    DataError
+        Unknown ``method`` or ``alpha`` outside (0, 1).
     """
     if method not in ("historical", "mc", "parametric"):
         raise DataError(f"method must be historical, mc or parametric, got {method!r}")

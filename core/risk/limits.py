@@ -68,7 +68,28 @@ class LimitReport:
 
 def check_limits(values: dict, limits: dict | None = None) -> LimitReport:
     """Utilisation and breaches of ``limits`` (default :data:`DEFAULT_LIMITS`) for the
-    ``values`` (book totals plus ``var``/``es``); metrics without a value are skipped."""
+    ``values`` (book totals plus ``var``/``es``); metrics without a value are skipped.
+
+    Parameters
+    ----------
+    values : dict
+        Metric -> value in desk units (:data:`LIMIT_UNITS`: dollar delta, dollar gamma per 1%,
+        $ per vol point, $ per day, $ per 1% rate; ``var``/``es`` one-day positive losses), e.g.
+        ``BookGreeks.totals`` plus ``var`` and ``es``.
+    limits : dict, optional
+        Metric (one of :data:`LIMIT_METRICS`) -> a number ``x`` (``|value| <= x``; for ``var``
+        and ``es`` ``value <= x``), a pair ``(lo, hi)`` (either may be None), or None (no limit).
+
+    Returns
+    -------
+    LimitReport
+        One row per checked limit with utilisation (value / the limit on its side) and breach.
+
+    Raises
+    ------
+    DataError
+        An unknown metric, a limit that is not > 0, or ``lo >= hi``.
+    """
     limits = DEFAULT_LIMITS if limits is None else limits
     rows = []
     for metric, spec in limits.items():

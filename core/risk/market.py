@@ -30,6 +30,11 @@ import pandas as pd
 from core.errors import DataError
 from core.surface import fit_sabr, fit_ssvi, fit_svi
 from core.surface.result import SurfaceFit
+from core._typing import DateLike, DatesLike, FloatLike
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names used in annotations only
+    from core.data.chain import Chain
 
 __all__ = ["Market", "STICKY", "SURFACES", "UNDERLYING_ALIASES"]
 
@@ -87,9 +92,9 @@ class Market:
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
-    def from_chain(cls, chain, surface: str = "svi", *, sticky: str = "strike",
+    def from_chain(cls, chain: Chain, surface: str = "svi", *, sticky: str = "strike",
                    underlying: str = "SPX", max_listed_T: float = 1.5,
-                   valuation_date=None) -> Market:
+                   valuation_date: DateLike | None = None) -> Market:
         """Fit ``surface`` ('svi', 'ssvi' or 'sabr') to ``chain`` and take its spot, forwards,
         discount factors and listed quotes.
 
@@ -145,13 +150,13 @@ class Market:
                       self.underlying, sticky, self.k_range, self.source)
 
     # -- curves -----------------------------------------------------------------------------
-    def year_fraction(self, expiry) -> np.ndarray:
+    def year_fraction(self, expiry: DatesLike) -> np.ndarray:
         """ACT/365 years from the valuation date to ``expiry`` (datetime64[D] array)."""
         e = np.asarray(expiry, dtype="datetime64[D]")
         days = (e - np.datetime64(self.valuation_date, "D")).astype(np.float64)
         return days / 365.0
 
-    def rates(self, T) -> tuple[np.ndarray, np.ndarray]:
+    def rates(self, T: FloatLike) -> tuple[np.ndarray, np.ndarray]:
         """Continuously compounded ``(r, q)`` to time ``T`` (years); see the module docstring."""
         T = np.asarray(T, dtype=np.float64)
         Ts = self.curve["T"].to_numpy(dtype=np.float64)
@@ -167,20 +172,20 @@ class Market:
         carry = np.where(Te > Ts[-1], c_end, np.where(Te < Ts[0], c_0, cT / Te))
         return r, r - carry
 
-    def forward(self, T, spot: float | None = None) -> np.ndarray:
+    def forward(self, T: FloatLike, spot: float | None = None) -> np.ndarray:
         """Forward ``S e^{(r - q) T}`` with the market's curves."""
         r, q = self.rates(T)
         return (self.spot if spot is None else spot) * np.exp((r - q) * np.asarray(T))
 
     # -- vols ---------------------------------------------------------------------------------
-    def vol(self, K, T) -> np.ndarray:
+    def vol(self, K: FloatLike, T: FloatLike) -> np.ndarray:
         """Surface vol (decimal) at strike ``K`` and time ``T`` > 0 (extrapolated where needed;
         see :meth:`vol_flags`)."""
         K, T = np.broadcast_arrays(np.asarray(K, dtype=np.float64),
                                    np.asarray(T, dtype=np.float64))
         return self.surface.implied_vol(K, np.maximum(T, 1e-6))
 
-    def vol_flags(self, K, T, *, k=None) -> list[str]:
+    def vol_flags(self, K: FloatLike, T: FloatLike, *, k: FloatLike | None = None) -> list[str]:
         """Per point: '' inside the fitted region, else why the vol is extrapolated (``k``:
         the points' ``ln(K/F)`` when already known)."""
         K, T = np.broadcast_arrays(np.asarray(K, dtype=np.float64),

@@ -29,6 +29,7 @@ from core.risk.limits import check_limits
 from core.risk.market import STICKY, Market
 from core.risk.scenarios import Scenario, ladder, pm_grid, pnl_explain, span_scenarios, stress
 from core.risk.valuation import prepare
+from core._typing import DateLike
 
 __all__ = ["RiskReport", "analyse", "example_book", "EXPLAIN_MOVES", "SPEC_KEYS"]
 
@@ -242,6 +243,6 @@ def example_book(market: Market) -> Book:
                  Position("cash", 1_000_000.0)), name="example")
 
 
-def pd_ts(x):
+def pd_ts(x: DateLike) -> pd.Timestamp:
     """``pandas.Timestamp`` of a date-like."""
     return pd.Timestamp(x)

@@ -37,12 +37,20 @@ from core.risk.market import Market
 from core.risk.valuation import (SKEW_UNIT, TERM_PIVOT, VOL_FLOOR, Prepared, prepare,
                                  pnl_matrix, shocked_inputs, shocked_values)
 from core.surface import durrleman_g
+from core._typing import ArrayLike
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeAlias
 
 __all__ = ["Scenario", "revalue", "revalue_positions", "stress", "StressResult", "ladder",
            "span_scenarios", "pm_grid", "check_shocked_surfaces", "pnl_explain", "Explain",
            "SHOCKS"]
 
 SHOCKS = ("spot", "vol", "skew", "term", "days", "rate")
+
+
+#: What the revaluation functions accept: one :class:`Scenario`, a dict of its fields, or a
+#: sequence of either.
+ScenariosLike: TypeAlias = "Scenario | Mapping[str, Any] | Sequence[Scenario | Mapping[str, Any]]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,16 +144,37 @@ def _shock_arrays(sc: list[Scenario]) -> list[np.ndarray]:
     return [np.fromiter((getattr(s, f) for s in sc), np.float64, len(sc)) for f in SHOCKS]
 
 
-def revalue_positions(book: Book, market: Market, scenarios, *,
+def revalue_positions(book: Book, market: Market, scenarios: ScenariosLike, *,
                       prepared: Prepared | None = None) -> np.ndarray:
     """P/L per scenario (rows) and valued position (columns of ``prepare(...).index``),
-    currency, by full revaluation."""
+    currency, by full revaluation.
+
+    Parameters
+    ----------
+    book : Book
+    market : Market
+    scenarios : Scenario, dict or sequence of them
+        Shocks in :class:`Scenario` units (spot relative, vol and rate as decimals, days
+        calendar).
+    prepared : Prepared, optional
+        Reuse :func:`core.risk.valuation.prepare` output.
+
+    Returns
+    -------
+    ndarray, shape (n_scenarios, n_valued)
+        P/L in currency (quantity x multiplier included) against today's market value.
+
+    Raises
+    ------
+    DataError
+        A scenario with a non-numeric or out-of-range shock.
+    """
     P = prepared if prepared is not None else prepare(book, market)
     sc = _as_scenarios(scenarios)
     return pnl_matrix(P, *_shock_arrays(sc))
 
 
-def revalue(book: Book, market: Market, scenarios, *,
+def revalue(book: Book, market: Market, scenarios: ScenariosLike, *,
             prepared: Prepared | None = None) -> np.ndarray:
     """Total P/L of ``book`` under each scenario by full revaluation (currency).
 
@@ -162,6 +191,19 @@ def revalue(book: Book, market: Market, scenarios, *,
     ndarray
         One P/L per scenario (positions the market cannot value are left out; see
         :func:`core.risk.valuation.prepare`).
+
+    Examples
+    --------
+    Ten index units gain ``10 S x spot`` under a relative spot move, and the empty scenario
+    changes nothing:
+
+
+    >>> from core.data import sample_chain
+    >>> market = Market.from_chain(sample_chain())
+    >>> book = Book.from_csv("symbol,quantity,trade_price\\nSPX,10,2500\\n")
+    >>> pnl = revalue(book, market, [Scenario(spot=-0.10), Scenario(spot=0.05), Scenario()])
+    >>> bool(np.allclose(pnl, 10 * market.spot * np.array([-0.10, 0.05, 0.0])))
+    True
     """
     return revalue_positions(book, market, scenarios, prepared=prepared).sum(axis=1)
 
@@ -169,8 +211,21 @@ def revalue(book: Book, market: Market, scenarios, *,
 # --------------------------------------------------------------------------------------------
 # built-in sets
 # --------------------------------------------------------------------------------------------
-def ladder(spots=None, vols=None) -> list[Scenario]:
-    """Spot x vol grid, spot-major: default spot -30%..+30% (21) x vol -10..+40 pts (21)."""
+def ladder(spots: ArrayLike | None = None, vols: ArrayLike | None = None) -> list[Scenario]:
+    """Spot x vol grid, spot-major: default spot -30%..+30% (21) x vol -10..+40 pts (21).
+
+    Parameters
+    ----------
+    spots : array_like, optional
+        Relative spot moves (-0.1 = -10%).
+    vols : array_like, optional
+        Parallel vol shifts, decimals (0.05 = +5 vol points).
+
+    Returns
+    -------
+    list of Scenario
+        ``len(spots) * len(vols)`` scenarios, every vol for the first spot first.
+    """
     s = np.linspace(-0.30, 0.30, 21) if spots is None else np.asarray(spots, dtype=float)
     v = np.linspace(-0.10, 0.40, 21) if vols is None else np.asarray(vols, dtype=float)
     return [Scenario(spot=float(a), vol=float(b), name=f"spot {a:+.0%}, vol {b * 100:+.1f}",
@@ -178,7 +233,26 @@ def ladder(spots=None, vols=None) -> list[Scenario]:
 
 
 def span_scenarios(psr: float = 0.06, vsr: float = 0.04) -> list[Scenario]:
-    """The 16 SPAN risk scenarios (rules in the module docstring)."""
+    """The 16 SPAN risk scenarios (rules in the module docstring).
+
+    Parameters
+    ----------
+    psr : float
+        Price scan range, relative to spot (0.06 = 6%), in (0, 0.5).
+    vsr : float
+        Vol scan range, decimal (0.04 = 4 vol points), in [0, 1).
+
+    Returns
+    -------
+    list of Scenario
+        14 scenarios at 0, 1/3, 2/3 and 1 x PSR with vol up/down, then the two extreme
+        moves of 3 x PSR counted at ``weight=0.35``.
+
+    Raises
+    ------
+    DataError
+        ``psr`` or ``vsr`` out of range.
+    """
     if not (0 < psr < 0.5 and 0 <= vsr < 1):
         raise DataError(f"need 0 < psr < 0.5 and 0 <= vsr < 1, got psr={psr}, vsr={vsr}")
     src = f"SPAN-style, price scan {psr:.0%}, vol scan {vsr * 100:g} pts"
@@ -199,7 +273,20 @@ def span_scenarios(psr: float = 0.06, vsr: float = 0.04) -> list[Scenario]:
 
 
 def pm_grid(market: Market | None = None, atm_vol: float | None = None) -> list[Scenario]:
-    """Portfolio-margin style grid (rules in the module docstring)."""
+    """Portfolio-margin style grid (rules in the module docstring).
+
+    Parameters
+    ----------
+    market : Market, optional
+        Gives the one-month ATM vol when ``atm_vol`` is not set.
+    atm_vol : float, optional
+        ATM vol, decimal; default the market's one-month ATM vol, else 0.20.
+
+    Returns
+    -------
+    list of Scenario
+        Ten spot moves from -8% to +6% x vol shifts of -15%, 0 and +15% of ``atm_vol``.
+    """
     if atm_vol is None:
         atm_vol = 0.2 if market is None else float(market.vol(market.forward(1 / 12), 1 / 12))
     dv = 0.15 * atm_vol
@@ -212,15 +299,26 @@ def pm_grid(market: Market | None = None, atm_vol: float | None = None) -> list[
 # --------------------------------------------------------------------------------------------
 # arbitrage of shocked surfaces
 # --------------------------------------------------------------------------------------------
-def check_shocked_surfaces(market: Market, scenarios, *, n_k: int = 41) -> list[dict]:
+def check_shocked_surfaces(market: Market, scenarios: ScenariosLike, *,
+                           n_k: int = 41) -> list[dict]:
     """Butterfly (Durrleman ``g >= 0``) and calendar (total variance non-decreasing in ``T``)
     checks of each scenario's shocked surface on ``k`` in the quoted range and the fitted
     expiries. Vol shocks are applied in today's log-moneyness (a spot move under sticky
     strike only shifts the smile, which moves no arbitrage into the quoted range).
 
-    Returns one dict per scenario: ``butterfly`` and ``calendar`` (True = arbitrage found),
-    ``min_g`` and ``worst_calendar`` (largest decrease of total variance), and
-    ``base_butterfly``/``base_calendar``: whether today's unshocked surface already has it.
+    Parameters
+    ----------
+    market : Market
+    scenarios : Scenario, dict or sequence of them
+    n_k : int
+        Log-moneyness points checked across the quoted range.
+
+    Returns
+    -------
+    list of dict
+        One per scenario: ``butterfly`` and ``calendar`` (True = arbitrage found), ``min_g``
+        and ``worst_calendar`` (largest decrease of total variance, vol^2 x years), and
+        ``base_butterfly``/``base_calendar``: whether today's unshocked surface already has it.
     """
     sc = _as_scenarios(scenarios)
     kg = np.linspace(market.k_range[0], market.k_range[1], n_k)
@@ -315,10 +413,25 @@ def _arb_text(a: dict) -> str:
     return ", ".join(parts) or "none"
 
 
-def stress(book: Book, market: Market, scenarios, *, prepared: Prepared | None = None
-           ) -> StressResult:
+def stress(book: Book, market: Market, scenarios: ScenariosLike, *,
+           prepared: Prepared | None = None) -> StressResult:
     """Full stress report: P/L per scenario and position, Greeks after the shock, arbitrage
-    checks of every shocked surface."""
+    checks of every shocked surface.
+
+    Parameters
+    ----------
+    book : Book
+    market : Market
+    scenarios : Scenario, dict or sequence of them
+        Shocks in :class:`Scenario` units.
+    prepared : Prepared, optional
+        Reuse :func:`core.risk.valuation.prepare` output.
+
+    Returns
+    -------
+    StressResult
+        P/L in currency; Greeks after each shock in desk units (:mod:`core.risk.greeks`).
+    """
     P = prepared if prepared is not None else prepare(book, market)
     sc = _as_scenarios(scenarios)
     arrays = _shock_arrays(sc)
@@ -397,10 +510,25 @@ class Explain:
                                                   "rho")))
 
 
-def pnl_explain(book: Book, market: Market, scenarios, *, prepared: Prepared | None = None
-                ) -> Explain:
+def pnl_explain(book: Book, market: Market, scenarios: ScenariosLike, *,
+                prepared: Prepared | None = None) -> Explain:
     """P/L explain: full revaluation against the delta-gamma-vega-theta(-rho) Taylor estimate,
-    Greeks taken today, each position's own vol change (skew, term and sticky rule included)."""
+    Greeks taken today, each position's own vol change (skew, term and sticky rule included).
+
+    Parameters
+    ----------
+    book : Book
+    market : Market
+    scenarios : Scenario, dict or sequence of them
+        Shocks in :class:`Scenario` units.
+    prepared : Prepared, optional
+        Reuse :func:`core.risk.valuation.prepare` output.
+
+    Returns
+    -------
+    Explain
+        Full and Taylor P/L per scenario and the Greek contributions, currency.
+    """
     P = prepared if prepared is not None else prepare(book, market)
     sc = _as_scenarios(scenarios)
     arrays = _shock_arrays(sc)

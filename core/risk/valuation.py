@@ -17,6 +17,7 @@ from core.pricing import Greeks, bs_price
 from core.pricing.black_scholes import GREEK_NAMES, _bs_one, _ncdf
 from core.risk.book import Book
 from core.risk.market import FAR_MONEYNESS, FAR_T_FACTOR, Market
+from core._typing import ArrayLike, FloatArray
 
 __all__ = ["Prepared", "prepare", "shocked_values", "shocked_inputs", "pnl_matrix", "VOL_FLOOR", "TERM_PIVOT", "SKEW_UNIT"]
 
@@ -194,7 +195,9 @@ def _unit_values(S, K, T, r, q, sigma, is_call, is_option, is_stock) -> np.ndarr
     return np.where(is_option, price, np.where(is_stock, S_b, 1.0))
 
 
-def shocked_inputs(P: Prepared, spot, vol, skew, term, days, rate):
+def shocked_inputs(P: Prepared, spot: ArrayLike, vol: ArrayLike, skew: ArrayLike, term: ArrayLike,
+                   days: ArrayLike,
+                   rate: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """``(S, T, r, sigma)`` of every position under each scenario: ``S`` of shape (m, 1), the
     rest (m, n). Arguments as in :func:`shocked_values`."""
     spot, vol, skew, term, days, rate = (np.asarray(x, dtype=np.float64).reshape(-1, 1)
@@ -207,7 +210,8 @@ def shocked_inputs(P: Prepared, spot, vol, skew, term, days, rate):
     return S, T, np.broadcast_to(P.r + rate, T.shape), sig
 
 
-def shocked_values(P: Prepared, spot, vol, skew, term, days, rate) -> np.ndarray:
+def shocked_values(P: Prepared, spot: ArrayLike, vol: ArrayLike, skew: ArrayLike, term: ArrayLike,
+                   days: ArrayLike, rate: ArrayLike) -> np.ndarray:
     """Model value per unit of every position under each scenario (rows) — full revaluation.
 
     Parameters are arrays of one value per scenario: relative spot move, parallel vol shift
@@ -261,7 +265,8 @@ def _reval_kernel(S0, K, T, r, q, base, k, w, code, units, V0, spot, vol, skew, 
             out[i, j] = units[j] * (p - V0[j])
 
 
-def pnl_matrix(P: Prepared, spot, vol, skew, term, days, rate) -> np.ndarray:
+def pnl_matrix(P: Prepared, spot: ArrayLike, vol: ArrayLike, skew: ArrayLike, term: ArrayLike,
+               days: ArrayLike, rate: ArrayLike) -> np.ndarray:
     """P/L per scenario (rows) and valued position, currency: the numba kernel behind
     :func:`core.risk.revalue` (tested against :func:`shocked_values`)."""
     arrs = [np.ascontiguousarray(np.asarray(x, dtype=np.float64).reshape(-1))

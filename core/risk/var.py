@@ -118,7 +118,25 @@ def var_cvar(pnl: ArrayLike, alpha: float = 0.99) -> tuple[float, float]:
 
 
 def parametric_var(mean: float, std: float, alpha: float = 0.99) -> float:
-    """Normal VaR ``std * Phi^-1(alpha) - mean`` of P/L ~ N(mean, std^2)."""
+    """Normal VaR ``std * Phi^-1(alpha) - mean`` of P/L ~ N(mean, std^2).
+
+    Parameters
+    ----------
+    mean, std : float
+        Mean and standard deviation of P/L over the horizon (currency), ``std >= 0``.
+    alpha : float
+        Confidence level in (0, 1), e.g. 0.99.
+
+    Returns
+    -------
+    float
+        VaR as a positive loss (currency).
+
+    Raises
+    ------
+    DataError
+        ``alpha`` outside (0, 1) or ``std`` negative or not finite.
+    """
     a = _alpha(alpha)
     if not (math.isfinite(std) and std >= 0):
         raise DataError(f"std must be >= 0, got {std}")
@@ -126,7 +144,25 @@ def parametric_var(mean: float, std: float, alpha: float = 0.99) -> float:
 
 
 def parametric_cvar(mean: float, std: float, alpha: float = 0.99) -> float:
-    """Normal CVaR ``std * phi(z) / (1 - alpha) - mean``, ``z = Phi^-1(alpha)``."""
+    """Normal CVaR ``std * phi(z) / (1 - alpha) - mean``, ``z = Phi^-1(alpha)``.
+
+    Parameters
+    ----------
+    mean, std : float
+        Mean and standard deviation of P/L over the horizon (currency), ``std >= 0``.
+    alpha : float
+        Confidence level in (0, 1), e.g. 0.99.
+
+    Returns
+    -------
+    float
+        Expected shortfall beyond the VaR, as a positive loss (currency).
+
+    Raises
+    ------
+    DataError
+        ``alpha`` outside (0, 1) or ``std`` negative or not finite.
+    """
     a = _alpha(alpha)
     if not (math.isfinite(std) and std >= 0):
         raise DataError(f"std must be >= 0, got {std}")
@@ -165,6 +201,12 @@ def strategy_var(strategy: Strategy, horizon: float, *, spot: float | None = Non
         Monte Carlo scenarios (antithetic) and randomness.
     sticky : {'strike', 'delta'}
         Vol dynamics of a callable ``vol`` when spot moves.
+
+    Returns
+    -------
+    VaRResult
+        VaR and CVaR as positive losses (currency per unit of quantity) at ``alpha`` over the
+        horizon (years).
     """
     if method not in VAR_METHODS:
         raise DataError(f"method must be one of {', '.join(VAR_METHODS)}, got {method!r}")

@@ -12,6 +12,7 @@ from core.pricing.black_scholes import Greeks
 from core.strategies.legs import Strategy
 from core.strategies.margin import MarginEstimate, margin
 from core.strategies.probability import ProfitProbability, probability_of_profit
+from core._typing import ArrayLike, RngLike, VolLike
 
 __all__ = ["StrategyAnalysis", "analyse", "default_grid"]
 
@@ -78,7 +79,23 @@ class StrategyAnalysis:
 
 def default_grid(strategy: Strategy, spot: float, sigma: float, n: int = 500) -> np.ndarray:
     """``n`` evenly spaced prices covering spot +- 4 sd to the first expiry and every strike
-    with a 25 % margin."""
+    with a 25 % margin.
+
+    Parameters
+    ----------
+    strategy : Strategy
+    spot : float
+        Underlying price now (currency), > 0.
+    sigma : float
+        Vol, decimal, for the +- 4 sd range to the first expiry (0.25 years when none).
+    n : int
+        Number of prices.
+
+    Returns
+    -------
+    ndarray
+        Increasing prices (currency), all > 0.
+    """
     T = strategy.first_expiry or 0.25
     half = max(spot * (math.exp(4 * sigma * math.sqrt(T)) - 1.0),
                1.25 * max((abs(k - spot) for k in strategy.strikes), default=0.0),
@@ -86,9 +103,10 @@ def default_grid(strategy: Strategy, spot: float, sigma: float, n: int = 500) ->
     return np.linspace(max(spot - half, 1e-6 * spot), spot + half, n)
 
 
-def analyse(strategy: Strategy, *, spot: float | None = None, vol=None, grid=None,
-            n_grid: int = 500, at_T: float = 0.0, pop_method: str = "lognormal",
-            sticky: str = "strike", rng=None, margin_pct: float = 0.15) -> StrategyAnalysis:
+def analyse(strategy: Strategy, *, spot: float | None = None, vol: VolLike = None,
+            grid: ArrayLike | None = None, n_grid: int = 500, at_T: float = 0.0,
+            pop_method: str = "lognormal", sticky: str = "strike", rng: RngLike = None,
+            margin_pct: float = 0.15) -> StrategyAnalysis:
     """Analyse ``strategy`` on a price grid.
 
     Parameters
@@ -110,6 +128,12 @@ def analyse(strategy: Strategy, *, spot: float | None = None, vol=None, grid=Non
         For ``pop_method="mc"``.
     margin_pct : float
         Naked-short percentage of :func:`margin` (0.15 index, 0.20 equity).
+
+    Returns
+    -------
+    StrategyAnalysis
+        P/L curves on the price grid (currency per unit of quantity), Greeks at ``at_T``,
+        breakevens, max profit/loss, probability of profit and margin.
     """
     spot = strategy.spot if spot is None else float(spot)
     if spot is None or not (math.isfinite(spot) and spot > 0):

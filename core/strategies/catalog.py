@@ -37,6 +37,11 @@ from core.errors import DataError
 from core.pricing.black_scholes import bs_price
 from core.pricing.implied_vol import implied_vol
 from core.strategies.legs import Leg, Strategy
+from core._typing import VolLike
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names used in annotations only
+    from core.data.chain import Chain
 
 __all__ = ["catalog", "strategy_info", "build", "PLACEMENTS", "chain_rates", "ChainRates"]
 
@@ -113,7 +118,18 @@ _SPECS: dict[str, tuple] = {
 
 
 def catalog() -> list[str]:
-    """Names of the built-in strategies, in catalogue order (pass one to :func:`build`)."""
+    """Names of the built-in strategies, in catalogue order (pass one to :func:`build`).
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> names = catalog()
+    >>> "bull_call_spread" in names and "iron_condor" in names
+    True
+    """
     return list(_SPECS)
 
 
@@ -132,9 +148,10 @@ def strategy_info(name: str) -> dict:
                      for x in spec[3]]}
 
 
-def build(name: str, spot: float, T: float, *, vol, r: float | None = None,
-          q: float | None = None, chain=None, width: float = 0.05, by: str = "moneyness",
-          wing_delta: float = 0.30, T2: float | None = None, qty: float = 1.0) -> Strategy:
+def build(name: str, spot: float, T: float, *, vol: VolLike, r: float | None = None,
+          q: float | None = None, chain: Chain | None = None, width: float = 0.05,
+          by: str = "moneyness", wing_delta: float = 0.30, T2: float | None = None,
+          qty: float = 1.0) -> Strategy:
     """Build a catalogue strategy around ``spot``.
 
     Parameters
@@ -316,13 +333,26 @@ class ChainRates:
         return cls(float(d["r"]), float(d["q"]), float(d["T"]), str(d["expiry"]), str(d["note"]))
 
 
-def chain_rates(chain, T: float, *, default_r: float = 0.0, default_q: float = 0.0) -> ChainRates:
+def chain_rates(chain: Chain, T: float, *, default_r: float = 0.0,
+                default_q: float = 0.0) -> ChainRates:
     """Implied ``r`` and ``q`` of the chain expiry nearest ``T`` years, when they are sane.
 
     An expiry whose parity discount factor is above 1 (a negative implied rate from a few noisy
     put-call pairs, as the SPX sample's 26-day expiry shows) or whose rates are not finite is
     skipped for the nearest expiry that passes; when none does, ``default_r`` / ``default_q``
     are used and the note says so.
+
+    Parameters
+    ----------
+    chain : Chain
+    T : float
+        Target expiry in years (ACT/365).
+    default_r, default_q : float
+        Continuously compounded rate and dividend yield used when no expiry passes.
+
+    Returns
+    -------
+    ChainRates
     """
     exp = chain.expiries
     Ts = exp["T"].to_numpy(dtype=float)

@@ -28,6 +28,7 @@ from core.errors import DataError
 from core.pricing.black_scholes import GREEK_NAMES, Greeks, bs_greeks
 from core.pricing.position import PositionLeg
 from core.strategies import payoff as _pf
+from core._typing import FloatLike, VolLike
 
 __all__ = ["Leg", "Strategy", "KINDS", "STICKY"]
 
@@ -105,7 +106,7 @@ class Leg:
         """True for calls and puts."""
         return self.kind != "stock"
 
-    def payoff(self, S) -> np.ndarray:
+    def payoff(self, S: FloatLike) -> np.ndarray:
         """Value per unit at expiry: ``max(S-K, 0)``, ``max(K-S, 0)`` or ``S`` (stock)."""
         S = np.asarray(S, dtype=np.float64)
         if self.kind == "call":
@@ -164,6 +165,17 @@ class Strategy:
     -----
     Methods that value legs before their expiry accept ``vol``, ``sticky`` and ``spot_ref`` as
     described in the module docstring. P/L is per unit of quantity, premiums included.
+
+    Examples
+    --------
+    A 100/110 bull call spread bought for 5.00 - 2.00 = 3.00 (P/L per unit, currency):
+
+
+    >>> spread = Strategy([Leg("call", 100.0, 0.5, 1, 5.0), Leg("call", 110.0, 0.5, -1, 2.0)])
+    >>> spread.expiry_pnl([90.0, 105.0, 120.0])
+    array([-3.,  2.,  7.])
+    >>> spread.max_profit(), spread.max_loss(), spread.breakevens()
+    (7.0, 3.0, (103.0,))
     """
 
     legs: tuple[Leg, ...]
@@ -226,7 +238,7 @@ class Strategy:
         return tuple(x.to_position_leg() for x in self.legs)
 
     # -- valuation -----------------------------------------------------------------------------
-    def expiry_pnl(self, S) -> np.ndarray:
+    def expiry_pnl(self, S: FloatLike) -> np.ndarray:
         """P/L if every leg is settled at its intrinsic value at underlying price ``S``.
 
         Exact and piecewise linear in ``S``; for single-expiry strategies it is the P/L at
@@ -245,8 +257,8 @@ class Strategy:
         S = _spots(S)
         return _pf.expiry_pnl(self.legs, S)
 
-    def value(self, S, at_T: float | None = None, vol=None, *, sticky: str = "strike",
-              spot_ref: float | None = None) -> np.ndarray:
+    def value(self, S: FloatLike, at_T: float | None = None, vol: VolLike = None, *,
+              sticky: str = "strike", spot_ref: float | None = None) -> np.ndarray:
         """Mark-to-model value ``sum(qty * V_i)`` at ``at_T`` (premiums not subtracted).
 
         Option legs with time left are priced by Black-Scholes at their vol (see the module
@@ -257,8 +269,8 @@ class Strategy:
         return _pf.position_value(self.legs, S, at_T, self._vol_fn(vol, sticky, spot_ref),
                                   self.r, self.q)
 
-    def pnl(self, S, at_T: float | None = None, vol=None, *, sticky: str = "strike",
-            spot_ref: float | None = None) -> np.ndarray:
+    def pnl(self, S: FloatLike, at_T: float | None = None, vol: VolLike = None, *,
+            sticky: str = "strike", spot_ref: float | None = None) -> np.ndarray:
         """P/L at the valuation date ``at_T`` for underlying prices ``S``.
 
         Parameters
@@ -289,8 +301,8 @@ class Strategy:
         return _pf.position_value(self.legs, S, at_T, self._vol_fn(vol, sticky, spot_ref),
                                   self.r, self.q) - cost
 
-    def greeks(self, S, at_T: float = 0.0, vol=None, *, sticky: str = "strike",
-               spot_ref: float | None = None) -> Greeks:
+    def greeks(self, S: FloatLike, at_T: float = 0.0, vol: VolLike = None, *,
+               sticky: str = "strike", spot_ref: float | None = None) -> Greeks:
         """Position price and Greeks at ``at_T``: sums of ``qty`` times each leg's
         :func:`core.pricing.bs_greeks` (stock adds ``qty * S`` to the price and ``qty`` to delta).
 
@@ -319,7 +331,7 @@ class Strategy:
         return Greeks(**total)
 
     # -- analytics -----------------------------------------------------------------------------
-    def breakevens(self, at_T: float | None = None, vol=None, *, sticky: str = "strike",
+    def breakevens(self, at_T: float | None = None, vol: VolLike = None, *, sticky: str = "strike",
                    spot_ref: float | None = None) -> tuple[float, ...]:
         """All underlying prices where the P/L at ``at_T`` is zero, ascending.
 
@@ -334,13 +346,13 @@ class Strategy:
         f = self._pnl_fn(at_T, vol, sticky, spot_ref)
         return _pf.numeric_breakevens(f, self._scales())
 
-    def max_profit(self, at_T: float | None = None, vol=None, *, sticky: str = "strike",
+    def max_profit(self, at_T: float | None = None, vol: VolLike = None, *, sticky: str = "strike",
                    spot_ref: float | None = None) -> float:
         """Largest P/L at ``at_T`` over all underlying prices ``S >= 0``; ``math.inf`` when it is
         unbounded (positive slope beyond the last strike), floored at 0."""
         return self._extremes(at_T, vol, sticky, spot_ref)[0]
 
-    def max_loss(self, at_T: float | None = None, vol=None, *, sticky: str = "strike",
+    def max_loss(self, at_T: float | None = None, vol: VolLike = None, *, sticky: str = "strike",
                  spot_ref: float | None = None) -> float:
         """Largest loss at ``at_T`` as a positive number (``>= 0``); ``math.inf`` when unbounded
         (negative slope beyond the last strike, e.g. a naked short call)."""

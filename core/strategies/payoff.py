@@ -17,6 +17,7 @@ from scipy.optimize import brentq, minimize_scalar
 
 from core.errors import DataError
 from core.pricing.black_scholes import bs_price
+from core._typing import BoolArray, FloatArray, VolLike
 
 __all__ = ["expiry_pnl", "position_value", "leg_arrays", "make_vol_fn", "exact_breakevens",
            "exact_extremes", "right_slope", "numeric_breakevens", "numeric_extremes", "S_FLOOR"]
@@ -36,7 +37,7 @@ def expiry_pnl(legs: Sequence, S: np.ndarray) -> np.ndarray:
     return out
 
 
-def leg_arrays(opts: Sequence, at_T: float):
+def leg_arrays(opts: Sequence, at_T: float) -> tuple[FloatArray, FloatArray, BoolArray, FloatArray]:
     """Strikes, residual times ``max(T - at_T, 0)``, call flags and quantities of option legs."""
     K = np.array([x.strike for x in opts], dtype=np.float64)
     tau = np.array([x.T - at_T for x in opts], dtype=np.float64)
@@ -46,7 +47,7 @@ def leg_arrays(opts: Sequence, at_T: float):
     return K, tau, is_call, qty
 
 
-def make_vol_fn(vol, sticky: str, spot_ref: float | None) -> Callable:
+def make_vol_fn(vol: VolLike, sticky: str, spot_ref: float | None) -> Callable:
     """Return ``fn(opts, S, tau) -> sigma`` of shape ``(n_legs,) + S.shape`` (or broadcastable).
 
     ``vol`` is a float (flat), a callable ``vol(K, T)`` or None (each leg's ``Leg.vol``). Legs

@@ -36,6 +36,7 @@ from core.errors import DataError
 from core.pricing.black_scholes import bs_price
 from core.pricing.montecarlo import gbm_terminal
 from core.strategies.legs import Strategy
+from core._typing import FloatLike, RngLike, VolLike
 
 __all__ = ["ProfitProbability", "probability_of_profit", "lognormal_cdf",
            "risk_neutral_density", "risk_neutral_cdf", "POP_METHODS"]
@@ -91,8 +92,25 @@ class ProfitProbability:
         return cls(**d)
 
 
-def lognormal_cdf(x, forward: float, sigma: float, T: float) -> np.ndarray:
-    """``P(S_T <= x)`` for ``S_T`` lognormal with mean ``forward`` and vol ``sigma`` over ``T``."""
+def lognormal_cdf(x: FloatLike, forward: float, sigma: float, T: float) -> np.ndarray:
+    """``P(S_T <= x)`` for ``S_T`` lognormal with mean ``forward`` and vol ``sigma`` over ``T``.
+
+    Parameters
+    ----------
+    x : array_like
+        Prices at the horizon (currency); negative prices count as 0.
+    forward : float
+        Mean of ``S_T`` (currency), > 0.
+    sigma : float
+        Vol, decimal per sqrt(year), >= 0 (0 gives a step at ``forward``).
+    T : float
+        Horizon in years (ACT/365), >= 0.
+
+    Returns
+    -------
+    ndarray
+        Probabilities in [0, 1], the shape of ``x``.
+    """
     x = np.asarray(x, dtype=np.float64)
     sd = sigma * math.sqrt(T)
     with np.errstate(divide="ignore"):
@@ -102,11 +120,30 @@ def lognormal_cdf(x, forward: float, sigma: float, T: float) -> np.ndarray:
     return ndtr((lx + 0.5 * sd * sd) / sd)
 
 
-def risk_neutral_cdf(vol, spot: float, T: float, r: float, q: float, K) -> np.ndarray:
+def risk_neutral_cdf(vol: VolLike, spot: float, T: float, r: float, q: float,
+                     K: FloatLike) -> np.ndarray:
     """Breeden-Litzenberger CDF ``1 + e^{rT} dC/dK`` of ``S_T`` from calls at ``vol(K, T)``.
 
     ``vol`` is a number or a callable ``vol(K, T)``; ``dC/dK`` by central differences with a
     relative step of 1e-4. Clipped to [0, 1].
+
+    Parameters
+    ----------
+    vol : float or callable
+        Decimal vol, or ``vol(K, T)`` (``T`` in years).
+    spot : float
+        Underlying price now (currency).
+    T : float
+        Horizon in years (ACT/365), > 0.
+    r, q : float
+        Continuously compounded rate and dividend yield (decimals).
+    K : array_like
+        Prices at which the CDF is taken (currency), > 0.
+
+    Returns
+    -------
+    ndarray
+        ``P(S_T <= K)`` under the risk-neutral measure, 1-d.
     """
     K = np.atleast_1d(np.asarray(K, dtype=np.float64))
     h = 1e-4 * K
@@ -114,10 +151,22 @@ def risk_neutral_cdf(vol, spot: float, T: float, r: float, q: float, K) -> np.nd
     return np.clip(1.0 + math.exp(r * T) * dC, 0.0, 1.0)
 
 
-def risk_neutral_density(vol, spot: float, T: float, r: float, q: float, K) -> np.ndarray:
+def risk_neutral_density(vol: VolLike, spot: float, T: float, r: float, q: float,
+                         K: FloatLike) -> np.ndarray:
     """Breeden-Litzenberger density ``e^{rT} d^2C/dK^2`` (per unit of price) at strikes ``K``,
     from Black-Scholes calls at ``vol(K, T)``; second differences with a relative step 2e-4.
-    Negative values (a surface with butterfly arbitrage) are returned as they are."""
+    Negative values (a surface with butterfly arbitrage) are returned as they are.
+
+    Parameters
+    ----------
+    vol, spot, T, r, q, K
+        As in :func:`risk_neutral_cdf`.
+
+    Returns
+    -------
+    ndarray
+        Density of ``S_T`` per unit of price (1 / currency) at ``K``, 1-d.
+    """
     K = np.atleast_1d(np.asarray(K, dtype=np.float64))
     h = 2e-4 * K
     c0 = _calls(vol, spot, T, r, q, K)
@@ -125,9 +174,9 @@ def risk_neutral_density(vol, spot: float, T: float, r: float, q: float, K) -> n
     return math.exp(r * T) * (cu - 2 * c0 + cd) / (h * h)
 
 
-def probability_of_profit(strategy: Strategy, spot: float | None = None, *, vol=None,
+def probability_of_profit(strategy: Strategy, spot: float | None = None, *, vol: VolLike = None,
                           method: str = "lognormal", at_T: float | None = None,
-                          n_paths: int = 200_000, rng=None, sticky: str = "strike",
+                          n_paths: int = 200_000, rng: RngLike = None, sticky: str = "strike",
                           spot_ref: float | None = None) -> ProfitProbability:
     """Probability that ``strategy`` shows a profit at ``at_T``, and its expected P/L.
 
@@ -149,6 +198,12 @@ def probability_of_profit(strategy: Strategy, spot: float | None = None, *, vol=
     spot_ref : float, optional
         Spot at which a callable ``vol`` was fitted (sticky delta); default ``spot``. Pass it when
         ``spot`` is a what-if shift of the fitted spot.
+
+    Returns
+    -------
+    ProfitProbability
+        Probability in [0, 1] of P/L > 0 at the horizon and the expected P/L (currency per unit of
+        quantity).
     """
     if method not in POP_METHODS:
         raise DataError(f"method must be one of {', '.join(POP_METHODS)}, got {method!r}")

@@ -33,6 +33,8 @@ from core.strategies.analysis import default_grid
 from core.strategies.legs import Leg, Strategy
 from core.strategies.margin import UNDERLYINGS, MarginEstimate, margin
 from core.strategies.probability import ProfitProbability, probability_of_profit
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["WhatIf", "PositionAnalysis", "analyse_position", "VOL_MODES", "VAR_HORIZONS"]
 
@@ -237,7 +239,8 @@ class PositionAnalysis:
             tuple(d["notes"]))
 
 
-def analyse_position(strategy: Strategy, spec: WhatIf | None = None, *, surface=None,
+def analyse_position(strategy: Strategy, spec: WhatIf | None = None, *,
+                     surface: Callable[..., Any] | None = None,
                      surface_label: str = "the vol surface") -> PositionAnalysis:
     """Analyse ``strategy`` under the what-if view ``spec`` (see the module notes).
 

@@ -35,6 +35,11 @@ from scipy.special import ndtri
 
 from core.errors import DataError
 from core.surface.svi import durrleman_g
+from core._typing import ArrayLike, FloatLike
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names used in annotations only
+    from core.surface.result import SurfaceFit
 
 __all__ = ["ArbitrageReport", "check_arbitrage", "MAX_LOCATIONS", "smile_metrics",
            "atm_term_structure", "delta_strike"]
@@ -139,7 +144,7 @@ def _check_grid(k_min, k_max, n_k, n_t) -> tuple[np.ndarray, int]:
     return np.linspace(float(k_min), float(k_max), int(n_k)), int(n_t)
 
 
-def check_arbitrage(fit, *, k_min: float = -1.5, k_max: float = 1.5, n_k: int = 200,
+def check_arbitrage(fit: SurfaceFit, *, k_min: float = -1.5, k_max: float = 1.5, n_k: int = 200,
                     n_t: int = 100) -> ArbitrageReport:
     """Check a :class:`~core.surface.SurfaceFit` for butterfly and calendar arbitrage.
 
@@ -213,8 +218,8 @@ def _d1(fit, k: np.ndarray, T: np.ndarray) -> np.ndarray:
         return np.where(w > 0, -k / sw + 0.5 * sw, np.nan)
 
 
-def delta_strike(fit, T, d1_target: float, *, k_lo: float = -4.0, k_hi: float = 4.0,
-                 n_grid: int = 801, n_bisect: int = 45) -> np.ndarray:
+def delta_strike(fit: SurfaceFit, T: FloatLike, d1_target: float, *, k_lo: float = -4.0,
+                 k_hi: float = 4.0, n_grid: int = 801, n_bisect: int = 45) -> np.ndarray:
     """Log-moneyness ``k`` where the forward delta's ``d1`` on the fitted smile equals a target.
 
     For every ``T`` the first downward crossing of ``d1(k) = d1_target`` on a grid of ``k`` in
@@ -229,6 +234,11 @@ def delta_strike(fit, T, d1_target: float, *, k_lo: float = -4.0, k_hi: float = 
     d1_target : float
         ``N^{-1}(delta)`` for calls, ``N^{-1}(1 + delta)`` for puts (e.g. -0.6745 for a 25-delta
         call, +0.6745 for a 25-delta put).
+
+    Returns
+    -------
+    ndarray
+        Strikes (currency) whose ``d1`` equals ``d1_target`` on the fitted smile at each ``T``.
     """
     T = np.atleast_1d(np.asarray(T, dtype=np.float64))
     kg = np.linspace(k_lo, k_hi, n_grid)
@@ -247,7 +257,7 @@ def delta_strike(fit, T, d1_target: float, *, k_lo: float = -4.0, k_hi: float = 
     return np.where(has, 0.5 * (lo + hi), np.nan)
 
 
-def smile_metrics(fit) -> pd.DataFrame:
+def smile_metrics(fit: SurfaceFit) -> pd.DataFrame:
     """Per-expiry smile metrics of a :class:`~core.surface.SurfaceFit`.
 
     Returns
@@ -287,7 +297,7 @@ def smile_metrics(fit) -> pd.DataFrame:
         "vol_25p": vp, "rr25": vc - vp, "bf25": 0.5 * (vc + vp) - atm})
 
 
-def atm_term_structure(fit, T=None, n: int = 100) -> pd.DataFrame:
+def atm_term_structure(fit: SurfaceFit, T: ArrayLike | None = None, n: int = 100) -> pd.DataFrame:
     """ATM (K = F(T)) vol and total variance of the surface against ``T``.
 
     Parameters

@@ -26,11 +26,16 @@ from core.surface.result import (PARAM_NAMES, Progress, SurfaceFit, day_label, f
 from core.surface.sabr_fit import fit_sabr_slice
 from core.surface.ssvi import fit_ssvi_arrays, isotonic, shape_limited_note, ssvi_to_raw
 from core.surface.svi import fit_svi_slice
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # names used in annotations only
+    from core.data.chain import Chain
 
 __all__ = ["fit_svi", "fit_ssvi", "fit_sabr", "surface_from_params", "warm_kernels"]
 
 
-def fit_svi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = True,
+def fit_svi(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = True,
             min_quotes: int = MIN_QUOTES, calendar: bool = False,
             progress: Progress = None) -> SurfaceFit:
     """Raw SVI smile per expiry (Gatheral 2004) by the quasi-explicit method (Zeliade 2009).
@@ -71,6 +76,26 @@ def fit_svi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = Tru
     ------
     CalibrationError
         When no expiry can be fitted. Invalid arguments raise :class:`DataError`.
+
+    Examples
+    --------
+    A chain quoted at a flat 20% vol (see :func:`core.data.load_chain`) is fitted flat and free of
+    arbitrage:
+
+
+    >>> import numpy as np, pandas as pd
+    >>> from core.data import load_chain
+    >>> from core.pricing import bs_price
+    >>> T, K = 182 / 365, np.arange(80.0, 125.0, 5.0)
+    >>> prices = {cp: bs_price(100.0, K, T, 0.02, 0.01, 0.2, cp == "C") for cp in "CP"}
+    >>> rows = [dict(quote_date="2024-01-02", expiry="2024-07-02", strike=k, type=cp,
+    ...              bid=p - 0.05, ask=p + 0.05, spot=100.0)
+    ...         for cp in "CP" for k, p in zip(K, prices[cp])]
+    >>> fit = fit_svi(load_chain(pd.DataFrame(rows)))
+    >>> np.round(fit.implied_vol([90.0, 100.0, 110.0], T), 6)
+    array([0.2, 0.2, 0.2])
+    >>> fit.arbitrage().butterfly_free
+    True
     """
     t0 = time.perf_counter()
     P = prepare(chain, lo=lo, hi=hi, exclude_wide=exclude_wide, min_quotes=min_quotes)
@@ -132,7 +157,7 @@ def fit_svi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = Tru
                                   calendar=bool(calendar)), notes)
 
 
-def fit_ssvi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = True,
+def fit_ssvi(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = True,
              min_quotes: int = MIN_QUOTES, fit_theta: bool = True,
              progress: Progress = None) -> SurfaceFit:
     """SSVI surface (Gatheral & Jacquier 2014) with the power-law ``phi``, free of static arbitrage.
@@ -194,7 +219,7 @@ def fit_ssvi(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = Tr
     return fit
 
 
-def fit_sabr(chain, beta: float = 0.5, *, lo: float = 0.6, hi: float = 1.4,
+def fit_sabr(chain: Chain, beta: float = 0.5, *, lo: float = 0.6, hi: float = 1.4,
              exclude_wide: bool = True, min_quotes: int = MIN_QUOTES,
              progress: Progress = None) -> SurfaceFit:
     """Hagan et al. (2002) lognormal SABR smile per expiry with a user-chosen ``beta``.
@@ -275,8 +300,8 @@ def _check_params(model: str, frame: pd.DataFrame, glob: dict) -> None:
                 raise DataError(f"SSVI global parameter {name} must be {what}, got {x!r}")
 
 
-def surface_from_params(model: str, params, *, spot: float,
-                        global_params: dict | None = None) -> SurfaceFit:
+def surface_from_params(model: str, params: pd.DataFrame | Sequence[Mapping[str, Any]], *,
+                        spot: float, global_params: dict | None = None) -> SurfaceFit:
     """A :class:`SurfaceFit` from given parameters (no quotes): for what-if surfaces and tests.
 
     Parameters
@@ -291,6 +316,11 @@ def surface_from_params(model: str, params, *, spot: float,
         Underlying level (for the forward interpolation at short times).
     global_params : dict, optional
         SSVI ``rho, eta, gamma``; SABR ``beta``.
+
+    Returns
+    -------
+    SurfaceFit
+        A surface over the given expiries, with no quotes.
     """
     if model not in PARAM_NAMES:
         raise DataError(f"model must be one of {', '.join(PARAM_NAMES)}, got {model!r}")

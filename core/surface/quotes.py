@@ -23,6 +23,10 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names used in annotations only
+    from core.data.chain import Chain
 
 __all__ = ["MIN_QUOTES", "BAND_FLOOR", "SliceData", "Prepared", "prepare", "atm_vol_estimate"]
 
@@ -105,6 +109,11 @@ def atm_vol_estimate(k: np.ndarray, iv: np.ndarray, weight: np.ndarray | None = 
         Their implied vols (decimals).
     weight : ndarray, optional
         Relative weights (e.g. ``1 / band``); equal when omitted.
+
+    Returns
+    -------
+    float
+        ATM vol, decimal (NaN when the quotes do not straddle the forward).
     """
     k = np.asarray(k, dtype=np.float64)
     iv = np.asarray(iv, dtype=np.float64)
@@ -137,7 +146,7 @@ def _band(iv_bid: np.ndarray, iv_ask: np.ndarray) -> np.ndarray:
     return np.maximum(np.where(ok, band, fill), BAND_FLOOR)
 
 
-def prepare(chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = True,
+def prepare(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = True,
             min_quotes: int = MIN_QUOTES, need_atm: bool = False) -> Prepared:
     """Select and weight the quotes of ``chain`` and split them by expiry.
 

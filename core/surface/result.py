@@ -29,6 +29,12 @@ from core.pricing.sabr import _sabr_vol_kernel
 from core.surface.quotes import Prepared
 from core.surface.ssvi import ssvi_to_raw
 from core.surface.svi import svi_derivatives, svi_total_variance
+from core._typing import DateLike, FloatLike
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # names used in annotations only
+    from core.surface.diagnostics import ArbitrageReport
 
 __all__ = ["SurfaceFit", "MODELS", "PARAM_NAMES", "make_fit", "finish_fit", "fit_options",
            "nothing_fitted", "day_label", "Progress"]
@@ -163,7 +169,7 @@ class SurfaceFit:
         return q[[c for c in cols if c in q.columns]].copy(deep=False)
 
     # -- evaluation --------------------------------------------------------------------------
-    def forward(self, T) -> np.ndarray:
+    def forward(self, T: FloatLike) -> np.ndarray:
         """Forward at ``T`` (years): ``ln F`` linear in T through ``ln S`` at 0, constant carry
         beyond the last expiry."""
         T = np.asarray(T, dtype=np.float64)
@@ -179,7 +185,7 @@ class SurfaceFit:
         return {c: s[c].to_numpy(dtype=np.float64) for c in s.columns
                 if c in PARAM_NAMES[self.model] or c in ("T", "forward")}
 
-    def theta(self, T) -> np.ndarray:
+    def theta(self, T: FloatLike) -> np.ndarray:
         """ATM total variance ``theta(T)`` of an SSVI surface (see the module docstring)."""
         if self.model != "ssvi":
             raise DataError(f"theta(T) is defined for SSVI fits, not {self.model}")
@@ -222,17 +228,18 @@ class SurfaceFit:
                     o[sel] += coef[sel] * part
         return tuple(o.reshape(shape) for o in out)
 
-    def total_variance_derivs(self, k, T) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def total_variance_derivs(self, k: FloatLike,
+                              T: FloatLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(w, dw/dk, d2w/dk2)`` of the surface at log-moneyness ``k`` and time ``T``
         (broadcasting arrays; ``k = ln(K / F(T))``). SABR derivatives are central differences
         with step 1e-4; SVI and SSVI ones are analytic."""
         return self._evaluate(k, T, True)
 
-    def total_variance(self, k, T) -> np.ndarray:
+    def total_variance(self, k: FloatLike, T: FloatLike) -> np.ndarray:
         """Total implied variance ``sigma^2 T`` at log-moneyness ``k = ln(K/F(T))`` and ``T``."""
         return self._evaluate(k, T, False)[0]
 
-    def implied_vol(self, K, T) -> np.ndarray:
+    def implied_vol(self, K: FloatLike, T: FloatLike) -> np.ndarray:
         """Fitted Black implied vol (decimal) at strike ``K`` and time ``T`` (years).
 
         Parameters
@@ -264,7 +271,7 @@ class SurfaceFit:
 
     # -- diagnostics (computed on demand) ------------------------------------------------------
     def arbitrage(self, *, k_min: float = -1.5, k_max: float = 1.5, n_k: int = 200,
-                  n_t: int = 100):
+                  n_t: int = 100) -> ArbitrageReport:
         """Butterfly and calendar arbitrage check; see :func:`core.surface.check_arbitrage`."""
         from core.surface.diagnostics import check_arbitrage
 
@@ -332,8 +339,9 @@ class SurfaceFit:
 # assembling a fit
 # --------------------------------------------------------------------------------------------
 def make_fit(model: str, slices: pd.DataFrame, quotes: pd.DataFrame, *, spot: float,
-             elapsed: float = 0.0, skipped=(), global_params=None, options=None,
-             notes=()) -> SurfaceFit:
+             elapsed: float = 0.0, skipped: Sequence[tuple[str, str]] = (),
+             global_params: Mapping[str, float] | None = None,
+             options: Mapping[str, Any] | None = None, notes: Sequence[str] = ()) -> SurfaceFit:
     """Build a :class:`SurfaceFit` and fill in fitted vols and statistics.
 
     ``slices`` holds expiry, T, forward and the model's parameters; ``quotes`` the selected quote
@@ -381,12 +389,13 @@ def make_fit(model: str, slices: pd.DataFrame, quotes: pd.DataFrame, *, spot: fl
 # --------------------------------------------------------------------------------------------
 # helpers shared by the fit entry points
 # --------------------------------------------------------------------------------------------
-def day_label(ts) -> str:
+def day_label(ts: DateLike) -> str:
     """ISO date of an expiry timestamp."""
     return pd.Timestamp(ts).date().isoformat()
 
 
-def fit_options(model: str, lo, hi, exclude_wide, min_quotes, **extra) -> dict:
+def fit_options(model: str, lo: float, hi: float, exclude_wide: bool, min_quotes: int,
+                **extra: Any) -> dict:
     """The settings recorded in :attr:`SurfaceFit.options`."""
     return {"model": model, "moneyness": [float(lo), float(hi)],
             "exclude_wide": bool(exclude_wide), "min_quotes": int(min_quotes),
@@ -400,8 +409,9 @@ def nothing_fitted(model: str, prepared: Prepared) -> CalibrationError:
     return CalibrationError(f"no expiry could be fitted with {model} ({reasons}{more})")
 
 
-def finish_fit(model: str, rows: list[dict], prepared: Prepared, t0: float, skipped,
-               global_params: dict, options: dict, notes) -> SurfaceFit:
+def finish_fit(model: str, rows: list[dict], prepared: Prepared, t0: float,
+               skipped: Sequence[tuple[str, str]], global_params: dict, options: dict,
+               notes: Sequence[str]) -> SurfaceFit:
     """:func:`make_fit` from per-expiry rows, with ``elapsed`` measured from ``t0``."""
     fit = make_fit(model, pd.DataFrame(rows), prepared.table, spot=prepared.spot,
                    skipped=sorted(skipped), global_params=global_params, options=options,

@@ -22,6 +22,7 @@ import numpy as np
 from numba import njit
 
 from core.pricing.sabr import _alpha_from_atm_one, _sabr_vol_one
+from core._typing import ArrayLike
 
 __all__ = ["fit_sabr_slice", "NU_MAX"]
 
@@ -144,7 +145,8 @@ def _fit(F, T, K, vol, wt, atm, beta, rho_grid, nu_grid, out):
     return cost
 
 
-def fit_sabr_slice(F: float, T: float, K, vol, weight, atm_vol: float, beta: float) -> dict:
+def fit_sabr_slice(F: float, T: float, K: ArrayLike, vol: ArrayLike, weight: ArrayLike,
+                   atm_vol: float, beta: float) -> dict:
     """Calibrate ``(alpha, rho, nu)`` of one expiry's SABR smile for a given ``beta``.
 
     Parameters

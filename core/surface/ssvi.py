@@ -27,6 +27,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from core._typing import ArrayLike, DateLike, FloatLike
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names used in annotations only
+    from core.surface.quotes import SliceData
+    from core.surface.result import SurfaceFit
 
 __all__ = ["ssvi_phi", "ssvi_total_variance", "ssvi_to_raw", "isotonic",
            "fit_ssvi_arrays", "GAMMA_BOUNDS"]
@@ -37,13 +44,32 @@ _RHO_MAX = 0.999
 _STARTS = ((-0.7, 0.5, 0.4), (-0.4, 0.9, 0.25), (-0.9, 0.3, 0.45), (-0.2, 0.2, 0.1))
 
 
-def ssvi_phi(theta, eta, gamma) -> np.ndarray:
-    """Power-law ``phi(theta) = eta / (theta^gamma (1 + theta)^(1 - gamma))``."""
+def ssvi_phi(theta: FloatLike, eta: FloatLike, gamma: FloatLike) -> np.ndarray:
+    """Power-law ``phi(theta) = eta / (theta^gamma (1 + theta)^(1 - gamma))``.
+
+    Parameters
+    ----------
+    theta : array_like
+        ATM total implied variance ``sigma_ATM^2 T`` (vol^2 x years), > 0.
+    eta, gamma : float
+        Power-law level (> 0) and exponent (in (0, 1)).
+
+    Returns
+    -------
+    ndarray
+        ``phi(theta)``, the shape of ``theta``.
+
+    Examples
+    --------
+    >>> float(ssvi_phi(1.0, 0.8, 0.5))        # 0.8 / (1 * 2 ** 0.5)
+    0.565685424949238
+    """
     theta = np.asarray(theta, dtype=np.float64)
     return eta / (theta ** gamma * (1.0 + theta) ** (1.0 - gamma))
 
 
-def ssvi_total_variance(k, theta, rho, eta, gamma) -> np.ndarray:
+def ssvi_total_variance(k: FloatLike, theta: FloatLike, rho: FloatLike, eta: FloatLike,
+                        gamma: FloatLike) -> np.ndarray:
     """SSVI total implied variance ``w(k, theta)`` (broadcasting ``k`` against ``theta``).
 
     Parameters
@@ -54,6 +80,11 @@ def ssvi_total_variance(k, theta, rho, eta, gamma) -> np.ndarray:
         ATM total implied variance ``sigma_ATM^2 T`` (> 0).
     rho, eta, gamma : float
         Global SSVI parameters.
+
+    Returns
+    -------
+    ndarray
+        Total implied variance ``sigma^2 T`` (vol² × years), broadcast shape.
     """
     k = np.asarray(k, dtype=np.float64)
     theta = np.asarray(theta, dtype=np.float64)
@@ -61,11 +92,24 @@ def ssvi_total_variance(k, theta, rho, eta, gamma) -> np.ndarray:
     return 0.5 * theta * (1.0 + rho * pk + np.sqrt((pk + rho) ** 2 + 1.0 - rho * rho))
 
 
-def ssvi_to_raw(theta, rho, eta, gamma) -> tuple[np.ndarray, ...]:
+def ssvi_to_raw(theta: FloatLike, rho: FloatLike, eta: FloatLike,
+                gamma: FloatLike) -> tuple[np.ndarray, ...]:
     """Raw SVI parameters ``(a, b, rho, m, sigma)`` of the SSVI slice(s) at ``theta``.
 
     ``a = theta (1 - rho^2) / 2``, ``b = theta phi / 2``, ``m = -rho / phi``,
     ``sigma = sqrt(1 - rho^2) / phi`` (Gatheral & Jacquier 2014, Lemma 3.1).
+
+    Parameters
+    ----------
+    theta : array_like
+        ATM total implied variance (vol^2 x years), > 0.
+    rho, eta, gamma : float
+        SSVI correlation (``|rho| < 1``) and power-law ``phi`` parameters.
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(a, b, rho, m, sigma)``, each the shape of ``theta``.
     """
     theta = np.asarray(theta, dtype=np.float64)
     phi = ssvi_phi(theta, eta, gamma)
@@ -74,7 +118,7 @@ def ssvi_to_raw(theta, rho, eta, gamma) -> tuple[np.ndarray, ...]:
             math.sqrt(1.0 - rho * rho) / phi)
 
 
-def isotonic(y, weight=None) -> np.ndarray:
+def isotonic(y: ArrayLike, weight: ArrayLike | None = None) -> np.ndarray:
     """Non-decreasing least-squares fit to ``y`` (pool-adjacent-violators)."""
     y = np.asarray(y, dtype=np.float64)
     w = np.ones_like(y) if weight is None else np.asarray(weight, dtype=np.float64)
@@ -99,7 +143,8 @@ def _unpack(x, theta_fixed, n):
     return rho, eta, gamma, theta
 
 
-def fit_ssvi_arrays(k, v, sw, idx, theta0, *, fit_theta: bool = True) -> dict:
+def fit_ssvi_arrays(k: ArrayLike, v: ArrayLike, sw: ArrayLike, idx: ArrayLike, theta0: ArrayLike, *,
+                    fit_theta: bool = True) -> dict:
     """Fit SSVI to the quotes of several expiries (weighted least squares in total variance).
 
     Parameters
@@ -167,7 +212,7 @@ def fit_ssvi_arrays(k, v, sw, idx, theta0, *, fit_theta: bool = True) -> dict:
             "nfev": int(nfev), "success": success}
 
 
-def shape_limited_note(S, fit) -> str:
+def shape_limited_note(S: Sequence[SliceData], fit: SurfaceFit) -> str:
     """A note when SSVI's 3-parameter slices fit some expiry far worse than a free raw SVI
     slice does (SSVI on one short SPXW expiry: 2.9 vol points against 0.11): the SSVI slice
     ties its ATM curvature to its wings and cannot bend a steep short-dated put wing, whatever
@@ -190,7 +235,7 @@ def shape_limited_note(S, fit) -> str:
             "SVI with calendar=True.")
 
 
-def pd_date(ts) -> str:
+def pd_date(ts: DateLike) -> str:
     import pandas as pd
 
     return pd.Timestamp(ts).date().isoformat()

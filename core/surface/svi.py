@@ -32,6 +32,7 @@ import math
 
 import numpy as np
 from numba import njit
+from core._typing import ArrayLike, FloatLike, SviParams
 
 __all__ = ["svi_total_variance", "svi_derivatives", "durrleman_g", "svi_g", "min_g",
            "min_total_variance", "fit_svi_slice", "SLOPE_MAX"]
@@ -46,7 +47,8 @@ _CHECK_K.flags.writeable = False          # shared, read-only: each refit works 
 # --------------------------------------------------------------------------------------------
 # formulas
 # --------------------------------------------------------------------------------------------
-def svi_total_variance(k, a, b, rho, m, sigma) -> np.ndarray:
+def svi_total_variance(k: FloatLike, a: FloatLike, b: FloatLike, rho: FloatLike, m: FloatLike,
+                       sigma: FloatLike) -> np.ndarray:
     """Raw SVI total implied variance ``w(k)`` (dimensionless: vol^2 x years).
 
     Parameters
@@ -55,20 +57,39 @@ def svi_total_variance(k, a, b, rho, m, sigma) -> np.ndarray:
         Log-moneyness ln(K/F).
     a, b, rho, m, sigma : float or array_like
         Raw SVI parameters of a total-variance slice (``b >= 0``, ``|rho| < 1``, ``sigma > 0``).
+
+    Returns
+    -------
+    ndarray
+        Total implied variance ``sigma^2 T`` (vol² × years), the shape of ``k``.
     """
     x = np.asarray(k, dtype=np.float64) - m
     return a + b * (rho * x + np.sqrt(x * x + sigma * sigma))
 
 
-def svi_derivatives(k, a, b, rho, m, sigma) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(w, dw/dk, d2w/dk2)`` of a raw SVI slice at ``k``."""
+def svi_derivatives(k: FloatLike, a: FloatLike, b: FloatLike, rho: FloatLike, m: FloatLike,
+                    sigma: FloatLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(w, dw/dk, d2w/dk2)`` of a raw SVI slice at ``k``.
+
+    Parameters
+    ----------
+    k : array_like
+        Log-moneyness ``ln(K/F)``.
+    a, b, rho, m, sigma : float
+        Raw SVI parameters (``b >= 0``, ``|rho| < 1``, ``sigma > 0``).
+
+    Returns
+    -------
+    tuple of ndarray
+        Total variance (vol^2 x years) and its first two derivatives in ``k``.
+    """
     x = np.asarray(k, dtype=np.float64) - m
     r = np.sqrt(x * x + sigma * sigma)
     w = a + b * (rho * x + r)
     return w, b * (rho + x / r), b * sigma * sigma / (r * r * r)
 
 
-def durrleman_g(k, w, w1, w2) -> np.ndarray:
+def durrleman_g(k: FloatLike, w: FloatLike, w1: FloatLike, w2: FloatLike) -> np.ndarray:
     """Durrleman's function ``g(k)``; a smile is free of butterfly arbitrage iff ``g >= 0``.
 
     ``g = (1 - k w' / (2 w))^2 - w'^2 / 4 (1 / w + 1 / 4) + w'' / 2`` (Gatheral & Jacquier 2014,
@@ -79,6 +100,11 @@ def durrleman_g(k, w, w1, w2) -> np.ndarray:
     ----------
     k, w, w1, w2 : array_like
         Log-moneyness, total variance and its first two derivatives in ``k``.
+
+    Returns
+    -------
+    ndarray
+        ``g(k)``; >= 0 where the smile is free of butterfly arbitrage.
     """
     k, w, w1, w2 = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (k, w, w1, w2)))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -86,8 +112,22 @@ def durrleman_g(k, w, w1, w2) -> np.ndarray:
     return np.where(w > 0.0, g, -np.inf)
 
 
-def svi_g(k, a, b, rho, m, sigma) -> np.ndarray:
-    """Durrleman's ``g(k)`` of a raw SVI slice (analytic derivatives)."""
+def svi_g(k: FloatLike, a: FloatLike, b: FloatLike, rho: FloatLike, m: FloatLike,
+          sigma: FloatLike) -> np.ndarray:
+    """Durrleman's ``g(k)`` of a raw SVI slice (analytic derivatives).
+
+    Parameters
+    ----------
+    k : array_like
+        Log-moneyness ``ln(K/F)``.
+    a, b, rho, m, sigma : float
+        Raw SVI parameters.
+
+    Returns
+    -------
+    ndarray
+        ``g(k)``; the slice is free of butterfly arbitrage where ``g >= 0``.
+    """
     k = np.asarray(k, dtype=np.float64)
     return durrleman_g(k, *svi_derivatives(k, a, b, rho, m, sigma))
 
@@ -320,7 +360,7 @@ def _qe_fit(k, v, W, m_lo, m_hi, s_lo, s_hi, a_lo, a_hi, slope_max, n_grid, out)
 # --------------------------------------------------------------------------------------------
 # slice fit
 # --------------------------------------------------------------------------------------------
-def min_g(params, *, k_min: float = -3.0, k_max: float = 3.0) -> tuple[float, float]:
+def min_g(params: SviParams, *, k_min: float = -3.0, k_max: float = 3.0) -> tuple[float, float]:
     """Smallest Durrleman ``g`` of a raw SVI slice on ``[k_min, k_max]`` and where it occurs.
 
     A grid of step 0.002, then a bounded Brent search around the lowest grid point, so a dip
@@ -430,7 +470,7 @@ def _pen_lm(u, k, v, sw, kg, lam, margin, max_iter):
     return cost
 
 
-def min_total_variance(params) -> float:
+def min_total_variance(params: SviParams) -> float:
     """Minimum of a raw SVI slice's total variance, ``a + b sigma sqrt(1 - rho^2)``."""
     a, b, rho, _, s = params
     return float(a + b * s * math.sqrt(max(1.0 - rho * rho, 0.0)))
@@ -477,7 +517,7 @@ def _penalty_refit(k, v, W, params, *, margin: float = 1e-6):
     return least[1]
 
 
-def fit_svi_slice(k, v, W) -> dict:
+def fit_svi_slice(k: ArrayLike, v: ArrayLike, W: ArrayLike) -> dict:
     """Fit one raw SVI slice to market total variances by the quasi-explicit method.
 
     Parameters

@@ -32,6 +32,12 @@ import numpy as np
 
 from core.surface.svi import (SLOPE_MAX, _CHECK_K, _objective_of, _pen_lm, _pen_params,
                               min_g, min_total_variance, svi_g, svi_total_variance)
+from core._typing import ArrayLike, SviParams
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names used in annotations only
+    from core.surface.quotes import SliceData
 
 __all__ = ["calendar_refit", "crossing", "ssvi_slice_fit", "refit_from_feasible",
            "butterfly_free", "K_CALENDAR", "MARGIN"]
@@ -45,7 +51,8 @@ def _ssvi_slice_raw(theta, rho, phi):
     return (0.5 * theta * (1.0 - rho * rho), 0.5 * theta * phi, rho, -rho / phi, r2 / phi)
 
 
-def ssvi_slice_fit(k, v, W):
+def ssvi_slice_fit(k: ArrayLike, v: ArrayLike,
+                   W: ArrayLike) -> tuple[float, float, float, float, float] | None:
     """Best SSVI slice (3 parameters) inside Gatheral-Jacquier's Theorem 4.2 set
     ``theta phi (1 + |rho|) <= 4 (1 - 1e-9)``, ``theta phi^2 (1 + |rho|) <= 4``: free of butterfly
     arbitrage for every ``k``, with minimum variance ``theta (1 - rho^2) / 2 + ... >= 0``.
@@ -81,12 +88,13 @@ def ssvi_slice_fit(k, v, W):
     return tuple(float(x) for x in _ssvi_slice_raw(*unpack(best.x)))
 
 
-def butterfly_free(p) -> bool:
+def butterfly_free(p: SviParams) -> bool:
     """Non-negative minimum variance and Durrleman's g >= 0 on [-3, 3]."""
     return min_g(p)[0] >= 0.0 and min_total_variance(p) >= 0.0
 
 
-def refit_from_feasible(k, v, W, start, *, margin: float = 1e-6):
+def refit_from_feasible(k: ArrayLike, v: ArrayLike, W: ArrayLike, start: SviParams, *,
+                        margin: float = 1e-6) -> tuple[tuple[float, ...], float]:
     """Improve an arbitrage-free slice ``start`` without leaving the arbitrage-free set.
 
     Levenberg-Marquardt on the data with a stiff penalty (weight 1e4 and 1e6) on
@@ -144,7 +152,7 @@ K_CALENDAR.flags.writeable = False
 MARGIN = 1e-5
 
 
-def crossing(prev, params, k=K_CALENDAR) -> float:
+def crossing(prev: SviParams, params: SviParams, k: ArrayLike = K_CALENDAR) -> float:
     """Largest amount by which slice ``params`` lies below ``prev (1 + MARGIN)`` on ``k`` (0 if
     never)."""
     gap = svi_total_variance(k, *prev) * (1.0 + MARGIN) - svi_total_variance(k, *params)
@@ -232,7 +240,8 @@ def _refit(k, v, sw, prev, start, kc, free):
     return best
 
 
-def calendar_refit(slices, fits):
+def calendar_refit(slices: Sequence[SliceData],
+                   fits: Sequence[SviParams]) -> list[tuple[tuple[float, ...], str]]:
     """Refit SVI slices so that consecutive ones do not cross (module docstring).
 
     Parameters
