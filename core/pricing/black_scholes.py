@@ -82,6 +82,11 @@ class Greeks:
 # --------------------------------------------------------------------------------------------
 # kernels
 # --------------------------------------------------------------------------------------------
+#: Total volatility below which an option is valued as if sigma * sqrt(T) were 0 (its gamma,
+#: about 1 / (S v), would exceed the largest float64).
+_V_MIN = 1e-280
+
+
 @nb.njit(cache=True, inline="always")
 def _ncdf(x):
     return 0.5 * math.erfc(-x / _SQRT2)
@@ -94,7 +99,7 @@ def _bs_one(S, K, T, r, q, sig, w):
     dr = math.exp(-r * T)
     sqt = math.sqrt(T)
     v = sig * sqt
-    if v <= 0.0:
+    if v <= _V_MIN:  # no (or sub-representable) time value: 1 / v would overflow the Greeks
         fwd_intr = w * (S * dq - K * dr)
         itm = 1.0 if fwd_intr > 0.0 else (0.5 if fwd_intr == 0.0 else 0.0)
         price = max(fwd_intr, 0.0)

@@ -166,3 +166,13 @@ def test_subnormal_vol_gives_the_forward_intrinsic_value(sigma, r, q):
     g = bs_greeks(1.0, K, 1.0, r, q, sigma, True)
     assert all(np.isfinite(g[n]) for n in GREEK_NAMES)
     assert float(g.price) == pytest.approx(max(math.exp(-q) - K * math.exp(-r), 0.0), rel=1e-14)
+
+
+def test_subnormal_total_vol_gives_finite_greeks():
+    """Hypothesis found gamma = inf for sigma = 1e-312 at the money (1 / (S v) overflows): such an
+    option has no representable time value and is valued as the sigma = 0 limit (intrinsic)."""
+    g = bs_greeks(1.0, 1.0, 1.0, 0.0, 0.0, 1e-312, False)
+    for name in GREEK_NAMES:
+        assert np.isfinite(g[name]), name
+    g0 = bs_greeks(1.0, 1.0, 1.0, 0.0, 0.0, 0.0, False)
+    assert float(g.gamma) == float(g0.gamma) == 0.0 and float(g.price) == float(g0.price) == 0.0

@@ -8,15 +8,15 @@ import math
 import numpy as np
 import pytest
 
-from core.data import sample_chain
 from core.errors import DataError
 from core.surface import atm_term_structure, fit_sabr, fit_svi
 from core.surface.views import QUOTED_K_RANGE, SurfaceComparison, compare_fits
+from tests.real_data import spx_2011_chain
 
 
 @pytest.fixture(scope="module")
 def fits():
-    chain = sample_chain()
+    chain = spx_2011_chain()       # real quotes: independent SVI slices cross on it
     return {"svi": fit_svi(chain), "sabr": fit_sabr(chain)}
 
 
@@ -31,7 +31,7 @@ def test_reports_are_the_fit_checker_on_the_quoted_range(fits):
 
 def test_located_calendar_points_lie_on_the_fitted_surface(fits):
     v = compare_fits(fits)["svi"]
-    assert not v.arbitrage.calendar_free          # independent SVI slices cross on this chain
+    assert not v.arbitrage.calendar_free          # independent SVI slices cross on the real 2011 chain
     pts = v.points
     assert pts.calendar_strike.size == min(v.arbitrage.n_calendar, 500)
     T2 = pts.calendar_days / 365.0
