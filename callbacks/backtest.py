@@ -8,6 +8,7 @@ import hashlib
 import logging
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 from dash import ALL, Input, Output, State, ctx, html, no_update  # noqa: F401
 from callbacks.registry import callback, clientside_callback
@@ -198,53 +199,59 @@ def _settings():
     return current_app.config["PARITY_SETTINGS"]
 
 
-def _job_settings():
-    """Settings inside a background job (no Flask app context on a Celery worker)."""
+def _job_settings() -> SimpleNamespace:
+    """The two settings a background job needs, ``data_dir`` and ``redis_url``: the running app's
+    when there is one, else read from ``PARITY_DATA_DIR`` / ``REDIS_URL`` with the defaults of
+    :meth:`app.Settings.from_env` (a Celery worker has no Flask app context)."""
     try:
-        return _settings()
+        settings = _settings()
     except RuntimeError:
-        from app import Settings
-
-        return Settings.from_env()
+        return SimpleNamespace(data_dir=os.environ.get("PARITY_DATA_DIR") or str(ROOT / "var"),
+                               redis_url=os.environ.get("REDIS_URL") or None)
+    return SimpleNamespace(data_dir=settings.data_dir, redis_url=settings.redis_url)
 
 
 # --------------------------------------------------------------------------------------------
 # callbacks
 # --------------------------------------------------------------------------------------------
-@callback(Output(ids.STRATEGY, "options"), Input(ids.SOURCE, "id"))
-def strategy_options(_):
+@callback(output=dict(options=Output(ids.STRATEGY, "options")), inputs=dict(_id=Input(ids.SOURCE, "id")))
+def strategy_options(_id):
     from core.strategies import catalog, strategy_info
 
-    return [{"label": strategy_info(n)["label"], "value": n} for n in catalog()
-            if not any(leg["far"] for leg in strategy_info(n)["legs"])]
+    return dict(options=[{"label": strategy_info(n)["label"], "value": n} for n in catalog()
+                         if not any(leg["far"] for leg in strategy_info(n)["legs"])])
 
 
-@callback(Output(ids.UPLOAD_STORE, "data"), Output(ids.SOURCE, "value"),
-          Input(ids.UPLOAD, "contents"), State(ids.UPLOAD, "filename"), prevent_initial_call=True)
+@callback(output=dict(upload=Output(ids.UPLOAD_STORE, "data"), source=Output(ids.SOURCE, "value")),
+          inputs=dict(contents=Input(ids.UPLOAD, "contents"), filenames=State(ids.UPLOAD, "filename")),
+          prevent_initial_call=True)
 def keep_upload(contents, filenames):
     if not contents:
-        return no_update, no_update
+        return dict(upload=no_update, source=no_update)
     too_big = [f for c, f in zip(contents, filenames) if len(c) * 3 // 4 > MAX_BYTES]
     if too_big:
-        return {"error": f"{', '.join(too_big)} over {MAX_BYTES // 2**20} MB, the upload limit"}, "upload"
-    return {"contents": list(contents), "filenames": list(filenames)}, "upload"
+        return dict(upload={"error": f"{', '.join(too_big)} over {MAX_BYTES // 2**20} MB, the upload limit"},
+                    source="upload")
+    return dict(upload={"contents": list(contents), "filenames": list(filenames)}, source="upload")
 
 
-@callback(Output(ids.DATA_INFO, "children"), Input(ids.SOURCE, "value"), Input(ids.UPLOAD_STORE, "data"),
-          Input(ids.START, "value"), Input(ids.END, "value"))
+@callback(output=dict(info=Output(ids.DATA_INFO, "children")),
+          inputs=dict(source=Input(ids.SOURCE, "value"), upload=Input(ids.UPLOAD_STORE, "data"),
+                      start=Input(ids.START, "value"), end=Input(ids.END, "value")))
 def data_info(source, upload, start, end):
     if source == "modelled":
-        return html.Span(f"Modelled chains {start} to {end}: real S&P 500 closes and VIX, fitted smile "
-                         "shape and spreads; built when you press Run.", className="text-warning-emphasis")
+        return dict(info=html.Span(f"Modelled chains {start} to {end}: real S&P 500 closes and VIX, fitted "
+                                   "smile shape and spreads; built when you press Run.",
+                                   className="text-warning-emphasis"))
     if source == "upload" and upload and upload.get("error"):
-        return html.Span(upload["error"], className="text-danger")
+        return dict(info=html.Span(upload["error"], className="text-danger"))
     try:
         h = history_for(source, upload, start, end, _settings().data_dir)
     except ParityError as exc:
-        return html.Span(str(exc), className="text-danger")
-    return html.Div([html.B(source_line(h.label, h.source)), html.Br(),
-                     f"{len(h)} quote dates, {h.dates[0]} to {h.dates[-1]}; close "
-                     f"{h.closes[0]:,.2f} → {h.closes[-1]:,.2f}."])
+        return dict(info=html.Span(str(exc), className="text-danger"))
+    return dict(info=html.Div([html.B(source_line(h.label, h.source)), html.Br(),
+                               f"{len(h)} quote dates, {h.dates[0]} to {h.dates[-1]}; close "
+                               f"{h.closes[0]:,.2f} → {h.closes[-1]:,.2f}."]))
 
 
 @callback(
@@ -278,33 +285,36 @@ def run_job(set_progress, run, source, upload, start, end, values):
     return dict(result=payload, alert=empty, show=bool(empty))
 
 
-@callback(Output(ids.RESULT, "data", allow_duplicate=True), Output(ids.ALERT, "children", allow_duplicate=True),
-          Output(ids.ALERT, "is_open", allow_duplicate=True), Input(ids.RUNS_QUERY, "data"),
+@callback(output=dict(result=Output(ids.RESULT, "data", allow_duplicate=True),
+                      alert=Output(ids.ALERT, "children", allow_duplicate=True),
+                      show=Output(ids.ALERT, "is_open", allow_duplicate=True)),
+          inputs=dict(run_id=Input(ids.RUNS_QUERY, "data")),
           prevent_initial_call="initial_duplicate")
 def load_run(run_id):
     if not run_id:
-        return no_update, no_update, no_update
+        return dict(result=no_update, alert=no_update, show=no_update)
     try:
-        return restore(run_id, _settings().database_url), "", False
+        return dict(result=restore(run_id, _settings().database_url), alert="", show=False)
     except ParityError as exc:
-        return no_update, f"Could not load the backtest in this link: {exc}", True
+        return dict(result=no_update, alert=f"Could not load the backtest in this link: {exc}", show=True)
 
 
-@callback(Output(ids.SAVED, "children"), Output(ids.RUN_ID, "data"), Input(ids.RESULT, "data"),
-          prevent_initial_call=True)
+@callback(output=dict(saved=Output(ids.SAVED, "children"), run_id=Output(ids.RUN_ID, "data")),
+          inputs=dict(payload=Input(ids.RESULT, "data")), prevent_initial_call=True)
 def save_run(payload):
     if not payload:
-        return no_update, no_update
+        return dict(saved=no_update, run_id=no_update)
     if payload.get("restored"):
-        return html.Span(["Loaded from the ", html.A("runs registry", href="/runs"), "."]), payload["run_id"]
+        return dict(saved=html.Span(["Loaded from the ", html.A("runs registry", href="/runs"), "."]),
+                    run_id=payload["run_id"])
     try:
         run_id = record(payload, payload.get("descriptor", {}), _settings().database_url)
     except Exception:
         log.exception("could not record the backtest")
-        return html.Span("The backtest could not be saved to the registry; the error was logged.",
-                         className="text-danger"), no_update
-    return html.Span(["Saved to the ", html.A("runs registry", href="/runs"),
-                      "; this page's link now brings it back."]), run_id
+        return dict(saved=html.Span("The backtest could not be saved to the registry; the error was logged.",
+                                    className="text-danger"), run_id=no_update)
+    return dict(saved=html.Span(["Saved to the ", html.A("runs registry", href="/runs"),
+                                 "; this page's link now brings it back."]), run_id=run_id)
 
 
 @callback(
@@ -332,23 +342,26 @@ def render(payload, dark):
                 picks=picks, pick=best["id"] if best else None, notes=notes)
 
 
-@callback(Output(ids.TRADES, "exportDataAsCsv"), Input(ids.EXPORT, "n_clicks"), prevent_initial_call=True)
+@callback(output=dict(export=Output(ids.TRADES, "exportDataAsCsv")),
+          inputs=dict(_n=Input(ids.EXPORT, "n_clicks")), prevent_initial_call=True)
 def export_trades(_n):
-    return True
+    return dict(export=True)
 
 
-@callback(Output(ids.REPLAY, "data"), Output(ids.DAY, "max"), Output(ids.DAY, "value"),
-          Input(ids.TRADE_PICK, "value"), State(ids.RESULT, "data"), prevent_initial_call=True)
+@callback(output=dict(replay=Output(ids.REPLAY, "data"), last=Output(ids.DAY, "max"),
+                      day=Output(ids.DAY, "value")),
+          inputs=dict(trade_id=Input(ids.TRADE_PICK, "value"), payload=State(ids.RESULT, "data")),
+          prevent_initial_call=True)
 def pick_trade(trade_id, payload):
     if trade_id is None or not payload:
-        return None, 1, 0
+        return dict(replay=None, last=1, day=0)
     try:
         rp = replay_payload(payload, trade_id)
     except ParityError as exc:
         log.info("replay unavailable: %s", exc)
-        return {"error": str(exc)}, 1, 0
+        return dict(replay={"error": str(exc)}, last=1, day=0)
     last = max(len(rp["dates"]) - 1, 1)
-    return rp, last, last          # open on the exit day: the whole attribution since entry
+    return dict(replay=rp, last=last, day=last)   # open on the exit day: the whole attribution since entry
 
 
 @callback(
@@ -367,24 +380,29 @@ def render_day(day, rp, dark):
                 attr=attribution_figure(rp, day or 0, theme=theme))
 
 
-@callback(Output(ids.TICK, "disabled"), Output(ids.PLAY, "children"),
-          Output(ids.DAY, "value", allow_duplicate=True), Input(ids.PLAY, "n_clicks"),
-          State(ids.TICK, "disabled"), State(ids.DAY, "value"), State(ids.DAY, "max"),
+@callback(output=dict(stopped=Output(ids.TICK, "disabled"), label=Output(ids.PLAY, "children"),
+                      day=Output(ids.DAY, "value", allow_duplicate=True)),
+          inputs=dict(_n=Input(ids.PLAY, "n_clicks"), disabled=State(ids.TICK, "disabled"),
+                      day=State(ids.DAY, "value"), last=State(ids.DAY, "max")),
           prevent_initial_call=True)
 def play_pause(_n, disabled, day, last):
     if not disabled:
-        return True, "▶ Play", no_update
-    return False, "⏸ Pause", 0 if (day or 0) >= (last or 0) else no_update   # from the start at the end
+        return dict(stopped=True, label="▶ Play", day=no_update)
+    return dict(stopped=False, label="⏸ Pause",
+                day=0 if (day or 0) >= (last or 0) else no_update)   # from the start at the end
 
 
-@callback(Output(ids.DAY, "value", allow_duplicate=True), Output(ids.TICK, "disabled", allow_duplicate=True),
-          Output(ids.PLAY, "children", allow_duplicate=True), Input(ids.TICK, "n_intervals"),
-          State(ids.DAY, "value"), State(ids.DAY, "max"), prevent_initial_call=True)
+@callback(output=dict(day=Output(ids.DAY, "value", allow_duplicate=True),
+                      stopped=Output(ids.TICK, "disabled", allow_duplicate=True),
+                      label=Output(ids.PLAY, "children", allow_duplicate=True)),
+          inputs=dict(_n=Input(ids.TICK, "n_intervals"), day=State(ids.DAY, "value"),
+                      last=State(ids.DAY, "max")),
+          prevent_initial_call=True)
 def advance(_n, day, last):
     nxt = (day or 0) + 1
     if nxt >= (last or 0):
-        return last, True, "▶ Play"
-    return nxt, no_update, no_update
+        return dict(day=last, stopped=True, label="▶ Play")
+    return dict(day=nxt, stopped=no_update, label=no_update)
 
 
 @callback(
@@ -452,14 +470,16 @@ def render_sweep(wf, dark):
                 heat=stability_figure(wf, theme=theme), pbo=pbo_figure(wf, theme=theme), summary=summary)
 
 
-@callback(Output(ids.WF_VALUES1, "value"), Input(ids.WF_PARAM1, "value"), prevent_initial_call=True)
+@callback(output=dict(values=Output(ids.WF_VALUES1, "value")), inputs=dict(p=Input(ids.WF_PARAM1, "value")),
+          prevent_initial_call=True)
 def default_values1(p):
-    return next((v for f, _, v in WF_PARAMS if f == p), no_update)
+    return dict(values=next((v for f, _, v in WF_PARAMS if f == p), no_update))
 
 
-@callback(Output(ids.WF_VALUES2, "value"), Input(ids.WF_PARAM2, "value"), prevent_initial_call=True)
+@callback(output=dict(values=Output(ids.WF_VALUES2, "value")), inputs=dict(p=Input(ids.WF_PARAM2, "value")),
+          prevent_initial_call=True)
 def default_values2(p):
-    return next((v for f, _, v in WF_PARAMS if f == p), "")
+    return dict(values=next((v for f, _, v in WF_PARAMS if f == p), ""))
 
 
 @callback(output=dict(state=Output(ids.STATE, "data")),

@@ -29,7 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.backtest.fills import SETTLEMENT_NOTE, costs, fill_price, model_mark, settlement
-from core.backtest.history import ChainHistory, DayQuotes, _to_date, contract_key
+from core.backtest.history import ChainHistory, DayQuotes, contract_key
+from core.backtest.history_build import to_date
 from core.backtest.metrics import performance, trade_stats
 from core.backtest.result import BacktestResult, LegFill, Trade
 from core.backtest.rules import Rules
@@ -154,7 +155,7 @@ def run(history: ChainHistory, rules: Rules | None = None, *, progress=None,
                              float(exit_mid[j]), float(pos.entry_iv[j]))
                      for j in range(pos.qty.size))
         entry_day = int(history.day_index[pos.entry_i])
-        trades.append(Trade(pos.id, _to_date(entry_day), _to_date(exit_day), _to_date(pos.expiry),
+        trades.append(Trade(pos.id, to_date(entry_day), to_date(exit_day), to_date(pos.expiry),
                             c, legs, pos.credit, pos.cost_in + cost_out, pnl, pnl_mid,
                             pos.max_profit, pos.max_loss, reason, exit_day - entry_day,
                             pos.modelled, pos.margin))

@@ -13,7 +13,8 @@ which gives every row (calls and puts alike) a smile vol ``iv`` and a forward de
 written to Parquet with **one row group per quote date**, so :meth:`ChainHistory.day` reads one
 date's rows and nothing else; a small per-object cache bounded by a row budget keeps recent
 days in memory. ``ChainHistory.chain(date)`` builds a full :class:`core.data.Chain` through
-``core.data.load_chain`` for pages that want one.
+``core.data.load_chain`` for pages that want one. The cleaning and the Parquet writing live in
+:mod:`core.backtest.history_build`.
 """
 from __future__ import annotations
 
@@ -29,26 +30,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.backtest.history_build import (DATES_PER_GROUP, EPOCH, FORMAT_VERSION, STORE_COLUMNS,
+                                         build_chunks, prepare_table, to_date)
 from core.errors import DataError
 
 __all__ = ["ChainHistory", "DayQuotes", "load_history", "history_from_frame", "CACHE_ROWS"]
 
 #: Rows of day tables one history keeps in memory (about 90 bytes a row).
 CACHE_ROWS: int = 2_000_000
-#: Consecutive quote dates per Parquet row group (one read serves a month of dates).
-_DATES_PER_GROUP = 21
-_EPOCH = np.datetime64("1970-01-01", "D")
-_STORE_COLUMNS = ("expiry", "is_call", "strike", "bid", "ask", "iv", "delta", "forward",
-                  "discount")
-_FORMAT_VERSION = "3"
 
 
 def _day_int(d) -> int:
-    return int((np.datetime64(pd.Timestamp(d).date(), "D") - _EPOCH).astype(np.int64))
-
-
-def _to_date(i: int) -> _dt.date:
-    return (_EPOCH + np.timedelta64(int(i), "D")).astype(object)
+    return int((np.datetime64(pd.Timestamp(d).date(), "D") - EPOCH).astype(np.int64))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -179,7 +172,7 @@ class ChainHistory:
     @property
     def dates(self) -> list[_dt.date]:
         """Quote dates, ascending."""
-        return [_to_date(i) for i in self.day_index]
+        return [to_date(i) for i in self.day_index]
 
     @property
     def underlying(self) -> pd.Series:
@@ -232,8 +225,8 @@ class ChainHistory:
             return hit
         # one read per row group (a block of consecutive dates); only this history's dates
         # in that block are turned into day tables
-        tab = self._parquet().read_row_group(g, columns=list(_STORE_COLUMNS))
-        cols = {c: tab.column(c).to_numpy() for c in _STORE_COLUMNS}
+        tab = self._parquet().read_row_group(g, columns=list(STORE_COLUMNS))
+        cols = {c: tab.column(c).to_numpy() for c in STORE_COLUMNS}
         same = np.flatnonzero(self.groups[:, 0] == g)
         for j in same:
             _, a, n = (int(x) for x in self.groups[j])
@@ -242,7 +235,7 @@ class ChainHistory:
             self._cache[(self.path, int(self.day_index[j]))] = dq
             self._budget[1] += dq.n
         out = self._cache[key]
-        while self._budget[1] > self._budget[0] and len(self._cache) > 2 * _DATES_PER_GROUP:
+        while self._budget[1] > self._budget[0] and len(self._cache) > 2 * DATES_PER_GROUP:
             _, old = self._cache.popitem(last=False)
             self._budget[1] -= old.n
         return out
@@ -271,7 +264,7 @@ class ChainHistory:
             "expiry": (dq.expiry[ok].astype("datetime64[D]")).astype("datetime64[ns]"),
             "strike": dq.strike[ok], "type": np.where(dq.is_call[ok], "C", "P"),
             "bid": dq.bid[ok], "ask": dq.ask[ok]})
-        return load_chain(frame, quote_date=_to_date(self.day_index[i]),
+        return load_chain(frame, quote_date=to_date(self.day_index[i]),
                           spot=float(self.closes[i]))
 
 
@@ -324,7 +317,7 @@ def load_history(source, *, source_kind: str | None = None, label: str | None = 
     sources = list(source) if isinstance(source, (list, tuple)) else [source]
     if not sources:
         raise DataError("source is an empty list: give at least one file")
-    frames, digest = [], hashlib.sha1(_FORMAT_VERSION.encode())
+    frames, digest = [], hashlib.sha1(FORMAT_VERSION.encode())
     for s in sources:
         raw = _read(s)
         digest.update(pd.util.hash_pandas_object(raw, index=False).to_numpy().tobytes())
@@ -375,7 +368,7 @@ def history_from_frame(raw: pd.DataFrame, *, source_kind: str = "upload", label:
     if source_kind not in ("real", "upload", "modelled"):
         raise DataError(f"source_kind must be 'real', 'upload' or 'modelled', got {source_kind!r}")
     if digest is None:
-        digest = hashlib.sha1(_FORMAT_VERSION.encode() + pd.util.hash_pandas_object(
+        digest = hashlib.sha1(FORMAT_VERSION.encode() + pd.util.hash_pandas_object(
             raw, index=False).to_numpy().tobytes()).hexdigest()
     folder = Path(cache_dir or Path(tempfile.gettempdir()) / "parity-histories")
     folder.mkdir(parents=True, exist_ok=True)
@@ -387,241 +380,7 @@ def history_from_frame(raw: pd.DataFrame, *, source_kind: str = "upload", label:
                 return h
         except DataError:
             pass
-    table, dates, closes, notes = _prepare(raw)
+    table, dates, closes, notes = prepare_table(raw)
     label = label or f"{source_kind} chain history"
-    _write(table, dates, closes, notes, path, source_kind, label)
+    build_chunks([(table, dates, closes, notes)], path, source_kind, label)
     return open_history(path)
-
-
-def _prepare(raw: pd.DataFrame, min_dates: int = 2):
-    """Clean a raw multi-day table and enrich it: forwards, discounts, smile vols, deltas."""
-    from core.data import read_quotes
-
-    q = read_quotes(raw)          # the chain loader's own reader: any layout it recognises
-    n_read = len(q)
-    qd = q["quote_date"].to_numpy().astype("datetime64[D]")
-    if np.isnat(qd).all():
-        raise DataError("the file has no quote date column (quotedate / quote_date): a history "
-                        "needs one row per quote per date")
-    if not np.isfinite(q["spot"].to_numpy(dtype=float)).any():
-        raise DataError("the file gives no underlying level (underlying_last, spot or "
-                        "underlying_bid_eod/ask_eod): add a column with the index close per date")
-    ex = q["expiry"].to_numpy().astype("datetime64[D]")
-    types = q["type"].to_numpy(dtype=object)
-    df = pd.DataFrame({
-        "date": (qd - _EPOCH).astype(np.int64), "expiry": (ex - _EPOCH).astype(np.int64),
-        "is_call": types == "C", "type_ok": pd.notna(types),
-        "strike": q["strike"].to_numpy(dtype=float), "bid": q["bid"].to_numpy(dtype=float),
-        "ask": q["ask"].to_numpy(dtype=float), "spot": q["spot"].to_numpy(dtype=float),
-        "root": q["root"].to_numpy(dtype=object)})
-    read_notes = list(q.attrs.get("notes", ())) or ["Format: unrecognised."]
-    layout = read_notes[0].removeprefix("Format: ").rstrip(".")
-    notes: list[str] = []
-    bad = (np.isnat(qd) | np.isnat(ex) | ~df["type_ok"].to_numpy()
-           | ~np.isfinite(df[["strike", "bid", "ask", "spot"]].to_numpy()).all(axis=1))
-    if bad.any():
-        notes.append(f"Dropped {int(bad.sum()):,} rows with missing or non-numeric values.")
-    df = df.loc[~bad]
-    if (np.diff(df["date"].to_numpy()) < 0).any():
-        notes.append("Rows were not in date order: sorted by quote date (each date's quotes "
-                     "are used only on that date).")
-    if df.empty:
-        raise DataError(f"none of the {n_read:,} rows is a usable quote (need quote date, expiry, "
-                        "strike, call/put, bid, ask and the underlying level)")
-    dates = np.unique(df["date"].to_numpy())
-    if dates.size < min_dates:
-        raise DataError(f"the file holds one quote date ({_to_date(dates[0])}): a backtest needs "
-                        "a history of at least two dates — upload a multi-day file")
-    closes = df.groupby("date")["spot"].median().reindex(dates).to_numpy(dtype=np.float64)
-    expired = (df["expiry"] <= df["date"]).to_numpy()
-    if expired.any():
-        notes.append(f"Dropped {int(expired.sum()):,} rows expiring on or before their quote "
-                     "date (expiry-day quotes: positions settle on that day's close instead).")
-    df = df.loc[~expired]
-    unusable = ((df["ask"] <= 0) | (df["bid"] < 0) | (df["bid"] > df["ask"])
-                | (df["strike"] <= 0) | (df["spot"] <= 0)).to_numpy()
-    if unusable.any():
-        notes.append(f"Dropped {int(unusable.sum()):,} rows with no ask, a negative bid or a "
-                     "crossed quote.")
-    df = df.loc[~unusable].drop(columns="type_ok")
-    df = _one_root(df, notes)
-    df = df.sort_values(["date", "expiry", "is_call", "strike"], kind="stable")
-    dup = df.duplicated(["date", "expiry", "is_call", "strike"]).to_numpy()
-    if dup.any():
-        notes.append(f"Dropped {int(dup.sum()):,} duplicate (date, expiry, strike, type) rows.")
-        df = df.loc[~dup]
-    df = df.reset_index(drop=True)
-    if df.empty:
-        raise DataError(f"none of the {n_read:,} rows is a usable quote (need quote date, expiry "
-                        "after it, strike, call/put, bid <= ask, ask > 0 and the underlying level)")
-    notes.insert(0, f"Read {n_read:,} rows ({layout}); kept {len(df):,} on {dates.size} "
-                    f"quote dates, {_to_date(dates[0])} to {_to_date(dates[-1])}.")
-    gaps = np.diff(dates)
-    long_gaps = np.flatnonzero(gaps > 5)
-    if long_gaps.size:
-        shown = ", ".join(f"{_to_date(dates[i])} to {_to_date(dates[i + 1])}"
-                          for i in long_gaps[:3])
-        notes.append(f"{long_gaps.size} gap(s) of more than 5 calendar days between quote dates "
-                     f"({shown}{', ...' if long_gaps.size > 3 else ''}): positions are marked "
-                     "across them as if no day were missing.")
-    empty = np.setdiff1d(dates, df["date"].to_numpy())
-    if empty.size:
-        notes.append(f"{empty.size} quote date(s) have no option quote left (e.g. only "
-                     f"expiring contracts): {', '.join(str(_to_date(d)) for d in empty[:4])}"
-                     f"{', ...' if empty.size > 4 else ''}; their closes are kept for marking "
-                     "and settlement.")
-    _enrich(df, notes)
-    return df, dates, closes, notes
-
-
-def _one_root(df: pd.DataFrame, notes: list) -> pd.DataFrame:
-    """One option root per (date, expiry): on a day when SPX (AM-settled monthly) and SPXW
-    (PM-settled) share an expiry, the SPXW rows are kept, as the chain loader does."""
-    roots = df["root"].astype(str).str.upper().to_numpy()
-    if (roots == "").all() or len(np.unique(roots)) == 1:
-        return df.drop(columns="root")
-    rank = np.where(roots == "SPXW", 0, np.where(roots == "", 2, 1))
-    key = df["date"].to_numpy() * 100_000 + df["expiry"].to_numpy()
-    best = pd.Series(rank).groupby(key).transform("min").to_numpy()
-    keep = rank == best
-    if (~keep).any():
-        notes.append(f"Dropped {int((~keep).sum()):,} rows of a second root on expiries quoted "
-                     "under two roots (SPXW, PM-settled, kept).")
-    return df.loc[keep].drop(columns="root")
-
-
-def _enrich(df: pd.DataFrame, notes: list) -> None:
-    """Forward and discount per (date, expiry) from parity; smile vol and delta per row."""
-    from core.data.forwards import fit_parity
-    from core.pricing.implied_vol import implied_vol
-    from scipy.special import ndtr
-
-    date = df["date"].to_numpy()
-    exp = df["expiry"].to_numpy()
-    K = df["strike"].to_numpy()
-    bid, ask = df["bid"].to_numpy(), df["ask"].to_numpy()
-    spot = df["spot"].to_numpy()
-    call = df["is_call"].to_numpy()
-    mid = 0.5 * (bid + ask)
-    T = (exp - date) / 365.0
-    grp_key = date * 100_000 + exp
-    starts = np.flatnonzero(np.r_[True, grp_key[1:] != grp_key[:-1]])
-    ends = np.r_[starts[1:], len(df)]
-    fwd = np.empty(len(df))
-    disc = np.empty(len(df))
-    failed = 0
-    for a, b in zip(starts, ends):
-        c = call[a:b]
-        ok = bid[a:b] > 0
-        kc, kp = K[a:b][c & ok], K[a:b][~c & ok]
-        common, ic, ip = np.intersect1d(kc, kp, assume_unique=True, return_indices=True)
-        fit = None
-        if common.size:
-            mc, mp = mid[a:b][c & ok][ic], mid[a:b][~c & ok][ip]
-            sc = (ask - bid)[a:b][c & ok][ic]
-            sp = (ask - bid)[a:b][~c & ok][ip]
-            fit, _ = fit_parity(common, mc, mp, sc, sp)
-        if fit is None:
-            failed += 1
-            fwd[a:b], disc[a:b] = spot[a], 1.0
-        else:
-            fwd[a:b], disc[a:b] = fit.forward, fit.discount
-    if failed:
-        notes.append(f"{failed} of {starts.size} (date, expiry) pairs had too few put-call "
-                     "pairs for a parity fit: forward = spot, discount 1 used there.")
-    otm = np.where(call, K > fwd, K <= fwd) & (bid > 0)
-    r = -np.log(disc) / np.maximum(T, 1e-12)
-    q = r - np.log(fwd / spot) / np.maximum(T, 1e-12)
-    iv_otm = np.full(len(df), np.nan)
-    rows = np.flatnonzero(otm)
-    if rows.size:
-        iv_otm[rows] = implied_vol(mid[rows], spot[rows], K[rows], T[rows], r[rows], q[rows],
-                                   call[rows])
-    # smile per (date, expiry): linear in log-moneyness through the OTM vols, flat outside
-    k = np.log(K / fwd)
-    iv = np.full(len(df), np.nan)
-    for a, b in zip(starts, ends):
-        v = iv_otm[a:b]
-        good = np.isfinite(v)
-        if not good.any():
-            continue
-        kk, vv = k[a:b][good], v[good]
-        o = np.argsort(kk, kind="stable")
-        iv[a:b] = np.interp(k[a:b], kk[o], vv[o])
-    sd = iv * np.sqrt(T)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        d1 = (-k + 0.5 * sd * sd) / sd
-    nd1 = ndtr(d1)
-    df["T"] = T
-    df["forward"], df["discount"] = fwd, disc
-    df["iv"] = iv
-    df["delta"] = np.where(call, nd1, nd1 - 1.0)
-
-
-def _schema():
-    import pyarrow as pa
-
-    return pa.schema([(c, pa.int32() if c == "expiry" else pa.bool_() if c == "is_call"
-                       else pa.float64()) for c in _STORE_COLUMNS])
-
-
-def _write_groups(writer, df: pd.DataFrame, dates: np.ndarray, first_group: int) -> np.ndarray:
-    """Append ``df`` as row groups of up to ``_DATES_PER_GROUP`` dates; returns per date of
-    ``dates`` its ``(row group, first row, rows)`` (group -1 for a date without rows)."""
-    import pyarrow as pa
-
-    cols = {"expiry": df["expiry"].to_numpy(np.int32), "is_call": df["is_call"].to_numpy(bool)}
-    for c in ("strike", "bid", "ask", "iv", "delta", "forward", "discount"):
-        cols[c] = df[c].to_numpy(np.float64)
-    d = df["date"].to_numpy()
-    index = np.zeros((len(dates), 3), dtype=np.int64)
-    index[:, 0] = -1
-    if not len(d):
-        return index
-    starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
-    bounds = np.r_[starts, len(d)]
-    present = d[starts]
-    schema = _schema()
-    g = first_group
-    for k in range(0, present.size, _DATES_PER_GROUP):
-        a, b = bounds[k], bounds[min(k + _DATES_PER_GROUP, present.size)]
-        writer.write_table(pa.table({c: cols[c][a:b] for c in _STORE_COLUMNS}, schema=schema),
-                           row_group_size=max(b - a, 1))
-        for m in range(k, min(k + _DATES_PER_GROUP, present.size)):
-            j = int(np.searchsorted(dates, present[m]))
-            index[j] = (g, bounds[m] - a, bounds[m + 1] - bounds[m])
-        g += 1
-    return index
-
-
-def _write(df: pd.DataFrame, dates, closes, notes, path: Path, source_kind: str,
-           label: str) -> None:
-    build_chunks([(df, dates, closes, notes)], path, source_kind, label)
-
-
-def build_chunks(chunks, path: Path, source_kind: str, label: str,
-                 extra_notes: list | None = None) -> None:
-    """Write prepared chunks ``(df, dates, closes, notes)`` (dates ascending across chunks) to
-    one Parquet history; memory holds one chunk at a time. ``extra_notes`` (which the chunk
-    iterator may fill as it goes) are appended once every chunk is written."""
-    import pyarrow.parquet as pq
-
-    tmp = Path(path).with_suffix(f".{os.getpid()}.tmp")
-    all_dates, all_closes, groups, notes = [], [], [], []
-    n_groups = 0
-    with pq.ParquetWriter(str(tmp), _schema(), compression="zstd") as w:
-        for df, dates, closes, chunk_notes in chunks:
-            index = _write_groups(w, df, np.asarray(dates), n_groups)
-            n_groups = max(n_groups, int(index[:, 0].max()) + 1)
-            all_dates += [int(x) for x in dates]
-            all_closes += [float(x) for x in closes]
-            groups += index.ravel().tolist()
-            notes += [n for n in chunk_notes if n not in notes]
-        if len(all_dates) < 2 or np.any(np.diff(all_dates) <= 0):
-            raise DataError(f"a history needs at least two increasing quote dates, got "
-                            f"{len(all_dates)}")
-        notes += list(extra_notes or ())
-        info = {"dates": all_dates, "closes": all_closes, "groups": groups,
-                "source": source_kind, "label": label, "notes": notes}
-        w.add_key_value_metadata({"parity_history": json.dumps(info)})
-    os.replace(tmp, path)

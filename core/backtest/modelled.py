@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.backtest.history import (ChainHistory, _FORMAT_VERSION, _prepare, build_chunks,
-                                   open_history)
+from core.backtest.history import ChainHistory, open_history
+from core.backtest.history_build import FORMAT_VERSION, build_chunks, prepare_table
 from core.errors import DataError
 
 __all__ = ["modelled_history", "MODELLED_LABEL", "VIX_SPAN"]
@@ -88,7 +88,7 @@ def modelled_history(start, end, *, underlying: str = "SPX", cache_dir=None,
     """
     days = _trading_days(start, end)
     gen = _generator()
-    key = f"{_FORMAT_VERSION}|{underlying}|{days[0].date()}|{days[-1].date()}"
+    key = f"{FORMAT_VERSION}|{underlying}|{days[0].date()}|{days[-1].date()}"
     folder = Path(cache_dir or Path(tempfile.gettempdir()) / "parity-histories")
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{hashlib.sha1(key.encode()).hexdigest()[:24]}-modelled.parquet"
@@ -112,7 +112,7 @@ def modelled_history(start, end, *, underlying: str = "SPX", cache_dir=None,
                                 f"{part[0].date()} to {part[-1].date()}")
             if "spot" not in frame.columns and "underlying_last" not in frame.columns:
                 raise DataError("the modelled quotes carry no spot column")
-            df, dates, closes, notes = _prepare(frame, min_dates=1)
+            df, dates, closes, notes = prepare_table(frame, min_dates=1)
             rows[0] += len(frame)
             rows[1] += len(df)
             yield df, dates, closes, [x for x in notes if not x.startswith("Read ")]

@@ -104,3 +104,17 @@ def test_url_state_round_trip():
 def test_bad_rule_from_the_form(history):
     with pytest.raises(DataError, match="capital must be > 0"):
         cb.run_backtest(history, from_query({"cap": "0"}))
+
+
+def test_job_settings_outside_the_app_match_app_settings(monkeypatch, tmp_path):
+    """A Celery worker has no Flask app: the job reads the same data_dir/redis_url as app.Settings."""
+    from app import Settings
+    from callbacks.backtest import _job_settings
+
+    for env in ({"PARITY_DATA_DIR": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:6399"},
+                {"PARITY_DATA_DIR": "", "REDIS_URL": ""}):
+        for k, v in env.items():
+            monkeypatch.setenv(k, v)
+        want = Settings.from_env()
+        got = _job_settings()
+        assert (got.data_dir, got.redis_url) == (want.data_dir, want.redis_url)
