@@ -3,6 +3,7 @@ the runs registry and drawn. The chain travels to the job as the upload's data U
 for the embedded sample), so any worker can run it."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import uuid
@@ -15,6 +16,7 @@ from flask import current_app
 from callbacks.browser_js import REPLACE_URL_QUERY, upload_guard
 from callbacks.jobs import job_failed
 from callbacks.theme import theme_name
+from components.figures import data_source, with_source
 from components.calibration_figures import (MODEL_LABELS, MODELS, correlation_figure, fit_residual_figure,
                                             fit_smiles_figure, model_surface_figure)
 from components.ids import App
@@ -32,8 +34,12 @@ log = logging.getLogger(__name__)
 # plain functions (tested without a browser)
 # --------------------------------------------------------------------------------------------
 def chain_for(upload: dict | None):
-    """The uploaded chain, or the embedded SPX sample when nothing was uploaded."""
-    return load_chain(upload["contents"]) if upload else sample_chain()
+    """The uploaded chain (labelled with its file name), or the embedded modelled SPX chain
+    when nothing was uploaded."""
+    if not upload:
+        return sample_chain()
+    chain = load_chain(upload["contents"])
+    return dataclasses.replace(chain, label=data_source(chain.label, upload.get("filename") or "(no name)"))
 
 
 def data_key(upload: dict | None) -> str:
@@ -83,7 +89,8 @@ def run_models(chain, models, *, weights: str = "vega", previous: dict | None = 
 def assemble(chain, results: dict, errors: dict | None = None) -> dict:
     """The page's store payload: :func:`core.calibration.calibration_view` as a dict, plus a
     token that names this set of results."""
-    return {**calibration_view(chain, results, errors).to_dict(), "token": uuid.uuid4().hex}
+    return {**calibration_view(chain, results, errors).to_dict(), "token": uuid.uuid4().hex,
+            "source": data_source(chain.label)}
 
 
 def restore(run_ids: list[str], database_url: str) -> dict:
@@ -180,7 +187,7 @@ def data_info(upload):
     except Exception as exc:  # every failure is a readable message, never an HTTP 500
         return dbc.Alert(upload_failure(upload, exc, log), color="danger", class_name="py-1 small mb-0",
                          id=ids.DATA_ERROR)
-    name = (upload or {}).get("filename") or (chain.label[:1].upper() + chain.label[1:]) or "SPX sample"
+    name = data_source(chain.label) or "Embedded chain"
     return html.Div([html.B(name), f" · {chain.quote_date} · spot {chain.spot:,.2f} · "
                      f"{len(chain.otm_quotes(0.6, 1.4))} OTM quotes in {chain.expiries.shape[0]} expiries"])
 
@@ -277,10 +284,12 @@ def render(payload, show, dark, run_ids, models, weights):
     view = CalibrationView.from_dict(payload)
     model = view.drawn(show)          # the radio is moved to what is drawn when they differ
     frames = view.frames()
-    return dict(params=params_table(payload), smiles=fit_smiles_figure(frames, theme=theme),
-                residual=fit_residual_figure(frames, theme=theme),
-                surface=model_surface_figure(payload["surfaces"][model], view.market, model, theme=theme),
-                corr=correlation_figure(payload["results"][model], theme=theme),
+    src = payload.get("source")
+    return dict(params=params_table(payload), smiles=with_source(fit_smiles_figure(frames, theme=theme), src),
+                residual=with_source(fit_residual_figure(frames, theme=theme), src),
+                surface=with_source(model_surface_figure(payload["surfaces"][model], view.market, model,
+                                                         theme=theme), src),
+                corr=with_source(correlation_figure(payload["results"][model], theme=theme), src),
                 state=_query(models, weights, model, run_ids),
                 drawn=model if model != show else no_update, drawn_options=show_options(payload))
 

@@ -21,7 +21,7 @@ from components.export import safe_csv
 
 from callbacks.browser_js import REPLACE_URL_QUERY
 from callbacks.theme import theme_name
-from components.figures import figures_html
+from components.figures import data_source, figures_html, with_source
 from components.greek_units import GREEK_DISPLAY, fmt_greek
 from components.ids import App
 from components.ids import Strategies as ids
@@ -50,9 +50,16 @@ def data_label(source: str) -> str:
     """What the page is priced on, with its date."""
     if source == "spx":
         c = sample_chain()
-        return (f"Data: SPX option chain of {str(c.quote_date)[:10]} (embedded sample, mids), "
+        return (f"Data: {chart_source(source)} (listed strikes, mids), quoted {str(c.quote_date)[:10]}, "
                 f"spot {c.spot:,.2f}. Uploaded chains are not used on this page.")
-    return "Data: flat-vol Black-Scholes market from the inputs above (no chain)."
+    return f"Data: {chart_source(source)} from the inputs above (no chain)."
+
+
+def chart_source(source: str) -> str:
+    """The data source named on every chart: the embedded chain's label, or the flat-vol inputs."""
+    if source == "spx":
+        return data_source(sample_chain().label) or "Embedded SPX chain"
+    return "flat-vol Black-Scholes market"
 
 
 def template_rows(name: str, *, spot: float, vol: float, r: float, q: float, days: float,
@@ -457,8 +464,9 @@ def update(rows, edit, dS, dvol, dfwd, vol_mode, var_horizon, underlying, multip
     name = display_name(template)
     link = greeks_link(a)
     query = to_query(state)
-    return dict(payoff=payoff_figure(a, name=name, theme=theme), heat=pnl_heatmap_figure(a, theme=theme),
-                mc=mc_figure(a, theme=theme), summary=summary_view(a), greeks=greeks_view(a), link=link or "",
+    src = chart_source(source)
+    return dict(payoff=with_source(payoff_figure(a, name=name, theme=theme), src),
+                heat=with_source(pnl_heatmap_figure(a, theme=theme), src), mc=with_source(mc_figure(a, theme=theme), src), summary=summary_view(a), greeks=greeks_view(a), link=link or "",
                 link_off=link is None, leg_errors=[html.Div(e) for e in errors], view_note=view_note(a, market),
                 alert="", alert_open=False, state=query, session=query)
 

@@ -36,7 +36,7 @@ def layout(**query) -> dbc.Container:
             className="border border-2 rounded-3 text-center p-2 mb-1 text-body-secondary",
             style={"borderStyle": "dashed", "cursor": "pointer"}),
         html.Div(id=ids.UPLOAD_INFO, className="small text-danger"),
-        dbc.Button("Use the SPX sample (2011-01-24)", id=ids.SAMPLE, size="sm", color="secondary",
+        dbc.Button("Use the embedded modelled SPX chain", id=ids.SAMPLE, size="sm", color="secondary",
                    outline=True, class_name="w-100 mt-1 mb-2"),
         html.Div(id=ids.DATA_INFO, className="small mb-3"),
         html.H6("Models", className="card-title"),

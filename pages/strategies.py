@@ -39,7 +39,7 @@ def _market_card(s):
         dcc.Dropdown(options, s["template"], id=ids.TEMPLATE, clearable=False, className="mb-2"),
         dbc.RadioItems(id=ids.SOURCE, value=s["source"], inline=True, class_name="mb-2 small", options=[
             {"label": "Flat vol market", "value": "flat"},
-            {"label": "SPX sample chain (listed strikes, mids)", "value": "spx"}]),
+            {"label": "Embedded modelled SPX chain (listed strikes, mids)", "value": "spx"}]),
         dbc.Row([_f("Spot ($)", _num(ids.SPOT, s["S"], min=0.01, step="any")),
                  _f("Vol (%)", _num(ids.VOL, s["vol"], min=0.1, step="any")),
                  _f("Target days", _num(ids.DAYS, s["days"], min=1, step=1))], class_name="g-2"),
