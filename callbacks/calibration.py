@@ -51,7 +51,7 @@ def data_key(upload: dict | None) -> str:
     return hashlib.sha1(upload["contents"].encode()).hexdigest()
 
 
-def run_models(chain, models, *, weights: str = "vega", previous: dict | None = None,
+def run_models(chain, models, *, weights: str = "iv", previous: dict | None = None,
                progress=None) -> dict:
     """Calibrate each model and gather what the page draws, as a JSON-ready payload.
 
@@ -114,25 +114,31 @@ def restore(run_ids: list[str], database_url: str) -> dict:
 
 
 def params_table(payload: dict) -> html.Div:
-    """Per model: each parameter with its 95% interval, then RMSE, time, iterations, Feller."""
+    """Per model: each parameter with its 95% interval on a domain-respecting scale (log,
+    logit/atanh: asymmetric, never an impossible value; one-sided at a calibration bound), its
+    standard error, then RMSE, time, iterations, Feller, and the fit's warnings in words."""
     blocks = []
     for model, d in payload["results"].items():
         r = CalibrationResult.from_dict(d)
-        head = html.Thead(html.Tr([html.Th(h) for h in ("Parameter", "Value", "± 1.96 s.e.", "95% interval")]))
+        head = html.Thead(html.Tr([html.Th(h) for h in ("Parameter", "Value", "95% interval", "s.e.")]))
         body = []
         for name in r.param_names:
             v, se = r.params[name], r.stderr.get(name, math.nan)
-            ok = se is not None and math.isfinite(se)
+            lo, hi = (r.intervals or {}).get(name, (math.nan, math.nan))
+            ok = lo is not None and hi is not None and math.isfinite(lo) and math.isfinite(hi)
             body.append(html.Tr([html.Td(name), html.Td(f"{v:.5g}"),
-                                 html.Td(f"{1.96 * se:.3g}" if ok else "–"),
-                                 html.Td(f"[{v - 1.96 * se:.4g}, {v + 1.96 * se:.4g}]" if ok else "–")]))
+                                 html.Td(f"[{lo:.4g}, {hi:.4g}]" if ok else "not identified"),
+                                 html.Td(f"{se:.3g}" if se is not None and math.isfinite(se) else "–")]))
         feller = "" if r.feller is None else (
             f" · Feller 2κθ − σ² = {r.feller_value:.3g} ({'satisfied' if r.feller else 'violated'})")
+        warn = [html.Ul([html.Li(w) for w in r.warnings], className="small text-warning-emphasis mb-2 ps-3")] \
+            if r.warnings else []
         blocks.append(dbc.Col([
             html.H6(MODEL_LABELS[model], className="mb-1"),
             html.Div(f"IV RMSE {r.rmse_iv * 100:.2f} vol pts over {r.n_quotes} quotes · {r.elapsed:.2f} s · "
                      f"{r.iterations} iterations{feller}", className="small text-body-secondary mb-1"),
             dbc.Table([head, html.Tbody(body)], size="sm", class_name="small font-monospace mb-2"),
+            *warn,
         ], xl=6))
     svi = payload.get("svi") or {}
     extra = [html.Div(f"SVI surface on the same quotes: IV RMSE {svi['rmse_iv'] * 100:.2f} vol pts "
