@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import math
 from datetime import datetime, timezone
+from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
 import pandas as pd
@@ -18,10 +19,12 @@ from callbacks.browser_js import REPLACE_URL_QUERY
 from callbacks.theme import theme_name
 from components.ids import App
 from components.ids import Portfolio as ids
+from components.ids import Wiring as wids
 from components.export import safe_csv
 from components.portfolio_figures import (backtest_figure, bl_figure, frontier_figure, portfolio_view,
                                           weights_figure)
 from components.portfolio_state import to_query, views_to_text
+from components.risk_state import rows_to_text as book_text
 from components.uploads import upload_failure
 from core.data import index_prices, load_prices, load_sectors, sample_prices, sample_sectors
 from core.errors import ParityError
@@ -250,6 +253,45 @@ def render(result, dark):
     return dict(frontier=frontier_figure(p, theme=theme), weights=weights_figure(p, theme=theme),
                 backtest=backtest_figure(p, theme=theme), bl=bl_figure(p, theme=theme),
                 summary=summary_view(p))
+
+
+def book_link(result: dict, data: dict | None, notional) -> tuple[str, str]:
+    """``(href, note)``: ``/risk?add=<rows>`` holding the chosen weights × ``notional`` as share
+    counts at the last close of the optimisation window (``core.risk.Book.from_weights``)."""
+    from callbacks.risk import book_to_rows
+    from core.risk import Book
+
+    alloc = Allocation.from_dict(result["allocation"])
+    p = portfolio_view(alloc)
+    try:
+        n = float(notional)
+    except (TypeError, ValueError):
+        raise ParityError("notional must be a number of dollars above 0; the box is empty or not a number") from None
+    prices, _ = data_for(data)
+    last = p["window"].get("last") or p["window"].get("end")
+    close = prices.loc[:last].ffill().iloc[-1] if last else prices.ffill().iloc[-1]
+    weights = dict(zip(p["tickers"], p["weights"]))
+    book = Book.from_weights(weights, {t: float(close[t]) for t in weights}, n)
+    note = (f"{len(book)} stock positions: weights × ${n:,.0f} at the closes of "
+            f"{pd.Timestamp(close.name):%Y-%m-%d}.")
+    return "/risk?" + urlencode({"add": book_text(book_to_rows(book))}), note
+
+
+@callback(output=dict(href=Output(wids.PORTFOLIO_ADD_BOOK, "href"), off=Output(wids.PORTFOLIO_ADD_BOOK, "disabled"),
+                      note=Output(wids.PORTFOLIO_BOOK_NOTE, "children")),
+          inputs=dict(result=Input(ids.RESULT, "data"), notional=Input(wids.PORTFOLIO_NOTIONAL, "value"),
+                      data=State(ids.DATA_KEY, "data")))
+def add_to_book(result, notional, data):
+    if not result:
+        return dict(href="", off=True, note="")
+    try:
+        href, note = book_link(result, data, notional)
+    except ParityError as exc:
+        return dict(href="", off=True, note=str(exc))
+    except Exception:
+        log.exception("portfolio add-to-book link failed")
+        return dict(href="", off=True, note="The book link could not be built; the error was logged.")
+    return dict(href=href, off=False, note=note)
 
 
 @callback(output=Output(ids.DOWNLOAD, "data"),

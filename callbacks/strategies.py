@@ -26,8 +26,10 @@ from components.greek_units import GREEK_DISPLAY, fmt_greek
 from components.ids import App
 from components.ids import Strategies as ids
 from components.ids import StrategiesDesk as dids
+from components.ids import Wiring as wids
 from components.strategy_figures import (mc_figure, payoff_figure, pnl_heatmap_figure,
                                          theme_patch)
+from components.risk_state import rows_to_text as book_text
 from components.strategy_state import rows_to_text, to_query
 from core.data import sample_chain
 from core.errors import ParityError
@@ -239,6 +241,24 @@ def greeks_link(a: PositionAnalysis) -> str | None:
     return "/greeks?" + urlencode(query)
 
 
+def book_link(a: PositionAnalysis, source: str) -> str | None:
+    """``/risk?add=<rows>``: the valued legs as book positions (expiry dates counted from the
+    chain's quote date, quantities × lots, the contract multiplier), or ``None`` when the legs
+    are not on the SPX chain the Risk page values positions on."""
+    if source != "spx":
+        return None
+    from datetime import timedelta
+
+    from callbacks.risk import book_to_rows
+    from core.risk import Book
+
+    day = sample_chain().quote_date
+    legs = a.strategy.legs
+    dates = [day + timedelta(days=round(x.T * 365)) for x in legs]
+    book = Book.from_legs(legs, dates, multiplier=a.spec.multiplier, contracts=a.spec.lots)
+    return "/risk?" + urlencode({"add": book_text(book_to_rows(book))})
+
+
 def _fmt(v: float, scale: float = 1.0) -> str:
     return "unlimited" if not math.isfinite(v) else f"{v * scale:,.2f}"
 
@@ -419,6 +439,7 @@ _FIGS = ("payoff", "heat", "mc")
                 mc=Output(ids.MC_GRAPH, "figure"), summary=Output(ids.SUMMARY, "children"),
                 greeks=Output(ids.GREEKS, "children"), link=Output(ids.GREEKS_LINK, "href"),
                 link_off=Output(ids.GREEKS_LINK, "disabled"), leg_errors=Output(ids.LEG_ERRORS, "children"),
+                book=Output(wids.STRATEGIES_ADD_BOOK, "href"), book_off=Output(wids.STRATEGIES_ADD_BOOK, "disabled"),
                 view_note=Output(dids.VIEW_NOTE, "children"), alert=Output(ids.ALERT, "children"),
                 alert_open=Output(ids.ALERT, "is_open"), state=Output(ids.STATE, "data"),
                 session=Output(dids.SESSION, "data")),
@@ -436,6 +457,7 @@ _FIGS = ("payoff", "heat", "mc")
 def update(rows, edit, dS, dvol, dfwd, vol_mode, var_horizon, underlying, multiplier, lots, dark, fresh,
            template, source, spot, vol, rate, div, days, width, virtual):
     out = {k: no_update for k in ("payoff", "heat", "mc", "summary", "greeks", "link", "link_off", "leg_errors",
+                                  "book", "book_off",
                                   "view_note", "alert", "alert_open", "state", "session")}
     if fresh:  # a query-less visit: the browser first restores this tab's last view (or says there is none)
         return out
@@ -463,11 +485,12 @@ def update(rows, edit, dS, dvol, dfwd, vol_mode, var_horizon, underlying, multip
                  mult=multiplier, lots=lots, legs=rows_to_text(rows))
     name = display_name(template)
     link = greeks_link(a)
+    book = book_link(a, source)
     query = to_query(state)
     src = chart_source(source)
     return dict(payoff=with_source(payoff_figure(a, name=name, theme=theme), src),
                 heat=with_source(pnl_heatmap_figure(a, theme=theme), src), mc=with_source(mc_figure(a, theme=theme), src), summary=summary_view(a), greeks=greeks_view(a), link=link or "",
-                link_off=link is None, leg_errors=[html.Div(e) for e in errors], view_note=view_note(a, market),
+                link_off=link is None, book=book or "", book_off=book is None, leg_errors=[html.Div(e) for e in errors], view_note=view_note(a, market),
                 alert="", alert_open=False, state=query, session=query)
 
 

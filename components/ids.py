@@ -261,3 +261,13 @@ class Risk:
     VDAYS = "risk-valuation-days"
     EXPORT_JSON = "risk-export-json"
     EXPORT_HTML = "risk-export-html"
+
+
+class Wiring:
+    """Cross-page links added by the "wiring" follow-ups: "Add to book" on Strategies and
+    Portfolio (open /risk with the rows added)."""
+
+    STRATEGIES_ADD_BOOK = "st-add-to-book"
+    PORTFOLIO_ADD_BOOK = "pf-add-to-book"
+    PORTFOLIO_NOTIONAL = "pf-book-notional"
+    PORTFOLIO_BOOK_NOTE = "pf-book-note"
