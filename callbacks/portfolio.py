@@ -16,6 +16,7 @@ from dash import Input, Output, State, ctx, html, no_update
 from callbacks.registry import callback, clientside_callback
 
 from callbacks.browser_js import REPLACE_URL_QUERY
+from callbacks.jobs import job_failed
 from callbacks.theme import theme_name
 from components.ids import App
 from components.ids import Portfolio as ids
@@ -212,7 +213,7 @@ _STATE_INPUTS = dict(
     running=[(Output(ids.RUN, "disabled"), True, False), (Output(ids.CANCEL, "disabled"), False, True)],
     cancel=[Input(ids.CANCEL, "n_clicks")],
     progress=[Output(ids.PROGRESS, "value")],
-    interval=250,
+    interval=250, on_error=job_failed(ids.ALERT, what="The optimisation"),
 )
 def optimise(set_progress, run, data, state, previous):
     query = to_query({**state, "views": views_to_text(state.get("views"))})
