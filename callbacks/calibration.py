@@ -19,7 +19,7 @@ from callbacks.theme import theme_name
 from components.figures import data_source, with_source
 from components.calibration_figures import (MODEL_LABELS, MODELS, correlation_figure, fit_residual_figure,
                                             fit_smiles_figure, model_surface_figure)
-from components.ids import App
+from components.ids import App, Wiring
 from components.ids import Calibration as ids
 from components.uploads import upload_failure
 from core.calibration import (CalibrationResult, CalibrationView, calibrate, calibration_view,
@@ -176,7 +176,7 @@ def record(payload: dict, database_url: str) -> list[str]:
 clientside_callback(
     upload_guard(MAX_BYTES),
     Output(ids.UPLOAD_STORE, "data"), Output(ids.UPLOAD_INFO, "children"),
-    Input(ids.UPLOAD, "contents"), State(ids.UPLOAD, "filename"),
+    Input(ids.UPLOAD, "contents"), State(ids.UPLOAD, "filename"), State(Wiring.UPLOAD_LIMIT, "data"),
 )
 
 

@@ -21,7 +21,7 @@ from callbacks.cache import cache
 from callbacks.browser_js import REPLACE_URL_QUERY, upload_guard
 from callbacks.theme import theme_name
 from components.figures import data_source, figures_html, with_source
-from components.ids import App
+from components.ids import App, Wiring
 from components.ids import Surface as ids
 from components.export import safe_csv
 from components.surface_figures import (MODEL_LABELS, default_expiries, residual_figure,
@@ -157,7 +157,7 @@ def _fits(key: str, models, beta: float) -> tuple[dict, dict]:
 clientside_callback(
     upload_guard(MAX_BYTES),
     Output(ids.UPLOAD_STORE, "data"), Output(ids.UPLOAD_INFO, "children"),
-    Input(ids.UPLOAD, "contents"), State(ids.UPLOAD, "filename"),
+    Input(ids.UPLOAD, "contents"), State(ids.UPLOAD, "filename"), State(Wiring.UPLOAD_LIMIT, "data"),
 )
 
 

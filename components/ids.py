@@ -271,3 +271,4 @@ class Wiring:
     PORTFOLIO_ADD_BOOK = "pf-add-to-book"
     PORTFOLIO_NOTIONAL = "pf-book-notional"
     PORTFOLIO_BOOK_NOTE = "pf-book-note"
+    UPLOAD_LIMIT = "app-upload-limit"      # app-level store: largest upload in bytes (the server's setting)
