@@ -26,7 +26,7 @@ def upload_guard(default_bytes: int = 50 * 1024 * 1024) -> str:
         const body = contents.slice(contents.indexOf(',') + 1);
         const pad = body.endsWith('==') ? 2 : (body.endsWith('=') ? 1 : 0);
         const bytes = Math.floor(body.length * 3 / 4) - pad;
-        const size = (n) => n >= 1048576 ? (n / 1048576).toFixed(1) + ' MB' : (n / 1024).toFixed(1) + ' kB';
+        const size = (n) => n >= 104858 ? (n / 1048576).toFixed(1) + ' MB' : (n / 1024).toFixed(1) + ' kB';
         if (bytes > max) {{
             return [null, filename + ' is ' + size(bytes) + '; the limit is ' + size(max)
                     + '. Upload one quote date, or compress it (.gz/.zip).'];
