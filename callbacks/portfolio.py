@@ -6,7 +6,6 @@ job (another process, or a Celery worker on another host) can re-read them witho
 from __future__ import annotations
 
 import logging
-import math
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
@@ -28,6 +27,7 @@ from components.portfolio_state import to_query, views_to_text
 from components.risk_state import rows_to_text as book_text
 from components.uploads import upload_failure
 from core.data import index_prices, load_prices, load_sectors, sample_prices, sample_sectors
+from core._validate import number
 from core.errors import ParityError
 from core.portfolio.allocation import Allocation, AllocationSpec, allocate, parse_sector_caps
 
@@ -50,35 +50,44 @@ def _sample_with_indices() -> pd.DataFrame:
     return sample_prices().join(index_prices(), how="outer")
 
 
-def _pct(x, default=None):
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return default
-    return v / 100.0 if math.isfinite(v) else default
+def _value(name: str, x, default=None, **rule):
+    """An optional input through core's validation (``core._validate.number``): empty gives
+    ``default``; anything else is a number in range or a DataError in the user's words."""
+    return default if x in (None, "") else number(name, x, **rule)
+
+
+def _pct(name: str, x, default=None, **rule):
+    """A percent input as a decimal (``12`` -> ``0.12``), validated by core."""
+    return _value(name, x, default, scale=0.01, unit="%", **rule)
 
 
 def build_spec(state: dict) -> AllocationSpec:
-    """An :class:`AllocationSpec` from the page's values (percent inputs become decimals)."""
+    """An :class:`AllocationSpec` from the page's values (percent inputs become decimals); a
+    value that is not usable raises DataError naming the input, e.g. "risk-free rate must be a
+    number, got 'abc'"."""
     views = []
-    for row in state.get("views") or []:
+    for i, row in enumerate(state.get("views") or [], start=1):
         if not row.get("asset") or row.get("view") in (None, ""):
             continue
         assets = {row["asset"]: 1.0}
         if row.get("vs"):
             assets[row["vs"]] = -1.0
-        views.append({"assets": assets, "value": _pct(row["view"], 0.0),
-                      "confidence": min(max(_pct(row.get("confidence"), 0.5), 0.0), 1.0)})
-    lev = state.get("lev")
+        views.append({"assets": assets, "value": _pct(f"view {i}", row["view"], 0.0),
+                      "confidence": _pct(f"confidence of view {i}", row.get("confidence"), 0.5,
+                                         at_least=0, at_most=100)})
     return AllocationSpec(
         tickers=tuple(state["universe"] or ()), start=state.get("start"), end=state.get("end"),
         returns_method=state["ret"], risk_method=state["risk"], objective=state["obj"],
-        target=_pct(state.get("target")), kelly_fraction=float(state.get("kelly") or 0.5),
-        rf=_pct(state.get("rf"), 0.0), bounds=(_pct(state.get("wmin"), 0.0), _pct(state.get("wmax"), 1.0)),
-        leverage=float(lev) if lev not in (None, "") else None,
+        target=_pct("target", state.get("target")),
+        kelly_fraction=_value("Kelly fraction", state.get("kelly"), 0.5, above=0, at_most=1),
+        rf=_pct("risk-free rate", state.get("rf"), 0.0),
+        bounds=(_pct("minimum weight", state.get("wmin"), 0.0), _pct("maximum weight", state.get("wmax"), 1.0)),
+        leverage=_value("leverage", state.get("lev"), None, above=0),
         sector_caps=parse_sector_caps(state.get("caps") or ""),
-        turnover=_pct(state.get("turnover")), rebalance=state.get("rebal") or "M",
-        cost=(_pct(state.get("cost"), 0.0) or 0.0) / 100.0, views=tuple(views))
+        turnover=_pct("turnover limit", state.get("turnover"), None, at_least=0),
+        rebalance=state.get("rebal") or "M",
+        cost=_value("trading cost", state.get("cost"), 0.0, at_least=0, scale=1e-4, unit=" bp"),
+        views=tuple(views))
 
 
 #: The figures' view of an allocation (kept under its old name for the page's tests).
