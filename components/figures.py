@@ -163,7 +163,7 @@ def data_source(label: str = "", filename: str | None = None) -> str:
 
 
 def with_source(fig: go.Figure, source: str | None) -> go.Figure:
-    """Name the data a chart shows on its title's second line (``Data: <source>``); the
+    """Name the data a chart shows on a line of its own under the title (``Data: <source>``); the
     source is escaped, so an uploaded file's name is shown as text, never as markup."""
     if not source:
         return fig
@@ -173,10 +173,8 @@ def with_source(fig: go.Figure, source: str | None) -> go.Figure:
     title = fig.layout.title.text or ""
     if "Data: " in title:
         return fig
-    if title.endswith("</sup>"):
-        text = title[: -len("</sup>")] + f" · {line}</sup>"
-    else:
-        text = f"{title}<br><sup>{line}</sup>" if title else f"<sup>{line}</sup>"
+    lines = 1 + title.count("<br>") + 1
+    text = f"{title}<br><sup>{line}</sup>" if title else f"<sup>{line}</sup>"
     top = fig.layout.margin.t
-    fig.update_layout(title_text=text, margin=dict(t=max(top or 0, 80)))
+    fig.update_layout(title_text=text, margin=dict(t=max(top or 0, 60 + 15 * lines)))
     return fig
