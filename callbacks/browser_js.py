@@ -13,16 +13,23 @@ function(query) {
 """
 
 
-def upload_guard(max_bytes: int) -> str:
-    """Clientside check of a ``dcc.Upload``: files over ``max_bytes`` never leave the browser;
-    returns ``[{contents, filename} or null, message]``."""
+def upload_guard(default_bytes: int = 50 * 1024 * 1024) -> str:
+    """Clientside check of a ``dcc.Upload``, called with ``(contents, filename, limit)`` where
+    ``limit`` is the app-level store of the server's ``PARITY_MAX_UPLOAD_MB`` in bytes
+    (``default_bytes`` when the store is empty). The file's decoded size (the data URL's base64
+    body, padding removed) is compared: a file over the limit never leaves the browser.
+    Returns ``[{contents, filename} or null, message]``."""
     return f"""
-    function(contents, filename) {{
+    function(contents, filename, limit) {{
         if (!contents) {{ return [null, '']; }}
-        const bytes = Math.floor(contents.length * 3 / 4);
-        if (bytes > {max_bytes}) {{
-            return [null, filename + ' is ' + (bytes / 1e6).toFixed(0) + ' MB; the limit is '
-                    + ({max_bytes} / 1e6).toFixed(0) + ' MB. Upload one quote date, or compress it (.gz/.zip).'];
+        const max = (typeof limit === 'number' && limit > 0) ? limit : {int(default_bytes)};
+        const body = contents.slice(contents.indexOf(',') + 1);
+        const pad = body.endsWith('==') ? 2 : (body.endsWith('=') ? 1 : 0);
+        const bytes = Math.floor(body.length * 3 / 4) - pad;
+        const size = (n) => n >= 104858 ? (n / 1048576).toFixed(1) + ' MB' : (n / 1024).toFixed(1) + ' kB';
+        if (bytes > max) {{
+            return [null, filename + ' is ' + size(bytes) + '; the limit is ' + size(max)
+                    + '. Upload one quote date, or compress it (.gz/.zip).'];
         }}
         return [{{contents: contents, filename: filename}}, ''];
     }}

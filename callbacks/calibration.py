@@ -3,6 +3,7 @@ the runs registry and drawn. The chain travels to the job as the upload's data U
 for the embedded sample), so any worker can run it."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import uuid
@@ -15,9 +16,10 @@ from flask import current_app
 from callbacks.browser_js import REPLACE_URL_QUERY, upload_guard
 from callbacks.jobs import job_failed
 from callbacks.theme import theme_name
+from components.figures import data_source, with_source
 from components.calibration_figures import (MODEL_LABELS, MODELS, correlation_figure, fit_residual_figure,
                                             fit_smiles_figure, model_surface_figure)
-from components.ids import App
+from components.ids import App, Wiring
 from components.ids import Calibration as ids
 from components.uploads import upload_failure
 from core.calibration import (CalibrationResult, CalibrationView, calibrate, calibration_view,
@@ -32,8 +34,12 @@ log = logging.getLogger(__name__)
 # plain functions (tested without a browser)
 # --------------------------------------------------------------------------------------------
 def chain_for(upload: dict | None):
-    """The uploaded chain, or the embedded SPX sample when nothing was uploaded."""
-    return load_chain(upload["contents"]) if upload else sample_chain()
+    """The uploaded chain (labelled with its file name), or the embedded modelled SPX chain
+    when nothing was uploaded."""
+    if not upload:
+        return sample_chain()
+    chain = load_chain(upload["contents"])
+    return dataclasses.replace(chain, label=data_source(chain.label, upload.get("filename") or "(no name)"))
 
 
 def data_key(upload: dict | None) -> str:
@@ -45,7 +51,7 @@ def data_key(upload: dict | None) -> str:
     return hashlib.sha1(upload["contents"].encode()).hexdigest()
 
 
-def run_models(chain, models, *, weights: str = "vega", previous: dict | None = None,
+def run_models(chain, models, *, weights: str = "iv", previous: dict | None = None,
                progress=None) -> dict:
     """Calibrate each model and gather what the page draws, as a JSON-ready payload.
 
@@ -83,7 +89,8 @@ def run_models(chain, models, *, weights: str = "vega", previous: dict | None = 
 def assemble(chain, results: dict, errors: dict | None = None) -> dict:
     """The page's store payload: :func:`core.calibration.calibration_view` as a dict, plus a
     token that names this set of results."""
-    return {**calibration_view(chain, results, errors).to_dict(), "token": uuid.uuid4().hex}
+    return {**calibration_view(chain, results, errors).to_dict(), "token": uuid.uuid4().hex,
+            "source": data_source(chain.label)}
 
 
 def restore(run_ids: list[str], database_url: str) -> dict:
@@ -107,25 +114,31 @@ def restore(run_ids: list[str], database_url: str) -> dict:
 
 
 def params_table(payload: dict) -> html.Div:
-    """Per model: each parameter with its 95% interval, then RMSE, time, iterations, Feller."""
+    """Per model: each parameter with its 95% interval on a domain-respecting scale (log,
+    logit/atanh: asymmetric, never an impossible value; one-sided at a calibration bound), its
+    standard error, then RMSE, time, iterations, Feller, and the fit's warnings in words."""
     blocks = []
     for model, d in payload["results"].items():
         r = CalibrationResult.from_dict(d)
-        head = html.Thead(html.Tr([html.Th(h) for h in ("Parameter", "Value", "± 1.96 s.e.", "95% interval")]))
+        head = html.Thead(html.Tr([html.Th(h) for h in ("Parameter", "Value", "95% interval", "s.e.")]))
         body = []
         for name in r.param_names:
             v, se = r.params[name], r.stderr.get(name, math.nan)
-            ok = se is not None and math.isfinite(se)
+            lo, hi = (r.intervals or {}).get(name, (math.nan, math.nan))
+            ok = lo is not None and hi is not None and math.isfinite(lo) and math.isfinite(hi)
             body.append(html.Tr([html.Td(name), html.Td(f"{v:.5g}"),
-                                 html.Td(f"{1.96 * se:.3g}" if ok else "–"),
-                                 html.Td(f"[{v - 1.96 * se:.4g}, {v + 1.96 * se:.4g}]" if ok else "–")]))
+                                 html.Td(f"[{lo:.4g}, {hi:.4g}]" if ok else "not identified"),
+                                 html.Td(f"{se:.3g}" if se is not None and math.isfinite(se) else "–")]))
         feller = "" if r.feller is None else (
             f" · Feller 2κθ − σ² = {r.feller_value:.3g} ({'satisfied' if r.feller else 'violated'})")
+        warn = [html.Ul([html.Li(w) for w in r.warnings], className="small text-warning-emphasis mb-2 ps-3")] \
+            if r.warnings else []
         blocks.append(dbc.Col([
             html.H6(MODEL_LABELS[model], className="mb-1"),
             html.Div(f"IV RMSE {r.rmse_iv * 100:.2f} vol pts over {r.n_quotes} quotes · {r.elapsed:.2f} s · "
                      f"{r.iterations} iterations{feller}", className="small text-body-secondary mb-1"),
             dbc.Table([head, html.Tbody(body)], size="sm", class_name="small font-monospace mb-2"),
+            *warn,
         ], xl=6))
     svi = payload.get("svi") or {}
     extra = [html.Div(f"SVI surface on the same quotes: IV RMSE {svi['rmse_iv'] * 100:.2f} vol pts "
@@ -163,7 +176,7 @@ def record(payload: dict, database_url: str) -> list[str]:
 clientside_callback(
     upload_guard(MAX_BYTES),
     Output(ids.UPLOAD_STORE, "data"), Output(ids.UPLOAD_INFO, "children"),
-    Input(ids.UPLOAD, "contents"), State(ids.UPLOAD, "filename"),
+    Input(ids.UPLOAD, "contents"), State(ids.UPLOAD, "filename"), State(Wiring.UPLOAD_LIMIT, "data"),
 )
 
 
@@ -180,7 +193,7 @@ def data_info(upload):
     except Exception as exc:  # every failure is a readable message, never an HTTP 500
         return dbc.Alert(upload_failure(upload, exc, log), color="danger", class_name="py-1 small mb-0",
                          id=ids.DATA_ERROR)
-    name = (upload or {}).get("filename") or (chain.label[:1].upper() + chain.label[1:]) or "SPX sample"
+    name = data_source(chain.label) or "Embedded chain"
     return html.Div([html.B(name), f" · {chain.quote_date} · spot {chain.spot:,.2f} · "
                      f"{len(chain.otm_quotes(0.6, 1.4))} OTM quotes in {chain.expiries.shape[0]} expiries"])
 
@@ -277,10 +290,12 @@ def render(payload, show, dark, run_ids, models, weights):
     view = CalibrationView.from_dict(payload)
     model = view.drawn(show)          # the radio is moved to what is drawn when they differ
     frames = view.frames()
-    return dict(params=params_table(payload), smiles=fit_smiles_figure(frames, theme=theme),
-                residual=fit_residual_figure(frames, theme=theme),
-                surface=model_surface_figure(payload["surfaces"][model], view.market, model, theme=theme),
-                corr=correlation_figure(payload["results"][model], theme=theme),
+    src = payload.get("source")
+    return dict(params=params_table(payload), smiles=with_source(fit_smiles_figure(frames, theme=theme), src),
+                residual=with_source(fit_residual_figure(frames, theme=theme), src),
+                surface=with_source(model_surface_figure(payload["surfaces"][model], view.market, model,
+                                                         theme=theme), src),
+                corr=with_source(correlation_figure(payload["results"][model], theme=theme), src),
                 state=_query(models, weights, model, run_ids),
                 drawn=model if model != show else no_update, drawn_options=show_options(payload))
 

@@ -16,6 +16,7 @@ from components.greeks_state import leg_vols, preset_legs, readout_days, to_quer
 from components.ids import App
 from components.ids import Greeks as ids
 from components.ids import GreeksDesk as gids
+from core._validate import number
 from core.errors import ParityError
 from core.pricing import GREEK_NAMES, bs_greeks, greek_grid, parse_legs, position_greeks
 
@@ -38,11 +39,14 @@ def render(state: dict, theme: str = "light") -> dict:
         except ParityError as exc:
             out["legs_error"] = out["error"] = str(exc)
             return out
-    if state["S"] is None or not np.isfinite(state["S"]) or state["S"] <= 0:
-        out["error"] = "Enter a spot price greater than 0."
+    try:   # core validates, in the user's words and units ("spot must be a number above 0")
+        market = dict(spot=number("spot", state["S"], above=0), sigma=number("vol", state["vol"], at_least=0,
+                                                                             scale=0.01, unit="%"),
+                      r=number("rate", state["r"], scale=0.01, unit="%"),
+                      q=number("dividend yield", state["q"], scale=0.01, unit="%"))
+    except ParityError as exc:
+        out["error"] = str(exc)
         return out
-    market = dict(spot=float(state["S"]), sigma=state["vol"] / 100, r=state["r"] / 100,
-                  q=state["q"] / 100)
     vols = leg_vols(state.get("lvol", ""), len(legs)) if legs else None
     if state.get("lvol") and legs and vols is None:
         out["vols_note"] = "The per-leg vols of the link no longer match the legs: every leg uses the vol slider."
@@ -57,9 +61,9 @@ def render(state: dict, theme: str = "light") -> dict:
         out["error"] = str(exc)
         return out
     what = {"call": "Call", "put": "Put", "position": f"Position [{state['legs']}]"}[state["inst"]]
-    vol_text = "per-leg vols" if vols else f"vol {state['vol']:g}%"
-    title = (f"{GREEK_DISPLAY[state['greek']].label} of {what} — spot {state['S']:,.2f}, "
-             f"{vol_text}, r {state['r']:g}%, q {state['q']:g}%")
+    vol_text = "per-leg vols" if vols else f"vol {market['sigma'] * 100:g}%"
+    title = (f"{GREEK_DISPLAY[state['greek']].label} of {what} — spot {market['spot']:,.2f}, "
+             f"{vol_text}, r {market['r'] * 100:g}%, q {market['q'] * 100:g}%")
     strikes = tuple(sorted({leg.strike for leg in legs if leg.kind != "stock"}))
     out["figure"] = greek_figure(grid, state["view"], title=title, theme=theme,
                                  spot=market["spot"], strikes=strikes)
@@ -132,7 +136,7 @@ def update(greek, inst, legs, spot, vol, rate, div, x_range, days_range, view, d
 
     dropped = bool(lvol) and ctx.triggered_id == ids.LEGS  # new legs: the link's vols no longer apply
     lvol = "" if dropped else lvol
-    state = dict(greek=greek, inst=inst, view=view, S=_float(spot), vol=vol, r=rate, q=div,
+    state = dict(greek=greek, inst=inst, view=view, S=spot, vol=vol, r=rate, q=div,
                  xlo=x_range[0], xhi=x_range[1], dlo=days_range[0], dhi=days_range[1], legs=legs or "",
                  lvol=lvol or "")
     out = dict(figure=no_update, alert="", alert_open=False, legs_invalid=False, legs_feedback="",
@@ -157,8 +161,8 @@ def update(greek, inst, legs, spot, vol, rate, div, x_range, days_range, view, d
 def apply_preset(name, spot):
     if not name:
         return dict(legs=no_update, inst=no_update)
-    spot = _float(spot)
-    return dict(legs=preset_legs(name, spot if spot and spot > 0 else 100.0), inst="position")
+    centre = spot if isinstance(spot, (int, float)) and spot > 0 else 100.0   # a default, not a check
+    return dict(legs=preset_legs(name, centre), inst="position")
 
 
 clientside_callback(
@@ -167,9 +171,3 @@ clientside_callback(
     Input(ids.STATE, "data"),
 )
 
-
-def _float(value):
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None

@@ -6,8 +6,8 @@ job (another process, or a Celery worker on another host) can re-read them witho
 from __future__ import annotations
 
 import logging
-import math
 from datetime import datetime, timezone
+from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
 import pandas as pd
@@ -15,15 +15,19 @@ from dash import Input, Output, State, ctx, html, no_update
 from callbacks.registry import callback, clientside_callback
 
 from callbacks.browser_js import REPLACE_URL_QUERY
+from callbacks.jobs import job_failed
 from callbacks.theme import theme_name
 from components.ids import App
 from components.ids import Portfolio as ids
+from components.ids import Wiring as wids
 from components.export import safe_csv
 from components.portfolio_figures import (backtest_figure, bl_figure, frontier_figure, portfolio_view,
                                           weights_figure)
 from components.portfolio_state import to_query, views_to_text
+from components.risk_state import rows_to_text as book_text
 from components.uploads import upload_failure
 from core.data import index_prices, load_prices, load_sectors, sample_prices, sample_sectors
+from core._validate import number
 from core.errors import ParityError
 from core.portfolio.allocation import Allocation, AllocationSpec, allocate, parse_sector_caps
 
@@ -46,35 +50,44 @@ def _sample_with_indices() -> pd.DataFrame:
     return sample_prices().join(index_prices(), how="outer")
 
 
-def _pct(x, default=None):
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return default
-    return v / 100.0 if math.isfinite(v) else default
+def _value(name: str, x, default=None, **rule):
+    """An optional input through core's validation (``core._validate.number``): empty gives
+    ``default``; anything else is a number in range or a DataError in the user's words."""
+    return default if x in (None, "") else number(name, x, **rule)
+
+
+def _pct(name: str, x, default=None, **rule):
+    """A percent input as a decimal (``12`` -> ``0.12``), validated by core."""
+    return _value(name, x, default, scale=0.01, unit="%", **rule)
 
 
 def build_spec(state: dict) -> AllocationSpec:
-    """An :class:`AllocationSpec` from the page's values (percent inputs become decimals)."""
+    """An :class:`AllocationSpec` from the page's values (percent inputs become decimals); a
+    value that is not usable raises DataError naming the input, e.g. "risk-free rate must be a
+    number, got 'abc'"."""
     views = []
-    for row in state.get("views") or []:
+    for i, row in enumerate(state.get("views") or [], start=1):
         if not row.get("asset") or row.get("view") in (None, ""):
             continue
         assets = {row["asset"]: 1.0}
         if row.get("vs"):
             assets[row["vs"]] = -1.0
-        views.append({"assets": assets, "value": _pct(row["view"], 0.0),
-                      "confidence": min(max(_pct(row.get("confidence"), 0.5), 0.0), 1.0)})
-    lev = state.get("lev")
+        views.append({"assets": assets, "value": _pct(f"view {i}", row["view"], 0.0),
+                      "confidence": _pct(f"confidence of view {i}", row.get("confidence"), 0.5,
+                                         at_least=0, at_most=100)})
     return AllocationSpec(
         tickers=tuple(state["universe"] or ()), start=state.get("start"), end=state.get("end"),
         returns_method=state["ret"], risk_method=state["risk"], objective=state["obj"],
-        target=_pct(state.get("target")), kelly_fraction=float(state.get("kelly") or 0.5),
-        rf=_pct(state.get("rf"), 0.0), bounds=(_pct(state.get("wmin"), 0.0), _pct(state.get("wmax"), 1.0)),
-        leverage=float(lev) if lev not in (None, "") else None,
+        target=_pct("target", state.get("target")),
+        kelly_fraction=_value("Kelly fraction", state.get("kelly"), 0.5, above=0, at_most=1),
+        rf=_pct("risk-free rate", state.get("rf"), 0.0),
+        bounds=(_pct("minimum weight", state.get("wmin"), 0.0), _pct("maximum weight", state.get("wmax"), 1.0)),
+        leverage=_value("leverage", state.get("lev"), None, above=0),
         sector_caps=parse_sector_caps(state.get("caps") or ""),
-        turnover=_pct(state.get("turnover")), rebalance=state.get("rebal") or "M",
-        cost=(_pct(state.get("cost"), 0.0) or 0.0) / 100.0, views=tuple(views))
+        turnover=_pct("turnover limit", state.get("turnover"), None, at_least=0),
+        rebalance=state.get("rebal") or "M",
+        cost=_value("trading cost", state.get("cost"), 0.0, at_least=0, scale=1e-4, unit=" bp"),
+        views=tuple(views))
 
 
 #: The figures' view of an allocation (kept under its old name for the page's tests).
@@ -209,7 +222,7 @@ _STATE_INPUTS = dict(
     running=[(Output(ids.RUN, "disabled"), True, False), (Output(ids.CANCEL, "disabled"), False, True)],
     cancel=[Input(ids.CANCEL, "n_clicks")],
     progress=[Output(ids.PROGRESS, "value")],
-    interval=250,
+    interval=250, on_error=job_failed(ids.ALERT, what="The optimisation"),
 )
 def optimise(set_progress, run, data, state, previous):
     query = to_query({**state, "views": views_to_text(state.get("views"))})
@@ -250,6 +263,45 @@ def render(result, dark):
     return dict(frontier=frontier_figure(p, theme=theme), weights=weights_figure(p, theme=theme),
                 backtest=backtest_figure(p, theme=theme), bl=bl_figure(p, theme=theme),
                 summary=summary_view(p))
+
+
+def book_link(result: dict, data: dict | None, notional) -> tuple[str, str]:
+    """``(href, note)``: ``/risk?add=<rows>`` holding the chosen weights × ``notional`` as share
+    counts at the last close of the optimisation window (``core.risk.Book.from_weights``)."""
+    from callbacks.risk import book_to_rows
+    from core.risk import Book
+
+    alloc = Allocation.from_dict(result["allocation"])
+    p = portfolio_view(alloc)
+    try:
+        n = float(notional)
+    except (TypeError, ValueError):
+        raise ParityError("notional must be a number of dollars above 0; the box is empty or not a number") from None
+    prices, _ = data_for(data)
+    last = p["window"].get("last") or p["window"].get("end")
+    close = prices.loc[:last].ffill().iloc[-1] if last else prices.ffill().iloc[-1]
+    weights = dict(zip(p["tickers"], p["weights"]))
+    book = Book.from_weights(weights, {t: float(close[t]) for t in weights}, n)
+    note = (f"{len(book)} stock positions: weights × ${n:,.0f} at the closes of "
+            f"{pd.Timestamp(close.name):%Y-%m-%d}.")
+    return "/risk?" + urlencode({"add": book_text(book_to_rows(book))}), note
+
+
+@callback(output=dict(href=Output(wids.PORTFOLIO_ADD_BOOK, "href"), off=Output(wids.PORTFOLIO_ADD_BOOK, "disabled"),
+                      note=Output(wids.PORTFOLIO_BOOK_NOTE, "children")),
+          inputs=dict(result=Input(ids.RESULT, "data"), notional=Input(wids.PORTFOLIO_NOTIONAL, "value"),
+                      data=State(ids.DATA_KEY, "data")))
+def add_to_book(result, notional, data):
+    if not result:
+        return dict(href="", off=True, note="")
+    try:
+        href, note = book_link(result, data, notional)
+    except ParityError as exc:
+        return dict(href="", off=True, note=str(exc))
+    except Exception:
+        log.exception("portfolio add-to-book link failed")
+        return dict(href="", off=True, note="The book link could not be built; the error was logged.")
+    return dict(href=href, off=False, note=note)
 
 
 @callback(output=Output(ids.DOWNLOAD, "data"),

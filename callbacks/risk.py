@@ -16,7 +16,7 @@ from callbacks.registry import callback, clientside_callback
 
 from callbacks.browser_js import REPLACE_URL_QUERY
 from callbacks.theme import theme_name
-from components.figures import figures_html
+from components.figures import figures_html, with_source
 from components.ids import App
 from components.ids import Risk as ids
 from components.risk_figures import (bucket_figure, cards, drill_figure, explain_figure,
@@ -203,9 +203,10 @@ def render(rep, which, bucket, dark):
     if not rep:
         blank = empty_figure("Nothing to show: fix the book", theme)
         return {"ladder": blank, "scen": blank, "table": "", "explain": blank, "buckets": blank}
-    return {"ladder": ladder_figure(rep, theme), "scen": scenario_figure(rep, which, theme),
-            "table": scenario_table(rep, which), "explain": explain_figure(rep, theme),
-            "buckets": bucket_figure(rep, bucket, theme)}
+    src = rep["market"]["source"]      # the ladder's own subtitle already names it
+    return {"ladder": ladder_figure(rep, theme), "scen": with_source(scenario_figure(rep, which, theme), src),
+            "table": scenario_table(rep, which), "explain": with_source(explain_figure(rep, theme), src),
+            "buckets": with_source(bucket_figure(rep, bucket, theme), src)}
 
 
 @callback(
@@ -228,7 +229,7 @@ def drill(click, rep, which, dark):
     if idx is None:
         pnl = [r["pnl"] if r["pnl"] is not None else 0.0 for r in st["table"]]
         idx = int(min(range(len(pnl)), key=pnl.__getitem__))
-    return {"fig": drill_figure(rep, which, int(idx), theme)}
+    return {"fig": with_source(drill_figure(rep, which, int(idx), theme), rep["market"]["source"])}
 
 
 @callback(

@@ -21,13 +21,15 @@ from components.export import safe_csv
 
 from callbacks.browser_js import REPLACE_URL_QUERY
 from callbacks.theme import theme_name
-from components.figures import figures_html
+from components.figures import data_source, figures_html, with_source
 from components.greek_units import GREEK_DISPLAY, fmt_greek
 from components.ids import App
 from components.ids import Strategies as ids
 from components.ids import StrategiesDesk as dids
+from components.ids import Wiring as wids
 from components.strategy_figures import (mc_figure, payoff_figure, pnl_heatmap_figure,
                                          theme_patch)
+from components.risk_state import rows_to_text as book_text
 from components.strategy_state import rows_to_text, to_query
 from core.data import sample_chain
 from core.errors import ParityError
@@ -50,9 +52,16 @@ def data_label(source: str) -> str:
     """What the page is priced on, with its date."""
     if source == "spx":
         c = sample_chain()
-        return (f"Data: SPX option chain of {str(c.quote_date)[:10]} (embedded sample, mids), "
+        return (f"Data: {chart_source(source)} (listed strikes, mids), quoted {str(c.quote_date)[:10]}, "
                 f"spot {c.spot:,.2f}. Uploaded chains are not used on this page.")
-    return "Data: flat-vol Black-Scholes market from the inputs above (no chain)."
+    return f"Data: {chart_source(source)} from the inputs above (no chain)."
+
+
+def chart_source(source: str) -> str:
+    """The data source named on every chart: the embedded chain's label, or the flat-vol inputs."""
+    if source == "spx":
+        return data_source(sample_chain().label) or "Embedded SPX chain"
+    return "flat-vol Black-Scholes market"
 
 
 def template_rows(name: str, *, spot: float, vol: float, r: float, q: float, days: float,
@@ -230,6 +239,24 @@ def greeks_link(a: PositionAnalysis) -> str | None:
                  r=f"{a.strategy.r * 100:.4g}", q=f"{a.strategy.q * 100:.4g}", dlo="0",
                  dhi=f"{max(left, 2):.0f}", greek="gamma", view="heatmap")
     return "/greeks?" + urlencode(query)
+
+
+def book_link(a: PositionAnalysis, source: str) -> str | None:
+    """``/risk?add=<rows>``: the valued legs as book positions (expiry dates counted from the
+    chain's quote date, quantities × lots, the contract multiplier), or ``None`` when the legs
+    are not on the SPX chain the Risk page values positions on."""
+    if source != "spx":
+        return None
+    from datetime import timedelta
+
+    from callbacks.risk import book_to_rows
+    from core.risk import Book
+
+    day = sample_chain().quote_date
+    legs = a.strategy.legs
+    dates = [day + timedelta(days=round(x.T * 365)) for x in legs]
+    book = Book.from_legs(legs, dates, multiplier=a.spec.multiplier, contracts=a.spec.lots)
+    return "/risk?" + urlencode({"add": book_text(book_to_rows(book))})
 
 
 def _fmt(v: float, scale: float = 1.0) -> str:
@@ -412,6 +439,7 @@ _FIGS = ("payoff", "heat", "mc")
                 mc=Output(ids.MC_GRAPH, "figure"), summary=Output(ids.SUMMARY, "children"),
                 greeks=Output(ids.GREEKS, "children"), link=Output(ids.GREEKS_LINK, "href"),
                 link_off=Output(ids.GREEKS_LINK, "disabled"), leg_errors=Output(ids.LEG_ERRORS, "children"),
+                book=Output(wids.STRATEGIES_ADD_BOOK, "href"), book_off=Output(wids.STRATEGIES_ADD_BOOK, "disabled"),
                 view_note=Output(dids.VIEW_NOTE, "children"), alert=Output(ids.ALERT, "children"),
                 alert_open=Output(ids.ALERT, "is_open"), state=Output(ids.STATE, "data"),
                 session=Output(dids.SESSION, "data")),
@@ -429,6 +457,7 @@ _FIGS = ("payoff", "heat", "mc")
 def update(rows, edit, dS, dvol, dfwd, vol_mode, var_horizon, underlying, multiplier, lots, dark, fresh,
            template, source, spot, vol, rate, div, days, width, virtual):
     out = {k: no_update for k in ("payoff", "heat", "mc", "summary", "greeks", "link", "link_off", "leg_errors",
+                                  "book", "book_off",
                                   "view_note", "alert", "alert_open", "state", "session")}
     if fresh:  # a query-less visit: the browser first restores this tab's last view (or says there is none)
         return out
@@ -456,10 +485,12 @@ def update(rows, edit, dS, dvol, dfwd, vol_mode, var_horizon, underlying, multip
                  mult=multiplier, lots=lots, legs=rows_to_text(rows))
     name = display_name(template)
     link = greeks_link(a)
+    book = book_link(a, source)
     query = to_query(state)
-    return dict(payoff=payoff_figure(a, name=name, theme=theme), heat=pnl_heatmap_figure(a, theme=theme),
-                mc=mc_figure(a, theme=theme), summary=summary_view(a), greeks=greeks_view(a), link=link or "",
-                link_off=link is None, leg_errors=[html.Div(e) for e in errors], view_note=view_note(a, market),
+    src = chart_source(source)
+    return dict(payoff=with_source(payoff_figure(a, name=name, theme=theme), src),
+                heat=with_source(pnl_heatmap_figure(a, theme=theme), src), mc=with_source(mc_figure(a, theme=theme), src), summary=summary_view(a), greeks=greeks_view(a), link=link or "",
+                link_off=link is None, book=book or "", book_off=book is None, leg_errors=[html.Div(e) for e in errors], view_note=view_note(a, market),
                 alert="", alert_open=False, state=query, session=query)
 
 

@@ -5,6 +5,7 @@ Chains and fits are kept in the flask cache under a content hash (the sample has
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -19,8 +20,8 @@ from callbacks.registry import callback, clientside_callback
 from callbacks.cache import cache
 from callbacks.browser_js import REPLACE_URL_QUERY, upload_guard
 from callbacks.theme import theme_name
-from components.figures import figures_html
-from components.ids import App
+from components.figures import data_source, figures_html, with_source
+from components.ids import App, Wiring
 from components.ids import Surface as ids
 from components.export import safe_csv
 from components.surface_figures import (MODEL_LABELS, default_expiries, residual_figure,
@@ -156,7 +157,7 @@ def _fits(key: str, models, beta: float) -> tuple[dict, dict]:
 clientside_callback(
     upload_guard(MAX_BYTES),
     Output(ids.UPLOAD_STORE, "data"), Output(ids.UPLOAD_INFO, "children"),
-    Input(ids.UPLOAD, "contents"), State(ids.UPLOAD, "filename"),
+    Input(ids.UPLOAD, "contents"), State(ids.UPLOAD, "filename"), State(Wiring.UPLOAD_LIMIT, "data"),
 )
 
 
@@ -175,6 +176,7 @@ def load(upload, _sample):
         if ctx.triggered_id == ids.UPLOAD_STORE and upload:
             key = hashlib.sha1(upload["contents"].encode()).hexdigest()
             chain = load_chain(upload["contents"])
+            chain = dataclasses.replace(chain, label=data_source(chain.label, upload.get("filename") or "(no name)"))
             cache.set(f"chain:{key}", chain)
         else:
             key, chain = SAMPLE_KEY, sample_chain()
@@ -235,10 +237,11 @@ def update(key, models, beta, show, expiries, dark):
                    for m, f in fits.items() for e, why in f.skipped]
         alert = "; ".join(f"{MODEL_LABELS[m]} failed: {e}" for m, e in errors.items())
         state = to_query(dict(models=list(fits) + list(errors), beta=float(beta), show=model))
-        return dict(surface=surface_figure(chain, drawn, theme=theme, view=cmp[model]),
-                    term=term_structure_figure(chain, cmp, theme=theme),
-                    smiles=smiles_figure(chain, fits, expiries or [], theme=theme),
-                    residual=residual_figure(drawn, theme=theme),
+        src = data_source(chain.label)
+        return dict(surface=with_source(surface_figure(chain, drawn, theme=theme, view=cmp[model]), src),
+                    term=with_source(term_structure_figure(chain, cmp, theme=theme), src),
+                    smiles=with_source(smiles_figure(chain, fits, expiries or [], theme=theme), src),
+                    residual=with_source(residual_figure(drawn, theme=theme), src),
                     compare=comparison_table(fits, errors, cmp), arbitrage=arb_lines + skipped,
                     metrics=metrics_table(drawn), alert=alert, show=bool(alert), state=state,
                     drawn=model if model != show else no_update, drawn_options=show_options(fits))
@@ -268,8 +271,8 @@ def export(_csv, _json, _html, key, models, beta, show, expiries):
             table = pd.concat(frames, ignore_index=True)
             chain = _chain(key or SAMPLE_KEY)
             head = {"export": "surface fit parameters", "quote_date": chain.quote_date,
-                    "spot": f"{chain.spot:.6g}", "data": "SPX sample" if key in (None, SAMPLE_KEY)
-                    else f"uploaded chain {key[:12]}", "exported_utc": _now()}
+                    "spot": f"{chain.spot:.6g}", "data": data_source(chain.label) or f"chain {key[:12]}",
+                    "exported_utc": _now()}
             return dict(content=safe_csv(table, header=head), filename="parity-surface-params.csv",
                         type="text/csv")
         if ctx.triggered_id == ids.EXPORT_JSON:
@@ -279,8 +282,10 @@ def export(_csv, _json, _html, key, models, beta, show, expiries):
         chain = _chain(key or SAMPLE_KEY)
         model = drawn_model(show, fits)
         cmp = compare_fits(fits)
-        figs = [surface_figure(chain, fits[model], view=cmp[model]), term_structure_figure(chain, cmp),
-                smiles_figure(chain, fits, expiries or []), residual_figure(fits[model])]
+        src = data_source(chain.label)
+        figs = [with_source(f, src) for f in (
+            surface_figure(chain, fits[model], view=cmp[model]), term_structure_figure(chain, cmp),
+            smiles_figure(chain, fits, expiries or []), residual_figure(fits[model]))]
         return dict(content=figures_html(figs, "Parity surface"), filename="parity-surface.html",
                     type="text/html")
     except ParityError:

@@ -7,7 +7,8 @@ from plotly.subplots import make_subplots
 
 from components.greek_units import GREEK_DISPLAY
 
-__all__ = ["themed", "empty_figure", "greek_figure", "figures_html", "VIEWS", "GRAPH_CONFIG"]
+__all__ = ["themed", "empty_figure", "greek_figure", "figures_html", "VIEWS", "GRAPH_CONFIG",
+           "data_source", "with_source"]
 
 VIEWS = ("surface", "heatmap", "slices")
 #: ``dcc.Graph(config=...)`` of every chart: no Plotly logo, PNG export at twice the size.
@@ -151,3 +152,29 @@ def _nice_days(days: np.ndarray) -> list[float]:
 def _nearest_indices(values: np.ndarray, targets) -> list[int]:
     idx = [int(np.argmin(np.abs(values - t))) for t in targets]
     return list(dict.fromkeys(idx))
+
+
+def data_source(label: str = "", filename: str | None = None) -> str:
+    """What a chart's data are: ``"uploaded file <name>"`` for an upload, else the chain's own
+    label (e.g. "Modelled chain for 2018-12-31, from the S&P 500 close and VIX")."""
+    if filename:
+        return f"uploaded file {filename}"
+    return (label or "")[:1].upper() + (label or "")[1:]
+
+
+def with_source(fig: go.Figure, source: str | None) -> go.Figure:
+    """Name the data a chart shows on a line of its own under the title (``Data: <source>``); the
+    source is escaped, so an uploaded file's name is shown as text, never as markup."""
+    if not source:
+        return fig
+    import html as _html
+
+    line = f"Data: {_html.escape(str(source))}"
+    title = fig.layout.title.text or ""
+    if "Data: " in title:
+        return fig
+    lines = 1 + title.count("<br>") + 1
+    text = f"{title}<br><sup>{line}</sup>" if title else f"<sup>{line}</sup>"
+    top = fig.layout.margin.t
+    fig.update_layout(title_text=text, margin=dict(t=max(top or 0, 60 + 15 * lines)))
+    return fig

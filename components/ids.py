@@ -369,3 +369,12 @@ class Report:
     SLIDE = "report-slide"            # dcc.Store: index of the slide shown
     SLIDE_BODY = "report-slide-body"
     SLIDE_KEYS = "report-slide-keys"  # hidden: key events land here
+class Wiring:
+    """Cross-page links added by the "wiring" follow-ups: "Add to book" on Strategies and
+    Portfolio (open /risk with the rows added)."""
+
+    STRATEGIES_ADD_BOOK = "st-add-to-book"
+    PORTFOLIO_ADD_BOOK = "pf-add-to-book"
+    PORTFOLIO_NOTIONAL = "pf-book-notional"
+    PORTFOLIO_BOOK_NOTE = "pf-book-note"
+    UPLOAD_LIMIT = "app-upload-limit"      # app-level store: largest upload in bytes (the server's setting)

@@ -7,6 +7,10 @@ from dash import dcc, html
 
 from components.ids import App
 from components.ids import Report as rids
+from components.ids import Wiring
+
+#: Largest upload when no app settings are at hand (layout validation outside a request), MiB.
+DEFAULT_UPLOAD_MB = 50.0
 
 
 def navbar() -> dbc.Navbar:
@@ -28,9 +32,23 @@ def navbar() -> dbc.Navbar:
     ], fluid=True), id=App.NAVBAR, color="dark", dark=True, class_name="mb-2 shadow-sm")
 
 
+def upload_limit_bytes() -> int:
+    """The largest uploaded file in bytes: the running app's ``PARITY_MAX_UPLOAD_MB`` (MiB, the
+    setting the server's request limit is built from), else :data:`DEFAULT_UPLOAD_MB`."""
+    from flask import current_app, has_app_context
+
+    mb = DEFAULT_UPLOAD_MB
+    if has_app_context():
+        settings = current_app.config.get("PARITY_SETTINGS")
+        mb = getattr(settings, "max_upload_mb", mb) or mb
+    return int(mb * 1024 * 1024)
+
+
 def shell() -> html.Div:
-    """Navbar, the page container, and hidden helpers."""
+    """Navbar, the page container, and hidden helpers (the upload limit the browser checks
+    uploads against, from the server's own setting; the session's report items)."""
     return html.Div([navbar(), dash.page_container, html.Div(id=App.THEME_DUMMY, hidden=True),
+                     dcc.Store(id=Wiring.UPLOAD_LIMIT, data=upload_limit_bytes()),
                      dcc.Store(id=rids.ITEMS, storage_type="session", data=[]),
                      dcc.Store(id=rids.META, storage_type="session", data={}),
                      dbc.Toast(id=rids.TOAST, header="Report", is_open=False, duration=4000,

@@ -8,7 +8,7 @@ import numpy as np
 from core.errors import DataError
 from core._typing import ArrayLike
 
-__all__ = ["as_float_array", "as_bool_array", "check_finite", "check_range", "positive_scalar"]
+__all__ = ["as_float_array", "as_bool_array", "check_finite", "check_range", "positive_scalar", "number"]
 
 
 def as_float_array(name: str, value: ArrayLike) -> np.ndarray:
@@ -73,6 +73,50 @@ def positive_scalar(name: str, value: float | str) -> float:
     if not (math.isfinite(v) and v > 0):
         raise DataError(f"{name} must be a positive number, got {_show(value)}")
     return v
+
+
+def number(name: str, value, *, above: float | None = None, at_least: float | None = None,
+           at_most: float | None = None, scale: float = 1.0, unit: str = "") -> float:
+    """``value`` as a finite float times ``scale``, or :class:`DataError` in the user's words.
+
+    Messages read like "spot must be a number above 0, got nothing" or "vol must be a number
+    of 0% or more, got -5%": ``above`` / ``at_least`` are in the caller's units (before
+    ``scale``), ``unit`` is appended to the numbers shown (e.g. ``"%"``).
+
+    Parameters
+    ----------
+    name : str
+        The input as the user knows it (e.g. ``"spot"``, ``"vol"``).
+    value : object
+        What was entered: a number, a numeric string, ``None`` or ``""`` (nothing entered).
+    above, at_least : float, optional
+        Strict / inclusive lower bound, in the units the user entered.
+    at_most : float, optional
+        Inclusive upper bound, in the units the user entered.
+    scale : float
+        Factor applied to the returned value (``0.01`` turns percent into a decimal).
+    unit : str
+        Unit shown after the numbers in the message.
+    """
+    if at_most is not None:
+        want = (f"a number above {above:g}{unit} and at most {at_most:g}{unit}" if above is not None
+                else f"a number from {at_least:g}{unit} to {at_most:g}{unit}" if at_least is not None
+                else f"a number of {at_most:g}{unit} or less")
+    else:
+        want = "a number" + (f" above {above:g}{unit}" if above is not None else
+                             f" of {at_least:g}{unit} or more" if at_least is not None else "")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise DataError(f"{name} must be {want}, got nothing: enter a value")
+    if isinstance(value, bool):
+        raise DataError(f"{name} must be {want}, got {value!r}")
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise DataError(f"{name} must be {want}, got {_show(value)}") from None
+    if not math.isfinite(v) or (above is not None and not v > above) or \
+            (at_least is not None and v < at_least) or (at_most is not None and v > at_most):
+        raise DataError(f"{name} must be {want}, got {v:g}{unit}")
+    return v * scale
 
 
 def _show(value) -> str:

@@ -26,7 +26,7 @@ def layout(**query) -> dbc.Container:
     """Page layout; ``models``, ``weights`` and ``show`` come from the URL query, and ``runs``
     (registry ids) brings back the results of stored runs."""
     models = _models_from(query)
-    weights = query.get("weights", "vega") if query.get("weights") in ("vega", "iv", "spread", "price") else "vega"
+    weights = query.get("weights") if query.get("weights") in ("vega", "iv", "spread", "price") else "iv"
     show = query.get("show") if query.get("show") in MODELS else models[0]
     wait = empty_figure("Press Calibrate to fit the chosen models.")
     controls = dbc.Card(dbc.CardBody([
@@ -36,15 +36,15 @@ def layout(**query) -> dbc.Container:
             className="border border-2 rounded-3 text-center p-2 mb-1 text-body-secondary",
             style={"borderStyle": "dashed", "cursor": "pointer"}),
         html.Div(id=ids.UPLOAD_INFO, className="small text-danger"),
-        dbc.Button("Use the SPX sample (2011-01-24)", id=ids.SAMPLE, size="sm", color="secondary",
+        dbc.Button("Use the embedded modelled SPX chain", id=ids.SAMPLE, size="sm", color="secondary",
                    outline=True, class_name="w-100 mt-1 mb-2"),
         html.Div(id=ids.DATA_INFO, className="small mb-3"),
         html.H6("Models", className="card-title"),
         dbc.Checklist(id=ids.MODELS, value=models, options=[{"label": MODEL_LABELS[m], "value": m} for m in MODELS]),
         dbc.Label("Residual weights", class_name="small fw-semibold mt-2 mb-1"),
         dbc.Select(id=ids.WEIGHTS, value=weights, size="sm", options=[
-            {"label": "Vega-scaled price (≈ IV, fast)", "value": "vega"},
-            {"label": "Implied vol (exact)", "value": "iv"},
+            {"label": "Implied vol (exact, default)", "value": "iv"},
+            {"label": "Vega-scaled price (≈ IV, faster)", "value": "vega"},
             {"label": "Bid/ask spread", "value": "spread"}, {"label": "Price", "value": "price"}]),
         dbc.Checkbox(id=ids.WARM, value=True, label="Warm start from the last run of the same model and data",
                      class_name="small mt-2"),
@@ -58,13 +58,14 @@ def layout(**query) -> dbc.Container:
     return dbc.Container([
         html.Div([html.H3("Model calibration", className="mb-0"),
                   html.Div("COS pricing (Fang-Oosterlee), weighted least squares from a Sobol global stage; "
-                           "OTM quotes within 0.6–1.4 × forward; standard errors from the Jacobian at the optimum.",
+                           "OTM quotes within 0.6–1.4 × forward; 95% intervals from the Jacobian at the optimum, "
+                           "on a log / logit scale (never outside a parameter's domain).",
                            className="text-body-secondary small")], className="mb-3"),
         dbc.Row([
             dbc.Col(controls, lg=3, class_name="no-print"),
             dbc.Col([
                 dbc.Alert(id=ids.ALERT, is_open=False, color="danger", class_name="py-2"),
-                dbc.Card(dbc.CardBody([html.H6("Fitted parameters (± 1.96 standard errors)", className="card-title"),
+                dbc.Card(dbc.CardBody([html.H6("Fitted parameters (95% intervals on a log / logit scale, and warnings)", className="card-title"),
                                        html.Div(id=ids.PARAMS, children=html.Div(
                                            "No calibration yet.", className="text-body-secondary small"))]),
                          class_name="shadow-sm mb-3"),

@@ -8,6 +8,7 @@ from dash import dcc, html
 
 from components.figures import GRAPH_CONFIG as _CFG, empty_figure
 from components.ids import Portfolio as ids
+from components.ids import Wiring as wids
 from components.portfolio_state import (OBJECTIVE_KEYS, OBJECTIVE_LABELS as _OBJ_LABELS, SAMPLE_TICKERS,
                                         from_query, views_from_text)
 
@@ -133,8 +134,17 @@ def layout(**query) -> dbc.Container:
                     dbc.Button("Optimise", id=ids.RUN, color="primary", class_name="me-2"),
                     dbc.Button("Cancel", id=ids.CANCEL, color="secondary", outline=True, disabled=True,
                                class_name="me-2"),
-                    dbc.Button("Export weights CSV", id=ids.EXPORT, color="primary", outline=True),
+                    dbc.Button("Export weights CSV", id=ids.EXPORT, color="primary", outline=True,
+                               class_name="me-3"),
                     dcc.Download(id=ids.DOWNLOAD),
+                    html.Span("Notional ($)", className="small me-1"),
+                    dbc.Input(id=wids.PORTFOLIO_NOTIONAL, type="number", value=1_000_000, min=1, step=1000,
+                              size="sm", style={"width": "9rem", "display": "inline-block"}, class_name="me-2",
+                              persistence=True, persistence_type="session"),
+                    dbc.Button("Add to book", id=wids.PORTFOLIO_ADD_BOOK, href="", color="primary",
+                               outline=True, disabled=True,
+                               title="Open the Risk page with the chosen weights × the notional as share counts"),
+                    html.Div(id=wids.PORTFOLIO_BOOK_NOTE, className="small text-body-secondary mt-1"),
                 ], className="mb-2 no-print"),
                 dbc.Progress(id=ids.PROGRESS, value=0, max=100, class_name="mb-2", style={"height": "6px"}),
                 dbc.Alert(id=ids.ALERT, is_open=False, color="warning", class_name="py-2"),

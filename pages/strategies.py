@@ -8,6 +8,7 @@ from dash import dcc, html
 
 from components.figures import empty_figure
 from components.ids import Strategies as ids
+from components.ids import Wiring as wids
 from components.ids import StrategiesDesk as dids
 from components.strategy_state import (UNDERLYING_OPTIONS, VAR_HORIZON_OPTIONS, from_query,
                                        rows_from_text, template_options)
@@ -39,7 +40,7 @@ def _market_card(s):
         dcc.Dropdown(options, s["template"], id=ids.TEMPLATE, clearable=False, className="mb-2"),
         dbc.RadioItems(id=ids.SOURCE, value=s["source"], inline=True, class_name="mb-2 small", options=[
             {"label": "Flat vol market", "value": "flat"},
-            {"label": "SPX sample chain (listed strikes, mids)", "value": "spx"}]),
+            {"label": "Embedded modelled SPX chain (listed strikes, mids)", "value": "spx"}]),
         dbc.Row([_f("Spot ($)", _num(ids.SPOT, s["S"], min=0.01, step="any")),
                  _f("Vol (%)", _num(ids.VOL, s["vol"], min=0.1, step="any")),
                  _f("Target days", _num(ids.DAYS, s["days"], min=1, step=1))], class_name="g-2"),
@@ -143,7 +144,10 @@ def layout(**query) -> dbc.Container:
                         html.H6("Position Greeks (at shifted spot and date)", className="card-title"),
                         html.Div(id=ids.GREEKS),
                         dbc.Button("Open in the Greeks page", id=ids.GREEKS_LINK, href="", size="sm",
-                                   color="primary", outline=True, class_name="mt-2"),
+                                   color="primary", outline=True, class_name="mt-2 me-2"),
+                        dbc.Button("Add to book", id=wids.STRATEGIES_ADD_BOOK, href="", size="sm",
+                                   color="primary", outline=True, class_name="mt-2", disabled=True,
+                                   title="Open the Risk page with these legs added to the book"),
                     ]), class_name="shadow-sm mb-3 small"), xl=5),
                 ]),
                 dbc.Row([

@@ -34,7 +34,7 @@ def _data_card() -> dbc.Card:
         html.Div("Canonical (expiry, strike, type, bid, ask[, quote_date, spot]), CBOE DataShop "
                  "EOD or vendor layouts; up to 50 MB.", className="form-text mt-0 mb-2"),
         html.Div(id=ids.UPLOAD_INFO, className="small text-danger mb-2"),
-        dbc.Button("Use the SPX sample (2011-01-24)", id=ids.SAMPLE, color="secondary",
+        dbc.Button("Use the embedded modelled SPX chain", id=ids.SAMPLE, color="secondary",
                    outline=True, size="sm", class_name="w-100 mb-2"),
         dbc.Alert(id=ids.LOAD_ALERT, is_open=False, color="danger", class_name="py-2 small"),
         html.Div(id=ids.CHAIN_INFO, className="small"),

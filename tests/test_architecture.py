@@ -165,6 +165,12 @@ def test_callbacks_are_declared_per_app_through_the_registry():
     for path in _modules("callbacks"):
         text = path.read_text()
         assert "GLOBAL_CALLBACK" not in text and "dash._callback" not in text, _rel(path)
+        for node in ast.walk(ast.parse(text)):   # only callbacks.registry's callback/clientside_callback
+            if isinstance(node, ast.ImportFrom) and node.module == "dash":
+                assert not {a.name for a in node.names} & {"callback", "clientside_callback"}, _rel(path)
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and \
+                    node.value.id == "dash" and node.attr in ("callback", "clientside_callback"):
+                raise AssertionError(f"{_rel(path)}:{node.lineno} uses dash.{node.attr}")
 
 
 def test_callbacks_name_their_outputs():

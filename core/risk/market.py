@@ -136,8 +136,9 @@ class Market:
             shift = (vd - chain.quote_date).days / 365.0
             listed = listed.assign(T=listed["T"] - shift)
             listed = listed[listed["T"] > 0]
-        src = f"{underlying.upper()} chain of {chain.quote_date.isoformat()}, " \
-              f"{surface.upper()} surface" + (f", valued on {vd.isoformat()}"
+        named = (chain.label[:1].upper() + chain.label[1:]) if chain.label else \
+            f"{underlying.upper()} chain of {chain.quote_date.isoformat()}"
+        src = f"{named}, {surface.upper()} surface" + (f", valued on {vd.isoformat()}"
                                               if vd != chain.quote_date else "")
         return cls(spot=float(chain.spot), valuation_date=vd, surface=fit,
                    curve=curve, listed=listed.reset_index(drop=True),

@@ -84,6 +84,22 @@ def test_missing_spot_gives_message():
     assert res["figure"] is None and "spot" in res["error"].lower()
 
 
+@pytest.mark.parametrize("kw, message", [
+    (dict(S=None), "spot must be a number above 0, got nothing: enter a value"),
+    (dict(S=-5), "spot must be a number above 0, got -5"),
+    (dict(S=0), "spot must be a number above 0, got 0"),
+    (dict(vol=None), "vol must be a number of 0% or more, got nothing: enter a value"),
+    (dict(vol=-5), "vol must be a number of 0% or more, got -5%"),
+    (dict(r=None), "rate must be a number, got nothing: enter a value"),
+    (dict(q=float("nan")), "dividend yield must be a number, got nan%"),
+])
+def test_bad_market_inputs_are_said_in_the_users_words(kw, message):
+    """Core's validation (core._validate.number), not a callback-side check, answers: the text
+    names the input as the page does, in its units, and never a Python type error."""
+    res = render(_state(**kw))
+    assert res["figure"] is None and res["error"] == message
+
+
 def test_url_state_round_trips_and_rejects_junk():
     state = _state(greek="charm", inst="position", view="slices", S=250.0, vol=35.5, r=-0.5,
                    q=2.0, xlo=0.7, xhi=1.3, dlo=3.0, dhi=400.0, legs="+1 C 250, -1 P 240")

@@ -133,3 +133,25 @@ def test_long_short_portfolio_shows_its_exposure(data):
     assert ex["short"] == pytest.approx(-w[w < 0].sum()) and ex["short"] > 0
     assert ex["gross"] == pytest.approx(np.abs(w).sum()) and ex["net"] == pytest.approx(w.sum())
     assert "gross" in str(summary_view(p).to_plotly_json())
+
+
+@pytest.mark.parametrize("kw, message", [
+    (dict(rf="abc"), "risk-free rate must be a number, got 'abc'"),
+    (dict(wmax=float("inf")), "maximum weight must be a number, got inf%"),
+    (dict(turnover=-5), "turnover limit must be a number of 0% or more, got -5%"),
+    (dict(cost=-1), "trading cost must be a number of 0 bp or more, got -1 bp"),
+    (dict(kelly=0), "Kelly fraction must be a number above 0 and at most 1, got 0"),
+    (dict(lev=-2), "leverage must be a number above 0, got -2"),
+])
+def test_unusable_controls_are_refused_in_the_users_words_not_replaced_by_defaults(kw, message):
+    """core._validate answers (the callback no longer maps junk to a default silently)."""
+    with pytest.raises(DataError) as err:
+        build_spec(_state(**kw))
+    assert str(err.value) == message
+
+
+def test_view_confidence_out_of_range_is_said_not_clamped():
+    views = [{"asset": "AAPL", "vs": "", "view": 5.0, "confidence": 150.0}]
+    with pytest.raises(DataError, match=r"^confidence of view 1 must be a number from 0% to 100%, got 150%$"):
+        build_spec(_state(views=views))
+    assert build_spec(_state(target=None, turnover="", lev=None)).turnover is None
