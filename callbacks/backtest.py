@@ -15,6 +15,7 @@ from callbacks.registry import callback, clientside_callback
 from flask import current_app
 
 from callbacks.browser_js import REPLACE_URL_QUERY
+from callbacks.jobs import job_failed
 from callbacks.theme import theme_name
 from components.backtest_figures import (attribution_figure, equity_figure, greeks_table, metrics_table,
                                          payoff_figure, pbo_figure, pnl_histogram, source_line,
@@ -264,7 +265,7 @@ def data_info(source, upload, start, end):
     running=[(Output(ids.RUN, "disabled"), True, False), (Output(ids.CANCEL, "disabled"), False, True)],
     cancel=[Input(ids.CANCEL, "n_clicks")],
     progress=[Output(ids.PROGRESS, "value"), Output(ids.STATUS, "children")],
-    interval=250,
+    interval=250, on_error=job_failed(ids.ALERT, what="The backtest"),
 )
 def run_job(set_progress, run, source, upload, start, end, values):
     try:
@@ -419,7 +420,7 @@ def advance(_n, day, last):
     running=[(Output(ids.WF_RUN, "disabled"), True, False), (Output(ids.WF_CANCEL, "disabled"), False, True)],
     cancel=[Input(ids.WF_CANCEL, "n_clicks")],
     progress=[Output(ids.WF_PROGRESS, "value"), Output(ids.WF_STATUS, "children")],
-    interval=500,
+    interval=500, on_error=job_failed(ids.WF_ALERT, what="The walk-forward"),
 )
 def sweep_job(set_progress, run, source, upload, start, end, values, p1, v1, p2, v2, train, test, anchored,
               metric):

@@ -75,7 +75,7 @@ def positive_scalar(name: str, value: float | str) -> float:
     return v
 
 
-def number(name: str, value, *, above: float | None = None, at_least: float | None = None,
+def number(name: str, value: object, *, above: float | None = None, at_least: float | None = None,
            at_most: float | None = None, scale: float = 1.0, unit: str = "") -> float:
     """``value`` as a finite float times ``scale``, or :class:`DataError` in the user's words.
 
