@@ -12,6 +12,8 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
+from components.figures import FigureDraft
+
 __all__ = ["payoff_figure", "pnl_heatmap_figure", "mc_figure", "theme_patch", "STRIKE_COLORS"]
 
 #: One colour per strike line (colour-blind-safe Okabe-Ito order, without the curve colours).
@@ -38,11 +40,12 @@ def _theme_props(theme: str) -> dict:
     return props
 
 
-def _new_figure(data=None) -> go.Figure:
-    return go.Figure(data=data, layout=dict(template="none"))
+def _new_figure(data=None) -> FigureDraft:
+    # a draft: the figure is made once, in _style (plotly re-validates on every update: slow)
+    return FigureDraft(data, layout=dict(template="none"))
 
 
-def _style(fig: go.Figure, theme: str) -> go.Figure:
+def _style(fig: FigureDraft, theme: str) -> go.Figure:
     layout = dict(paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)", colorway=_COLORWAY,
                   font=dict(family=_FONT, size=13), margin=dict(l=64, r=40, t=74, b=55),
                   hoverlabel=dict(font=dict(family=_FONT)))
@@ -54,7 +57,7 @@ def _style(fig: go.Figure, theme: str) -> go.Figure:
             node = node.setdefault(k, {})
         node[path[-1]] = value
     fig.update_layout(layout)
-    return fig
+    return fig.figure()
 
 
 def _f32(x) -> np.ndarray:
