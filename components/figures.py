@@ -5,6 +5,7 @@ import functools
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.colors import get_colorscale
 
 from components.greek_units import GREEK_DISPLAY
@@ -103,7 +104,9 @@ class FigureDraft:
         """The figure. Unvalidated by default (plotly's validation copies every array, ~4 ms
         each here): the builders in this package are covered by tests that compare them with
         plotly's own validated construction."""
-        if not validate:  # what validation would have done that the browser needs: named scales as lists
+        if not validate:  # what validation would have done that the browser needs: named templates and
+            if isinstance(self.layout.get("template"), str):  # scales as the objects/lists they name
+                self.layout["template"] = pio.templates[self.layout["template"]]
             for trace in self.data:
                 if isinstance(trace, dict) and isinstance(trace.get("colorscale"), str):
                     trace["colorscale"] = _scale(trace["colorscale"])
@@ -228,7 +231,7 @@ def _level_marks(grid, spot, strikes) -> dict:
                    line=dict(dash="dot", color="gray")) for x in xs]
     notes = ([dict(x=spot, xref="x", y=1, yref="y domain", text=f"spot {spot:,.2f}", showarrow=False,
                    xanchor="left", yanchor="top")] if grid.axis == "strike" and spot is not None else [])
-    return dict(shapes=shapes, annotations=notes) if shapes else {}
+    return {**({"shapes": shapes} if shapes else {}), **({"annotations": notes} if notes else {})}
 
 
 def _slices(fig: FigureDraft, grid, z, disp, x_title, z_title, spot, strikes) -> None:
