@@ -206,6 +206,12 @@ def _warm() -> None:
         log.info("numba kernels ready in %.2f s", warm_kernels())
     except Exception:  # warm-up is an optimisation; a failure here must not stop the app
         log.exception("numba warm-up failed")
+    try:  # the embedded data every page starts from (the chain takes 1-3 s to build): not on a first request
+        from core.data import sample_chain, sample_prices
+
+        sample_chain(), sample_prices()
+    except Exception:
+        log.exception("embedded data warm-up failed")
 
 
 _default_app: dash.Dash | None = None

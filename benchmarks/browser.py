@@ -212,9 +212,19 @@ def _greeks_actions(d):
     def greek(label):
         return _dropdown(d, "#greeks-greek", label)
 
+    def toggle_view():
+        # whichever of heatmap / 3D is not on screen (the default view differs between versions)
+        on = d.execute_script("const e = document.querySelector('#greeks-view label.active');"
+                              "return e ? e.textContent.trim() : null;")
+        view("Heatmap" if on == "3D surface" else "3D surface")()
+
+    def theme():
+        d.execute_script("document.querySelector('#app-theme-switch').click()")
+
     return [("vol slider step", slider("#greeks-vol", Keys.ARROW_RIGHT), slider("#greeks-vol", Keys.ARROW_LEFT)),
             ("greek change", greek("Gamma"), greek("Delta")),
-            ("view: heatmap / 3D", view("Heatmap"), view("3D surface"))]
+            ("view: heatmap <-> 3D", toggle_view, toggle_view),
+            ("dark/light switch", theme, theme)]
 
 
 def measure(repeat: int = REPEAT) -> list[dict]:

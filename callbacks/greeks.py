@@ -5,12 +5,12 @@ import logging
 
 import dash_bootstrap_components as dbc
 import numpy as np
-from dash import Input, Output, State, html, no_update
+from dash import Input, Output, Patch, State, html, no_update
 from callbacks.registry import callback, clientside_callback
 
 from callbacks.browser_js import REPLACE_URL_QUERY
 from callbacks.theme import theme_name
-from components.figures import greek_figure
+from components.figures import TEMPLATES, greek_figure
 from components.greek_units import GREEK_DISPLAY, fmt_greek
 from components.greeks_state import leg_vols, preset_legs, readout_days, to_query
 from components.ids import App
@@ -67,9 +67,6 @@ def render(state: dict, theme: str = "light") -> dict:
     strikes = tuple(sorted({leg.strike for leg in legs if leg.kind != "stock"}))
     out["figure"] = greek_figure(grid, state["view"], title=title, theme=theme,
                                  spot=market["spot"], strikes=strikes)
-    out["figure"].update_layout(modebar=dict(orientation="v"))  # the toolbar off the title
-    if state["view"] != "surface":
-        out["figure"].update_xaxes(tickprefix="$")
     days = readout_days(state["dlo"], state["dhi"])
     out["readout"] = _readout(state["inst"], legs, market, days, vols)
     out["query"] = to_query(state)
@@ -141,6 +138,9 @@ def update(greek, inst, legs, spot, vol, rate, div, x_range, days_range, view, d
                  lvol=lvol or "")
     out = dict(figure=no_update, alert="", alert_open=False, legs_invalid=False, legs_feedback="",
                readout=no_update, state=no_update, vols_note=no_update, lvol="" if dropped else no_update)
+    if ctx.triggered_id == App.THEME_SWITCH:  # display only: restyle the chart on screen, no data re-sent
+        return {**out, "figure": theme_patch(theme_name(dark)), "alert": no_update, "alert_open": no_update,
+                "legs_invalid": no_update, "legs_feedback": no_update}
     try:
         res = render(state, theme_name(dark))
     except Exception:  # a bug, not bad input: log it, never show a traceback
@@ -170,4 +170,11 @@ clientside_callback(
     Output(ids.URL_DUMMY, "children"),
     Input(ids.STATE, "data"),
 )
+
+
+def theme_patch(theme: str) -> Patch:
+    """A ``dash.Patch`` that swaps the figure's template for ``theme`` (about 2 kB, no data)."""
+    patch = Patch()
+    patch["layout"]["template"] = TEMPLATES[theme].to_plotly_json()
+    return patch
 

@@ -12,7 +12,9 @@ from core.pricing import GREEK_NAMES, INSTRUMENTS
 
 __all__ = ["DEFAULTS", "PRESETS", "from_query", "to_query", "preset_legs", "leg_vols", "readout_days"]
 
-DEFAULTS = dict(greek="delta", inst="call", view="surface", S=100.0, vol=20.0, r=4.0, q=1.5,
+# The first view is the heatmap: the same numbers as the 3D surface, drawn without a WebGL
+# context (the 3D view is one click away), so the page opens and redraws faster.
+DEFAULTS = dict(greek="delta", inst="call", view="heatmap", S=100.0, vol=20.0, r=4.0, q=1.5,
                 xlo=0.5, xhi=1.5, dlo=7.0, dhi=730.0, legs="+1 C 100, +1 P 100", lvol="")
 VIEW_NAMES = ("surface", "heatmap", "slices")
 

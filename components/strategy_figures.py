@@ -12,6 +12,8 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
+from components.figures import FigureDraft
+
 __all__ = ["payoff_figure", "pnl_heatmap_figure", "mc_figure", "theme_patch", "STRIKE_COLORS"]
 
 #: One colour per strike line (colour-blind-safe Okabe-Ito order, without the curve colours).
@@ -38,11 +40,12 @@ def _theme_props(theme: str) -> dict:
     return props
 
 
-def _new_figure(data=None) -> go.Figure:
-    return go.Figure(data=data, layout=dict(template="none"))
+def _new_figure(data=None) -> FigureDraft:
+    # a draft: the figure is made once, in _style (plotly re-validates on every update: slow)
+    return FigureDraft(data, layout=dict(template="none"))
 
 
-def _style(fig: go.Figure, theme: str) -> go.Figure:
+def _style(fig: FigureDraft, theme: str) -> go.Figure:
     layout = dict(paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)", colorway=_COLORWAY,
                   font=dict(family=_FONT, size=13), margin=dict(l=64, r=40, t=74, b=55),
                   hoverlabel=dict(font=dict(family=_FONT)))
@@ -54,7 +57,7 @@ def _style(fig: go.Figure, theme: str) -> go.Figure:
             node = node.setdefault(k, {})
         node[path[-1]] = value
     fig.update_layout(layout)
-    return fig
+    return fig.figure()
 
 
 def _f32(x) -> np.ndarray:
@@ -93,11 +96,11 @@ def payoff_figure(a, *, name: str = "strategy", theme: str = "light") -> go.Figu
     colour each), max profit and max loss on the stated range, and the shifted spot."""
     fig = _new_figure()
     S = _f32(a.S)
-    fig.add_trace(go.Scatter(x=S, y=_f32(a.pnl_expiry), mode="lines", name=f"at expiry ({a.expiry_days:.0f} d)",
+    fig.add_trace(dict(type="scatter", x=S, y=_f32(a.pnl_expiry), mode="lines", name=f"at expiry ({a.expiry_days:.0f} d)",
                              line=dict(width=3, color="#0d6efd"),
                              hovertemplate="S $%{x:,.2f}: P/L $%{y:,.2f}<extra>expiry</extra>"))
     for curve, color, dash in zip(a.curves, _CURVE_COLORS, ("solid", "dash", "dot")):
-        fig.add_trace(go.Scatter(x=S, y=_f32(curve["pnl"]), mode="lines", name=curve["label"],
+        fig.add_trace(dict(type="scatter", x=S, y=_f32(curve["pnl"]), mode="lines", name=curve["label"],
                                  line=dict(width=2, dash=dash, color=color),
                                  hovertemplate="S $%{x:,.2f}: P/L $%{y:,.2f}<extra>" + curve["label"] + "</extra>"))
     marks = _Marks()
@@ -105,11 +108,11 @@ def payoff_figure(a, *, name: str = "strategy", theme: str = "light") -> go.Figu
     for k, color in zip(a.strategy.strikes, STRIKE_COLORS * 4):
         marks.v(k, color, "dot", 1.5)
     if a.strategy.strikes:
-        fig.add_trace(go.Scatter(x=list(a.strategy.strikes), y=[None] * len(a.strategy.strikes), mode="markers",
+        fig.add_trace(dict(type="scatter", x=list(a.strategy.strikes), y=[None] * len(a.strategy.strikes), mode="markers",
                                  name="strikes (dotted)", marker=dict(color=STRIKE_COLORS[0]),
                                  hoverinfo="skip", visible="legendonly"))
     if a.breakevens:
-        fig.add_trace(go.Scatter(x=list(a.breakevens), y=[0] * len(a.breakevens), mode="markers+text",
+        fig.add_trace(dict(type="scatter", x=list(a.breakevens), y=[0] * len(a.breakevens), mode="markers+text",
                                  name="breakevens", text=[f"${b:,.2f}" for b in a.breakevens],
                                  textposition="top center", marker=dict(size=9, color="#6c757d", symbol="x"),
                                  hovertemplate="breakeven $%{x:,.2f}<extra></extra>"))
@@ -132,7 +135,7 @@ def pnl_heatmap_figure(a, *, theme: str = "light") -> go.Figure:
     h = a.heatmap
     z = _f32(h["pnl"])
     lim = float(np.nanmax(np.abs(z))) if z.size else 1.0
-    fig = _new_figure(go.Heatmap(x=_f32(h["S"]), y=_f32(h["days"]), z=z, colorscale="RdYlGn", zmid=0,
+    fig = _new_figure(dict(type="heatmap", x=_f32(h["S"]), y=_f32(h["days"]), z=z, colorscale="RdYlGn", zmid=0,
                                zmin=-lim, zmax=lim, colorbar=dict(title=dict(text="P/L ($)", side="right"),
                                                                   tickprefix="$"),
                                hovertemplate="S $%{x:,.2f}<br>day %{y:.0f}<br>P/L $%{z:,.2f}<extra></extra>"))
@@ -158,8 +161,8 @@ def mc_figure(a, *, theme: str = "light") -> go.Figure:
     fig = _new_figure()
     if m["counts"]:
         e = np.asarray(m["edges"], dtype=float)
-        fig.add_trace(go.Bar(x=_f32(0.5 * (e[1:] + e[:-1])), y=np.asarray(m["counts"], dtype=np.int32),
-                             width=float(e[1] - e[0]), marker_color="#6f42c1", opacity=0.85, name="paths",
+        fig.add_trace(dict(type="bar", x=_f32(0.5 * (e[1:] + e[:-1])), y=np.asarray(m["counts"], dtype=np.int32),
+                             width=float(e[1] - e[0]), marker=dict(color="#6f42c1"), opacity=0.85, name="paths",
                              hovertemplate="change $%{x:,.2f}<br>paths %{y:,}<extra></extra>"))
         marks = _Marks()
         for key, label, color, pos in (("var", f"VaR {m['alpha']:.0%}", "#dc3545", "top left"),

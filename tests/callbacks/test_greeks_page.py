@@ -23,7 +23,7 @@ def _ql_vega(S, K, T, r, q, vol):
 
 
 def test_surface_values_are_the_greek_in_desk_units():
-    state = _state(greek="vega", inst="put", S=120.0, vol=25.0, r=2.0, q=0.5, xlo=0.8, xhi=1.2,
+    state = _state(view="surface", greek="vega", inst="put", S=120.0, vol=25.0, r=2.0, q=0.5, xlo=0.8, xhi=1.2,
                    dlo=30.0, dhi=365.0)
     res = render(state)
     assert res["error"] is None
