@@ -40,19 +40,33 @@ def test_calibration_drawn_model_radio_names_what_is_drawn(dash_duo, parity):
     assert _severe(dash_duo) == []
 
 
+def _wait_title(dash_duo, css: str, title: str, timeout: float) -> None:
+    """The chart's title is ``title`` (its data-source line, "Data: ...", follows it)."""
+    import time
+
+    deadline = time.time() + timeout
+    text = ""
+    while time.time() < deadline:
+        text = dash_duo.find_element(css).text
+        if text.split("Data:")[0].strip() == title:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"title {title!r} not drawn; found {text!r}")
+
+
 def test_surface_drawn_model_radio_names_what_is_drawn(dash_duo, parity):
     # SABR is chosen for drawing but not fitted: the page used to draw SVI under a "SABR" radio
     dash_duo.start_server(parity)
     dash_duo.driver.get(dash_duo.server_url + "/surface?models=svi,ssvi&beta=0.5&show=sabr")
     dash_duo.wait_for_contains_text("#surface-3d .gtitle", "SVI implied volatility surface", timeout=60)
-    dash_duo.wait_for_text_to_equal("#surface-3d .gtitle", "SVI implied volatility surface", timeout=10)
+    _wait_title(dash_duo, "#surface-3d .gtitle", "SVI implied volatility surface", timeout=10)
     assert _radio_value(dash_duo, "surface-show") == "svi"
     disabled = dash_duo.driver.execute_script(
         "return document.querySelector('#surface-show input[value=sabr]').disabled")
     assert disabled
     # choosing SSVI draws SSVI and the radio says so
     dash_duo.find_element("label[for='_dbcprivate_radioitems_surface-show_input_ssvi']").click()
-    dash_duo.wait_for_text_to_equal("#surface-3d .gtitle", "SSVI implied volatility surface", timeout=30)
+    _wait_title(dash_duo, "#surface-3d .gtitle", "SSVI implied volatility surface", timeout=30)
     assert _radio_value(dash_duo, "surface-show") == "ssvi"
     assert "show=ssvi" in dash_duo.driver.current_url
     assert _severe(dash_duo) == []
