@@ -79,7 +79,7 @@ def test_readme_worker_runs_large_calibrations_in_prefork_children(scaleout, red
 
     with ThreadPoolExecutor(3) as pool:          # more jobs than the two prefork children
         answers = list(pool.map(one, range(3)))
-    local = run_models(load_chain(large_chain_csv()), MODELS)
+    local = run_models(load_chain(large_chain_csv()), MODELS, weights="vega")   # as the page sent
     log = (tmp_path / "w1.log").read_text()
     assert "ModuleNotFoundError" not in log, log
     for a in answers:

@@ -188,7 +188,7 @@ def test_background_calibration_under_gunicorn_equals_in_process(gunicorn_app, m
     job = answer.output("cal-result", "data")
 
     chain = load_chain(csv)
-    local = run_models(chain, models)
+    local = run_models(chain, models, weights="vega")   # the weighting the page sent
     otm = chain.otm_quotes(0.6, 1.4)
     truth = svi_vol(np.log(otm["strike"] / otm["forward"]).to_numpy(), otm["T"].to_numpy())
     job_iv = np.asarray(job["market"]["iv"], dtype=float)
