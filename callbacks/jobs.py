@@ -96,6 +96,22 @@ class WatchedDiskcacheManager(_OwnKeys, dash.DiskcacheManager):
         process.start()
         return process.pid
 
+    def job_running(self, job):
+        import psutil
+
+        try:
+            return super().job_running(job)
+        except psutil.NoSuchProcess:  # exited between Dash's pid_exists and Process(): the fork
+            return False              # server reaps a finished job at once, so the window is real
+
+    def terminate_job(self, job):
+        import psutil
+
+        try:
+            super().terminate_job(job)
+        except psutil.NoSuchProcess:  # same race: the job has already exited, nothing to stop
+            pass
+
     def get_result(self, key, job):
         result = super().get_result(key, job)
         if result is self.UNDEFINED and job is not None and not self.job_running(job):
