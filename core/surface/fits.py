@@ -53,7 +53,7 @@ def fit_svi(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: boo
         Expiries with fewer usable quotes are skipped (listed in ``skipped``).
     calendar : bool
         Calendar-aware fit: slices are refitted nearest first so that none crosses the one
-        before on ``k`` in ``[-1.5, 1.5]`` (:mod:`core.surface.svi_calendar`); each stays free
+        before on ``k`` in ``[-1.5, 1.5]`` (:func:`core.surface.svi_refit.calendar_refit`); each stays free
         of butterfly arbitrage. Default False (independent slices): on daily expiries the
         ordering that far into the wings costs several vol points on later slices.
     progress : callable, optional
