@@ -323,3 +323,29 @@ def test_calibration_render_without_a_payload_only_writes_the_url_state(ctx):
     out = render(None, "heston", False, None, ["heston", "bates"], "iv")
     assert out["state"] == "?models=heston,bates&weights=iv&show=heston"
     assert all(out[k] is no_update for k in out if k != "state")
+
+
+def test_surface_page_says_when_ssvi_cannot_follow_a_short_expiry(ctx):
+    """Issue 11 §1: SSVI on the short SPXW expiry of 2018-01-16 (2.9 vol points against SVI's
+    0.1) must not be shown without saying so: the fit's note reaches the page, as a warning,
+    and names the better fit."""
+    import callbacks.surface as page
+    from core.data import load_chain
+    from core.surface import fit_ssvi
+    from tests.conftest import shared_file
+
+    df = pd.read_csv(shared_file("spxw_2018-01_02.csv"), encoding="utf-8-sig")
+    df.columns = [c.strip() for c in df.columns]
+    day = df[df["quotedate"] == "01/16/2018"]
+    chain = load_chain(day.drop(columns=["underlying"]), spot=float(day["underlying_last"].iloc[0]))
+    page.cache.set("chain:spxw-test", chain)
+    with triggered(f"{srf_ids.MODELS}.value"):
+        out = page.update(key="spxw-test", models=["svi", "ssvi"], beta=0.5, show="ssvi",
+                          expiries=[], dark=False)
+    shown = [d for d in out["arbitrage"] if "slice shape" in _text(d)]
+    assert len(shown) == 1
+    js = shown[0].to_plotly_json()
+    assert "text-warning-emphasis" in js["props"]["className"]
+    expected = next(n for n in fit_ssvi(chain).notes if "slice shape" in n)
+    assert js["props"]["children"] == f"SSVI: {expected}"
+    assert "vol pts" in expected and "SVI" in expected
