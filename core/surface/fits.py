@@ -70,7 +70,9 @@ def fit_svi(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: boo
         a slice for which no such fit was found has ``arbitrage_free = False`` and a note says
         so and by how much. Slices are fitted independently, so they may cross (calendar arbitrage),
         typically in the wings beyond the quotes: :meth:`SurfaceFit.arbitrage` reports where;
-        :func:`~core.surface.fit_ssvi` gives a surface free of both.
+        :func:`~core.surface.fit_ssvi` and :func:`~core.surface.fit_essvi` give surfaces free of
+        both (eSSVI: an SSVI slice per expiry with its own ``rho``, fast on dense short chains
+        where ``calendar=True`` is slow).
 
     Raises
     ------
