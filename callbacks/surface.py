@@ -192,6 +192,12 @@ _UPDATE_OUT = ("surface", "term", "smiles", "residual", "compare", "arbitrage", 
                "alert", "show", "state", "drawn", "drawn_options")
 
 
+def _warns(note: str) -> bool:
+    """A fit note that says the fit falls short (a slice shape that cannot follow the smile, a
+    constraint not met), shown as a warning rather than as information."""
+    return "cannot follow" in note or "NOT " in note
+
+
 def drawn_model(show: str | None, fits: dict) -> str:
     """The model drawn in 3D and in the residuals: the chosen one when it was fitted, else the
     first fitted (the radio is then moved to it, so it always names what is drawn)."""
@@ -235,6 +241,9 @@ def update(key, models, beta, show, expiries, dark):
         arb_lines.append(html.Div(cmp.note(), className="text-body-secondary"))
         skipped = [html.Div(f"{MODEL_LABELS[m]} skipped {e}: {why}", className="text-body-secondary")
                    for m, f in fits.items() for e, why in f.skipped]
+        notes = [html.Div(f"{MODEL_LABELS[m]}: {n}", className="small mt-1 " + (
+            "text-warning-emphasis" if _warns(n) else "text-body-secondary"))
+            for m, f in fits.items() for n in f.notes]
         alert = "; ".join(f"{MODEL_LABELS[m]} failed: {e}" for m, e in errors.items())
         state = to_query(dict(models=list(fits) + list(errors), beta=float(beta), show=model))
         src = data_source(chain.label)
@@ -242,7 +251,7 @@ def update(key, models, beta, show, expiries, dark):
                     term=with_source(term_structure_figure(chain, cmp, theme=theme), src),
                     smiles=with_source(smiles_figure(chain, fits, expiries or [], theme=theme), src),
                     residual=with_source(residual_figure(drawn, theme=theme), src),
-                    compare=comparison_table(fits, errors, cmp), arbitrage=arb_lines + skipped,
+                    compare=comparison_table(fits, errors, cmp), arbitrage=arb_lines + skipped + notes,
                     metrics=metrics_table(drawn), alert=alert, show=bool(alert), state=state,
                     drawn=model if model != show else no_update, drawn_options=show_options(fits))
     except ParityError as exc:

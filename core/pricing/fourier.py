@@ -12,8 +12,11 @@ plus parity, ``C = P + D (F - K)``, as Fang & Oosterlee recommend for stability.
 terms is chosen per maturity: the series stops once the tail bound
 ``|phi(u_k)| * 4 max(K/F, 1) (b - a) / (pi^2 k)`` stays below ``tol`` (relative to the forward)
 for four consecutive terms, so fast-decaying characteristic functions (Heston, Merton, long
-maturities) need a few hundred terms and slow ones (short-dated VG/CGMY with small ``Y``) more, up
-to ``n_max``.
+maturities) need a few hundred terms. When the bound does not hold within ``COS_N_APRIORI``
+terms (short-dated CGMY with small ``Y``, whose ``|phi|`` decays like ``exp(-c T u^Y)``), the
+sum is continued in doublings up to ``n_max`` and stops once a doubling moves no price by more
+than ``tol`` x forward: the bound assumes no cancellation between terms and would ask for
+millions of terms where the oscillating sum has settled after ~10^5.
 
 The kernel (:func:`_cos_surface`) works on a whole surface of quotes sorted by maturity, computes
 the cosine factors for all strikes of a maturity by a rotation recurrence (resynchronised every
@@ -42,7 +45,10 @@ __all__ = ["cos_price", "cos_price_jacobian", "carr_madan_price"]
 COS_L = 12.0
 COS_TOL = 1e-10
 COS_N_MIN = 32
-COS_N_MAX = 1 << 14
+COS_N_MAX = 1 << 18
+# Terms within which the a-priori tail bound must hold; past it the sum goes on in doublings
+# with an a-posteriori stop (only slowly decaying characteristic functions get there).
+COS_N_APRIORI = 1 << 14
 _RESYNC = 64
 # Below this many quotes the serial kernel is used (thread start-up costs more than it saves).
 _PARALLEL_MIN = 50_000
@@ -70,16 +76,17 @@ def _cos_range(model, T, p, L, tol=1e-10):
 
 
 @njit(cache=True, fastmath=True)
-def _cos_accumulate(N, bma, theta, ct, st, kk, fec, fea, A, acc, cs, sn, vbuf):
-    """Hot loop of :func:`_cos_surface`: ``acc[r, j] += A[r, k] V_k(strike j)`` for k = 1..N-1.
+def _cos_accumulate(k0, N, bma, theta, ct, st, kk, fec, fea, A, acc, cs, sn, vbuf):
+    """Hot loop of :func:`_cos_surface`: ``acc[r, j] += A[r, k] V_k(strike j)`` for k = k0..N-1.
 
     ``V_k = K psi_k - F chi_k`` with the cosine/sine of ``k theta_j`` advanced by rotation and
-    recomputed every ``_RESYNC`` terms. Vectorised over strikes (fastmath: reassociation only;
-    every quantity here is finite).
+    recomputed every ``_RESYNC`` terms; ``cs, sn`` hold the cosine/sine of ``(k0 - 1) theta_j``
+    on entry and of ``(N - 1) theta_j`` on exit, so a sum can be continued. Vectorised over
+    strikes (fastmath: reassociation only; every quantity here is finite).
     """
     nj = theta.shape[0]
     rows = A.shape[0]
-    for k in range(1, N):
+    for k in range(k0, N):
         u = k * math.pi / bma
         iu = 1.0 / u
         iw = 1.0 / (1.0 + u * u)
@@ -108,9 +115,35 @@ def _cos_accumulate(N, bma, theta, ct, st, kk, fec, fea, A, acc, cs, sn, vbuf):
 
 
 @njit(cache=True)
+def _cos_coeffs(model, p, T, a, bma, k0, k1, njac, A, phis):
+    """Series weights ``A[0, k] = Re[phi(u_k) e^{-i u_k a}]`` and their parameter gradients
+    ``A[1 + r, k]`` for ``k = k0..k1-1`` (used when a sum is extended past the a-priori stop)."""
+    pi = math.pi
+    grad = np.empty(max(njac, 1), dtype=np.complex128)
+    for k in range(k0, k1):
+        u = k * pi / bma
+        lphi = _logcf(model, complex(u, 0.0), T, p)
+        phi = np.exp(lphi) if lphi.real > -745.0 else 0j
+        phis[k] = phi
+        rot = phi * complex(math.cos(u * a), -math.sin(u * a))
+        A[0, k] = rot.real
+        if njac > 0:
+            _dlogcf(model, complex(u, 0.0), T, p, grad)
+            for r in range(njac):
+                A[1 + r, k] = (grad[r] * rot).real
+
+
+@njit(cache=True)
 def _cos_group(model, p, T, i0, i1, F, K, D, w, L, tol, n_min, n_max, njac, out, jac):
     """COS prices (and Jacobian rows) of quotes ``i0:i1``, all of maturity ``T``; returns the
-    number of cosine terms used. Arguments as in :func:`_cos_surface`."""
+    number of cosine terms used. Arguments as in :func:`_cos_surface`.
+
+    The series stops at the a-priori tail bound (module docstring) if it holds within
+    ``COS_N_APRIORI`` terms. Characteristic functions that decay too slowly for that (CGMY with
+    small ``Y`` at short maturities: ``|phi(u)| ~ exp(-c T u^Y)``) are summed on in doublings up
+    to ``n_max``, stopping once a doubling changes no price by more than ``tol`` x forward (the
+    terms fall off like ``1/k^2`` times ``|phi|`` with oscillating signs, so the bound above,
+    which assumes no cancellation, asks for far more terms than the sum needs)."""
     pi = math.pi
     nj = i1 - i0
     rows = 1 + njac
@@ -123,9 +156,11 @@ def _cos_group(model, p, T, i0, i1, F, K, D, w, L, tol, n_min, n_max, njac, out,
     A = np.empty((rows, n_max))
     phis = np.empty(n_max, dtype=np.complex128)
     # characteristic function until the tail bound holds for four consecutive terms
-    N = n_max
+    n_pri = min(n_max, COS_N_APRIORI)
+    N = n_pri
+    converged = False
     ok = 0
-    for k in range(n_max):
+    for k in range(n_pri):
         u = k * pi / bma
         lphi = _logcf(model, complex(u, 0.0), T, p)
         phi = np.exp(lphi) if lphi.real > -745.0 else 0j
@@ -135,6 +170,7 @@ def _cos_group(model, p, T, i0, i1, F, K, D, w, L, tol, n_min, n_max, njac, out,
             ok += 1
             if ok >= 4:
                 N = k + 1
+                converged = True
                 break
         else:
             ok = 0
@@ -171,8 +207,23 @@ def _cos_group(model, p, T, i0, i1, F, K, D, w, L, tol, n_min, n_max, njac, out,
         v0 = 0.5 * (K[q] * (c - a) - (fec[j] - fea[j]))
         for r in range(rows):
             acc[r, j] = A[r, 0] * v0
-    _cos_accumulate(N, bma, theta, ct, st, kk, fec, fea, A, acc, cs, sn, vbuf)
+    _cos_accumulate(1, N, bma, theta, ct, st, kk, fec, fea, A, acc, cs, sn, vbuf)
     f = 2.0 / bma
+    if not converged:               # a-posteriori: continue in doublings until prices settle
+        prev = np.empty(nj)
+        while N < n_max:
+            N2 = min(2 * N, n_max)
+            _cos_coeffs(model, p, T, a, bma, N, N2, njac, A, phis)
+            for j in range(nj):
+                prev[j] = acc[0, j]
+            _cos_accumulate(N, N2, bma, theta, ct, st, kk, fec, fea, A, acc, cs, sn, vbuf)
+            N = N2
+            change = 0.0
+            for j in range(nj):
+                q = i0 + j
+                change = max(change, abs(acc[0, j] - prev[j]) * f * D[q] / F[q])
+            if change < tol:
+                break
     for j in range(nj):
         q = i0 + j
         put = D[q] * f * acc[0, j]

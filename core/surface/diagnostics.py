@@ -46,7 +46,7 @@ __all__ = ["ArbitrageReport", "check_arbitrage", "MAX_LOCATIONS", "smile_metrics
 
 #: Most violation locations listed per kind (all are counted).
 MAX_LOCATIONS: int = 500
-_G_TOL = {"svi": 1e-10, "ssvi": 1e-10, "sabr": 1e-6}
+_G_TOL = {"svi": 1e-10, "ssvi": 1e-10, "sabr": 1e-6, "essvi": 1e-10}
 _CAL_REL, _CAL_ABS = 1e-10, 1e-14
 _D1_25C = float(ndtri(0.25))        # -0.674...: d1 of a 25-delta call
 _D1_25P = float(ndtri(0.75))        # +0.674...: d1 of a 25-delta put (N(d1) - 1 = -0.25)

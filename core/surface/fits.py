@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # names used in annotations only
     from core.data.chain import Chain
 
-__all__ = ["fit_svi", "fit_ssvi", "fit_sabr", "surface_from_params", "warm_kernels"]
+__all__ = ["fit_svi", "fit_ssvi", "fit_essvi", "fit_sabr", "surface_from_params", "warm_kernels"]
 
 
 def fit_svi(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = True,
@@ -53,7 +53,7 @@ def fit_svi(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: boo
         Expiries with fewer usable quotes are skipped (listed in ``skipped``).
     calendar : bool
         Calendar-aware fit: slices are refitted nearest first so that none crosses the one
-        before on ``k`` in ``[-1.5, 1.5]`` (:mod:`core.surface.svi_calendar`); each stays free
+        before on ``k`` in ``[-1.5, 1.5]`` (:func:`core.surface.svi_refit.calendar_refit`); each stays free
         of butterfly arbitrage. Default False (independent slices): on daily expiries the
         ordering that far into the wings costs several vol points on later slices.
     progress : callable, optional
@@ -70,7 +70,9 @@ def fit_svi(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: boo
         a slice for which no such fit was found has ``arbitrage_free = False`` and a note says
         so and by how much. Slices are fitted independently, so they may cross (calendar arbitrage),
         typically in the wings beyond the quotes: :meth:`SurfaceFit.arbitrage` reports where;
-        :func:`~core.surface.fit_ssvi` gives a surface free of both.
+        :func:`~core.surface.fit_ssvi` and :func:`~core.surface.fit_essvi` give surfaces free of
+        both (eSSVI: an SSVI slice per expiry with its own ``rho``, fast on dense short chains
+        where ``calendar=True`` is slow).
 
     Raises
     ------
@@ -219,6 +221,64 @@ def fit_ssvi(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bo
     return fit
 
 
+def fit_essvi(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = True,
+              min_quotes: int = MIN_QUOTES, progress: Progress = None) -> SurfaceFit:
+    """Extended SSVI (Hendriks & Martini 2019): an SSVI slice per expiry with its own
+    ``theta, rho, psi``, fitted nearest expiry first, free of static arbitrage.
+
+    Parameters
+    ----------
+    chain : core.data.Chain
+    lo, hi, exclude_wide, min_quotes, progress
+        As in :func:`fit_ssvi` (expiries whose quotes do not straddle the forward are skipped).
+
+    Returns
+    -------
+    SurfaceFit
+        ``model = "essvi"``; ``params`` per expiry ``theta`` (ATM total variance), ``psi``
+        (``theta phi``) and the equivalent raw SVI ``a, b, rho, m, sigma``; total variance is
+        interpolated linearly in ``T`` at fixed ``k`` as for SVI. Each slice meets Gatheral and
+        Jacquier's Theorem 4.2 bounds (no butterfly arbitrage for any ``k``) and lies above the
+        previous one on ``k`` in ``[-1.5, 1.5]`` with non-decreasing ``theta`` and wing slopes
+        (no calendar arbitrage; :mod:`core.surface.essvi`). A slice for which no such fit was
+        found is named in ``notes``. Three parameters per slice: where the smile needs SVI's five,
+        a note says so (as for :func:`fit_ssvi`).
+    """
+    from core.surface.essvi import essvi_to_raw, fit_essvi_slices
+
+    t0 = time.perf_counter()
+    P = prepare(chain, lo=lo, hi=hi, exclude_wide=exclude_wide, min_quotes=min_quotes,
+                need_atm=True)
+    if not P.slices:
+        raise nothing_fitted("eSSVI", P)
+    S = P.slices
+    if progress is not None:
+        progress(0.1, f"eSSVI: fitting {len(S)} expiries")
+    fitted = fit_essvi_slices(S)
+    rows, bad = [], []
+    for s, x in zip(S, fitted):
+        a, b, rho, m, sigma = essvi_to_raw(x["theta"], x["rho"], x["psi"])
+        rows.append({"expiry": s.expiry, "T": s.T, "forward": s.forward, "theta": x["theta"],
+                     "psi": x["psi"], "a": a, "b": b, "rho": rho, "m": m, "sigma": sigma})
+        if not x["ok"]:
+            bad.append(day_label(s.expiry))
+    if progress is not None:
+        progress(1.0, "eSSVI: done")
+    notes = ["eSSVI slices within psi (1 + |rho|) <= 4 and psi^2 (1 + |rho|) <= 4 theta (no "
+             "butterfly arbitrage, Gatheral-Jacquier Theorem 4.2); theta and both wing slopes "
+             "non-decreasing and each slice above the previous on k in [-1.5, 1.5] (no calendar "
+             "arbitrage)."]
+    if bad:
+        notes.append("NO slice meeting every constraint was found for " + ", ".join(bad)
+                     + ": the previous slice, lifted 1% in theta, is shown there.")
+    fit = finish_fit("essvi", rows, P, t0, P.skipped, {},
+                     fit_options("essvi", lo, hi, exclude_wide, min_quotes), notes)
+    shape = shape_limited_note(S, fit)
+    if shape:
+        fit = dataclasses.replace(fit, notes=fit.notes + (shape,))
+    return fit
+
+
 def fit_sabr(chain: Chain, beta: float = 0.5, *, lo: float = 0.6, hi: float = 1.4,
              exclude_wide: bool = True, min_quotes: int = MIN_QUOTES,
              progress: Progress = None) -> SurfaceFit:
@@ -279,7 +339,11 @@ def _check_params(model: str, frame: pd.DataFrame, glob: dict) -> None:
     bad("forward", lambda v: np.isfinite(v) & (v > 0), "> 0")
     if np.unique(frame["T"].to_numpy()).size != len(frame):
         raise DataError("T must hold distinct expiries")
-    if model == "svi":
+    if model == "essvi":
+        bad("theta", lambda v: np.isfinite(v) & (v > 0), "> 0")
+        bad("psi", lambda v: np.isfinite(v) & (v > 0), "> 0")
+        bad("rho", lambda v: np.abs(v) < 1, "in (-1, 1)")
+    elif model == "svi":
         for c in ("a", "m"):
             bad(c, np.isfinite, "finite")
         bad("b", lambda v: np.isfinite(v) & (v >= 0), ">= 0")
@@ -307,11 +371,12 @@ def surface_from_params(model: str, params: pd.DataFrame | Sequence[Mapping[str,
     Parameters
     ----------
     model : str
-        'svi', 'ssvi' or 'sabr'.
+        'svi', 'ssvi', 'essvi' or 'sabr'.
     params : pandas.DataFrame or list of dict
         One row per expiry with ``T`` (years), ``forward`` and the model's parameters
         (SVI ``a, b, rho, m, sigma``; SABR ``alpha, rho, nu`` and ``beta`` unless given in
-        ``global_params``; SSVI ``theta``). ``expiry`` (a date) is optional.
+        ``global_params``; SSVI ``theta``; eSSVI ``theta, rho, psi``). ``expiry`` (a date) is
+        optional.
     spot : float
         Underlying level (for the forward interpolation at short times).
     global_params : dict, optional
@@ -330,7 +395,8 @@ def surface_from_params(model: str, params: pd.DataFrame | Sequence[Mapping[str,
     if model == "sabr" and "beta" not in frame.columns and "beta" in glob:
         frame["beta"] = glob["beta"]
     need = ["T", "forward"] + [c for c in PARAM_NAMES[model]
-                               if not (model == "ssvi" and c != "theta")]
+                               if not (model == "ssvi" and c != "theta")
+                               and not (model == "essvi" and c not in ("theta", "psi", "rho"))]
     missing = [c for c in need if c not in frame.columns]
     if missing:
         raise DataError(f"{model} parameters lack columns {', '.join(missing)}")
@@ -342,6 +408,12 @@ def surface_from_params(model: str, params: pd.DataFrame | Sequence[Mapping[str,
                           glob["gamma"])
         for i, name in enumerate(("a", "b", "rho", "m", "sigma")):
             frame[name] = raw[i]
+    if model == "essvi":
+        from core.surface.essvi import essvi_to_raw
+
+        raw = [essvi_to_raw(*r) for r in frame[["theta", "rho", "psi"]].to_numpy(dtype=float)]
+        for i, name in enumerate(("a", "b", "rho", "m", "sigma")):
+            frame[name] = [r[i] for r in raw]
     if "expiry" not in frame.columns:
         frame["expiry"] = pd.NaT
     frame["expiry"] = pd.to_datetime(frame["expiry"]).astype("datetime64[ns]")

@@ -4,7 +4,7 @@ A fit stores per-expiry parameters (and, for SSVI, the global ``rho, eta, gamma`
 (vols anywhere, arbitrage checks, smile metrics) is computed from them, so a fit rebuilt with
 :meth:`SurfaceFit.from_dict` behaves exactly like the original.
 
-Interpolation in ``T`` (SVI and SABR): at fixed log-moneyness ``k = ln(K / F(T))`` the total
+Interpolation in ``T`` (SVI, eSSVI and SABR): at fixed log-moneyness ``k = ln(K / F(T))`` the total
 variance is linear in ``T`` between the two neighbouring fitted expiries; before the first and
 after the last expiry the implied vol at fixed ``k`` is held flat (``w = w_edge(k) T / T_edge``).
 The forward is interpolated with ``ln F`` linear in ``T`` (through ``ln S`` at ``T = 0``;
@@ -44,6 +44,7 @@ PARAM_NAMES: dict[str, tuple[str, ...]] = {
     "svi": ("a", "b", "rho", "m", "sigma"),
     "ssvi": ("theta", "a", "b", "rho", "m", "sigma"),
     "sabr": ("alpha", "beta", "rho", "nu"),
+    "essvi": ("theta", "psi", "a", "b", "rho", "m", "sigma"),
 }
 MODELS: tuple[str, ...] = tuple(PARAM_NAMES)
 Progress = Callable[[float, str], None] | None
@@ -67,7 +68,7 @@ def _sabr_w(F, k, T, alpha, beta, rho, nu) -> np.ndarray:
 def _slice_eval(model: str, P: dict[str, np.ndarray], j: int, k: np.ndarray, T: float,
                 F: float, derivs: bool) -> tuple[np.ndarray, ...]:
     """``(w,)`` or ``(w, w', w'')`` of fitted slice ``j`` at log-moneyness ``k``."""
-    if model == "svi" or model == "ssvi":
+    if model in ("svi", "ssvi", "essvi"):
         p = (P["a"][j], P["b"][j], P["rho"][j], P["m"][j], P["sigma"][j])
         return svi_derivatives(k, *p) if derivs else (svi_total_variance(k, *p),)
     args = (T, P["alpha"][j], P["beta"][j], P["rho"][j], P["nu"][j])
