@@ -14,11 +14,14 @@ With it on:
   flask-login keeps the signed-in name in Flask's signed session cookie and reloads the user
   (and so their current role) from the store on every request: a deleted user or changed role
   takes effect at once.
-* **CSRF**: the sign-in and sign-out forms carry a flask-wtf token (bound to the session, one
-  hour); a POST without a valid one, or from another origin, is refused (400). Dash's own
-  callback POSTs are JSON (a cross-site form cannot send ``application/json`` without a CORS
-  preflight, which this server never grants) and the session cookie is ``SameSite=Lax`` (not
-  sent on cross-site POSTs), so they need no token and keep working unchanged.
+* **CSRF** (flask-wtf ``CSRFProtect``, every POST): the sign-in and sign-out forms carry the
+  token in a hidden field; Dash's own callback POSTs carry it in the ``X-CSRFToken`` header,
+  which dash-renderer fills from the ``_csrf_token`` cookie (Dash's ``csrf_token_name``) that
+  every page load sets here for a signed-in user. A POST without a valid token (bound to the
+  session, valid as long as it) is refused with 400, as is a form POST whose ``Origin`` is
+  another site. On top, the session cookie is ``SameSite=Lax`` (not sent on cross-site POSTs)
+  and Dash reads callback bodies only as ``application/json``, which a cross-site form cannot
+  send without a CORS preflight this server never grants.
 * **Rate limit**: after ``PARITY_LOGIN_ATTEMPTS`` (default 5) failed sign-ins for one name from
   one address within :data:`WINDOW`, or 4x that many from one address for any names, further
   attempts are answered 429 with ``Retry-After`` - without checking the password, so guessing
@@ -48,9 +51,8 @@ from flask import (Blueprint, Flask, abort, current_app, redirect, render_templa
                    session)
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
-from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from werkzeug.security import check_password_hash, generate_password_hash
-from wtforms import ValidationError
 
 from callbacks import session as who
 from core.errors import ParityError
@@ -69,6 +71,8 @@ MIN_PASSWORD, MIN_SECRET = 10, 32
 PUBLIC_PATHS = frozenset({"/assets/vendor/bootstrap.min.css", "/assets/parity.css",
                           "/assets/favicon.svg"})
 _OPEN_ENDPOINTS = frozenset({"parity_auth.login", "parity_auth.static"})
+#: Cookie dash-renderer reads the CSRF token from (``dash.Dash(csrf_token_name=...)`` default).
+_DASH_CSRF_COOKIE = "_csrf_token"
 _HERE = Path(__file__).resolve().parent
 # compared against when the name is unknown, so a wrong name costs as long as a wrong password
 _DUMMY_HASH = generate_password_hash("parity-no-such-user", method="scrypt")
@@ -120,10 +124,7 @@ def _same_origin() -> bool:
 
 
 def _check_form() -> None:
-    try:
-        validate_csrf(request.form.get("csrf_token"))
-    except (ValidationError, CSRFError) as exc:
-        abort(400, description=f"{exc}. Reload the sign-in page and try again.")
+    """A form POST from another site is refused (the token was checked by CSRFProtect)."""
     if not _same_origin():
         abort(400, description="The form was sent from another site. Open this site's sign-in "
                                "page and try again.")
@@ -202,6 +203,22 @@ def _require_login():
         headers={"Cache-Control": "no-store"})
 
 
+def _csrf_refused(exc: CSRFError):
+    text = (f"{exc.description} Reload the page and try again (a form or page open since "
+            "before your last sign-in has an expired token).")
+    return current_app.response_class(text, status=400, mimetype="text/plain",
+                                      headers={"Cache-Control": "no-store"})
+
+
+def _csrf_cookie(response):
+    """On a signed-in page load, hand dash-renderer the CSRF token for its callback POSTs."""
+    if response.mimetype == "text/html" and current_user.is_authenticated:
+        response.set_cookie(_DASH_CSRF_COOKIE, generate_csrf(), httponly=False, samesite="Lax",
+                            secure=current_app.session_interface.get_cookie_secure(current_app),
+                            path="/")
+    return response
+
+
 def install_auth(app, settings) -> None:
     """Cookie settings always; with ``settings.auth`` the sign-in layer (module docstring).
 
@@ -224,6 +241,7 @@ def install_auth(app, settings) -> None:
                          REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SAMESITE="Lax",
                          REMEMBER_COOKIE_SECURE=bool(settings.secure_cookies),
                          PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+                         WTF_CSRF_TIME_LIMIT=None,      # a token lives as long as its session
                          PARITY_AUTH=bool(settings.auth))
     if settings.proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -253,7 +271,10 @@ def install_auth(app, settings) -> None:
         return _Account(user) if user is not None else None
 
     server.register_blueprint(_blueprint(store, int(settings.login_attempts)))
-    server.before_request(_require_login)
+    server.before_request(_require_login)      # first: a stranger's POST is 401, not 400
+    CSRFProtect(server)
+    server.register_error_handler(CSRFError, _csrf_refused)
+    server.after_request(_csrf_cookie)
     who.enable_login()
     log.info("sign-in required (PARITY_AUTH=1): %d users in the store",
              len(store.list_users()))
