@@ -123,8 +123,17 @@ def test_a_browser_signs_in_and_reaches_a_working_page(dash_duo, served, tmp_pat
     severe = [e for e in dash_duo.get_logs() if e.get("level") == "SEVERE"
               and "/login" not in e.get("message", "")]      # the wrong password's 401
     assert severe == [], severe
+    # a background callback (job process, progress polling) works signed in, and files a run
+    driver.get(served.url + "/calibration?models=merton&show=merton")
+    dash_duo.wait_for_element("#cal-run", timeout=30)
+    dash_duo.wait_for_contains_text("#cal-data-info", "Modelled chain", timeout=120)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();",
+                          dash_duo.find_element("#cal-run"))
+    dash_duo.wait_for_contains_text("#cal-params", "Merton", timeout=120)
+    dash_duo.wait_for_contains_text("#cal-saved", "Saved 1 run", timeout=30)
     # the app's own theme switch decides the sign-in page's theme once chosen
-    dash_duo.find_element("#app-theme-switch").click()
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();",
+                          dash_duo.find_element("#app-theme-switch"))
     dash_duo.wait_for_element("html[data-bs-theme=dark]", timeout=10)
     driver.get(served.url + "/logout")
     dash_duo.wait_for_element("#logout-submit", timeout=30)
