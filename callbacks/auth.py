@@ -12,8 +12,9 @@ With it on:
 * **Users live in the store** (:mod:`core.store.users`, SQLite or PostgreSQL); passwords are
   hashed with werkzeug's scrypt (:func:`hash_password`); ``python -m tools.users`` creates them.
   flask-login keeps the signed-in name in Flask's signed session cookie and reloads the user
-  (and so their current role) from the store on every request: a deleted user or changed role
-  takes effect at once.
+  (and so their current role) from the store, at most :data:`USER_CACHE_S` seconds old: a
+  deleted user or changed role takes effect within that (a page load fires a burst of callback
+  POSTs; one store read per user per burst, not one per request).
 * **CSRF** (flask-wtf ``CSRFProtect``, every POST): the sign-in and sign-out forms carry the
   token in a hidden field; Dash's own callback POSTs carry it in the ``X-CSRFToken`` header,
   which dash-renderer fills from the ``_csrf_token`` cookie (Dash's ``csrf_token_name``) that
@@ -43,6 +44,7 @@ With it on:
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -59,10 +61,12 @@ from core.errors import ParityError
 from core.store import User, open_store
 
 __all__ = ["install_auth", "hash_password", "AuthConfigError", "PUBLIC_PATHS", "WINDOW",
-           "MIN_PASSWORD", "MIN_SECRET"]
+           "MIN_PASSWORD", "MIN_SECRET", "USER_CACHE_S"]
 
 log = logging.getLogger("parity.auth")
 
+#: Seconds a worker reuses a user (and role) read from the store before reading it again.
+USER_CACHE_S = 2.0
 #: Failed sign-ins are counted over this window.
 WINDOW = timedelta(minutes=15)
 #: Shortest password ``tools.users`` accepts, and shortest ``PARITY_SECRET_KEY``.
@@ -136,7 +140,7 @@ def _page(status: int = 200, **context):
     return render_template("login.html", csrf_token=generate_csrf(), **context), status
 
 
-def _blueprint(store, attempts: int) -> Blueprint:
+def _blueprint(store, attempts: int, users: dict) -> Blueprint:
     bp = Blueprint("parity_auth", __name__, template_folder=str(_HERE / "auth_templates"),
                    static_folder=str(_HERE / "auth_static"), static_url_path="/auth-static")
 
@@ -167,6 +171,7 @@ def _blueprint(store, attempts: int) -> Blueprint:
             log.info("failed sign-in: %r from %s", name[:64], address)
             return _page(401, next=target, name=name, error="Wrong user name or password.")
         store.clear_login_failures(name, address)
+        users.pop(user.name, None)            # the next request reads the user afresh
         session.clear()                       # no session fixation: a fresh session per sign-in
         login_user(_Account(user))
         session.permanent = True
@@ -265,12 +270,19 @@ def install_auth(app, settings) -> None:
     manager.init_app(server)
     manager.session_protection = "basic"
 
+    users: dict[str, tuple[float, User | None]] = {}   # name -> (read at, user); this app's
+
     @manager.user_loader
     def load(name: str):
-        user = store.get_user(name)
-        return _Account(user) if user is not None else None
+        now = time.monotonic()
+        hit = users.get(name)
+        if hit is None or now - hit[0] > USER_CACHE_S:
+            if len(users) > 10_000:            # names come from signed cookies only; still bound it
+                users.clear()
+            hit = users[name] = (now, store.get_user(name))
+        return _Account(hit[1]) if hit[1] is not None else None
 
-    server.register_blueprint(_blueprint(store, int(settings.login_attempts)))
+    server.register_blueprint(_blueprint(store, int(settings.login_attempts), users))
     server.before_request(_require_login)      # first: a stranger's POST is 401, not 400
     CSRFProtect(server)
     server.register_error_handler(CSRFError, _csrf_refused)

@@ -287,14 +287,20 @@ def test_a_viewer_cannot_edit_or_see_private_workspaces(auth_app):
                    "changeable": everything}
 
 
-def test_a_changed_role_or_deleted_user_takes_effect_on_the_next_request(auth_app):
+def test_a_changed_role_or_deleted_user_takes_effect_within_the_cache_time(auth_app):
+    import time
+
+    from callbacks.auth import USER_CACHE_S
+
     store = _probe_route(auth_app)
     c = auth_app.server.test_client()
     _login(c, "bob")
     assert c.get("/_probe").get_json()["edit"] is True
     store.set_role("bob", "viewer")
+    time.sleep(USER_CACHE_S + 0.1)
     assert c.get("/_probe").get_json()["edit"] is False
     store.delete_user("bob")
+    time.sleep(USER_CACHE_S + 0.1)
     assert c.get("/_probe").status_code == 401
 
 
