@@ -11,6 +11,9 @@ Settings come from the environment (see :class:`Settings`), never from code edit
   mode, only for development; never on by default).
 - ``PARITY_MAX_UPLOAD_MB`` (default 50): largest request body the server reads, in MiB; larger
   requests are refused with HTTP 413 before anything is parsed, and the page says so.
+- ``PARITY_AUTH`` (0/1): sign-in for shared deployments (``callbacks/auth.py``); then
+  ``PARITY_SECRET_KEY`` is required. ``PARITY_SECURE_COOKIES`` (0/1), ``PARITY_PROXIES`` (trusted
+  reverse proxies in front, for ``X-Forwarded-*``), ``PARITY_LOGIN_ATTEMPTS`` (default 5).
 
 ``make run`` serves it with gunicorn (``gunicorn.conf.py``: threaded workers, timeouts);
 ``python app.py`` is the development server.
@@ -43,6 +46,11 @@ class Settings:
     debug: bool = False
     warm_numba: bool = True
     max_upload_mb: float = 50.0
+    auth: bool = False
+    secret_key: str | None = None
+    secure_cookies: bool = False
+    proxies: int = 0
+    login_attempts: int = 5
 
     def __post_init__(self) -> None:
         if not self.database_url:  # the embedded default: a SQLite file in the data folder
@@ -60,7 +68,25 @@ class Settings:
             port=int(env.get("PARITY_PORT", "8050")),
             debug=env.get("PARITY_DEBUG", "0").strip().lower() in ("1", "true", "yes"),
             max_upload_mb=_positive(env, "PARITY_MAX_UPLOAD_MB", 50.0),
+            auth=_flag(env, "PARITY_AUTH"),
+            secret_key=env.get("PARITY_SECRET_KEY") or None,
+            secure_cookies=_flag(env, "PARITY_SECURE_COOKIES"),
+            proxies=_whole(env, "PARITY_PROXIES", 0, lowest=0),
+            login_attempts=_whole(env, "PARITY_LOGIN_ATTEMPTS", 5, lowest=1),
         )
+
+
+def _flag(env, name: str) -> bool:
+    return env.get(name, "0").strip().lower() in ("1", "true", "yes")
+
+
+def _whole(env, name: str, default: int, *, lowest: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    if not raw.strip().isdigit() or int(raw) < lowest:
+        raise ValueError(f"{name} must be a whole number >= {lowest}, got {raw!r}")
+    return int(raw)
 
 
 def _positive(env, name: str, default: float) -> float:
@@ -122,6 +148,9 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     cache.init_app(app.server, config=cache_config(settings.data_dir, settings.redis_url))
     app.server.config["PARITY_SETTINGS"] = settings
     harden(app, max_upload_mb=settings.max_upload_mb)
+    from callbacks.auth import install_auth
+
+    install_auth(app, settings)
     if settings.warm_numba:
         threading.Thread(target=_warm, name="numba-warmup", daemon=True).start()
     return app

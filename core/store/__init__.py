@@ -16,10 +16,13 @@ from core.store.compare import (CALIBRATION, CALIBRATION_METRICS, calibration_fr
 from core.store.factory import open_store, redact_url
 from core.store.runs import COLUMNS, ORDER_FIELDS, Run, RunQuery, RunStore, StoreError
 from core.store.sqlite import SCHEMA_VERSION, SqliteRunStore
-from core.store.workspaces import (MAX_BLOB_BYTES, WORKSPACE_VERSION, Workspace, WorkspaceInfo,
+from core.store.users import ROLES, User, UserStore
+from core.store.workspaces import (MAX_BLOB_BYTES, SHARING_MODES, WORKSPACE_VERSION, Sharing,
+                                   Workspace, WorkspaceInfo,
                                    WorkspaceStore, blob_key, migrate_document)
 
 __all__ = ["open_store", "redact_url", "RunStore", "Run", "RunQuery", "StoreError",
            "SqliteRunStore", "SCHEMA_VERSION", "COLUMNS", "ORDER_FIELDS", "record_calibration",
            "calibration_from_run", "compare_runs", "CALIBRATION", "CALIBRATION_METRICS", "Workspace", "WorkspaceInfo",
-           "WorkspaceStore", "WORKSPACE_VERSION", "MAX_BLOB_BYTES", "blob_key", "migrate_document"]
+           "WorkspaceStore", "WORKSPACE_VERSION", "MAX_BLOB_BYTES", "blob_key", "migrate_document",
+           "Sharing", "SHARING_MODES", "User", "UserStore", "ROLES"]

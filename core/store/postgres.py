@@ -34,6 +34,7 @@ from typing import Any
 
 from core.errors import DataError
 from core.store.runs import COLUMNS, ORDER_FIELDS, RunQuery, RunStore, StoreError
+from core.store.users import UserStore
 from core.store.workspaces import WorkspaceStore
 
 __all__ = ["PostgresRunStore", "MIGRATIONS"]
@@ -82,6 +83,29 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             created TEXT NOT NULL,
             data BYTEA NOT NULL
         )""",
+    )),    (3, "users, workspace sharing, failed sign-ins", (
+        """CREATE TABLE users (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL,
+            password_hash TEXT NOT NULL,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL
+        )""",
+        "ALTER TABLE workspaces ADD COLUMN sharing TEXT NOT NULL DEFAULT 'private'",
+        """CREATE TABLE workspace_shares (
+            workspace_id TEXT NOT NULL,
+            user_name TEXT NOT NULL,
+            PRIMARY KEY (workspace_id, user_name)
+        )""",
+        "CREATE INDEX workspace_shares_user ON workspace_shares (user_name)",
+        """CREATE TABLE login_failures (
+            seq BIGSERIAL PRIMARY KEY,
+            name TEXT NOT NULL,
+            address TEXT NOT NULL,
+            at TEXT NOT NULL
+        )""",
+        "CREATE INDEX login_failures_address_at ON login_failures (address, at)",
+        "CREATE INDEX login_failures_at ON login_failures (at)",
     )),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
@@ -134,7 +158,7 @@ def _seconds(value: Any, name: str) -> float:
     return x
 
 
-class PostgresRunStore(RunStore, WorkspaceStore):
+class PostgresRunStore(RunStore, WorkspaceStore, UserStore):
     """Runs registry and workspaces in a PostgreSQL database.
 
     Parameters

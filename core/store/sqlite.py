@@ -54,6 +54,7 @@ from pathlib import Path
 
 from core.errors import DataError
 from core.store.runs import COLUMNS, ORDER_FIELDS, RunQuery, RunStore, StoreError
+from core.store.users import UserStore
 from core.store.workspaces import WorkspaceStore
 
 __all__ = ["SqliteRunStore", "SCHEMA_VERSION", "MIGRATIONS", "MEMORY"]
@@ -120,6 +121,29 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             created TEXT NOT NULL,
             data BLOB NOT NULL
         )""",
+    )),    (3, "users, workspace sharing, failed sign-ins", (
+        """CREATE TABLE users (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL,
+            password_hash TEXT NOT NULL,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL
+        )""",
+        "ALTER TABLE workspaces ADD COLUMN sharing TEXT NOT NULL DEFAULT 'private'",
+        """CREATE TABLE workspace_shares (
+            workspace_id TEXT NOT NULL,
+            user_name TEXT NOT NULL,
+            PRIMARY KEY (workspace_id, user_name)
+        )""",
+        "CREATE INDEX workspace_shares_user ON workspace_shares (user_name)",
+        """CREATE TABLE login_failures (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            address TEXT NOT NULL,
+            at TEXT NOT NULL
+        )""",
+        "CREATE INDEX login_failures_address_at ON login_failures (address, at)",
+        "CREATE INDEX login_failures_at ON login_failures (at)",
     )),
 )
 #: Schema version this code writes and reads.
@@ -197,7 +221,7 @@ def _where(query: RunQuery) -> tuple[str, list]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
-class SqliteRunStore(RunStore, WorkspaceStore):
+class SqliteRunStore(RunStore, WorkspaceStore, UserStore):
     """Runs registry in a SQLite file (WAL), or in memory for tests.
 
     Parameters

@@ -41,7 +41,7 @@ from core.store.runs import utc_time as _utc
 
 __all__ = ["Workspace", "WorkspaceInfo", "WorkspaceStore", "WORKSPACE_VERSION",
            "DOCUMENT_MIGRATIONS", "STATE_KEYS", "MAX_BLOB_BYTES", "migrate_document",
-           "blob_key"]
+           "blob_key", "Sharing", "SHARING_MODES"]
 
 #: Version of the workspace document this code writes.
 WORKSPACE_VERSION = 1
@@ -57,8 +57,12 @@ _LIMITS = {"name": 200, "owner": 200, "description": 2000, "workspace_id": 64, "
            "blob name": 255}
 _FIELDS = ("id", "name", "owner", "description", "created", "updated", "version", "state",
            "report")
-_SELECT = f"SELECT {', '.join(_FIELDS)} FROM workspaces"
-_INFO = "SELECT id, name, owner, description, created, updated, version FROM workspaces"
+_SELECT = f"SELECT {', '.join(_FIELDS)}, sharing FROM workspaces"
+_INFO = ("SELECT id, name, owner, description, created, updated, version, sharing "
+         "FROM workspaces")
+#: Who may open a workspace besides its owner (and admins): nobody, the named users, everyone
+#: signed in.
+SHARING_MODES = ("private", "users", "all")
 
 
 def _short(value: Any, name: str, *, empty: bool = True) -> str:
@@ -136,6 +140,62 @@ def migrate_document(doc: Mapping) -> dict:
 
 
 @dataclass(frozen=True, slots=True)
+class Sharing:
+    """Who may open a workspace besides its owner and admins.
+
+    Attributes
+    ----------
+    mode : str
+        ``"private"`` (nobody), ``"users"`` (the named ``users``) or ``"all"`` (every signed-in
+        user); see :data:`SHARING_MODES`.
+    users : tuple of str
+        Names the workspace is shared with (sorted; empty unless ``mode == "users"``).
+    """
+
+    mode: str = "private"
+    users: tuple[str, ...] = ()
+
+    def allows(self, user: str) -> bool:
+        """Whether ``user`` (not the owner) may open a workspace shared this way."""
+        return self.mode == "all" or (self.mode == "users" and user in self.users)
+
+    def to_dict(self) -> dict:
+        return {"mode": self.mode, "users": list(self.users)}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Sharing:
+        """From ``{"mode": ..., "users": [...]}``, a bare mode string, a Sharing, or None
+        (private).
+
+        Raises
+        ------
+        DataError
+            An unknown mode, or user names that are not valid names.
+        """
+        from core.store.users import user_name
+
+        if data is None:
+            return cls()
+        if isinstance(data, Sharing):
+            return data
+        if isinstance(data, str):
+            data = {"mode": data}
+        if not isinstance(data, Mapping):
+            raise DataError(f"sharing must be a mode or {{'mode': ..., 'users': [...]}}, got "
+                            f"{type(data).__name__}")
+        mode = data.get("mode", "private")
+        if mode not in SHARING_MODES:
+            raise DataError(f"sharing mode must be one of {', '.join(SHARING_MODES)}, got {mode!r}")
+        users = data.get("users") or ()
+        if isinstance(users, str) or not isinstance(users, (list, tuple, set, frozenset)):
+            raise DataError(f"sharing users must be a list of user names, got {users!r}")
+        names = tuple(sorted({user_name(u, "shared user") for u in users}))
+        if mode == "users" and not names:
+            raise DataError("sharing with named users needs at least one user name")
+        return cls(mode, names if mode == "users" else ())
+
+
+@dataclass(frozen=True, slots=True)
 class WorkspaceInfo:
     """A workspace as listed: everything but the state and the report."""
 
@@ -146,12 +206,14 @@ class WorkspaceInfo:
     created: datetime
     updated: datetime
     version: int
+    sharing: Sharing = Sharing()
 
     def to_dict(self) -> dict:
         """JSON-ready dict; times as ISO-8601 text with ``+00:00``."""
         return {"id": self.id, "name": self.name, "owner": self.owner,
                 "description": self.description, "created": _stamp(self.created),
-                "updated": _stamp(self.updated), "version": self.version}
+                "updated": _stamp(self.updated), "version": self.version,
+                "sharing": self.sharing.to_dict()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +230,8 @@ class Workspace:
         UTC; ``updated`` is the time of the last save or rename.
     version : int
         Document version (:data:`WORKSPACE_VERSION` once opened).
+    sharing : Sharing
+        Who else may open it (:meth:`WorkspaceStore.share_workspace`); private by default.
     state : dict
         ``pages`` (page name -> its inputs), ``book`` (e.g. ``{"csv": ...}``), ``runs`` (run
         ids), ``notes`` (text), ``uploads`` (file name -> blob key), plus any other JSON keys.
@@ -184,12 +248,13 @@ class Workspace:
     version: int
     state: dict
     report: list
+    sharing: Sharing = Sharing()
 
     @property
     def info(self) -> WorkspaceInfo:
         """The list entry of this workspace."""
         return WorkspaceInfo(self.id, self.name, self.owner, self.description, self.created,
-                             self.updated, self.version)
+                             self.updated, self.version, self.sharing)
 
     def to_dict(self) -> dict:
         """JSON-ready document (the form stored and exported)."""
@@ -213,17 +278,22 @@ class Workspace:
                    created=_utc(doc.get("created", now), "created"),
                    updated=_utc(doc.get("updated", now), "updated"),
                    version=WORKSPACE_VERSION, state=_state(doc["state"]),
-                   report=_report(doc.get("report")))
+                   report=_report(doc.get("report")),
+                   sharing=Sharing.from_dict(doc.get("sharing")))
 
 
-def _info(row: tuple) -> WorkspaceInfo:
+def _info(row: tuple, users: tuple[str, ...] = ()) -> WorkspaceInfo:
+    mode = row[7] if row[7] in SHARING_MODES else "private"   # an unknown mode shares nothing
+    sharing = Sharing(mode, users) if mode == "users" and users else \
+        Sharing("private" if mode == "users" else mode)
     return WorkspaceInfo(row[0], row[1], row[2], row[3], _utc(row[4], "created"),
-                         _utc(row[5], "updated"), int(row[6]))
+                         _utc(row[5], "updated"), int(row[6]), sharing)
 
 
-def _workspace(row: tuple) -> Workspace:
+def _workspace(row: tuple, users: tuple[str, ...] = ()) -> Workspace:
     wid = row[0]
-    doc = {**_info(row).to_dict(), "state": _decode(row[7], f"workspace {wid} state"),
+    doc = {**_info(row[:7] + row[9:10], users).to_dict(),
+           "state": _decode(row[7], f"workspace {wid} state"),
            "report": _decode(row[8], f"workspace {wid} report")}
     return Workspace.from_dict(doc)
 
@@ -351,9 +421,9 @@ class WorkspaceStore:
         if not rows:
             raise DataError(f"no workspace with id {wid!r} (deleted?); use save as to keep "
                             "this one under a new id")
-        info = _info(rows[0])
+        info = self._with_users([rows[0]])[0]
         return Workspace(id=wid, created=info.created, updated=info.updated,
-                         version=WORKSPACE_VERSION, **fields)
+                         version=WORKSPACE_VERSION, sharing=info.sharing, **fields)
 
     def open_workspace(self, workspace_id: str) -> Workspace:
         """The saved workspace, migrated to :data:`WORKSPACE_VERSION` when older.
@@ -368,11 +438,12 @@ class WorkspaceStore:
         rows = self._exec([(f"{_SELECT} WHERE id = ?", (wid,))], "opening a workspace")
         if not rows:
             raise DataError(f"no workspace with id {wid!r}")
-        return _workspace(rows[0])
+        return _workspace(rows[0], self._shared_users([wid]).get(wid, ()))
 
     def copy_workspace(self, workspace_id: str, name: str | None = None, *,
                        owner: str | None = None) -> Workspace:
-        """A new workspace with the same state and report (e.g. to edit a shared one)."""
+        """A new workspace with the same state and report (e.g. to edit a shared one); the
+        copy is private."""
         ws = self.open_workspace(workspace_id)
         return self.save_workspace(name if name is not None else f"{ws.name} (copy)", ws.state,
                                    report=ws.report, description=ws.description,
@@ -387,18 +458,19 @@ class WorkspaceStore:
                            (f"{_INFO} WHERE id = ?", (wid,))], "renaming a workspace")
         if not rows:
             raise DataError(f"no workspace with id {wid!r}")
-        return _info(rows[0])
+        return self._with_users([rows[0]])[0]
 
     def delete_workspace(self, workspace_id: str) -> None:
         """Delete a workspace (its uploads stay: other workspaces may use them)."""
         wid = _short(workspace_id, "workspace_id", empty=False)
-        if not self._exec([("DELETE FROM workspaces WHERE id = ?", (wid,))],
+        if not self._exec([("DELETE FROM workspace_shares WHERE workspace_id = ?", (wid,)),
+                           ("DELETE FROM workspaces WHERE id = ?", (wid,))],
                           "deleting a workspace"):
             raise DataError(f"no workspace with id {wid!r}")
 
-    def list_workspaces(self, *, owner: str | None = None,
-                        limit: int | None = 200) -> list[WorkspaceInfo]:
-        """Workspaces, most recently updated first (``owner``: only that user's).
+    def list_workspaces(self, *, owner: str | None = None, limit: int | None = 200,
+                        reader: str | None = None) -> list[WorkspaceInfo]:
+        """Workspaces, most recently updated first.
 
         Parameters
         ----------
@@ -406,15 +478,87 @@ class WorkspaceStore:
             Keep only this owner's workspaces.
         limit : int or None
             At most this many (None: all).
+        reader : str, optional
+            Keep only those this user may open: their own, those shared with everyone, and
+            those shared with them by name. None (single user, or an admin): all.
         """
-        sql, args = _INFO, []
+        sql, args, where = _INFO, [], []
         if owner is not None:
-            sql += " WHERE owner = ?"
+            where.append("owner = ?")
             args.append(_short(owner, "owner"))
+        if reader is not None:
+            where.append("(owner = ? OR sharing = 'all' OR (sharing = 'users' AND id IN "
+                         "(SELECT workspace_id FROM workspace_shares WHERE user_name = ?)))")
+            args += [_short(reader, "owner")] * 2
+        if where:
+            sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY updated DESC, seq DESC"
         if limit is not None:
             if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
                 raise DataError(f"limit must be an integer >= 1, got {limit!r}")
             sql += " LIMIT ?"
             args.append(limit)
-        return [_info(r) for r in self._exec([(sql, tuple(args))], "listing workspaces")]
+        return self._with_users(self._exec([(sql, tuple(args))], "listing workspaces"))
+
+    # -- sharing -----------------------------------------------------------------------------
+
+    def share_workspace(self, workspace_id: str, mode: str | Sharing | Mapping,
+                        users: list[str] | tuple[str, ...] = ()) -> Sharing:
+        """Set who may open a workspace besides its owner and admins.
+
+        Parameters
+        ----------
+        workspace_id : str
+        mode : str
+            ``"private"``, ``"users"`` (only ``users``) or ``"all"`` (everyone signed in); a
+            :class:`Sharing` or its dict form is accepted too.
+        users : list of str
+            With ``"users"``: the user names (each must exist).
+
+        Returns
+        -------
+        Sharing
+            As stored.
+
+        Raises
+        ------
+        DataError
+            No such workspace, an unknown mode, no users for ``"users"``, or unknown users
+            (named).
+        """
+        wid = _short(workspace_id, "workspace_id", empty=False)
+        sharing = Sharing.from_dict(mode if not isinstance(mode, str) else
+                                    {"mode": mode, "users": list(users)})
+        if sharing.users:
+            marks = ", ".join("?" * len(sharing.users))
+            known = {r[0] for r in self._exec([(f"SELECT name FROM users WHERE name IN ({marks})",
+                                                sharing.users)], "checking user names")}
+            unknown = [u for u in sharing.users if u not in known]
+            if unknown:
+                raise DataError(f"no user named {', '.join(map(repr, unknown))}; create the "
+                                "user first (python -m tools.users add NAME)")
+        statements = [("DELETE FROM workspace_shares WHERE workspace_id = ?", (wid,))]
+        statements += [("INSERT INTO workspace_shares (workspace_id, user_name) SELECT ?, ? "
+                        "WHERE EXISTS (SELECT 1 FROM workspaces WHERE id = ?)", (wid, u, wid))
+                       for u in sharing.users]
+        statements.append(("UPDATE workspaces SET sharing = ? WHERE id = ?", (sharing.mode, wid)))
+        if not self._exec(statements, "sharing a workspace"):   # one transaction: all or nothing
+            raise DataError(f"no workspace with id {wid!r}")
+        return sharing
+
+    def _shared_users(self, ids: list[str]) -> dict[str, tuple[str, ...]]:
+        if not ids:
+            return {}
+        out: dict[str, list[str]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = tuple(ids[start:start + 500])
+            rows = self._exec([("SELECT workspace_id, user_name FROM workspace_shares WHERE "
+                                f"workspace_id IN ({', '.join('?' * len(chunk))})", chunk)],
+                              "reading workspace shares")
+            for wid, user in rows:
+                out.setdefault(wid, []).append(user)
+        return {wid: tuple(sorted(users)) for wid, users in out.items()}
+
+    def _with_users(self, rows: list[tuple]) -> list[WorkspaceInfo]:
+        users = self._shared_users([r[0] for r in rows if r[7] == "users"])
+        return [_info(r, users.get(r[0], ())) for r in rows]

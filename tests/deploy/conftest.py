@@ -24,8 +24,9 @@ class Served:
         return self.log.read_text(errors="replace")
 
 
-def start_gunicorn(tmp_path: Path, **env) -> Served:
-    """``gunicorn -c gunicorn.conf.py`` (the ``make run`` command) on a free loopback port."""
+def start_gunicorn(tmp_path: Path, ready: str = "/_dash-layout", **env) -> Served:
+    """``gunicorn -c gunicorn.conf.py`` (the ``make run`` command) on a free loopback port,
+    once ``ready`` answers 200 (``/login`` with ``PARITY_AUTH=1``)."""
     port = free_port()
     data = tmp_path / "var"
     full_env = {**os.environ, "PARITY_HOST": "127.0.0.1", "PARITY_PORT": str(port),
@@ -40,7 +41,7 @@ def start_gunicorn(tmp_path: Path, **env) -> Served:
         if proc.poll() is not None:
             raise RuntimeError("gunicorn exited:\n" + log.read_text())
         try:
-            if requests.get(url + "/_dash-layout", timeout=5).status_code == 200:
+            if requests.get(url + ready, timeout=5).status_code == 200:
                 break
         except requests.RequestException:
             pass
