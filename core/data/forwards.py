@@ -27,10 +27,10 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
-from core._typing import ArrayLike, BoolArray, FloatLike
+from core._typing import ArrayLike, BoolArray, FloatArray, FloatLike
 
 __all__ = ["MIN_PAIRS", "N_FIT_PAIRS", "DF_MAX", "RATE_RANGE", "DIV_RANGE", "ParityFit",
-           "fit_parity", "Forwards", "infer_forwards", "plausible"]
+           "parity_pairs", "fit_parity", "Forwards", "infer_forwards", "plausible"]
 
 #: Fewest put-call pairs for a parity fit.
 MIN_PAIRS: int = 3
@@ -139,7 +139,25 @@ class Forwards:
     fallbacks: tuple[str, ...] = ()   # expiries whose implausible rate/yield was replaced
 
 
-def _pairs(strike, is_call, mid, spread):
+def parity_pairs(strike: FloatArray, is_call: BoolArray, mid: FloatArray,
+                 spread: FloatArray) -> tuple[np.ndarray, ...]:
+    """The put-call pairs of one expiry: strikes quoted both as a call and as a put.
+
+    Parameters
+    ----------
+    strike : numpy.ndarray
+        Strikes of one expiry's quotes (price units), unique per type.
+    is_call : numpy.ndarray of bool
+        True for a call quote, False for a put.
+    mid, spread : numpy.ndarray
+        Mid price and ask - bid of each quote (price units).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(strike, call_mid, put_mid, call_spread, put_spread)`` of the common strikes, in
+        ascending strike order: the arguments of :func:`fit_parity`.
+    """
     c, p = is_call, ~is_call
     common, ic, ip = np.intersect1d(strike[c], strike[p], assume_unique=True,
                                     return_indices=True)
@@ -178,7 +196,7 @@ def infer_forwards(quotes: pd.DataFrame, *, spot: float | None = None,
     ends = np.append(starts[1:], len(exp))
     rows = []
     for expiry, a, b in zip(uniq, starts, ends):
-        fit, reason = fit_parity(*_pairs(k_all[a:b], call_all[a:b], mid_all[a:b],
+        fit, reason = fit_parity(*parity_pairs(k_all[a:b], call_all[a:b], mid_all[a:b],
                                          spread_all[a:b]))
         rows.append((pd.Timestamp(expiry), float(t_all[a]), fit, reason, int(b - a)))
 

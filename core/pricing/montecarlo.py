@@ -23,7 +23,7 @@ from statistics import NormalDist
 import numpy as np
 
 from core.errors import DataError
-from core.pricing import _mc_kernels as _k
+import core.pricing._mc_kernels as _k
 from core.pricing.black_scholes import bs_price
 from core._typing import ArrayLike, RngLike
 

@@ -14,7 +14,7 @@ import numba as nb
 import numpy as np
 
 from core.pricing import Greeks, bs_price
-from core.pricing.black_scholes import GREEK_NAMES, _bs_one, _ncdf
+from core.pricing.black_scholes import GREEK_NAMES, bs_one, norm_cdf
 from core.risk.book import Book
 from core.risk.market import FAR_MONEYNESS, FAR_T_FACTOR, Market
 from core._typing import ArrayLike, FloatArray
@@ -168,14 +168,14 @@ def prepare(book: Book, market: Market) -> Prepared:
 @nb.njit(cache=True)
 def _greeks_serial(S, K, T, r, q, sig, w, out):
     for i in range(K.shape[0]):
-        res = _bs_one(S, K[i], T[i], r[i], q[i], sig[i], w[i])
+        res = bs_one(S, K[i], T[i], r[i], q[i], sig[i], w[i])
         for j in range(9):
             out[j, i] = res[j]
 
 
 def _greeks(S: float, K, T, r, q, sig, is_call) -> Greeks:
     """:func:`bs_greeks` of one spot and per-position arrays, through the same per-option
-    routine (``_bs_one``) in a serial loop: a book of a few hundred positions is too small for
+    routine (``bs_one``) in a serial loop: a book of a few hundred positions is too small for
     the parallel kernel's thread start-up, which dominates on a busy machine. Tested against
     :func:`bs_greeks`."""
     n = K.shape[0]
@@ -260,7 +260,7 @@ def _reval_kernel(S0, K, T, r, q, base, k, w, code, units, V0, spot, vol, skew, 
                 p = p if p > 0.0 else 0.0
             else:
                 d1 = (math.log(S / K[j]) + (rr - q[j]) * t) / v + 0.5 * v
-                p = ww * (S * dq * _ncdf(ww * d1) - K[j] * dr * _ncdf(ww * (d1 - v)))
+                p = ww * (S * dq * norm_cdf(ww * d1) - K[j] * dr * norm_cdf(ww * (d1 - v)))
                 p = p if p > 0.0 else 0.0
             out[i, j] = units[j] * (p - V0[j])
 
