@@ -144,6 +144,16 @@ def _shock_arrays(sc: list[Scenario]) -> list[np.ndarray]:
     return [np.fromiter((getattr(s, f) for s in sc), np.float64, len(sc)) for f in SHOCKS]
 
 
+def _shocked(book: Book, market: Market, scenarios: ScenariosLike, prepared: Prepared | None
+             ) -> tuple[Prepared, list[Scenario], list[np.ndarray], tuple[np.ndarray, ...]]:
+    """The prepared book, the scenarios, their shock arrays (in ``SHOCKS`` order) and the
+    shocked inputs ``(S, T, r, sigma)`` of :func:`core.risk.valuation.shocked_inputs`."""
+    P = prepared if prepared is not None else prepare(book, market)
+    sc = _as_scenarios(scenarios)
+    arrays = _shock_arrays(sc)
+    return P, sc, arrays, shocked_inputs(P, *arrays)
+
+
 def revalue_positions(book: Book, market: Market, scenarios: ScenariosLike, *,
                       prepared: Prepared | None = None) -> np.ndarray:
     """P/L per scenario (rows) and valued position (columns of ``prepare(...).index``),
@@ -432,10 +442,7 @@ def stress(book: Book, market: Market, scenarios: ScenariosLike, *,
     StressResult
         P/L in currency; Greeks after each shock in desk units (:mod:`core.risk.greeks`).
     """
-    P = prepared if prepared is not None else prepare(book, market)
-    sc = _as_scenarios(scenarios)
-    arrays = _shock_arrays(sc)
-    S, T, r, sig = shocked_inputs(P, *arrays)
+    P, sc, _, (S, T, r, sig) = _shocked(book, market, scenarios, prepared)
     opt = P.is_option
     g = bs_greeks(S, np.where(opt, P.K, 1.0), np.where(opt, T, 0.0), r, P.q,
                   np.where(opt, sig, 0.2), P.is_call)
@@ -529,10 +536,7 @@ def pnl_explain(book: Book, market: Market, scenarios: ScenariosLike, *,
     Explain
         Full and Taylor P/L per scenario and the Greek contributions, currency.
     """
-    P = prepared if prepared is not None else prepare(book, market)
-    sc = _as_scenarios(scenarios)
-    arrays = _shock_arrays(sc)
-    S1, T1, r1, sig1 = shocked_inputs(P, *arrays)
+    P, sc, arrays, (S1, T1, r1, sig1) = _shocked(book, market, scenarios, prepared)
     full = ((shocked_values(P, *arrays) - P.V0) * P.units).sum(1)
     S0 = market.spot
     opt = P.is_option
