@@ -8,14 +8,13 @@ import hashlib
 import logging
 import os
 from pathlib import Path
-from types import SimpleNamespace
 
 from dash import ALL, Input, Output, State, ctx, html, no_update  # noqa: F401
 from callbacks.registry import callback, clientside_callback
-from flask import current_app
 
 from callbacks.browser_js import REPLACE_URL_QUERY
 from callbacks.jobs import job_failed
+from callbacks.settings import current_settings
 from callbacks.theme import theme_name
 from components.backtest_figures import (attribution_figure, equity_figure, greeks_table, metrics_table,
                                          payoff_figure, pbo_figure, pnl_histogram, source_line,
@@ -196,20 +195,8 @@ def run_sweep(history, values: dict, grid: dict, train: int, test: int, anchored
     return out
 
 
-def _settings():
-    return current_app.config["PARITY_SETTINGS"]
-
-
-def _job_settings() -> SimpleNamespace:
-    """The two settings a background job needs, ``data_dir`` and ``redis_url``: the running app's
-    when there is one, else read from ``PARITY_DATA_DIR`` / ``REDIS_URL`` with the defaults of
-    :meth:`app.Settings.from_env` (a Celery worker has no Flask app context)."""
-    try:
-        settings = _settings()
-    except RuntimeError:
-        return SimpleNamespace(data_dir=os.environ.get("PARITY_DATA_DIR") or str(ROOT / "var"),
-                               redis_url=os.environ.get("REDIS_URL") or None)
-    return SimpleNamespace(data_dir=settings.data_dir, redis_url=settings.redis_url)
+#: The running app's settings; in a background job (no Flask app context) the environment's.
+_settings = _job_settings = current_settings
 
 
 # --------------------------------------------------------------------------------------------

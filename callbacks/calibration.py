@@ -11,7 +11,7 @@ import uuid
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html, no_update
 from callbacks.registry import callback, clientside_callback
-from flask import current_app
+from callbacks.settings import current_settings
 
 from callbacks.browser_js import REPLACE_URL_QUERY, upload_guard
 from callbacks.jobs import job_failed
@@ -241,7 +241,7 @@ def load_runs(run_ids):
     if not run_ids:
         return dict(result=no_update, alert=no_update, show=no_update)
     try:
-        return dict(result=restore(run_ids, current_app.config["PARITY_SETTINGS"].database_url),
+        return dict(result=restore(run_ids, current_settings().database_url),
                     alert="", show=False)
     except ParityError as exc:
         return dict(result=no_update, alert=f"Could not load the runs in this link: {exc}", show=True)
@@ -257,7 +257,7 @@ def save_runs(payload):
                                      html.A("runs registry", href="/runs"), "."]),
                     run_ids=payload["run_ids"])
     try:
-        ids_ = record(payload, current_app.config["PARITY_SETTINGS"].database_url)
+        ids_ = record(payload, current_settings().database_url)
     except ParityError as exc:  # the store says why: deleted, locked, disk full, read-only
         log.warning("could not record calibration runs: %s", exc)
         return dict(saved=html.Span(f"The runs could not be saved to the registry: {exc}",
