@@ -28,7 +28,7 @@ import json
 import math
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, NamedTuple
@@ -38,7 +38,8 @@ import numpy as np
 from core.errors import DataError, ParityError
 
 __all__ = ["Run", "RunStore", "RunQuery", "StoreError", "COLUMNS", "ORDER_FIELDS",
-           "MAX_JSON_BYTES", "clean_json", "encode_json", "decode_json", "utc_time", "stamp"]
+           "MAX_JSON_BYTES", "clean_json", "encode_json", "decode_json", "utc_time", "stamp",
+           "where_clause"]
 
 #: Column order of the row tuples a backend reads and writes.
 COLUMNS = ("id", "created", "kind", "model", "fingerprint", "label", "params", "metrics",
@@ -286,6 +287,47 @@ class RunQuery(NamedTuple):
     descending: bool = True
     limit: int | None = 200
     offset: int = 0
+
+
+def where_clause(query: RunQuery, member: Callable[[str, tuple[str, ...]], tuple[str, list]], *,
+                 never: str, since: str) -> tuple[str, list]:
+    """The SQL ``WHERE`` clause (or ``""``) and its arguments of a :class:`RunQuery`, in a
+    backend's dialect.
+
+    Parameters
+    ----------
+    query : RunQuery
+        Validated filters.
+    member : callable
+        ``member(column, values) -> (sql, args)``: the clause "column is one of values" and its
+        arguments (``IN (?, ?)`` with one argument per value, or ``= ANY(%s)`` with one list).
+    never : str
+        A clause that matches no row (for an empty tuple of accepted values).
+    since : str
+        The clause ``created >= <placeholder>`` (one argument: ``query.since``).
+
+    Returns
+    -------
+    sql : str
+        ``" WHERE a AND b"``, or ``""`` without filters.
+    args : list
+        The placeholders' arguments, in order.
+    """
+    clauses, args = [], []
+    for column, values in (("kind", query.kinds), ("model", query.models),
+                           ("fingerprint", query.fingerprints)):
+        if values is None:
+            continue
+        if not values:
+            clauses.append(never)
+            continue
+        sql, extra = member(column, values)
+        clauses.append(sql)
+        args.extend(extra)
+    if query.since is not None:
+        clauses.append(since)
+        args.append(query.since)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
 def _choices(value: Any, name: str) -> tuple[str, ...] | None:

@@ -53,7 +53,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from core.errors import DataError
-from core.store.runs import COLUMNS, ORDER_FIELDS, RunQuery, RunStore, StoreError
+from core.store.runs import (COLUMNS, ORDER_FIELDS, RunQuery, RunStore, StoreError,
+                             where_clause)
 from core.store.workspaces import WorkspaceStore
 
 __all__ = ["SqliteRunStore", "SCHEMA_VERSION", "MIGRATIONS", "MEMORY"]
@@ -181,20 +182,9 @@ def _is_locked(exc: sqlite3.Error) -> bool:
 
 def _where(query: RunQuery) -> tuple[str, list]:
     """SQL ``WHERE`` clause (or ``""``) and its arguments for a :class:`RunQuery`."""
-    clauses, args = [], []
-    for column, values in (("kind", query.kinds), ("model", query.models),
-                           ("fingerprint", query.fingerprints)):
-        if values is None:
-            continue
-        if not values:
-            clauses.append("0 = 1")
-            continue
-        clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
-        args.extend(values)
-    if query.since is not None:
-        clauses.append("created >= ?")
-        args.append(query.since)
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+    return where_clause(query, lambda column, values: (
+        f"{column} IN ({', '.join('?' * len(values))})", list(values)),
+        never="0 = 1", since="created >= ?")
 
 
 class SqliteRunStore(RunStore, WorkspaceStore):
