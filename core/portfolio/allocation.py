@@ -177,7 +177,24 @@ class Allocation:
 
 
 def parse_sector_caps(text: str) -> tuple[tuple[str, float], ...]:
-    """Parse ``"Energy=0.2, Financials=30%"`` into ``(("Energy", 0.2), ("Financials", 0.3))``."""
+    """Parse ``"Energy=0.2, Financials=30%"`` into ``(("Energy", 0.2), ("Financials", 0.3))``.
+
+    Parameters
+    ----------
+    text : str
+        ``Sector=cap`` items separated by commas or semicolons (``:`` also accepted for ``=``);
+        a cap is a decimal (``0.2``) or a percentage (``20%``). Empty text means no caps.
+
+    Returns
+    -------
+    tuple of (str, float)
+        ``(sector, cap)`` pairs in the order written, caps as decimals in [0, 1].
+
+    Raises
+    ------
+    DataError
+        An item without ``=``, a cap that is not a number, or a cap outside [0, 1].
+    """
     caps = []
     for part in [p for p in (text or "").replace(";", ",").split(",") if p.strip()]:
         if "=" not in part and ":" not in part:
@@ -226,6 +243,12 @@ def allocate(prices: pd.DataFrame, sectors: dict[str, str] | None, spec: Allocat
     spec : AllocationSpec
     progress : callable, optional
         ``progress(fraction, message)``.
+
+    Returns
+    -------
+    Allocation
+        Weights (fractions of capital), the estimates used (decimals per year) and the backtest
+        of the window and out of sample; ``to_dict()`` crosses a ``dcc.Store``.
 
     Raises
     ------

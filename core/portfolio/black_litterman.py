@@ -172,6 +172,25 @@ def implied_risk_aversion(market_prices: pd.DataFrame | None, *, rf: float = 0.0
     """Market-implied risk aversion δ = (E[R_m] - rf) / σ_m², annualised arithmetic moments.
 
     ``market_prices``: a price Series of the market index (e.g. ``index_prices()["SP500"]``).
+
+    Parameters
+    ----------
+    market_prices : pandas.Series or one-column DataFrame
+        Prices of the market index, one a day (e.g. ``index_prices()["SP500"]``).
+    rf : float
+        Risk-free rate, decimal per year.
+    frequency : int
+        Prices per year (252 for daily).
+
+    Returns
+    -------
+    float
+        δ, dimensionless (excess return per unit of variance).
+
+    Raises
+    ------
+    DataError
+        ``market_prices`` is not a price Series with a DatetimeIndex, or has no variance.
     """
     from core.data.prices import returns as _period_returns
 
@@ -239,6 +258,10 @@ def black_litterman(cov: MatrixLike, views: Sequence[View], *, prior: VectorLike
         Scale of the prior's uncertainty, in (0, 1].
     omega : {"idzorek", "proportional"} or (k, k) array
         View uncertainty: Idzorek from the confidences, He-Litterman τ·diag(PΣP'), or given.
+    market_caps : Series or dict, optional
+        Market capitalisations (any currency unit), normalised to the market weights.
+    market_weights : Series, dict or array, optional
+        Market weights (fractions), instead of ``market_caps``.
 
     Returns
     -------

@@ -269,6 +269,8 @@ def mean_return(prices: pd.DataFrame, *, compounding: bool = True, missing: str 
         Each asset's own history, or only the dates all assets share.
     frequency : int, optional
         Periods per year (default 252, or the ``periods_per_year`` of returns data).
+    returns_data : bool
+        ``prices`` already holds period returns (decimals), not prices.
 
     Returns
     -------
@@ -332,6 +334,14 @@ def capm_return(prices: pd.DataFrame, *, market: pd.Series | None = None, rf: fl
         Default: the equal-weighted average of the available asset returns each day.
     rf : float
         Risk-free rate, decimal per year.
+    prices : pandas.DataFrame
+        Prices, dates × tickers (or period returns with ``returns_data=True``).
+    compounding : bool
+        Geometric (True) or arithmetic (False) annualisation of the market's mean return.
+    frequency : int, optional
+        Periods per year (default 252, or the ``periods_per_year`` of returns data).
+    returns_data : bool
+        ``prices`` and ``market`` already hold period returns (decimals).
 
     Notes
     -----
@@ -514,6 +524,14 @@ def semicovariance(prices: pd.DataFrame, *, benchmark: float = 0.0, missing: str
     benchmark : float
         B, the per-period return below which moves count as downside (0 by default; e.g.
         1.02**(1/252) - 1 for a 2% a year hurdle on daily data).
+    prices : pandas.DataFrame
+        Prices, dates × tickers (or period returns with ``returns_data=True``).
+    missing : {"pairwise", "common"}
+        Each pair's shared history, or only the dates all assets share.
+    frequency : int, optional
+        Periods per year (default 252, or the ``periods_per_year`` of returns data).
+    returns_data : bool
+        ``prices`` already holds period returns (decimals).
 
     Returns
     -------

@@ -39,14 +39,40 @@ _spec = constraint_spec
 
 
 def variance_expr(w: Any, C: np.ndarray) -> Any:
-    """w'Σw as a cvxpy expression (Σ already checked PSD, so cvxpy skips its own check)."""
+    """w'Σw as a cvxpy expression (Σ already checked PSD, so cvxpy skips its own check).
+
+    Parameters
+    ----------
+    w : cvxpy.Variable or expression
+        Weights, length n.
+    C : numpy.ndarray
+        Covariance (n, n), decimals² per year, already checked positive semi-definite.
+
+    Returns
+    -------
+    cvxpy.Expression
+        The portfolio variance, decimals² per year.
+    """
     import cvxpy as cp
 
     return cp.quad_form(w, cp.psd_wrap(C))
 
 
 def clean_weights(w: np.ndarray, s: Spec) -> np.ndarray:
-    """Clip solver round-off to the bounds, zero |w| < 1e-10 and restore sum(w) == 1."""
+    """Clip solver round-off to the bounds, zero |w| < 1e-10 and restore sum(w) == 1.
+
+    Parameters
+    ----------
+    w : numpy.ndarray
+        Solver weights, fractions of capital.
+    s : Spec
+        The constraints (bounds used for clipping).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 weights within the bounds, summing to one.
+    """
     w = np.clip(np.asarray(w, dtype=np.float64).reshape(-1), s.lo, s.hi)
     w[np.abs(w) < 1e-10] = 0.0
     w = np.clip(w, s.lo, s.hi)
@@ -142,6 +168,10 @@ def max_sharpe(mu: VectorLike, cov: MatrixLike, *, rf: float = 0.0,
         Covariance, decimals² per year.
     rf : float
         Risk-free rate, decimal per year.
+    bounds, sectors, sector_caps, leverage, current_weights, turnover
+        As in :class:`core.portfolio.Constraints` (the older keyword form).
+    constraints : Constraints, optional
+        All constraints in one object (not together with the keywords).
 
     Returns
     -------
@@ -399,6 +429,12 @@ def min_cvar(scenarios: pd.DataFrame | ArrayLike, *, alpha: float = 0.95,
         Confidence level in (0, 1), e.g. 0.95: CVaR is the mean loss in the worst 5%.
     mu : Series or ndarray, optional
         Annualised expected returns, needed with ``target_return`` (decimal per year).
+    target_return : float, optional
+        Required expected return, decimal per year (needs ``mu``).
+    bounds, sectors, sector_caps, leverage, current_weights, turnover
+        As in :class:`core.portfolio.Constraints` (the older keyword form).
+    constraints : Constraints, optional
+        All constraints in one object (not together with the keywords).
 
     Returns
     -------

@@ -91,7 +91,30 @@ class RebalanceResult:
 
 def performance_stats(equity: np.ndarray, *, rf: float = 0.0, turnover: float = 0.0,
                       costs: float = 0.0) -> Performance:
-    """Annualised return, volatility, Sharpe and max drawdown of a daily equity curve."""
+    """Annualised return, volatility, Sharpe and max drawdown of a daily equity curve.
+
+    Parameters
+    ----------
+    equity : numpy.ndarray
+        Portfolio value each trading day (any currency unit), at least two finite values.
+    rf : float
+        Risk-free rate, decimal per year (compounded daily over 252 days for the Sharpe ratio).
+    turnover : float
+        Traded value per year, decimals of capital, reported as given.
+    costs : float
+        Total costs paid, decimals of initial capital, reported as given.
+
+    Returns
+    -------
+    Performance
+        CAGR and volatility (decimals per year, 252 days), Sharpe ratio, max drawdown (positive
+        decimal), turnover and costs.
+
+    Raises
+    ------
+    DataError
+        Fewer than two values, or a value that is not finite.
+    """
     v = np.asarray(equity, dtype=np.float64)
     if v.size < 2 or np.any(~np.isfinite(v)):
         raise DataError("the equity curve needs at least 2 finite values")

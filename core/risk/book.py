@@ -313,7 +313,20 @@ def _row_position(row: dict, cols: dict) -> Position:
 def read_rows(source: SourceLike) -> list[dict] | None:
     """The rows of a book file as typed, in the canonical keys ``symbol, quantity,
     trade_price, multiplier`` (any accepted header spelling), so bad rows can be shown and
-    fixed; None when the file has no symbol column (the kind/strike/expiry layout)."""
+    fixed; None when the file has no symbol column (the kind/strike/expiry layout).
+
+    Parameters
+    ----------
+    source : str, os.PathLike, bytes, file-like or pandas.DataFrame
+        A book file as :meth:`Book.from_csv` accepts it.
+
+    Returns
+    -------
+    list of dict or None
+        One dict per file row with keys ``symbol``, ``quantity``, ``trade_price`` and
+        ``multiplier`` (cells as typed, not validated); ``None`` for the kind/strike/expiry
+        layout.
+    """
     frame = _read(source)
     keys = {_key(c): c for c in frame.columns}
     cols = {"symbol": _col(keys, _SYMBOL_COLS), "quantity": _col(keys, _QTY_COLS),

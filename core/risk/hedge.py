@@ -80,7 +80,26 @@ def candidate_options(market: Market, *, moneyness: tuple[float, float] = (0.85,
                       max_T: float = 1.0, per_expiry: int = 8,
                       max_expiries: int = 5) -> pd.DataFrame:
     """Listed OTM options offered as hedges: per expiry (the ``max_expiries`` nearest, up to
-    ``max_T`` years) the ``per_expiry`` strikes nearest the forward within ``moneyness``."""
+    ``max_T`` years) the ``per_expiry`` strikes nearest the forward within ``moneyness``.
+
+    Parameters
+    ----------
+    market : Market
+        The market whose listed options are offered.
+    moneyness : (float, float)
+        Strike / forward range of the candidates.
+    max_T : float
+        Longest expiry, years.
+    per_expiry : int
+        Strikes kept per expiry (those nearest the forward in log-moneyness).
+    max_expiries : int
+        Nearest expiries kept.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows of ``market.listed`` (same columns), per expiry in expiry order.
+    """
     L = market.listed
     if len(L) == 0:
         return L.copy()
@@ -114,6 +133,9 @@ def hedge(book: Book, market: Market, targets: Sequence[str] = ("delta",), *,
         Full bid/ask spread of the underlying, relative to spot (2e-4 = 2 bp).
     multiplier : float
         Contract multiplier of the listed options.
+    whole_contracts : bool
+        Round option trades to whole contracts after the continuous solve (floor/ceil of each,
+        the underlying re-solved for delta, the smallest worst residual then the cheapest kept).
 
     Returns
     -------

@@ -89,6 +89,19 @@ def prepare(book: Book, market: Market) -> Prepared:
     Options left out (with a message): expired, far outside the surface, on an underlying the
     market does not quote, or where the surface gives a negative variance. Stock positions on
     another ticker are left out here (they belong to the stock-side factor stress).
+
+    Parameters
+    ----------
+    book : Book
+        The positions.
+    market : Market
+        Spot, forwards, discounts and the fitted surface.
+
+    Returns
+    -------
+    Prepared
+        Arrays of the valued positions (strike, T in years, r, q continuous, vol decimal, units,
+        today's value per unit in currency) and the messages of those left out.
     """
     a = book.arrays()
     n = len(book)
@@ -199,7 +212,22 @@ def shocked_inputs(P: Prepared, spot: ArrayLike, vol: ArrayLike, skew: ArrayLike
                    days: ArrayLike,
                    rate: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """``(S, T, r, sigma)`` of every position under each scenario: ``S`` of shape (m, 1), the
-    rest (m, n). Arguments as in :func:`shocked_values`."""
+    rest (m, n). Arguments as in :func:`shocked_values`.
+
+    Parameters
+    ----------
+    P : Prepared
+        The prepared book.
+    spot, vol, skew, term, days, rate : array_like
+        One value per scenario, in the units of :func:`shocked_values`.
+
+    Returns
+    -------
+    S : numpy.ndarray
+        Shocked spot, shape (m, 1), currency.
+    T, r, sigma : numpy.ndarray
+        Shape (m, n): time to expiry (years, floored at 0), rate (continuous) and vol (decimal).
+    """
     spot, vol, skew, term, days, rate = (np.asarray(x, dtype=np.float64).reshape(-1, 1)
                                          for x in (spot, vol, skew, term, days, rate))
     S = P.market.spot * (1.0 + spot)
@@ -219,6 +247,18 @@ def shocked_values(P: Prepared, spot: ArrayLike, vol: ArrayLike, skew: ArrayLike
     k / 0.10``), term tilt (vol per year of expiry, pivoting at one month:
     ``term * (T - 1/12)``), days passed (calendar), rate shift (decimal). The contract keeps
     its own vol as time passes (no roll-down along the term structure).
+
+    Parameters
+    ----------
+    P : Prepared
+        The prepared book.
+    spot, vol, skew, term, days, rate : array_like
+        One value per scenario, units as above.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (m, n): value per unit of each position under each scenario, currency.
     """
     S, T, r, sig = shocked_inputs(P, spot, vol, skew, term, days, rate)
     return _unit_values(S, P.K, T, r, P.q, sig, P.is_call, P.is_option, P.is_stock)
@@ -268,7 +308,21 @@ def _reval_kernel(S0, K, T, r, q, base, k, w, code, units, V0, spot, vol, skew, 
 def pnl_matrix(P: Prepared, spot: ArrayLike, vol: ArrayLike, skew: ArrayLike, term: ArrayLike,
                days: ArrayLike, rate: ArrayLike) -> np.ndarray:
     """P/L per scenario (rows) and valued position, currency: the numba kernel behind
-    :func:`core.risk.revalue` (tested against :func:`shocked_values`)."""
+    :func:`core.risk.revalue` (tested against :func:`shocked_values`).
+
+    Parameters
+    ----------
+    P : Prepared
+        The prepared book.
+    spot, vol, skew, term, days, rate : array_like
+        One value per scenario, units as in :func:`shocked_values`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (m, n): P/L of each valued position under each scenario against today's value,
+        currency (quantity x multiplier included).
+    """
     arrs = [np.ascontiguousarray(np.asarray(x, dtype=np.float64).reshape(-1))
             for x in (spot, vol, skew, term, days, rate)]
     m = arrs[0].size
