@@ -113,7 +113,14 @@ dropped_duplicate : int
         return out
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (tuples become lists)."""
+        """JSON-ready dict (tuples become lists).
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         out = {}
         for f in fields(self):
             value = getattr(self, f.name)
@@ -122,7 +129,17 @@ dropped_duplicate : int
 
     @classmethod
     def from_dict(cls, data: dict) -> CleaningReport:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        CleaningReport
+        """
         try:
             kwargs = {}
             for f in fields(cls):
@@ -226,7 +243,14 @@ class Chain:
 
     # -- serialisation ---------------------------------------------------------------------------
     def to_dict(self) -> dict:
-        """JSON-ready dict: frames as column lists, dates as ISO strings, NaN as ``None``."""
+        """JSON-ready dict: frames as column lists, dates as ISO strings, NaN as ``None``.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         return {
             "kind": "Chain",
             "version": 1,
@@ -241,7 +265,17 @@ class Chain:
 
     @classmethod
     def from_dict(cls, data: dict) -> Chain:
-        """Inverse of :meth:`to_dict`; raises :class:`DataError` on a malformed dict."""
+        """Inverse of :meth:`to_dict`; raises :class:`DataError` on a malformed dict.
+
+        Parameters
+        ----------
+        data : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        Chain
+        """
         if not isinstance(data, dict) or data.get("kind") != "Chain":
             raise DataError("not a Chain dict (expected the output of Chain.to_dict())")
         try:

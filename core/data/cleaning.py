@@ -56,7 +56,24 @@ class Cleaned:
 
 
 def to_date(name: str, value: DateLike) -> _dt.date:
-    """Parse a date argument (date, datetime, Timestamp, ISO string) or raise DataError."""
+    """Parse a date argument (date, datetime, Timestamp, ISO string) or raise DataError.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, for the message.
+    value : date-like
+        A date, datetime, Timestamp or ISO string.
+
+    Returns
+    -------
+    datetime.date
+
+    Raises
+    ------
+    DataError
+        When ``value`` is not a date, naming ``name`` and the value.
+    """
     if isinstance(value, _dt.datetime):
         return value.date()
     if isinstance(value, _dt.date):
@@ -280,6 +297,17 @@ def clean(frame: pd.DataFrame, *, quote_date: DateLike | None = None, dayfirst: 
         reading consistent with the file is chosen and the notes say which.
     sep : str
         The file's field separator (decides whether ``1,234`` is a decimal comma).
+
+    Returns
+    -------
+    Cleaned
+        The kept quotes (expiry, T in years ACT/365, strike, type, bid, ask, mid, spread, wide),
+        the quote date, the file's spot (NaN when none), the drop counts per rule and the notes.
+
+    Raises
+    ------
+    DataError
+        When no row survives, or the file's dates or values cannot be real (row named).
     """
     counts = dict.fromkeys(("dropped_other_date", "dropped_missing", "dropped_expired",
                             "dropped_zero_bid", "dropped_crossed", "dropped_other_root",

@@ -182,6 +182,13 @@ def infer_forwards(quotes: pd.DataFrame, *, spot: float | None = None,
         expiries' curve where a parity fit implies an implausible rate or yield (see
         :func:`plausible`), and for expiries without enough pairs.
 
+    Returns
+    -------
+    Forwards
+        Per expiry: T (years), forward (currency), discount factor, implied r and q
+        (continuous, decimals per year), pairs used and the method (parity / fallback); the
+        spot and its source, and notes.
+
     Raises
     ------
     DataError
@@ -262,7 +269,18 @@ def infer_forwards(quotes: pd.DataFrame, *, spot: float | None = None,
 
 def plausible(r: FloatLike, q: FloatLike) -> BoolArray:
     """True where an implied rate ``r`` and dividend yield ``q`` (decimals a year) are
-    believable: ``RATE_RANGE[0] <= r <= RATE_RANGE[1]`` and ``DIV_RANGE[0] <= q <= DIV_RANGE[1]``."""
+    believable: ``RATE_RANGE[0] <= r <= RATE_RANGE[1]`` and ``DIV_RANGE[0] <= q <= DIV_RANGE[1]``.
+
+    Parameters
+    ----------
+    r, q : float or array_like
+        Implied continuously compounded rate and dividend yield, decimals per year.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Broadcast shape of ``r`` and ``q``.
+    """
     r, q = np.asarray(r, dtype=np.float64), np.asarray(q, dtype=np.float64)
     return ((r >= RATE_RANGE[0]) & (r <= RATE_RANGE[1]) & (q >= DIV_RANGE[0])
             & (q <= DIV_RANGE[1]))

@@ -73,7 +73,14 @@ class AllocationSpec:
     n_points: int = 50
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (tuples become lists); :meth:`from_dict` inverts it."""
+        """JSON-ready dict (tuples become lists); :meth:`from_dict` inverts it.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         return {"tickers": list(self.tickers), "start": self.start, "end": self.end,
                 "returns_method": self.returns_method, "risk_method": self.risk_method,
                 "objective": self.objective, "target": self.target,
@@ -85,7 +92,17 @@ class AllocationSpec:
 
     @classmethod
     def from_dict(cls, d: dict) -> AllocationSpec:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        AllocationSpec
+        """
         kw = dict(d)
         kw["tickers"] = tuple(kw.get("tickers") or ())
         kw["bounds"] = tuple(kw.get("bounds") or (0.0, 1.0))
@@ -146,7 +163,14 @@ class Allocation:
         return Exposure.of(self.weights)
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (what crosses a ``dcc.Store``); :meth:`from_dict` inverts it."""
+        """JSON-ready dict (what crosses a ``dcc.Store``); :meth:`from_dict` inverts it.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         return {"spec": self.spec.to_dict(), "weights": _series(self.weights), "mu": _series(self.mu),
                 "cov": {"index": [str(i) for i in self.cov.index],
                         "values": self.cov.to_numpy(dtype=np.float64).tolist()},
@@ -159,7 +183,17 @@ class Allocation:
 
     @classmethod
     def from_dict(cls, d: dict) -> Allocation:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        Allocation
+        """
         try:
             idx = list(d["cov"]["index"])
             return cls(spec=AllocationSpec.from_dict(d["spec"]), weights=_unseries(d["weights"], "weight"),

@@ -215,13 +215,30 @@ class Constraints:
 
     def to_dict(self) -> dict:
         """JSON-ready form (mappings stay dicts, tuples become lists); :meth:`from_dict`
-        inverts it."""
+        inverts it.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         return {f: _plain(getattr(self, f)) for f in
                 ("bounds", "sectors", "sector_caps", "leverage", "current_weights", "turnover")}
 
     @classmethod
     def from_dict(cls, d: Mapping) -> "Constraints":
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        Constraints
+        """
         return cls(bounds=d.get("bounds", _DEFAULT_BOUNDS), sectors=d.get("sectors"),
                    sector_caps=d.get("sector_caps"), leverage=d.get("leverage"),
                    current_weights=d.get("current_weights"), turnover=d.get("turnover"))

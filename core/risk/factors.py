@@ -149,7 +149,14 @@ class CorrelationStress:
     label: str = ""
 
     def to_dict(self) -> dict:
-        """JSON-ready dict."""
+        """JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         return {"table": self.table.reset_index().to_dict("list"),
                 "corr_before": self.corr_before.to_dict("split"),
                 "corr_after": self.corr_after.to_dict("split"), "alpha": self.alpha,
@@ -157,7 +164,17 @@ class CorrelationStress:
 
     @classmethod
     def from_dict(cls, d: dict) -> CorrelationStress:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        CorrelationStress
+        """
         def split(s):
             return pd.DataFrame(s["data"], index=s["index"], columns=s["columns"])
         return cls(pd.DataFrame(d["table"]).set_index("index"), split(d["corr_before"]),

@@ -59,7 +59,14 @@ class BookGreeks:
     left_out: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (tables as records)."""
+        """JSON-ready dict (tables as records).
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         def rec(df):
             return json_records(df)
         return {"totals": dict(self.totals), "by_position": rec(self.by_position),
@@ -68,7 +75,17 @@ class BookGreeks:
 
     @classmethod
     def from_dict(cls, data: dict) -> BookGreeks:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        BookGreeks
+        """
         return cls(dict(data["totals"]), pd.DataFrame(data["by_position"]),
                    pd.DataFrame(data["by_expiry"]), pd.DataFrame(data["by_moneyness"]),
                    tuple(data["left_out"]))

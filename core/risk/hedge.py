@@ -63,14 +63,31 @@ class Hedge:
     status: str = ""
 
     def to_dict(self) -> dict:
-        """JSON-ready dict."""
+        """JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         return {"trades": self.trades.to_dict(), "before": dict(self.before),
                 "after": dict(self.after), "cost": self.cost, "targets": list(self.targets),
                 "tolerance": dict(self.tolerance), "status": self.status}
 
     @classmethod
     def from_dict(cls, d: dict) -> Hedge:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        Hedge
+        """
         return cls(Book.from_dict(d["trades"]), dict(d["before"]), dict(d["after"]),
                    float(d["cost"]), tuple(d["targets"]), dict(d.get("tolerance", {})),
                    d.get("status", ""))

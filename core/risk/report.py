@@ -104,12 +104,29 @@ class RiskReport:
     stocks: dict | None = None
 
     def to_dict(self) -> dict:
-        """JSON-ready dict."""
+        """JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         return _clean({f.name: getattr(self, f.name) for f in fields(self)})
 
     @classmethod
     def from_dict(cls, d: dict) -> RiskReport:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        RiskReport
+        """
         return cls(**{f.name: d[f.name] for f in fields(cls) if f.name in d})
 
 

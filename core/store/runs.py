@@ -211,7 +211,14 @@ class Run:
         return self.id[:8]
 
     def to_dict(self) -> dict:
-        """JSON-ready dict; ``created`` as ISO-8601 text with ``+00:00``."""
+        """JSON-ready dict; ``created`` as ISO-8601 text with ``+00:00``.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         return {"id": self.id, "created": _stamp(self.created), "kind": self.kind,
                 "model": self.model, "fingerprint": self.fingerprint, "label": self.label,
                 "params": self.params, "metrics": self.metrics, "settings": self.settings,
@@ -220,6 +227,15 @@ class Run:
     @classmethod
     def from_dict(cls, data: Mapping) -> Run:
         """Inverse of :meth:`to_dict`; validates like :meth:`RunStore.add_run`.
+
+        Parameters
+        ----------
+        data : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        Run
 
         Raises
         ------
