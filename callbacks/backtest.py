@@ -23,6 +23,7 @@ from components.backtest_state import (FIELDS, REAL_LABEL, WF_PARAMS, parse_valu
                                        to_query)
 from components.figures import empty_figure
 from components.ids import App
+from components.registry_notes import loaded_note, not_saved_note, saved_note
 from components.ids import Backtest as ids
 from core.data import MAX_BYTES
 from core.errors import DataError, ParityError
@@ -293,16 +294,13 @@ def save_run(payload):
     if not payload:
         return dict(saved=no_update, run_id=no_update)
     if payload.get("restored"):
-        return dict(saved=html.Span(["Loaded from the ", html.A("runs registry", href="/runs"), "."]),
-                    run_id=payload["run_id"])
+        return dict(saved=loaded_note(), run_id=payload["run_id"])
     try:
         run_id = record(payload, payload.get("descriptor", {}), _settings().database_url)
     except Exception:
         log.exception("could not record the backtest")
-        return dict(saved=html.Span("The backtest could not be saved to the registry; the error was logged.",
-                                    className="text-danger"), run_id=no_update)
-    return dict(saved=html.Span(["Saved to the ", html.A("runs registry", href="/runs"),
-                                 "; this page's link now brings it back."]), run_id=run_id)
+        return dict(saved=not_saved_note("The backtest"), run_id=no_update)
+    return dict(saved=saved_note(), run_id=run_id)
 
 
 @callback(
