@@ -101,7 +101,12 @@ dropped_duplicate : int
         return sum(getattr(self, key) for key, _ in _DROP_REASONS)
 
     def lines(self) -> list[str]:
-        """Human-readable summary, one sentence per line, for the UI."""
+        """Human-readable summary, one sentence per line, for the UI.
+
+        Returns
+        -------
+        list of str
+        """
         out = [f"Read {self.rows_read:,} rows ({self.source_format}); kept {self.rows_kept:,}."]
         for label, count in self.dropped.items():
             out.append(f"Dropped {count:,} rows: {label}.")
@@ -227,6 +232,16 @@ class Chain:
             Bounds on strike / forward (moneyness), inclusive.
         exclude_wide : bool
             Also drop quotes flagged as wide spread.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows of :attr:`quotes` flagged ``otm`` (same columns), in moneyness range.
+
+        Raises
+        ------
+        DataError
+            Unless ``0 <= lo < hi``, both finite.
         """
         if not (np.isfinite(lo) and np.isfinite(hi) and 0 <= lo < hi):
             raise DataError(f"need 0 <= lo < hi, got lo={lo}, hi={hi}")

@@ -133,6 +133,18 @@ class Exposure:
 
     @classmethod
     def of(cls, weights: WeightsLike) -> Exposure:
+        """Long, short, gross and net exposure of ``weights``.
+
+        Parameters
+        ----------
+        weights : array_like
+            Portfolio weights, fractions of capital.
+
+        Returns
+        -------
+        Exposure
+            ``long`` and ``short`` (both >= 0), ``gross = long + short``, ``net = long - short``.
+        """
         w = np.asarray(weights, dtype=np.float64)
         long, short = float(w[w > 0].sum()), float(-w[w < 0].sum())
         return cls(long=long, short=short, gross=long + short, net=long - short)

@@ -62,6 +62,8 @@ class Spec:
 
     @property
     def long_only(self) -> bool:
+        """True when no lower bound allows a short weight.
+        """
         return bool(np.all(self.lo >= 0))
 
     @property
@@ -79,6 +81,18 @@ class Spec:
         return tuple(out)
 
     def describe(self, group: str) -> str:
+        """The constraint group ``group`` in words, for conflict messages.
+
+        Parameters
+        ----------
+        group : str
+            One of :data:`GROUPS`.
+
+        Returns
+        -------
+        str
+            E.g. ``"the per-asset bounds"``.
+        """
         if group == "bounds":
             return "the per-asset bounds"
         if group == "sector caps":
@@ -91,6 +105,17 @@ class Spec:
         return group
 
     def name(self, i: int) -> str:
+        """Ticker of asset ``i`` (or ``"asset i"`` without tickers).
+
+        Parameters
+        ----------
+        i : int
+            Asset index, 0-based.
+
+        Returns
+        -------
+        str
+        """
         return self.tickers[i] if self.tickers else f"asset {i}"
 
 
@@ -200,6 +225,17 @@ class Constraints:
 
     def spec(self, n: int, tickers: tuple[str, ...] | None) -> "Spec":
         """The constraints applied to ``n`` assets (with their tickers), checked for conflicts.
+
+        Parameters
+        ----------
+        n : int
+            Number of assets.
+        tickers : tuple of str, optional
+            Asset names, for constraints given by ticker.
+
+        Returns
+        -------
+        Spec
 
         Raises
         ------

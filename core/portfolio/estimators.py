@@ -77,13 +77,26 @@ class Estimate:
         return "returns" if self.values.ndim == 1 else "covariance"
 
     def to_pandas(self) -> pd.Series | pd.DataFrame:
-        """A Series (returns) or DataFrame (covariance) indexed by ticker."""
+        """A Series (returns) or DataFrame (covariance) indexed by ticker.
+
+        Returns
+        -------
+        pandas.Series or pandas.DataFrame
+            Values in the estimate's units (decimals, or decimals² for covariance, per year).
+        """
         idx = pd.Index(list(self.tickers), dtype=object)
         if self.values.ndim == 1:
             return pd.Series(self.values.copy(), index=idx, name=self.method)
         return pd.DataFrame(self.values.copy(), index=idx, columns=idx)
 
     def to_dict(self) -> dict:
+        """The fields as plain Python data, for a ``dcc.Store``.
+
+        Returns
+        -------
+        dict
+            :meth:`from_dict` reads it back.
+        """
         return {"values": self.values.tolist(), "tickers": list(self.tickers),
                 "method": self.method, "frequency": self.frequency, "start": self.start,
                 "end": self.end, "n_obs": list(self.n_obs), "notes": list(self.notes),
@@ -92,6 +105,17 @@ class Estimate:
 
     @classmethod
     def from_dict(cls, d: dict) -> Estimate:
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        Estimate
+        """
         return cls(values=np.asarray(d["values"], dtype=np.float64),
                    tickers=tuple(d["tickers"]), method=d["method"],
                    frequency=int(d["frequency"]), start=d["start"], end=d["end"],

@@ -41,10 +41,28 @@ class Performance:
     costs: float             # total costs paid, decimals of initial capital (approximate)
 
     def to_dict(self) -> dict:
+        """The fields as plain Python data, for a ``dcc.Store``.
+
+        Returns
+        -------
+        dict
+            :meth:`from_dict` reads it back.
+        """
         return {k: getattr(self, k) for k in self.__slots__}
 
     @classmethod
     def from_dict(cls, d: dict) -> Performance:
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        Performance
+        """
         return cls(**{k: float(d[k]) for k in cls.__slots__})
 
 
@@ -65,11 +83,24 @@ class RebalanceResult:
 
     def frame(self) -> pd.DataFrame:
         """Equity curves as a DataFrame indexed by date (columns ``portfolio``,
-        ``equal_weight``)."""
+        ``equal_weight``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Portfolio values (currency of the start capital).
+        """
         return pd.DataFrame({"portfolio": self.equity, "equal_weight": self.benchmark},
                             index=pd.DatetimeIndex(self.dates, name="date"))
 
     def to_dict(self) -> dict:
+        """The fields as plain Python data, for a ``dcc.Store``.
+
+        Returns
+        -------
+        dict
+            :meth:`from_dict` reads it back.
+        """
         return {"dates": [str(d) for d in self.dates.astype("datetime64[D]")],
                 "equity": self.equity.tolist(), "benchmark": self.benchmark.tolist(),
                 "tickers": list(self.tickers), "weights": self.weights.tolist(),
@@ -79,6 +110,17 @@ class RebalanceResult:
 
     @classmethod
     def from_dict(cls, d: dict) -> RebalanceResult:
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        RebalanceResult
+        """
         return cls(dates=np.array(d["dates"], dtype="datetime64[D]"),
                    equity=np.asarray(d["equity"], dtype=np.float64),
                    benchmark=np.asarray(d["benchmark"], dtype=np.float64),

@@ -65,7 +65,18 @@ class Prepared:
 
     def vols_at_spot(self, spot_rel: np.ndarray) -> np.ndarray:
         """Per scenario spot move (relative), the base vol of each position: the prepared vols
-        under sticky strike; under sticky moneyness the surface vol at ``K / (1 + s)``."""
+        under sticky strike; under sticky moneyness the surface vol at ``K / (1 + s)``.
+
+        Parameters
+        ----------
+        spot_rel : numpy.ndarray
+            Spot moves, relative (-0.1 = -10%), one per scenario.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (m, n): vols, decimals.
+        """
         s = np.asarray(spot_rel, dtype=np.float64).reshape(-1)
         if self.market.sticky == "strike" or not self.is_option.any():
             return np.broadcast_to(self.sigma, (s.size, self.n))

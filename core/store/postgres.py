@@ -241,7 +241,12 @@ class PostgresRunStore(RunStore, WorkspaceStore):
         return redact_url(self._url)
 
     def schema_version(self) -> int:
-        """Version of the last migration applied to the database."""
+        """Version of the last migration applied to the database.
+
+        Returns
+        -------
+        int
+        """
         with self._transaction() as conn:
             return int(conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version"
                                     ).fetchone()[0])

@@ -399,7 +399,12 @@ class RunStore(ABC):
 
     @abstractmethod
     def schema_version(self) -> int:
-        """The schema version of the database (the number of the last migration applied)."""
+        """The schema version of the database (the number of the last migration applied).
+
+        Returns
+        -------
+        int
+        """
 
     @abstractmethod
     def _insert(self, row: tuple) -> None: ...
@@ -460,7 +465,17 @@ class RunStore(ABC):
         return run.id
 
     def get_run(self, run_id: str) -> Run:
-        """The run with id ``run_id``; :class:`DataError` ``"no run with id ..."`` if none."""
+        """The run with id ``run_id``; :class:`DataError` ``"no run with id ..."`` if none.
+
+        Parameters
+        ----------
+        run_id : str
+            The run's id (as :attr:`Run.id`).
+
+        Returns
+        -------
+        Run
+        """
         rid = _run_id(run_id)
         row = self._fetch(rid)
         if row is None:
@@ -499,11 +514,29 @@ class RunStore(ABC):
               model: str | Iterable[str] | None = None,
               fingerprint: str | Iterable[str] | None = None,
               since: datetime | date | str | None = None) -> int:
-        """Number of stored runs matching the filters of :meth:`list_runs` (all by default)."""
+        """Number of stored runs matching the filters of :meth:`list_runs` (all by default).
+
+        Parameters
+        ----------
+        kind, model, fingerprint : str or iterable of str, optional
+            Accepted values of each column (``None``: any).
+        since : datetime, date or ISO str, optional
+            Only runs created at or after this time (UTC when naive).
+
+        Returns
+        -------
+        int
+        """
         return int(self._count(_query(kind, model, fingerprint, since)))
 
     def delete_run(self, run_id: str) -> None:
-        """Delete a run; :class:`DataError` ``"no run with id ..."`` if there is none."""
+        """Delete a run; :class:`DataError` ``"no run with id ..."`` if there is none.
+
+        Parameters
+        ----------
+        run_id : str
+            The run's id.
+        """
         rid = _run_id(run_id)
         if not self._remove(rid):
             raise DataError(f"no run with id {rid!r}")
@@ -539,6 +572,17 @@ class RunStore(ABC):
 
         Written with the backend's delete and insert (every backend has them); if the insert
         fails the original run is put back before the error is raised.
+
+        Parameters
+        ----------
+        run_id : str
+            The run's id.
+        label : str
+            The new label.
+
+        Returns
+        -------
+        Run
 
         Raises
         ------

@@ -395,12 +395,22 @@ class SqliteRunStore(RunStore, WorkspaceStore):
         return f"sqlite:///{self._path}"
 
     def schema_version(self) -> int:
-        """Version of the last migration applied to the database."""
+        """Version of the last migration applied to the database.
+
+        Returns
+        -------
+        int
+        """
         with self._transaction(write=False) as conn:
             return _current_version(conn)
 
     def journal_mode(self) -> str:
-        """SQLite journal mode of the database: ``"wal"`` for files, ``"memory"`` in memory."""
+        """SQLite journal mode of the database: ``"wal"`` for files, ``"memory"`` in memory.
+
+        Returns
+        -------
+        str
+        """
         with self._transaction(write=False) as conn:
             return str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
 
