@@ -42,12 +42,34 @@ _ROWS = RowCodec(ROW_FIELDS, ",", _cell, {"symbol": str.strip})
 
 
 def rows_to_text(rows: list[dict]) -> str:
-    """Grid rows -> compact URL text (cells kept as typed)."""
+    """Grid rows -> compact URL text (cells kept as typed).
+
+    Parameters
+    ----------
+    rows : list of dict
+        Book grid rows (keys of :data:`ROW_FIELDS`).
+
+    Returns
+    -------
+    str
+        ``symbol,quantity,trade_price,multiplier`` per row, rows joined by ``;``.
+    """
     return _ROWS.to_text(rows)
 
 
 def rows_from_text(text: str) -> list[dict]:
-    """Inverse of :func:`rows_to_text`; numbers parsed where they parse."""
+    """Inverse of :func:`rows_to_text`; numbers parsed where they parse.
+
+    Parameters
+    ----------
+    text : str
+        As written by :func:`rows_to_text`.
+
+    Returns
+    -------
+    list of dict
+        Book grid rows.
+    """
     return _ROWS.from_text(text)
 
 
@@ -56,7 +78,18 @@ def _num(query, key, lo, hi):
 
 
 def from_query(query: dict) -> dict:
-    """Page state from the URL query; junk falls back to defaults."""
+    """Page state from the URL query; junk falls back to defaults.
+
+    Parameters
+    ----------
+    query : dict
+        The URL query, key -> text.
+
+    Returns
+    -------
+    dict
+        Page state, keys of :data:`DEFAULTS` plus ``add`` (rows handed over by another page).
+    """
     s = {"book": str(query.get("book", ""))[:20000], "add": str(query.get("add", ""))[:20000]}
     s["sticky"] = query.get("sticky") if query.get("sticky") in ("strike", "moneyness") else "strike"
     s["set"] = query.get("set") if query.get("set") in ("historical", "span", "pm", "custom") \
@@ -72,7 +105,17 @@ def from_query(query: dict) -> dict:
 
 
 def to_query(state: dict) -> str:
-    """URL query of a page state (defaults left out, except the book)."""
+    """URL query of a page state (defaults left out, except the book).
+
+    Parameters
+    ----------
+    state : dict
+        Page state.
+
+    Returns
+    -------
+    str
+    """
     out = {}
     for k, v in state.items():
         if k == "add" or v in (None, ""):

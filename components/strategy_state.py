@@ -29,12 +29,34 @@ _LEGS = RowCodec(LEG_FIELDS, ":", _cell, {"type": lambda b: b.strip().upper()[:1
 
 
 def rows_to_text(rows: list[dict]) -> str:
-    """Grid rows -> compact URL text; incomplete rows are kept as typed so nothing is lost."""
+    """Grid rows -> compact URL text; incomplete rows are kept as typed so nothing is lost.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Leg grid rows (keys of :data:`LEG_FIELDS`).
+
+    Returns
+    -------
+    str
+        ``type:strike:days:qty:price:vol`` per leg, legs joined by ``;``.
+    """
     return _LEGS.to_text(rows)
 
 
 def rows_from_text(text: str) -> list[dict]:
-    """Inverse of :func:`rows_to_text`; numbers are parsed where they parse."""
+    """Inverse of :func:`rows_to_text`; numbers are parsed where they parse.
+
+    Parameters
+    ----------
+    text : str
+        As written by :func:`rows_to_text`.
+
+    Returns
+    -------
+    list of dict
+        Leg grid rows.
+    """
     return _LEGS.from_text(text)
 
 
@@ -43,7 +65,20 @@ def _num(query, key, lo, hi):
 
 
 def from_query(query: dict, templates=()) -> dict:
-    """Page state from the URL query; junk falls back to defaults."""
+    """Page state from the URL query; junk falls back to defaults.
+
+    Parameters
+    ----------
+    query : dict
+        The URL query, key -> text.
+    templates : sequence of str
+        Accepted template names (empty: any).
+
+    Returns
+    -------
+    dict
+        Page state, keys of :data:`DEFAULTS` (percent inputs in %, days in calendar days).
+    """
     template = str(query.get("template", DEFAULTS["template"]))
     source = str(query.get("source", DEFAULTS["source"]))
     return dict(
@@ -68,11 +103,28 @@ def _pick(query, key, allowed):
 
 
 def to_query(state: dict) -> str:
+    """The query string (with leading '?') of a state, keys of :data:`DEFAULTS`.
+
+    Parameters
+    ----------
+    state : dict
+        Page state.
+
+    Returns
+    -------
+    str
+    """
     return "?" + urlencode({k: state[k] for k in DEFAULTS if state.get(k) not in (None,)})
 
 
 def template_options() -> list[dict]:
-    """Dropdown options: every catalogue template by label, then 'Custom (edited legs)'."""
+    """Dropdown options: every catalogue template by label, then 'Custom (edited legs)'.
+
+    Returns
+    -------
+    list of dict
+        ``{"label", "value"}`` dropdown options.
+    """
     from core.strategies import catalog, strategy_info
 
     out = [{"label": strategy_info(n)["label"], "value": n} for n in catalog()]

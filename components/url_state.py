@@ -22,6 +22,23 @@ def number(query: Mapping, key: str, default: float | None, lo: float = -math.in
     With ``allow_none``, an empty value (``""``, ``"none"``) means ``None`` (an unset optional
     input such as "no leverage cap").
 
+    Parameters
+    ----------
+    query : mapping
+        The URL query, key -> text.
+    key : str
+        The parameter.
+    default : float or None
+        Returned for a missing or bad value.
+    lo, hi : float
+        Accepted range, inclusive.
+    allow_none : bool
+        An empty value means ``None``.
+
+    Returns
+    -------
+    float or None
+
     Examples
     --------
     >>> number({"vol": "25"}, "vol", 20.0, 0, 500), number({"vol": "abc"}, "vol", 20.0, 0, 500)
