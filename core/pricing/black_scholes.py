@@ -70,12 +70,28 @@ class Greeks:
         return getattr(self, name)
 
     def to_dict(self) -> dict:
-        """Plain-list dictionary (JSON-ready)."""
+        """Plain-list dictionary (JSON-ready).
+
+        Returns
+        -------
+        dict
+            :meth:`from_dict` reads it back.
+        """
         return {f.name: np.asarray(getattr(self, f.name)).tolist() for f in fields(self)}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Greeks":
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        Greeks
+        """
         return cls(**{name: np.asarray(data[name], dtype=np.float64) for name in GREEK_NAMES})
 
 
