@@ -8,14 +8,13 @@ import hashlib
 import logging
 import os
 from pathlib import Path
-from types import SimpleNamespace
 
 from dash import ALL, Input, Output, State, ctx, html, no_update  # noqa: F401
 from callbacks.registry import callback, clientside_callback
-from flask import current_app
 
 from callbacks.browser_js import REPLACE_URL_QUERY
 from callbacks.jobs import job_failed
+from callbacks.settings import current_settings
 from callbacks.theme import theme_name
 from components.backtest_figures import (attribution_figure, equity_figure, greeks_table, metrics_table,
                                          payoff_figure, pbo_figure, pnl_histogram, source_line,
@@ -24,6 +23,7 @@ from components.backtest_state import (FIELDS, REAL_LABEL, WF_PARAMS, parse_valu
                                        to_query)
 from components.figures import empty_figure
 from components.ids import App
+from components.registry_notes import loaded_note, not_saved_note, saved_note
 from components.ids import Backtest as ids
 from core.data import MAX_BYTES
 from core.errors import DataError, ParityError
@@ -196,20 +196,8 @@ def run_sweep(history, values: dict, grid: dict, train: int, test: int, anchored
     return out
 
 
-def _settings():
-    return current_app.config["PARITY_SETTINGS"]
-
-
-def _job_settings() -> SimpleNamespace:
-    """The two settings a background job needs, ``data_dir`` and ``redis_url``: the running app's
-    when there is one, else read from ``PARITY_DATA_DIR`` / ``REDIS_URL`` with the defaults of
-    :meth:`app.Settings.from_env` (a Celery worker has no Flask app context)."""
-    try:
-        settings = _settings()
-    except RuntimeError:
-        return SimpleNamespace(data_dir=os.environ.get("PARITY_DATA_DIR") or str(ROOT / "var"),
-                               redis_url=os.environ.get("REDIS_URL") or None)
-    return SimpleNamespace(data_dir=settings.data_dir, redis_url=settings.redis_url)
+#: The running app's settings; in a background job (no Flask app context) the environment's.
+_settings = _job_settings = current_settings
 
 
 # --------------------------------------------------------------------------------------------
@@ -306,16 +294,13 @@ def save_run(payload):
     if not payload:
         return dict(saved=no_update, run_id=no_update)
     if payload.get("restored"):
-        return dict(saved=html.Span(["Loaded from the ", html.A("runs registry", href="/runs"), "."]),
-                    run_id=payload["run_id"])
+        return dict(saved=loaded_note(), run_id=payload["run_id"])
     try:
         run_id = record(payload, payload.get("descriptor", {}), _settings().database_url)
     except Exception:
         log.exception("could not record the backtest")
-        return dict(saved=html.Span("The backtest could not be saved to the registry; the error was logged.",
-                                    className="text-danger"), run_id=no_update)
-    return dict(saved=html.Span(["Saved to the ", html.A("runs registry", href="/runs"),
-                                 "; this page's link now brings it back."]), run_id=run_id)
+        return dict(saved=not_saved_note("The backtest"), run_id=no_update)
+    return dict(saved=saved_note(), run_id=run_id)
 
 
 @callback(

@@ -11,7 +11,7 @@ import uuid
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html, no_update
 from callbacks.registry import callback, clientside_callback
-from flask import current_app
+from callbacks.settings import current_settings
 
 from callbacks.browser_js import REPLACE_URL_QUERY, upload_guard
 from callbacks.jobs import job_failed
@@ -21,6 +21,7 @@ from components.calibration_figures import (MODEL_LABELS, MODELS, correlation_fi
                                             fit_smiles_figure, model_surface_figure)
 from components.ids import App, Wiring
 from components.ids import Calibration as ids
+from components.registry_notes import loaded_note, not_saved_note, saved_note
 from components.uploads import upload_failure
 from core.calibration import (CalibrationResult, CalibrationView, calibrate, calibration_view,
                               quotes_fingerprint)
@@ -241,7 +242,7 @@ def load_runs(run_ids):
     if not run_ids:
         return dict(result=no_update, alert=no_update, show=no_update)
     try:
-        return dict(result=restore(run_ids, current_app.config["PARITY_SETTINGS"].database_url),
+        return dict(result=restore(run_ids, current_settings().database_url),
                     alert="", show=False)
     except ParityError as exc:
         return dict(result=no_update, alert=f"Could not load the runs in this link: {exc}", show=True)
@@ -253,21 +254,17 @@ def save_runs(payload):
     if not payload:
         return dict(saved=no_update, run_ids=no_update)
     if payload.get("restored"):
-        return dict(saved=html.Span([f"Loaded {len(payload['run_ids'])} run(s) from the ",
-                                     html.A("runs registry", href="/runs"), "."]),
+        return dict(saved=loaded_note(f"{len(payload['run_ids'])} run(s)"),
                     run_ids=payload["run_ids"])
     try:
-        ids_ = record(payload, current_app.config["PARITY_SETTINGS"].database_url)
+        ids_ = record(payload, current_settings().database_url)
     except ParityError as exc:  # the store says why: deleted, locked, disk full, read-only
         log.warning("could not record calibration runs: %s", exc)
-        return dict(saved=html.Span(f"The runs could not be saved to the registry: {exc}",
-                                    className="text-danger"), run_ids=no_update)
+        return dict(saved=not_saved_note("The runs", exc), run_ids=no_update)
     except Exception:
         log.exception("could not record calibration runs")
-        return dict(saved=html.Span("The runs could not be saved to the registry; the error was logged.",
-                                    className="text-danger"), run_ids=no_update)
-    return dict(saved=html.Span([f"Saved {len(ids_)} run(s) to the ", html.A("runs registry", href="/runs"),
-                                 "; this page's link now brings them back."]), run_ids=ids_)
+        return dict(saved=not_saved_note("The runs"), run_ids=no_update)
+    return dict(saved=saved_note(f"{len(ids_)} run(s)", them=True), run_ids=ids_)
 
 
 _RENDER_OUT = ("params", "smiles", "residual", "surface", "corr", "drawn", "drawn_options")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from dash import Input, Output, html
-from flask import current_app
+from callbacks.settings import current_settings
 
 from callbacks.registry import callback
 from components.calibration_figures import MODEL_LABELS
@@ -57,7 +57,7 @@ def fill(_start):
         log.exception("home: data summary failed")
         data = html.Span("The embedded data could not be read; the error was logged.", className="text-danger")
     try:
-        runs = recent_runs(current_app.config["PARITY_SETTINGS"].database_url)
+        runs = recent_runs(current_settings().database_url)
     except ParityError as exc:
         runs = html.Span(f"The runs registry could not be read: {exc}", className="text-danger")
     return dict(data=data, runs=runs)

@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, ctx, html, no_update
 from callbacks.registry import callback
-from flask import current_app
+from callbacks.settings import current_settings
 
 from components.ids import Runs as ids
 from core.errors import ParityError
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 def _store():
-    return open_store(current_app.config["PARITY_SETTINGS"].database_url)
+    return open_store(current_settings().database_url)
 
 
 def run_rows(runs) -> list[dict]:

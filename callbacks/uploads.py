@@ -25,12 +25,9 @@ def uploads_dir(data_dir: str | os.PathLike | None = None) -> Path:
     """``<data_dir>/uploads``: the running app's ``Settings.data_dir`` when there is one (inside a
     request), else ``PARITY_DATA_DIR`` or ``./var`` as :class:`app.Settings` defaults."""
     if data_dir is None:
-        try:
-            from flask import current_app
+        from callbacks.settings import current_settings
 
-            data_dir = current_app.config["PARITY_SETTINGS"].data_dir
-        except (RuntimeError, KeyError, ImportError):
-            data_dir = os.environ.get("PARITY_DATA_DIR") or Path(__file__).resolve().parents[1] / "var"
+        data_dir = current_settings().data_dir
     folder = Path(data_dir) / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     return folder

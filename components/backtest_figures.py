@@ -25,7 +25,19 @@ def _a(values) -> np.ndarray:
 
 
 def source_line(label: str, source: str) -> str:
-    """The data line shown under every title ("modelled" said wherever modelled data is)."""
+    """The data line shown under every title ("modelled" said wherever modelled data is).
+
+    Parameters
+    ----------
+    label : str
+        The data's label (chain history name, dates).
+    source : {"real", "modelled", "upload"}
+        Where the data came from (other text is shown as is).
+
+    Returns
+    -------
+    str
+    """
     tag = {"real": "real data", "modelled": "MODELLED data", "upload": "uploaded data"}.get(source, source)
     return f"{label} ({tag})" if label else tag
 
@@ -36,7 +48,20 @@ def _title(text: str, sub: str) -> dict:
 
 def equity_figure(res: dict, *, theme: str = "light") -> go.Figure:
     """Equity (modelled fills and costs) and the same trades at mid, beside buy-and-hold of the
-    underlying, with drawdowns below."""
+    underlying, with drawdowns below.
+
+    Parameters
+    ----------
+    res : dict
+        ``BacktestResult.to_dict()`` (equity in currency).
+    theme : {"light", "dark"}
+        The page theme.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Equity ($) above, drawdown (%) below, by date.
+    """
     s = res["series"]
     dates = res["dates"]
     eq, mid, bh = _a(s["equity"]), _a(s["equity_mid"]), _a(s["buy_hold"])
@@ -67,7 +92,20 @@ def _keep(fig):
 
 
 def pnl_histogram(res: dict, *, theme: str = "light") -> go.Figure:
-    """Histogram of trade P&L (modelled fills and costs) with the mid-fill P&L outlined."""
+    """Histogram of trade P&L (modelled fills and costs) with the mid-fill P&L outlined.
+
+    Parameters
+    ----------
+    res : dict
+        ``BacktestResult.to_dict()``.
+    theme : {"light", "dark"}
+        The page theme.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Trade count per P&L bin ($).
+    """
     pnl = [t["pnl"] for t in res["trades"]]
     mid = [t["pnl_mid"] for t in res["trades"]]
     fig = go.Figure()
@@ -102,7 +140,17 @@ def _fmt(v, kind: str) -> str:
 
 
 def metrics_table(res: dict) -> html.Div:
-    """Modelled-fill metrics beside the same trades at mid and buy-and-hold."""
+    """Modelled-fill metrics beside the same trades at mid and buy-and-hold.
+
+    Parameters
+    ----------
+    res : dict
+        ``BacktestResult.to_dict()``.
+
+    Returns
+    -------
+    dash.html.Div
+    """
     fill = res["rules"].get("fill", "spread")
     head = html.Thead(html.Tr([html.Th("Metric"), html.Th(f"Strategy ({fill} fills, costs)"),
                                html.Th("Same trades at mid"), html.Th("Buy and hold")]))
@@ -117,7 +165,22 @@ def metrics_table(res: dict) -> html.Div:
 
 
 def payoff_figure(rp: dict, day: int, *, theme: str = "light") -> go.Figure:
-    """The position's P/L at expiry and on the chosen day (that day's smile vols), spot marked."""
+    """The position's P/L at expiry and on the chosen day (that day's smile vols), spot marked.
+
+    Parameters
+    ----------
+    rp : dict
+        ``Replay.to_dict()`` of one trade (:func:`core.backtest.replay`).
+    day : int
+        Day index within the trade (clamped).
+    theme : {"light", "dark"}
+        The page theme.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        P/L ($) against underlying price ($).
+    """
     t = rp["trade"]
     day = max(0, min(int(day), len(rp["dates"]) - 1))
     grid = _a(rp["grid"])
@@ -146,7 +209,22 @@ def payoff_figure(rp: dict, day: int, *, theme: str = "light") -> go.Figure:
 
 def attribution_figure(rp: dict, day: int, *, theme: str = "light") -> go.Figure:
     """The chosen day's P&L split (delta, gamma, vega, theta, residual) and the cumulative split
-    to that day."""
+    to that day.
+
+    Parameters
+    ----------
+    rp : dict
+        ``Replay.to_dict()`` of one trade (:func:`core.backtest.replay`).
+    day : int
+        Day index within the trade (clamped).
+    theme : {"light", "dark"}
+        The page theme.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        P&L contributions, $.
+    """
     day = max(0, min(int(day), len(rp["dates"]) - 1))
     keys = ("delta", "gamma", "vega", "theta", "residual")
     today = [rp["attribution"][k][day] or 0.0 for k in keys]
@@ -165,7 +243,19 @@ def attribution_figure(rp: dict, day: int, *, theme: str = "light") -> go.Figure
 
 
 def greeks_table(rp: dict, day: int) -> html.Div:
-    """The position's Greeks and P&L on the chosen day."""
+    """The position's Greeks and P&L on the chosen day.
+
+    Parameters
+    ----------
+    rp : dict
+        ``Replay.to_dict()`` of one trade (:func:`core.backtest.replay`).
+    day : int
+        Day index within the trade (clamped).
+
+    Returns
+    -------
+    dash.html.Div
+    """
     day = max(0, min(int(day), len(rp["dates"]) - 1))
     g = {k: rp["greeks"][k][day] for k in ("delta", "gamma", "vega", "theta")}
     pnl = rp["pnl"][day]
@@ -179,7 +269,26 @@ def greeks_table(rp: dict, day: int) -> html.Div:
 
 def wf_equity_figure(wf: dict, capital: float, *, label: str, source: str, theme: str = "light") -> go.Figure:
     """Stitched out-of-sample equity, with each window's in-sample equity of the chosen rule
-    (rescaled to start where the out-of-sample curve stands at the window's start)."""
+    (rescaled to start where the out-of-sample curve stands at the window's start).
+
+    Parameters
+    ----------
+    wf : dict
+        ``WalkForwardResult.to_dict()``.
+    capital : float
+        Starting capital, $.
+    label : str
+        The data's label.
+    source : str
+        Where the data came from (see :func:`source_line`).
+    theme : {"light", "dark"}
+        The page theme.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Equity, $, by date.
+    """
     dates = wf["dates"]
     fig = go.Figure()
     c0 = wf["windows"][0][2] - 1
@@ -204,7 +313,20 @@ def wf_equity_figure(wf: dict, capital: float, *, label: str, source: str, theme
 
 
 def stability_figure(wf: dict, *, theme: str = "light") -> go.Figure:
-    """In-sample metric of every grid point in every window; the chosen point is marked."""
+    """In-sample metric of every grid point in every window; the chosen point is marked.
+
+    Parameters
+    ----------
+    wf : dict
+        ``WalkForwardResult.to_dict()``.
+    theme : {"light", "dark"}
+        The page theme.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Heatmap: grid point by window.
+    """
     z = np.array([_a(r) for r in wf["in_sample"]])
     names = [", ".join(f"{k}={v:g}" if isinstance(v, (int, float)) else f"{k}={v}" for k, v in c.items())
              for c in wf["configs"]]
@@ -222,7 +344,19 @@ def stability_figure(wf: dict, *, theme: str = "light") -> go.Figure:
 
 
 def pbo_figure(wf: dict, *, theme: str = "light") -> go.Figure:
-    """Histogram of the CSCV logits of the in-sample best's out-of-sample rank."""
+    """Histogram of the CSCV logits of the in-sample best's out-of-sample rank.
+
+    Parameters
+    ----------
+    wf : dict
+        ``WalkForwardResult.to_dict()`` (``pbo`` may be missing).
+    theme : {"light", "dark"}
+        The page theme.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
     p = wf.get("pbo")
     fig = go.Figure()
     if not p:

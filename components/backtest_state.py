@@ -53,7 +53,12 @@ WF_PARAMS: tuple[tuple[str, str, str], ...] = (
 
 
 def defaults() -> dict:
-    """Default page state: query key -> UI value."""
+    """Default page state: query key -> UI value.
+
+    Returns
+    -------
+    dict
+    """
     return {"source": "real", "start": "2016-01-04", "end": "2016-12-30",
             **{k: d for k, _, _, d, _, _ in FIELDS}}
 
@@ -73,7 +78,18 @@ def _parse(kind: str, text, default):
 
 
 def from_query(query: dict) -> dict:
-    """Page state from a URL query (unknown or malformed values fall back to defaults)."""
+    """Page state from a URL query (unknown or malformed values fall back to defaults).
+
+    Parameters
+    ----------
+    query : dict
+        The URL query, key -> text.
+
+    Returns
+    -------
+    dict
+        Page state, keys of :func:`defaults`.
+    """
     s = defaults()
     src = query.get("source")
     if src in SOURCES:
@@ -88,7 +104,19 @@ def from_query(query: dict) -> dict:
 
 
 def to_query(state: dict, run_id: str | None = None) -> str:
-    """``?source=...&...`` for the address bar (empty optional fields are written as empty)."""
+    """``?source=...&...`` for the address bar (empty optional fields are written as empty).
+
+    Parameters
+    ----------
+    state : dict
+        Page state.
+    run_id : str, optional
+        A stored run to reopen (``run=``).
+
+    Returns
+    -------
+    str
+    """
     items = {k: ("" if v is None else v) for k, v in state.items()}
     if run_id:
         items["run"] = run_id
@@ -96,7 +124,18 @@ def to_query(state: dict, run_id: str | None = None) -> str:
 
 
 def rules_kwargs(values: dict) -> dict:
-    """``Rules`` keyword arguments from UI values keyed by query key (percent -> fraction)."""
+    """``Rules`` keyword arguments from UI values keyed by query key (percent -> fraction).
+
+    Parameters
+    ----------
+    values : dict
+        UI values keyed by query key.
+
+    Returns
+    -------
+    dict
+        Keyword arguments of :class:`core.backtest.Rules` (fractions, days, contracts).
+    """
     out = {}
     for key, _, field, default, kind, scale in FIELDS:
         v = values.get(key, default)
@@ -109,7 +148,25 @@ def rules_kwargs(values: dict) -> dict:
 
 
 def parse_values(text: str, field: str) -> list:
-    """A grid axis from text like ``"0.1, 0.16, 0.25"``; whole numbers stay ints for int fields."""
+    """A grid axis from text like ``"0.1, 0.16, 0.25"``; whole numbers stay ints for int fields.
+
+    Parameters
+    ----------
+    text : str
+        Comma- (or semicolon-) separated values.
+    field : str
+        The ``Rules`` field the axis varies.
+
+    Returns
+    -------
+    list of float or int
+        The values (ints for the whole-number fields ``dte`` and ``max_positions``).
+
+    Raises
+    ------
+    ValueError
+        A value that is not a number, or no value at all (the message names the field).
+    """
     vals = []
     for part in str(text or "").replace(";", ",").split(","):
         part = part.strip()

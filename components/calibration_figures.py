@@ -31,7 +31,22 @@ def fit_smiles_figure(fits: dict, *, max_expiries: int = 9, theme: str = "light"
     """Market OTM mid IV against strike per expiry with each model's fitted IV at the quotes.
 
     ``fits`` maps a model name to a DataFrame of :func:`core.calibration.fitted_quotes`
-    (``svi`` may map to a frame with ``model_iv`` from the SVI surface for reference)."""
+    (``svi`` may map to a frame with ``model_iv`` from the SVI surface for reference).
+
+    Parameters
+    ----------
+    fits : dict of str to pandas.DataFrame
+        Model name -> fitted quotes (expiry, strike, market and model IV as decimals).
+    max_expiries : int
+        Most expiries drawn (evenly picked when there are more).
+    theme : {"light", "dark"}
+        The page theme.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One panel per expiry: IV in % against strike in $.
+    """
     first = next(iter(fits.values()))
     expiries = sorted(first["expiry"].unique())
     if len(expiries) > max_expiries:
@@ -72,7 +87,19 @@ def _keep_margin(fig: go.Figure) -> go.Figure:
 
 
 def fit_residual_figure(fits: dict, *, theme: str = "light") -> go.Figure:
-    """Model minus market IV (vol points) against log-moneyness, one colour per model."""
+    """Model minus market IV (vol points) against log-moneyness, one colour per model.
+
+    Parameters
+    ----------
+    fits : dict of str to pandas.DataFrame
+        Model name -> fitted quotes, as in :func:`fit_smiles_figure` (``svi`` is skipped).
+    theme : {"light", "dark"}
+        The page theme.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
     fig = go.Figure()
     for model, frame in fits.items():
         if model == "svi":
@@ -91,7 +118,24 @@ def fit_residual_figure(fits: dict, *, theme: str = "light") -> go.Figure:
 
 
 def model_surface_figure(surface: dict, market: pd.DataFrame, model: str, *, theme: str = "light") -> go.Figure:
-    """The model-implied IV surface (strike x days) with the market OTM mids as points."""
+    """The model-implied IV surface (strike x days) with the market OTM mids as points.
+
+    Parameters
+    ----------
+    surface : dict
+        ``strikes`` ($), ``T`` (years) and ``iv`` (decimals, one row per T) of the model.
+    market : pandas.DataFrame
+        The market OTM quotes (strike, T, iv).
+    model : str
+        The model's name, for the title.
+    theme : {"light", "dark"}
+        The page theme.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        3D surface: strike ($) x days to expiry, IV in %.
+    """
     strikes = np.asarray(surface["strikes"], dtype=float)
     days = np.asarray(surface["T"], dtype=float)[:, None] * 365 * np.ones_like(strikes)
     iv = np.asarray(surface["iv"], dtype=float) * 100
@@ -109,7 +153,20 @@ def model_surface_figure(surface: dict, market: pd.DataFrame, model: str, *, the
 
 
 def correlation_figure(result: dict, *, theme: str = "light") -> go.Figure:
-    """Correlation matrix of the fitted parameters (from the Jacobian at the optimum)."""
+    """Correlation matrix of the fitted parameters (from the Jacobian at the optimum).
+
+    Parameters
+    ----------
+    result : dict
+        ``CalibrationResult.to_dict()`` (``param_names``, ``correlations``).
+    theme : {"light", "dark"}
+        The page theme.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Heatmap, correlations in [-1, 1].
+    """
     names = list(result["param_names"])
     corr = np.asarray(result["correlations"], dtype=float)
     fig = go.Figure(go.Heatmap(x=names, y=names, z=corr, zmin=-1, zmax=1, colorscale="RdBu", reversescale=True,

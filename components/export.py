@@ -20,7 +20,18 @@ FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
 
 def escape_cell(value):
-    """``value`` with a leading ``'`` when it is text that a spreadsheet would run as a formula."""
+    """``value`` with a leading ``'`` when it is text that a spreadsheet would run as a formula.
+
+    Parameters
+    ----------
+    value : object
+        A cell value about to be written to CSV or a spreadsheet.
+
+    Returns
+    -------
+    object
+        ``value``, or the text with ``'`` prepended.
+    """
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value

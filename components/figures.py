@@ -54,7 +54,20 @@ TEMPLATES = {theme: _template(theme) for theme in ("light", "dark")}
 
 
 def themed(fig: go.Figure, theme: str = "light") -> go.Figure:
-    """Apply the light or dark template, transparent paper so the figure sits on its card."""
+    """Apply the light or dark template, transparent paper so the figure sits on its card.
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+        Updated in place.
+    theme : {"light", "dark"}
+        The page theme.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        ``fig``.
+    """
     fig.update_layout(
         template=TEMPLATES["dark" if theme == "dark" else "light"],
         paper_bgcolor="rgba(0,0,0,0)",
@@ -84,27 +97,101 @@ class FigureDraft:
             self.update_layout(layout)
 
     def add_trace(self, trace, **_):
+        """Append a trace (as ``go.Figure.add_trace``; row/col keywords ignored).
+
+        Parameters
+        ----------
+        trace : plotly trace or dict
+            The trace.
+        **_
+            Ignored.
+
+        Returns
+        -------
+        FigureDraft
+            ``self``, for chaining.
+        """
         self.data.append(trace)
         return self
 
     def update_layout(self, patch: dict | None = None, **kw):
+        """Merge layout settings as ``go.Figure.update_layout`` does (dicts merge, others replace).
+
+        Parameters
+        ----------
+        patch : dict, optional
+            Nested layout settings.
+        **kw
+            More settings, merged after ``patch``.
+
+        Returns
+        -------
+        FigureDraft
+            ``self``, for chaining.
+        """
         _merge(self.layout, {**(patch or {}), **kw})
         return self
 
     def update_xaxes(self, **kw):
+        """Merge x-axis settings (``title_text``-style keys unflattened).
+
+        Parameters
+        ----------
+        **kw
+            Axis settings.
+
+        Returns
+        -------
+        FigureDraft
+            ``self``, for chaining.
+        """
         return self.update_layout(xaxis=_unflatten(kw))
 
     def update_yaxes(self, **kw):
+        """Merge y-axis settings (``title_text``-style keys unflattened).
+
+        Parameters
+        ----------
+        **kw
+            Axis settings.
+
+        Returns
+        -------
+        FigureDraft
+            ``self``, for chaining.
+        """
         return self.update_layout(yaxis=_unflatten(kw))
 
     def add_annotation(self, **kw):
+        """Append a layout annotation.
+
+        Parameters
+        ----------
+        **kw
+            The annotation's settings (``text``, ``x``, ``y``, ``xref``...).
+
+        Returns
+        -------
+        FigureDraft
+            ``self``, for chaining.
+        """
         self.layout.setdefault("annotations", []).append(kw)
         return self
 
     def figure(self, *, validate: bool = False) -> go.Figure:
         """The figure. Unvalidated by default (plotly's validation copies every array, ~4 ms
         each here): the builders in this package are covered by tests that compare them with
-        plotly's own validated construction."""
+        plotly's own validated construction.
+
+        Parameters
+        ----------
+        validate : bool
+            Build through plotly's validating constructor.
+
+        Returns
+        -------
+        plotly.graph_objects.Figure
+        """
         if not validate:  # what validation would have done that the browser needs: named templates and
             if isinstance(self.layout.get("template"), str):  # scales as the objects/lists they name
                 self.layout["template"] = pio.templates[self.layout["template"]]
@@ -147,7 +234,19 @@ def _merge(into: dict, patch: dict) -> None:
 
 
 def empty_figure(message: str, theme: str = "light") -> go.Figure:
-    """A blank figure that says why it is blank."""
+    """A blank figure that says why it is blank.
+
+    Parameters
+    ----------
+    message : str
+        Shown in the middle of the figure.
+    theme : {"light", "dark"}
+        The page theme.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
     fig = go.Figure()
     fig.add_annotation(text=message, showarrow=False, font=dict(size=15), x=0.5, y=0.5,
                        xref="paper", yref="paper")
@@ -157,7 +256,20 @@ def empty_figure(message: str, theme: str = "light") -> go.Figure:
 
 
 def figures_html(figs, title: str = "Parity") -> str:
-    """One standalone HTML page holding every figure, plotly.js embedded once (no CDN)."""
+    """One standalone HTML page holding every figure, plotly.js embedded once (no CDN).
+
+    Parameters
+    ----------
+    figs : iterable of Figure or dict
+        The figures, in page order.
+    title : str
+        The page title.
+
+    Returns
+    -------
+    str
+        The HTML document.
+    """
     parts = [go.Figure(f).to_html(full_html=False, include_plotlyjs=(i == 0)) for i, f in enumerate(figs)]
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>"
             f"<body>{''.join(parts)}</body></html>")
@@ -187,6 +299,12 @@ def greek_figure(grid, view: str, *, title: str, theme: str = "light", spot: flo
         Marked on the strike axis of heatmaps and slices.
     strikes : tuple of float
         A position's strikes, marked on the spot axis.
+    theme : {"light", "dark"}
+        The page theme.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
     """
     disp = GREEK_DISPLAY[grid.greek]
     z = grid.z * disp.scale
@@ -280,7 +398,20 @@ def _nearest_indices(values: np.ndarray, targets) -> list[int]:
 
 def data_source(label: str = "", filename: str | None = None) -> str:
     """What a chart's data are: ``"uploaded file <name>"`` for an upload, else the chain's own
-    label (e.g. "Modelled chain for 2018-12-31, from the S&P 500 close and VIX")."""
+    label (e.g. "Modelled chain for 2018-12-31, from the S&P 500 close and VIX").
+
+    Parameters
+    ----------
+    label : str
+        The data's own label (``Chain.label``-style text).
+    filename : str, optional
+        The uploaded file's name, when the data came from an upload.
+
+    Returns
+    -------
+    str
+        Capitalised text for :func:`with_source`.
+    """
     if filename:
         return f"uploaded file {filename}"
     return (label or "")[:1].upper() + (label or "")[1:]
@@ -288,7 +419,20 @@ def data_source(label: str = "", filename: str | None = None) -> str:
 
 def with_source(fig: go.Figure, source: str | None) -> go.Figure:
     """Name the data a chart shows on a line of its own under the title (``Data: <source>``); the
-    source is escaped, so an uploaded file's name is shown as text, never as markup."""
+    source is escaped, so an uploaded file's name is shown as text, never as markup.
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+        A figure with a title; updated in place.
+    source : str or None
+        What the data are; nothing is added when empty.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        ``fig``.
+    """
     if not source:
         return fig
     import html as _html

@@ -31,7 +31,20 @@ GREEK_DISPLAY: dict[str, GreekDisplay] = {
 
 def fmt_greek(v: float, digits: int = 4) -> str:
     """A Greek in desk units with ``digits`` significant digits (thousands separated): small
-    second-order Greeks (vanna, volga, charm) keep their digits instead of reading 0.0000."""
+    second-order Greeks (vanna, volga, charm) keep their digits instead of reading 0.0000.
+
+    Parameters
+    ----------
+    v : float
+        The Greek, desk units.
+    digits : int
+        Significant digits.
+
+    Returns
+    -------
+    str
+        ``"–"`` for None or NaN.
+    """
     if v is None or v != v:
         return "–"
     if abs(v) < 1e-12:  # rounding noise of a cancelling position, not a value

@@ -32,7 +32,20 @@ PRESETS: dict[str, list[tuple[float, str, float]]] = {
 
 
 def preset_legs(name: str, spot: float) -> str:
-    """Legs text of a preset with strikes rounded to a sensible tick at ``spot``."""
+    """Legs text of a preset with strikes rounded to a sensible tick at ``spot``.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`PRESETS`.
+    spot : float
+        Underlying price, $.
+
+    Returns
+    -------
+    str
+        Legs text such as ``"+1 C 100, -1 C 110"``.
+    """
     tick = 1.0 if spot < 500 else 5.0
     parts = []
     for qty, kind, frac in PRESETS[name]:
@@ -48,7 +61,18 @@ def _num(query: dict, key: str, lo: float, hi: float) -> float:
 
 
 def from_query(query: dict) -> dict:
-    """Page state from URL query parameters; unknown or out-of-range values fall back to defaults."""
+    """Page state from URL query parameters; unknown or out-of-range values fall back to defaults.
+
+    Parameters
+    ----------
+    query : dict
+        The URL query, key -> text.
+
+    Returns
+    -------
+    dict
+        Page state, keys of :data:`DEFAULTS`.
+    """
     def pick(key, allowed):
         v = str(query.get(key, DEFAULTS[key])).lower()
         return v if v in allowed else DEFAULTS[key]
@@ -70,7 +94,17 @@ def from_query(query: dict) -> dict:
 
 
 def to_query(state: dict) -> str:
-    """The query string (with leading '?') of a state; legs only when they matter."""
+    """The query string (with leading '?') of a state; legs only when they matter.
+
+    Parameters
+    ----------
+    state : dict
+        Page state, keys of :data:`DEFAULTS`.
+
+    Returns
+    -------
+    str
+    """
     keys = [k for k in DEFAULTS if k not in ("legs", "lvol") or state.get("inst") == "position"]
     return "?" + urlencode({k: state[k] for k in keys
                             if state.get(k) is not None and not (k == "lvol" and not state[k])})
@@ -78,7 +112,20 @@ def to_query(state: dict) -> str:
 
 def leg_vols(text: str, n_legs: int) -> tuple[float | None, ...] | None:
     """Per-leg vols in % from ``lvol`` text (``"22,28,"``: one entry per leg, empty for stock or
-    "use the page vol"); None when there is none or the count no longer matches the legs."""
+    "use the page vol"); None when there is none or the count no longer matches the legs.
+
+    Parameters
+    ----------
+    text : str
+        The ``lvol`` query text.
+    n_legs : int
+        Number of legs of the position.
+
+    Returns
+    -------
+    tuple of (float or None), or None
+        Vols in %, one per leg.
+    """
     if not text:
         return None
     parts = text.split(",")
@@ -98,7 +145,20 @@ def leg_vols(text: str, n_legs: int) -> tuple[float | None, ...] | None:
 
 
 def readout_days(dlo: float, dhi: float, n: int = 4) -> tuple[int, ...]:
-    """``n`` whole days spread (geometrically) over the chosen days-to-expiry range."""
+    """``n`` whole days spread (geometrically) over the chosen days-to-expiry range.
+
+    Parameters
+    ----------
+    dlo, dhi : float
+        The days-to-expiry range (calendar days; the low end floored at 1).
+    n : int
+        How many days.
+
+    Returns
+    -------
+    tuple of int
+        Up to ``n`` distinct days to expiry, ascending.
+    """
     import numpy as np
 
     lo = max(float(dlo), 1.0)

@@ -17,7 +17,20 @@ __all__ = ["portfolio_view", "frontier_figure", "weights_figure", "bl_figure", "
 
 def portfolio_view(alloc) -> dict:
     """What the figures and the summary draw from a :class:`core.portfolio.allocation.Allocation`
-    (read from the object, no computation beyond picking the tangency point of the frontier)."""
+    (read from the object, no computation beyond picking the tangency point of the frontier).
+
+    Parameters
+    ----------
+    alloc : Allocation
+        The allocation result.
+
+    Returns
+    -------
+    dict
+        Plain data: tickers, weights and risk contributions (fractions), expected return,
+        volatility (decimals per year), Sharpe ratio, exposure, window, methods, the frontier
+        (risks and returns, decimals per year), Black-Litterman prior/posterior and the backtest.
+    """
     w = alloc.weights
     tickers = [str(t) for t in w.index]
     cov = alloc.cov.loc[tickers, tickers].to_numpy()
@@ -55,7 +68,20 @@ _CHOSEN = "#dc3545"
 
 
 def frontier_figure(p: dict, *, theme: str = "light") -> go.Figure:
-    """Efficient frontier, the assets, the capital market line and the chosen portfolio."""
+    """Efficient frontier, the assets, the capital market line and the chosen portfolio.
+
+    Parameters
+    ----------
+    p : dict
+        :func:`portfolio_view` output.
+    theme : {"light", "dark"}
+        The page theme.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Expected return (% a year) against volatility (% a year).
+    """
     risks = np.asarray(p["frontier"]["risks"]) * 100
     rets = np.asarray(p["frontier"]["returns"]) * 100
     fig = go.Figure()
@@ -92,7 +118,20 @@ def frontier_figure(p: dict, *, theme: str = "light") -> go.Figure:
 
 
 def weights_figure(p: dict, *, theme: str = "light") -> go.Figure:
-    """Weights and risk contributions per asset, largest weight first."""
+    """Weights and risk contributions per asset, largest weight first.
+
+    Parameters
+    ----------
+    p : dict
+        :func:`portfolio_view` output.
+    theme : {"light", "dark"}
+        The page theme.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Bars in % of capital and % of risk.
+    """
     w = np.asarray(p["weights"]) * 100
     rc = np.asarray(p["risk_contrib"]) * 100
     order = np.argsort(-np.abs(w))
@@ -110,7 +149,20 @@ def weights_figure(p: dict, *, theme: str = "light") -> go.Figure:
 
 
 def bl_figure(p: dict, *, theme: str = "light") -> go.Figure:
-    """Black-Litterman prior (equilibrium) vs posterior expected returns per asset."""
+    """Black-Litterman prior (equilibrium) vs posterior expected returns per asset.
+
+    Parameters
+    ----------
+    p : dict
+        :func:`portfolio_view` output.
+    theme : {"light", "dark"}
+        The page theme.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Expected returns, % a year (an explanatory note when the objective is not BL).
+    """
     fig = go.Figure()
     if p.get("prior") is None:
         fig.add_annotation(text="Choose the Black-Litterman objective to see prior vs posterior.",
@@ -131,7 +183,20 @@ def bl_figure(p: dict, *, theme: str = "light") -> go.Figure:
 
 
 def backtest_figure(p: dict, *, theme: str = "light") -> go.Figure:
-    """Growth of 1 for the chosen weights and equal weight, rebalanced periodically."""
+    """Growth of 1 for the chosen weights and equal weight, rebalanced periodically.
+
+    Parameters
+    ----------
+    p : dict
+        :func:`portfolio_view` output.
+    theme : {"light", "dark"}
+        The page theme.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Growth of 1 above, drawdown (%) below.
+    """
     b = p["backtest"]
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.72, 0.28],
                         vertical_spacing=0.05)

@@ -30,7 +30,17 @@ DEFAULTS = dict(universe=list(SAMPLE_TICKERS), start="2015-01-02", end="2018-12-
 
 
 def views_to_text(rows: list[dict]) -> str:
-    """Views grid rows -> compact URL text ``AAPL:12:60;XOM-RRC:3:40`` (view %, confidence %)."""
+    """Views grid rows -> compact URL text ``AAPL:12:60;XOM-RRC:3:40`` (view %, confidence %).
+
+    Parameters
+    ----------
+    rows : list of dict
+        Views grid rows (``asset``, ``view`` in % a year, ``confidence`` in %).
+
+    Returns
+    -------
+    str
+    """
     out = []
     for r in rows or []:
         if not r.get("asset") or r.get("view") in (None, ""):
@@ -41,7 +51,18 @@ def views_to_text(rows: list[dict]) -> str:
 
 
 def views_from_text(text: str) -> list[dict]:
-    """Inverse of :func:`views_to_text`; unreadable parts are skipped."""
+    """Inverse of :func:`views_to_text`; unreadable parts are skipped.
+
+    Parameters
+    ----------
+    text : str
+        As written by :func:`views_to_text`.
+
+    Returns
+    -------
+    list of dict
+        Views grid rows.
+    """
     rows = []
     for part in (text or "").split(";"):
         bits = part.split(":")
@@ -60,7 +81,18 @@ def _num(query, key, lo, hi, allow_none=False):
 
 
 def from_query(query: dict) -> dict:
-    """Page state from the URL query; junk falls back to defaults."""
+    """Page state from the URL query; junk falls back to defaults.
+
+    Parameters
+    ----------
+    query : dict
+        The URL query, key -> text.
+
+    Returns
+    -------
+    dict
+        Page state, keys of :data:`DEFAULTS`.
+    """
     uni = [t for t in str(query.get("universe", "")).split(",") if t] or list(DEFAULTS["universe"])
     pick = lambda k, allowed: (str(query.get(k, DEFAULTS[k])) if str(query.get(k, DEFAULTS[k])) in allowed
                                else DEFAULTS[k])
@@ -80,7 +112,17 @@ def from_query(query: dict) -> dict:
 
 
 def to_query(state: dict) -> str:
-    """Query string (with '?') of a state."""
+    """Query string (with '?') of a state.
+
+    Parameters
+    ----------
+    state : dict
+        Page state (lists joined by commas, ``None`` written empty).
+
+    Returns
+    -------
+    str
+    """
     flat = {k: (",".join(v) if isinstance(v, list) else ("" if v is None else v))
             for k, v in state.items()}
     return "?" + urlencode(flat)

@@ -60,13 +60,36 @@ def _esc(text) -> str:
 
 
 def figure_title(fig: dict) -> str:
+    """The first line of a figure's title (text before ``<br>``), ``""`` when untitled.
+
+    Parameters
+    ----------
+    fig : dict
+        A plotly figure as a dict.
+
+    Returns
+    -------
+    str
+    """
     title = (fig.get("layout") or {}).get("title")
     text = title.get("text") if isinstance(title, dict) else title
     return str(text or "").split("<br>")[0]
 
 
 def light_figure(fig: dict, width: int | None = None, height: int | None = None) -> dict:
-    """A copy of ``fig`` on the light ``plotly_white`` template (print and projector), sized."""
+    """A copy of ``fig`` on the light ``plotly_white`` template (print and projector), sized.
+
+    Parameters
+    ----------
+    fig : dict
+        A plotly figure as a dict (not modified).
+    width, height : int, optional
+        Size in pixels.
+
+    Returns
+    -------
+    dict
+    """
     out = {"data": copy.deepcopy(fig.get("data") or []), "layout": copy.deepcopy(fig.get("layout") or {})}
     lay = out["layout"]
     lay["template"] = pio.templates["plotly_white"].to_plotly_json()
@@ -87,7 +110,17 @@ GL_TRACES = frozenset({"surface", "scatter3d", "mesh3d", "cone", "streamtube", "
 
 
 def needs_image(fig: dict) -> bool:
-    """True when ``fig`` has a WebGL trace (see :data:`GL_TRACES`)."""
+    """True when ``fig`` has a WebGL trace (see :data:`GL_TRACES`).
+
+    Parameters
+    ----------
+    fig : dict
+        A plotly figure as a dict.
+
+    Returns
+    -------
+    bool
+    """
     return any(isinstance(t, dict) and t.get("type") in GL_TRACES for t in fig.get("data") or [])
 
 
@@ -158,6 +191,11 @@ def html_report(doc: dict, *, printable: bool = False, paper: str = "A4",
         ``{(item number, figure index): png bytes}`` shown instead of those figures (the PDF's
         WebGL figures).
 
+    Returns
+    -------
+    str
+        The HTML document.
+
     Raises
     ------
     ExportError
@@ -211,7 +249,12 @@ def html_report(doc: dict, *, printable: bool = False, paper: str = "A4",
 
 def chromium_path() -> str | None:
     """The chromium binary: ``PARITY_CHROMIUM`` when set (even if it does not exist), else
-    ``chromium`` on the PATH, else ``/usr/bin/chromium`` if present, else ``None``."""
+    ``chromium`` on the PATH, else ``/usr/bin/chromium`` if present, else ``None``.
+
+    Returns
+    -------
+    str or None
+    """
     env = os.environ.get("PARITY_CHROMIUM")
     if env:
         return env
@@ -226,6 +269,24 @@ _NO_CHROMIUM = ("PDF export needs the Debian chromium browser, which was not fou
 def pdf_report(doc: dict, *, paper: str = "A4", landscape: bool = False, timeout: float = 120,
                progress: Progress = None) -> bytes:
     """The report as PDF bytes, printed by headless chromium from :func:`html_report`.
+
+    Parameters
+    ----------
+    doc : dict
+        The report document (:func:`components.report_items.document`).
+    paper : {"A4", "Letter"}
+        Paper size.
+    landscape : bool
+        Landscape pages.
+    timeout : float
+        Seconds chromium may take.
+    progress : callable, optional
+        ``progress(fraction, message)``.
+
+    Returns
+    -------
+    bytes
+        The PDF.
 
     Raises
     ------
@@ -314,6 +375,22 @@ def figure_images(doc: dict, fmt: str = "png", *, width: int = 1100, height: int
                   progress: Progress = None) -> bytes:
     """A zip of every figure as ``fmt`` ("png" or "svg"), light theme, through kaleido.
 
+    Parameters
+    ----------
+    doc : dict
+        The report document.
+    fmt : {"png", "svg"}
+        Image format.
+    width, height : int
+        Image size in pixels.
+    progress : callable, optional
+        ``progress(fraction, message)``.
+
+    Returns
+    -------
+    bytes
+        The zip archive.
+
     Raises
     ------
     ExportError
@@ -343,7 +420,19 @@ def figure_images(doc: dict, fmt: str = "png", *, width: int = 1100, height: int
 
 def tables_bundle(doc: dict, fmt: str = "csv") -> bytes:
     """The items' tables: a zip of formula-safe CSV files (``fmt="csv"``) or one XLSX workbook
-    (``fmt="xlsx"``, one sheet per table). Each CSV starts with the item title, inputs and source."""
+    (``fmt="xlsx"``, one sheet per table). Each CSV starts with the item title, inputs and source.
+
+    Parameters
+    ----------
+    doc : dict
+        The report document.
+    fmt : {"csv", "xlsx"}
+        Zip of CSV files, or one workbook.
+
+    Returns
+    -------
+    bytes
+    """
     import pandas as pd
 
     from components.export import safe_csv
@@ -371,5 +460,15 @@ def tables_bundle(doc: dict, fmt: str = "csv") -> bytes:
 
 
 def to_json(doc: dict) -> str:
-    """The report document as JSON text (what a workspace stores)."""
+    """The report document as JSON text (what a workspace stores).
+
+    Parameters
+    ----------
+    doc : dict
+        The report document.
+
+    Returns
+    -------
+    str
+    """
     return json.dumps(doc, separators=(",", ":"), default=str)

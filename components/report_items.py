@@ -70,6 +70,11 @@ def document(items: list | None, meta: dict | None = None) -> dict:
     meta : dict or None
         ``{"title", "author", "date", "summary", "notes": {item_id: text}}``.
 
+    Returns
+    -------
+    dict
+        ``{"version", "title", "author", "date", "summary", "items"}``; each item carries its note.
+
     Raises
     ------
     ValueError
@@ -96,13 +101,38 @@ def document(items: list | None, meta: dict | None = None) -> dict:
 
 
 def inputs_of(url: str) -> list[tuple[str, str]]:
-    """The page inputs in ``url``'s query string, decoded: ``[(name, value), ...]``."""
+    """The page inputs in ``url``'s query string, decoded: ``[(name, value), ...]``.
+
+    Parameters
+    ----------
+    url : str
+        A page address.
+
+    Returns
+    -------
+    list of (str, str)
+    """
     query = urlsplit(url or "").query
     return [(unquote(k), v) for k, v in parse_qsl(query, keep_blank_values=True)]
 
 
 def move(items: list, item_id: str, step: int) -> list:
-    """``items`` with ``item_id`` moved ``step`` places (-1 up, +1 down), clamped at the ends."""
+    """``items`` with ``item_id`` moved ``step`` places (-1 up, +1 down), clamped at the ends.
+
+    Parameters
+    ----------
+    items : list of dict
+        The report items.
+    item_id : str
+        The item to move.
+    step : int
+        Places to move.
+
+    Returns
+    -------
+    list of dict
+        A new list (``items`` unchanged when the id is unknown).
+    """
     ids = [i.get("id") for i in items]
     if item_id not in ids:
         return list(items)
@@ -114,10 +144,32 @@ def move(items: list, item_id: str, step: int) -> list:
 
 
 def remove(items: list, item_id: str) -> list:
-    """``items`` without ``item_id``."""
+    """``items`` without ``item_id``.
+
+    Parameters
+    ----------
+    items : list of dict
+        The report items.
+    item_id : str
+        The item to remove.
+
+    Returns
+    -------
+    list of dict
+    """
     return [i for i in items if i.get("id") != item_id]
 
 
 def figure_count(items: list | None) -> int:
-    """Number of figures over all items."""
+    """Number of figures over all items.
+
+    Parameters
+    ----------
+    items : list of dict or None
+        The report items.
+
+    Returns
+    -------
+    int
+    """
     return sum(len(i.get("figures") or []) for i in items or [] if isinstance(i, dict))

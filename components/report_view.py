@@ -23,7 +23,20 @@ def _preview(fig: dict, height: int) -> dcc.Graph:
 
 
 def item_cards(items: list, notes: dict) -> list:
-    """One card per item, in order; an empty report says how to add items."""
+    """One card per item, in order; an empty report says how to add items.
+
+    Parameters
+    ----------
+    items : list of dict
+        The report items.
+    notes : dict
+        Item id -> note text.
+
+    Returns
+    -------
+    list
+        Dash components.
+    """
     if not items:
         return [dbc.Alert(EMPTY, color="info", id=ids.EMPTY)]
     cards = []
@@ -59,7 +72,17 @@ def item_cards(items: list, notes: dict) -> list:
 
 
 def slides(items: list) -> list[tuple[int, int]]:
-    """Meeting-mode slides: (item index, figure index or -1 for an item without charts)."""
+    """Meeting-mode slides: (item index, figure index or -1 for an item without charts).
+
+    Parameters
+    ----------
+    items : list of dict
+        The report items.
+
+    Returns
+    -------
+    list of (int, int)
+    """
     out = []
     for i, item in enumerate(items or []):
         figs = item.get("figures") or []
@@ -68,7 +91,23 @@ def slides(items: list) -> list[tuple[int, int]]:
 
 
 def slide(items: list, notes: dict, index: int, meta: dict) -> html.Div:
-    """Slide ``index``: the item's title, one chart full width (light), its source and notes."""
+    """Slide ``index``: the item's title, one chart full width (light), its source and notes.
+
+    Parameters
+    ----------
+    items : list of dict
+        The report items.
+    notes : dict
+        Item id -> note text.
+    index : int
+        Slide number (0-based, clamped).
+    meta : dict
+        Report title, author and date.
+
+    Returns
+    -------
+    dash.html.Div
+    """
     order = slides(items)
     if not order:
         return html.Div(EMPTY, className="meeting-empty")

@@ -20,7 +20,20 @@ _GREEKS = (("delta", "$ delta"), ("gamma", "$ gamma / 1%"), ("vega", "$ / vol pt
 
 
 def money(x, digits: int = 0) -> str:
-    """``$1,234`` style (None -> '–')."""
+    """``$1,234`` style (None -> '–').
+
+    Parameters
+    ----------
+    x : float or None
+        An amount, currency.
+    digits : int
+        Decimals shown.
+
+    Returns
+    -------
+    str
+        E.g. ``"-$1,234"``; ``"–"`` for None or a non-finite number.
+    """
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "–"
     return f"{'-' if x < 0 else ''}${abs(x):,.{digits}f}"
@@ -32,7 +45,20 @@ def _title(fig, text, sub):
 
 
 def ladder_figure(rep: dict, theme: str = "light") -> go.Figure:
-    """The risk matrix: P/L over spot moves (x) and vol shifts (y), full revaluation."""
+    """The risk matrix: P/L over spot moves (x) and vol shifts (y), full revaluation.
+
+    Parameters
+    ----------
+    rep : dict
+        ``RiskReport.to_dict()`` (P/L in currency).
+    theme : {"light", "dark"}
+        The page theme.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Heatmap, spot moves (%) by vol shifts (vol points), P/L in $.
+    """
     lad = rep["ladder"]
     z = np.array(lad["pnl"], dtype=float).T           # rows: vols, cols: spots
     x = [f"{s:+.0%}" for s in lad["spots"]]
@@ -57,7 +83,22 @@ def _set(rep: dict, which: str) -> dict | None:
 
 
 def scenario_figure(rep: dict, which: str, theme: str = "light") -> go.Figure:
-    """P/L by scenario of one set (bars; losses red)."""
+    """P/L by scenario of one set (bars; losses red).
+
+    Parameters
+    ----------
+    rep : dict
+        ``RiskReport.to_dict()``.
+    which : str
+        The scenario set: ``"historical"``, ``"span"``, ``"pm"`` or ``"custom"``.
+    theme : {"light", "dark"}
+        The page theme.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        P/L per scenario, $.
+    """
     st = _set(rep, which)
     if not st:
         return empty_figure("Set the scenario builder's shocks to see a custom scenario", theme)
@@ -85,7 +126,24 @@ def scenario_figure(rep: dict, which: str, theme: str = "light") -> go.Figure:
 
 
 def drill_figure(rep: dict, which: str, index: int, theme: str = "light") -> go.Figure:
-    """P/L by position for one scenario (worst first)."""
+    """P/L by position for one scenario (worst first).
+
+    Parameters
+    ----------
+    rep : dict
+        ``RiskReport.to_dict()``.
+    which : str
+        The scenario set, as in :func:`scenario_figure`.
+    index : int
+        Scenario index within the set.
+    theme : {"light", "dark"}
+        The page theme.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        P/L per position, $.
+    """
     st = _set(rep, which)
     if not st or not st["by_position"]["symbols"]:
         return empty_figure("No scenario selected", theme)
@@ -106,7 +164,20 @@ def drill_figure(rep: dict, which: str, index: int, theme: str = "light") -> go.
 
 
 def explain_figure(rep: dict, theme: str = "light") -> go.Figure:
-    """Full revaluation vs the Taylor estimate over spot moves (one day passing)."""
+    """Full revaluation vs the Taylor estimate over spot moves (one day passing).
+
+    Parameters
+    ----------
+    rep : dict
+        ``RiskReport.to_dict()``.
+    theme : {"light", "dark"}
+        The page theme.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        P/L in $ over spot moves in %.
+    """
     e = rep["explain"]
     x = [float(n.split()[1].rstrip("%,")) for n in e["names"]]
     fig = go.Figure()
@@ -125,7 +196,22 @@ def explain_figure(rep: dict, theme: str = "light") -> go.Figure:
 
 
 def bucket_figure(rep: dict, by: str, theme: str = "light") -> go.Figure:
-    """Desk Greeks per expiry or moneyness bucket (one subplot row of bars per Greek)."""
+    """Desk Greeks per expiry or moneyness bucket (one subplot row of bars per Greek).
+
+    Parameters
+    ----------
+    rep : dict
+        ``RiskReport.to_dict()``.
+    by : {"expiry", "moneyness"}
+        The bucketing.
+    theme : {"light", "dark"}
+        The page theme.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Greeks in desk units per bucket.
+    """
     from plotly.subplots import make_subplots
     rows = rep["greeks"]["by_expiry" if by == "expiry" else "by_moneyness"]
     if not rows:
@@ -142,7 +228,17 @@ def bucket_figure(rep: dict, by: str, theme: str = "light") -> go.Figure:
 
 
 def cards(rep: dict) -> dbc.Row:
-    """Totals as cards."""
+    """Totals as cards.
+
+    Parameters
+    ----------
+    rep : dict
+        ``RiskReport.to_dict()``.
+
+    Returns
+    -------
+    dash_bootstrap_components.Row
+    """
     t = rep["greeks"]["totals"]
     items = [("Value", money(t["value"]), "model, off the surface"),
              ("P/L since trade", money(t["pnl"]), "where trade prices are known"),
@@ -167,7 +263,17 @@ def _positions_note(rep: dict) -> str:
 
 
 def limits_block(rep: dict) -> html.Div:
-    """Utilisation bars, red when breached."""
+    """Utilisation bars, red when breached.
+
+    Parameters
+    ----------
+    rep : dict
+        ``RiskReport.to_dict()``.
+
+    Returns
+    -------
+    dash.html.Div
+    """
     out = []
     for r in rep["limits"]:
         u = r["utilisation"] or 0.0
@@ -185,7 +291,17 @@ def limits_block(rep: dict) -> html.Div:
 
 
 def var_block(rep: dict) -> html.Div:
-    """VaR/ES per method."""
+    """VaR/ES per method.
+
+    Parameters
+    ----------
+    rep : dict
+        ``RiskReport.to_dict()`` (VaR/ES in currency).
+
+    Returns
+    -------
+    dash.html.Div
+    """
     v = rep["var"]
     if not v:
         return html.Div("No positions valued.")
@@ -199,7 +315,19 @@ def var_block(rep: dict) -> html.Div:
 
 
 def scenario_table(rep: dict, which: str) -> html.Div:
-    """Scenario rows: shocks, P/L, arbitrage check of the shocked surface."""
+    """Scenario rows: shocks, P/L, arbitrage check of the shocked surface.
+
+    Parameters
+    ----------
+    rep : dict
+        ``RiskReport.to_dict()``.
+    which : str
+        The scenario set, as in :func:`scenario_figure`.
+
+    Returns
+    -------
+    dash.html.Div
+    """
     st = _set(rep, which)
     if not st:
         return html.Div()
@@ -215,7 +343,17 @@ def scenario_table(rep: dict, which: str) -> html.Div:
 
 
 def hedge_block(h: dict) -> html.Div:
-    """Trades, Greeks before/after and cost."""
+    """Trades, Greeks before/after and cost.
+
+    Parameters
+    ----------
+    h : dict
+        ``Hedge.to_dict()`` (or ``{"error": message}``).
+
+    Returns
+    -------
+    dash.html.Div
+    """
     if not h:
         return html.Div()
     if "error" in h:
@@ -234,7 +372,17 @@ def hedge_block(h: dict) -> html.Div:
 
 
 def stocks_block(rep: dict) -> html.Div:
-    """Stock side: factor stress through betas and VaR/ES under correlation breakdown."""
+    """Stock side: factor stress through betas and VaR/ES under correlation breakdown.
+
+    Parameters
+    ----------
+    rep : dict
+        ``RiskReport.to_dict()``.
+
+    Returns
+    -------
+    dash.html.Div
+    """
     st = rep.get("stocks")
     if not st or not st.get("tickers"):
         return html.Div("No single-stock positions: add rows such as 'AAPL,100' to see the "

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from components.url_state import RowCodec, number
+
 __all__ = ["DEFAULTS", "ROW_FIELDS", "LIMIT_FIELDS", "BUILDER_FIELDS", "from_query", "to_query",
            "rows_to_text", "rows_from_text", "BAD_ROW_JS"]
 
@@ -30,42 +32,64 @@ BAD_ROW_JS = ("!params.data.symbol || !String(params.data.symbol).trim() || "
               "!(Number(params.data.quantity)) || isNaN(Number(params.data.quantity))")
 
 
+def _cell(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.10g}"
+    return str(v).replace(",", " ").replace(";", " ").strip()
+
+
+_ROWS = RowCodec(ROW_FIELDS, ",", _cell, {"symbol": str.strip})
+
+
 def rows_to_text(rows: list[dict]) -> str:
-    """Grid rows -> compact URL text (cells kept as typed)."""
-    def cell(v):
-        if v in (None, ""):
-            return ""
-        if isinstance(v, float):
-            return f"{v:.10g}"
-        return str(v).replace(",", " ").replace(";", " ").strip()
-    return ";".join(",".join(cell(r.get(f)) for f in ROW_FIELDS) for r in rows or [])
+    """Grid rows -> compact URL text (cells kept as typed).
+
+    Parameters
+    ----------
+    rows : list of dict
+        Book grid rows (keys of :data:`ROW_FIELDS`).
+
+    Returns
+    -------
+    str
+        ``symbol,quantity,trade_price,multiplier`` per row, rows joined by ``;``.
+    """
+    return _ROWS.to_text(rows)
 
 
 def rows_from_text(text: str) -> list[dict]:
-    """Inverse of :func:`rows_to_text`; numbers parsed where they parse."""
-    rows = []
-    for part in [p for p in (text or "").split(";") if p.strip()]:
-        bits = (part.split(",") + [""] * 4)[:4]
-        row = {"symbol": bits[0].strip()}
-        for f, b in zip(ROW_FIELDS[1:], bits[1:]):
-            try:
-                row[f] = float(b) if b.strip() else None
-            except ValueError:
-                row[f] = b
-        rows.append(row)
-    return rows
+    """Inverse of :func:`rows_to_text`; numbers parsed where they parse.
+
+    Parameters
+    ----------
+    text : str
+        As written by :func:`rows_to_text`.
+
+    Returns
+    -------
+    list of dict
+        Book grid rows.
+    """
+    return _ROWS.from_text(text)
 
 
 def _num(query, key, lo, hi):
-    try:
-        v = float(query.get(key, DEFAULTS[key]))
-    except (TypeError, ValueError):
-        return DEFAULTS[key]
-    return v if lo <= v <= hi else DEFAULTS[key]
+    return number(query, key, DEFAULTS[key], lo, hi)
 
 
 def from_query(query: dict) -> dict:
-    """Page state from the URL query; junk falls back to defaults."""
+    """Page state from the URL query; junk falls back to defaults.
+
+    Parameters
+    ----------
+    query : dict
+        The URL query, key -> text.
+
+    Returns
+    -------
+    dict
+        Page state, keys of :data:`DEFAULTS` plus ``add`` (rows handed over by another page).
+    """
     s = {"book": str(query.get("book", ""))[:20000], "add": str(query.get("add", ""))[:20000]}
     s["sticky"] = query.get("sticky") if query.get("sticky") in ("strike", "moneyness") else "strike"
     s["set"] = query.get("set") if query.get("set") in ("historical", "span", "pm", "custom") \
@@ -81,7 +105,17 @@ def from_query(query: dict) -> dict:
 
 
 def to_query(state: dict) -> str:
-    """URL query of a page state (defaults left out, except the book)."""
+    """URL query of a page state (defaults left out, except the book).
+
+    Parameters
+    ----------
+    state : dict
+        Page state.
+
+    Returns
+    -------
+    str
+    """
     out = {}
     for k, v in state.items():
         if k == "add" or v in (None, ""):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from components.url_state import RowCodec, number
+
 __all__ = ["DEFAULTS", "from_query", "to_query", "rows_to_text", "rows_from_text", "LEG_FIELDS",
            "VAR_HORIZON_OPTIONS", "UNDERLYING_OPTIONS", "template_options"]
 
@@ -19,43 +21,64 @@ UNDERLYING_OPTIONS = (("index", "Broad-based index (15% naked rule)"),
                       ("equity", "Equity (20% naked rule)"))
 
 
+def _cell(v) -> str:
+    return f"{v:.6g}" if isinstance(v, (int, float)) else str(v).replace(":", "").replace(";", "")
+
+
+_LEGS = RowCodec(LEG_FIELDS, ":", _cell, {"type": lambda b: b.strip().upper()[:1]})
+
+
 def rows_to_text(rows: list[dict]) -> str:
-    """Grid rows -> compact URL text; incomplete rows are kept as typed so nothing is lost."""
-    def cell(v):
-        if v in (None, ""):
-            return ""
-        return f"{v:.6g}" if isinstance(v, (int, float)) else str(v).replace(":", "").replace(";", "")
-    return ";".join(":".join(cell(r.get(f)) for f in LEG_FIELDS) for r in rows or [])
+    """Grid rows -> compact URL text; incomplete rows are kept as typed so nothing is lost.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Leg grid rows (keys of :data:`LEG_FIELDS`).
+
+    Returns
+    -------
+    str
+        ``type:strike:days:qty:price:vol`` per leg, legs joined by ``;``.
+    """
+    return _LEGS.to_text(rows)
 
 
 def rows_from_text(text: str) -> list[dict]:
-    """Inverse of :func:`rows_to_text`; numbers are parsed where they parse."""
-    rows = []
-    for part in [p for p in (text or "").split(";") if p.strip()]:
-        bits = (part.split(":") + [""] * len(LEG_FIELDS))[:len(LEG_FIELDS)]
-        row = {}
-        for f, b in zip(LEG_FIELDS, bits):
-            if f == "type":
-                row[f] = b.strip().upper()[:1]
-                continue
-            try:
-                row[f] = float(b) if b.strip() else None
-            except ValueError:
-                row[f] = b
-        rows.append(row)
-    return rows
+    """Inverse of :func:`rows_to_text`; numbers are parsed where they parse.
+
+    Parameters
+    ----------
+    text : str
+        As written by :func:`rows_to_text`.
+
+    Returns
+    -------
+    list of dict
+        Leg grid rows.
+    """
+    return _LEGS.from_text(text)
 
 
 def _num(query, key, lo, hi):
-    try:
-        v = float(query.get(key, DEFAULTS[key]))
-    except (TypeError, ValueError):
-        return DEFAULTS[key]
-    return v if lo <= v <= hi else DEFAULTS[key]
+    return number(query, key, DEFAULTS[key], lo, hi)
 
 
 def from_query(query: dict, templates=()) -> dict:
-    """Page state from the URL query; junk falls back to defaults."""
+    """Page state from the URL query; junk falls back to defaults.
+
+    Parameters
+    ----------
+    query : dict
+        The URL query, key -> text.
+    templates : sequence of str
+        Accepted template names (empty: any).
+
+    Returns
+    -------
+    dict
+        Page state, keys of :data:`DEFAULTS` (percent inputs in %, days in calendar days).
+    """
     template = str(query.get("template", DEFAULTS["template"]))
     source = str(query.get("source", DEFAULTS["source"]))
     return dict(
@@ -80,11 +103,28 @@ def _pick(query, key, allowed):
 
 
 def to_query(state: dict) -> str:
+    """The query string (with leading '?') of a state, keys of :data:`DEFAULTS`.
+
+    Parameters
+    ----------
+    state : dict
+        Page state.
+
+    Returns
+    -------
+    str
+    """
     return "?" + urlencode({k: state[k] for k in DEFAULTS if state.get(k) not in (None,)})
 
 
 def template_options() -> list[dict]:
-    """Dropdown options: every catalogue template by label, then 'Custom (edited legs)'."""
+    """Dropdown options: every catalogue template by label, then 'Custom (edited legs)'.
+
+    Returns
+    -------
+    list of dict
+        ``{"label", "value"}`` dropdown options.
+    """
     from core.strategies import catalog, strategy_info
 
     out = [{"label": strategy_info(n)["label"], "value": n} for n in catalog()]

@@ -12,7 +12,18 @@ DEFAULTS = dict(models=["svi", "ssvi", "sabr"], beta=0.5, show="svi")
 
 
 def from_query(query: dict) -> dict:
-    """State from URL query parameters; unknown values fall back to defaults."""
+    """State from URL query parameters; unknown values fall back to defaults.
+
+    Parameters
+    ----------
+    query : dict
+        The URL query, key -> text.
+
+    Returns
+    -------
+    dict
+        ``models`` (list), ``beta`` (SABR beta in [0, 1]) and ``show``.
+    """
     models = [m for m in str(query.get("models", ",".join(DEFAULTS["models"]))).lower().split(",")
               if m in MODELS] or list(DEFAULTS["models"])
     beta = number(query, "beta", DEFAULTS["beta"], 0.0, 1.0)
@@ -21,6 +32,16 @@ def from_query(query: dict) -> dict:
 
 
 def to_query(state: dict) -> str:
-    """Query string (with '?') of a state."""
+    """Query string (with '?') of a state.
+
+    Parameters
+    ----------
+    state : dict
+        Page state.
+
+    Returns
+    -------
+    str
+    """
     return "?" + urlencode({"models": ",".join(state["models"]), "beta": f"{state['beta']:g}",
                             "show": state["show"]})

@@ -2,9 +2,9 @@
 
 ``core`` never imports dash, plotly or flask; the UI layers call into it.
 """
-from core import _numba_env
+from core._numba_env import configure as _configure_numba
 
-_numba_env.configure()  # before any numba import: fork- and thread-safe TBB layer
+_configure_numba()  # before any numba import: fork- and thread-safe TBB layer
 
 from core.errors import CalibrationError, DataError, InfeasibleError, ParityError
 

@@ -7,7 +7,13 @@ __all__ = ["warm_kernels"]
 
 
 def warm_kernels() -> float:
-    """Call each jitted kernel once on tiny inputs; return the seconds it took."""
+    """Call each jitted kernel once on tiny inputs; return the seconds it took.
+
+    Returns
+    -------
+    float
+        Seconds.
+    """
     import numpy as np
 
     from core.pricing import bs_greeks, bs_price, implied_vol

@@ -45,8 +45,11 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from core.calibration.uncertainty import fit_warnings, transformed_intervals
-from core.calibration.objective import (_N_MAX_FIT, _TOL_FIT, _TOL_GLOBAL, _model_iv,
-                                        _Objective, _prices, _select_quotes, _weights)
+from core.calibration.objective import (N_MAX_FIT as _N_MAX_FIT, TOL_FIT as _TOL_FIT,
+                                        TOL_GLOBAL as _TOL_GLOBAL, model_iv as _model_iv,
+                                        Objective as _Objective, model_prices as _prices,
+                                        select_quotes as _select_quotes,
+                                        quote_weights as _weights)
 from core.errors import CalibrationError, DataError
 from core.pricing.charfuncs import ModelSpec, get_model
 from core.pricing.fourier import COS_L, COS_TOL

@@ -25,7 +25,7 @@ import pandas as pd
 
 from core.errors import DataError
 from core.pricing.charfuncs import ModelSpec, get_model
-from core.pricing.fourier import COS_L, COS_N_MIN, COS_TOL, _cos_surface
+from core.pricing.fourier import COS_L, COS_N_MIN, COS_TOL, cos_surface_kernel as _cos_surface
 from core.pricing.implied_vol import implied_vol
 from core.pricing.timechange import vg_mixture_price
 from typing import TYPE_CHECKING
@@ -231,3 +231,27 @@ def fitted_quotes(result: CalibrationResult, chain: Chain) -> pd.DataFrame:
                          "iv": q.iv, "model_price": price, "model_iv": miv,
                          "error_iv": miv - q.iv})
 
+
+
+# The pieces core.calibration.calibrate builds its fit from (public so that it needs no
+# private name of this module; the objects are the ones above).
+#: Cap on cosine terms while fitting (short-dated VG/CGMY need many).
+N_MAX_FIT: int = _N_MAX_FIT
+#: COS tail tolerance (relative to the forward) while fitting; final figures use ``COS_TOL``.
+TOL_FIT: float = _TOL_FIT
+#: COS tail tolerance of the global (coarse) stage.
+TOL_GLOBAL: float = _TOL_GLOBAL
+#: ``select_quotes(chain, lo, hi, exclude_wide, t_min=0.0)``: the out-of-the-money quotes with
+#: strike / forward in [lo, hi] and T > t_min (years), sorted by maturity then strike.
+select_quotes = _select_quotes
+#: ``quote_weights(weights, quotes) -> (mode, weights)``: a named scheme of :data:`WEIGHTS`
+#: resolved to the residual mode and one weight per quote.
+quote_weights = _weights
+#: ``model_prices(spec, params, quotes, njac, tol, n_max) -> (prices, jacobian)`` in one COS pass.
+model_prices = _prices
+#: ``model_iv(prices, quotes)``: Black-Scholes implied vols (decimals) of model prices.
+model_iv = _model_iv
+#: Weighted residuals, Jacobian and cost in parameter space, with a one-point cache.
+Objective = _Objective
+__all__ += ["N_MAX_FIT", "TOL_FIT", "TOL_GLOBAL", "select_quotes", "quote_weights",
+            "model_prices", "model_iv", "Objective"]

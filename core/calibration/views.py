@@ -60,13 +60,29 @@ class ModelSurface:
     iv: np.ndarray
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (NaN as ``None``)."""
+        """JSON-ready dict (NaN as ``None``).
+
+        Returns
+        -------
+        dict
+            :meth:`from_dict` reads it back.
+        """
         return {"k": self.k.tolist(), "T": self.T.tolist(), "strikes": self.strikes.tolist(),
                 "iv": _nan_list(self.iv)}
 
     @classmethod
     def from_dict(cls, d: Mapping) -> ModelSurface:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        ModelSurface
+        """
         try:
             k, T = np.asarray(d["k"], dtype=np.float64), np.asarray(d["T"], dtype=np.float64)
             shape = (T.size, k.size)
@@ -123,10 +139,28 @@ class SviReference:
     rmse_iv: float | None
 
     def to_dict(self) -> dict:
+        """The fields as plain Python data, for a ``dcc.Store``.
+
+        Returns
+        -------
+        dict
+            :meth:`from_dict` reads it back.
+        """
         return {"model_iv": _nan_list(self.model_iv), "rmse_iv": self.rmse_iv}
 
     @classmethod
     def from_dict(cls, d: Mapping) -> SviReference:
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        SviReference
+        """
         return cls(_float(d["model_iv"]), None if d.get("rmse_iv") is None else float(d["rmse_iv"]))
 
 
@@ -156,7 +190,13 @@ class CalibrationView:
     errors: dict = field(default_factory=dict)
 
     def frames(self) -> dict[str, pd.DataFrame]:
-        """Model -> fitted quotes, plus ``"svi"`` (the reference's IVs at the same quotes)."""
+        """Model -> fitted quotes, plus ``"svi"`` (the reference's IVs at the same quotes).
+
+        Returns
+        -------
+        dict of str to pandas.DataFrame
+            IVs as decimals.
+        """
         frames = {m: f.copy() for m, f in self.fitted.items()}
         if self.svi is not None and frames:
             ref = next(iter(frames.values())).copy()
@@ -166,11 +206,27 @@ class CalibrationView:
         return frames
 
     def drawn(self, model: str | None) -> str:
-        """The model to draw: ``model`` when it was calibrated, else the first result."""
+        """The model to draw: ``model`` when it was calibrated, else the first result.
+
+        Parameters
+        ----------
+        model : str or None
+            The model asked for.
+
+        Returns
+        -------
+        str
+        """
         return model if model in self.results else next(iter(self.results))
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (the lab's store payload)."""
+        """JSON-ready dict (the lab's store payload).
+
+        Returns
+        -------
+        dict
+            :meth:`from_dict` reads it back.
+        """
         return {"results": {m: r.to_dict() for m, r in self.results.items()},
                 "fitted": {m: frame_to_dict(f, dates=(), strings=("expiry", "type")) for m, f in self.fitted.items()},
                 "surfaces": {m: s.to_dict() for m, s in self.surfaces.items()},
@@ -180,7 +236,17 @@ class CalibrationView:
 
     @classmethod
     def from_dict(cls, d: Mapping) -> CalibrationView:
-        """Inverse of :meth:`to_dict` (extra keys, e.g. a page's token, are ignored)."""
+        """Inverse of :meth:`to_dict` (extra keys, e.g. a page's token, are ignored).
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        CalibrationView
+        """
         from core.calibration.calibrate import CalibrationResult
 
         try:

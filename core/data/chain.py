@@ -101,7 +101,12 @@ dropped_duplicate : int
         return sum(getattr(self, key) for key, _ in _DROP_REASONS)
 
     def lines(self) -> list[str]:
-        """Human-readable summary, one sentence per line, for the UI."""
+        """Human-readable summary, one sentence per line, for the UI.
+
+        Returns
+        -------
+        list of str
+        """
         out = [f"Read {self.rows_read:,} rows ({self.source_format}); kept {self.rows_kept:,}."]
         for label, count in self.dropped.items():
             out.append(f"Dropped {count:,} rows: {label}.")
@@ -113,7 +118,14 @@ dropped_duplicate : int
         return out
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (tuples become lists)."""
+        """JSON-ready dict (tuples become lists).
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         out = {}
         for f in fields(self):
             value = getattr(self, f.name)
@@ -122,7 +134,17 @@ dropped_duplicate : int
 
     @classmethod
     def from_dict(cls, data: dict) -> CleaningReport:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        CleaningReport
+        """
         try:
             kwargs = {}
             for f in fields(cls):
@@ -210,6 +232,16 @@ class Chain:
             Bounds on strike / forward (moneyness), inclusive.
         exclude_wide : bool
             Also drop quotes flagged as wide spread.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows of :attr:`quotes` flagged ``otm`` (same columns), in moneyness range.
+
+        Raises
+        ------
+        DataError
+            Unless ``0 <= lo < hi``, both finite.
         """
         if not (np.isfinite(lo) and np.isfinite(hi) and 0 <= lo < hi):
             raise DataError(f"need 0 <= lo < hi, got lo={lo}, hi={hi}")
@@ -226,7 +258,14 @@ class Chain:
 
     # -- serialisation ---------------------------------------------------------------------------
     def to_dict(self) -> dict:
-        """JSON-ready dict: frames as column lists, dates as ISO strings, NaN as ``None``."""
+        """JSON-ready dict: frames as column lists, dates as ISO strings, NaN as ``None``.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         return {
             "kind": "Chain",
             "version": 1,
@@ -241,7 +280,17 @@ class Chain:
 
     @classmethod
     def from_dict(cls, data: dict) -> Chain:
-        """Inverse of :meth:`to_dict`; raises :class:`DataError` on a malformed dict."""
+        """Inverse of :meth:`to_dict`; raises :class:`DataError` on a malformed dict.
+
+        Parameters
+        ----------
+        data : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        Chain
+        """
         if not isinstance(data, dict) or data.get("kind") != "Chain":
             raise DataError("not a Chain dict (expected the output of Chain.to_dict())")
         try:

@@ -33,7 +33,8 @@ from core.data.limits import plain, short
 from core.errors import DataError
 from core._typing import DateLike
 
-__all__ = ["WIDE_SPREAD_REL", "Cleaned", "clean", "to_date", "parse_dates"]
+__all__ = ["WIDE_SPREAD_REL", "Cleaned", "clean", "to_date", "parse_dates", "numeric_column",
+           "option_types", "read_date_columns"]
 
 #: Relative spread (ask - bid) / mid above which a quote is flagged ``wide``.
 WIDE_SPREAD_REL: float = 0.5
@@ -55,7 +56,24 @@ class Cleaned:
 
 
 def to_date(name: str, value: DateLike) -> _dt.date:
-    """Parse a date argument (date, datetime, Timestamp, ISO string) or raise DataError."""
+    """Parse a date argument (date, datetime, Timestamp, ISO string) or raise DataError.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, for the message.
+    value : date-like
+        A date, datetime, Timestamp or ISO string.
+
+    Returns
+    -------
+    datetime.date
+
+    Raises
+    ------
+    DataError
+        When ``value`` is not a date, naming ``name`` and the value.
+    """
     if isinstance(value, _dt.datetime):
         return value.date()
     if isinstance(value, _dt.date):
@@ -69,8 +87,30 @@ def to_date(name: str, value: DateLike) -> _dt.date:
     return ts.date()
 
 
-def _numeric(frame: pd.DataFrame, col: str, sep: str, notes: list[str]) -> np.ndarray:
-    """A canonical column as floats, refusing formulas and reading decimal commas (noted)."""
+def numeric_column(frame: pd.DataFrame, col: str, sep: str, notes: list[str]) -> np.ndarray:
+    """A canonical column as floats, refusing formulas and reading decimal commas (noted).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Rows in canonical column names (see :mod:`core.data.formats`).
+    col : str
+        The column to read (``strike``, ``bid``, ``ask``, ``spot``; in the file's units).
+    sep : str
+        The file's field separator (decides whether ``1,234`` is a decimal comma).
+    notes : list of str
+        Appended to, in place, when the column is read with decimal commas.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, one value per row, NaN where a cell is not a number.
+
+    Raises
+    ------
+    DataError
+        When the column holds spreadsheet formulas.
+    """
     s = frame[col]
     formula = formula_cells(s)
     if formula is not None:
@@ -84,7 +124,19 @@ def _numeric(frame: pd.DataFrame, col: str, sep: str, notes: list[str]) -> np.nd
     return numbers(s, decimal_comma=dec)
 
 
-def _types(s: pd.Series) -> np.ndarray:
+def option_types(s: pd.Series) -> np.ndarray:
+    """Option types read as ``'C'``/``'P'`` (C, call, calls, P, put, puts in any case).
+
+    Parameters
+    ----------
+    s : pandas.Series
+        The ``type`` column as in the file.
+
+    Returns
+    -------
+    numpy.ndarray
+        object array, one entry per row: ``'C'``, ``'P'``, or ``None`` where unreadable.
+    """
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     mapped = np.array([_TYPE_MAP.get(str(u).strip().upper()) for u in uniques] + [None],
                       dtype=object)
@@ -94,8 +146,35 @@ def _types(s: pd.Series) -> np.ndarray:
 _DATE_COLS = ("quote_date", "expiry", "last_trade")
 
 
-def _read_all_dates(frame: pd.DataFrame, dayfirst, quote_arg) -> tuple[dict, list[str]]:
-    """Read the date columns with one day/month order for the whole file; notes say which."""
+def read_date_columns(frame: pd.DataFrame, dayfirst: bool | None,
+                      quote_arg: _dt.date | None) -> tuple[dict, list[str]]:
+    """Read the date columns with one day/month order for the whole file; notes say which.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Rows in canonical column names; the ones read are ``quote_date``, ``expiry`` and
+        ``last_trade`` where present.
+    dayfirst : bool or None
+        Read slash dates as day/month/year (True) or month/day/year (False); ``None`` chooses
+        the one reading under which every date is valid, else the reading under which more
+        rows expire after their quote date (then more expiries on weekdays).
+    quote_arg : datetime.date or None
+        The quote date given by the caller, used to score ambiguous readings when the file has
+        no quote date column.
+
+    Returns
+    -------
+    dates : dict
+        Column name -> :class:`~core.data.dates.DateReading` of that column.
+    notes : list of str
+        What was decided about the day/month order (empty when no date was ambiguous).
+
+    Raises
+    ------
+    DataError
+        When a column mixes both orders, or columns force different orders.
+    """
     cols = [c for c in _DATE_COLS if c in frame.columns]
     if dayfirst is not None:
         got = {c: read_dates(frame[c], bool(dayfirst)) for c in cols}
@@ -218,12 +297,23 @@ def clean(frame: pd.DataFrame, *, quote_date: DateLike | None = None, dayfirst: 
         reading consistent with the file is chosen and the notes say which.
     sep : str
         The file's field separator (decides whether ``1,234`` is a decimal comma).
+
+    Returns
+    -------
+    Cleaned
+        The kept quotes (expiry, T in years ACT/365, strike, type, bid, ask, mid, spread, wide),
+        the quote date, the file's spot (NaN when none), the drop counts per rule and the notes.
+
+    Raises
+    ------
+    DataError
+        When no row survives, or the file's dates or values cannot be real (row named).
     """
     counts = dict.fromkeys(("dropped_other_date", "dropped_missing", "dropped_expired",
                             "dropped_zero_bid", "dropped_crossed", "dropped_other_root",
                             "dropped_duplicate"), 0)
     arg = None if quote_date is None else to_date("quote_date", quote_date)
-    dates, notes = _read_all_dates(frame, dayfirst, arg)
+    dates, notes = read_date_columns(frame, dayfirst, arg)
     qdate, day_mask, date_note = _resolve_quote_date(frame, arg, dates)
     notes.insert(0, date_note)
     said = describe(frozenset().union(*(d.kinds for d in dates.values()))
@@ -239,11 +329,11 @@ def clean(frame: pd.DataFrame, *, quote_date: DateLike | None = None, dayfirst: 
         frame = frame.loc[day_mask]
         expiry = expiry[day_mask]
 
-    strike = _numeric(frame, "strike", sep, notes)
-    bid = _numeric(frame, "bid", sep, notes)
-    ask = _numeric(frame, "ask", sep, notes)
-    typ = _types(frame["type"])
-    spot_raw = _numeric(frame, "spot", sep, notes) if "spot" in frame.columns else None
+    strike = numeric_column(frame, "strike", sep, notes)
+    bid = numeric_column(frame, "bid", sep, notes)
+    ask = numeric_column(frame, "ask", sep, notes)
+    typ = option_types(frame["type"])
+    spot_raw = numeric_column(frame, "spot", sep, notes) if "spot" in frame.columns else None
 
     valid = (~np.isnat(expiry) & np.isfinite(strike) & (strike > 0) & np.isfinite(bid)
              & np.isfinite(ask) & (typ != None))  # noqa: E711  (object array comparison)

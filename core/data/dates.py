@@ -48,7 +48,18 @@ class DateReading:
 
 def slash_order(values: pd.Series) -> str | None:
     """'dmy' or 'mdy' when the slash dates of ``values`` force a reading, 'either' when every
-    such date reads both ways, 'mixed' when no single reading fits, None without slash dates."""
+    such date reads both ways, 'mixed' when no single reading fits, None without slash dates.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Date cells as in the file.
+
+    Returns
+    -------
+    str or None
+        ``'dmy'``, ``'mdy'``, ``'either'``, ``'mixed'`` or ``None``.
+    """
     txt = pd.Series(pd.unique(values.dropna().astype("str").str.strip()), dtype="str")
     txt = txt[txt.str.contains(_SLASH_TEST, regex=True)]
     if txt.empty:
@@ -122,6 +133,12 @@ def read_dates(values: pd.Series | ArrayLike, dayfirst: bool | None = None) -> D
         How to read slash dates like 03/04/2024: True = day/month/year, False =
         month/day/year. ``None`` follows the data when it forces a reading (a first field
         > 12 means day first) and reads month first otherwise (``order`` says 'either').
+
+    Returns
+    -------
+    DateReading
+        ``days`` (``datetime64[D]``, NaT where unreadable), the spellings found (``kinds``), the
+        slash ``order`` and example bad or out-of-range cells.
     """
     values = pd.Series(values) if not isinstance(values, pd.Series) else values
     kinds: set[str] = set()
@@ -208,12 +225,36 @@ def _range_check(days: np.ndarray, values: pd.Series) -> tuple[np.ndarray, str |
 
 
 def parse_dates(values: pd.Series | ArrayLike, dayfirst: bool | None = None) -> np.ndarray:
-    """Vectorised date parsing to ``datetime64[D]`` (NaT where unreadable); see :func:`read_dates`."""
+    """Vectorised date parsing to ``datetime64[D]`` (NaT where unreadable); see :func:`read_dates`.
+
+    Parameters
+    ----------
+    values : pandas.Series or array_like
+        Date cells.
+    dayfirst : bool, optional
+        Slash-date order, as in :func:`read_dates`.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``datetime64[D]``, one per cell.
+    """
     return read_dates(values, dayfirst).days
 
 
 def describe(kinds: frozenset[str]) -> str:
-    """A short phrase for the spellings in ``kinds`` that are worth telling the user."""
+    """A short phrase for the spellings in ``kinds`` that are worth telling the user.
+
+    Parameters
+    ----------
+    kinds : frozenset of str
+        Spellings found by :func:`read_dates` (``DateReading.kinds``).
+
+    Returns
+    -------
+    str
+        E.g. ``"Excel serial day numbers, Unix timestamps"``; ``""`` when none is worth saying.
+    """
     said = {"dmy": "day/month/year", "mdy": "month/day/year", "excel": "Excel serial day numbers",
             "unix": "Unix timestamps", "tz": "wall-clock dates of time-zone-stamped times"}
     return ", ".join(v for k, v in said.items() if k in kinds)

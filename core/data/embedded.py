@@ -95,7 +95,13 @@ def sp500_ohlc() -> pd.DataFrame:
 
 
 def nasdaq_ohlc() -> pd.DataFrame:
-    """NASDAQ Composite daily bars, 1999-01-04 to 2018-12-31 (layout as :func:`sp500_ohlc`)."""
+    """NASDAQ Composite daily bars, 1999-01-04 to 2018-12-31 (layout as :func:`sp500_ohlc`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns as :func:`sp500_ohlc` (prices in index points), by date.
+    """
     return _ohlc("nasdaq")
 
 
@@ -103,6 +109,11 @@ def vix_close() -> pd.Series:
     """CBOE VIX daily close, 2014-01-03 to 2019-01-03, in vol points (13.76 = 13.76 %).
 
     Trading days only (the file's holiday rows, marked ``.``, are dropped).
+
+    Returns
+    -------
+    pandas.Series
+        ``VIX``, vol points, by date.
     """
     raw = _read_arch("vix").dropna(subset=["vix"])
     idx = pd.DatetimeIndex(pd.to_datetime(raw["Date"], format="%m/%d/%Y"), name="date")
@@ -115,6 +126,11 @@ def tbill_rate() -> pd.Series:
     From the ``RF`` column of the Fama-French factors in the ``arch`` wheel (the month's T-bill
     return in percent): ``r = 12 ln(1 + RF / 100)``. Indexed by the month's first day,
     1926-07-01 to 2018-11-01.
+
+    Returns
+    -------
+    pandas.Series
+        Continuously compounded rate, decimal per year, by month.
     """
     raw = _read_arch("frenchdata")
     idx = pd.DatetimeIndex(pd.to_datetime(raw["Date"].astype(str), format="%Y%m"), name="month")
@@ -124,7 +140,13 @@ def tbill_rate() -> pd.Series:
 
 def fama_french() -> pd.DataFrame:
     """Fama-French monthly factors ``Mkt-RF, SMB, HML, RF`` as decimal monthly returns,
-    1926-07 to 2018-11 (``arch.data.frenchdata``), indexed by the month's first day."""
+    1926-07 to 2018-11 (``arch.data.frenchdata``), indexed by the month's first day.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``Mkt-RF``, ``SMB``, ``HML``, ``RF``: decimal returns per month, by month.
+    """
     raw = _read_arch("frenchdata")
     out = raw.drop(columns="Date").astype(np.float64) / 100.0
     out.index = pd.DatetimeIndex(pd.to_datetime(raw["Date"].astype(str), format="%Y%m"),
@@ -146,16 +168,33 @@ def stock_prices() -> pd.DataFrame:
 
     skfolio's ``sp500_dataset`` (tickers :data:`STOCK_TICKERS`), read from the wheel. skfolio
     describes it as stale data for testing and examples, not for trading decisions.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Prices (USD), dates × tickers.
     """
     return _read_skfolio("sp500_dataset").copy()
 
 
 def sp500_index() -> pd.Series:
-    """S&P 500 index daily close, 1990-01-02 to 2022-12-28 (skfolio's ``sp500_index``)."""
+    """S&P 500 index daily close, 1990-01-02 to 2022-12-28 (skfolio's ``sp500_index``).
+
+    Returns
+    -------
+    pandas.Series
+        ``SP500`` close, index points, by date.
+    """
     return _read_skfolio("sp500_index")["SP500"].copy()
 
 
 def factor_prices() -> pd.DataFrame:
     """Daily adjusted closes of 5 factor ETFs (MTUM, QUAL, SIZE, USMV, VLUE), 2014-01-02 to
-    2022-12-28 (skfolio's ``factors_dataset``)."""
+    2022-12-28 (skfolio's ``factors_dataset``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Prices (USD), dates × ETF tickers.
+    """
     return _read_skfolio("factors_dataset").copy()

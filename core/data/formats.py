@@ -169,6 +169,16 @@ def read_table(source: SourceLike) -> pd.DataFrame:
         A path; CSV text (a ``str`` holding a newline); a ``data:...;base64,`` URL as produced
         by ``dcc.Upload``; raw bytes (CSV, gzip or a zip holding one CSV); a binary or text
         file object; or a DataFrame (used as is).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table as read (columns and cells as in the file).
+
+    Raises
+    ------
+    DataError
+        Over the size, row, column or line limits, not CSV text, or unreadable.
     """
     if isinstance(source, pd.DataFrame):
         if len(source) > MAX_ROWS:
@@ -254,6 +264,22 @@ def normalise(frame: pd.DataFrame) -> Normalised:
     Returns a frame with columns ``expiry, strike, type, bid, ask`` and, when the source has
     them, ``quote_date`` and ``spot`` — cell values still raw (strings, numbers or dates);
     :mod:`core.data.cleaning` validates them.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A table from :func:`read_table`.
+
+    Returns
+    -------
+    Normalised
+        The canonical frame, the recognised ``format`` and its ``label``, notes on what was
+        mapped, and the separator.
+
+    Raises
+    ------
+    DataError
+        When no known layout matches, naming the columns that are missing.
     """
     keys: dict[str, str] = {}
     for col in frame.columns:

@@ -27,10 +27,10 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
-from core._typing import ArrayLike, BoolArray, FloatLike
+from core._typing import ArrayLike, BoolArray, FloatArray, FloatLike
 
 __all__ = ["MIN_PAIRS", "N_FIT_PAIRS", "DF_MAX", "RATE_RANGE", "DIV_RANGE", "ParityFit",
-           "fit_parity", "Forwards", "infer_forwards", "plausible"]
+           "parity_pairs", "fit_parity", "Forwards", "infer_forwards", "plausible"]
 
 #: Fewest put-call pairs for a parity fit.
 MIN_PAIRS: int = 3
@@ -139,7 +139,25 @@ class Forwards:
     fallbacks: tuple[str, ...] = ()   # expiries whose implausible rate/yield was replaced
 
 
-def _pairs(strike, is_call, mid, spread):
+def parity_pairs(strike: FloatArray, is_call: BoolArray, mid: FloatArray,
+                 spread: FloatArray) -> tuple[np.ndarray, ...]:
+    """The put-call pairs of one expiry: strikes quoted both as a call and as a put.
+
+    Parameters
+    ----------
+    strike : numpy.ndarray
+        Strikes of one expiry's quotes (price units), unique per type.
+    is_call : numpy.ndarray of bool
+        True for a call quote, False for a put.
+    mid, spread : numpy.ndarray
+        Mid price and ask - bid of each quote (price units).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(strike, call_mid, put_mid, call_spread, put_spread)`` of the common strikes, in
+        ascending strike order: the arguments of :func:`fit_parity`.
+    """
     c, p = is_call, ~is_call
     common, ic, ip = np.intersect1d(strike[c], strike[p], assume_unique=True,
                                     return_indices=True)
@@ -164,6 +182,13 @@ def infer_forwards(quotes: pd.DataFrame, *, spot: float | None = None,
         expiries' curve where a parity fit implies an implausible rate or yield (see
         :func:`plausible`), and for expiries without enough pairs.
 
+    Returns
+    -------
+    Forwards
+        Per expiry: T (years), forward (currency), discount factor, implied r and q
+        (continuous, decimals per year), pairs used and the method (parity / fallback); the
+        spot and its source, and notes.
+
     Raises
     ------
     DataError
@@ -178,7 +203,7 @@ def infer_forwards(quotes: pd.DataFrame, *, spot: float | None = None,
     ends = np.append(starts[1:], len(exp))
     rows = []
     for expiry, a, b in zip(uniq, starts, ends):
-        fit, reason = fit_parity(*_pairs(k_all[a:b], call_all[a:b], mid_all[a:b],
+        fit, reason = fit_parity(*parity_pairs(k_all[a:b], call_all[a:b], mid_all[a:b],
                                          spread_all[a:b]))
         rows.append((pd.Timestamp(expiry), float(t_all[a]), fit, reason, int(b - a)))
 
@@ -244,7 +269,18 @@ def infer_forwards(quotes: pd.DataFrame, *, spot: float | None = None,
 
 def plausible(r: FloatLike, q: FloatLike) -> BoolArray:
     """True where an implied rate ``r`` and dividend yield ``q`` (decimals a year) are
-    believable: ``RATE_RANGE[0] <= r <= RATE_RANGE[1]`` and ``DIV_RANGE[0] <= q <= DIV_RANGE[1]``."""
+    believable: ``RATE_RANGE[0] <= r <= RATE_RANGE[1]`` and ``DIV_RANGE[0] <= q <= DIV_RANGE[1]``.
+
+    Parameters
+    ----------
+    r, q : float or array_like
+        Implied continuously compounded rate and dividend yield, decimals per year.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Broadcast shape of ``r`` and ``q``.
+    """
     r, q = np.asarray(r, dtype=np.float64), np.asarray(q, dtype=np.float64)
     return ((r >= RATE_RANGE[0]) & (r <= RATE_RANGE[1]) & (q >= DIV_RANGE[0])
             & (q <= DIV_RANGE[1]))

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from core.data.chain import EXPIRY_COLUMNS, QUOTE_COLUMNS, Chain, CleaningReport
-from core.data.cleaning import _numeric, _read_all_dates, _types, clean
+from core.data.cleaning import numeric_column, read_date_columns, option_types, clean
 from core.data.formats import normalise, read_table
-from core.data.forwards import DF_MAX, _pairs, fit_parity, infer_forwards
+from core.data.forwards import DF_MAX, parity_pairs, fit_parity, infer_forwards
 from core.data.limits import plain
 from core._validate import positive_scalar
 from core.errors import DataError
@@ -143,7 +143,7 @@ def _strike_scale(q: pd.DataFrame, column: str | None) -> tuple[pd.DataFrame, st
     """
     best = None
     for _, grp in q.groupby("expiry", sort=True):
-        pairs = _pairs(grp["strike"].to_numpy(), grp["type"].to_numpy() == "C",
+        pairs = parity_pairs(grp["strike"].to_numpy(), grp["type"].to_numpy() == "C",
                        grp["mid"].to_numpy(), grp["spread"].to_numpy())
         if best is None or len(pairs[0]) > len(best[0]):
             best = pairs
@@ -185,7 +185,7 @@ def read_quotes(source: SourceLike, *, dayfirst: bool | None = None) -> pd.DataF
     raw = read_table(source)
     norm = normalise(raw)
     frame = norm.frame
-    dates, notes = _read_all_dates(frame, dayfirst, None)
+    dates, notes = read_date_columns(frame, dayfirst, None)
     notes = list(norm.notes) + notes
     n = len(frame)
     nat = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
@@ -194,11 +194,11 @@ def read_quotes(source: SourceLike, *, dayfirst: bool | None = None) -> pd.DataF
     out = pd.DataFrame({
         "quote_date": qd.astype("datetime64[ns]"),
         "expiry": dates["expiry"].days.astype("datetime64[ns]"),
-        "strike": _numeric(frame, "strike", norm.sep, notes),
-        "type": _types(frame["type"]),
-        "bid": _numeric(frame, "bid", norm.sep, notes),
-        "ask": _numeric(frame, "ask", norm.sep, notes),
-        "spot": (_numeric(frame, "spot", norm.sep, notes) if "spot" in frame.columns
+        "strike": numeric_column(frame, "strike", norm.sep, notes),
+        "type": option_types(frame["type"]),
+        "bid": numeric_column(frame, "bid", norm.sep, notes),
+        "ask": numeric_column(frame, "ask", norm.sep, notes),
+        "spot": (numeric_column(frame, "spot", norm.sep, notes) if "spot" in frame.columns
                  else np.full(n, np.nan)),
         "root": (frame["root"].astype("str").to_numpy(dtype=object) if "root" in frame.columns
                  else np.full(n, "", dtype=object)),

@@ -228,6 +228,10 @@ def load_prices(source: SourceLike, *, dayfirst: bool | None = None) -> pd.DataF
         ``Date``, ``timestamp``... or else the first column) and one numeric column per
         ticker. Long layout: columns ``date, ticker, price`` (aliases ``symbol``, ``close``,
         ``adj close``...). A DataFrame with a DatetimeIndex is used as is.
+    dayfirst : bool, optional
+        Read slash dates as day/month/year (True) or month/day/year (False); by default the
+        reading the dates force, else (every date reads both ways) the one giving dates in
+        order on trading days, noted in ``attrs["notes"]``.
 
     Returns
     -------
@@ -345,6 +349,16 @@ def sample_sectors() -> dict[str, str]:
 def load_sectors(source: SourceLike) -> dict[str, str]:
     """Read a sector map: a CSV with a ticker column and a sector column (any source
     :func:`load_prices` accepts). Returns ``{ticker: sector}``.
+
+    Parameters
+    ----------
+    source : str, os.PathLike, bytes, file-like or pandas.DataFrame
+        The sector file.
+
+    Returns
+    -------
+    dict of str to str
+        Ticker -> sector.
 
     Raises
     ------

@@ -73,7 +73,14 @@ class AllocationSpec:
     n_points: int = 50
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (tuples become lists); :meth:`from_dict` inverts it."""
+        """JSON-ready dict (tuples become lists); :meth:`from_dict` inverts it.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         return {"tickers": list(self.tickers), "start": self.start, "end": self.end,
                 "returns_method": self.returns_method, "risk_method": self.risk_method,
                 "objective": self.objective, "target": self.target,
@@ -85,7 +92,17 @@ class AllocationSpec:
 
     @classmethod
     def from_dict(cls, d: dict) -> AllocationSpec:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        AllocationSpec
+        """
         kw = dict(d)
         kw["tickers"] = tuple(kw.get("tickers") or ())
         kw["bounds"] = tuple(kw.get("bounds") or (0.0, 1.0))
@@ -116,6 +133,18 @@ class Exposure:
 
     @classmethod
     def of(cls, weights: WeightsLike) -> Exposure:
+        """Long, short, gross and net exposure of ``weights``.
+
+        Parameters
+        ----------
+        weights : array_like
+            Portfolio weights, fractions of capital.
+
+        Returns
+        -------
+        Exposure
+            ``long`` and ``short`` (both >= 0), ``gross = long + short``, ``net = long - short``.
+        """
         w = np.asarray(weights, dtype=np.float64)
         long, short = float(w[w > 0].sum()), float(-w[w < 0].sum())
         return cls(long=long, short=short, gross=long + short, net=long - short)
@@ -146,7 +175,14 @@ class Allocation:
         return Exposure.of(self.weights)
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (what crosses a ``dcc.Store``); :meth:`from_dict` inverts it."""
+        """JSON-ready dict (what crosses a ``dcc.Store``); :meth:`from_dict` inverts it.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         return {"spec": self.spec.to_dict(), "weights": _series(self.weights), "mu": _series(self.mu),
                 "cov": {"index": [str(i) for i in self.cov.index],
                         "values": self.cov.to_numpy(dtype=np.float64).tolist()},
@@ -159,7 +195,17 @@ class Allocation:
 
     @classmethod
     def from_dict(cls, d: dict) -> Allocation:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        Allocation
+        """
         try:
             idx = list(d["cov"]["index"])
             return cls(spec=AllocationSpec.from_dict(d["spec"]), weights=_unseries(d["weights"], "weight"),
@@ -177,7 +223,24 @@ class Allocation:
 
 
 def parse_sector_caps(text: str) -> tuple[tuple[str, float], ...]:
-    """Parse ``"Energy=0.2, Financials=30%"`` into ``(("Energy", 0.2), ("Financials", 0.3))``."""
+    """Parse ``"Energy=0.2, Financials=30%"`` into ``(("Energy", 0.2), ("Financials", 0.3))``.
+
+    Parameters
+    ----------
+    text : str
+        ``Sector=cap`` items separated by commas or semicolons (``:`` also accepted for ``=``);
+        a cap is a decimal (``0.2``) or a percentage (``20%``). Empty text means no caps.
+
+    Returns
+    -------
+    tuple of (str, float)
+        ``(sector, cap)`` pairs in the order written, caps as decimals in [0, 1].
+
+    Raises
+    ------
+    DataError
+        An item without ``=``, a cap that is not a number, or a cap outside [0, 1].
+    """
     caps = []
     for part in [p for p in (text or "").replace(";", ",").split(",") if p.strip()]:
         if "=" not in part and ":" not in part:
@@ -226,6 +289,12 @@ def allocate(prices: pd.DataFrame, sectors: dict[str, str] | None, spec: Allocat
     spec : AllocationSpec
     progress : callable, optional
         ``progress(fraction, message)``.
+
+    Returns
+    -------
+    Allocation
+        Weights (fractions of capital), the estimates used (decimals per year) and the backtest
+        of the window and out of sample; ``to_dict()`` crosses a ``dcc.Store``.
 
     Raises
     ------

@@ -43,14 +43,42 @@ class View:
 
     @classmethod
     def absolute(cls, asset: str | int, value: float, confidence: float = 0.5) -> View:
-        """``asset`` returns ``value`` a year."""
+        """``asset`` returns ``value`` a year.
+
+        Parameters
+        ----------
+        asset : str or int
+            Ticker (or column index).
+        value : float
+            Expected return, decimal per year.
+        confidence : float
+            In [0, 1].
+
+        Returns
+        -------
+        View
+        """
         return cls({asset: 1.0}, float(value), float(confidence))
 
     @classmethod
     def relative(cls, long: str | int, short: str | int, value: float,
                  confidence: float = 0.5) -> View:
         """``long`` outperforms ``short`` by ``value`` a year; each side may be one asset or
-        a list (equally weighted)."""
+        a list (equally weighted).
+
+        Parameters
+        ----------
+        long, short : str, int or list of them
+            The outperforming and the underperforming side.
+        value : float
+            Outperformance, decimal per year.
+        confidence : float
+            In [0, 1].
+
+        Returns
+        -------
+        View
+        """
         longs = [long] if isinstance(long, (str, int)) else list(long)
         shorts = [short] if isinstance(short, (str, int)) else list(short)
         assets = {a: 1.0 / len(longs) for a in longs}
@@ -60,19 +88,45 @@ class View:
 
     @property
     def is_relative(self) -> bool:
+        """True when the view's asset weights sum to zero (one side against another)."""
         return abs(sum(self.assets.values())) < 1e-12
 
     def describe(self) -> str:
+        """Short text such as ``'1·AAPL - 1·JPM = 2.00% (confidence 50%)'``.
+
+        Returns
+        -------
+        str
+        """
         terms = " ".join(f"{'+' if c >= 0 else '-'} {abs(c):g}·{a}" for a, c in
                          self.assets.items()).lstrip("+ ")
         return f"{terms} = {self.value:.2%} (confidence {self.confidence:.0%})"
 
     def to_dict(self) -> dict:
+        """Plain dict of the view.
+
+        Returns
+        -------
+        dict
+            ``assets`` (ticker -> weight), ``value`` (decimal per year) and ``confidence``;
+            :meth:`from_dict` reads it back.
+        """
         return {"assets": dict(self.assets), "value": self.value,
                 "confidence": self.confidence}
 
     @classmethod
     def from_dict(cls, d: Mapping) -> View:
+        """Inverse of :meth:`to_dict` (``confidence`` defaults to 0.5).
+
+        Parameters
+        ----------
+        d : mapping
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        View
+        """
         return cls(dict(d["assets"]), float(d["value"]), float(d.get("confidence", 0.5)))
 
 
@@ -94,28 +148,64 @@ class BlackLitterman:
     notes: tuple[str, ...] = ()
 
     def returns(self) -> np.ndarray | pd.Series:
-        """Posterior expected returns: Series by ticker, or ndarray."""
+        """Posterior expected returns: Series by ticker, or ndarray.
+
+        Returns
+        -------
+        pandas.Series or numpy.ndarray
+            Decimals per year.
+        """
         return wrap(self.posterior.copy(), self.tickers, "posterior")
 
     def covariance(self) -> np.ndarray | pd.DataFrame:
-        """Posterior covariance: DataFrame by ticker, or ndarray."""
+        """Posterior covariance: DataFrame by ticker, or ndarray.
+
+        Returns
+        -------
+        pandas.DataFrame or numpy.ndarray
+            Decimals² per year.
+        """
         if self.tickers is None:
             return self.posterior_cov.copy()
         idx = pd.Index(list(self.tickers), dtype=object)
         return pd.DataFrame(self.posterior_cov, index=idx, columns=idx)
 
     def implied_weights(self) -> np.ndarray | pd.Series:
-        """Unconstrained optimal weights (δΣ)⁻¹μ_BL, normalised to sum to one."""
+        """Unconstrained optimal weights (δΣ)⁻¹μ_BL, normalised to sum to one.
+
+        Returns
+        -------
+        pandas.Series or numpy.ndarray
+            Weights, fractions of capital.
+        """
         raw = np.linalg.solve(self.delta * self.cov, self.posterior)
         return wrap(raw / raw.sum(), self.tickers, "weight")
 
     def to_dict(self) -> dict:
+        """Plain dict of the fields (arrays as lists), for a ``dcc.Store``.
+
+        Returns
+        -------
+        dict
+            :meth:`from_dict` reads it back.
+        """
         out = {k: getattr(self, k) for k in self.__slots__}
         return {k: (v.tolist() if isinstance(v, np.ndarray) else
                     list(v) if isinstance(v, tuple) else v) for k, v in out.items()}
 
     @classmethod
     def from_dict(cls, d: dict) -> BlackLitterman:
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        BlackLitterman
+        """
         arr = {k: np.asarray(d[k], dtype=np.float64) for k in
                ("prior", "posterior", "posterior_cov", "cov", "P", "Q", "omega")}
         n, k = arr["prior"].size, arr["Q"].size
@@ -172,6 +262,25 @@ def implied_risk_aversion(market_prices: pd.DataFrame | None, *, rf: float = 0.0
     """Market-implied risk aversion δ = (E[R_m] - rf) / σ_m², annualised arithmetic moments.
 
     ``market_prices``: a price Series of the market index (e.g. ``index_prices()["SP500"]``).
+
+    Parameters
+    ----------
+    market_prices : pandas.Series or one-column DataFrame
+        Prices of the market index, one a day (e.g. ``index_prices()["SP500"]``).
+    rf : float
+        Risk-free rate, decimal per year.
+    frequency : int
+        Prices per year (252 for daily).
+
+    Returns
+    -------
+    float
+        δ, dimensionless (excess return per unit of variance).
+
+    Raises
+    ------
+    DataError
+        ``market_prices`` is not a price Series with a DatetimeIndex, or has no variance.
     """
     from core.data.prices import returns as _period_returns
 
@@ -239,6 +348,10 @@ def black_litterman(cov: MatrixLike, views: Sequence[View], *, prior: VectorLike
         Scale of the prior's uncertainty, in (0, 1].
     omega : {"idzorek", "proportional"} or (k, k) array
         View uncertainty: Idzorek from the confidences, He-Litterman τ·diag(PΣP'), or given.
+    market_caps : Series or dict, optional
+        Market capitalisations (any currency unit), normalised to the market weights.
+    market_weights : Series, dict or array, optional
+        Market weights (fractions), instead of ``market_caps``.
 
     Returns
     -------

@@ -62,6 +62,8 @@ class Spec:
 
     @property
     def long_only(self) -> bool:
+        """True when no lower bound allows a short weight.
+        """
         return bool(np.all(self.lo >= 0))
 
     @property
@@ -79,6 +81,18 @@ class Spec:
         return tuple(out)
 
     def describe(self, group: str) -> str:
+        """The constraint group ``group`` in words, for conflict messages.
+
+        Parameters
+        ----------
+        group : str
+            One of :data:`GROUPS`.
+
+        Returns
+        -------
+        str
+            E.g. ``"the per-asset bounds"``.
+        """
         if group == "bounds":
             return "the per-asset bounds"
         if group == "sector caps":
@@ -91,6 +105,17 @@ class Spec:
         return group
 
     def name(self, i: int) -> str:
+        """Ticker of asset ``i`` (or ``"asset i"`` without tickers).
+
+        Parameters
+        ----------
+        i : int
+            Asset index, 0-based.
+
+        Returns
+        -------
+        str
+        """
         return self.tickers[i] if self.tickers else f"asset {i}"
 
 
@@ -201,6 +226,17 @@ class Constraints:
     def spec(self, n: int, tickers: tuple[str, ...] | None) -> "Spec":
         """The constraints applied to ``n`` assets (with their tickers), checked for conflicts.
 
+        Parameters
+        ----------
+        n : int
+            Number of assets.
+        tickers : tuple of str, optional
+            Asset names, for constraints given by ticker.
+
+        Returns
+        -------
+        Spec
+
         Raises
         ------
         DataError, InfeasibleError
@@ -215,13 +251,30 @@ class Constraints:
 
     def to_dict(self) -> dict:
         """JSON-ready form (mappings stay dicts, tuples become lists); :meth:`from_dict`
-        inverts it."""
+        inverts it.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         return {f: _plain(getattr(self, f)) for f in
                 ("bounds", "sectors", "sector_caps", "leverage", "current_weights", "turnover")}
 
     @classmethod
     def from_dict(cls, d: Mapping) -> "Constraints":
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        Constraints
+        """
         return cls(bounds=d.get("bounds", _DEFAULT_BOUNDS), sectors=d.get("sectors"),
                    sector_caps=d.get("sector_caps"), leverage=d.get("leverage"),
                    current_weights=d.get("current_weights"), turnover=d.get("turnover"))
@@ -233,6 +286,19 @@ def resolve_constraints(constraints: 'Constraints | None' = None, *,
                         leverage: float | None = None, current_weights: WeightsLike | None = None,
                         turnover: float | None = None) -> 'Constraints':
     """One :class:`Constraints` from an optimizer's arguments: ``constraints=`` or the keywords.
+
+    Parameters
+    ----------
+    constraints : Constraints, optional
+        All constraints in one object.
+    bounds, sectors, sector_caps, leverage, current_weights, turnover
+        The older keyword form, as the fields of :class:`Constraints` (weights as fractions of
+        capital).
+
+    Returns
+    -------
+    Constraints
+        ``constraints`` itself when given, else one built (and validated) from the keywords.
 
     Raises
     ------
@@ -262,7 +328,25 @@ def constraint_spec(n: int, tickers: tuple[str, ...] | None, bounds: BoundsLike 
                     current_weights: WeightsLike | None = None, turnover: float | None = None,
                     constraints: Constraints | None = None) -> Spec:
     """An optimizer's constraints (``constraints=`` or the six keywords) applied to its ``n``
-    assets: the parsed, conflict-checked :class:`Spec` the cvxpy problems are built from."""
+    assets: the parsed, conflict-checked :class:`Spec` the cvxpy problems are built from.
+
+    Parameters
+    ----------
+    n : int
+        Number of assets.
+    tickers : tuple of str, optional
+        Asset names (labelled inputs), so that bounds and weights given by ticker line up.
+    bounds, sectors, sector_caps, leverage, current_weights, turnover
+        The keyword form of :class:`Constraints` (weights as fractions of capital).
+    constraints : Constraints, optional
+        All constraints in one object (not together with the keywords).
+
+    Returns
+    -------
+    Spec
+        Bound arrays, sector membership and caps, leverage, current weights and turnover for
+        ``n`` assets, checked for conflicts.
+    """
     c = resolve_constraints(constraints, bounds=bounds, sectors=sectors, sector_caps=sector_caps,
                             leverage=leverage, current_weights=current_weights, turnover=turnover)
     return c.spec(n, tickers)
@@ -271,7 +355,25 @@ def constraint_spec(n: int, tickers: tuple[str, ...] | None, bounds: BoundsLike 
 def solver_failure(status: str, s: Spec, extra: Sequence[tuple[str, Callable]] = (),
                    what: str = 'optimisation') -> Exception:
     """The error to raise for a solver status: the named conflict when infeasible, else a
-    :class:`~core.errors.ParityError` with the status."""
+    :class:`~core.errors.ParityError` with the status.
+
+    Parameters
+    ----------
+    status : str
+        The cvxpy problem status after the solve.
+    s : Spec
+        The constraints the problem was built from.
+    extra : sequence of (label, make) pairs
+        Further constraint groups of the problem, as in :func:`diagnose`.
+    what : str
+        What failed, for the message (e.g. ``"max-Sharpe optimisation"``).
+
+    Returns
+    -------
+    Exception
+        An :class:`~core.errors.InfeasibleError` naming the conflicting groups when the status is
+        infeasible, else a :class:`~core.errors.ParityError` quoting the status.
+    """
     if status in ("infeasible", "infeasible_inaccurate"):
         return diagnose(s, extra)
     return ParityError(f"the {what} failed (solver status: {status})")
@@ -291,7 +393,29 @@ def _bound_value(v, default: float) -> float:
 
 def parse_bounds(bounds: BoundsLike, n: int,
                  tickers: tuple[str, ...] | None) -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper bound arrays (±inf where unbounded) from any accepted ``bounds``."""
+    """Lower and upper bound arrays (±inf where unbounded) from any accepted ``bounds``.
+
+    Parameters
+    ----------
+    bounds : tuple, sequence of pairs, mapping or None
+        ``(lo, hi)`` for every asset, one pair per asset, or ``{ticker: (lo, hi)}``; ``None``
+        for either side means unbounded; ``None`` alone means no bounds. Fractions of capital.
+    n : int
+        Number of assets.
+    tickers : tuple of str, optional
+        Asset names, required for a mapping.
+
+    Returns
+    -------
+    lo, hi : numpy.ndarray
+        float64 arrays of length ``n``, fractions of capital, ``-inf``/``inf`` where unbounded.
+
+    Raises
+    ------
+    DataError
+        Bounds of another shape or count, unknown tickers, or bounds by ticker without labelled
+        inputs.
+    """
     if bounds is None:
         return np.full(n, -np.inf), np.full(n, np.inf)
     try:
@@ -359,6 +483,30 @@ def build_spec(n: int, tickers: tuple[str, ...] | None, *, bounds: BoundsLike = 
                leverage: float | None = None, current_weights: WeightsLike | None = None,
                turnover: float | None = None) -> Spec:
     """Parse the constraint arguments and check them for conflicts before any solve.
+
+    Parameters
+    ----------
+    n : int
+        Number of assets.
+    tickers : tuple of str, optional
+        Asset names (labelled inputs).
+    bounds : tuple, sequence of pairs, mapping or None
+        Weight bounds, fractions of capital (see :func:`parse_bounds`).
+    sectors : mapping or sequence, optional
+        Ticker -> sector (or one sector per asset).
+    sector_caps : mapping of str to float, optional
+        Sector -> largest net weight, fraction of capital.
+    leverage : float, optional
+        Largest gross exposure sum(|w|), e.g. 1.5 for 150%.
+    current_weights : array_like or mapping, optional
+        Today's weights, fractions of capital (needed for ``turnover``).
+    turnover : float, optional
+        Largest sum(|w - w0|), fraction of capital.
+
+    Returns
+    -------
+    Spec
+        The parsed constraint set.
 
     Raises
     ------
@@ -448,6 +596,22 @@ def cvx_constraints(s: Spec, w: Any, kappa: ArrayLike | None = None,
 
     The homogeneous form (every right-hand side times κ) is the change of variables of the
     max-Sharpe problem; with ``kappa=None`` the budget is ``sum(w) == 1``.
+
+    Parameters
+    ----------
+    s : Spec
+        Parsed constraints.
+    w : cvxpy.Variable
+        The weights (or y = κ·w in the homogeneous form), length ``s.n``.
+    kappa : cvxpy.Variable, optional
+        The scale κ of the max-Sharpe change of variables; ``None`` for the plain form.
+    groups : sequence of str
+        Which constraint groups to include (default all of :data:`GROUPS`).
+
+    Returns
+    -------
+    list
+        cvxpy constraints: budget, bounds, sector caps, leverage and turnover, as asked.
     """
     import cvxpy as cp
 
@@ -496,6 +660,8 @@ def diagnose(s: Spec, extra: Sequence[tuple[str, Callable]] = (), *,
     extra : sequence of (label, make) pairs
         Additional constraint groups, ``make(w) -> list`` of cvxpy constraints, e.g.
         ``("the target return 12%", lambda w: [mu @ w >= 0.12])``.
+    lead : str
+        The message's opening words before the named conflict.
 
     Returns
     -------
@@ -523,6 +689,20 @@ def diagnose(s: Spec, extra: Sequence[tuple[str, Callable]] = (), *,
 
 def max_return(mu: np.ndarray, s: Spec) -> tuple[float, np.ndarray]:
     """Highest attainable expected return under the constraints (an LP), and its weights.
+
+    Parameters
+    ----------
+    mu : numpy.ndarray
+        Expected returns, decimals per year, one per asset.
+    s : Spec
+        The constraints.
+
+    Returns
+    -------
+    r_max : float
+        Highest expected return, decimal per year.
+    w : numpy.ndarray
+        Weights reaching it, fractions of capital.
 
     Raises
     ------

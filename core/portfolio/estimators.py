@@ -77,13 +77,26 @@ class Estimate:
         return "returns" if self.values.ndim == 1 else "covariance"
 
     def to_pandas(self) -> pd.Series | pd.DataFrame:
-        """A Series (returns) or DataFrame (covariance) indexed by ticker."""
+        """A Series (returns) or DataFrame (covariance) indexed by ticker.
+
+        Returns
+        -------
+        pandas.Series or pandas.DataFrame
+            Values in the estimate's units (decimals, or decimals² for covariance, per year).
+        """
         idx = pd.Index(list(self.tickers), dtype=object)
         if self.values.ndim == 1:
             return pd.Series(self.values.copy(), index=idx, name=self.method)
         return pd.DataFrame(self.values.copy(), index=idx, columns=idx)
 
     def to_dict(self) -> dict:
+        """The fields as plain Python data, for a ``dcc.Store``.
+
+        Returns
+        -------
+        dict
+            :meth:`from_dict` reads it back.
+        """
         return {"values": self.values.tolist(), "tickers": list(self.tickers),
                 "method": self.method, "frequency": self.frequency, "start": self.start,
                 "end": self.end, "n_obs": list(self.n_obs), "notes": list(self.notes),
@@ -92,6 +105,17 @@ class Estimate:
 
     @classmethod
     def from_dict(cls, d: dict) -> Estimate:
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        Estimate
+        """
         return cls(values=np.asarray(d["values"], dtype=np.float64),
                    tickers=tuple(d["tickers"]), method=d["method"],
                    frequency=int(d["frequency"]), start=d["start"], end=d["end"],
@@ -269,6 +293,8 @@ def mean_return(prices: pd.DataFrame, *, compounding: bool = True, missing: str 
         Each asset's own history, or only the dates all assets share.
     frequency : int, optional
         Periods per year (default 252, or the ``periods_per_year`` of returns data).
+    returns_data : bool
+        ``prices`` already holds period returns (decimals), not prices.
 
     Returns
     -------
@@ -332,6 +358,14 @@ def capm_return(prices: pd.DataFrame, *, market: pd.Series | None = None, rf: fl
         Default: the equal-weighted average of the available asset returns each day.
     rf : float
         Risk-free rate, decimal per year.
+    prices : pandas.DataFrame
+        Prices, dates × tickers (or period returns with ``returns_data=True``).
+    compounding : bool
+        Geometric (True) or arithmetic (False) annualisation of the market's mean return.
+    frequency : int, optional
+        Periods per year (default 252, or the ``periods_per_year`` of returns data).
+    returns_data : bool
+        ``prices`` and ``market`` already hold period returns (decimals).
 
     Notes
     -----
@@ -514,6 +548,14 @@ def semicovariance(prices: pd.DataFrame, *, benchmark: float = 0.0, missing: str
     benchmark : float
         B, the per-period return below which moves count as downside (0 by default; e.g.
         1.02**(1/252) - 1 for a 2% a year hurdle on daily data).
+    prices : pandas.DataFrame
+        Prices, dates × tickers (or period returns with ``returns_data=True``).
+    missing : {"pairwise", "common"}
+        Each pair's shared history, or only the dates all assets share.
+    frequency : int, optional
+        Periods per year (default 252, or the ``periods_per_year`` of returns data).
+    returns_data : bool
+        ``prices`` already holds period returns (decimals).
 
     Returns
     -------

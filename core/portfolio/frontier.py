@@ -63,20 +63,54 @@ class Frontier:
         return int(self.returns.size)
 
     def sharpe(self, rf: float = 0.0) -> np.ndarray:
-        """Sharpe ratio of each point for a risk-free rate ``rf`` (decimal per year)."""
+        """Sharpe ratio of each point for a risk-free rate ``rf`` (decimal per year).
+
+        Parameters
+        ----------
+        rf : float
+            Risk-free rate, decimal per year.
+
+        Returns
+        -------
+        numpy.ndarray
+            One ratio per point (NaN where the risk is zero).
+        """
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(self.risks > 0, (self.returns - rf) / self.risks, np.nan)
 
     def max_sharpe_index(self, rf: float = 0.0) -> int:
-        """Index of the point with the highest Sharpe ratio (nearest frontier point)."""
+        """Index of the point with the highest Sharpe ratio (nearest frontier point).
+
+        Parameters
+        ----------
+        rf : float
+            Risk-free rate, decimal per year.
+
+        Returns
+        -------
+        int
+        """
         return int(np.nanargmax(self.sharpe(rf)))
 
     def weights_frame(self) -> pd.DataFrame:
-        """Weights as a DataFrame, one row per point, one column per ticker."""
+        """Weights as a DataFrame, one row per point, one column per ticker.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Fractions of capital.
+        """
         cols = list(self.tickers) if self.tickers else list(range(self.weights.shape[1]))
         return pd.DataFrame(self.weights, columns=cols)
 
     def to_dict(self) -> dict:
+        """The fields as plain Python data, for a ``dcc.Store``.
+
+        Returns
+        -------
+        dict
+            :meth:`from_dict` reads it back.
+        """
         return {"returns": self.returns.tolist(), "risks": self.risks.tolist(),
                 "weights": self.weights.tolist(),
                 "tickers": None if self.tickers is None else list(self.tickers),
@@ -84,6 +118,17 @@ class Frontier:
 
     @classmethod
     def from_dict(cls, d: dict) -> Frontier:
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        Frontier
+        """
         tickers = d.get("tickers")
         return cls(returns=np.asarray(d["returns"], dtype=np.float64),
                    risks=np.asarray(d["risks"], dtype=np.float64),

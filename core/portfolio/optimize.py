@@ -15,7 +15,7 @@ feasibility problems names the constraints involved). Invalid inputs raise
 from __future__ import annotations
 
 from typing import Any
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -39,14 +39,40 @@ _spec = constraint_spec
 
 
 def variance_expr(w: Any, C: np.ndarray) -> Any:
-    """w'Σw as a cvxpy expression (Σ already checked PSD, so cvxpy skips its own check)."""
+    """w'Σw as a cvxpy expression (Σ already checked PSD, so cvxpy skips its own check).
+
+    Parameters
+    ----------
+    w : cvxpy.Variable or expression
+        Weights, length n.
+    C : numpy.ndarray
+        Covariance (n, n), decimals² per year, already checked positive semi-definite.
+
+    Returns
+    -------
+    cvxpy.Expression
+        The portfolio variance, decimals² per year.
+    """
     import cvxpy as cp
 
     return cp.quad_form(w, cp.psd_wrap(C))
 
 
 def clean_weights(w: np.ndarray, s: Spec) -> np.ndarray:
-    """Clip solver round-off to the bounds, zero |w| < 1e-10 and restore sum(w) == 1."""
+    """Clip solver round-off to the bounds, zero |w| < 1e-10 and restore sum(w) == 1.
+
+    Parameters
+    ----------
+    w : numpy.ndarray
+        Solver weights, fractions of capital.
+    s : Spec
+        The constraints (bounds used for clipping).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 weights within the bounds, summing to one.
+    """
     w = np.clip(np.asarray(w, dtype=np.float64).reshape(-1), s.lo, s.hi)
     w[np.abs(w) < 1e-10] = 0.0
     w = np.clip(w, s.lo, s.hi)
@@ -61,6 +87,21 @@ def clean_weights(w: np.ndarray, s: Spec) -> np.ndarray:
 
 
 _fail = solver_failure
+
+
+def _solved_weights(prob: Any, w: Any, s: Spec, tickers: Any, fail: Callable[[str], Exception],
+                    edge: FloatArray | None = None) -> pd.Series | FloatArray:
+    """Solve ``prob`` and return the cleaned weights of ``w`` (by ticker when labelled).
+
+    When the solver fails: ``edge`` (the boundary portfolio, given when the target sits on the
+    attainable edge), else ``raise fail(status)``.
+    """
+    status = solve(prob)
+    if solved(status):
+        return wrap(clean_weights(w.value, s), tickers, "weight")
+    if edge is not None:
+        return wrap(clean_weights(edge, s), tickers, "weight")
+    raise fail(status)
 
 
 # --------------------------------------------------------------------------------------------
@@ -105,10 +146,7 @@ def min_variance(cov: MatrixLike, *, bounds: BoundsLike = _DEFAULT_BOUNDS,
               turnover, constraints)
     w = cp.Variable(s.n)
     prob = cp.Problem(cp.Minimize(variance_expr(w, C)), cvx_constraints(s, w))
-    status = solve(prob)
-    if not solved(status):
-        raise _fail(status, s)
-    return wrap(clean_weights(w.value, s), tickers, "weight")
+    return _solved_weights(prob, w, s, tickers, lambda status: _fail(status, s))
 
 
 def max_sharpe(mu: VectorLike, cov: MatrixLike, *, rf: float = 0.0,
@@ -130,6 +168,10 @@ def max_sharpe(mu: VectorLike, cov: MatrixLike, *, rf: float = 0.0,
         Covariance, decimals² per year.
     rf : float
         Risk-free rate, decimal per year.
+    bounds, sectors, sector_caps, leverage, current_weights, turnover
+        As in :class:`core.portfolio.Constraints` (the older keyword form).
+    constraints : Constraints, optional
+        All constraints in one object (not together with the keywords).
 
     Returns
     -------
@@ -229,13 +271,10 @@ def efficient_return(mu: VectorLike, cov: MatrixLike, target: float, *,
     w = cp.Variable(s.n)
     prob = cp.Problem(cp.Minimize(variance_expr(w, C)),
                       cvx_constraints(s, w) + [m @ w >= min(target, r_max)])
-    status = solve(prob)
-    if not solved(status):
-        if target >= r_max - 1e-7 * max(1.0, abs(r_max)):
-            return wrap(clean_weights(w_max, s), tickers, "weight")
-        raise _fail(status, s, [(f"the target return {target:.1%}",
-                                 lambda v: [m @ v >= target])])
-    return wrap(clean_weights(w.value, s), tickers, "weight")
+    at_edge = target >= r_max - 1e-7 * max(1.0, abs(r_max))
+    return _solved_weights(prob, w, s, tickers, lambda status: _fail(
+        status, s, [(f"the target return {target:.1%}", lambda v: [m @ v >= target])]),
+        w_max if at_edge else None)
 
 
 def efficient_risk(mu: VectorLike, cov: MatrixLike, target_volatility: float, *,
@@ -288,12 +327,9 @@ def efficient_risk(mu: VectorLike, cov: MatrixLike, target_volatility: float, *,
     w_min = w.value.copy()
     prob = cp.Problem(cp.Maximize(m @ w), base + [variance_expr(w, C) <= max(sigma,
                                                                              sigma_min) ** 2])
-    status = solve(prob)
-    if not solved(status):
-        if sigma <= sigma_min + 1e-6:
-            return wrap(clean_weights(w_min, s), tickers, "weight")
-        raise _fail(status, s, what="target-risk optimisation")
-    return wrap(clean_weights(w.value, s), tickers, "weight")
+    return _solved_weights(prob, w, s, tickers,
+                           lambda status: _fail(status, s, what="target-risk optimisation"),
+                           w_min if sigma <= sigma_min + 1e-6 else None)
 
 
 def portfolio_performance(weights: WeightsLike, mu: VectorLike, cov: MatrixLike, *,
@@ -393,6 +429,12 @@ def min_cvar(scenarios: pd.DataFrame | ArrayLike, *, alpha: float = 0.95,
         Confidence level in (0, 1), e.g. 0.95: CVaR is the mean loss in the worst 5%.
     mu : Series or ndarray, optional
         Annualised expected returns, needed with ``target_return`` (decimal per year).
+    target_return : float, optional
+        Required expected return, decimal per year (needs ``mu``).
+    bounds, sectors, sector_caps, leverage, current_weights, turnover
+        As in :class:`core.portfolio.Constraints` (the older keyword form).
+    constraints : Constraints, optional
+        All constraints in one object (not together with the keywords).
 
     Returns
     -------
@@ -421,10 +463,8 @@ def min_cvar(scenarios: pd.DataFrame | ArrayLike, *, alpha: float = 0.95,
         cons.append(m @ w >= min(target, r_max))
         extra = [(f"the target return {target:.1%}", lambda v: [m @ v >= target])]
     prob = cp.Problem(cp.Minimize(zeta + cp.sum(u) / ((1.0 - alpha) * T)), cons)
-    status = solve(prob)
-    if not solved(status):
-        raise _fail(status, s, extra, "CVaR optimisation")
-    return wrap(clean_weights(w.value, s), tickers, "weight")
+    return _solved_weights(prob, w, s, tickers,
+                           lambda status: _fail(status, s, extra, "CVaR optimisation"))
 
 
 # --------------------------------------------------------------------------------------------

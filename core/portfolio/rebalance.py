@@ -41,10 +41,28 @@ class Performance:
     costs: float             # total costs paid, decimals of initial capital (approximate)
 
     def to_dict(self) -> dict:
+        """The fields as plain Python data, for a ``dcc.Store``.
+
+        Returns
+        -------
+        dict
+            :meth:`from_dict` reads it back.
+        """
         return {k: getattr(self, k) for k in self.__slots__}
 
     @classmethod
     def from_dict(cls, d: dict) -> Performance:
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        Performance
+        """
         return cls(**{k: float(d[k]) for k in cls.__slots__})
 
 
@@ -65,11 +83,24 @@ class RebalanceResult:
 
     def frame(self) -> pd.DataFrame:
         """Equity curves as a DataFrame indexed by date (columns ``portfolio``,
-        ``equal_weight``)."""
+        ``equal_weight``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Portfolio values (currency of the start capital).
+        """
         return pd.DataFrame({"portfolio": self.equity, "equal_weight": self.benchmark},
                             index=pd.DatetimeIndex(self.dates, name="date"))
 
     def to_dict(self) -> dict:
+        """The fields as plain Python data, for a ``dcc.Store``.
+
+        Returns
+        -------
+        dict
+            :meth:`from_dict` reads it back.
+        """
         return {"dates": [str(d) for d in self.dates.astype("datetime64[D]")],
                 "equity": self.equity.tolist(), "benchmark": self.benchmark.tolist(),
                 "tickers": list(self.tickers), "weights": self.weights.tolist(),
@@ -79,6 +110,17 @@ class RebalanceResult:
 
     @classmethod
     def from_dict(cls, d: dict) -> RebalanceResult:
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        RebalanceResult
+        """
         return cls(dates=np.array(d["dates"], dtype="datetime64[D]"),
                    equity=np.asarray(d["equity"], dtype=np.float64),
                    benchmark=np.asarray(d["benchmark"], dtype=np.float64),
@@ -91,7 +133,30 @@ class RebalanceResult:
 
 def performance_stats(equity: np.ndarray, *, rf: float = 0.0, turnover: float = 0.0,
                       costs: float = 0.0) -> Performance:
-    """Annualised return, volatility, Sharpe and max drawdown of a daily equity curve."""
+    """Annualised return, volatility, Sharpe and max drawdown of a daily equity curve.
+
+    Parameters
+    ----------
+    equity : numpy.ndarray
+        Portfolio value each trading day (any currency unit), at least two finite values.
+    rf : float
+        Risk-free rate, decimal per year (compounded daily over 252 days for the Sharpe ratio).
+    turnover : float
+        Traded value per year, decimals of capital, reported as given.
+    costs : float
+        Total costs paid, decimals of initial capital, reported as given.
+
+    Returns
+    -------
+    Performance
+        CAGR and volatility (decimals per year, 252 days), Sharpe ratio, max drawdown (positive
+        decimal), turnover and costs.
+
+    Raises
+    ------
+    DataError
+        Fewer than two values, or a value that is not finite.
+    """
     v = np.asarray(equity, dtype=np.float64)
     if v.size < 2 or np.any(~np.isfinite(v)):
         raise DataError("the equity curve needs at least 2 finite values")

@@ -55,7 +55,25 @@ def risk_contributions(weights: WeightsLike, cov: MatrixLike, *,
 
 
 def diversification_ratio(weights: WeightsLike, cov: MatrixLike) -> float:
-    """Diversification ratio Σ|w_i|σ_i / σ_p (dimensionless, ≥ 1 for long-only weights)."""
+    """Diversification ratio Σ|w_i|σ_i / σ_p (dimensionless, ≥ 1 for long-only weights).
+
+    Parameters
+    ----------
+    weights : Series, dict or array
+        Portfolio weights, fractions of capital (missing tickers count as 0).
+    cov : DataFrame, ndarray or Estimate
+        Covariance, decimals² per year.
+
+    Returns
+    -------
+    float
+        Σ|w_i|σ_i / σ_p, dimensionless.
+
+    Raises
+    ------
+    DataError
+        A portfolio with zero variance.
+    """
     C, tickers = as_cov(cov)
     w = as_weights("weights", weights, tickers, C.shape[0], fill=0.0)
     var = float(w @ C @ w)
@@ -77,6 +95,8 @@ def risk_parity(cov: MatrixLike, *, budgets: WeightsLike | None = None, tol: flo
         Target risk shares b_i > 0 (normalised to sum to one); equal by default.
     tol : float
         Stop when the Newton decrement λ²/2 falls below ``tol``.
+    max_iter : int
+        Most Newton steps before giving up.
 
     Returns
     -------

@@ -70,12 +70,28 @@ class Greeks:
         return getattr(self, name)
 
     def to_dict(self) -> dict:
-        """Plain-list dictionary (JSON-ready)."""
+        """Plain-list dictionary (JSON-ready).
+
+        Returns
+        -------
+        dict
+            :meth:`from_dict` reads it back.
+        """
         return {f.name: np.asarray(getattr(self, f.name)).tolist() for f in fields(self)}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Greeks":
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        Greeks
+        """
         return cls(**{name: np.asarray(data[name], dtype=np.float64) for name in GREEK_NAMES})
 
 
@@ -264,3 +280,14 @@ def bs_greeks(S: ArrayLike, K: ArrayLike, T: ArrayLike, r: ArrayLike, q: ArrayLi
     out = np.empty((9, flat[0].shape[0]))
     _greeks_kernel(*flat, out)
     return Greeks(*(row.reshape(shape) for row in out))
+
+
+# Scalar numba kernels shared with other compiled loops (core.risk.valuation revalues a book
+# through the same per-option routine). Callable from @njit code and from Python.
+#: ``bs_one(S, K, T, r, q, sigma, w)`` -> the nine values of :data:`GREEK_NAMES` (price,
+#: delta, gamma, vega, theta, rho, vanna, volga, charm) of one option, ``w`` = +1.0 for a call,
+#: -1.0 for a put; units as :func:`bs_greeks` (T in years, r, q continuous, sigma decimal).
+bs_one = _bs_one
+#: ``norm_cdf(x)``: the standard normal cumulative distribution function of one float.
+norm_cdf = _ncdf
+__all__ += ["bs_one", "norm_cdf"]

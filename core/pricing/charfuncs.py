@@ -521,3 +521,15 @@ def cumulants(model: str, T: float, params: ParamsLike) -> tuple[float, float, f
         raise DataError(f"T must be > 0, got {T}")
     c1, c2, c4 = _cumulants(spec.model_id, T, p)
     return float(c1), float(c2), float(c4)
+
+
+# Scalar numba kernels shared with the Fourier pricers (core.pricing.fourier); no validation.
+# ``model`` is a model id (HESTON, BATES, ...), ``p`` the float64 parameter array of
+# :data:`MODELS`, ``T`` in years.
+#: ``logcf_kernel(model, u, T, p)`` -> complex ln phi(u) of ``ln(S_T / F_T)``.
+logcf_kernel = _logcf
+#: ``dlogcf_kernel(model, u, T, p, out)``: gradient of ln phi(u) in the parameters into ``out``.
+dlogcf_kernel = _dlogcf
+#: ``cumulants_kernel(model, T, p)`` -> (c1, c2, c4) as :func:`cumulants`, from a model id.
+cumulants_kernel = _cumulants
+__all__ += ["logcf_kernel", "dlogcf_kernel", "cumulants_kernel"]

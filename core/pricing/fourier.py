@@ -36,7 +36,8 @@ from numba import njit, prange
 
 from core._validate import as_bool_array, as_float_array, check_finite, check_range
 from core.errors import DataError
-from core.pricing.charfuncs import CGMY, _cumulants, _dlogcf, _logcf, get_model
+from core.pricing.charfuncs import (CGMY, cumulants_kernel as _cumulants, dlogcf_kernel as _dlogcf,
+                                    get_model, logcf_kernel as _logcf)
 from core._typing import ArrayLike, FloatLike, ParamsLike
 
 __all__ = ["cos_price", "cos_price_jacobian", "carr_madan_price"]
@@ -487,3 +488,13 @@ def carr_madan_price(model: str, params: ParamsLike, F: float, K: FloatLike, T: 
     spline = CubicSpline(k_grid[window], calls[window])
     call = D * spline(ln_k)
     return np.where(w, call, call - D * (F - K))
+
+
+# COS engines shared with the calibration objective and the model pricers; no validation.
+#: ``cos_surface_kernel(model, p, Tu, start, F, K, D, w, L, tol, n_min, n_max, njac, out, jac,
+#: n_used)``: COS prices (and Jacobian) of quotes grouped by maturity, in place (numba).
+cos_surface_kernel = _cos_surface
+#: ``cos_flat(spec, p, F, K, T, D, w, *, L, tol, n_max, njac) -> (prices, jacobian, n_terms)``
+#: on flat float64 arrays (expired quotes at intrinsic value).
+cos_flat = _cos_flat
+__all__ += ["cos_surface_kernel", "cos_flat"]

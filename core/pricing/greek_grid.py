@@ -40,11 +40,29 @@ class GreekGrid:
     z: np.ndarray
 
     def to_dict(self) -> dict:
+        """The fields as plain Python data, for a ``dcc.Store``.
+
+        Returns
+        -------
+        dict
+            :meth:`from_dict` reads it back.
+        """
         return {"greek": self.greek, "axis": self.axis, "x": self.x.tolist(),
                 "days": self.days.tolist(), "z": self.z.tolist()}
 
     @classmethod
     def from_dict(cls, d: dict) -> "GreekGrid":
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        GreekGrid
+        """
         return cls(d["greek"], d["axis"], np.asarray(d["x"], float), np.asarray(d["days"], float),
                    np.asarray(d["z"], float))
 

@@ -22,7 +22,7 @@ import numpy as np
 from core._validate import as_bool_array, as_float_array, check_finite, check_range
 from core.errors import DataError
 from core.pricing.charfuncs import get_model
-from core.pricing.fourier import COS_L, COS_N_MAX, COS_TOL, _cos_flat
+from core.pricing.fourier import COS_L, COS_N_MAX, COS_TOL, cos_flat as _cos_flat
 from core.pricing.timechange import vg_mixture_price
 from core._typing import ArrayLike, FloatLike, ParamsLike
 

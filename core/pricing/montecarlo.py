@@ -23,7 +23,7 @@ from statistics import NormalDist
 import numpy as np
 
 from core.errors import DataError
-from core.pricing import _mc_kernels as _k
+import core.pricing._mc_kernels as _k
 from core.pricing.black_scholes import bs_price
 from core._typing import ArrayLike, RngLike
 
@@ -63,14 +63,30 @@ class MCResult:
     method: str = ""
 
     def to_dict(self) -> dict:
-        """JSON-ready dict."""
+        """JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The fields, ``ci`` as a list; :meth:`from_dict` reads it back.
+        """
         d = {f.name: getattr(self, f.name) for f in fields(self)}
         d["ci"] = list(self.ci)
         return d
 
     @classmethod
     def from_dict(cls, data: dict) -> MCResult:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        MCResult
+        """
         return cls(float(data["price"]), float(data["stderr"]), tuple(map(float, data["ci"])),
                    float(data["confidence"]), int(data["n_paths"]), data.get("method", ""))
 
@@ -87,12 +103,28 @@ class MCGreeks:
     rho: MCResult
 
     def to_dict(self) -> dict:
-        """JSON-ready dict of dicts."""
+        """JSON-ready dict of dicts.
+
+        Returns
+        -------
+        dict
+            One :meth:`MCResult.to_dict` per Greek.
+        """
         return {f.name: getattr(self, f.name).to_dict() for f in fields(self)}
 
     @classmethod
     def from_dict(cls, data: dict) -> MCGreeks:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        MCGreeks
+        """
         return cls(**{f.name: MCResult.from_dict(data[f.name]) for f in fields(cls)})
 
 
@@ -115,6 +147,13 @@ def mc_estimate(samples: ArrayLike, *, control: ArrayLike | None = None,
         Samples ``2i`` and ``2i+1`` are an antithetic pair: they are averaged first (``n`` even).
     confidence : float
         Level of the two-sided normal interval, in (0, 1).
+    method : str
+        Label stored in the result (e.g. ``"gbm, antithetic, control: forward"``).
+
+    Returns
+    -------
+    MCResult
+        Estimate, standard error and confidence interval, in the samples' units.
     """
     y = np.asarray(samples, dtype=np.float64).ravel()
     n = y.size
@@ -197,6 +236,16 @@ def gbm_terminal(S: ArrayLike, T: ArrayLike, r: ArrayLike, q: ArrayLike, sigma: 
         Spot, > 0. ``T`` years (ACT/365) >= 0; ``r``, ``q`` continuously compounded; ``sigma`` >= 0.
     n : int
         Number of draws. ``rng``: Generator, seed or None. ``antithetic``: pair rows 2i, 2i+1.
+    T : float
+        Maturity, years (ACT/365), >= 0.
+    r, q : float
+        Continuously compounded rate and dividend yield, decimals per year.
+    sigma : float
+        Volatility, decimal, >= 0.
+    rng : numpy.random.Generator, int or None
+        Randomness.
+    antithetic : bool
+        Rows ``2i`` and ``2i+1`` use opposite normals.
 
     Returns
     -------
@@ -212,6 +261,23 @@ def gbm_paths(S: ArrayLike, T: ArrayLike, r: ArrayLike, q: ArrayLike, sigma: Arr
               n_paths: int, n_steps: int, *, rng: RngLike | None = None,
               antithetic: bool = False) -> np.ndarray:
     """GBM paths on an even time grid (exact in distribution at each step).
+
+    Parameters
+    ----------
+    S : float
+        Spot, currency, > 0.
+    T : float
+        Horizon, years (ACT/365), > 0.
+    r, q : float
+        Continuously compounded rate and dividend yield, decimals per year.
+    sigma : float
+        Volatility, decimal, >= 0.
+    n_paths, n_steps : int
+        Paths and time steps.
+    rng : numpy.random.Generator, int or None
+        Randomness.
+    antithetic : bool
+        Paths ``2i`` and ``2i+1`` use opposite normals.
 
     Returns
     -------
@@ -256,6 +322,32 @@ def merton_terminal(S: ArrayLike, T: ArrayLike, r: ArrayLike, q: ArrayLike, sigm
     ``lam`` jumps per year; log-jump sizes ~ N(``mu_j``, ``sigma_j``^2); the drift is compensated,
     ``r - q - lam (e^{mu_j + sigma_j^2/2} - 1)``, so ``E[S_T] = S e^{(r-q)T}``. Antithetic pairs
     share the jump count and negate both normals.
+
+    Parameters
+    ----------
+    S : float
+        Spot, currency, > 0.
+    T : float
+        Maturity, years (ACT/365), >= 0.
+    r, q : float
+        Continuously compounded rate and dividend yield, decimals per year.
+    sigma : float
+        Diffusion volatility, decimal.
+    lam : float
+        Jump intensity, jumps per year.
+    mu_j, sigma_j : float
+        Mean and standard deviation of the log-jump size.
+    n : int
+        Number of draws.
+    rng : numpy.random.Generator, int or None
+        Randomness.
+    antithetic : bool
+        Draws ``2i`` and ``2i+1`` are an antithetic pair.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n,), currency.
     """
     S, T = _num("S", S, 0.0), _num("T", T, 0.0, strict=False)
     args = _merton_args(sigma, lam, mu_j, sigma_j)
@@ -267,7 +359,24 @@ def merton_terminal(S: ArrayLike, T: ArrayLike, r: ArrayLike, q: ArrayLike, sigm
 def merton_paths(S: ArrayLike, T: ArrayLike, r: ArrayLike, q: ArrayLike, sigma: ArrayLike,
                  lam: ArrayLike, mu_j: ArrayLike, sigma_j: ArrayLike, n_paths: int, n_steps: int,
                  *, rng: RngLike | None = None, antithetic: bool = False) -> np.ndarray:
-    """Merton paths on an even time grid, shape ``(n_paths, n_steps + 1)`` (exact per step)."""
+    """Merton paths on an even time grid, shape ``(n_paths, n_steps + 1)`` (exact per step).
+
+    Parameters
+    ----------
+    S, T, r, q, sigma, lam, mu_j, sigma_j
+        As in :func:`merton_terminal` (``T`` > 0).
+    n_paths, n_steps : int
+        Paths and time steps.
+    rng : numpy.random.Generator, int or None
+        Randomness.
+    antithetic : bool
+        Paths ``2i`` and ``2i+1`` are an antithetic pair.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n_paths, n_steps + 1), currency; column 0 is ``S``.
+    """
     S, T = _num("S", S, 0.0), _num("T", T, 0.0)
     args = _merton_args(sigma, lam, mu_j, sigma_j)
     n_paths, n_steps = _count("n_paths", n_paths), _count("n_steps", n_steps)
@@ -384,7 +493,38 @@ def heston_paths(S: ArrayLike, T: ArrayLike, r: ArrayLike, q: ArrayLike, v0: Arr
                  antithetic: bool = False,
                  martingale_correction: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Full Heston QE paths ``(S, v)``, each of shape ``(n_paths, n_steps + 1)`` (same draws as
-    :func:`heston_terminal` for the same ``rng``; 16 bytes per path-step of memory)."""
+    :func:`heston_terminal` for the same ``rng``; 16 bytes per path-step of memory).
+
+    Parameters
+    ----------
+    S : float
+        Spot, currency, > 0.
+    T : float
+        Horizon, years (ACT/365), > 0.
+    r, q : float
+        Continuously compounded rate and dividend yield, decimals per year.
+    v0, theta : float
+        Initial and long-run variance (vol², decimals).
+    kappa : float
+        Mean-reversion speed, per year.
+    sigma : float
+        Vol of variance.
+    rho : float
+        Correlation of the spot and variance shocks, in [-1, 1].
+    n_paths, n_steps : int
+        Paths and time steps.
+    rng : numpy.random.Generator, int or None
+        Randomness.
+    antithetic : bool
+        Paths ``2i`` and ``2i+1`` use opposite normals.
+    martingale_correction : bool
+        Andersen's (2008, section 7.2) martingale correction of the QE log-spot step.
+
+    Returns
+    -------
+    S, v : numpy.ndarray
+        Each of shape (n_paths, n_steps + 1): spot (currency) and variance.
+    """
     _, _, px, pv = _heston(S, T, r, q, v0, kappa, theta, sigma, rho, n_paths, n_steps, rng,
                            antithetic, martingale_correction, True)
     return np.exp(px, out=px), pv
@@ -416,7 +556,32 @@ def correlated_gbm_terminal(S: ArrayLike, T: ArrayLike, r: ArrayLike, q: ArrayLi
                             sigma: ArrayLike, corr: ArrayLike, n: int, *,
                             rng: RngLike | None = None, antithetic: bool = False) -> np.ndarray:
     """Terminal prices of ``d`` correlated GBMs (normals correlated by the Cholesky factor of
-    ``corr``); ``S``, ``q``, ``sigma`` per asset, shape ``(d,)`` or scalars. Returns ``(n, d)``."""
+    ``corr``); ``S``, ``q``, ``sigma`` per asset, shape ``(d,)`` or scalars. Returns ``(n, d)``.
+
+    Parameters
+    ----------
+    S : float or array_like
+        Spots per asset, currency, > 0.
+    T : float
+        Maturity, years, >= 0.
+    r : float
+        Continuously compounded rate, decimal per year.
+    q, sigma : float or array_like
+        Dividend yields and vols per asset, decimals.
+    corr : array_like
+        (d, d) correlation matrix, positive definite.
+    n : int
+        Number of draws.
+    rng : numpy.random.Generator, int or None
+        Randomness.
+    antithetic : bool
+        Draws ``2i`` and ``2i+1`` use opposite normals.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n, d), currency.
+    """
     S, q, sigma, L = _corr_args(S, q, sigma, corr)
     T, r = _num("T", T, 0.0, strict=False), _num("r", r)
     z = _normals(_gen(rng), (_count("n", n), S.size), antithetic) @ L.T
@@ -426,7 +591,24 @@ def correlated_gbm_terminal(S: ArrayLike, T: ArrayLike, r: ArrayLike, q: ArrayLi
 def correlated_gbm_paths(S: ArrayLike, T: ArrayLike, r: ArrayLike, q: ArrayLike, sigma: ArrayLike,
                          corr: ArrayLike, n_paths: int, n_steps: int, *,
                          rng: RngLike | None = None, antithetic: bool = False) -> np.ndarray:
-    """Correlated GBM paths, shape ``(n_paths, n_steps + 1, d)``; column 0 is ``S``."""
+    """Correlated GBM paths, shape ``(n_paths, n_steps + 1, d)``; column 0 is ``S``.
+
+    Parameters
+    ----------
+    S, T, r, q, sigma, corr
+        As in :func:`correlated_gbm_terminal` (``T`` > 0).
+    n_paths, n_steps : int
+        Paths and time steps.
+    rng : numpy.random.Generator, int or None
+        Randomness.
+    antithetic : bool
+        Paths ``2i`` and ``2i+1`` use opposite normals.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n_paths, n_steps + 1, d), currency.
+    """
     S, q, sigma, L = _corr_args(S, q, sigma, corr)
     T, r = _num("T", T, 0.0), _num("r", r)
     n_paths, n_steps = _count("n_paths", n_paths), _count("n_steps", n_steps)
@@ -494,6 +676,14 @@ def mc_european(S: ArrayLike, K: ArrayLike, T: ArrayLike, r: ArrayLike, q: Array
     control : {'forward', 'bs', None}
         Control variate: the discounted terminal price (known mean ``S e^{-qT}``), or the
         Black-Scholes vanilla on the jump-free GBM driven by the same normals (gbm, merton).
+    rng : numpy.random.Generator, int or None
+        Randomness.
+    antithetic : bool
+        Antithetic pairs of paths.
+    confidence : float
+        Level of the two-sided interval, in (0, 1).
+    **params
+        The model's parameters (see ``model``).
 
     Returns
     -------
@@ -537,6 +727,23 @@ def mc_greeks(S: ArrayLike, K: ArrayLike, T: ArrayLike, r: ArrayLike, q: ArrayLi
     Bumps: spot ``S (1 +- rel_bump_S)``; vol ``+- bump_vol`` on ``sigma`` (gbm, merton) or on
     ``sqrt(v0)`` (heston: vega is the sensitivity to the initial instantaneous vol); rate
     ``+- bump_r``. Other arguments as :func:`mc_european` (no control variate here).
+
+    Parameters
+    ----------
+    S, K, T, r, q, is_call, model, n_paths, n_steps, rng, antithetic, confidence, **params
+        As in :func:`mc_european`.
+    rel_bump_S : float
+        Relative spot bump.
+    bump_vol : float
+        Absolute vol bump (decimal).
+    bump_r : float
+        Absolute rate bump (decimal per year).
+
+    Returns
+    -------
+    MCGreeks
+        ``price``, ``delta``, ``gamma``, ``vega``, ``rho`` as :class:`MCResult`; units as
+        :func:`core.pricing.bs_greeks` (vega per 1.00 vol, rho per 1.00 rate).
     """
     p = _model_params(model, params)
     S, K, T = _num("S", S, 0.0), _num("K", K, 0.0), _num("T", T, 0.0)

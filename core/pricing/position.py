@@ -26,6 +26,15 @@ _KINDS = LEG_KINDS
 def leg_kind(code: str) -> str:
     """``'call'``, ``'put'`` or ``'stock'`` for a code like ``'C'``, ``'p'`` or ``'Stock'``.
 
+    Parameters
+    ----------
+    code : str
+        A leg type code (any case, spaces ignored).
+
+    Returns
+    -------
+    str
+
     Raises
     ------
     DataError
@@ -70,6 +79,15 @@ def parse_legs(text: str) -> tuple[PositionLeg, ...]:
     Each leg is ``quantity kind [strike]`` with kind C/call, P/put or S/stock; legs are separated by
     commas or semicolons.
 
+    Parameters
+    ----------
+    text : str
+        The legs; strikes in currency, quantities signed.
+
+    Returns
+    -------
+    tuple of PositionLeg
+
     Raises
     ------
     DataError
@@ -93,7 +111,18 @@ def parse_legs(text: str) -> tuple[PositionLeg, ...]:
 
 
 def format_legs(legs: tuple[PositionLeg, ...]) -> str:
-    """Inverse of :func:`parse_legs` (a canonical text form)."""
+    """Inverse of :func:`parse_legs` (a canonical text form).
+
+    Parameters
+    ----------
+    legs : tuple of PositionLeg
+        The legs.
+
+    Returns
+    -------
+    str
+        E.g. ``"+1 C 100, -2 C 105"``.
+    """
     out = []
     for leg in legs:
         qty = f"{leg.qty:+g}"

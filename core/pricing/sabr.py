@@ -239,3 +239,16 @@ def sabr_alpha_from_atm(F: FloatLike, T: FloatLike, atm_vol: FloatLike, beta: Fl
     out = np.array([_alpha_from_atm_one(*(a[i] for a in flat)) for i in range(flat[0].shape[0])],
                    dtype=np.float64)
     return out.reshape(shape)
+
+
+# Scalar numba kernels shared with the SABR surface fit (core.surface); no validation.
+# F, K price units, T years, alpha/vols decimals.
+#: ``sabr_vol_one(F, K, T, alpha, beta, rho, nu)`` -> Hagan (2002) lognormal vol of one option.
+sabr_vol_one = _sabr_vol_one
+#: ``sabr_vol_kernel(F, K, T, alpha, beta, rho, nu, out)``: :func:`sabr_vol_one` elementwise
+#: over equal-length float64 arrays into ``out``.
+sabr_vol_kernel = _sabr_vol_kernel
+#: ``alpha_from_atm_one(F, T, atm_vol, beta, rho, nu)`` -> smallest positive alpha matching
+#: the ATM vol (NaN if none).
+alpha_from_atm_one = _alpha_from_atm_one
+__all__ += ["sabr_vol_one", "sabr_vol_kernel", "alpha_from_atm_one"]

@@ -136,7 +136,14 @@ class Position:
                 f"{'C' if self.kind == 'call' else 'P'}")
 
     def to_dict(self) -> dict:
-        """JSON-ready dict."""
+        """JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         d = {f.name: getattr(self, f.name) for f in fields(self)}
         d["expiry"] = None if self.expiry is None else self.expiry.isoformat()
         for key in ("strike", "trade_price"):
@@ -145,7 +152,17 @@ class Position:
 
     @classmethod
     def from_dict(cls, data: dict) -> Position:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        Position
+        """
         d = dict(data)
         d["expiry"] = None if d.get("expiry") in (None, "") else _dt.date.fromisoformat(d["expiry"])
         for key in ("strike", "trade_price"):
@@ -313,7 +330,20 @@ def _row_position(row: dict, cols: dict) -> Position:
 def read_rows(source: SourceLike) -> list[dict] | None:
     """The rows of a book file as typed, in the canonical keys ``symbol, quantity,
     trade_price, multiplier`` (any accepted header spelling), so bad rows can be shown and
-    fixed; None when the file has no symbol column (the kind/strike/expiry layout)."""
+    fixed; None when the file has no symbol column (the kind/strike/expiry layout).
+
+    Parameters
+    ----------
+    source : str, os.PathLike, bytes, file-like or pandas.DataFrame
+        A book file as :meth:`Book.from_csv` accepts it.
+
+    Returns
+    -------
+    list of dict or None
+        One dict per file row with keys ``symbol``, ``quantity``, ``trade_price`` and
+        ``multiplier`` (cells as typed, not validated); ``None`` for the kind/strike/expiry
+        layout.
+    """
     frame = _read(source)
     keys = {_key(c): c for c in frame.columns}
     cols = {"symbol": _col(keys, _SYMBOL_COLS), "quantity": _col(keys, _QTY_COLS),
@@ -381,7 +411,13 @@ class Book:
     def arrays(self) -> dict[str, np.ndarray]:
         """Column arrays (computed once, read-only): kind, underlying, symbol (object),
         quantity, multiplier, strike, trade_price, expiry (datetime64[D], NaT for non-options),
-        is_call, is_option."""
+        is_call, is_option.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            One array per name above, length ``len(book)``; strikes and prices in currency.
+        """
         return self._arrays
 
     def _build_arrays(self) -> dict[str, np.ndarray]:
@@ -403,7 +439,12 @@ class Book:
 
     def frame(self) -> pd.DataFrame:
         """One row per position: symbol, kind, underlying, expiry, strike, quantity,
-        multiplier, trade_price."""
+        multiplier, trade_price.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
         return pd.DataFrame([{"symbol": p.symbol, **p.to_dict()} for p in self.positions],
                             columns=["symbol", "kind", "quantity", "underlying", "strike",
                                      "expiry", "multiplier", "trade_price"])
@@ -412,7 +453,25 @@ class Book:
     @classmethod
     def from_rows(cls, rows: pd.DataFrame | Sequence[Mapping[str, Any]], *, name: str = "") -> Book:
         """Build from a table (DataFrame or list of dicts) in the canonical or broker layout,
-        keeping the rows that parse and a message for each that does not."""
+        keeping the rows that parse and a message for each that does not.
+
+        Parameters
+        ----------
+        rows : pandas.DataFrame or sequence of mappings
+            Book rows (header spellings as in the module docstring).
+        name : str
+            The book's name.
+
+        Returns
+        -------
+        Book
+            The parsed positions; rows that did not parse are in :attr:`errors`.
+
+        Raises
+        ------
+        DataError
+            Without a symbol (or kind/strike/expiry) or quantity column.
+        """
         frame = _read(rows)
         keys = {_key(c): c for c in frame.columns}
         cols = {"symbol": _col(keys, _SYMBOL_COLS), "quantity": _col(keys, _QTY_COLS),
@@ -437,7 +496,17 @@ class Book:
         return cls(tuple(positions), tuple(errors), name, tuple(numbers))
 
     def label(self, i: int) -> str:
-        """'Row n' (input row) or 'Position n' of position ``i`` (0-based)."""
+        """'Row n' (input row) or 'Position n' of position ``i`` (0-based).
+
+        Parameters
+        ----------
+        i : int
+            Position index, 0-based.
+
+        Returns
+        -------
+        str
+        """
         if len(self.row_numbers) == len(self.positions):
             return f"Row {self.row_numbers[i]}"
         return f"Position {i + 1}"
@@ -446,12 +515,30 @@ class Book:
     def from_csv(cls, source: SourceLike, *, name: str = "") -> Book:
         """Read a book from a path, CSV text/bytes, a ``dcc.Upload`` data URL or a DataFrame
         (layouts in the module docstring). Bad rows become :attr:`errors`; a missing symbol or
-        quantity column raises :class:`DataError`."""
+        quantity column raises :class:`DataError`.
+
+        Parameters
+        ----------
+        source : str, os.PathLike, bytes, file-like or pandas.DataFrame
+            The book file.
+        name : str
+            The book's name.
+
+        Returns
+        -------
+        Book
+        """
         return cls.from_rows(source, name=name)
 
     def to_csv(self) -> str:
         """The canonical CSV (``symbol,quantity,trade_price,multiplier``); ``from_csv`` reads
-        it back to an equal book."""
+        it back to an equal book.
+
+        Returns
+        -------
+        str
+            CSV text with a header line.
+        """
         out = io.StringIO()
         out.write("symbol,quantity,trade_price,multiplier\n")
         for p in self.positions:
@@ -465,7 +552,27 @@ class Book:
                   name: str = "") -> Book:
         """A book from strategy legs (``core.strategies.Leg``-like objects with ``kind``,
         ``strike``, ``qty``, ``price``) and one expiry date per leg (ignored for stock legs).
-        ``contracts`` scales every quantity."""
+        ``contracts`` scales every quantity.
+
+        Parameters
+        ----------
+        legs : sequence of Leg
+            Strategy legs (strikes and prices per unit, currency).
+        expiry_dates : sequence of date-like or None
+            One expiry date per leg.
+        underlying : str
+            Option root of the symbols, e.g. ``"SPX"``.
+        multiplier : float
+            Contract multiplier of the options.
+        contracts : float
+            Contracts per unit of leg quantity.
+        name : str
+            The book's name.
+
+        Returns
+        -------
+        Book
+        """
         positions = []
         for leg, exp in zip(legs, expiry_dates):
             if leg.kind == "stock":
@@ -480,7 +587,29 @@ class Book:
     @classmethod
     def from_weights(cls, weights: dict, prices: dict, notional: float, *,
                      name: str = "") -> Book:
-        """Share counts ``weight * notional / price`` for each ticker (Portfolio page)."""
+        """Share counts ``weight * notional / price`` for each ticker (Portfolio page).
+
+        Parameters
+        ----------
+        weights : dict
+            Ticker -> weight, fraction of ``notional``.
+        prices : dict
+            Ticker -> price per share, currency.
+        notional : float
+            Capital allocated, currency, > 0.
+        name : str
+            The book's name.
+
+        Returns
+        -------
+        Book
+            Stock positions at the given prices.
+
+        Raises
+        ------
+        DataError
+            A notional that is not a positive number, or a ticker without a positive price.
+        """
         if not (math.isfinite(notional) and notional > 0):
             raise DataError(f"notional must be > 0, got {notional}")
         positions = []
@@ -495,17 +624,45 @@ class Book:
         return cls(tuple(positions), name=name)
 
     def with_positions(self, extra: Book | Sequence[Position]) -> Book:
-        """This book with more positions appended (e.g. hedge trades)."""
+        """This book with more positions appended (e.g. hedge trades).
+
+        Parameters
+        ----------
+        extra : Book or sequence of Position
+            Positions to append.
+
+        Returns
+        -------
+        Book
+            A new book (errors and name kept).
+        """
         more = extra.positions if isinstance(extra, Book) else tuple(extra)
         return Book(self.positions + tuple(more), self.errors, self.name)
 
     def to_dict(self) -> dict:
-        """JSON-ready dict."""
+        """JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         return {"positions": [p.to_dict() for p in self.positions], "errors": list(self.errors),
                 "name": self.name}
 
     @classmethod
     def from_dict(cls, data: dict) -> Book:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        Book
+        """
         return cls(tuple(Position.from_dict(p) for p in data.get("positions", ())),
                    tuple(data.get("errors", ())), data.get("name", ""))

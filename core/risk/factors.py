@@ -53,13 +53,28 @@ def _factor_frame() -> pd.DataFrame:
 
 
 def factor_returns() -> pd.DataFrame:
-    """Daily simple returns of the S&P 500 (``sp500``) and NASDAQ (``nasdaq``), arch data."""
+    """Daily simple returns of the S&P 500 (``sp500``) and NASDAQ (``nasdaq``), arch data.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``sp500`` and ``nasdaq``, daily simple returns (decimals) by date; a copy.
+    """
     return _factor_frame().copy()
 
 
 def estimate_betas(returns: pd.DataFrame, factors: pd.DataFrame | None = None, *,
                    min_obs: int = 60) -> pd.DataFrame:
     """OLS betas of each column of ``returns`` on ``factors`` (default :func:`factor_returns`).
+
+    Parameters
+    ----------
+    returns : pandas.DataFrame
+        Daily simple returns (decimals), one column per ticker.
+    factors : pandas.DataFrame, optional
+        Daily factor returns (decimals), one column per factor.
+    min_obs : int
+        Fewest common days for a ticker to be estimated.
 
     Returns
     -------
@@ -134,7 +149,14 @@ class CorrelationStress:
     label: str = ""
 
     def to_dict(self) -> dict:
-        """JSON-ready dict."""
+        """JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         return {"table": self.table.reset_index().to_dict("list"),
                 "corr_before": self.corr_before.to_dict("split"),
                 "corr_after": self.corr_after.to_dict("split"), "alpha": self.alpha,
@@ -142,7 +164,17 @@ class CorrelationStress:
 
     @classmethod
     def from_dict(cls, d: dict) -> CorrelationStress:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        CorrelationStress
+        """
         def split(s):
             return pd.DataFrame(s["data"], index=s["index"], columns=s["columns"])
         return cls(pd.DataFrame(d["table"]).set_index("index"), split(d["corr_before"]),
@@ -168,6 +200,12 @@ def correlation_breakdown(returns: pd.DataFrame, exposures: dict, *, shrink: flo
         Crisis window (ISO dates) whose correlation matrix replaces today's.
     base : (str, str), optional
         Window of the "before" estimates and the historical days (default: all rows).
+    alpha : float
+        Confidence level of VaR/ES, e.g. 0.99.
+    n_paths : int
+        Monte Carlo scenarios of the stressed (non-historical) estimates.
+    rng : numpy.random.Generator, int or None
+        Randomness of the Monte Carlo draws.
 
     Returns
     -------
@@ -240,6 +278,27 @@ def stock_side(book: Book, prices: pd.DataFrame | None = None, *, alpha: float =
     :data:`core.risk.historical.HISTORICAL_DATES` (arch data); correlation breakdown shrinks
     correlations 50% toward 1 and uses the 2008 crisis window, against the last two years.
     Returns None when the book holds no single stocks; tickers without prices get a message.
+
+    Parameters
+    ----------
+    book : Book
+        The book; only its stock positions are used.
+    prices : pandas.DataFrame, optional
+        Daily closes, dates × tickers (currency); default the embedded sample prices.
+    alpha : float
+        Confidence level of the correlation-breakdown VaR/ES.
+    rng : numpy.random.Generator, int or None
+        Randomness of the Monte Carlo draws.
+    skip : sequence of str
+        Symbols that are index underlyings, not single stocks.
+
+    Returns
+    -------
+    dict or None
+        ``tickers``, ``shares``, ``prices`` (last closes, currency), ``asof`` (ISO date),
+        ``betas`` (records of ticker, sp500, nasdaq, r2), ``factor_stress`` (P/L per shock,
+        currency), ``correlation`` (VaR/ES tables by method, currency), ``messages`` and
+        ``source``; ``None`` without single stocks.
     """
     from core.risk.historical import HISTORICAL_DATES
 

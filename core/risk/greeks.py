@@ -59,7 +59,14 @@ class BookGreeks:
     left_out: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (tables as records)."""
+        """JSON-ready dict (tables as records).
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         def rec(df):
             return json_records(df)
         return {"totals": dict(self.totals), "by_position": rec(self.by_position),
@@ -68,14 +75,36 @@ class BookGreeks:
 
     @classmethod
     def from_dict(cls, data: dict) -> BookGreeks:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        BookGreeks
+        """
         return cls(dict(data["totals"]), pd.DataFrame(data["by_position"]),
                    pd.DataFrame(data["by_expiry"]), pd.DataFrame(data["by_moneyness"]),
                    tuple(data["left_out"]))
 
 
 def json_records(df: pd.DataFrame) -> list[dict]:
-    """Records with NaN as None and numpy scalars as Python numbers."""
+    """Records with NaN as None and numpy scalars as Python numbers.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Any frame.
+
+    Returns
+    -------
+    list of dict
+        ``df.to_dict("records")`` with NaN as ``None`` and numpy scalars as Python numbers
+        (JSON-safe, for a ``dcc.Store``).
+    """
     out = []
     for row in df.to_dict("records"):
         clean = {}
@@ -93,7 +122,23 @@ def json_records(df: pd.DataFrame) -> list[dict]:
 
 
 def position_greeks(P: Prepared, *, shadow: bool = True) -> dict[str, np.ndarray]:
-    """Desk-unit Greeks of each prepared position (arrays of length ``P.n``)."""
+    """Desk-unit Greeks of each prepared position (arrays of length ``P.n``).
+
+    Parameters
+    ----------
+    P : Prepared
+        Output of :func:`core.risk.valuation.prepare`.
+    shadow : bool
+        Also compute ``shadow_delta`` and ``shadow_gamma`` through the smile (sticky moneyness);
+        when False they equal the plain delta and zero.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``value`` (currency), ``delta``, ``gamma``, ``vega``, ``theta``, ``rho``,
+        ``shadow_delta``, ``shadow_gamma`` per position, in the desk units of the module
+        docstring (quantity x multiplier included).
+    """
     S = P.market.spot
     opt = P.is_option
     g = P.greeks

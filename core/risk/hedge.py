@@ -63,14 +63,31 @@ class Hedge:
     status: str = ""
 
     def to_dict(self) -> dict:
-        """JSON-ready dict."""
+        """JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         return {"trades": self.trades.to_dict(), "before": dict(self.before),
                 "after": dict(self.after), "cost": self.cost, "targets": list(self.targets),
                 "tolerance": dict(self.tolerance), "status": self.status}
 
     @classmethod
     def from_dict(cls, d: dict) -> Hedge:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        Hedge
+        """
         return cls(Book.from_dict(d["trades"]), dict(d["before"]), dict(d["after"]),
                    float(d["cost"]), tuple(d["targets"]), dict(d.get("tolerance", {})),
                    d.get("status", ""))
@@ -80,7 +97,26 @@ def candidate_options(market: Market, *, moneyness: tuple[float, float] = (0.85,
                       max_T: float = 1.0, per_expiry: int = 8,
                       max_expiries: int = 5) -> pd.DataFrame:
     """Listed OTM options offered as hedges: per expiry (the ``max_expiries`` nearest, up to
-    ``max_T`` years) the ``per_expiry`` strikes nearest the forward within ``moneyness``."""
+    ``max_T`` years) the ``per_expiry`` strikes nearest the forward within ``moneyness``.
+
+    Parameters
+    ----------
+    market : Market
+        The market whose listed options are offered.
+    moneyness : (float, float)
+        Strike / forward range of the candidates.
+    max_T : float
+        Longest expiry, years.
+    per_expiry : int
+        Strikes kept per expiry (those nearest the forward in log-moneyness).
+    max_expiries : int
+        Nearest expiries kept.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows of ``market.listed`` (same columns), per expiry in expiry order.
+    """
     L = market.listed
     if len(L) == 0:
         return L.copy()
@@ -114,6 +150,9 @@ def hedge(book: Book, market: Market, targets: Sequence[str] = ("delta",), *,
         Full bid/ask spread of the underlying, relative to spot (2e-4 = 2 bp).
     multiplier : float
         Contract multiplier of the listed options.
+    whole_contracts : bool
+        Round option trades to whole contracts after the continuous solve (floor/ceil of each,
+        the underlying re-solved for delta, the smallest worst residual then the cheapest kept).
 
     Returns
     -------

@@ -80,12 +80,24 @@ def _vix() -> pd.Series:
 
 
 def sp500_returns() -> pd.Series:
-    """Daily simple returns of the S&P 500 adjusted close (arch.data.sp500)."""
+    """Daily simple returns of the S&P 500 adjusted close (arch.data.sp500).
+
+    Returns
+    -------
+    pandas.Series
+        Daily simple returns (decimals) by date.
+    """
     return _sp500().pct_change().dropna()
 
 
 def vix_changes() -> pd.Series:
-    """Daily VIX changes in index points (arch.data.vix)."""
+    """Daily VIX changes in index points (arch.data.vix).
+
+    Returns
+    -------
+    pandas.Series
+        Daily change of the VIX close by date, index points (1.0 = one vol point).
+    """
     return _vix().diff().dropna()
 
 
@@ -168,6 +180,13 @@ def measure_surface_shock(before: Chain, after: Chain, *, surface: str = "svi") 
     ATM vol is the fitted vol at ``K = F``; skew is ``(vol(k=-0.1) - vol(k=+0.1)) / 2`` (vol
     per 10% of log-moneyness, positive when puts are richer), both on the expiry's slice.
 
+    Parameters
+    ----------
+    before, after : Chain
+        The chains of the two dates.
+    surface : str
+        Surface fitted to each chain (a key of :data:`core.risk.market.SURFACES`).
+
     Returns
     -------
     dict
@@ -196,7 +215,24 @@ def measure_surface_shock(before: Chain, after: Chain, *, surface: str = "svi") 
 
 def daily_moves(start: str = "2014-01-06", end: str = "2018-12-31") -> pd.DataFrame:
     """Joint daily S&P 500 returns (``spot``) and VIX changes / 100 (``vol``) on the days both
-    arch series cover (default: the whole VIX span)."""
+    arch series cover (default: the whole VIX span).
+
+    Parameters
+    ----------
+    start, end : str
+        ISO dates of the window (inclusive).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``spot`` (simple return, decimal) and ``vol`` (VIX change / 100, decimal vol)
+        by date.
+
+    Raises
+    ------
+    DataError
+        When the window holds fewer than 20 common days.
+    """
     r = sp500_returns()
     v = vix_changes() / 100.0
     df = pd.concat({"spot": r, "vol": v}, axis=1, join="inner").loc[start:end]

@@ -56,13 +56,30 @@ class LimitReport:
         return [m for m, b in zip(self.table["metric"], self.table["breach"]) if b]
 
     def to_dict(self) -> dict:
-        """JSON-ready dict."""
+        """JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         return {"table": self.table.astype(object).where(self.table.notna(), None)
                 .to_dict("records")}
 
     @classmethod
     def from_dict(cls, d: dict) -> LimitReport:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        LimitReport
+        """
         return cls(pd.DataFrame(d["table"]))
 
 

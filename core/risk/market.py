@@ -111,6 +111,10 @@ class Market:
         valuation_date : date-like, optional
             On or after the chain's quote date (default: the quote date); see the module
             docstring. Listed hedge options keep their expiry dates.
+
+        Returns
+        -------
+        Market
         """
         if surface not in SURFACES:
             raise DataError(f"surface must be one of {', '.join(SURFACES)}, got {surface!r}")
@@ -146,19 +150,51 @@ class Market:
                    k_range=(float(np.min(k)), float(np.max(k))), source=src)
 
     def with_sticky(self, sticky: str) -> Market:
-        """The same market with other smile dynamics."""
+        """The same market with other smile dynamics.
+
+        Parameters
+        ----------
+        sticky : str
+            'strike' or 'moneyness'.
+
+        Returns
+        -------
+        Market
+        """
         return Market(self.spot, self.valuation_date, self.surface, self.curve, self.listed,
                       self.underlying, sticky, self.k_range, self.source)
 
     # -- curves -----------------------------------------------------------------------------
     def year_fraction(self, expiry: DatesLike) -> np.ndarray:
-        """ACT/365 years from the valuation date to ``expiry`` (datetime64[D] array)."""
+        """ACT/365 years from the valuation date to ``expiry`` (datetime64[D] array).
+
+        Parameters
+        ----------
+        expiry : date-like or array of them
+            Expiry dates.
+
+        Returns
+        -------
+        numpy.ndarray
+            Years (ACT/365), negative for dates before the valuation date.
+        """
         e = np.asarray(expiry, dtype="datetime64[D]")
         days = (e - np.datetime64(self.valuation_date, "D")).astype(np.float64)
         return days / 365.0
 
     def rates(self, T: FloatLike) -> tuple[np.ndarray, np.ndarray]:
-        """Continuously compounded ``(r, q)`` to time ``T`` (years); see the module docstring."""
+        """Continuously compounded ``(r, q)`` to time ``T`` (years); see the module docstring.
+
+        Parameters
+        ----------
+        T : float or array_like
+            Times to expiry, years.
+
+        Returns
+        -------
+        r, q : numpy.ndarray
+            Rate and dividend yield, decimals per year, shape of ``T``.
+        """
         T = np.asarray(T, dtype=np.float64)
         Ts = self.curve["T"].to_numpy(dtype=np.float64)
         lndf = np.log(self.curve["discount"].to_numpy(dtype=np.float64))
@@ -174,21 +210,62 @@ class Market:
         return r, r - carry
 
     def forward(self, T: FloatLike, spot: float | None = None) -> np.ndarray:
-        """Forward ``S e^{(r - q) T}`` with the market's curves."""
+        """Forward ``S e^{(r - q) T}`` with the market's curves.
+
+        Parameters
+        ----------
+        T : float or array_like
+            Times to expiry, years.
+        spot : float, optional
+            Spot to carry forward (currency); default the market's.
+
+        Returns
+        -------
+        numpy.ndarray
+            Forwards, currency, shape of ``T``.
+        """
         r, q = self.rates(T)
         return (self.spot if spot is None else spot) * np.exp((r - q) * np.asarray(T))
 
     # -- vols ---------------------------------------------------------------------------------
     def vol(self, K: FloatLike, T: FloatLike) -> np.ndarray:
         """Surface vol (decimal) at strike ``K`` and time ``T`` > 0 (extrapolated where needed;
-        see :meth:`vol_flags`)."""
+        see :meth:`vol_flags`).
+
+        Parameters
+        ----------
+        K : float or array_like
+            Strikes, currency.
+        T : float or array_like
+            Times to expiry, years (floored at 1e-6).
+
+        Returns
+        -------
+        numpy.ndarray
+            Implied vols, decimals, of the broadcast shape.
+        """
         K, T = np.broadcast_arrays(np.asarray(K, dtype=np.float64),
                                    np.asarray(T, dtype=np.float64))
         return self.surface.implied_vol(K, np.maximum(T, 1e-6))
 
     def vol_flags(self, K: FloatLike, T: FloatLike, *, k: FloatLike | None = None) -> list[str]:
         """Per point: '' inside the fitted region, else why the vol is extrapolated (``k``:
-        the points' ``ln(K/F)`` when already known)."""
+        the points' ``ln(K/F)`` when already known).
+
+        Parameters
+        ----------
+        K : float or array_like
+            Strikes, currency.
+        T : float or array_like
+            Times to expiry, years.
+        k : float or array_like, optional
+            Log-moneyness ``ln(K/F)`` of the points, when already computed.
+
+        Returns
+        -------
+        list of str
+            One entry per broadcast point.
+        """
         K, T = np.broadcast_arrays(np.asarray(K, dtype=np.float64),
                                    np.asarray(T, dtype=np.float64))
         Ts = self.surface.expiries
@@ -213,7 +290,20 @@ class Market:
         return out
 
     def check_position(self, K: float, T: float) -> str | None:
-        """A reason to leave an option out (expired, or far outside the surface), else None."""
+        """A reason to leave an option out (expired, or far outside the surface), else None.
+
+        Parameters
+        ----------
+        K : float
+            Strike, currency.
+        T : float
+            Time to expiry from the valuation date, years.
+
+        Returns
+        -------
+        str or None
+            The message to show, or ``None`` when the option can be valued.
+        """
         if not T > 0:
             return "the option has expired (expiry on or before the valuation date " \
                    f"{self.valuation_date.isoformat()}): remove it or roll it"
@@ -228,13 +318,30 @@ class Market:
         return None
 
     def covers(self, underlying: str) -> bool:
-        """True when positions on ``underlying`` are valued in this market."""
+        """True when positions on ``underlying`` are valued in this market.
+
+        Parameters
+        ----------
+        underlying : str
+            A position's underlying symbol (any case).
+
+        Returns
+        -------
+        bool
+        """
         u = underlying.upper()
         return u == self.underlying or u in UNDERLYING_ALIASES.get(self.underlying, ())
 
     # -- serialisation -----------------------------------------------------------------------
     def to_dict(self) -> dict:
-        """JSON-ready dict."""
+        """JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         def frame(df):
             d = df.copy()
             d["expiry"] = [pd.Timestamp(e).date().isoformat() for e in d["expiry"]]
@@ -246,7 +353,17 @@ class Market:
 
     @classmethod
     def from_dict(cls, data: dict) -> Market:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        Market
+        """
         def frame(d):
             df = pd.DataFrame(d)
             df["expiry"] = pd.to_datetime(df["expiry"])

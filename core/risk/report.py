@@ -104,12 +104,29 @@ class RiskReport:
     stocks: dict | None = None
 
     def to_dict(self) -> dict:
-        """JSON-ready dict."""
+        """JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         return _clean({f.name: getattr(self, f.name) for f in fields(self)})
 
     @classmethod
     def from_dict(cls, d: dict) -> RiskReport:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        RiskReport
+        """
         return cls(**{f.name: d[f.name] for f in fields(cls) if f.name in d})
 
 
@@ -149,6 +166,23 @@ def _spec(spec: dict | None) -> dict:
 def analyse(book: Book, market: Market, spec: dict | None = None) -> RiskReport:
     """Greeks, ladder, SPAN and PM margins, historical and custom stress, P/L explain, VaR/ES,
     limits and (optionally) a hedge of ``book`` in ``market``.
+
+    Parameters
+    ----------
+    book : Book
+        The positions.
+    market : Market
+        Spot, forwards, discounts and the fitted surface.
+    spec : dict, optional
+        Settings, keys of :data:`SPEC_KEYS`: ``sticky`` ('strike' or 'moneyness'), ``limits``
+        (desk units), ``hedge`` (targets), ``scenarios`` (custom :class:`Scenario` dicts),
+        ``alpha`` (VaR/ES level, default 0.99), ``mc_paths`` (default 20,000), ``seed``
+        (default 7), ``psr`` and ``vsr`` (SPAN price and vol scan ranges, decimals: 0.06, 0.04).
+
+    Returns
+    -------
+    RiskReport
+        Every view as a frozen result (currency and desk units), with ``to_dict()``.
 
     Raises
     ------
@@ -212,7 +246,23 @@ def example_book(market: Market) -> Book:
     """A small, meaningful index-options book on ``market``'s listed contracts (whatever its
     date): a short 1-month put spread, a long 2-month ATM call, a 6-month collar on index
     units, two single stocks (AAPL, JPM at the sample's last closes, for the stock-side
-    stress), and cash. Option trade prices are the listed mids."""
+    stress), and cash. Option trade prices are the listed mids.
+
+    Parameters
+    ----------
+    market : Market
+        The market whose listed options (expiries, strikes, mids) the book uses.
+
+    Returns
+    -------
+    Book
+        The example positions.
+
+    Raises
+    ------
+    DataError
+        When the market lists no options.
+    """
     L = market.listed
     if len(L) == 0:
         raise DataError("the market lists no options to build an example book from")
@@ -244,5 +294,15 @@ def example_book(market: Market) -> Book:
 
 
 def pd_ts(x: DateLike) -> pd.Timestamp:
-    """``pandas.Timestamp`` of a date-like."""
+    """``pandas.Timestamp`` of a date-like.
+
+    Parameters
+    ----------
+    x : date-like
+        A date, datetime, ISO string or Timestamp.
+
+    Returns
+    -------
+    pandas.Timestamp
+    """
     return pd.Timestamp(x)

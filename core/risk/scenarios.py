@@ -105,7 +105,12 @@ class Scenario:
             object.__setattr__(self, "name", self.label())
 
     def label(self) -> str:
-        """Short description of the shocks, e.g. 'spot -10%, vol +5 pts'."""
+        """Short description of the shocks, e.g. 'spot -10%, vol +5 pts'.
+
+        Returns
+        -------
+        str
+        """
         parts = []
         if self.spot:
             parts.append(f"spot {self.spot:+.1%}")
@@ -122,12 +127,29 @@ class Scenario:
         return ", ".join(parts) or "unchanged"
 
     def to_dict(self) -> dict:
-        """JSON-ready dict."""
+        """JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod
     def from_dict(cls, data: dict) -> Scenario:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        Scenario
+        """
         return cls(**{k: v for k, v in data.items() if k in {f.name for f in fields(cls)}})
 
 
@@ -142,6 +164,16 @@ def _as_scenarios(scenarios) -> list[Scenario]:
 
 def _shock_arrays(sc: list[Scenario]) -> list[np.ndarray]:
     return [np.fromiter((getattr(s, f) for s in sc), np.float64, len(sc)) for f in SHOCKS]
+
+
+def _shocked(book: Book, market: Market, scenarios: ScenariosLike, prepared: Prepared | None
+             ) -> tuple[Prepared, list[Scenario], list[np.ndarray], tuple[np.ndarray, ...]]:
+    """The prepared book, the scenarios, their shock arrays (in ``SHOCKS`` order) and the
+    shocked inputs ``(S, T, r, sigma)`` of :func:`core.risk.valuation.shocked_inputs`."""
+    P = prepared if prepared is not None else prepare(book, market)
+    sc = _as_scenarios(scenarios)
+    arrays = _shock_arrays(sc)
+    return P, sc, arrays, shocked_inputs(P, *arrays)
 
 
 def revalue_positions(book: Book, market: Market, scenarios: ScenariosLike, *,
@@ -374,12 +406,31 @@ class StressResult:
     arbitrage: tuple[dict, ...]
 
     def worst(self, j: int, n: int = 5) -> pd.Series:
-        """The ``n`` worst contributors (P/L per position) to scenario ``j``."""
+        """The ``n`` worst contributors (P/L per position) to scenario ``j``.
+
+        Parameters
+        ----------
+        j : int
+            Scenario index (column of :attr:`by_position`).
+        n : int
+            How many contributors.
+
+        Returns
+        -------
+        pandas.Series
+            P/L per position (currency), most negative first.
+        """
         col = self.by_position.iloc[:, j]
         return col.sort_values().head(n)
 
     def table(self) -> pd.DataFrame:
-        """One row per scenario: name, source, shocks, P/L, weighted P/L, arbitrage flags."""
+        """One row per scenario: name, source, shocks, P/L, weighted P/L, arbitrage flags.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Shocks in :class:`Scenario` units, P/L in currency.
+        """
         rows = []
         for s, p, a in zip(self.scenarios, self.pnl, self.arbitrage):
             rows.append({"name": s.name, "source": s.source, **{f: getattr(s, f) for f in SHOCKS},
@@ -388,7 +439,14 @@ class StressResult:
         return pd.DataFrame(rows)
 
     def to_dict(self) -> dict:
-        """JSON-ready dict."""
+        """JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         return {"scenarios": [s.to_dict() for s in self.scenarios], "pnl": self.pnl.tolist(),
                 "by_position": {"index": list(self.by_position.index),
                                 "columns": list(self.by_position.columns),
@@ -398,7 +456,17 @@ class StressResult:
 
     @classmethod
     def from_dict(cls, d: dict) -> StressResult:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        StressResult
+        """
         bp = d["by_position"]
         return cls(tuple(Scenario.from_dict(s) for s in d["scenarios"]), np.asarray(d["pnl"]),
                    pd.DataFrame(bp["data"], index=bp["index"], columns=bp["columns"]),
@@ -432,10 +500,7 @@ def stress(book: Book, market: Market, scenarios: ScenariosLike, *,
     StressResult
         P/L in currency; Greeks after each shock in desk units (:mod:`core.risk.greeks`).
     """
-    P = prepared if prepared is not None else prepare(book, market)
-    sc = _as_scenarios(scenarios)
-    arrays = _shock_arrays(sc)
-    S, T, r, sig = shocked_inputs(P, *arrays)
+    P, sc, _, (S, T, r, sig) = _shocked(book, market, scenarios, prepared)
     opt = P.is_option
     g = bs_greeks(S, np.where(opt, P.K, 1.0), np.where(opt, T, 0.0), r, P.q,
                   np.where(opt, sig, 0.2), P.is_call)
@@ -497,14 +562,31 @@ class Explain:
         return self.full - self.taylor
 
     def to_dict(self) -> dict:
-        """JSON-ready dict."""
+        """JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         return {"names": list(self.names),
                 **{k: getattr(self, k).tolist() for k in ("full", "delta", "gamma", "vega",
                                                           "theta", "rho")}}
 
     @classmethod
     def from_dict(cls, d: dict) -> Explain:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        Explain
+        """
         return cls(tuple(d["names"]), *(np.asarray(d[k], dtype=float)
                                         for k in ("full", "delta", "gamma", "vega", "theta",
                                                   "rho")))
@@ -529,10 +611,7 @@ def pnl_explain(book: Book, market: Market, scenarios: ScenariosLike, *,
     Explain
         Full and Taylor P/L per scenario and the Greek contributions, currency.
     """
-    P = prepared if prepared is not None else prepare(book, market)
-    sc = _as_scenarios(scenarios)
-    arrays = _shock_arrays(sc)
-    S1, T1, r1, sig1 = shocked_inputs(P, *arrays)
+    P, sc, arrays, (S1, T1, r1, sig1) = _shocked(book, market, scenarios, prepared)
     full = ((shocked_values(P, *arrays) - P.V0) * P.units).sum(1)
     S0 = market.spot
     opt = P.is_option

@@ -14,7 +14,7 @@ import numba as nb
 import numpy as np
 
 from core.pricing import Greeks, bs_price
-from core.pricing.black_scholes import GREEK_NAMES, _bs_one, _ncdf
+from core.pricing.black_scholes import GREEK_NAMES, bs_one, norm_cdf
 from core.risk.book import Book
 from core.risk.market import FAR_MONEYNESS, FAR_T_FACTOR, Market
 from core._typing import ArrayLike, FloatArray
@@ -65,7 +65,18 @@ class Prepared:
 
     def vols_at_spot(self, spot_rel: np.ndarray) -> np.ndarray:
         """Per scenario spot move (relative), the base vol of each position: the prepared vols
-        under sticky strike; under sticky moneyness the surface vol at ``K / (1 + s)``."""
+        under sticky strike; under sticky moneyness the surface vol at ``K / (1 + s)``.
+
+        Parameters
+        ----------
+        spot_rel : numpy.ndarray
+            Spot moves, relative (-0.1 = -10%), one per scenario.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (m, n): vols, decimals.
+        """
         s = np.asarray(spot_rel, dtype=np.float64).reshape(-1)
         if self.market.sticky == "strike" or not self.is_option.any():
             return np.broadcast_to(self.sigma, (s.size, self.n))
@@ -89,6 +100,19 @@ def prepare(book: Book, market: Market) -> Prepared:
     Options left out (with a message): expired, far outside the surface, on an underlying the
     market does not quote, or where the surface gives a negative variance. Stock positions on
     another ticker are left out here (they belong to the stock-side factor stress).
+
+    Parameters
+    ----------
+    book : Book
+        The positions.
+    market : Market
+        Spot, forwards, discounts and the fitted surface.
+
+    Returns
+    -------
+    Prepared
+        Arrays of the valued positions (strike, T in years, r, q continuous, vol decimal, units,
+        today's value per unit in currency) and the messages of those left out.
     """
     a = book.arrays()
     n = len(book)
@@ -168,14 +192,14 @@ def prepare(book: Book, market: Market) -> Prepared:
 @nb.njit(cache=True)
 def _greeks_serial(S, K, T, r, q, sig, w, out):
     for i in range(K.shape[0]):
-        res = _bs_one(S, K[i], T[i], r[i], q[i], sig[i], w[i])
+        res = bs_one(S, K[i], T[i], r[i], q[i], sig[i], w[i])
         for j in range(9):
             out[j, i] = res[j]
 
 
 def _greeks(S: float, K, T, r, q, sig, is_call) -> Greeks:
     """:func:`bs_greeks` of one spot and per-position arrays, through the same per-option
-    routine (``_bs_one``) in a serial loop: a book of a few hundred positions is too small for
+    routine (``bs_one``) in a serial loop: a book of a few hundred positions is too small for
     the parallel kernel's thread start-up, which dominates on a busy machine. Tested against
     :func:`bs_greeks`."""
     n = K.shape[0]
@@ -199,7 +223,22 @@ def shocked_inputs(P: Prepared, spot: ArrayLike, vol: ArrayLike, skew: ArrayLike
                    days: ArrayLike,
                    rate: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """``(S, T, r, sigma)`` of every position under each scenario: ``S`` of shape (m, 1), the
-    rest (m, n). Arguments as in :func:`shocked_values`."""
+    rest (m, n). Arguments as in :func:`shocked_values`.
+
+    Parameters
+    ----------
+    P : Prepared
+        The prepared book.
+    spot, vol, skew, term, days, rate : array_like
+        One value per scenario, in the units of :func:`shocked_values`.
+
+    Returns
+    -------
+    S : numpy.ndarray
+        Shocked spot, shape (m, 1), currency.
+    T, r, sigma : numpy.ndarray
+        Shape (m, n): time to expiry (years, floored at 0), rate (continuous) and vol (decimal).
+    """
     spot, vol, skew, term, days, rate = (np.asarray(x, dtype=np.float64).reshape(-1, 1)
                                          for x in (spot, vol, skew, term, days, rate))
     S = P.market.spot * (1.0 + spot)
@@ -219,6 +258,18 @@ def shocked_values(P: Prepared, spot: ArrayLike, vol: ArrayLike, skew: ArrayLike
     k / 0.10``), term tilt (vol per year of expiry, pivoting at one month:
     ``term * (T - 1/12)``), days passed (calendar), rate shift (decimal). The contract keeps
     its own vol as time passes (no roll-down along the term structure).
+
+    Parameters
+    ----------
+    P : Prepared
+        The prepared book.
+    spot, vol, skew, term, days, rate : array_like
+        One value per scenario, units as above.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (m, n): value per unit of each position under each scenario, currency.
     """
     S, T, r, sig = shocked_inputs(P, spot, vol, skew, term, days, rate)
     return _unit_values(S, P.K, T, r, P.q, sig, P.is_call, P.is_option, P.is_stock)
@@ -260,7 +311,7 @@ def _reval_kernel(S0, K, T, r, q, base, k, w, code, units, V0, spot, vol, skew, 
                 p = p if p > 0.0 else 0.0
             else:
                 d1 = (math.log(S / K[j]) + (rr - q[j]) * t) / v + 0.5 * v
-                p = ww * (S * dq * _ncdf(ww * d1) - K[j] * dr * _ncdf(ww * (d1 - v)))
+                p = ww * (S * dq * norm_cdf(ww * d1) - K[j] * dr * norm_cdf(ww * (d1 - v)))
                 p = p if p > 0.0 else 0.0
             out[i, j] = units[j] * (p - V0[j])
 
@@ -268,7 +319,21 @@ def _reval_kernel(S0, K, T, r, q, base, k, w, code, units, V0, spot, vol, skew, 
 def pnl_matrix(P: Prepared, spot: ArrayLike, vol: ArrayLike, skew: ArrayLike, term: ArrayLike,
                days: ArrayLike, rate: ArrayLike) -> np.ndarray:
     """P/L per scenario (rows) and valued position, currency: the numba kernel behind
-    :func:`core.risk.revalue` (tested against :func:`shocked_values`)."""
+    :func:`core.risk.revalue` (tested against :func:`shocked_values`).
+
+    Parameters
+    ----------
+    P : Prepared
+        The prepared book.
+    spot, vol, skew, term, days, rate : array_like
+        One value per scenario, units as in :func:`shocked_values`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (m, n): P/L of each valued position under each scenario against today's value,
+        currency (quantity x multiplier included).
+    """
     arrs = [np.ascontiguousarray(np.asarray(x, dtype=np.float64).reshape(-1))
             for x in (spot, vol, skew, term, days, rate)]
     m = arrs[0].size

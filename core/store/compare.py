@@ -81,6 +81,15 @@ def calibration_from_run(run: Run) -> CalibrationResult:
 
     NaN values (stored as null) come back as NaN, as from ``CalibrationResult.from_dict``.
 
+    Parameters
+    ----------
+    run : Run
+        A run of kind ``calibration`` with a result payload.
+
+    Returns
+    -------
+    CalibrationResult
+
     Raises
     ------
     DataError

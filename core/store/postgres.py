@@ -33,7 +33,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from core.errors import DataError
-from core.store.runs import COLUMNS, ORDER_FIELDS, RunQuery, RunStore, StoreError
+from core.store.runs import (COLUMNS, ORDER_FIELDS, RunQuery, RunStore, StoreError,
+                             where_clause)
 from core.store.users import UserStore
 from core.store.workspaces import WorkspaceStore
 
@@ -132,20 +133,8 @@ def _libpq_url(url: str) -> str:
 
 
 def _where(query: RunQuery) -> tuple[str, list]:
-    clauses, args = [], []
-    for column, values in (("kind", query.kinds), ("model", query.models),
-                           ("fingerprint", query.fingerprints)):
-        if values is None:
-            continue
-        if not values:
-            clauses.append("FALSE")
-            continue
-        clauses.append(f"{column} = ANY(%s)")
-        args.append(list(values))
-    if query.since is not None:
-        clauses.append("created >= %s::timestamptz")
-        args.append(query.since)
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+    return where_clause(query, lambda column, values: (f"{column} = ANY(%s)", [list(values)]),
+                        never="FALSE", since="created >= %s::timestamptz")
 
 
 def _seconds(value: Any, name: str) -> float:
@@ -276,7 +265,12 @@ class PostgresRunStore(RunStore, WorkspaceStore, UserStore):
         return redact_url(self._url)
 
     def schema_version(self) -> int:
-        """Version of the last migration applied to the database."""
+        """Version of the last migration applied to the database.
+
+        Returns
+        -------
+        int
+        """
         with self._transaction() as conn:
             return int(conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version"
                                     ).fetchone()[0])

@@ -28,7 +28,7 @@ import json
 import math
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, NamedTuple
@@ -38,7 +38,8 @@ import numpy as np
 from core.errors import DataError, ParityError
 
 __all__ = ["Run", "RunStore", "RunQuery", "StoreError", "COLUMNS", "ORDER_FIELDS",
-           "MAX_JSON_BYTES", "clean_json", "encode_json", "decode_json", "utc_time", "stamp"]
+           "MAX_JSON_BYTES", "clean_json", "encode_json", "decode_json", "utc_time", "stamp",
+           "where_clause"]
 
 #: Column order of the row tuples a backend reads and writes.
 COLUMNS = ("id", "created", "kind", "model", "fingerprint", "label", "params", "metrics",
@@ -210,7 +211,14 @@ class Run:
         return self.id[:8]
 
     def to_dict(self) -> dict:
-        """JSON-ready dict; ``created`` as ISO-8601 text with ``+00:00``."""
+        """JSON-ready dict; ``created`` as ISO-8601 text with ``+00:00``.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         return {"id": self.id, "created": _stamp(self.created), "kind": self.kind,
                 "model": self.model, "fingerprint": self.fingerprint, "label": self.label,
                 "params": self.params, "metrics": self.metrics, "settings": self.settings,
@@ -219,6 +227,15 @@ class Run:
     @classmethod
     def from_dict(cls, data: Mapping) -> Run:
         """Inverse of :meth:`to_dict`; validates like :meth:`RunStore.add_run`.
+
+        Parameters
+        ----------
+        data : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        Run
 
         Raises
         ------
@@ -288,6 +305,47 @@ class RunQuery(NamedTuple):
     offset: int = 0
 
 
+def where_clause(query: RunQuery, member: Callable[[str, tuple[str, ...]], tuple[str, list]], *,
+                 never: str, since: str) -> tuple[str, list]:
+    """The SQL ``WHERE`` clause (or ``""``) and its arguments of a :class:`RunQuery`, in a
+    backend's dialect.
+
+    Parameters
+    ----------
+    query : RunQuery
+        Validated filters.
+    member : callable
+        ``member(column, values) -> (sql, args)``: the clause "column is one of values" and its
+        arguments (``IN (?, ?)`` with one argument per value, or ``= ANY(%s)`` with one list).
+    never : str
+        A clause that matches no row (for an empty tuple of accepted values).
+    since : str
+        The clause ``created >= <placeholder>`` (one argument: ``query.since``).
+
+    Returns
+    -------
+    sql : str
+        ``" WHERE a AND b"``, or ``""`` without filters.
+    args : list
+        The placeholders' arguments, in order.
+    """
+    clauses, args = [], []
+    for column, values in (("kind", query.kinds), ("model", query.models),
+                           ("fingerprint", query.fingerprints)):
+        if values is None:
+            continue
+        if not values:
+            clauses.append(never)
+            continue
+        sql, extra = member(column, values)
+        clauses.append(sql)
+        args.extend(extra)
+    if query.since is not None:
+        clauses.append(since)
+        args.append(query.since)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
 def _choices(value: Any, name: str) -> tuple[str, ...] | None:
     if value is None:
         return None
@@ -341,7 +399,12 @@ class RunStore(ABC):
 
     @abstractmethod
     def schema_version(self) -> int:
-        """The schema version of the database (the number of the last migration applied)."""
+        """The schema version of the database (the number of the last migration applied).
+
+        Returns
+        -------
+        int
+        """
 
     @abstractmethod
     def _insert(self, row: tuple) -> None: ...
@@ -402,7 +465,17 @@ class RunStore(ABC):
         return run.id
 
     def get_run(self, run_id: str) -> Run:
-        """The run with id ``run_id``; :class:`DataError` ``"no run with id ..."`` if none."""
+        """The run with id ``run_id``; :class:`DataError` ``"no run with id ..."`` if none.
+
+        Parameters
+        ----------
+        run_id : str
+            The run's id (as :attr:`Run.id`).
+
+        Returns
+        -------
+        Run
+        """
         rid = _run_id(run_id)
         row = self._fetch(rid)
         if row is None:
@@ -441,11 +514,29 @@ class RunStore(ABC):
               model: str | Iterable[str] | None = None,
               fingerprint: str | Iterable[str] | None = None,
               since: datetime | date | str | None = None) -> int:
-        """Number of stored runs matching the filters of :meth:`list_runs` (all by default)."""
+        """Number of stored runs matching the filters of :meth:`list_runs` (all by default).
+
+        Parameters
+        ----------
+        kind, model, fingerprint : str or iterable of str, optional
+            Accepted values of each column (``None``: any).
+        since : datetime, date or ISO str, optional
+            Only runs created at or after this time (UTC when naive).
+
+        Returns
+        -------
+        int
+        """
         return int(self._count(_query(kind, model, fingerprint, since)))
 
     def delete_run(self, run_id: str) -> None:
-        """Delete a run; :class:`DataError` ``"no run with id ..."`` if there is none."""
+        """Delete a run; :class:`DataError` ``"no run with id ..."`` if there is none.
+
+        Parameters
+        ----------
+        run_id : str
+            The run's id.
+        """
         rid = _run_id(run_id)
         if not self._remove(rid):
             raise DataError(f"no run with id {rid!r}")
@@ -481,6 +572,17 @@ class RunStore(ABC):
 
         Written with the backend's delete and insert (every backend has them); if the insert
         fails the original run is put back before the error is raised.
+
+        Parameters
+        ----------
+        run_id : str
+            The run's id.
+        label : str
+            The new label.
+
+        Returns
+        -------
+        Run
 
         Raises
         ------

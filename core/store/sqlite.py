@@ -53,7 +53,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from core.errors import DataError
-from core.store.runs import COLUMNS, ORDER_FIELDS, RunQuery, RunStore, StoreError
+from core.store.runs import (COLUMNS, ORDER_FIELDS, RunQuery, RunStore, StoreError,
+                             where_clause)
 from core.store.users import UserStore
 from core.store.workspaces import WorkspaceStore
 
@@ -205,20 +206,9 @@ def _is_locked(exc: sqlite3.Error) -> bool:
 
 def _where(query: RunQuery) -> tuple[str, list]:
     """SQL ``WHERE`` clause (or ``""``) and its arguments for a :class:`RunQuery`."""
-    clauses, args = [], []
-    for column, values in (("kind", query.kinds), ("model", query.models),
-                           ("fingerprint", query.fingerprints)):
-        if values is None:
-            continue
-        if not values:
-            clauses.append("0 = 1")
-            continue
-        clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
-        args.extend(values)
-    if query.since is not None:
-        clauses.append("created >= ?")
-        args.append(query.since)
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+    return where_clause(query, lambda column, values: (
+        f"{column} IN ({', '.join('?' * len(values))})", list(values)),
+        never="0 = 1", since="created >= ?")
 
 
 class SqliteRunStore(RunStore, WorkspaceStore, UserStore):
@@ -429,12 +419,22 @@ class SqliteRunStore(RunStore, WorkspaceStore, UserStore):
         return f"sqlite:///{self._path}"
 
     def schema_version(self) -> int:
-        """Version of the last migration applied to the database."""
+        """Version of the last migration applied to the database.
+
+        Returns
+        -------
+        int
+        """
         with self._transaction(write=False) as conn:
             return _current_version(conn)
 
     def journal_mode(self) -> str:
-        """SQLite journal mode of the database: ``"wal"`` for files, ``"memory"`` in memory."""
+        """SQLite journal mode of the database: ``"wal"`` for files, ``"memory"`` in memory.
+
+        Returns
+        -------
+        str
+        """
         with self._transaction(write=False) as conn:
             return str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
 

@@ -58,7 +58,14 @@ class StrategyAnalysis:
     margin: MarginEstimate
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (infinities as the string 'inf')."""
+        """JSON-ready dict (infinities as the string 'inf').
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         return {"strategy": self.strategy.to_dict(), "S": self.S.tolist(),
                 "pnl_expiry": self.pnl_expiry.tolist(), "pnl_now": self.pnl_now.tolist(),
                 "at_T": self.at_T, "greeks": self.greeks.to_dict(),
@@ -68,7 +75,17 @@ class StrategyAnalysis:
 
     @classmethod
     def from_dict(cls, d: dict) -> StrategyAnalysis:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        StrategyAnalysis
+        """
         arr = {k: np.asarray(d[k], dtype=np.float64) for k in ("S", "pnl_expiry", "pnl_now")}
         return cls(Strategy.from_dict(d["strategy"]), arr["S"], arr["pnl_expiry"],
                    arr["pnl_now"], float(d["at_T"]), Greeks.from_dict(d["greeks"]),
@@ -128,6 +145,8 @@ def analyse(strategy: Strategy, *, spot: float | None = None, vol: VolLike = Non
         For ``pop_method="mc"``.
     margin_pct : float
         Naked-short percentage of :func:`margin` (0.15 index, 0.20 equity).
+    n_grid : int
+        Points of the default price grid.
 
     Returns
     -------

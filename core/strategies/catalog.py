@@ -136,6 +136,11 @@ def catalog() -> list[str]:
 def strategy_info(name: str) -> dict:
     """Label, market outlook, one-line description and leg template of a catalogue strategy.
 
+    Parameters
+    ----------
+    name : str
+        A name of :func:`catalog`.
+
     Returns
     -------
     dict
@@ -324,12 +329,29 @@ class ChainRates:
     note: str
 
     def to_dict(self) -> dict:
-        """JSON-ready dict."""
+        """JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         return {"r": self.r, "q": self.q, "T": self.T, "expiry": self.expiry, "note": self.note}
 
     @classmethod
     def from_dict(cls, d: dict) -> ChainRates:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        ChainRates
+        """
         return cls(float(d["r"]), float(d["q"]), float(d["T"]), str(d["expiry"]), str(d["note"]))
 
 

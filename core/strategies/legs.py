@@ -107,7 +107,18 @@ class Leg:
         return self.kind != "stock"
 
     def payoff(self, S: FloatLike) -> np.ndarray:
-        """Value per unit at expiry: ``max(S-K, 0)``, ``max(K-S, 0)`` or ``S`` (stock)."""
+        """Value per unit at expiry: ``max(S-K, 0)``, ``max(K-S, 0)`` or ``S`` (stock).
+
+        Parameters
+        ----------
+        S : float or array_like
+            Underlying prices at expiry, currency.
+
+        Returns
+        -------
+        numpy.ndarray
+            Value per unit of quantity, currency, shape of ``S`` (premium not subtracted).
+        """
         S = np.asarray(S, dtype=np.float64)
         if self.kind == "call":
             return np.maximum(S - self.strike, 0.0)
@@ -116,29 +127,72 @@ class Leg:
         return S.copy()
 
     def describe(self) -> str:
-        """Short text such as ``'-1 C 105 @ 2.35 (T=0.082)'``."""
+        """Short text such as ``'-1 C 105 @ 2.35 (T=0.082)'``.
+
+        Returns
+        -------
+        str
+        """
         if self.kind == "stock":
             return f"{self.qty:+g} S @ {self.price:.4g}"
         return (f"{self.qty:+g} {self.kind[0].upper()} {self.strike:g} @ {self.price:.4g} "
                 f"(T={self.T:.4g})")
 
     def to_position_leg(self) -> PositionLeg:
-        """The leg as a :class:`core.pricing.PositionLeg` (kind, strike, qty): Greeks page."""
+        """The leg as a :class:`core.pricing.PositionLeg` (kind, strike, qty): Greeks page.
+
+        Returns
+        -------
+        PositionLeg
+        """
         return PositionLeg(self.kind, self.strike, self.qty)
 
     @classmethod
     def from_position_leg(cls, leg: PositionLeg, T: float, price: float,
                           vol: float | None = None) -> Leg:
-        """Build a leg from a :class:`core.pricing.PositionLeg` plus expiry and entry price."""
+        """Build a leg from a :class:`core.pricing.PositionLeg` plus expiry and entry price.
+
+        Parameters
+        ----------
+        leg : PositionLeg
+            Kind, strike (currency) and signed quantity.
+        T : float
+            Time to expiry, years (ACT/365); ignored for stock.
+        price : float
+            Entry price per unit, currency.
+        vol : float, optional
+            The leg's own vol, decimal.
+
+        Returns
+        -------
+        Leg
+        """
         return cls(leg.kind, leg.strike, 0.0 if leg.kind == "stock" else T, leg.qty, price, vol)
 
     def to_dict(self) -> dict:
-        """JSON-ready dict."""
+        """JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod
     def from_dict(cls, data: dict) -> Leg:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        Leg
+        """
         try:
             return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
         except TypeError as exc:
@@ -234,7 +288,12 @@ class Strategy:
         return float(sum(x.qty * x.price for x in self.legs))
 
     def to_position_legs(self) -> tuple[PositionLeg, ...]:
-        """Legs as :class:`core.pricing.PositionLeg` (for ``position_greeks`` / the Greeks page)."""
+        """Legs as :class:`core.pricing.PositionLeg` (for ``position_greeks`` / the Greeks page).
+
+        Returns
+        -------
+        tuple of PositionLeg
+        """
         return tuple(x.to_position_leg() for x in self.legs)
 
     # -- valuation -----------------------------------------------------------------------------
@@ -263,6 +322,24 @@ class Strategy:
 
         Option legs with time left are priced by Black-Scholes at their vol (see the module
         notes); legs expiring at ``at_T`` are worth their intrinsic value; stock is worth ``S``.
+
+        Parameters
+        ----------
+        S : array_like
+            Underlying prices, >= 0, in currency.
+        at_T : float or None
+            Valuation date, years after the trade date; ``None`` means the first expiry.
+        vol : float, callable ``vol(K, T)`` or None
+            Vol of legs with time left (decimals), as in :meth:`pnl`.
+        sticky : {'strike', 'delta'}
+            How a callable vol moves with spot.
+        spot_ref : float, optional
+            Spot at which the callable vol was fitted; default :attr:`spot`.
+
+        Returns
+        -------
+        numpy.ndarray
+            Value per unit of quantity, currency, shape of ``S``.
         """
         S = _spots(S)
         at_T = self.horizon(at_T)
@@ -308,6 +385,24 @@ class Strategy:
 
         Units as :func:`core.pricing.bs_greeks` (vega per 1.00 vol, theta per year, rho per 1.00
         rate); ``price`` is the mark-to-model value without premiums. Arguments as :meth:`pnl`.
+
+        Parameters
+        ----------
+        S : array_like
+            Underlying prices, >= 0, in currency.
+        at_T : float
+            Valuation date, years after the trade date.
+        vol : float, callable ``vol(K, T)`` or None
+            Vol of legs with time left (decimals), as in :meth:`pnl`.
+        sticky : {'strike', 'delta'}
+            How a callable vol moves with spot.
+        spot_ref : float, optional
+            Spot at which the callable vol was fitted; default :attr:`spot`.
+
+        Returns
+        -------
+        Greeks
+            Price and Greeks per unit of quantity, each of the shape of ``S``.
         """
         S = _spots(S)
         at_T = self.horizon(at_T)
@@ -339,6 +434,18 @@ class Strategy:
         the roots are solved exactly; otherwise (calendars, or ``at_T`` before expiry) roots are
         bracketed by sign changes on a fine grid (:func:`payoff.numeric_breakevens`) and refined
         by Brent's method (``xtol`` 1e-12 relative); tangential (double) roots may be missed.
+
+        Parameters
+        ----------
+        at_T : float or None
+            Valuation date, years after the trade date; ``None`` means the first expiry.
+        vol, sticky, spot_ref
+            As in :meth:`pnl` (used before expiry).
+
+        Returns
+        -------
+        tuple of float
+            Underlying prices (currency) where the P/L is zero, ascending.
         """
         at_T = self.horizon(at_T)
         if self.at_expiry(at_T):
@@ -349,29 +456,83 @@ class Strategy:
     def max_profit(self, at_T: float | None = None, vol: VolLike = None, *, sticky: str = "strike",
                    spot_ref: float | None = None) -> float:
         """Largest P/L at ``at_T`` over all underlying prices ``S >= 0``; ``math.inf`` when it is
-        unbounded (positive slope beyond the last strike), floored at 0."""
+        unbounded (positive slope beyond the last strike), floored at 0.
+
+        Parameters
+        ----------
+        at_T : float or None
+            Valuation date, years after the trade date; ``None`` means the first expiry.
+        vol, sticky, spot_ref
+            As in :meth:`pnl` (used before expiry).
+
+        Returns
+        -------
+        float
+            Per unit of quantity, currency, premiums included.
+        """
         return self._extremes(at_T, vol, sticky, spot_ref)[0]
 
     def max_loss(self, at_T: float | None = None, vol: VolLike = None, *, sticky: str = "strike",
                  spot_ref: float | None = None) -> float:
         """Largest loss at ``at_T`` as a positive number (``>= 0``); ``math.inf`` when unbounded
-        (negative slope beyond the last strike, e.g. a naked short call)."""
+        (negative slope beyond the last strike, e.g. a naked short call).
+
+        Parameters
+        ----------
+        at_T : float or None
+            Valuation date, years after the trade date; ``None`` means the first expiry.
+        vol, sticky, spot_ref
+            As in :meth:`pnl` (used before expiry).
+
+        Returns
+        -------
+        float
+            Per unit of quantity, currency, premiums included.
+        """
         return self._extremes(at_T, vol, sticky, spot_ref)[1]
 
     def slope_beyond(self, at_T: float | None = None) -> float:
-        """dP/L/dS as ``S -> inf`` at ``at_T``: stock qty plus call qty times ``exp(-q tau)``."""
+        """dP/L/dS as ``S -> inf`` at ``at_T``: stock qty plus call qty times ``exp(-q tau)``.
+
+        Parameters
+        ----------
+        at_T : float or None
+            Valuation date, years after the trade date; ``None`` means the first expiry.
+
+        Returns
+        -------
+        float
+            P/L per unit of underlying price, per unit of quantity.
+        """
         at_T = self.horizon(at_T)
         return _pf.right_slope(self.legs, at_T, self.q)
 
     # -- serialisation -------------------------------------------------------------------------
     def to_dict(self) -> dict:
-        """JSON-ready dict (legs as dicts)."""
+        """JSON-ready dict (legs as dicts).
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         return {"legs": [x.to_dict() for x in self.legs], "name": self.name, "r": self.r,
                 "q": self.q, "spot": self.spot}
 
     @classmethod
     def from_dict(cls, data: dict) -> Strategy:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        Strategy
+        """
         try:
             return cls(tuple(Leg.from_dict(x) for x in data["legs"]), data.get("name", ""),
                        data.get("r", 0.0), data.get("q", 0.0), data.get("spot"))
@@ -382,7 +543,18 @@ class Strategy:
     def horizon(self, at_T: float | None = None) -> float:
         """Validated valuation date in years after the trade date: ``at_T``, or the first expiry
         when None (0 for a stock-only position). Raises :class:`DataError` outside
-        ``[0, first expiry]``."""
+        ``[0, first expiry]``.
+
+        Parameters
+        ----------
+        at_T : float or None
+            Valuation date, years after the trade date (ACT/365).
+
+        Returns
+        -------
+        float
+            Years after the trade date.
+        """
         first = self.first_expiry
         if at_T is None:
             return 0.0 if first is None else first
@@ -397,7 +569,17 @@ class Strategy:
         return min(at_T, first) if first is not None else at_T
 
     def at_expiry(self, at_T: float) -> bool:
-        """True when no option leg has time left at ``at_T`` (the exact piecewise-linear case)."""
+        """True when no option leg has time left at ``at_T`` (the exact piecewise-linear case).
+
+        Parameters
+        ----------
+        at_T : float
+            Valuation date, years after the trade date.
+
+        Returns
+        -------
+        bool
+        """
         return not any(x.is_option and x.T - at_T > _T_TOL for x in self.legs)
 
     def _vol_fn(self, vol, sticky: str, spot_ref):

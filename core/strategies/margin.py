@@ -64,14 +64,31 @@ class MarginEstimate:
     rule: str
 
     def to_dict(self) -> dict:
-        """JSON-ready dict."""
+        """JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         d = {f.name: getattr(self, f.name) for f in fields(self)}
         d["components"] = [list(c) for c in self.components]
         return d
 
     @classmethod
     def from_dict(cls, data: dict) -> MarginEstimate:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        MarginEstimate
+        """
         d = dict(data)
         d["components"] = tuple((str(a), float(b)) for a, b in d["components"])
         return cls(**d)

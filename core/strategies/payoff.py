@@ -29,7 +29,20 @@ _GRID_SPAN = 50.0  # numeric search range: [min(scale) / SPAN, max(scale) * SPAN
 
 
 def expiry_pnl(legs: Sequence, S: np.ndarray) -> np.ndarray:
-    """Sum over legs of ``qty * (intrinsic(S) - price)``; exact and piecewise linear in ``S``."""
+    """Sum over legs of ``qty * (intrinsic(S) - price)``; exact and piecewise linear in ``S``.
+
+    Parameters
+    ----------
+    legs : sequence of Leg
+        The strategy's legs (``qty`` signed, ``price`` the premium per unit, currency).
+    S : numpy.ndarray
+        Underlying prices at expiry, currency.
+
+    Returns
+    -------
+    numpy.ndarray
+        P/L at expiry per unit of quantity, currency, of the shape of ``S``.
+    """
     S = np.asarray(S, dtype=np.float64)
     out = np.zeros(S.shape)
     for leg in legs:
@@ -38,7 +51,26 @@ def expiry_pnl(legs: Sequence, S: np.ndarray) -> np.ndarray:
 
 
 def leg_arrays(opts: Sequence, at_T: float) -> tuple[FloatArray, FloatArray, BoolArray, FloatArray]:
-    """Strikes, residual times ``max(T - at_T, 0)``, call flags and quantities of option legs."""
+    """Strikes, residual times ``max(T - at_T, 0)``, call flags and quantities of option legs.
+
+    Parameters
+    ----------
+    opts : sequence of Leg
+        Option legs (no stock).
+    at_T : float
+        Valuation time, years after the trade date.
+
+    Returns
+    -------
+    K : numpy.ndarray
+        Strikes, currency.
+    tau : numpy.ndarray
+        Years left to expiry at ``at_T`` (0 when expired).
+    is_call : numpy.ndarray of bool
+        True for calls.
+    qty : numpy.ndarray
+        Signed quantities.
+    """
     K = np.array([x.strike for x in opts], dtype=np.float64)
     tau = np.array([x.T - at_T for x in opts], dtype=np.float64)
     tau[tau < 1e-12] = 0.0
@@ -52,6 +84,21 @@ def make_vol_fn(vol: VolLike, sticky: str, spot_ref: float | None) -> Callable:
 
     ``vol`` is a float (flat), a callable ``vol(K, T)`` or None (each leg's ``Leg.vol``). Legs
     with no time left get sigma 0 (their value is intrinsic whatever the vol).
+
+    Parameters
+    ----------
+    vol : float, callable or None
+        Flat vol (decimal), a surface ``vol(K, T)`` (T in years, vols decimal), or ``None``.
+    sticky : {'strike', 'delta'}
+        How a callable surface moves with the spot: fixed in strike, or in moneyness ``K / S``
+        relative to ``spot_ref``.
+    spot_ref : float, optional
+        The spot the surface was read at (needed for ``sticky='delta'``), currency.
+
+    Returns
+    -------
+    callable
+        ``fn(opts, S, tau) -> sigma``, vols as decimals.
     """
     if vol is None:
         def per_leg(opts, S, tau):
@@ -96,7 +143,26 @@ def make_vol_fn(vol: VolLike, sticky: str, spot_ref: float | None) -> Callable:
 def position_value(legs: Sequence, S: np.ndarray, at_T: float, vol_fn: Callable, r: float,
                    q: float) -> np.ndarray:
     """Mark-to-model value ``sum(qty * V_i)`` at ``at_T`` (Black-Scholes for options with time
-    left, intrinsic for expired ones, ``S`` for stock); premiums not subtracted."""
+    left, intrinsic for expired ones, ``S`` for stock); premiums not subtracted.
+
+    Parameters
+    ----------
+    legs : sequence of Leg
+        The legs.
+    S : numpy.ndarray
+        Underlying prices, currency.
+    at_T : float
+        Valuation time, years after the trade date.
+    vol_fn : callable
+        ``fn(opts, S, tau) -> sigma`` from :func:`make_vol_fn`.
+    r, q : float
+        Continuously compounded rate and dividend yield, decimals per year.
+
+    Returns
+    -------
+    numpy.ndarray
+        Value per unit of quantity, currency, of the shape of ``S``.
+    """
     S = np.asarray(S, dtype=np.float64)
     total = np.zeros(S.shape)
     opts = [x for x in legs if x.is_option]
@@ -114,7 +180,22 @@ def position_value(legs: Sequence, S: np.ndarray, at_T: float, vol_fn: Callable,
 
 
 def right_slope(legs: Sequence, at_T: float, q: float) -> float:
-    """Asymptotic ``dP/L/dS`` as ``S -> inf``: stock qty + call qty * exp(-q * (T - at_T))."""
+    """Asymptotic ``dP/L/dS`` as ``S -> inf``: stock qty + call qty * exp(-q * (T - at_T)).
+
+    Parameters
+    ----------
+    legs : sequence of Leg
+        The legs.
+    at_T : float
+        Valuation time, years after the trade date (``math.inf``: at expiry, no discounting).
+    q : float
+        Continuous dividend yield, decimal per year.
+
+    Returns
+    -------
+    float
+        Units of P/L per unit of underlying price as ``S -> inf``.
+    """
     s = 0.0
     for x in legs:
         if x.kind == "stock":
@@ -137,6 +218,16 @@ def exact_breakevens(legs: Sequence) -> tuple[float, ...]:
     """Roots in ``S > 0`` of the piecewise-linear expiry P/L, solved segment by segment.
 
     A segment on which the P/L is identically zero contributes both its ends.
+
+    Parameters
+    ----------
+    legs : sequence of Leg
+        The legs.
+
+    Returns
+    -------
+    tuple of float
+        Underlying prices at expiry (currency) where the P/L is zero, ascending.
     """
     xs, ys = _knots(legs)
     slope = right_slope(legs, math.inf, 0.0)
@@ -155,7 +246,18 @@ def exact_breakevens(legs: Sequence) -> tuple[float, ...]:
 
 
 def exact_extremes(legs: Sequence) -> tuple[float, float]:
-    """(max, min) of the expiry P/L over ``S >= 0``; ``inf``/``-inf`` when unbounded."""
+    """(max, min) of the expiry P/L over ``S >= 0``; ``inf``/``-inf`` when unbounded.
+
+    Parameters
+    ----------
+    legs : sequence of Leg
+        The legs.
+
+    Returns
+    -------
+    max_pnl, min_pnl : float
+        Largest and smallest P/L at expiry per unit of quantity, currency.
+    """
     xs, ys = _knots(legs)
     slope = right_slope(legs, math.inf, 0.0)
     tol = _slope_tol(legs)
@@ -175,7 +277,20 @@ def _grid(scales: Sequence[float]) -> np.ndarray:
 
 def numeric_breakevens(f: Callable, scales: Sequence[float]) -> tuple[float, ...]:
     """Roots of a smooth P/L function ``f`` (vectorised over S): sign changes on the grid of
-    :func:`_grid` (6000 points), each refined by Brent's method."""
+    :func:`_grid` (6000 points), each refined by Brent's method.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(S) -> P/L`` over an array of underlying prices (currency).
+    scales : sequence of float
+        Price scales (strikes, spot) the grid is built around, currency.
+
+    Returns
+    -------
+    tuple of float
+        Underlying prices where the P/L is zero, ascending, currency.
+    """
     x = _grid(scales)
     y = f(x)
     roots = [float(v) for v in x[y == 0.0]]
@@ -192,7 +307,24 @@ def numeric_breakevens(f: Callable, scales: Sequence[float]) -> tuple[float, ...
 def numeric_extremes(f: Callable, scales: Sequence[float], slope: float,
                      slope_tol: float = 1e-9) -> tuple[float, float]:
     """(max, min) of a smooth P/L ``f`` over ``S >= 0``: grid extremes (including the ``S -> 0``
-    limit) refined by a bounded scalar search; ``+-inf`` when the asymptotic ``slope`` says so."""
+    limit) refined by a bounded scalar search; ``+-inf`` when the asymptotic ``slope`` says so.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(S) -> P/L`` over an array of underlying prices (currency).
+    scales : sequence of float
+        Price scales (strikes, spot) the grid is built around, currency.
+    slope : float
+        Asymptotic ``dP/L/dS`` as ``S -> inf`` (:func:`right_slope`).
+    slope_tol : float
+        ``|slope|`` at or below which the P/L counts as bounded on the right.
+
+    Returns
+    -------
+    max_pnl, min_pnl : float
+        Largest and smallest P/L, currency (``inf``/``-inf`` when unbounded).
+    """
     x = np.concatenate([[S_FLOOR], _grid(scales)])
     y = f(x)
 

@@ -79,14 +79,31 @@ class ProfitProbability:
     convention: str
 
     def to_dict(self) -> dict:
-        """JSON-ready dict."""
+        """JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         d = {f.name: getattr(self, f.name) for f in fields(self)}
         d["breakevens"] = list(self.breakevens)
         return d
 
     @classmethod
     def from_dict(cls, data: dict) -> ProfitProbability:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        ProfitProbability
+        """
         d = dict(data)
         d["breakevens"] = tuple(float(x) for x in d["breakevens"])
         return cls(**d)

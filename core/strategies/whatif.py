@@ -122,12 +122,29 @@ class WhatIf:
             object.__setattr__(self, name, v)
 
     def to_dict(self) -> dict:
-        """JSON-ready dict."""
+        """JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod
     def from_dict(cls, d: dict) -> WhatIf:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        WhatIf
+        """
         return cls(**{f.name: d[f.name] for f in fields(cls) if f.name in d})
 
 
@@ -207,7 +224,14 @@ class PositionAnalysis:
         return self.spec.multiplier * self.spec.lots
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (infinities as the string 'inf')."""
+        """JSON-ready dict (infinities as the string 'inf').
+
+        Returns
+        -------
+        dict
+            The fields as plain Python data (what crosses a ``dcc.Store``); :meth:`from_dict`
+            reads it back.
+        """
         return {
             "strategy": self.strategy.to_dict(), "spec": self.spec.to_dict(), "spot": self.spot,
             "spot_ref": self.spot_ref, "at_days": self.at_days, "expiry_days": self.expiry_days,
@@ -224,7 +248,17 @@ class PositionAnalysis:
 
     @classmethod
     def from_dict(cls, d: dict) -> PositionAnalysis:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        PositionAnalysis
+        """
         return cls(
             Strategy.from_dict(d["strategy"]), WhatIf.from_dict(d["spec"]), float(d["spot"]),
             float(d["spot_ref"]), float(d["at_days"]), float(d["expiry_days"]),

@@ -425,7 +425,7 @@ def surface_from_params(model: str, params: pd.DataFrame | Sequence[Mapping[str,
 def warm_kernels() -> float:
     """Compile (or load from cache) every numba kernel of the surface fits; returns seconds."""
     from core.pricing.sabr import sabr_vol
-    from core.surface.svi import _CHECK_K, _pen_lm
+    from core.surface.svi import CHECK_K as _CHECK_K, penalised_lm as _pen_lm
 
     t0 = time.perf_counter()
     k = np.linspace(-0.3, 0.2, 9)

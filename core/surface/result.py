@@ -25,7 +25,7 @@ import pandas as pd
 from core._frames import frame_from_dict, frame_to_dict
 from core._validate import as_float_array, check_finite, check_range
 from core.errors import CalibrationError, DataError
-from core.pricing.sabr import _sabr_vol_kernel
+from core.pricing.sabr import sabr_vol_kernel as _sabr_vol_kernel
 from core.surface.quotes import Prepared
 from core.surface.ssvi import ssvi_to_raw
 from core.surface.svi import svi_derivatives, svi_total_variance

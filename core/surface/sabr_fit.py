@@ -21,7 +21,8 @@ import math
 import numpy as np
 from numba import njit
 
-from core.pricing.sabr import _alpha_from_atm_one, _sabr_vol_one
+from core.pricing.sabr import (alpha_from_atm_one as _alpha_from_atm_one,
+                              sabr_vol_one as _sabr_vol_one)
 from core._typing import ArrayLike
 
 __all__ = ["fit_sabr_slice", "NU_MAX"]

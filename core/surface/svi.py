@@ -577,3 +577,17 @@ def fit_svi_slice(k: ArrayLike, v: ArrayLike, W: ArrayLike) -> dict:
     return {"a": a, "b": b, "rho": rho, "m": m, "sigma": s, "objective": float(obj),
             "min_g": float(mg), "min_w": float(mw), "arbitrage_free": bool(mg >= 0.0 and mw >= 0.0),
             "method": method}
+
+
+# The penalised refit's pieces, shared with core.surface.svi_refit and the numba warm-up in
+# core.surface.fits. ``k`` log-moneyness, ``v`` total variance (vol^2 x years), ``sw`` weights.
+#: Log-moneyness points (read-only) where the refit penalises ``g < margin``; work on a copy.
+CHECK_K: np.ndarray = _CHECK_K
+#: ``penalised_lm(u, k, v, sw, kg, lam, margin, max_iter)``: Levenberg-Marquardt on the
+#: penalised residuals, updating the unconstrained variables ``u`` in place (numba).
+penalised_lm = _pen_lm
+#: ``penalised_params(u, out)``: raw SVI ``(a, b, rho, m, sigma)`` from ``u`` into ``out``.
+penalised_params = _pen_params
+#: ``slice_objective(k, v, sw, params) -> float``: weighted squared error in total variance.
+slice_objective = _objective_of
+__all__ += ["CHECK_K", "penalised_lm", "penalised_params", "slice_objective"]

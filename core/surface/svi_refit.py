@@ -30,7 +30,8 @@ import math
 
 import numpy as np
 
-from core.surface.svi import (SLOPE_MAX, _CHECK_K, _objective_of, _pen_lm, _pen_params,
+from core.surface.svi import (SLOPE_MAX, CHECK_K as _CHECK_K, slice_objective as _objective_of,
+                              penalised_lm as _pen_lm, penalised_params as _pen_params,
                               min_g, min_total_variance, svi_g, svi_total_variance)
 from core._typing import ArrayLike, SviParams
 from collections.abc import Sequence

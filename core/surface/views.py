@@ -63,10 +63,28 @@ class ArbitragePoints:
     calendar_iv: np.ndarray
 
     def to_dict(self) -> dict:
+        """The fields as plain Python data, for a ``dcc.Store``.
+
+        Returns
+        -------
+        dict
+            :meth:`from_dict` reads it back.
+        """
         return {f: getattr(self, f).tolist() for f in self.__slots__}
 
     @classmethod
     def from_dict(cls, d: Mapping) -> ArbitragePoints:
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        ArbitragePoints
+        """
         return cls(**{f: _arr(d[f]) for f in cls.__slots__})
 
 
@@ -109,6 +127,13 @@ class FitView:
     term_atm_vol: np.ndarray
 
     def to_dict(self) -> dict:
+        """The fields as plain Python data, for a ``dcc.Store``.
+
+        Returns
+        -------
+        dict
+            :meth:`from_dict` reads it back.
+        """
         return {"model": self.model, "arbitrage": self.arbitrage.to_dict(),
                 "points": self.points.to_dict(), "term_days": self.term_days.tolist(),
                 "term_atm_vol": np.where(np.isfinite(self.term_atm_vol), self.term_atm_vol,
@@ -116,6 +141,17 @@ class FitView:
 
     @classmethod
     def from_dict(cls, d: Mapping) -> FitView:
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        FitView
+        """
         return cls(model=str(d["model"]), arbitrage=ArbitrageReport.from_dict(d["arbitrage"]),
                    points=ArbitragePoints.from_dict(d["points"]), term_days=_arr(d["term_days"]),
                    term_atm_vol=np.array([np.nan if v is None else v for v in d["term_atm_vol"]],
@@ -138,6 +174,8 @@ class SurfaceComparison:
 
     @property
     def models(self) -> tuple[str, ...]:
+        """The fitted models' names, in view order.
+        """
         return tuple(v.model for v in self.views)
 
     def __getitem__(self, model: str) -> FitView:
@@ -147,16 +185,39 @@ class SurfaceComparison:
         raise KeyError(model)
 
     def note(self) -> str:
-        """Where the checks ran, in words."""
+        """Where the checks ran, in words.
+
+        Returns
+        -------
+        str
+        """
         lo, hi = self.k_range
         return (f"Arbitrage is checked on the quoted range {math.exp(lo):.1f}–{math.exp(hi):.1f} × "
                 f"forward (k = ln K/F in [{lo:.2f}, {hi:.2f}]), 200 points per slice.")
 
     def to_dict(self) -> dict:
+        """The fields as plain Python data, for a ``dcc.Store``.
+
+        Returns
+        -------
+        dict
+            :meth:`from_dict` reads it back.
+        """
         return {"views": [v.to_dict() for v in self.views], "k_range": list(self.k_range)}
 
     @classmethod
     def from_dict(cls, d: Mapping) -> SurfaceComparison:
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            Output of :meth:`to_dict`.
+
+        Returns
+        -------
+        SurfaceComparison
+        """
         return cls(views=tuple(FitView.from_dict(v) for v in d["views"]),
                    k_range=tuple(float(x) for x in d.get("k_range", QUOTED_K_RANGE)))
 
