@@ -146,14 +146,24 @@ def _merge(into: dict, patch: dict) -> None:
             into[k] = v
 
 
-def empty_figure(message: str, theme: str = "light") -> go.Figure:
-    """A blank figure that says why it is blank."""
+#: A page layout's placeholder chart does not know the theme: the light template with a clear plot
+#: area and a mid-grey ink that reads on either background (Bootstrap's gray-600).
+_PLACEHOLDER = go.layout.Template(TEMPLATES["light"])
+_PLACEHOLDER.layout.update(plot_bgcolor="rgba(0,0,0,0)", font=dict(color="#868e96"))
+
+
+def empty_figure(message: str, theme: str | None = None) -> go.Figure:
+    """A blank figure that says why it is blank: in ``theme`` ("light" / "dark") when a callback
+    knows it, else (a page layout's placeholder) clear and grey, right on either theme."""
     fig = go.Figure()
     fig.add_annotation(text=message, showarrow=False, font=dict(size=15), x=0.5, y=0.5,
                        xref="paper", yref="paper")
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return themed(fig, theme)
+    themed(fig, theme or "light")
+    if theme is None:
+        fig.update_layout(template=_PLACEHOLDER)
+    return fig
 
 
 def figures_html(figs, title: str = "Parity") -> str:
@@ -172,7 +182,7 @@ def _colors(z: np.ndarray) -> dict:
 
 
 def greek_figure(grid, view: str, *, title: str, theme: str = "light", spot: float | None = None,
-                 strikes: tuple[float, ...] = ()) -> go.Figure:
+                 strikes: tuple[float, ...] = (), source: str | None = None) -> go.Figure:
     """Figure of a :class:`core.pricing.GreekGrid` as a 3D surface, a heatmap or 2D slices.
 
     Parameters
@@ -187,6 +197,8 @@ def greek_figure(grid, view: str, *, title: str, theme: str = "light", spot: flo
         Marked on the strike axis of heatmaps and slices.
     strikes : tuple of float
         A position's strikes, marked on the spot axis.
+    source : str, optional
+        The data the chart shows, named under the title (see :func:`with_source`).
     """
     disp = GREEK_DISPLAY[grid.greek]
     z = grid.z * disp.scale
@@ -220,7 +232,7 @@ def greek_figure(grid, view: str, *, title: str, theme: str = "light", spot: flo
         _slices(fig, grid, z, disp, x_title, z_title, spot, strikes)
     else:
         raise ValueError(f"view must be one of {VIEWS}, got {view!r}")
-    return themed(fig, theme).figure()
+    return with_source(themed(fig, theme), source).figure()
 
 
 def _level_marks(grid, spot, strikes) -> dict:
@@ -286,19 +298,32 @@ def data_source(label: str = "", filename: str | None = None) -> str:
     return (label or "")[:1].upper() + (label or "")[1:]
 
 
-def with_source(fig: go.Figure, source: str | None) -> go.Figure:
-    """Name the data a chart shows on a line of its own under the title (``Data: <source>``); the
-    source is escaped, so an uploaded file's name is shown as text, never as markup."""
-    if not source:
-        return fig
+def _source_title(title: str, top, source: str) -> tuple[str, int] | None:
+    """(title text with its ``Data:`` line, top margin), or None when it names its data already."""
     import html as _html
 
-    line = f"Data: {_html.escape(str(source))}"
-    title = fig.layout.title.text or ""
     if "Data: " in title:
-        return fig
+        return None
+    line = f"Data: {_html.escape(str(source))}"
     lines = 1 + title.count("<br>") + 1
     text = f"{title}<br><sup>{line}</sup>" if title else f"<sup>{line}</sup>"
-    top = fig.layout.margin.t
-    fig.update_layout(title_text=text, margin=dict(t=max(top or 0, 60 + 15 * lines)))
+    return text, max(top or 0, 60 + 15 * lines)
+
+
+def with_source(fig, source: str | None):
+    """Name the data a chart shows on a line of its own under the title (``Data: <source>``); the
+    source is escaped, so an uploaded file's name is shown as text, never as markup. Takes a
+    ``go.Figure`` or a :class:`FigureDraft` (cheaper: no plotly validation) and returns it."""
+    if not source:
+        return fig
+    if isinstance(fig, FigureDraft):
+        title = fig.layout.get("title") or {}
+        title = title if isinstance(title, dict) else {"text": title}
+        done = _source_title(title.get("text") or "", (fig.layout.get("margin") or {}).get("t"), source)
+        if done:
+            fig.update_layout(title=dict(text=done[0]), margin=dict(t=done[1]))
+        return fig
+    done = _source_title(fig.layout.title.text or "", fig.layout.margin.t, source)
+    if done:
+        fig.update_layout(title_text=done[0], margin=dict(t=done[1]))
     return fig
