@@ -5,6 +5,8 @@ job (another process, or a Celery worker on another host) can re-read them witho
 """
 from __future__ import annotations
 
+import functools
+import json
 import logging
 from datetime import datetime, timezone
 from urllib.parse import urlencode
@@ -19,8 +21,10 @@ from callbacks.jobs import job_failed
 from callbacks.theme import theme_name
 from components.ids import App
 from components.ids import Portfolio as ids
+from components.ids import PortfolioDesk as pids
 from components.ids import Wiring as wids
 from components.export import safe_csv
+from components.figures import data_source, with_source
 from components.portfolio_figures import (backtest_figure, bl_figure, frontier_figure, portfolio_view,
                                           weights_figure)
 from components.portfolio_state import to_query, views_to_text
@@ -213,18 +217,70 @@ _STATE_INPUTS = dict(
 )
 
 
+def first_result(data: dict | None, state: dict, previous: dict | None) -> dict:
+    """What the first load shows, decided in the foreground: the session's kept result when it is
+    for these inputs; on the embedded sample the allocation computed here (~0.1 s, memoised per
+    process by the inputs); uploaded data go to the background job (``auto``)."""
+    query = to_query({**state, "views": views_to_text(state.get("views"))})
+    out = dict(result=no_update, auto=no_update, alert="", show=False, query=query)
+    if previous and previous.get("query") == query:
+        return out
+    if (data or {}).get("prices") or (data or {}).get("sectors"):
+        return {**out, "auto": query}
+    try:
+        return {**out, "result": _sample_result(json.dumps(state, sort_keys=True, default=str), query)}
+    except ParityError as exc:
+        return {**out, "alert": f"{exc}.", "show": True}
+
+
+@functools.lru_cache(maxsize=16)
+def _sample_result(state_json: str, query: str) -> dict:
+    """The allocation of the embedded sample for one set of inputs (a pure function of them)."""
+    prices, sectors = data_for(None)
+    alloc = allocate(prices, sectors, build_spec(json.loads(state_json)))
+    return {"allocation": alloc.to_dict(), "query": query, "data_name": None}
+
+
+def warm_default() -> None:
+    """Compute the page's default allocation once (start-up), so a first visit finds it memoised."""
+    from components.portfolio_state import DEFAULTS, views_from_text
+
+    first_result(None, {**DEFAULTS, "views": views_from_text(DEFAULTS["views"])}, None)
+
+
+@callback(
+    output=dict(result=Output(ids.RESULT, "data", allow_duplicate=True), auto=Output(pids.AUTO_RUN, "data"),
+                alert=Output(ids.ALERT, "children", allow_duplicate=True),
+                show=Output(ids.ALERT, "is_open", allow_duplicate=True),
+                query=Output(ids.STATE, "data", allow_duplicate=True)),
+    inputs=dict(ready=Input(pids.VIEWS_READY, "data"), data=State(ids.DATA_KEY, "data"), state=_STATE_INPUTS,
+                previous=State(ids.RESULT, "data")),
+    prevent_initial_call="initial_duplicate",
+)
+def first_load(ready, data, state, previous):
+    if not ready:
+        return dict(result=no_update, auto=no_update, alert=no_update, show=no_update, query=no_update)
+    try:
+        return first_result(data, state, previous)
+    except Exception:
+        log.exception("portfolio first load failed for %s", state)
+        return dict(result=no_update, auto=no_update, show=True, query=no_update,
+                    alert="Something went wrong optimising; the error was logged.")
+
+
 @callback(
     output=dict(result=Output(ids.RESULT, "data"), alert=Output(ids.ALERT, "children"),
                 show=Output(ids.ALERT, "is_open"), query=Output(ids.STATE, "data")),
-    inputs=dict(run=Input(ids.RUN, "n_clicks"), data=State(ids.DATA_KEY, "data"), state=_STATE_INPUTS,
-                previous=State(ids.RESULT, "data")),
+    inputs=dict(run=Input(ids.RUN, "n_clicks"), auto=Input(pids.AUTO_RUN, "data"), data=State(ids.DATA_KEY, "data"),
+                state=_STATE_INPUTS, previous=State(ids.RESULT, "data")),
+    prevent_initial_call=True,
     background=True,
     running=[(Output(ids.RUN, "disabled"), True, False), (Output(ids.CANCEL, "disabled"), False, True)],
     cancel=[Input(ids.CANCEL, "n_clicks")],
     progress=[Output(ids.PROGRESS, "value")],
     interval=250, on_error=job_failed(ids.ALERT, what="The optimisation"),
 )
-def optimise(set_progress, run, data, state, previous):
+def optimise(set_progress, run, auto, data, state, previous):
     query = to_query({**state, "views": views_to_text(state.get("views"))})
     if not run and previous and previous.get("query") == query:
         # back on the page in the same session: the kept result is for these inputs, don't re-run
@@ -260,9 +316,24 @@ def render(result, dark):
         return dict.fromkeys(_RENDER_OUT, no_update)
     theme = theme_name(dark)
     p = portfolio_view(Allocation.from_dict(result["allocation"]))
-    return dict(frontier=frontier_figure(p, theme=theme), weights=weights_figure(p, theme=theme),
-                backtest=backtest_figure(p, theme=theme), bl=bl_figure(p, theme=theme),
+    src = chart_source(p, result.get("data_name"))
+    return dict(frontier=with_source(frontier_figure(p, theme=theme), src),
+                weights=with_source(weights_figure(p, theme=theme), src),
+                backtest=with_source(backtest_figure(p, theme=theme), src), bl=with_source(bl_figure(p, theme=theme), src),
                 summary=summary_view(p))
+
+
+#: The embedded prices, as the charts name them.
+SAMPLE_SOURCE = "20 S&P 500 stocks (skfolio) with the S&P 500 and NASDAQ closes (arch), daily"
+
+
+def chart_source(p: dict, data_name: str | None = None) -> str:
+    """The data every Portfolio chart names: the uploaded file or the sample, and the window used."""
+    win = p.get("window") or {}
+    first, last = win.get("first") or win.get("start"), win.get("last") or win.get("end")
+    span = f", {first} to {last}" if first and last else ""
+    src = data_source(SAMPLE_SOURCE, filename=data_name)
+    return src[:1].upper() + src[1:] + span
 
 
 def book_link(result: dict, data: dict | None, notional) -> tuple[str, str]:
@@ -319,4 +390,40 @@ clientside_callback(
     REPLACE_URL_QUERY,
     Output(ids.URL_DUMMY, "children"),
     Input(ids.STATE, "data"),
+)
+
+# The views grid for the session: every change is copied to a sessionStorage store; on a visit
+# whose link names no views the kept rows come back into the grid before the first run reads it
+# (``first_load`` waits on VIEWS_READY). A link's own views win, and become the kept ones.
+clientside_callback(
+    """
+    function(ready, rows) {
+        const nu = window.dash_clientside.no_update;
+        let saved = null;
+        try { saved = JSON.parse(window.sessionStorage.getItem('%s')); } catch (e) { saved = null; }
+        const linked = new URLSearchParams(window.location.search).has('views');
+        if (!linked && Array.isArray(saved)) { return [saved, saved, true]; }
+        return [nu, rows || [], true];
+    }
+    """ % pids.VIEWS_KEPT,
+    Output(ids.VIEWS, "rowData", allow_duplicate=True),
+    Output(pids.VIEWS_KEPT, "data", allow_duplicate=True),
+    Output(pids.VIEWS_READY, "data"),
+    Input(pids.VIEWS_READY, "data"),
+    State(ids.VIEWS, "rowData"),
+    prevent_initial_call="initial_duplicate",
+)
+
+clientside_callback(
+    """
+    function(rows, edit, virtual) {
+        const t = window.dash_clientside.callback_context.triggered.map(x => x.prop_id);
+        return (t.some(p => p.endsWith('.cellValueChanged')) && virtual) ? virtual : (rows || []);
+    }
+    """,
+    Output(pids.VIEWS_KEPT, "data"),
+    Input(ids.VIEWS, "rowData"),
+    Input(ids.VIEWS, "cellValueChanged"),
+    State(ids.VIEWS, "virtualRowData"),
+    prevent_initial_call=True,
 )
