@@ -12,7 +12,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from components.figures import FigureDraft
+from components.figures import FigureDraft, with_source
 
 __all__ = ["payoff_figure", "pnl_heatmap_figure", "mc_figure", "theme_patch", "STRIKE_COLORS"]
 
@@ -45,7 +45,7 @@ def _new_figure(data=None) -> FigureDraft:
     return FigureDraft(data, layout=dict(template="none"))
 
 
-def _style(fig: FigureDraft, theme: str) -> go.Figure:
+def _style(fig: FigureDraft, theme: str, source: str | None = None) -> go.Figure:
     layout = dict(paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)", colorway=_COLORWAY,
                   font=dict(family=_FONT, size=13), margin=dict(l=64, r=40, t=74, b=55),
                   hoverlabel=dict(font=dict(family=_FONT)))
@@ -57,7 +57,7 @@ def _style(fig: FigureDraft, theme: str) -> go.Figure:
             node = node.setdefault(k, {})
         node[path[-1]] = value
     fig.update_layout(layout)
-    return fig.figure()
+    return with_source(fig, source).figure()
 
 
 def _f32(x) -> np.ndarray:
@@ -91,7 +91,7 @@ class _Marks:
         fig.update_layout(shapes=self.shapes, annotations=self.notes)
 
 
-def payoff_figure(a, *, name: str = "strategy", theme: str = "light") -> go.Figure:
+def payoff_figure(a, *, name: str = "strategy", theme: str = "light", source: str | None = None) -> go.Figure:
     """P/L at expiry and before it (today, the what-if date, midway), breakevens, strikes (one
     colour each), max profit and max loss on the stated range, and the shifted spot."""
     fig = _new_figure()
@@ -126,10 +126,10 @@ def payoff_figure(a, *, name: str = "strategy", theme: str = "light") -> go.Figu
                       legend=dict(orientation="h", y=-0.22), hovermode="x unified", modebar=_MODEBAR)
     fig.update_xaxes(title_text="Underlying price at valuation ($)", tickprefix="$")
     fig.update_yaxes(title_text="P/L per unit ($)", tickprefix="$")
-    return _style(fig, theme)
+    return _style(fig, theme, source)
 
 
-def pnl_heatmap_figure(a, *, theme: str = "light") -> go.Figure:
+def pnl_heatmap_figure(a, *, theme: str = "light", source: str | None = None) -> go.Figure:
     """P/L over calendar days from today (y) and underlying price (x), zero in the middle of a
     diverging scale; the spot line and its label follow the theme's ink colour."""
     h = a.heatmap
@@ -151,10 +151,10 @@ def pnl_heatmap_figure(a, *, theme: str = "light") -> go.Figure:
                       modebar=_MODEBAR)
     fig.update_xaxes(title_text="Underlying price ($)", tickprefix="$")
     fig.update_yaxes(title_text="Days from today")
-    return _style(fig, theme)
+    return _style(fig, theme, source)
 
 
-def mc_figure(a, *, theme: str = "light") -> go.Figure:
+def mc_figure(a, *, theme: str = "light", source: str | None = None) -> go.Figure:
     """Histogram (binned on the server from every path) of the simulated change in value over the
     VaR horizon, with VaR, CVaR and the mean marked."""
     m = a.var
@@ -179,7 +179,7 @@ def mc_figure(a, *, theme: str = "light") -> go.Figure:
                       showlegend=False, bargap=0.02, modebar=_MODEBAR)
     fig.update_xaxes(title_text="Change in model value ($ per unit)", tickprefix="$")
     fig.update_yaxes(title_text="Paths")
-    return _style(fig, theme)
+    return _style(fig, theme, source)
 
 
 def theme_patch(patch, theme: str):
