@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
-from dash import Input, Output, Patch, State, ctx, html, no_update
+from dash import Input, Output, State, ctx, html, no_update
 from callbacks.registry import callback, clientside_callback
 from components.export import safe_csv
 
@@ -27,8 +27,7 @@ from components.ids import App
 from components.ids import Strategies as ids
 from components.ids import StrategiesDesk as dids
 from components.ids import Wiring as wids
-from components.strategy_figures import (mc_figure, payoff_figure, pnl_heatmap_figure,
-                                         theme_patch)
+from components.strategy_figures import mc_figure, payoff_figure, pnl_heatmap_figure, theme_props
 from components.risk_state import rows_to_text as book_text
 from components.strategy_state import rows_to_text, to_query
 from core.data import sample_chain
@@ -439,22 +438,20 @@ _PLACING = {ids.TEMPLATE, ids.SOURCE, ids.SPOT, ids.VOL, ids.RATE, ids.DIV, ids.
                 dfwd=Input(ids.DAYS_FWD, "value"), vol_mode=Input(ids.VOL_MODE, "value"),
                 var_horizon=Input(dids.VAR_HORIZON, "value"), underlying=Input(dids.UNDERLYING, "value"),
                 multiplier=Input(dids.MULTIPLIER, "value"), lots=Input(dids.LOTS, "value"),
-                dark=Input(App.THEME_SWITCH, "value"), fresh=Input(dids.FRESH, "data"),
+                fresh=Input(dids.FRESH, "data"),
                 template=Input(ids.TEMPLATE, "value"), source=Input(ids.SOURCE, "value"),
                 spot=Input(ids.SPOT, "value"), vol=Input(ids.VOL, "value"), rate=Input(ids.RATE, "value"),
                 div=Input(ids.DIV, "value"), days=Input(ids.DAYS, "value"), width=Input(ids.WIDTH, "value")),
-    state=dict(virtual=State(ids.LEGS, "virtualRowData")),
+    state=dict(virtual=State(ids.LEGS, "virtualRowData"), dark=State(App.THEME_SWITCH, "value")),
 )
-def update(rows, edit, dS, dvol, dfwd, vol_mode, var_horizon, underlying, multiplier, lots, dark, fresh,
-           template, source, spot, vol, rate, div, days, width, virtual):
+def update(rows, edit, dS, dvol, dfwd, vol_mode, var_horizon, underlying, multiplier, lots, fresh,
+           template, source, spot, vol, rate, div, days, width, virtual, dark=False):
     out = dict.fromkeys(_OUT, no_update)
     if fresh:  # a query-less visit: the browser first restores this tab's last view (or says there is none)
         return out
     theme = theme_name(dark)
     fired = {p.rsplit(".", 1)[0] for p in (ctx.triggered_prop_ids or {})}
     props = set(ctx.triggered_prop_ids or {})
-    if fired == {App.THEME_SWITCH}:  # pure display change: restyle the figures on screen
-        return {**out, **{k: theme_patch(Patch(), theme) for k in _FIGS}}
     if any(p.endswith(".cellValueChanged") for p in props):
         rows, template = (virtual or rows), "custom"  # the edited grid, whatever rowData says yet
         out["template"] = "custom"
@@ -553,6 +550,36 @@ clientside_callback(
     REPLACE_URL_QUERY,
     Output(ids.URL_DUMMY, "children"),
     Input(ids.STATE, "data"),
+)
+
+# The theme switch is a pure display change: the browser restyles the three charts itself (the
+# colours of ``components.strategy_figures.theme_props``), no request and no data re-sent.
+clientside_callback(
+    """
+    function(dark, payoff, heat, mc) {
+        const props = %s[dark ? 'dark' : 'light'];
+        const nu = window.dash_clientside.no_update;
+        return [payoff, heat, mc].map(function (fig) {
+            if (!fig || !fig.layout) { return nu; }
+            const layout = JSON.parse(JSON.stringify(fig.layout));
+            props.forEach(function (pv) {
+                let node = layout;
+                pv[0].slice(0, -1).forEach(function (k) {
+                    if (typeof node[k] !== 'object' || node[k] === null) { node[k] = {}; }
+                    node = node[k];
+                });
+                node[pv[0][pv[0].length - 1]] = pv[1];
+            });
+            return Object.assign({}, fig, {layout: layout});
+        });
+    }
+    """ % json.dumps({t: [[list(k), v] for k, v in theme_props(t).items()] for t in ("light", "dark")}),
+    Output(ids.PAYOFF_GRAPH, "figure", allow_duplicate=True),
+    Output(ids.HEATMAP_GRAPH, "figure", allow_duplicate=True),
+    Output(ids.MC_GRAPH, "figure", allow_duplicate=True),
+    Input(App.THEME_SWITCH, "value"),
+    State(ids.PAYOFF_GRAPH, "figure"), State(ids.HEATMAP_GRAPH, "figure"), State(ids.MC_GRAPH, "figure"),
+    prevent_initial_call=True,
 )
 
 # Back on the page without a query (navbar link): load the session's last view, so the layout

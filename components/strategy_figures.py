@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from components.figures import FigureDraft, with_source
 
-__all__ = ["payoff_figure", "pnl_heatmap_figure", "mc_figure", "theme_patch", "STRIKE_COLORS"]
+__all__ = ["payoff_figure", "pnl_heatmap_figure", "mc_figure", "theme_patch", "theme_props", "STRIKE_COLORS"]
 
 #: One colour per strike line (colour-blind-safe Okabe-Ito order, without the curve colours).
 STRIKE_COLORS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#D55E00", "#F0E442", "#999999")
@@ -30,8 +30,9 @@ _GRID = {"light": "#e3e6ea", "dark": "#3b4148"}
 _COLORWAY = ["#0d6efd", "#fd7e14", "#d63384", "#6f42c1", "#198754", "#dc3545", "#20c997"]
 
 
-def _theme_props(theme: str) -> dict:
-    """Flat layout paths -> values of a theme (used by the figures and by :func:`theme_patch`)."""
+def theme_props(theme: str) -> dict:
+    """Flat layout paths -> values of a theme (used by the figures, by :func:`theme_patch` and by
+    the page's clientside theme switch)."""
     ink, grid = _INK.get(theme, _INK["light"]), _GRID.get(theme, _GRID["light"])
     props = {("font", "color"): ink, ("legend", "font", "color"): ink, ("title", "font", "color"): ink}
     for ax in ("xaxis", "yaxis"):
@@ -51,7 +52,7 @@ def _style(fig: FigureDraft, theme: str, source: str | None = None) -> go.Figure
                   hoverlabel=dict(font=dict(family=_FONT)))
     for ax in ("xaxis", "yaxis"):
         layout[ax] = dict(showgrid=True, zeroline=False, showline=True, automargin=True)
-    for path, value in _theme_props(theme).items():
+    for path, value in theme_props(theme).items():
         node = layout
         for k in path[:-1]:
             node = node.setdefault(k, {})
@@ -184,7 +185,7 @@ def mc_figure(a, *, theme: str = "light", source: str | None = None) -> go.Figur
 
 def theme_patch(patch, theme: str):
     """A ``dash.Patch`` that restyles a figure on screen for ``theme`` (a few colours; no data)."""
-    for path, value in _theme_props(theme).items():
+    for path, value in theme_props(theme).items():
         node = patch["layout"]
         for k in path[:-1]:
             node = node[k]
