@@ -24,7 +24,7 @@ from components.ids import Portfolio as ids
 from components.ids import PortfolioDesk as pids
 from components.ids import Wiring as wids
 from components.export import safe_csv
-from components.figures import data_source, with_source
+from components.figures import data_source
 from components.portfolio_figures import (backtest_figure, bl_figure, frontier_figure, portfolio_view,
                                           weights_figure)
 from components.portfolio_state import to_query, views_to_text
@@ -49,8 +49,10 @@ def data_for(store: dict | None) -> tuple[pd.DataFrame, dict]:
     return prices, sectors
 
 
+@functools.lru_cache(maxsize=1)
 def _sample_with_indices() -> pd.DataFrame:
-    """The 20 sample stocks with the S&P 500 and NASDAQ closes of the arch package beside them."""
+    """The 20 sample stocks with the S&P 500 and NASDAQ closes of the arch package beside them
+    (built once per process, ~0.1 s; pandas copy-on-write keeps the shared frame unchanged)."""
     return sample_prices().join(index_prices(), how="outer")
 
 
@@ -228,17 +230,18 @@ def first_result(data: dict | None, state: dict, previous: dict | None) -> dict:
     if (data or {}).get("prices") or (data or {}).get("sectors"):
         return {**out, "auto": query}
     try:
-        return {**out, "result": _sample_result(json.dumps(state, sort_keys=True, default=str), query)}
+        # memo keyed by the validated spec: the browser sends 25 where the defaults hold 25.0
+        key = json.dumps(build_spec(state).to_dict(), sort_keys=True, default=str)
+        return {**out, "result": {**_sample_allocation(key), "query": query, "data_name": None}}
     except ParityError as exc:
         return {**out, "alert": f"{exc}.", "show": True}
 
 
 @functools.lru_cache(maxsize=16)
-def _sample_result(state_json: str, query: str) -> dict:
-    """The allocation of the embedded sample for one set of inputs (a pure function of them)."""
+def _sample_allocation(spec_json: str) -> dict:
+    """The allocation of the embedded sample for one spec (a pure function of it), as a dict."""
     prices, sectors = data_for(None)
-    alloc = allocate(prices, sectors, build_spec(json.loads(state_json)))
-    return {"allocation": alloc.to_dict(), "query": query, "data_name": None}
+    return {"allocation": allocate(prices, sectors, AllocationSpec.from_dict(json.loads(spec_json))).to_dict()}
 
 
 def warm_default() -> None:
@@ -317,9 +320,8 @@ def render(result, dark):
     theme = theme_name(dark)
     p = portfolio_view(Allocation.from_dict(result["allocation"]))
     src = chart_source(p, result.get("data_name"))
-    return dict(frontier=with_source(frontier_figure(p, theme=theme), src),
-                weights=with_source(weights_figure(p, theme=theme), src),
-                backtest=with_source(backtest_figure(p, theme=theme), src), bl=with_source(bl_figure(p, theme=theme), src),
+    return dict(frontier=frontier_figure(p, theme=theme, source=src), weights=weights_figure(p, theme=theme, source=src),
+                backtest=backtest_figure(p, theme=theme, source=src), bl=bl_figure(p, theme=theme, source=src),
                 summary=summary_view(p))
 
 

@@ -4,6 +4,7 @@ uploaded data; every chart names its data."""
 from __future__ import annotations
 
 import html
+import json
 
 import numpy as np
 import pytest
@@ -65,3 +66,32 @@ def test_every_portfolio_chart_names_its_data_and_window():
         assert "2015-01-02 to 2018-12-31" in html.unescape(t), t
     up = render(result={**result, "data_name": "desk <1>.csv"}, dark=False)
     assert "Data: Uploaded file desk &lt;1&gt;.csv" in up["frontier"].layout.title.text
+
+
+def test_the_memo_is_keyed_by_the_validated_inputs_not_their_spelling():
+    from callbacks.portfolio import _sample_allocation
+
+    first_result(None, _state(wmax=25.0, obj="min_variance"), None)
+    hits = _sample_allocation.cache_info().hits
+    first_result(None, _state(wmax=25, obj="min_variance"), None)          # as the browser sends it
+    assert _sample_allocation.cache_info().hits == hits + 1
+
+
+@pytest.mark.parametrize("obj", ["max_sharpe", "black_litterman"])
+def test_portfolio_figures_are_what_plotly_validates(obj):
+    """The figures are built unvalidated (FigureDraft): plotly's own validation of the same data
+    accepts every property and changes nothing."""
+    import plotly.graph_objects as go
+
+    from components.portfolio_figures import backtest_figure, bl_figure, frontier_figure, weights_figure
+    from core.portfolio.allocation import Allocation
+    from callbacks.portfolio import portfolio_view
+
+    result = first_result(None, _state(obj=obj), None)["result"]
+    p = portfolio_view(Allocation.from_dict(result["allocation"]))
+    for build in (frontier_figure, weights_figure, backtest_figure, bl_figure):
+        for theme in ("light", "dark"):
+            fig = build(p, theme=theme, source="Sample")
+            checked = go.Figure(fig.to_dict())          # validates every property
+            assert checked.to_plotly_json() == go.Figure(checked).to_plotly_json()
+            assert json.loads(fig.to_json()) == json.loads(checked.to_json())
