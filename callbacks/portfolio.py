@@ -325,8 +325,9 @@ def render(result, dark):
                 summary=summary_view(p))
 
 
-#: The embedded prices, as the charts name them.
-SAMPLE_SOURCE = "20 S&P 500 stocks (skfolio) with the S&P 500 and NASDAQ closes (arch), daily"
+#: The embedded prices, as the charts name them (short: the line must fit the narrow cards; the
+#: data card above says the rest).
+SAMPLE_SOURCE = "sample: 20 stocks + 2 indices"
 
 
 def chart_source(p: dict, data_name: str | None = None) -> str:

@@ -110,7 +110,7 @@ def bl_figure(p: dict, *, theme: str = "light", source: str | None = None) -> go
     """Black-Litterman prior (equilibrium) vs posterior expected returns per asset."""
     fig = FigureDraft()
     if p.get("prior") is None:
-        fig.add_annotation(text="Choose the Black-Litterman objective to see prior vs posterior.",
+        fig.add_annotation(text="Choose the Black-Litterman objective<br>to see prior vs posterior.",
                            showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False)

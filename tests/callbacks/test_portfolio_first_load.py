@@ -62,7 +62,7 @@ def test_every_portfolio_chart_names_its_data_and_window():
     figs = render(result=result, dark=True)
     titles = [figs[k].layout.title.text for k in ("frontier", "weights", "backtest", "bl")]
     for t in titles:
-        assert "Data: 20 S&amp;P 500 stocks (skfolio)" in t, t
+        assert "Data: Sample: 20 stocks + 2 indices, " in t, t
         assert "2015-01-02 to 2018-12-31" in html.unescape(t), t
     up = render(result={**result, "data_name": "desk <1>.csv"}, dark=False)
     assert "Data: Uploaded file desk &lt;1&gt;.csv" in up["frontier"].layout.title.text
