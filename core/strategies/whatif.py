@@ -442,7 +442,7 @@ def _var(rolled, st, spot, at, horizon_T, sigma, vol, sticky, spot0, spec) -> di
     return out
 
 
-def path_values(st: Strategy, ST: np.ndarray, at_T: float, **kw) -> np.ndarray:
+def path_values(st: Strategy, ST: np.ndarray, at_T: float, **kw: Any) -> np.ndarray:
     """``st.value(ST, at_T, **kw)`` for many simulated prices, through the value on a fine price
     grid (``_PATH_GRID`` points over the paths' range, plus every strike inside it) and linear
     interpolation: exact where the value is piecewise linear in S (at expiry, kinks at strikes),
