@@ -239,6 +239,9 @@ def _warm() -> None:
         from core.data import sample_chain, sample_prices
 
         sample_chain(), sample_prices()
+        from callbacks.portfolio import warm_default
+
+        warm_default()  # /portfolio's first load shows the default allocation from memory
     except Exception:
         log.exception("embedded data warm-up failed")
 

@@ -66,11 +66,17 @@ def render(state: dict, theme: str = "light") -> dict:
              f"{vol_text}, r {market['r'] * 100:g}%, q {market['q'] * 100:g}%")
     strikes = tuple(sorted({leg.strike for leg in legs if leg.kind != "stock"}))
     out["figure"] = greek_figure(grid, state["view"], title=title, theme=theme,
-                                 spot=market["spot"], strikes=strikes)
+                                 spot=market["spot"], strikes=strikes, source=chart_source(bool(vols)))
     days = readout_days(state["dlo"], state["dhi"])
     out["readout"] = _readout(state["inst"], legs, market, days, vols)
     out["query"] = to_query(state)
     return out
+
+
+def chart_source(leg_vols: bool = False) -> str:
+    """What the Greeks chart is computed from: the page's inputs through Black-Scholes (no chain)."""
+    vols = "each leg at its own vol from the Strategies link" if leg_vols else "one flat vol"
+    return f"Black-Scholes at the inputs above ({vols}; no market data)"
 
 
 def _sigmas(legs, vols, sigma: float) -> list[float]:

@@ -5,6 +5,8 @@ job (another process, or a Celery worker on another host) can re-read them witho
 """
 from __future__ import annotations
 
+import functools
+import json
 import logging
 from datetime import datetime, timezone
 from urllib.parse import urlencode
@@ -19,8 +21,10 @@ from callbacks.jobs import job_failed
 from callbacks.theme import theme_name
 from components.ids import App
 from components.ids import Portfolio as ids
+from components.ids import PortfolioDesk as pids
 from components.ids import Wiring as wids
 from components.export import safe_csv
+from components.figures import data_source
 from components.portfolio_figures import (backtest_figure, bl_figure, frontier_figure, portfolio_view,
                                           weights_figure)
 from components.portfolio_state import to_query, views_to_text
@@ -45,8 +49,10 @@ def data_for(store: dict | None) -> tuple[pd.DataFrame, dict]:
     return prices, sectors
 
 
+@functools.lru_cache(maxsize=1)
 def _sample_with_indices() -> pd.DataFrame:
-    """The 20 sample stocks with the S&P 500 and NASDAQ closes of the arch package beside them."""
+    """The 20 sample stocks with the S&P 500 and NASDAQ closes of the arch package beside them
+    (built once per process, ~0.1 s; pandas copy-on-write keeps the shared frame unchanged)."""
     return sample_prices().join(index_prices(), how="outer")
 
 
@@ -213,18 +219,71 @@ _STATE_INPUTS = dict(
 )
 
 
+def first_result(data: dict | None, state: dict, previous: dict | None) -> dict:
+    """What the first load shows, decided in the foreground: the session's kept result when it is
+    for these inputs; on the embedded sample the allocation computed here (~0.1 s, memoised per
+    process by the inputs); uploaded data go to the background job (``auto``)."""
+    query = to_query({**state, "views": views_to_text(state.get("views"))})
+    out = dict(result=no_update, auto=no_update, alert="", show=False, query=query)
+    if previous and previous.get("query") == query:
+        return out
+    if (data or {}).get("prices") or (data or {}).get("sectors"):
+        return {**out, "auto": query}
+    try:
+        # memo keyed by the validated spec: the browser sends 25 where the defaults hold 25.0
+        key = json.dumps(build_spec(state).to_dict(), sort_keys=True, default=str)
+        return {**out, "result": {**_sample_allocation(key), "query": query, "data_name": None}}
+    except ParityError as exc:
+        return {**out, "alert": f"{exc}.", "show": True}
+
+
+@functools.lru_cache(maxsize=16)
+def _sample_allocation(spec_json: str) -> dict:
+    """The allocation of the embedded sample for one spec (a pure function of it), as a dict."""
+    prices, sectors = data_for(None)
+    return {"allocation": allocate(prices, sectors, AllocationSpec.from_dict(json.loads(spec_json))).to_dict()}
+
+
+def warm_default() -> None:
+    """Compute the page's default allocation once (start-up), so a first visit finds it memoised."""
+    from components.portfolio_state import DEFAULTS, views_from_text
+
+    first_result(None, {**DEFAULTS, "views": views_from_text(DEFAULTS["views"])}, None)
+
+
+@callback(
+    output=dict(result=Output(ids.RESULT, "data", allow_duplicate=True), auto=Output(pids.AUTO_RUN, "data"),
+                alert=Output(ids.ALERT, "children", allow_duplicate=True),
+                show=Output(ids.ALERT, "is_open", allow_duplicate=True),
+                query=Output(ids.STATE, "data", allow_duplicate=True)),
+    inputs=dict(ready=Input(pids.VIEWS_READY, "data"), data=State(ids.DATA_KEY, "data"), state=_STATE_INPUTS,
+                previous=State(ids.RESULT, "data")),
+    prevent_initial_call="initial_duplicate",
+)
+def first_load(ready, data, state, previous):
+    if not ready:
+        return dict(result=no_update, auto=no_update, alert=no_update, show=no_update, query=no_update)
+    try:
+        return first_result(data, state, previous)
+    except Exception:
+        log.exception("portfolio first load failed for %s", state)
+        return dict(result=no_update, auto=no_update, show=True, query=no_update,
+                    alert="Something went wrong optimising; the error was logged.")
+
+
 @callback(
     output=dict(result=Output(ids.RESULT, "data"), alert=Output(ids.ALERT, "children"),
                 show=Output(ids.ALERT, "is_open"), query=Output(ids.STATE, "data")),
-    inputs=dict(run=Input(ids.RUN, "n_clicks"), data=State(ids.DATA_KEY, "data"), state=_STATE_INPUTS,
-                previous=State(ids.RESULT, "data")),
+    inputs=dict(run=Input(ids.RUN, "n_clicks"), auto=Input(pids.AUTO_RUN, "data"), data=State(ids.DATA_KEY, "data"),
+                state=_STATE_INPUTS, previous=State(ids.RESULT, "data")),
+    prevent_initial_call=True,
     background=True,
     running=[(Output(ids.RUN, "disabled"), True, False), (Output(ids.CANCEL, "disabled"), False, True)],
     cancel=[Input(ids.CANCEL, "n_clicks")],
     progress=[Output(ids.PROGRESS, "value")],
     interval=250, on_error=job_failed(ids.ALERT, what="The optimisation"),
 )
-def optimise(set_progress, run, data, state, previous):
+def optimise(set_progress, run, auto, data, state, previous):
     query = to_query({**state, "views": views_to_text(state.get("views"))})
     if not run and previous and previous.get("query") == query:
         # back on the page in the same session: the kept result is for these inputs, don't re-run
@@ -260,9 +319,24 @@ def render(result, dark):
         return dict.fromkeys(_RENDER_OUT, no_update)
     theme = theme_name(dark)
     p = portfolio_view(Allocation.from_dict(result["allocation"]))
-    return dict(frontier=frontier_figure(p, theme=theme), weights=weights_figure(p, theme=theme),
-                backtest=backtest_figure(p, theme=theme), bl=bl_figure(p, theme=theme),
+    src = chart_source(p, result.get("data_name"))
+    return dict(frontier=frontier_figure(p, theme=theme, source=src), weights=weights_figure(p, theme=theme, source=src),
+                backtest=backtest_figure(p, theme=theme, source=src), bl=bl_figure(p, theme=theme, source=src),
                 summary=summary_view(p))
+
+
+#: The embedded prices, as the charts name them (short: the line must fit the narrow cards; the
+#: data card above says the rest).
+SAMPLE_SOURCE = "sample: 20 stocks + 2 indices"
+
+
+def chart_source(p: dict, data_name: str | None = None) -> str:
+    """The data every Portfolio chart names: the uploaded file or the sample, and the window used."""
+    win = p.get("window") or {}
+    first, last = win.get("first") or win.get("start"), win.get("last") or win.get("end")
+    span = f", {first} to {last}" if first and last else ""
+    src = data_source(SAMPLE_SOURCE, filename=data_name)
+    return src[:1].upper() + src[1:] + span
 
 
 def book_link(result: dict, data: dict | None, notional) -> tuple[str, str]:
@@ -319,4 +393,40 @@ clientside_callback(
     REPLACE_URL_QUERY,
     Output(ids.URL_DUMMY, "children"),
     Input(ids.STATE, "data"),
+)
+
+# The views grid for the session: every change is copied to a sessionStorage store; on a visit
+# whose link names no views the kept rows come back into the grid before the first run reads it
+# (``first_load`` waits on VIEWS_READY). A link's own views win, and become the kept ones.
+clientside_callback(
+    """
+    function(ready, rows) {
+        const nu = window.dash_clientside.no_update;
+        let saved = null;
+        try { saved = JSON.parse(window.sessionStorage.getItem('%s')); } catch (e) { saved = null; }
+        const linked = new URLSearchParams(window.location.search).has('views');
+        if (!linked && Array.isArray(saved)) { return [saved, saved, true]; }
+        return [nu, rows || [], true];
+    }
+    """ % pids.VIEWS_KEPT,
+    Output(ids.VIEWS, "rowData", allow_duplicate=True),
+    Output(pids.VIEWS_KEPT, "data", allow_duplicate=True),
+    Output(pids.VIEWS_READY, "data"),
+    Input(pids.VIEWS_READY, "data"),
+    State(ids.VIEWS, "rowData"),
+    prevent_initial_call="initial_duplicate",
+)
+
+clientside_callback(
+    """
+    function(rows, edit, virtual) {
+        const t = window.dash_clientside.callback_context.triggered.map(x => x.prop_id);
+        return (t.some(p => p.endsWith('.cellValueChanged')) && virtual) ? virtual : (rows || []);
+    }
+    """,
+    Output(pids.VIEWS_KEPT, "data"),
+    Input(ids.VIEWS, "rowData"),
+    Input(ids.VIEWS, "cellValueChanged"),
+    State(ids.VIEWS, "virtualRowData"),
+    prevent_initial_call=True,
 )

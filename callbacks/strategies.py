@@ -15,20 +15,19 @@ from urllib.parse import urlencode
 import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
-from dash import Input, Output, Patch, State, ctx, html, no_update
+from dash import Input, Output, State, ctx, html, no_update
 from callbacks.registry import callback, clientside_callback
 from components.export import safe_csv
 
 from callbacks.browser_js import REPLACE_URL_QUERY
 from callbacks.theme import theme_name
-from components.figures import data_source, figures_html, with_source
+from components.figures import data_source, figures_html
 from components.greek_units import GREEK_DISPLAY, fmt_greek
 from components.ids import App
 from components.ids import Strategies as ids
 from components.ids import StrategiesDesk as dids
 from components.ids import Wiring as wids
-from components.strategy_figures import (mc_figure, payoff_figure, pnl_heatmap_figure,
-                                         theme_patch)
+from components.strategy_figures import mc_figure, payoff_figure, pnl_heatmap_figure, theme_props
 from components.risk_state import rows_to_text as book_text
 from components.strategy_state import rows_to_text, to_query
 from core.data import sample_chain
@@ -348,33 +347,21 @@ def export_csv(rows: list[dict], context: dict) -> str:
 # --------------------------------------------------------------------------------------------
 # callbacks
 # --------------------------------------------------------------------------------------------
-@callback(
-    output=dict(rows=Output(ids.LEGS, "rowData"), spot=Output(ids.SPOT, "value"), rate=Output(ids.RATE, "value"),
-                div=Output(ids.DIV, "value"), alert=Output(ids.ALERT, "children", allow_duplicate=True),
-                alert_open=Output(ids.ALERT, "is_open", allow_duplicate=True)),
-    inputs=dict(template=Input(ids.TEMPLATE, "value"), source=Input(ids.SOURCE, "value"),
-                spot=Input(ids.SPOT, "value"), vol=Input(ids.VOL, "value"), rate=Input(ids.RATE, "value"),
-                div=Input(ids.DIV, "value"), days=Input(ids.DAYS, "value"), width=Input(ids.WIDTH, "value")),
-    state=dict(rows=State(ids.LEGS, "rowData")), prevent_initial_call="initial_duplicate",
-)
-def place_legs(template, source, spot, vol, rate, div, days, width, rows):
-    out = dict(rows=no_update, spot=no_update, rate=no_update, div=no_update, alert=no_update, alert_open=no_update)
-    if template == "custom" or (ctx.triggered_id is None and rows):
-        return out
-    try:
-        m = market_from_inputs(spot if source != "spx" else 1.0, vol, rate if source != "spx" else 0,
-                               div if source != "spx" else 0)
-        w = _positive(width, "Width")
-        if not 0 < w < 50:
-            raise ParityError(f"width must be between 0.5% and 50% of spot, got {w:g}% of spot.")
-        new_rows, market = template_rows(template, spot=m["spot"], vol=m["vol"], r=m["r"], q=m["q"],
-                                         days=_positive(days, "Target days"), width=w / 100, source=source)
-    except ParityError as exc:
-        return {**out, "alert": f"Cannot place {display_name(template)}: {exc}", "alert_open": True}
-    out["rows"] = new_rows
+def placed_legs(template, source, spot, vol, rate, div, days, width) -> tuple[list[dict], dict]:
+    """Grid rows of a template placed at the page's market inputs, and the page's market values
+    (percent, as the inputs show them: the chain's spot, r and q for the SPX source). Raises
+    ParityError in the user's words."""
+    m = market_from_inputs(spot if source != "spx" else 1.0, vol, rate if source != "spx" else 0,
+                           div if source != "spx" else 0)
+    w = _positive(width, "Width")
+    if not 0 < w < 50:
+        raise ParityError(f"width must be between 0.5% and 50% of spot, got {w:g}% of spot.")
+    new_rows, market = template_rows(template, spot=m["spot"], vol=m["vol"], r=m["r"], q=m["q"],
+                                     days=_positive(days, "Target days"), width=w / 100, source=source)
     if source == "spx":
-        out.update(spot=round(market["spot"], 2), rate=round(market["r"] * 100, 3), div=round(market["q"] * 100, 3))
-    return out
+        return new_rows, dict(spot=round(market["spot"], 2), rate=round(market["r"] * 100, 3),
+                              div=round(market["q"] * 100, 3))
+    return new_rows, dict(spot=spot, rate=rate, div=div)
 
 
 def _positive(value, what: str) -> float:
@@ -397,12 +384,6 @@ def market_note(source):
         return dict(disabled=True, note=note, data=data_label(source))
     return dict(disabled=False, note="Legs priced with Black-Scholes at the flat vol; strikes placed by moneyness.",
                 data=data_label(source))
-
-
-@callback(output=dict(template=Output(ids.TEMPLATE, "value")),
-          inputs=dict(change=Input(ids.LEGS, "cellValueChanged")), prevent_initial_call=True)
-def edited(change):
-    return dict(template="custom")
 
 
 @callback(output=dict(rows=Output(ids.LEGS, "rowData", allow_duplicate=True),
@@ -432,8 +413,15 @@ def add_or_delete_leg(add, delete, rows, selected, days, spot):
 
 
 _FIGS = ("payoff", "heat", "mc")
+_OUT = _FIGS + ("summary", "greeks", "link", "link_off", "leg_errors", "book", "book_off", "view_note", "alert",
+                "alert_open", "state", "session", "rows", "template", "spot", "rate", "div")
+#: Inputs that re-place a template's legs (a custom position keeps its legs and is revalued).
+_PLACING = {ids.TEMPLATE, ids.SOURCE, ids.SPOT, ids.VOL, ids.RATE, ids.DIV, ids.DAYS, ids.WIDTH}
 
 
+# One callback, one round trip for every change: a template or market input places the legs and
+# values them in the same request (it used to be two chained callbacks), a cell edit marks the
+# position custom and values the edited grid (it used to wait on two others first).
 @callback(
     output=dict(payoff=Output(ids.PAYOFF_GRAPH, "figure"), heat=Output(ids.HEATMAP_GRAPH, "figure"),
                 mc=Output(ids.MC_GRAPH, "figure"), summary=Output(ids.SUMMARY, "children"),
@@ -442,56 +430,73 @@ _FIGS = ("payoff", "heat", "mc")
                 book=Output(wids.STRATEGIES_ADD_BOOK, "href"), book_off=Output(wids.STRATEGIES_ADD_BOOK, "disabled"),
                 view_note=Output(dids.VIEW_NOTE, "children"), alert=Output(ids.ALERT, "children"),
                 alert_open=Output(ids.ALERT, "is_open"), state=Output(ids.STATE, "data"),
-                session=Output(dids.SESSION, "data")),
+                session=Output(dids.SESSION, "data"), rows=Output(ids.LEGS, "rowData"),
+                template=Output(ids.TEMPLATE, "value"), spot=Output(ids.SPOT, "value"),
+                rate=Output(ids.RATE, "value"), div=Output(ids.DIV, "value")),
     inputs=dict(rows=Input(ids.LEGS, "rowData"), edit=Input(ids.LEGS, "cellValueChanged"),
                 dS=Input(ids.SPOT_SHIFT, "value"), dvol=Input(ids.VOL_SHIFT, "value"),
                 dfwd=Input(ids.DAYS_FWD, "value"), vol_mode=Input(ids.VOL_MODE, "value"),
                 var_horizon=Input(dids.VAR_HORIZON, "value"), underlying=Input(dids.UNDERLYING, "value"),
                 multiplier=Input(dids.MULTIPLIER, "value"), lots=Input(dids.LOTS, "value"),
-                dark=Input(App.THEME_SWITCH, "value"), fresh=Input(dids.FRESH, "data")),
-    state=dict(template=State(ids.TEMPLATE, "value"), source=State(ids.SOURCE, "value"),
-               spot=State(ids.SPOT, "value"), vol=State(ids.VOL, "value"), rate=State(ids.RATE, "value"),
-               div=State(ids.DIV, "value"), days=State(ids.DAYS, "value"), width=State(ids.WIDTH, "value"),
-               virtual=State(ids.LEGS, "virtualRowData")),
+                fresh=Input(dids.FRESH, "data"),
+                template=Input(ids.TEMPLATE, "value"), source=Input(ids.SOURCE, "value"),
+                spot=Input(ids.SPOT, "value"), vol=Input(ids.VOL, "value"), rate=Input(ids.RATE, "value"),
+                div=Input(ids.DIV, "value"), days=Input(ids.DAYS, "value"), width=Input(ids.WIDTH, "value")),
+    state=dict(virtual=State(ids.LEGS, "virtualRowData"), dark=State(App.THEME_SWITCH, "value")),
 )
-def update(rows, edit, dS, dvol, dfwd, vol_mode, var_horizon, underlying, multiplier, lots, dark, fresh,
-           template, source, spot, vol, rate, div, days, width, virtual):
-    out = {k: no_update for k in ("payoff", "heat", "mc", "summary", "greeks", "link", "link_off", "leg_errors",
-                                  "book", "book_off",
-                                  "view_note", "alert", "alert_open", "state", "session")}
+def update(rows, edit, dS, dvol, dfwd, vol_mode, var_horizon, underlying, multiplier, lots, fresh,
+           template, source, spot, vol, rate, div, days, width, virtual, dark=False):
+    out = dict.fromkeys(_OUT, no_update)
     if fresh:  # a query-less visit: the browser first restores this tab's last view (or says there is none)
         return out
     theme = theme_name(dark)
-    if ctx.triggered_id == App.THEME_SWITCH:  # pure display change: restyle the figures on screen
-        return {**out, **{k: theme_patch(Patch(), theme) for k in _FIGS}}
-    if ctx.triggered_id == ids.LEGS and ctx.triggered_prop_ids and \
-            any(p.endswith(".cellValueChanged") for p in ctx.triggered_prop_ids):
+    fired = {p.rsplit(".", 1)[0] for p in (ctx.triggered_prop_ids or {})}
+    props = set(ctx.triggered_prop_ids or {})
+    if any(p.endswith(".cellValueChanged") for p in props):
         rows, template = (virtual or rows), "custom"  # the edited grid, whatever rowData says yet
-    view = dict(dS=dS, dvol=dvol, dfwd=dfwd, vol_mode=vol_mode, var_horizon=var_horizon, underlying=underlying,
-                multiplier=multiplier, lots=lots)
+        out["template"] = "custom"
+    elif template != "custom" and ((fired & _PLACING) or not rows):
+        try:
+            rows, shown = placed_legs(template, source, spot, vol, rate, div, days, width)
+        except ParityError as exc:
+            return {**out, "alert": f"Cannot place {display_name(template)}: {exc}", "alert_open": True}
+        out["rows"] = rows
+        if source == "spx":
+            spot, rate, div = shown["spot"], shown["rate"], shown["div"]
+            out.update(spot=spot, rate=rate, div=div)
+    return {**out, **valued(rows, template=template, source=source, spot=spot, vol=vol, rate=rate, div=div,
+                            days=days, width=width, theme=theme,
+                            view=dict(dS=dS, dvol=dvol, dfwd=dfwd, vol_mode=vol_mode, var_horizon=var_horizon,
+                                      underlying=underlying, multiplier=multiplier, lots=lots))}
+
+
+def valued(rows, *, template, source, spot, vol, rate, div, days, width, theme, view) -> dict:
+    """Every output of the page for the legs in ``rows`` under ``view`` (alerts in the user's words)."""
     try:
         market = market_from_inputs(spot, vol, rate, div)
         if source == "spx":
             market["rates_note"] = template_rows_note(days)
         a, errors = evaluate(rows, market, view, name=template, source=source)
     except ParityError as exc:
-        return {**out, "alert": str(exc), "alert_open": True,
+        return {"alert": str(exc), "alert_open": True,
                 "leg_errors": [html.Div(e) for e in legs_from_rows(rows, _safe_market(spot, vol, rate, div))[1]]}
     except Exception:
         log.exception("strategy evaluation failed")
-        return {**out, "alert": "Something went wrong valuing this position; the error was logged.", "alert_open": True}
+        return {"alert": "Something went wrong valuing this position; the error was logged.", "alert_open": True}
     state = dict(template=template, source=source, S=spot, vol=vol, r=rate, q=div, days=days, width=width,
-                 dS=dS, dvol=dvol, dfwd=dfwd, volmode=vol_mode, varh=var_horizon, und=underlying,
-                 mult=multiplier, lots=lots, legs=rows_to_text(rows))
+                 dS=view["dS"], dvol=view["dvol"], dfwd=view["dfwd"], volmode=view["vol_mode"],
+                 varh=view["var_horizon"], und=view["underlying"], mult=view["multiplier"], lots=view["lots"],
+                 legs=rows_to_text(rows))
     name = display_name(template)
     link = greeks_link(a)
     book = book_link(a, source)
     query = to_query(state)
     src = chart_source(source)
-    return dict(payoff=with_source(payoff_figure(a, name=name, theme=theme), src),
-                heat=with_source(pnl_heatmap_figure(a, theme=theme), src), mc=with_source(mc_figure(a, theme=theme), src), summary=summary_view(a), greeks=greeks_view(a), link=link or "",
-                link_off=link is None, book=book or "", book_off=book is None, leg_errors=[html.Div(e) for e in errors], view_note=view_note(a, market),
-                alert="", alert_open=False, state=query, session=query)
+    return dict(payoff=payoff_figure(a, name=name, theme=theme, source=src),
+                heat=pnl_heatmap_figure(a, theme=theme, source=src), mc=mc_figure(a, theme=theme, source=src),
+                summary=summary_view(a), greeks=greeks_view(a), link=link or "", link_off=link is None,
+                book=book or "", book_off=book is None, leg_errors=[html.Div(e) for e in errors],
+                view_note=view_note(a, market), alert="", alert_open=False, state=query, session=query)
 
 
 def template_rows_note(days) -> str:
@@ -545,6 +550,36 @@ clientside_callback(
     REPLACE_URL_QUERY,
     Output(ids.URL_DUMMY, "children"),
     Input(ids.STATE, "data"),
+)
+
+# The theme switch is a pure display change: the browser restyles the three charts itself (the
+# colours of ``components.strategy_figures.theme_props``), no request and no data re-sent.
+clientside_callback(
+    """
+    function(dark, payoff, heat, mc) {
+        const props = %s[dark ? 'dark' : 'light'];
+        const nu = window.dash_clientside.no_update;
+        return [payoff, heat, mc].map(function (fig) {
+            if (!fig || !fig.layout) { return nu; }
+            const layout = JSON.parse(JSON.stringify(fig.layout));
+            props.forEach(function (pv) {
+                let node = layout;
+                pv[0].slice(0, -1).forEach(function (k) {
+                    if (typeof node[k] !== 'object' || node[k] === null) { node[k] = {}; }
+                    node = node[k];
+                });
+                node[pv[0][pv[0].length - 1]] = pv[1];
+            });
+            return Object.assign({}, fig, {layout: layout});
+        });
+    }
+    """ % json.dumps({t: [[list(k), v] for k, v in theme_props(t).items()] for t in ("light", "dark")}),
+    Output(ids.PAYOFF_GRAPH, "figure", allow_duplicate=True),
+    Output(ids.HEATMAP_GRAPH, "figure", allow_duplicate=True),
+    Output(ids.MC_GRAPH, "figure", allow_duplicate=True),
+    Input(App.THEME_SWITCH, "value"),
+    State(ids.PAYOFF_GRAPH, "figure"), State(ids.HEATMAP_GRAPH, "figure"), State(ids.MC_GRAPH, "figure"),
+    prevent_initial_call=True,
 )
 
 # Back on the page without a query (navbar link): load the session's last view, so the layout

@@ -233,15 +233,22 @@ def _merge(into: dict, patch: dict) -> None:
             into[k] = v
 
 
-def empty_figure(message: str, theme: str = "light") -> go.Figure:
+#: A page layout's placeholder chart does not know the theme: the light template with a clear plot
+#: area and a mid-grey ink that reads on either background (Bootstrap's gray-600).
+_PLACEHOLDER = go.layout.Template(TEMPLATES["light"])
+_PLACEHOLDER.layout.update(plot_bgcolor="rgba(0,0,0,0)", font=dict(color="#868e96"))
+
+
+def empty_figure(message: str, theme: str | None = None) -> go.Figure:
     """A blank figure that says why it is blank.
 
     Parameters
     ----------
     message : str
         Shown in the middle of the figure.
-    theme : {"light", "dark"}
-        The page theme.
+    theme : {"light", "dark"} or None
+        The page theme when a callback knows it; None (a page layout's placeholder) gives a clear,
+        grey figure that reads on either theme.
 
     Returns
     -------
@@ -252,7 +259,10 @@ def empty_figure(message: str, theme: str = "light") -> go.Figure:
                        xref="paper", yref="paper")
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return themed(fig, theme)
+    themed(fig, theme or "light")
+    if theme is None:
+        fig.update_layout(template=_PLACEHOLDER)
+    return fig
 
 
 def figures_html(figs, title: str = "Parity") -> str:
@@ -284,7 +294,7 @@ def _colors(z: np.ndarray) -> dict:
 
 
 def greek_figure(grid, view: str, *, title: str, theme: str = "light", spot: float | None = None,
-                 strikes: tuple[float, ...] = ()) -> go.Figure:
+                 strikes: tuple[float, ...] = (), source: str | None = None) -> go.Figure:
     """Figure of a :class:`core.pricing.GreekGrid` as a 3D surface, a heatmap or 2D slices.
 
     Parameters
@@ -301,6 +311,8 @@ def greek_figure(grid, view: str, *, title: str, theme: str = "light", spot: flo
         A position's strikes, marked on the spot axis.
     theme : {"light", "dark"}
         The page theme.
+    source : str, optional
+        The data the chart shows, named under the title (see :func:`with_source`).
 
     Returns
     -------
@@ -338,7 +350,7 @@ def greek_figure(grid, view: str, *, title: str, theme: str = "light", spot: flo
         _slices(fig, grid, z, disp, x_title, z_title, spot, strikes)
     else:
         raise ValueError(f"view must be one of {VIEWS}, got {view!r}")
-    return themed(fig, theme).figure()
+    return with_source(themed(fig, theme), source).figure()
 
 
 def _level_marks(grid, spot, strikes) -> dict:
@@ -417,32 +429,44 @@ def data_source(label: str = "", filename: str | None = None) -> str:
     return (label or "")[:1].upper() + (label or "")[1:]
 
 
-def with_source(fig: go.Figure, source: str | None) -> go.Figure:
+def _source_title(title: str, top, source: str) -> tuple[str, int] | None:
+    """(title text with its ``Data:`` line, top margin), or None when it names its data already."""
+    import html as _html
+
+    if "Data: " in title:
+        return None
+    line = f"Data: {_html.escape(str(source))}"
+    lines = 1 + title.count("<br>") + 1
+    text = f"{title}<br><sup>{line}</sup>" if title else f"<sup>{line}</sup>"
+    return text, max(top or 0, 60 + 15 * lines)
+
+
+def with_source(fig: go.Figure | FigureDraft, source: str | None) -> go.Figure | FigureDraft:
     """Name the data a chart shows on a line of its own under the title (``Data: <source>``); the
     source is escaped, so an uploaded file's name is shown as text, never as markup.
 
     Parameters
     ----------
-    fig : plotly.graph_objects.Figure
-        A figure with a title; updated in place.
+    fig : plotly.graph_objects.Figure or FigureDraft
+        A figure with a title; updated in place (a draft is cheaper: no plotly validation).
     source : str or None
         What the data are; nothing is added when empty.
 
     Returns
     -------
-    plotly.graph_objects.Figure
+    plotly.graph_objects.Figure or FigureDraft
         ``fig``.
     """
     if not source:
         return fig
-    import html as _html
-
-    line = f"Data: {_html.escape(str(source))}"
-    title = fig.layout.title.text or ""
-    if "Data: " in title:
+    if isinstance(fig, FigureDraft):
+        title = fig.layout.get("title") or {}
+        title = title if isinstance(title, dict) else {"text": title}
+        done = _source_title(title.get("text") or "", (fig.layout.get("margin") or {}).get("t"), source)
+        if done:
+            fig.update_layout(title=dict(text=done[0]), margin=dict(t=done[1]))
         return fig
-    lines = 1 + title.count("<br>") + 1
-    text = f"{title}<br><sup>{line}</sup>" if title else f"<sup>{line}</sup>"
-    top = fig.layout.margin.t
-    fig.update_layout(title_text=text, margin=dict(t=max(top or 0, 60 + 15 * lines)))
+    done = _source_title(fig.layout.title.text or "", fig.layout.margin.t, source)
+    if done:
+        fig.update_layout(title_text=done[0], margin=dict(t=done[1]))
     return fig

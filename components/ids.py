@@ -378,3 +378,12 @@ class Wiring:
     PORTFOLIO_NOTIONAL = "pf-book-notional"
     PORTFOLIO_BOOK_NOTE = "pf-book-note"
     UPLOAD_LIMIT = "app-upload-limit"      # app-level store: largest upload in bytes (the server's setting)
+
+
+class PortfolioDesk:
+    """Portfolio first load and session state (issue 13): the Black-Litterman views kept for the
+    browser session, and the trigger that hands a heavy first run to the background job."""
+
+    VIEWS_KEPT = "pf-views-kept"      # dcc.Store (sessionStorage): the views grid's rows
+    VIEWS_READY = "pf-views-ready"    # dcc.Store: set once the kept views are back in the grid
+    AUTO_RUN = "pf-auto-run"          # dcc.Store: a first run too heavy for the foreground

@@ -7,9 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from components.figures import themed
+from components.figures import FigureDraft, themed, with_source
 from core.portfolio.allocation import OBJECTIVES
 
 __all__ = ["portfolio_view", "frontier_figure", "weights_figure", "bl_figure", "backtest_figure"]
@@ -67,7 +66,7 @@ def portfolio_view(alloc) -> dict:
 _CHOSEN = "#dc3545"
 
 
-def frontier_figure(p: dict, *, theme: str = "light") -> go.Figure:
+def frontier_figure(p: dict, *, theme: str = "light", source: str | None = None) -> go.Figure:
     """Efficient frontier, the assets, the capital market line and the chosen portfolio.
 
     Parameters
@@ -76,6 +75,8 @@ def frontier_figure(p: dict, *, theme: str = "light") -> go.Figure:
         :func:`portfolio_view` output.
     theme : {"light", "dark"}
         The page theme.
+    source : str, optional
+        The data the chart shows, named under the title.
 
     Returns
     -------
@@ -84,40 +85,38 @@ def frontier_figure(p: dict, *, theme: str = "light") -> go.Figure:
     """
     risks = np.asarray(p["frontier"]["risks"]) * 100
     rets = np.asarray(p["frontier"]["returns"]) * 100
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=risks, y=rets, mode="lines", name="efficient frontier",
-                             line=dict(width=3, color="#0d6efd"),
-                             hovertemplate="vol %{x:.2f}%<br>return %{y:.2f}%<extra>frontier</extra>"))
+    fig = FigureDraft()
+    fig.add_trace(dict(type="scatter", x=risks, y=rets, mode="lines", name="efficient frontier",
+                       line=dict(width=3, color="#0d6efd"),
+                       hovertemplate="vol %{x:.2f}%<br>return %{y:.2f}%<extra>frontier</extra>"))
     a = p["assets"]
-    fig.add_trace(go.Scatter(x=np.asarray(a["vol"]) * 100, y=np.asarray(a["mu"]) * 100,
-                             mode="markers+text", text=a["tickers"], textposition="top center",
-                             name="assets", marker=dict(size=8, color="#6c757d"),
-                             textfont=dict(size=10),
-                             hovertemplate="%{text}<br>vol %{x:.2f}%<br>return %{y:.2f}%<extra></extra>"))
+    fig.add_trace(dict(type="scatter", x=np.asarray(a["vol"]) * 100, y=np.asarray(a["mu"]) * 100,
+                       mode="markers+text", text=list(a["tickers"]), textposition="top center",
+                       name="assets", marker=dict(size=8, color="#6c757d"), textfont=dict(size=10),
+                       hovertemplate="%{text}<br>vol %{x:.2f}%<br>return %{y:.2f}%<extra></extra>"))
     rf = p["rf"] * 100
     t = p["tangency"]
     if t["vol"] > 0:
         x_end = max(float(risks.max()), t["vol"] * 100) * 1.1
         slope = (t["ret"] * 100 - rf) / (t["vol"] * 100)
-        fig.add_trace(go.Scatter(x=[0, x_end], y=[rf, rf + slope * x_end], mode="lines",
-                                 name=f"capital market line (rf {rf:g}%)",
-                                 line=dict(dash="dash", color="#198754"), hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=[risks[0]], y=[rets[0]], mode="markers", name="minimum variance",
-                             marker=dict(size=11, symbol="diamond", color="#0d6efd"),
-                             hovertemplate="vol %{x:.2f}%<br>return %{y:.2f}%<extra>min variance</extra>"))
-    fig.add_trace(go.Scatter(x=[p["vol"] * 100], y=[p["ret"] * 100], mode="markers",
-                             name=f"chosen: {p['objective_label']}",
-                             marker=dict(size=16, symbol="star", color=_CHOSEN,
-                                         line=dict(width=1, color="white")),
-                             hovertemplate="vol %{x:.2f}%<br>return %{y:.2f}%<extra>chosen</extra>"))
+        fig.add_trace(dict(type="scatter", x=[0, x_end], y=[rf, rf + slope * x_end], mode="lines",
+                           name=f"capital market line (rf {rf:g}%)",
+                           line=dict(dash="dash", color="#198754"), hoverinfo="skip"))
+    fig.add_trace(dict(type="scatter", x=[float(risks[0])], y=[float(rets[0])], mode="markers",
+                       name="minimum variance", marker=dict(size=11, symbol="diamond", color="#0d6efd"),
+                       hovertemplate="vol %{x:.2f}%<br>return %{y:.2f}%<extra>min variance</extra>"))
+    fig.add_trace(dict(type="scatter", x=[p["vol"] * 100], y=[p["ret"] * 100], mode="markers",
+                       name=f"chosen: {p['objective_label']}",
+                       marker=dict(size=16, symbol="star", color=_CHOSEN, line=dict(width=1, color="white")),
+                       hovertemplate="vol %{x:.2f}%<br>return %{y:.2f}%<extra>chosen</extra>"))
     fig.update_layout(title=dict(text="Efficient frontier (annualised)", x=0.01),
                       legend=dict(orientation="h", y=-0.18))
     fig.update_xaxes(title_text="Volatility (% per year)", rangemode="tozero")
     fig.update_yaxes(title_text="Expected return (% per year)")
-    return themed(fig, theme)
+    return _done(fig, theme, source)
 
 
-def weights_figure(p: dict, *, theme: str = "light") -> go.Figure:
+def weights_figure(p: dict, *, theme: str = "light", source: str | None = None) -> go.Figure:
     """Weights and risk contributions per asset, largest weight first.
 
     Parameters
@@ -126,6 +125,8 @@ def weights_figure(p: dict, *, theme: str = "light") -> go.Figure:
         :func:`portfolio_view` output.
     theme : {"light", "dark"}
         The page theme.
+    source : str, optional
+        The data the chart shows, named under the title.
 
     Returns
     -------
@@ -136,19 +137,19 @@ def weights_figure(p: dict, *, theme: str = "light") -> go.Figure:
     rc = np.asarray(p["risk_contrib"]) * 100
     order = np.argsort(-np.abs(w))
     names = [p["tickers"][i] for i in order]
-    fig = go.Figure()
-    fig.add_trace(go.Bar(x=names, y=w[order], name="weight (% of capital)", marker_color="#0d6efd",
-                         hovertemplate="%{x}: %{y:.2f}%<extra>weight</extra>"))
-    fig.add_trace(go.Bar(x=names, y=rc[order], name="risk contribution (% of variance)",
-                         marker_color="#fd7e14",
-                         hovertemplate="%{x}: %{y:.2f}%<extra>risk contribution</extra>"))
+    fig = FigureDraft()
+    fig.add_trace(dict(type="bar", x=names, y=w[order], name="weight (% of capital)", marker=dict(color="#0d6efd"),
+                       hovertemplate="%{x}: %{y:.2f}%<extra>weight</extra>"))
+    fig.add_trace(dict(type="bar", x=names, y=rc[order], name="risk contribution (% of variance)",
+                       marker=dict(color="#fd7e14"),
+                       hovertemplate="%{x}: %{y:.2f}%<extra>risk contribution</extra>"))
     fig.update_layout(title=dict(text="Weights and risk contributions", x=0.01), barmode="group",
                       legend=dict(orientation="h", y=-0.22, yanchor="top", x=0))
     fig.update_yaxes(title_text="Percent")
-    return themed(fig, theme)
+    return _done(fig, theme, source)
 
 
-def bl_figure(p: dict, *, theme: str = "light") -> go.Figure:
+def bl_figure(p: dict, *, theme: str = "light", source: str | None = None) -> go.Figure:
     """Black-Litterman prior (equilibrium) vs posterior expected returns per asset.
 
     Parameters
@@ -157,32 +158,35 @@ def bl_figure(p: dict, *, theme: str = "light") -> go.Figure:
         :func:`portfolio_view` output.
     theme : {"light", "dark"}
         The page theme.
+    source : str, optional
+        The data the chart shows, named under the title.
 
     Returns
     -------
     plotly.graph_objects.Figure
         Expected returns, % a year (an explanatory note when the objective is not BL).
     """
-    fig = go.Figure()
+    fig = FigureDraft()
     if p.get("prior") is None:
-        fig.add_annotation(text="Choose the Black-Litterman objective to see prior vs posterior.",
+        fig.add_annotation(text="Choose the Black-Litterman objective<br>to see prior vs posterior.",
                            showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False)
     else:
-        fig.add_trace(go.Bar(x=p["tickers"], y=np.asarray(p["prior"]) * 100, name="prior (equilibrium)",
-                             marker_color="#adb5bd", hovertemplate="%{x}: %{y:.2f}%<extra>prior</extra>"))
-        fig.add_trace(go.Bar(x=p["tickers"], y=np.asarray(p["posterior"]) * 100, name="posterior",
-                             marker_color="#6f42c1",
-                             hovertemplate="%{x}: %{y:.2f}%<extra>posterior</extra>"))
+        fig.add_trace(dict(type="bar", x=list(p["tickers"]), y=np.asarray(p["prior"]) * 100,
+                           name="prior (equilibrium)", marker=dict(color="#adb5bd"),
+                           hovertemplate="%{x}: %{y:.2f}%<extra>prior</extra>"))
+        fig.add_trace(dict(type="bar", x=list(p["tickers"]), y=np.asarray(p["posterior"]) * 100, name="posterior",
+                           marker=dict(color="#6f42c1"),
+                           hovertemplate="%{x}: %{y:.2f}%<extra>posterior</extra>"))
         fig.update_yaxes(title_text="Expected return (% per year)")
         fig.update_xaxes(title_text="Asset")
     fig.update_layout(title=dict(text="Black-Litterman: prior vs posterior returns", x=0.01),
                       barmode="group", legend=dict(orientation="h", y=-0.2))
-    return themed(fig, theme)
+    return _done(fig, theme, source)
 
 
-def backtest_figure(p: dict, *, theme: str = "light") -> go.Figure:
+def backtest_figure(p: dict, *, theme: str = "light", source: str | None = None) -> go.Figure:
     """Growth of 1 for the chosen weights and equal weight, rebalanced periodically.
 
     Parameters
@@ -191,6 +195,8 @@ def backtest_figure(p: dict, *, theme: str = "light") -> go.Figure:
         :func:`portfolio_view` output.
     theme : {"light", "dark"}
         The page theme.
+    source : str, optional
+        The data the chart shows, named under the title.
 
     Returns
     -------
@@ -198,23 +204,31 @@ def backtest_figure(p: dict, *, theme: str = "light") -> go.Figure:
         Growth of 1 above, drawdown (%) below.
     """
     b = p["backtest"]
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.72, 0.28],
-                        vertical_spacing=0.05)
+    fig = FigureDraft()
     ew = f"equal weight ({b.get('universe', 'all')} assets)"
     for key, name, color in (("equity", "chosen portfolio", _CHOSEN), ("benchmark", ew, "#6c757d")):
         eq = np.asarray(b[key])
-        fig.add_trace(go.Scatter(x=b["dates"], y=eq, mode="lines", name=name, line=dict(color=color),
-                                 hovertemplate="%{x|%Y-%m-%d}: %{y:.3f}<extra>" + name + "</extra>"),
-                      row=1, col=1)
+        fig.add_trace(dict(type="scatter", x=list(b["dates"]), y=eq, mode="lines", name=name, line=dict(color=color),
+                           hovertemplate="%{x|%Y-%m-%d}: %{y:.3f}<extra>" + name + "</extra>",
+                           xaxis="x", yaxis="y"))
         dd = (eq / np.maximum.accumulate(eq) - 1) * 100
-        fig.add_trace(go.Scatter(x=b["dates"], y=dd, mode="lines", name=f"{name} drawdown",
-                                 line=dict(color=color, width=1), showlegend=False, fill="tozeroy",
-                                 hovertemplate="%{x|%Y-%m-%d}: %{y:.1f}%<extra>drawdown</extra>"),
-                      row=2, col=1)
-    fig.update_yaxes(title_text="Growth of 1", row=1, col=1)
-    fig.update_yaxes(title_text="Drawdown (%)", row=2, col=1)
-    fig.update_xaxes(title_text="Date", row=2, col=1)
-    fig.update_layout(title=dict(text=f"In-sample backtest: {b['rule']} rebalancing, costs {b['cost_bps']:g} bp "
-                                      "of traded value", x=0.01),
-                      legend=dict(orientation="h", y=1.08, x=1, xanchor="right"))
-    return themed(fig, theme)
+        fig.add_trace(dict(type="scatter", x=list(b["dates"]), y=dd, mode="lines", name=f"{name} drawdown",
+                           line=dict(color=color, width=1), showlegend=False, fill="tozeroy",
+                           hovertemplate="%{x|%Y-%m-%d}: %{y:.1f}%<extra>drawdown</extra>",
+                           xaxis="x2", yaxis="y2"))
+    top = 0.28 * 0.95  # the lower row's height: row_heights [0.72, 0.28] of the space left by the gap
+    fig.update_layout(
+        xaxis=dict(anchor="y", domain=[0.0, 1.0], matches="x2", showticklabels=False),
+        xaxis2=dict(anchor="y2", domain=[0.0, 1.0], title=dict(text="Date")),
+        yaxis=dict(anchor="x", domain=[top + 0.05, 1.0], title=dict(text="Growth of 1")),
+        yaxis2=dict(anchor="x2", domain=[0.0, top], title=dict(text="Drawdown (%)")),
+        title=dict(text=f"In-sample backtest: {b['rule']} rebalancing, costs {b['cost_bps']:g} bp "
+                        "of traded value", x=0.01),
+        legend=dict(orientation="h", y=1.08, x=1, xanchor="right"))
+    return _done(fig, theme, source)
+
+
+def _done(fig: FigureDraft, theme: str, source: str | None) -> go.Figure:
+    """Theme, the data-source line, and the figure (made once, unvalidated: the tests compare it
+    with plotly's validated construction)."""
+    return with_source(themed(fig, theme), source).figure()

@@ -12,9 +12,9 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from components.figures import FigureDraft
+from components.figures import FigureDraft, with_source
 
-__all__ = ["payoff_figure", "pnl_heatmap_figure", "mc_figure", "theme_patch", "STRIKE_COLORS"]
+__all__ = ["payoff_figure", "pnl_heatmap_figure", "mc_figure", "theme_patch", "theme_props", "STRIKE_COLORS"]
 
 #: One colour per strike line (colour-blind-safe Okabe-Ito order, without the curve colours).
 STRIKE_COLORS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#D55E00", "#F0E442", "#999999")
@@ -30,8 +30,9 @@ _GRID = {"light": "#e3e6ea", "dark": "#3b4148"}
 _COLORWAY = ["#0d6efd", "#fd7e14", "#d63384", "#6f42c1", "#198754", "#dc3545", "#20c997"]
 
 
-def _theme_props(theme: str) -> dict:
-    """Flat layout paths -> values of a theme (used by the figures and by :func:`theme_patch`)."""
+def theme_props(theme: str) -> dict:
+    """Flat layout paths -> values of a theme (used by the figures, by :func:`theme_patch` and by
+    the page's clientside theme switch)."""
     ink, grid = _INK.get(theme, _INK["light"]), _GRID.get(theme, _GRID["light"])
     props = {("font", "color"): ink, ("legend", "font", "color"): ink, ("title", "font", "color"): ink}
     for ax in ("xaxis", "yaxis"):
@@ -45,19 +46,19 @@ def _new_figure(data=None) -> FigureDraft:
     return FigureDraft(data, layout=dict(template="none"))
 
 
-def _style(fig: FigureDraft, theme: str) -> go.Figure:
+def _style(fig: FigureDraft, theme: str, source: str | None = None) -> go.Figure:
     layout = dict(paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)", colorway=_COLORWAY,
                   font=dict(family=_FONT, size=13), margin=dict(l=64, r=40, t=74, b=55),
                   hoverlabel=dict(font=dict(family=_FONT)))
     for ax in ("xaxis", "yaxis"):
         layout[ax] = dict(showgrid=True, zeroline=False, showline=True, automargin=True)
-    for path, value in _theme_props(theme).items():
+    for path, value in theme_props(theme).items():
         node = layout
         for k in path[:-1]:
             node = node.setdefault(k, {})
         node[path[-1]] = value
     fig.update_layout(layout)
-    return fig.figure()
+    return with_source(fig, source).figure()
 
 
 def _f32(x) -> np.ndarray:
@@ -91,7 +92,7 @@ class _Marks:
         fig.update_layout(shapes=self.shapes, annotations=self.notes)
 
 
-def payoff_figure(a, *, name: str = "strategy", theme: str = "light") -> go.Figure:
+def payoff_figure(a, *, name: str = "strategy", theme: str = "light", source: str | None = None) -> go.Figure:
     """P/L at expiry and before it (today, the what-if date, midway), breakevens, strikes (one
     colour each), max profit and max loss on the stated range, and the shifted spot."""
     fig = _new_figure()
@@ -126,10 +127,10 @@ def payoff_figure(a, *, name: str = "strategy", theme: str = "light") -> go.Figu
                       legend=dict(orientation="h", y=-0.22), hovermode="x unified", modebar=_MODEBAR)
     fig.update_xaxes(title_text="Underlying price at valuation ($)", tickprefix="$")
     fig.update_yaxes(title_text="P/L per unit ($)", tickprefix="$")
-    return _style(fig, theme)
+    return _style(fig, theme, source)
 
 
-def pnl_heatmap_figure(a, *, theme: str = "light") -> go.Figure:
+def pnl_heatmap_figure(a, *, theme: str = "light", source: str | None = None) -> go.Figure:
     """P/L over calendar days from today (y) and underlying price (x), zero in the middle of a
     diverging scale; the spot line and its label follow the theme's ink colour."""
     h = a.heatmap
@@ -151,10 +152,10 @@ def pnl_heatmap_figure(a, *, theme: str = "light") -> go.Figure:
                       modebar=_MODEBAR)
     fig.update_xaxes(title_text="Underlying price ($)", tickprefix="$")
     fig.update_yaxes(title_text="Days from today")
-    return _style(fig, theme)
+    return _style(fig, theme, source)
 
 
-def mc_figure(a, *, theme: str = "light") -> go.Figure:
+def mc_figure(a, *, theme: str = "light", source: str | None = None) -> go.Figure:
     """Histogram (binned on the server from every path) of the simulated change in value over the
     VaR horizon, with VaR, CVaR and the mean marked."""
     m = a.var
@@ -179,12 +180,12 @@ def mc_figure(a, *, theme: str = "light") -> go.Figure:
                       showlegend=False, bargap=0.02, modebar=_MODEBAR)
     fig.update_xaxes(title_text="Change in model value ($ per unit)", tickprefix="$")
     fig.update_yaxes(title_text="Paths")
-    return _style(fig, theme)
+    return _style(fig, theme, source)
 
 
 def theme_patch(patch, theme: str):
     """A ``dash.Patch`` that restyles a figure on screen for ``theme`` (a few colours; no data)."""
-    for path, value in _theme_props(theme).items():
+    for path, value in theme_props(theme).items():
         node = patch["layout"]
         for k in path[:-1]:
             node = node[k]

@@ -8,6 +8,7 @@ from dash import dcc, html
 
 from components.figures import GRAPH_CONFIG as _CFG, empty_figure
 from components.ids import Portfolio as ids
+from components.ids import PortfolioDesk as pids
 from components.ids import Wiring as wids
 from components.portfolio_state import (OBJECTIVE_KEYS, OBJECTIVE_LABELS as _OBJ_LABELS, SAMPLE_TICKERS,
                                         from_query, views_from_text)
@@ -166,5 +167,8 @@ def layout(**query) -> dbc.Container:
         dcc.Store(id=ids.DATA_KEY, data={"prices": None, "sectors": None}, storage_type="session"),
         dcc.Store(id=ids.RESULT, storage_type="session"),
         dcc.Store(id=ids.STATE),
+        dcc.Store(id=pids.VIEWS_KEPT, storage_type="session"),
+        dcc.Store(id=pids.VIEWS_READY),
+        dcc.Store(id=pids.AUTO_RUN),
         html.Div(id=ids.URL_DUMMY, hidden=True),
     ], fluid=True, class_name="py-3")

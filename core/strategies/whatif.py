@@ -36,7 +36,7 @@ from core.strategies.probability import ProfitProbability, probability_of_profit
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["WhatIf", "PositionAnalysis", "analyse_position", "VOL_MODES", "VAR_HORIZONS"]
+__all__ = ["WhatIf", "PositionAnalysis", "analyse_position", "path_values", "VOL_MODES", "VAR_HORIZONS"]
 
 VOL_MODES = ("legs", "strike", "delta")
 #: VaR horizons: name -> calendar days (None: to the first expiry).
@@ -44,6 +44,7 @@ VAR_HORIZONS = {"1d": 1.0, "10d": 10.0, "expiry": None}
 _GRID = 241
 _HEAT_DAYS, _HEAT_S = 31, 101
 _BINS = 80
+_PATH_GRID = 4097  # price points a Monte Carlo revaluation is interpolated from (see path_values)
 _DAY = 1.0 / 365.0
 
 
@@ -467,12 +468,43 @@ def _var(rolled, st, spot, at, horizon_T, sigma, vol, sticky, spot0, spec) -> di
     ST = gbm_terminal(spot, h, st.r, st.q, sigma, spec.mc_paths, rng=spec.seed, antithetic=True)
     if rolled.first_expiry is not None:
         h = min(h, rolled.first_expiry)
-    pnl = rolled.value(ST, h, **kw) - float(rolled.value(np.array([spot]), 0.0, **kw)[0])
+    pnl = path_values(rolled, ST, h, **kw) - float(rolled.value(np.array([spot]), 0.0, **kw)[0])
     var, cvar = var_cvar(pnl, spec.var_alpha)
     counts, edges = np.histogram(pnl, bins=_BINS)
     out.update(var=var, cvar=cvar, mean=float(pnl.mean()), horizon_days=h * 365,
                counts=counts.tolist(), edges=edges.tolist())
     return out
+
+
+def path_values(st: Strategy, ST: np.ndarray, at_T: float, **kw: Any) -> np.ndarray:
+    """``st.value(ST, at_T, **kw)`` for many simulated prices, through the value on a fine price
+    grid (``_PATH_GRID`` points over the paths' range, plus every strike inside it) and linear
+    interpolation: exact where the value is piecewise linear in S (at expiry, kinks at strikes),
+    and within ``gamma * dS**2 / 8`` elsewhere (~1e-6 $ here, far below the Monte Carlo error),
+    at a fraction of the cost of pricing every path.
+
+    Parameters
+    ----------
+    st : Strategy
+        The position.
+    ST : ndarray
+        Simulated underlying prices, currency.
+    at_T : float
+        Valuation date in years (ACT/365).
+    **kw
+        ``vol``, ``sticky``, ``spot_ref`` as for :meth:`Strategy.value`.
+
+    Returns
+    -------
+    ndarray
+        Mark-to-model values, shape of ``ST``.
+    """
+    ST = np.asarray(ST, dtype=np.float64)
+    if ST.size <= _PATH_GRID:
+        return st.value(ST, at_T, **kw)
+    lo, hi = float(ST.min()), float(ST.max())
+    grid = np.union1d(np.linspace(lo, hi, _PATH_GRID), [k for k in st.strikes if lo < k < hi])
+    return np.interp(ST, grid, st.value(grid, at_T, **kw))
 
 
 def _tail_note(st: Strategy, mp: float, ml: float, hi: float) -> str:
