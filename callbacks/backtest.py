@@ -94,9 +94,9 @@ def run_backtest(history, values: dict, progress=None) -> dict:
 
 def record(payload: dict, descriptor: dict, database_url: str) -> str:
     """File a backtest in the runs registry (kind ``backtest``); returns the run id."""
-    from core.store import open_store
+    from core.store import shared_store
 
-    store = open_store(database_url)
+    store = shared_store(database_url)
     metrics = {k: v for k, v in payload["metrics"].items()}
     metrics.update({f"buy_hold_{k}": v for k, v in payload["benchmark"].items()
                     if k in ("total_return", "sharpe", "max_drawdown")})
@@ -110,9 +110,9 @@ def record(payload: dict, descriptor: dict, database_url: str) -> str:
 
 def restore(run_id: str, database_url: str) -> dict:
     """A stored backtest's payload (the registry keeps the whole result)."""
-    from core.store import open_store
+    from core.store import shared_store
 
-    run = open_store(database_url).get_run(run_id)
+    run = shared_store(database_url).get_run(run_id)
     if run.kind != BACKTEST or not run.result:
         raise ParityError(f"run {run_id[:8]} is not a stored backtest")
     payload = dict(run.result)

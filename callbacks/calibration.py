@@ -95,9 +95,9 @@ def assemble(chain, results: dict, errors: dict | None = None) -> dict:
 
 def restore(run_ids: list[str], database_url: str) -> dict:
     """Rebuild the page from stored runs (fitted to the embedded SPX sample)."""
-    from core.store import calibration_from_run, open_store
+    from core.store import calibration_from_run, shared_store
 
-    store = open_store(database_url)
+    store = shared_store(database_url)
     chain = sample_chain()
     results = {}
     for run_id in run_ids:
@@ -163,9 +163,9 @@ def show_options(payload: dict | None) -> list[dict]:
 
 def record(payload: dict, database_url: str) -> list[str]:
     """Store every result of a payload in the runs registry; returns the run ids."""
-    from core.store import open_store, record_calibration
+    from core.store import record_calibration, shared_store
 
-    store = open_store(database_url)
+    store = shared_store(database_url)
     return [record_calibration(store, CalibrationResult.from_dict(d), label=f"calibration lab {payload['token'][:8]}")
             for d in payload["results"].values()]
 

@@ -12,13 +12,13 @@ from flask import current_app
 
 from components.ids import Runs as ids
 from core.errors import ParityError
-from core.store import compare_runs, open_store
+from core.store import compare_runs, shared_store
 
 log = logging.getLogger(__name__)
 
 
 def _store():
-    return open_store(current_app.config["PARITY_SETTINGS"].database_url)
+    return shared_store(current_app.config["PARITY_SETTINGS"].database_url)
 
 
 def run_rows(runs) -> list[dict]:
