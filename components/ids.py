@@ -378,3 +378,22 @@ class Wiring:
     PORTFOLIO_NOTIONAL = "pf-book-notional"
     PORTFOLIO_BOOK_NOTE = "pf-book-note"
     UPLOAD_LIMIT = "app-upload-limit"      # app-level store: largest upload in bytes (the server's setting)
+
+
+class Uploads:
+    """Upload records, one ``dcc.Store`` per upload area: ``{"key", "name", "size"}`` (the
+    blob key in the store, the file name, bytes) or ``None`` for the page's default data; and
+    the ``data=`` key a page was opened with (``*_LINK``, set by the layout from the URL).
+    The browser keeps only these; callbacks fetch the bytes with ``callbacks.uploads``."""
+
+    SURFACE = "surface-upload-record"
+    SURFACE_LINK = "surface-upload-link"
+    CALIBRATION = "cal-upload-record"
+    CALIBRATION_LINK = "cal-upload-link"
+    BACKTEST = "bt-upload-record"
+    BACKTEST_LINK = "bt-upload-link"
+    PORTFOLIO_PRICES = "pf-upload-prices-record"
+    PORTFOLIO_SECTORS = "pf-upload-sectors-record"
+    PORTFOLIO_LINK = "pf-upload-link"          # {"data": key, "sectors": key} from the URL
+    RISK = "risk-upload-record"
+    RISK_LINK = "risk-upload-link"

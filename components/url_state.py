@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from urllib.parse import parse_qsl, urlencode
 
-__all__ = ["number"]
+__all__ = ["number", "link_key", "with_data"]
 
 
 def number(query: Mapping, key: str, default: float | None, lo: float = -math.inf,
@@ -36,3 +37,23 @@ def number(query: Mapping, key: str, default: float | None, lo: float = -math.in
     except (TypeError, ValueError):
         return default
     return v if math.isfinite(v) and lo <= v <= hi else default
+
+
+def link_key(query: Mapping, name: str = "data") -> str | None:
+    """The upload key a page URL carries (``?data=<64 hex>``), or ``None`` (absent or not a key:
+    a hand-edited link opens the page's default data)."""
+    value = str(query.get(name) or "").strip().lower()
+    return value if len(value) == 64 and all(c in "0123456789abcdef" for c in value) else None
+
+
+def with_data(query: str, **keys: dict | str | None) -> str:
+    """``query`` (``"?a=1"``) with ``name=<key>`` for each upload record (or key) given; a
+    ``None`` record removes the parameter. Keeps the other parameters in order."""
+    pairs = [(k, v) for k, v in parse_qsl(str(query or "").lstrip("?"), keep_blank_values=True)
+             if k not in keys]
+    for name, record in keys.items():
+        key = record.get("key") if isinstance(record, dict) else record
+        if key:
+            pairs.append((name, str(key)))
+    return "?" + urlencode(pairs)
+
