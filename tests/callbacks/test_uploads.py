@@ -153,3 +153,38 @@ def test_calibration_upload_keeps_a_record_and_the_job_gets_only_the_key(parity,
     gone = poster.post(f"{Uploads.CALIBRATION}.data", {f"{Uploads.CALIBRATION_LINK}.data": "cd" * 32})
     assert gone[Uploads.CALIBRATION]["data"] is None
     assert "no longer on this server" in json.dumps(gone[Calibration.DATA_INFO]["children"])
+
+
+# -- the Backtest page (multi-file) ----------------------------------------------------------
+
+def test_backtest_files_are_kept_once_and_the_job_reads_them_by_key(parity):
+    from callbacks.backtest import history_for, source_descriptor
+    from components.ids import Backtest
+
+    text = shared_file("spxw_2018-01_02.csv").read_text(encoding="utf-8-sig").splitlines()
+    def rows(prefix):   # the rows quoted on the first days of a month (column 8: quotedate)
+        return "\n".join([text[0]] + [l for l in text[1:] if l.split(",")[7].startswith(prefix)]).encode()
+
+    jan, feb = rows("01/0"), rows("02/0")
+    days = sorted({l.split(",")[7] for l in text[1:] if l.split(",")[7][:4] in ("01/0", "02/0")})
+    poster = DashPoster(parity)
+    out = poster.post(f"{Uploads.BACKTEST}.data",
+                      {f"{Backtest.UPLOAD}.contents": [_data_url(jan), _data_url(feb)],
+                       f"{Backtest.UPLOAD}.filename": ["jan.csv", "feb.csv"]},
+                      [f"{Backtest.UPLOAD}.contents"])
+    record = out[Uploads.BACKTEST]["data"]
+    assert set(record) == {"key", "name", "size"} and record["size"] == len(jan) + len(feb)
+    assert out[Backtest.SOURCE]["value"] == "upload"
+    # nothing of the files comes back to the browser
+    assert len(json.dumps(out)) < 1000
+    with parity.server.app_context():
+        h = history_for("upload", record, None, None, parity.server.config["PARITY_SETTINGS"].data_dir)
+        assert source_descriptor("upload", record, None, None)["digest"] == record["key"]
+    assert len(h) == len(days) and "jan.csv, feb.csv" in h.label     # both files, every day
+    # the job callbacks read the record, not the files
+    for k, v in parity.callback_map.items():
+        assert not any(s["id"] == Backtest.UPLOAD for s in v["state"] if "upload-record" not in k), k
+    again = poster.post(f"{Uploads.BACKTEST}.data", {f"{Uploads.BACKTEST_LINK}.data": record["key"]})
+    assert again[Uploads.BACKTEST]["data"] == record and again[Backtest.SOURCE]["value"] == "upload"
+    gone = poster.post(f"{Uploads.BACKTEST}.data", {f"{Uploads.BACKTEST_LINK}.data": "ef" * 32})
+    assert gone[Uploads.BACKTEST]["data"] is None and "no longer" in gone[Backtest.UPLOAD_STORE]["data"]["error"]
