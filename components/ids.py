@@ -393,7 +393,15 @@ class Uploads:
     BACKTEST = "bt-upload-record"
     BACKTEST_LINK = "bt-upload-link"
     PORTFOLIO_PRICES = "pf-upload-prices-record"
+    PORTFOLIO_PRICES_LINK = "pf-upload-prices-link"      # URL ``data=``
     PORTFOLIO_SECTORS = "pf-upload-sectors-record"
-    PORTFOLIO_LINK = "pf-upload-link"          # {"data": key, "sectors": key} from the URL
+    PORTFOLIO_SECTORS_LINK = "pf-upload-sectors-link"    # URL ``sectors=``
     RISK = "risk-upload-record"
-    RISK_LINK = "risk-upload-link"
+    # the browser-side size guard's output ({contents, filename} of a file under the limit) and
+    # its message, on the pages whose dcc.Upload used to post straight to the server
+    PORTFOLIO_PRICES_FILE = "pf-upload-prices-file"
+    PORTFOLIO_PRICES_GUARD = "pf-upload-prices-guard"
+    PORTFOLIO_SECTORS_FILE = "pf-upload-sectors-file"
+    PORTFOLIO_SECTORS_GUARD = "pf-upload-sectors-guard"
+    RISK_FILE = "risk-upload-file"
+    RISK_GUARD = "risk-upload-guard"

@@ -188,3 +188,65 @@ def test_backtest_files_are_kept_once_and_the_job_reads_them_by_key(parity):
     assert again[Uploads.BACKTEST]["data"] == record and again[Backtest.SOURCE]["value"] == "upload"
     gone = poster.post(f"{Uploads.BACKTEST}.data", {f"{Uploads.BACKTEST_LINK}.data": "ef" * 32})
     assert gone[Uploads.BACKTEST]["data"] is None and "no longer" in gone[Backtest.UPLOAD_STORE]["data"]["error"]
+
+
+# -- the Portfolio page (prices + sector map) and the Risk book ------------------------------
+
+def _pf_load(poster, prices=None, sectors=None, store=None, links=(None, None), changed=()):
+    from components.ids import Portfolio
+
+    return poster.post(f"{Uploads.PORTFOLIO_PRICES}.data", {
+        f"{Uploads.PORTFOLIO_PRICES_FILE}.data": prices, f"{Uploads.PORTFOLIO_SECTORS_FILE}.data": sectors,
+        f"{Portfolio.DATA_KEY}.data": store, f"{Portfolio.UNIVERSE}.value": None,
+        f"{Uploads.PORTFOLIO_PRICES_LINK}.data": links[0],
+        f"{Uploads.PORTFOLIO_SECTORS_LINK}.data": links[1]}, list(changed))
+
+
+def test_portfolio_prices_and_sectors_are_kept_and_a_link_reopens_both(parity):
+    import pandas as pd
+
+    from components.ids import Portfolio
+
+    prices = shared_file("stock_prices.csv").read_bytes()
+    sectors = b"ticker,sector\nAAPL,Tech\nGOOG,Tech\nXOM,Energy\n"
+    poster = DashPoster(parity)
+    out = _pf_load(poster, prices={"contents": _data_url(prices), "filename": "stock_prices.csv"},
+                   changed=[f"{Uploads.PORTFOLIO_PRICES_FILE}.data"])
+    rec = out[Uploads.PORTFOLIO_PRICES]["data"]
+    assert rec == {"key": hashlib.sha256(prices).hexdigest(), "name": "stock_prices.csv", "size": len(prices)}
+    store = out[Portfolio.DATA_KEY]["data"]
+    assert len(json.dumps(store)) < 400                     # records, not the 1.1 MB file
+    tickers = list(pd.read_csv(shared_file("stock_prices.csv"), nrows=1).columns[1:])
+    assert out[Portfolio.UNIVERSE]["options"] == tickers    # the file's tickers, not the sample's
+    out = _pf_load(poster, sectors={"contents": _data_url(sectors), "filename": "sec.csv"}, store=store,
+                   changed=[f"{Uploads.PORTFOLIO_SECTORS_FILE}.data"])
+    srec = out[Uploads.PORTFOLIO_SECTORS]["data"]
+    assert srec["key"] == hashlib.sha256(sectors).hexdigest()
+    assert "(2 sectors)" in json.dumps(out[Portfolio.DATA_INFO]["children"])
+    # later callbacks (optimise, add to book) get this small store: its prices come from the store
+    from callbacks.portfolio import data_for
+    with parity.server.app_context():
+        frame, smap = data_for(out[Portfolio.DATA_KEY]["data"])
+    assert list(frame.columns) == tickers and smap == {"AAPL": "Tech", "GOOG": "Tech", "XOM": "Energy"}
+    # a fresh page from the link: data=<prices key>&sectors=<sectors key>
+    again = _pf_load(poster, links=(rec["key"], srec["key"]))
+    assert again[Uploads.PORTFOLIO_PRICES]["data"] == rec and again[Uploads.PORTFOLIO_SECTORS]["data"] == srec
+    assert again[Portfolio.UNIVERSE]["options"] == tickers
+    gone = _pf_load(poster, links=("12" * 32, None))
+    assert gone[Portfolio.DATA_ALERT]["is_open"] is True
+    assert "no longer on this server" in gone[Portfolio.DATA_ALERT]["children"]
+    assert gone[Uploads.PORTFOLIO_PRICES]["data"] is None and "AAPL" in gone[Portfolio.UNIVERSE]["options"]
+    carrying = [k for k, body in poster.sent if _data_url(prices)[:3000].encode() in body]
+    assert len(carrying) == 1
+
+
+def test_portfolio_and_risk_bad_uploads_are_readable_alerts(parity):
+    from components.ids import Portfolio, Risk
+
+    poster = DashPoster(parity)
+    png = {"contents": _data_url(b"\x89PNG\r\n\x1a\n" + b"x" * 50, "image/png"), "filename": "c.png"}
+    out = _pf_load(poster, prices=png, changed=[f"{Uploads.PORTFOLIO_PRICES_FILE}.data"])
+    assert out[Portfolio.DATA_ALERT]["is_open"] is True and "c.png" in out[Portfolio.DATA_ALERT]["children"]
+    risk = poster.post(f"{Uploads.RISK}.data", {f"{Uploads.RISK_FILE}.data": png},
+                       [f"{Uploads.RISK_FILE}.data"])
+    assert risk[Risk.ALERT]["is_open"] is True and "c.png" in risk[Risk.ALERT]["children"]
