@@ -25,7 +25,7 @@ from components.ids import Calibration as ids
 from components.uploads import record_line, upload_failure
 from core.calibration import (CalibrationResult, CalibrationView, calibrate, calibration_view,
                               quotes_fingerprint)
-from core.data import MAX_BYTES, load_chain, sample_chain
+from core.data import load_chain, sample_chain
 from core.errors import ParityError
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def chain_for(upload: dict | None):
         data, name = upload["contents"], upload.get("filename")
     else:
         data, name = uploads.fetch(upload)
-    chain = load_chain(data)
+    chain = load_chain(data, max_bytes=uploads.max_upload_bytes())
     return dataclasses.replace(chain, label=data_source(chain.label, name or "(no name)"))
 
 
@@ -194,7 +194,7 @@ def record(payload: dict, database_url: str) -> list[str]:
 # callbacks
 # --------------------------------------------------------------------------------------------
 clientside_callback(
-    upload_guard(MAX_BYTES),
+    upload_guard(),
     Output(ids.UPLOAD_STORE, "data"), Output(ids.UPLOAD_INFO, "children"),
     Input(ids.UPLOAD, "contents"), State(ids.UPLOAD, "filename"), State(Wiring.UPLOAD_LIMIT, "data"),
 )

@@ -49,8 +49,11 @@ def data_for(store: dict | None) -> tuple[pd.DataFrame, dict]:
     """Prices and sector map for a data store ``{"prices": record, "sectors": record}``
     (``None`` entries mean the embedded sample)."""
     store = store or {}
-    prices = load_prices(_source(store["prices"])) if store.get("prices") else _sample_with_indices()
-    sectors = load_sectors(_source(store["sectors"])) if store.get("sectors") else sample_sectors()
+    limit = uploads.max_upload_bytes()
+    prices = (load_prices(_source(store["prices"]), max_bytes=limit) if store.get("prices")
+              else _sample_with_indices())
+    sectors = (load_sectors(_source(store["sectors"]), max_bytes=limit) if store.get("sectors")
+               else sample_sectors())
     return prices, sectors
 
 

@@ -30,7 +30,7 @@ from components.surface_figures import (MODEL_LABELS, default_expiries, residual
                                         smiles_figure, surface_figure, term_structure_figure)
 from components.surface_state import MODELS, to_query
 from components.uploads import record_line, upload_failure
-from core.data import MAX_BYTES, load_chain, sample_chain
+from core.data import load_chain, sample_chain
 from core.errors import ParityError
 from core.surface import fit_sabr, fit_ssvi, fit_svi
 from core.surface.views import SurfaceComparison, compare_fits
@@ -130,7 +130,7 @@ def expiry_options(chain) -> list[str]:
 # --------------------------------------------------------------------------------------------
 def chain_from_upload(data: bytes, name: str):
     """The chain of an uploaded file, labelled with its name."""
-    chain = load_chain(data)
+    chain = load_chain(data, max_bytes=uploads.max_upload_bytes())
     return dataclasses.replace(chain, label=data_source(chain.label, name or "(no name)"))
 
 
@@ -164,7 +164,7 @@ def _fits(key: str, models, beta: float) -> tuple[dict, dict]:
 # callbacks
 # --------------------------------------------------------------------------------------------
 clientside_callback(
-    upload_guard(MAX_BYTES),
+    upload_guard(),
     Output(ids.UPLOAD_STORE, "data"), Output(ids.UPLOAD_INFO, "children"),
     Input(ids.UPLOAD, "contents"), State(ids.UPLOAD, "filename"), State(Wiring.UPLOAD_LIMIT, "data"),
 )
