@@ -240,7 +240,7 @@ def keep_upload(contents, filenames, linked):
         record = uploads.lookup(linked)
         if record is None:
             return dict(upload=None, error={"error": uploads.GONE}, source=no_update)
-        return dict(upload=record, error=None, source="upload")
+        return dict(upload=record, error=None, source=no_update)   # the URL's source stands
     try:
         record = uploads.keep_many(list(contents), list(filenames or []))
     except Exception as exc:  # too big, not a file: a readable message

@@ -197,13 +197,15 @@ clientside_callback(
     upload_guard(),
     Output(ids.UPLOAD_STORE, "data"), Output(ids.UPLOAD_INFO, "children"),
     Input(ids.UPLOAD, "contents"), State(ids.UPLOAD, "filename"), State(Wiring.UPLOAD_LIMIT, "data"),
+    prevent_initial_call=True,
 )
 
 
-@callback(output=Output(ids.UPLOAD_STORE, "data", allow_duplicate=True),
+@callback(output=dict(upload=Output(ids.UPLOAD_STORE, "data", allow_duplicate=True),
+                     link=Output(Uploads.CALIBRATION_LINK, "data", allow_duplicate=True)),
           inputs=dict(_n=Input(ids.SAMPLE, "n_clicks")), prevent_initial_call=True)
 def use_sample(_n):
-    return None
+    return dict(upload=None, link=None)   # the embedded chain, and no upload to reopen
 
 
 @callback(output=dict(info=Output(ids.DATA_INFO, "children"), record=Output(Uploads.CALIBRATION, "data")),
@@ -213,7 +215,7 @@ def data_info(upload, linked):
     with the record the page keeps, and describes the chain."""
     record, message = None, ""
     try:
-        record, message = open_upload(upload, linked if ctx.triggered_id is None else None)
+        record, message = open_upload(upload, linked)   # the link store follows the record
         chain = chain_for(record)
     except Exception as exc:  # every failure is a readable message, never an HTTP 500
         if not upload:        # a linked upload that cannot be read: say so, use the default

@@ -72,7 +72,7 @@ def next_store(trigger, store: dict | None, prices_up: dict | None, sectors_up: 
         rec = uploads.keep(sectors_up["contents"], sectors_up.get("filename"))
         return {**store, "sectors": rec, "sectors_name": rec["name"]}, ""
     message = ""
-    if trigger is None and any(links):
+    if any(links):      # a first load (the link stores follow the records afterwards)
         for part, key in zip(("prices", "sectors"), links):
             if not key:
                 continue
@@ -197,7 +197,8 @@ for _file, _upload, _guard in ((Uploads.PORTFOLIO_PRICES_FILE, ids.UPLOAD_PRICES
                                (Uploads.PORTFOLIO_SECTORS_FILE, ids.UPLOAD_SECTORS, Uploads.PORTFOLIO_SECTORS_GUARD)):
     clientside_callback(  # a file over the server's limit never leaves the browser
         upload_guard(), Output(_file, "data"), Output(_guard, "children"),
-        Input(_upload, "contents"), State(_upload, "filename"), State(wids.UPLOAD_LIMIT, "data"))
+        Input(_upload, "contents"), State(_upload, "filename"), State(wids.UPLOAD_LIMIT, "data"),
+        prevent_initial_call=True)
 
 
 def _record(entry) -> dict | None:
@@ -220,6 +221,9 @@ def load_data(prices_up, sectors_up, _sample, store, universe, prices_link, sect
     """The only callback that receives an uploaded file: it is kept in the store, and the page's
     data store holds records ``{key, name, size}`` (never the file)."""
     trigger = ctx.triggered_id
+    if trigger in (Uploads.PORTFOLIO_PRICES_FILE, Uploads.PORTFOLIO_SECTORS_FILE) and not (
+            prices_up if trigger == Uploads.PORTFOLIO_PRICES_FILE else sectors_up):
+        trigger = None            # a guard that let nothing through: nothing changed
     try:
         store, message = next_store(trigger, store, prices_up, sectors_up, (prices_link, sectors_link))
         prices, sectors = data_for(store)

@@ -110,7 +110,8 @@ def _errors_block(errors: list[str]):
 # --------------------------------------------------------------------------------------------
 clientside_callback(  # a file over the server's limit never leaves the browser
     upload_guard(), Output(Uploads.RISK_FILE, "data"), Output(Uploads.RISK_GUARD, "children"),
-    Input(ids.UPLOAD, "contents"), State(ids.UPLOAD, "filename"), State(Wiring.UPLOAD_LIMIT, "data"))
+    Input(ids.UPLOAD, "contents"), State(ids.UPLOAD, "filename"), State(Wiring.UPLOAD_LIMIT, "data"),
+    prevent_initial_call=True)
 
 
 def rows_from_upload(upload: dict) -> tuple[list[dict], dict, str]:

@@ -167,6 +167,7 @@ clientside_callback(
     upload_guard(),
     Output(ids.UPLOAD_STORE, "data"), Output(ids.UPLOAD_INFO, "children"),
     Input(ids.UPLOAD, "contents"), State(ids.UPLOAD, "filename"), State(Wiring.UPLOAD_LIMIT, "data"),
+    prevent_initial_call=True,
 )
 
 
@@ -202,7 +203,7 @@ def open_chain(upload: dict | None, linked: str | None, uploaded: bool) -> tuple
 def load(upload, _sample, linked):
     uploaded = ctx.triggered_id == ids.UPLOAD_STORE and bool(upload)
     try:
-        key, record, chain, message = open_chain(upload, linked if ctx.triggered_id is None else None,
+        key, record, chain, message = open_chain(upload, None if ctx.triggered_id == ids.SAMPLE else linked,
                                                  uploaded)
     except Exception as exc:  # every failure is a readable alert, the last good chain stays
         if not uploaded:      # a linked upload that cannot be read: say so, show the sample
