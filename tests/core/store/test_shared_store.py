@@ -77,3 +77,49 @@ def test_a_failed_open_is_not_cached(tmp_path):
         shared_store(url)
     folder.rmdir()
     assert shared_store(url).count() == 0
+
+
+def test_postgres_store_reuses_one_connection_per_thread(postgres_url, monkeypatch):
+    from core.store.postgres import PostgresRunStore
+
+    opened = []
+    real = PostgresRunStore._connect
+
+    def counting(self):
+        conn = real(self)
+        opened.append(threading.get_ident())
+        return conn
+
+    monkeypatch.setattr(PostgresRunStore, "_connect", counting)
+    store = open_store(postgres_url)     # its schema check opens this thread's connection
+    pids = {store._exec([("SELECT pg_backend_pid()", ())], "reading")[0][0] for _ in range(20)}
+    store.count()
+    store.list_runs(limit=3)
+    assert len(opened) == 1 and len(pids) == 1          # open + 22 calls, one connection
+    other = []
+    t = threading.Thread(target=lambda: other.append(
+        store._exec([("SELECT pg_backend_pid()", ())], "reading")[0][0]))
+    t.start()
+    t.join()
+    assert len(opened) == 2 and other[0] not in pids     # another thread, its own session
+
+
+def test_postgres_store_after_fork_uses_its_own_session_and_leaves_the_parents(postgres_url):
+    store = shared_store(postgres_url)
+    backend = store._exec([("SELECT pg_backend_pid()", ())], "reading")[0][0]
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            mine = shared_store(postgres_url)
+            child = mine._exec([("SELECT pg_backend_pid()", ())], "reading")[0][0]
+            store.count()       # the parent's object, used in the child: a new session too
+            os.write(write, b"1" if child != backend else b"0")
+        finally:
+            os._exit(0)
+    os.close(write)
+    answer = os.read(read, 1)
+    os.waitpid(pid, 0)
+    assert answer == b"1"
+    # the parent's connection survived the child (which never closed it)
+    assert store._exec([("SELECT pg_backend_pid()", ())], "reading")[0][0] == backend
