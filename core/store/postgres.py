@@ -43,10 +43,6 @@ from core.store.workspaces import WorkspaceStore
 
 __all__ = ["PostgresRunStore", "MIGRATIONS"]
 
-#: Connections a forked child inherited from its parent: held so they are never garbage
-#: collected in the child (closing one would end the parent's session).
-_INHERITED: list = []
-
 #: ``(version, description, statements)``, the PostgreSQL form of the SQLite migrations.
 MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
     (1, "runs registry", (
@@ -212,7 +208,8 @@ class PostgresRunStore(RunStore, WorkspaceStore):
         local = self._local
         conn = getattr(local, "conn", None)
         if conn is not None and local.pid != os.getpid():
-            _INHERITED.append(conn)   # the parent's session: keep it referenced, never close it
+            # the parent's session: never use or close it here (psycopg's own finaliser leaves
+            # a connection alone in a process other than the one that opened it)
             conn = local.conn = None
         if conn is not None:
             try:

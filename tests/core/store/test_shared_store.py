@@ -116,6 +116,10 @@ def test_postgres_store_after_fork_uses_its_own_session_and_leaves_the_parents(p
             store.count()       # the parent's object, used in the child: a new session too
             os.write(write, b"1" if child != backend else b"0")
         finally:
+            import gc
+
+            store._local.__dict__.clear()   # an exiting child frees the inherited connection
+            gc.collect()
             os._exit(0)
     os.close(write)
     answer = os.read(read, 1)
