@@ -117,7 +117,9 @@ def background_manager(settings: Settings):
 
     folder = Path(settings.data_dir) / "jobs"
     folder.mkdir(parents=True, exist_ok=True)
-    return WatchedDiskcacheManager(diskcache.Cache(str(folder)))
+    return WatchedDiskcacheManager(diskcache.Cache(str(folder)), job_env={
+        "PARITY_DATA_DIR": str(settings.data_dir), "DATABASE_URL": settings.database_url,
+        "PARITY_MAX_UPLOAD_MB": f"{settings.max_upload_mb:g}"})
 
 
 def create_app(settings: Settings | None = None) -> dash.Dash:

@@ -12,7 +12,8 @@ from pathlib import Path
 from dash import ALL, Input, Output, State, ctx, html, no_update  # noqa: F401
 from callbacks.registry import callback, clientside_callback
 
-from callbacks.browser_js import REPLACE_URL_QUERY
+from callbacks import uploads
+from callbacks.browser_js import REPLACE_URL_QUERY, url_upload
 from callbacks.jobs import job_failed
 from callbacks.settings import current_settings
 from callbacks.theme import theme_name
@@ -22,10 +23,9 @@ from components.backtest_figures import (attribution_figure, equity_figure, gree
 from components.backtest_state import (FIELDS, REAL_LABEL, WF_PARAMS, parse_values, rules_kwargs,
                                        to_query)
 from components.figures import empty_figure
-from components.ids import App
+from components.ids import App, Uploads
 from components.registry_notes import loaded_note, not_saved_note, saved_note
 from components.ids import Backtest as ids
-from core.data import MAX_BYTES
 from core.errors import DataError, ParityError
 
 log = logging.getLogger(__name__)
@@ -61,11 +61,15 @@ def history_for(source: str, upload: dict | None, start: str | None, end: str | 
                             "upload a multi-day file or choose a modelled span")
         return load_history(path, source_kind="real", label=REAL_LABEL, cache_dir=_cache_dir(data_dir))
     if source == "upload":
-        if not upload or not upload.get("contents"):
+        if not upload or not (upload.get("key") or upload.get("contents")):
             raise DataError("no file uploaded: drop one or more multi-day CSVs on the upload box")
-        names = ", ".join(upload.get("filenames") or [])[:120]
-        return load_history(list(upload["contents"]), source_kind="upload", label=f"uploaded: {names}",
-                            cache_dir=_cache_dir(data_dir))
+        if upload.get("contents"):                # raw files (tests, scripts)
+            files = list(zip(upload["contents"], upload.get("filenames") or [""] * len(upload["contents"])))
+        else:                                     # the page's record {key, name, size}: the store's
+            files = uploads.fetch_many(upload)
+        names = ", ".join(name for _, name in files)[:120]
+        return load_history([data for data, _ in files], source_kind="upload",
+                            label=f"uploaded: {names}", cache_dir=_cache_dir(data_dir))
     if source == "modelled":
         return modelled_history(start, end, cache_dir=_cache_dir(data_dir), progress=progress)
     raise DataError(f"unknown data source {source!r}")
@@ -73,9 +77,8 @@ def history_for(source: str, upload: dict | None, start: str | None, end: str | 
 
 def source_descriptor(source, upload, start, end) -> dict:
     """What a worker needs to rebuild the same history (and the registry's fingerprint)."""
-    if source == "upload":
-        digest = hashlib.sha1("".join((upload or {}).get("contents") or []).encode()).hexdigest()
-        return {"source": "upload", "digest": digest}
+    if source == "upload":  # the upload's store key (SHA-256 of its bytes, or of its manifest)
+        return {"source": "upload", "digest": str((upload or {}).get("key") or "")}
     if source == "modelled":
         return {"source": "modelled", "start": start, "end": end}
     return {"source": "real", "file": REAL_FILE}
@@ -94,9 +97,9 @@ def run_backtest(history, values: dict, progress=None) -> dict:
 
 def record(payload: dict, descriptor: dict, database_url: str) -> str:
     """File a backtest in the runs registry (kind ``backtest``); returns the run id."""
-    from core.store import open_store
+    from core.store import shared_store
 
-    store = open_store(database_url)
+    store = shared_store(database_url)
     metrics = {k: v for k, v in payload["metrics"].items()}
     metrics.update({f"buy_hold_{k}": v for k, v in payload["benchmark"].items()
                     if k in ("total_return", "sharpe", "max_drawdown")})
@@ -110,9 +113,9 @@ def record(payload: dict, descriptor: dict, database_url: str) -> str:
 
 def restore(run_id: str, database_url: str) -> dict:
     """A stored backtest's payload (the registry keeps the whole result)."""
-    from core.store import open_store
+    from core.store import shared_store
 
-    run = open_store(database_url).get_run(run_id)
+    run = shared_store(database_url).get_run(run_id)
     if run.kind != BACKTEST or not run.result:
         raise ParityError(f"run {run_id[:8]} is not a stored backtest")
     payload = dict(run.result)
@@ -163,7 +166,8 @@ def _open_for_worker(path: str, descriptor: dict):
 
     if Path(path).is_file():
         return open_history(path)
-    return history_for(descriptor["source"], None, descriptor.get("start"), descriptor.get("end"),
+    upload = {"key": descriptor.get("digest")} if descriptor["source"] == "upload" else None
+    return history_for(descriptor["source"], upload, descriptor.get("start"), descriptor.get("end"),
                        os.environ.get("PARITY_DATA_DIR"))
 
 
@@ -211,29 +215,40 @@ def strategy_options(_id):
                          if not any(leg["far"] for leg in strategy_info(n)["legs"])])
 
 
-@callback(output=dict(upload=Output(ids.UPLOAD_STORE, "data"), source=Output(ids.SOURCE, "value")),
-          inputs=dict(contents=Input(ids.UPLOAD, "contents"), filenames=State(ids.UPLOAD, "filename")),
-          prevent_initial_call=True)
-def keep_upload(contents, filenames):
+@callback(output=dict(upload=Output(Uploads.BACKTEST, "data"), error=Output(ids.UPLOAD_STORE, "data"),
+                      source=Output(ids.SOURCE, "value")),
+          inputs=dict(contents=Input(ids.UPLOAD, "contents"), filenames=State(ids.UPLOAD, "filename"),
+                      linked=State(Uploads.BACKTEST_LINK, "data")))
+def keep_upload(contents, filenames, linked):
+    """The only callback that receives the files: they are kept in the store and the page keeps
+    their record ``{key, name, size}`` (a link's ``data=<key>`` reopens them)."""
     if not contents:
-        return dict(upload=no_update, source=no_update)
-    too_big = [f for c, f in zip(contents, filenames) if len(c) * 3 // 4 > MAX_BYTES]
-    if too_big:
-        return dict(upload={"error": f"{', '.join(too_big)} over {MAX_BYTES // 2**20} MB, the upload limit"},
+        if not linked:
+            return dict(upload=no_update, error=no_update, source=no_update)
+        record = uploads.lookup(linked)
+        if record is None:
+            return dict(upload=None, error={"error": uploads.GONE}, source=no_update)
+        return dict(upload=record, error=None, source=no_update)   # the URL's source stands
+    try:
+        record = uploads.keep_many(list(contents), list(filenames or []))
+    except Exception as exc:  # too big, not a file: a readable message
+        log.warning("backtest upload not kept: %s", exc)
+        return dict(upload=None, error={"error": f"{', '.join(filenames or [])[:120]}: {exc}"},
                     source="upload")
-    return dict(upload={"contents": list(contents), "filenames": list(filenames)}, source="upload")
+    return dict(upload=record, error=None, source="upload")
 
 
 @callback(output=dict(info=Output(ids.DATA_INFO, "children")),
-          inputs=dict(source=Input(ids.SOURCE, "value"), upload=Input(ids.UPLOAD_STORE, "data"),
+          inputs=dict(source=Input(ids.SOURCE, "value"), upload=Input(Uploads.BACKTEST, "data"),
+                      error=Input(ids.UPLOAD_STORE, "data"),
                       start=Input(ids.START, "value"), end=Input(ids.END, "value")))
-def data_info(source, upload, start, end):
+def data_info(source, upload, error, start, end):
     if source == "modelled":
         return dict(info=html.Span(f"Modelled chains {start} to {end}: real S&P 500 closes and VIX, fitted "
                                    "smile shape and spreads; built when you press Run.",
                                    className="text-warning-emphasis"))
-    if source == "upload" and upload and upload.get("error"):
-        return dict(info=html.Span(upload["error"], className="text-danger"))
+    if error and error.get("error") and (source == "upload" or not upload):
+        return dict(info=html.Span(error["error"], className="text-danger"))
     try:
         h = history_for(source, upload, start, end, _settings().data_dir)
     except ParityError as exc:
@@ -247,7 +262,7 @@ def data_info(source, upload, start, end):
     output=dict(result=Output(ids.RESULT, "data"), alert=Output(ids.ALERT, "children"),
                 show=Output(ids.ALERT, "is_open")),
     inputs=dict(run=Input(ids.RUN, "n_clicks"), source=State(ids.SOURCE, "value"),
-                upload=State(ids.UPLOAD_STORE, "data"), start=State(ids.START, "value"),
+                upload=State(Uploads.BACKTEST, "data"), start=State(ids.START, "value"),
                 end=State(ids.END, "value"), values=_FIELD_STATES),
     background=True, prevent_initial_call=True,
     running=[(Output(ids.RUN, "disabled"), True, False), (Output(ids.CANCEL, "disabled"), False, True)],
@@ -395,7 +410,7 @@ def advance(_n, day, last):
     output=dict(result=Output(ids.WF_RESULT, "data"), alert=Output(ids.WF_ALERT, "children"),
                 show=Output(ids.WF_ALERT, "is_open")),
     inputs=dict(run=Input(ids.WF_RUN, "n_clicks"), source=State(ids.SOURCE, "value"),
-                upload=State(ids.UPLOAD_STORE, "data"), start=State(ids.START, "value"),
+                upload=State(Uploads.BACKTEST, "data"), start=State(ids.START, "value"),
                 end=State(ids.END, "value"), values=_FIELD_STATES,
                 p1=State(ids.WF_PARAM1, "value"), v1=State(ids.WF_VALUES1, "value"),
                 p2=State(ids.WF_PARAM2, "value"), v2=State(ids.WF_VALUES2, "value"),
@@ -477,3 +492,5 @@ def url_state(source, start, end, run_id, values):
 
 
 clientside_callback(REPLACE_URL_QUERY, Output(ids.URL_DUMMY, "children"), Input(ids.STATE, "data"))
+clientside_callback(url_upload("data"), Output(Uploads.BACKTEST_LINK, "data"),
+                    Input(Uploads.BACKTEST, "data"), prevent_initial_call=True)

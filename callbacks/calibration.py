@@ -9,23 +9,24 @@ import math
 import uuid
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, html, no_update
+from dash import Input, Output, State, ctx, html, no_update
 from callbacks.registry import callback, clientside_callback
 from callbacks.settings import current_settings
 
-from callbacks.browser_js import REPLACE_URL_QUERY, upload_guard
+from callbacks import uploads
+from callbacks.browser_js import REPLACE_URL_QUERY, upload_guard, url_upload
 from callbacks.jobs import job_failed
 from callbacks.theme import theme_name
 from components.figures import data_source, with_source
 from components.calibration_figures import (MODEL_LABELS, MODELS, correlation_figure, fit_residual_figure,
                                             fit_smiles_figure, model_surface_figure)
-from components.ids import App, Wiring
+from components.ids import App, Uploads, Wiring
 from components.ids import Calibration as ids
 from components.registry_notes import loaded_note, not_saved_note, saved_note
-from components.uploads import upload_failure
+from components.uploads import record_line, upload_failure
 from core.calibration import (CalibrationResult, CalibrationView, calibrate, calibration_view,
                               quotes_fingerprint)
-from core.data import MAX_BYTES, load_chain, sample_chain
+from core.data import load_chain, sample_chain
 from core.errors import ParityError
 
 log = logging.getLogger(__name__)
@@ -35,21 +36,40 @@ log = logging.getLogger(__name__)
 # plain functions (tested without a browser)
 # --------------------------------------------------------------------------------------------
 def chain_for(upload: dict | None):
-    """The uploaded chain (labelled with its file name), or the embedded modelled SPX chain
-    when nothing was uploaded."""
+    """The chain of an upload record ``{key, name, size}`` (fetched from the store; or a raw
+    ``{contents, filename}`` upload), labelled with its file name; the embedded modelled SPX
+    chain when nothing was uploaded."""
     if not upload:
         return sample_chain()
-    chain = load_chain(upload["contents"])
-    return dataclasses.replace(chain, label=data_source(chain.label, upload.get("filename") or "(no name)"))
+    if "contents" in upload:
+        data, name = upload["contents"], upload.get("filename")
+    else:
+        data, name = uploads.fetch(upload)
+    chain = load_chain(data, max_bytes=uploads.max_upload_bytes())
+    return dataclasses.replace(chain, label=data_source(chain.label, name or "(no name)"))
 
 
 def data_key(upload: dict | None) -> str:
-    """Identity of the data a payload was fitted to (warm starts only reuse the same data)."""
+    """Identity of the data a payload was fitted to (warm starts only reuse the same data): the
+    upload's content key, ``"sample"`` for the embedded chain."""
     if not upload:
         return "sample"
-    import hashlib
+    if "contents" in upload:
+        import hashlib
 
-    return hashlib.sha1(upload["contents"].encode()).hexdigest()
+        return hashlib.sha256(str(upload["contents"]).encode()).hexdigest()
+    return str(upload["key"])
+
+
+def open_upload(upload: dict | None, linked: str | None) -> tuple[dict | None, str]:
+    """``(record, message)`` for the data card: a new upload kept in the store, a link's stored
+    upload, or ``None`` (the embedded chain); a linked key that is gone says :data:`uploads.GONE`."""
+    if upload:
+        return uploads.keep(upload["contents"], upload.get("filename")), ""
+    if linked:
+        record = uploads.lookup(linked)
+        return record, "" if record else uploads.GONE
+    return None, ""
 
 
 def run_models(chain, models, *, weights: str = "iv", previous: dict | None = None,
@@ -96,9 +116,9 @@ def assemble(chain, results: dict, errors: dict | None = None) -> dict:
 
 def restore(run_ids: list[str], database_url: str) -> dict:
     """Rebuild the page from stored runs (fitted to the embedded SPX sample)."""
-    from core.store import calibration_from_run, open_store
+    from core.store import calibration_from_run, shared_store
 
-    store = open_store(database_url)
+    store = shared_store(database_url)
     chain = sample_chain()
     results = {}
     for run_id in run_ids:
@@ -164,9 +184,9 @@ def show_options(payload: dict | None) -> list[dict]:
 
 def record(payload: dict, database_url: str) -> list[str]:
     """Store every result of a payload in the runs registry; returns the run ids."""
-    from core.store import open_store, record_calibration
+    from core.store import record_calibration, shared_store
 
-    store = open_store(database_url)
+    store = shared_store(database_url)
     return [record_calibration(store, CalibrationResult.from_dict(d), label=f"calibration lab {payload['token'][:8]}")
             for d in payload["results"].values()]
 
@@ -175,34 +195,51 @@ def record(payload: dict, database_url: str) -> list[str]:
 # callbacks
 # --------------------------------------------------------------------------------------------
 clientside_callback(
-    upload_guard(MAX_BYTES),
+    upload_guard(),
     Output(ids.UPLOAD_STORE, "data"), Output(ids.UPLOAD_INFO, "children"),
     Input(ids.UPLOAD, "contents"), State(ids.UPLOAD, "filename"), State(Wiring.UPLOAD_LIMIT, "data"),
+    prevent_initial_call=True,
 )
 
 
-@callback(output=Output(ids.UPLOAD_STORE, "data", allow_duplicate=True),
+@callback(output=dict(upload=Output(ids.UPLOAD_STORE, "data", allow_duplicate=True),
+                     link=Output(Uploads.CALIBRATION_LINK, "data", allow_duplicate=True)),
           inputs=dict(_n=Input(ids.SAMPLE, "n_clicks")), prevent_initial_call=True)
 def use_sample(_n):
-    return None
+    return dict(upload=None, link=None)   # the embedded chain, and no upload to reopen
 
 
-@callback(output=Output(ids.DATA_INFO, "children"), inputs=dict(upload=Input(ids.UPLOAD_STORE, "data")))
-def data_info(upload):
+@callback(output=dict(info=Output(ids.DATA_INFO, "children"), record=Output(Uploads.CALIBRATION, "data")),
+          inputs=dict(upload=Input(ids.UPLOAD_STORE, "data"), linked=State(Uploads.CALIBRATION_LINK, "data")))
+def data_info(upload, linked):
+    """The only callback that receives the upload's bytes: keeps them in the store, answers
+    with the record the page keeps, and describes the chain."""
+    record, message = None, ""
     try:
-        chain = chain_for(upload)
+        record, message = open_upload(upload, linked)   # the link store follows the record
+        chain = chain_for(record)
     except Exception as exc:  # every failure is a readable message, never an HTTP 500
-        return dbc.Alert(upload_failure(upload, exc, log), color="danger", class_name="py-1 small mb-0",
-                         id=ids.DATA_ERROR)
+        if not upload:        # a linked upload that cannot be read: say so, use the default
+            log.warning("linked upload %s could not be reopened", linked, exc_info=True)
+            record, message, chain = None, uploads.GONE, chain_for(None)
+        else:
+            return dict(info=dbc.Alert(upload_failure(upload, exc, log), color="danger",
+                                       class_name="py-1 small mb-0", id=ids.DATA_ERROR),
+                        record=no_update)
     name = data_source(chain.label) or "Embedded chain"
-    return html.Div([html.B(name), f" · {chain.quote_date} · spot {chain.spot:,.2f} · "
-                     f"{len(chain.otm_quotes(0.6, 1.4))} OTM quotes in {chain.expiries.shape[0]} expiries"])
+    info = [html.B(name), f" · {chain.quote_date} · spot {chain.spot:,.2f} · "
+            f"{len(chain.otm_quotes(0.6, 1.4))} OTM quotes in {chain.expiries.shape[0]} expiries"]
+    if record:
+        info += [html.Br(), html.Span(record_line(record), className="text-body-secondary")]
+    if message:
+        info = [dbc.Alert(message, color="warning", class_name="py-1 small mb-1", id=ids.DATA_ERROR), *info]
+    return dict(info=html.Div(info), record=record)
 
 
 @callback(
     output=dict(result=Output(ids.RESULT, "data"), alert=Output(ids.ALERT, "children"),
                 show=Output(ids.ALERT, "is_open")),
-    inputs=dict(run=Input(ids.RUN, "n_clicks"), upload=State(ids.UPLOAD_STORE, "data"),
+    inputs=dict(run=Input(ids.RUN, "n_clicks"), upload=State(Uploads.CALIBRATION, "data"),
                 models=State(ids.MODELS, "value"), weights=State(ids.WEIGHTS, "value"),
                 warm=State(ids.WARM, "value"), previous=State(ids.RESULT, "data")),
     background=True, prevent_initial_call=True,
@@ -303,3 +340,5 @@ def _query(models, weights, show, run_ids) -> str:
 
 
 clientside_callback(REPLACE_URL_QUERY, Output(ids.URL_DUMMY, "children"), Input(ids.STATE, "data"))
+clientside_callback(url_upload("data"), Output(Uploads.CALIBRATION_LINK, "data"),
+                    Input(Uploads.CALIBRATION, "data"), prevent_initial_call=True)

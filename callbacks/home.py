@@ -11,7 +11,7 @@ from components.calibration_figures import MODEL_LABELS
 from components.ids import Home as ids
 from core.data import sample_chain, sample_prices
 from core.errors import ParityError
-from core.store import open_store
+from core.store import shared_store
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def data_summary() -> html.Ul:
 
 def recent_runs(database_url: str, n: int = 5) -> html.Div:
     """The ``n`` latest runs, each opening in the calibration lab."""
-    runs = open_store(database_url).list_runs(limit=n)
+    runs = shared_store(database_url).list_runs(limit=n)
     if not runs:
         return html.Div(["No runs yet. ", html.A("Calibrate a model", href="/calibration"),
                          " and every fit is stored in the ", html.A("runs registry", href="/runs"), "."],

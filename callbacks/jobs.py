@@ -20,6 +20,15 @@ Alive means:
   process is gone. A job that never started is given ``start_timeout``
   (``PARITY_JOB_START_TIMEOUT_S``, default 600 s: it may be queued behind others).
 
+Alive is not enough: a job that is alive but hung (a deadlock, a solver that never returns) is
+stopped after ``timeout`` seconds (``PARITY_JOB_TIMEOUT_S``, default 600 s; from the job process's
+start for DiskcacheManager, from the task's first heartbeat for Celery): the poll terminates it
+and answers :data:`TIMED_OUT`, and the page says the job failed and offers to run it again.
+
+Job processes have no Flask app, so the few settings a job needs (``DATABASE_URL`` for stored
+uploads, ``PARITY_DATA_DIR``) are given to the DiskcacheManager as ``job_env`` and set in each
+job process before the job runs (a Celery worker reads them from its own environment).
+
 Each job also gets its own result key. Dash derives the key from the callback's arguments, so two
 users starting the same calibration at the same time shared one result: the first poll took it
 and the other job ended with nothing to show. Results are not cached (``cache_by`` is unset), so a
@@ -38,13 +47,18 @@ import dash
 
 log = logging.getLogger(__name__)
 
-__all__ = ["WatchedCeleryManager", "WatchedDiskcacheManager", "job_failed", "DIED", "BEAT_S"]
+__all__ = ["WatchedCeleryManager", "WatchedDiskcacheManager", "job_failed", "DIED", "TIMED_OUT",
+           "BEAT_S", "job_timeout"]
 
 #: Seconds between heartbeats of a running Celery job.
 BEAT_S = 2.0
 #: Message of a job whose process died.
 DIED = ("The background job stopped: the process running it died or was stopped "
         "(a worker was restarted or ran out of memory).")
+#: Message of a job stopped for running longer than its time limit.
+TIMED_OUT = "The background job ran longer than its time limit and was stopped"
+#: Default of ``PARITY_JOB_TIMEOUT_S``.
+DEFAULT_TIMEOUT_S = 600.0
 
 
 def _seconds(name: str, default: float) -> float:
@@ -57,8 +71,26 @@ def _seconds(name: str, default: float) -> float:
     return value
 
 
+def job_timeout() -> float:
+    """``PARITY_JOB_TIMEOUT_S``: seconds a background job may run before it is stopped."""
+    return _seconds("PARITY_JOB_TIMEOUT_S", DEFAULT_TIMEOUT_S)
+
+
 def _dead_result(why: str) -> dict:
     return {"background_callback_error": {"msg": f"{DIED} {why}", "tb": ""}}
+
+
+def _timed_out_result(limit: float, ran: float) -> dict:
+    return {"background_callback_error": {
+        "msg": f"{TIMED_OUT} ({ran:.0f} s; the limit, PARITY_JOB_TIMEOUT_S, is {limit:g} s).",
+        "tb": ""}}
+
+
+def _job_entry(env: dict, job_fn, *args) -> None:
+    """Body of a DiskcacheManager job process: the app's settings into the environment, then
+    the job."""
+    os.environ.update({k: v for k, v in (env or {}).items() if v})
+    return job_fn(*args)
 
 
 class _OwnKeys:
@@ -79,22 +111,41 @@ class WatchedDiskcacheManager(_OwnKeys, dash.DiskcacheManager):
     invalid state in the child process". A fork server is a fresh process (started once per web
     worker, with the kernels warmed on its main thread: :mod:`callbacks._job_preload`) that forks
     every job from its main thread, with default signal handlers (not gunicorn's).
+
+    ``job_env``: environment variables set in each job process (the app's ``DATABASE_URL`` and
+    ``PARITY_DATA_DIR``); ``timeout``: seconds a job may run (default ``PARITY_JOB_TIMEOUT_S``).
     """
+
+    def __init__(self, cache=None, *args, job_env: dict | None = None,
+                 timeout: float | None = None, **kw):
+        super().__init__(cache, *args, **kw)
+        self.job_env = dict(job_env or {})
+        self.timeout = timeout or job_timeout()
 
     def call_job_fn(self, key, job_fn, args, context):
         method = os.environ.get("PARITY_JOB_START_METHOD", "forkserver").strip().lower()
-        if method == "fork":
-            return super().call_job_fn(key, job_fn, args, context)
-        if method != "forkserver":
+        if method not in ("fork", "forkserver"):
             raise ValueError(f"PARITY_JOB_START_METHOD must be forkserver or fork, got {method!r}")
         import multiprocess
 
-        ctx = multiprocess.get_context("forkserver")
-        ctx.set_forkserver_preload(["callbacks._job_preload"])
-        process = ctx.Process(target=job_fn, args=(key, self._make_progress_key(key), args, context),
+        ctx = multiprocess.get_context(method)
+        if method == "forkserver":
+            ctx.set_forkserver_preload(["callbacks._job_preload"])
+        process = ctx.Process(target=_job_entry,
+                              args=(self.job_env, job_fn, key, self._make_progress_key(key), args,
+                                    context),
                               daemon=False)
         process.start()
         return process.pid
+
+    def _age(self, job) -> float | None:
+        """Seconds the job process has been running, ``None`` when it is gone."""
+        import psutil
+
+        try:
+            return time.time() - psutil.Process(int(job)).create_time()
+        except (psutil.NoSuchProcess, ValueError, TypeError):
+            return None
 
     def job_running(self, job):
         import psutil
@@ -117,6 +168,13 @@ class WatchedDiskcacheManager(_OwnKeys, dash.DiskcacheManager):
         if result is self.UNDEFINED and job is not None and not self.job_running(job):
             if self.handle.get(key, self.UNDEFINED) is self.UNDEFINED:  # it did not just finish
                 return _dead_result(f"(job process {job} exited without a result)")
+        if result is self.UNDEFINED and job is not None:
+            age = self._age(job)
+            if age is not None and age > self.timeout:
+                log.warning("background job %s ran %.0f s, over its %g s limit: stopping it",
+                            job, age, self.timeout)
+                self.terminate_job(job)
+                return _timed_out_result(self.timeout, age)
         return result
 
 
@@ -124,10 +182,15 @@ class WatchedCeleryManager(_OwnKeys, dash.CeleryManager):
     """``CeleryManager`` with job heartbeats; a job whose heartbeat stopped is a failure."""
 
     def __init__(self, celery_app, *, stale_after: float | None = None,
-                 start_timeout: float | None = None, **kw):
+                 start_timeout: float | None = None, timeout: float | None = None, **kw):
         super().__init__(celery_app, **kw)
         self.stale_after = stale_after or _seconds("PARITY_JOB_STALE_S", 15.0)
         self.start_timeout = start_timeout or _seconds("PARITY_JOB_START_TIMEOUT_S", 600.0)
+        self.timeout = timeout or job_timeout()
+
+    @staticmethod
+    def _start_key(job) -> str:
+        return f"parity-job-started-{job}"
 
     @staticmethod
     def _beat_key(job) -> str:
@@ -156,6 +219,10 @@ class WatchedCeleryManager(_OwnKeys, dash.CeleryManager):
                         return
 
             if job is not None:
+                try:
+                    backend.set(self._start_key(job), repr(time.time()))
+                except Exception:
+                    log.warning("job start time could not be written", exc_info=True)
                 threading.Thread(target=beat, name="job-heartbeat", daemon=True).start()
             try:
                 return fn(*args, **kwargs)
@@ -203,6 +270,13 @@ class WatchedCeleryManager(_OwnKeys, dash.CeleryManager):
             why = self.why_dead(job)
             if why is not None and self.handle.backend.get(key) is None:
                 return _dead_result(why)
+            started = self._stamp(self._start_key(job))
+            if why is None and started is not None and time.time() - started > self.timeout:
+                ran = time.time() - started
+                log.warning("background task %s ran %.0f s, over its %g s limit: stopping it",
+                            job, ran, self.timeout)
+                self.terminate_job(job)
+                return _timed_out_result(self.timeout, ran)
         return result
 
 
@@ -212,7 +286,7 @@ def job_failed(alert_id: str, *, what: str = "The job") -> Callable[[Exception],
     callback completes so its Run button comes back."""
     def handler(exc: Exception) -> None:
         text = str(exc)
-        if DIED in text:
+        if DIED in text or TIMED_OUT in text:
             message = f"{what} failed: {text.split('An error occurred inside a background callback: ')[-1].strip()} Run it again."
         else:
             log.error("background callback failed: %s", text)

@@ -16,10 +16,12 @@ import pandas as pd
 from dash import Input, Output, State, ctx, html, no_update
 from callbacks.registry import callback, clientside_callback
 
-from callbacks.browser_js import REPLACE_URL_QUERY
+from callbacks import uploads
+from callbacks.browser_js import REPLACE_URL_QUERY, upload_guard, url_upload
 from callbacks.jobs import job_failed
 from callbacks.theme import theme_name
-from components.ids import App
+from components.ids import App, Uploads
+
 from components.ids import Portfolio as ids
 from components.ids import PortfolioDesk as pids
 from components.ids import Wiring as wids
@@ -41,12 +43,49 @@ log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------
 # plain functions (tested without a browser)
 # --------------------------------------------------------------------------------------------
+def _source(entry):
+    """The bytes of a data store entry: an upload record ``{key, name, size}`` (fetched from the
+    store), or a raw upload (a data URL: tests, stores saved before uploads were kept)."""
+    return uploads.fetch(entry)[0] if isinstance(entry, dict) else entry
+
+
 def data_for(store: dict | None) -> tuple[pd.DataFrame, dict]:
-    """Prices and sector map for a data store (``None`` entries mean the embedded sample)."""
+    """Prices and sector map for a data store ``{"prices": record, "sectors": record}``
+    (``None`` entries mean the embedded sample)."""
     store = store or {}
-    prices = load_prices(store["prices"]) if store.get("prices") else _sample_with_indices()
-    sectors = load_sectors(store["sectors"]) if store.get("sectors") else sample_sectors()
+    limit = uploads.max_upload_bytes()
+    prices = (load_prices(_source(store["prices"]), max_bytes=limit) if store.get("prices")
+              else _sample_with_indices())
+    sectors = (load_sectors(_source(store["sectors"]), max_bytes=limit) if store.get("sectors")
+               else sample_sectors())
     return prices, sectors
+
+
+def next_store(trigger, store: dict | None, prices_up: dict | None, sectors_up: dict | None,
+               links: tuple[str | None, str | None]) -> tuple[dict, str]:
+    """``(data store, message)`` after an upload (kept in the store: the page keeps records),
+    the Sample button, or a first load (``trigger`` ``None``) from a link's ``data=`` /
+    ``sectors=`` keys; a linked key that is gone leaves the sample and says :data:`uploads.GONE`."""
+    store = dict(store or {})
+    if trigger == ids.SAMPLE:
+        return {"prices": None, "sectors": None}, ""
+    if trigger == Uploads.PORTFOLIO_PRICES_FILE and prices_up:
+        rec = uploads.keep(prices_up["contents"], prices_up.get("filename"))
+        return {**store, "prices": rec, "prices_name": rec["name"]}, ""
+    if trigger == Uploads.PORTFOLIO_SECTORS_FILE and sectors_up:
+        rec = uploads.keep(sectors_up["contents"], sectors_up.get("filename"))
+        return {**store, "sectors": rec, "sectors_name": rec["name"]}, ""
+    message = ""
+    if any(links):      # a first load (the link stores follow the records afterwards)
+        for part, key in zip(("prices", "sectors"), links):
+            if not key:
+                continue
+            rec = uploads.lookup(key)
+            if rec is None:
+                message = uploads.GONE
+            else:
+                store.update({part: rec, f"{part}_name": rec["name"]})
+    return store, message
 
 
 @functools.lru_cache(maxsize=1)
@@ -160,45 +199,71 @@ def weights_csv(p: dict, *, data_name: str | None = None) -> str:
 _DATA_OUT = ("store", "options", "universe", "info")
 
 
+for _file, _upload, _guard in ((Uploads.PORTFOLIO_PRICES_FILE, ids.UPLOAD_PRICES, Uploads.PORTFOLIO_PRICES_GUARD),
+                               (Uploads.PORTFOLIO_SECTORS_FILE, ids.UPLOAD_SECTORS, Uploads.PORTFOLIO_SECTORS_GUARD)):
+    clientside_callback(  # a file over the server's limit never leaves the browser
+        upload_guard(), Output(_file, "data"), Output(_guard, "children"),
+        Input(_upload, "contents"), State(_upload, "filename"), State(wids.UPLOAD_LIMIT, "data"),
+        prevent_initial_call=True)
+
+
+def _record(entry) -> dict | None:
+    return entry if isinstance(entry, dict) else None
+
+
 @callback(
     output=dict(store=Output(ids.DATA_KEY, "data"), options=Output(ids.UNIVERSE, "options"),
                 universe=Output(ids.UNIVERSE, "value"), info=Output(ids.DATA_INFO, "children"),
-                alert=Output(ids.DATA_ALERT, "children"), show=Output(ids.DATA_ALERT, "is_open")),
-    inputs=dict(prices_up=Input(ids.UPLOAD_PRICES, "contents"),
-                sectors_up=Input(ids.UPLOAD_SECTORS, "contents"), _sample=Input(ids.SAMPLE, "n_clicks"),
-                prices_name=State(ids.UPLOAD_PRICES, "filename"),
-                sectors_name=State(ids.UPLOAD_SECTORS, "filename"),
-                store=State(ids.DATA_KEY, "data"), universe=State(ids.UNIVERSE, "value")),
+                alert=Output(ids.DATA_ALERT, "children"), show=Output(ids.DATA_ALERT, "is_open"),
+                prices_record=Output(Uploads.PORTFOLIO_PRICES, "data"),
+                sectors_record=Output(Uploads.PORTFOLIO_SECTORS, "data")),
+    inputs=dict(prices_up=Input(Uploads.PORTFOLIO_PRICES_FILE, "data"),
+                sectors_up=Input(Uploads.PORTFOLIO_SECTORS_FILE, "data"), _sample=Input(ids.SAMPLE, "n_clicks"),
+                store=State(ids.DATA_KEY, "data"), universe=State(ids.UNIVERSE, "value"),
+                prices_link=State(Uploads.PORTFOLIO_PRICES_LINK, "data"),
+                sectors_link=State(Uploads.PORTFOLIO_SECTORS_LINK, "data")),
 )
-def load_data(prices_up, sectors_up, _sample, prices_name, sectors_name, store, universe):
-    old = dict(store or {})
-    store = dict(old)
+def load_data(prices_up, sectors_up, _sample, store, universe, prices_link, sectors_link):
+    """The only callback that receives an uploaded file: it is kept in the store, and the page's
+    data store holds records ``{key, name, size}`` (never the file)."""
     trigger = ctx.triggered_id
-    if trigger == ids.SAMPLE:
-        store = {"prices": None, "sectors": None}
-    elif trigger == ids.UPLOAD_PRICES and prices_up:
-        store["prices"], store["prices_name"] = prices_up, prices_name
-    elif trigger == ids.UPLOAD_SECTORS and sectors_up:
-        store["sectors"], store["sectors_name"] = sectors_up, sectors_name
+    if trigger in (Uploads.PORTFOLIO_PRICES_FILE, Uploads.PORTFOLIO_SECTORS_FILE) and not (
+            prices_up if trigger == Uploads.PORTFOLIO_PRICES_FILE else sectors_up):
+        trigger = None            # a guard that let nothing through: nothing changed
     try:
+        store, message = next_store(trigger, store, prices_up, sectors_up, (prices_link, sectors_link))
         prices, sectors = data_for(store)
     except Exception as exc:  # every failure is a readable alert; the data in use stays
-        upload = ({"contents": prices_up, "filename": prices_name} if trigger == ids.UPLOAD_PRICES
-                  else {"contents": sectors_up, "filename": sectors_name})
-        what = "a prices CSV (dates x tickers)" if trigger == ids.UPLOAD_PRICES else "a sector map CSV (ticker,sector)"
-        return {**dict.fromkeys(_DATA_OUT, no_update), "show": True,
-                "alert": upload_failure(upload, exc, log, expected=what)}
+        if trigger is None:   # a session or link naming an upload this server lost: the sample
+            log.warning("portfolio data of the session/link could not be reopened", exc_info=True)
+            store, message = {"prices": None, "sectors": None}, uploads.GONE
+            prices, sectors = data_for(store)
+        else:
+            upload = prices_up if trigger == Uploads.PORTFOLIO_PRICES_FILE else sectors_up
+            what = ("a prices CSV (dates x tickers)" if trigger == Uploads.PORTFOLIO_PRICES_FILE
+                    else "a sector map CSV (ticker,sector)")
+            return {**dict.fromkeys(_DATA_OUT, no_update), "show": True,
+                    "prices_record": no_update, "sectors_record": no_update,
+                    "alert": upload_failure(upload, exc, log, expected=what)}
     tickers = [str(c) for c in prices.columns]
     if trigger is None:           # first load: keep the universe from the URL / the session
         value = [t for t in universe or [] if t in tickers] or tickers
     else:
-        value = tickers if trigger != ids.UPLOAD_SECTORS else no_update
+        value = tickers if trigger != Uploads.PORTFOLIO_SECTORS_FILE else no_update
     first, last = prices.index.min(), prices.index.max()
     info = html.Div([html.B(store.get("prices_name") or "Sample: 20 S&P 500 stocks (skfolio) + S&P 500, NASDAQ (arch)"),
                      f" · {len(tickers)} assets · {first:%Y-%m-%d} to {last:%Y-%m-%d} · sectors: ",
                      html.B(store.get("sectors_name") or "GICS sample"),
                      f" ({len(set(sectors.values()))} sectors)"])
-    return dict(store=store, options=tickers, universe=value, info=info, alert="", show=False)
+    return dict(store=store, options=tickers, universe=value, info=info, alert=message,
+                show=bool(message), prices_record=_record(store.get("prices")),
+                sectors_record=_record(store.get("sectors")))
+
+
+clientside_callback(url_upload("data"), Output(Uploads.PORTFOLIO_PRICES_LINK, "data"),
+                    Input(Uploads.PORTFOLIO_PRICES, "data"), prevent_initial_call=True)
+clientside_callback(url_upload("sectors"), Output(Uploads.PORTFOLIO_SECTORS_LINK, "data"),
+                    Input(Uploads.PORTFOLIO_SECTORS, "data"), prevent_initial_call=True)
 
 
 @callback(output=Output(ids.VIEWS, "rowData"),

@@ -14,15 +14,17 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, html, no_update
 from callbacks.registry import callback, clientside_callback
 
-from callbacks.browser_js import REPLACE_URL_QUERY
+from callbacks import uploads
+from callbacks.browser_js import REPLACE_URL_QUERY, upload_guard
 from callbacks.theme import theme_name
 from components.figures import figures_html, with_source
-from components.ids import App
+from components.ids import App, Uploads, Wiring
 from components.ids import Risk as ids
 from components.risk_figures import (bucket_figure, cards, drill_figure, explain_figure,
                                      hedge_block, ladder_figure, limits_block, scenario_figure,
                                      scenario_table, stocks_block, var_block)
 from components.risk_state import BUILDER_FIELDS, LIMIT_FIELDS, rows_from_text, rows_to_text, to_query
+from components.uploads import upload_failure
 from core.data import sample_chain
 from core.errors import ParityError
 from core.risk import Book, Market, analyse, example_book, hedge, read_rows
@@ -106,11 +108,31 @@ def _errors_block(errors: list[str]):
 # --------------------------------------------------------------------------------------------
 # callbacks
 # --------------------------------------------------------------------------------------------
+clientside_callback(  # a file over the server's limit never leaves the browser
+    upload_guard(), Output(Uploads.RISK_FILE, "data"), Output(Uploads.RISK_GUARD, "children"),
+    Input(ids.UPLOAD, "contents"), State(ids.UPLOAD, "filename"), State(Wiring.UPLOAD_LIMIT, "data"),
+    prevent_initial_call=True)
+
+
+def rows_from_upload(upload: dict) -> tuple[list[dict], dict, str]:
+    """``(grid rows, upload record, message)`` of an uploaded book file ``{contents,
+    filename}``: the file is kept in the store (its record is what a workspace saves; the
+    book itself then lives in the grid and the URL's ``book=``, which follow edits)."""
+    record = uploads.keep(upload["contents"], upload.get("filename"))
+    data, _ = uploads.fetch(record)
+    book = Book.from_csv(data)
+    msg = f"Uploaded {len(book)} positions from {record['name']}." + (
+        f" {len(book.errors)} rows left out (listed under the grid)." if book.errors else "")
+    raw = read_rows(data)      # bad rows stay in the grid, flagged, to be fixed
+    return (raw if raw is not None else book_to_rows(book)), record, msg
+
+
 @callback(
     output=dict(rows=Output(ids.GRID, "rowData"),
                 alert=Output(ids.ALERT, "children", allow_duplicate=True),
-                open=Output(ids.ALERT, "is_open", allow_duplicate=True)),
-    inputs=dict(upload=Input(ids.UPLOAD, "contents"), add=Input(ids.ADD_ROW, "n_clicks"),
+                open=Output(ids.ALERT, "is_open", allow_duplicate=True),
+                record=Output(Uploads.RISK, "data")),
+    inputs=dict(upload=Input(Uploads.RISK_FILE, "data"), add=Input(ids.ADD_ROW, "n_clicks"),
                 reset=Input(ids.RESET, "n_clicks"), clear=Input(ids.CLEAR, "n_clicks"),
                 apply=Input(ids.HEDGE_APPLY, "n_clicks"), init=Input(ids.INIT, "data"),
                 rows=State(ids.GRID, "rowData"), saved=State(ids.SAVED, "data"),
@@ -121,14 +143,20 @@ def set_rows(upload, add, reset, clear, apply, init, rows, saved, hedge_data):
     """Fill the grid: first load (URL book, else saved book + ``add`` rows, else the example),
     upload, add row, example, clear, add hedge trades."""
     trig = ctx.triggered_id
+    if trig == Uploads.RISK_FILE and upload:
+        try:
+            rows_up, record, msg = rows_from_upload(upload)
+        except Exception as exc:  # every failure is a readable alert; the grid stays
+            return {"rows": no_update, "open": True, "record": no_update,
+                    "alert": upload_failure(upload, exc, log, expected="a book CSV "
+                                            "(symbol,quantity,trade_price[,multiplier])")}
+        return {"rows": rows_up, "alert": msg, "open": True, "record": record}
+    out = _set_rows(trig, add, reset, clear, apply, init, rows, saved, hedge_data)
+    return {**out, "record": no_update}
+
+
+def _set_rows(trig, add, reset, clear, apply, init, rows, saved, hedge_data) -> dict:
     try:
-        if trig == ids.UPLOAD and upload:
-            book = Book.from_csv(upload)
-            msg = f"Uploaded {len(book)} positions." + (
-                f" {len(book.errors)} rows left out (listed under the grid)." if book.errors else "")
-            raw = read_rows(upload)      # bad rows stay in the grid, flagged, to be fixed
-            return {"rows": raw if raw is not None else book_to_rows(book), "alert": msg,
-                    "open": True}
         if trig == ids.ADD_ROW:
             return {"rows": (rows or []) + [{"symbol": "", "quantity": None, "trade_price": None,
                                              "multiplier": None}], "alert": no_update,

@@ -12,13 +12,13 @@ from callbacks.settings import current_settings
 
 from components.ids import Runs as ids
 from core.errors import ParityError
-from core.store import compare_runs, open_store
+from core.store import compare_runs, shared_store
 
 log = logging.getLogger(__name__)
 
 
 def _store():
-    return open_store(current_settings().database_url)
+    return shared_store(current_settings().database_url)
 
 
 def run_rows(runs) -> list[dict]:

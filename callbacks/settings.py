@@ -4,7 +4,7 @@ Inside a request :func:`current_settings` is the :class:`app.Settings` that ``cr
 in the Flask config (``PARITY_SETTINGS``). A background job may run where there is no Flask app
 context (a Celery worker, a job process of the ``DiskcacheManager``); there it reads the
 environment as :meth:`app.Settings.from_env` does, for the settings a job needs: ``data_dir``,
-``redis_url`` and ``database_url`` (``tests/callbacks/test_settings.py`` holds the two readings
+``redis_url``, ``database_url`` and ``max_upload_mb`` (``tests/callbacks/test_settings.py`` holds the two readings
 equal). Callbacks cannot import ``app`` (it imports them), hence the small reading here.
 """
 from __future__ import annotations
@@ -33,11 +33,14 @@ class JobSettings:
         ``REDIS_URL``: Celery broker and shared cache, ``None`` for the embedded default.
     database_url : str
         ``DATABASE_URL``, default ``sqlite:///<data_dir>/parity.db`` (absolute path).
+    max_upload_mb : float
+        ``PARITY_MAX_UPLOAD_MB``, the upload limit in MiB (default 50).
     """
 
     data_dir: str
     redis_url: str | None
     database_url: str
+    max_upload_mb: float = 50.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> JobSettings:
@@ -56,7 +59,12 @@ class JobSettings:
         data_dir = env.get("PARITY_DATA_DIR") or str(ROOT / "var")
         database_url = (env.get("DATABASE_URL")
                         or f"sqlite:///{Path(data_dir).resolve() / 'parity.db'}")
-        return cls(data_dir, env.get("REDIS_URL") or None, database_url)
+        try:
+            mb = float(env.get("PARITY_MAX_UPLOAD_MB") or 50.0)
+        except ValueError:
+            mb = 50.0
+        return cls(data_dir, env.get("REDIS_URL") or None, database_url,
+                   mb if 0 < mb < float("inf") else 50.0)
 
 
 def current_settings() -> Any:

@@ -1,12 +1,13 @@
 """Volatility surface studio callbacks: upload -> core.data -> core.surface -> figures.
 
-Chains and fits are kept in the flask cache under a content hash (the sample has the key
-``"sample"``); the browser holds only the key.
+An upload is kept in the store by content hash (:mod:`callbacks.uploads`); the browser holds
+only its record ``{key, name, size}`` and the chain key (the sample's is ``"sample"``). Chains
+and fits are cached in the flask cache under that key; a chain missing from the cache is
+rebuilt from the stored upload, so a link with ``data=<key>`` reopens it.
 """
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 from datetime import datetime, timezone
@@ -18,17 +19,18 @@ from dash import Input, Output, State, ctx, html, no_update
 from callbacks.registry import callback, clientside_callback
 
 from callbacks.cache import cache
-from callbacks.browser_js import REPLACE_URL_QUERY, upload_guard
+from callbacks import uploads
+from callbacks.browser_js import REPLACE_URL_QUERY, upload_guard, url_upload
 from callbacks.theme import theme_name
 from components.figures import data_source, figures_html, with_source
-from components.ids import App, Wiring
+from components.ids import App, Uploads, Wiring
 from components.ids import Surface as ids
 from components.export import safe_csv
 from components.surface_figures import (MODEL_LABELS, default_expiries, residual_figure,
                                         smiles_figure, surface_figure, term_structure_figure)
 from components.surface_state import MODELS, to_query
-from components.uploads import upload_failure
-from core.data import MAX_BYTES, load_chain, sample_chain
+from components.uploads import record_line, upload_failure
+from core.data import load_chain, sample_chain
 from core.errors import ParityError
 from core.surface import fit_sabr, fit_ssvi, fit_svi
 from core.surface.views import SurfaceComparison, compare_fits
@@ -126,12 +128,19 @@ def expiry_options(chain) -> list[str]:
 # --------------------------------------------------------------------------------------------
 # cache helpers
 # --------------------------------------------------------------------------------------------
+def chain_from_upload(data: bytes, name: str):
+    """The chain of an uploaded file, labelled with its name."""
+    chain = load_chain(data, max_bytes=uploads.max_upload_bytes())
+    return dataclasses.replace(chain, label=data_source(chain.label, name or "(no name)"))
+
+
 def _chain(key: str | None):
     if key in (None, SAMPLE_KEY):
         return sample_chain()
     chain = cache.get(f"chain:{key}")
-    if chain is None:
-        raise ParityError("The uploaded chain has expired from the cache: upload it again.")
+    if chain is None:  # not cached (expired, another worker's cache): rebuild from the store
+        chain = chain_from_upload(*uploads.fetch(key))
+        cache.set(f"chain:{key}", chain)
     return chain
 
 
@@ -155,37 +164,60 @@ def _fits(key: str, models, beta: float) -> tuple[dict, dict]:
 # callbacks
 # --------------------------------------------------------------------------------------------
 clientside_callback(
-    upload_guard(MAX_BYTES),
+    upload_guard(),
     Output(ids.UPLOAD_STORE, "data"), Output(ids.UPLOAD_INFO, "children"),
     Input(ids.UPLOAD, "contents"), State(ids.UPLOAD, "filename"), State(Wiring.UPLOAD_LIMIT, "data"),
+    prevent_initial_call=True,
 )
 
 
-_LOAD_OUT = ("key", "info", "report", "options", "expiries")
+_LOAD_OUT = ("key", "record", "info", "report", "options", "expiries")
+
+
+def open_chain(upload: dict | None, linked: str | None, uploaded: bool) -> tuple[str, dict | None, object, str]:
+    """``(chain key, upload record, chain, message)`` for the load callback: a new upload
+    (``uploaded``) is kept in the store and loaded once; a link's key reopens its stored upload;
+    else the sample. A linked key that is gone gives the sample and :data:`uploads.GONE`."""
+    if uploaded:
+        record = uploads.keep(upload["contents"], upload.get("filename"))
+        chain = chain_from_upload(*uploads.fetch(record))
+        cache.set(f"chain:{record['key']}", chain)
+        return record["key"], record, chain, ""
+    if linked:
+        record = uploads.lookup(linked)
+        if record is None:
+            return SAMPLE_KEY, None, sample_chain(), uploads.GONE
+        return record["key"], record, _chain(record["key"]), ""
+    return SAMPLE_KEY, None, sample_chain(), ""
 
 
 @callback(
-    output=dict(key=Output(ids.CHAIN_KEY, "data"), info=Output(ids.CHAIN_INFO, "children"),
+    output=dict(key=Output(ids.CHAIN_KEY, "data"), record=Output(Uploads.SURFACE, "data"),
+                info=Output(ids.CHAIN_INFO, "children"),
                 report=Output(ids.REPORT, "children"), options=Output(ids.EXPIRIES, "options"),
                 expiries=Output(ids.EXPIRIES, "value"), alert=Output(ids.LOAD_ALERT, "children"),
                 show=Output(ids.LOAD_ALERT, "is_open")),
-    inputs=dict(upload=Input(ids.UPLOAD_STORE, "data"), _sample=Input(ids.SAMPLE, "n_clicks")),
+    inputs=dict(upload=Input(ids.UPLOAD_STORE, "data"), _sample=Input(ids.SAMPLE, "n_clicks"),
+                linked=State(Uploads.SURFACE_LINK, "data")),
 )
-def load(upload, _sample):
+def load(upload, _sample, linked):
+    uploaded = ctx.triggered_id == ids.UPLOAD_STORE and bool(upload)
     try:
-        if ctx.triggered_id == ids.UPLOAD_STORE and upload:
-            key = hashlib.sha1(upload["contents"].encode()).hexdigest()
-            chain = load_chain(upload["contents"])
-            chain = dataclasses.replace(chain, label=data_source(chain.label, upload.get("filename") or "(no name)"))
-            cache.set(f"chain:{key}", chain)
-        else:
-            key, chain = SAMPLE_KEY, sample_chain()
+        key, record, chain, message = open_chain(upload, None if ctx.triggered_id == ids.SAMPLE else linked,
+                                                 uploaded)
     except Exception as exc:  # every failure is a readable alert, the last good chain stays
-        return {**dict.fromkeys(_LOAD_OUT, no_update), "alert": upload_failure(upload, exc, log),
-                "show": True}
+        if not uploaded:      # a linked upload that cannot be read: say so, show the sample
+            log.warning("linked upload %s could not be reopened", linked, exc_info=True)
+            key, record, chain, message = SAMPLE_KEY, None, sample_chain(), uploads.GONE
+        else:
+            return {**dict.fromkeys(_LOAD_OUT, no_update), "alert": upload_failure(upload, exc, log),
+                    "show": True}
     options = expiry_options(chain)
-    return dict(key=key, info=chain_info(chain), report=report_view(chain), options=options,
-                expiries=default_expiries(options), alert="", show=False)
+    info = chain_info(chain)
+    if record:
+        info.children.insert(0, html.Div(record_line(record), className="text-body-secondary"))
+    return dict(key=key, record=record, info=info, report=report_view(chain), options=options,
+                expiries=default_expiries(options), alert=message, show=bool(message))
 
 
 _UPDATE_OUT = ("surface", "term", "smiles", "residual", "compare", "arbitrage", "metrics",
@@ -306,3 +338,5 @@ clientside_callback(
     Output(ids.URL_DUMMY, "children"),
     Input(ids.STATE, "data"),
 )
+clientside_callback(url_upload("data"), Output(Uploads.SURFACE_LINK, "data"),
+                    Input(Uploads.SURFACE, "data"), prevent_initial_call=True)

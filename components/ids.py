@@ -387,3 +387,28 @@ class PortfolioDesk:
     VIEWS_KEPT = "pf-views-kept"      # dcc.Store (sessionStorage): the views grid's rows
     VIEWS_READY = "pf-views-ready"    # dcc.Store: set once the kept views are back in the grid
     AUTO_RUN = "pf-auto-run"          # dcc.Store: a first run too heavy for the foreground
+class Uploads:
+    """Upload records, one ``dcc.Store`` per upload area: ``{"key", "name", "size"}`` (the
+    blob key in the store, the file name, bytes) or ``None`` for the page's default data; and
+    the ``data=`` key a page was opened with (``*_LINK``, set by the layout from the URL).
+    The browser keeps only these; callbacks fetch the bytes with ``callbacks.uploads``."""
+
+    SURFACE = "surface-upload-record"
+    SURFACE_LINK = "surface-upload-link"
+    CALIBRATION = "cal-upload-record"
+    CALIBRATION_LINK = "cal-upload-link"
+    BACKTEST = "bt-upload-record"
+    BACKTEST_LINK = "bt-upload-link"
+    PORTFOLIO_PRICES = "pf-upload-prices-record"
+    PORTFOLIO_PRICES_LINK = "pf-upload-prices-link"      # URL ``data=``
+    PORTFOLIO_SECTORS = "pf-upload-sectors-record"
+    PORTFOLIO_SECTORS_LINK = "pf-upload-sectors-link"    # URL ``sectors=``
+    RISK = "risk-upload-record"
+    # the browser-side size guard's output ({contents, filename} of a file under the limit) and
+    # its message, on the pages whose dcc.Upload used to post straight to the server
+    PORTFOLIO_PRICES_FILE = "pf-upload-prices-file"
+    PORTFOLIO_PRICES_GUARD = "pf-upload-prices-guard"
+    PORTFOLIO_SECTORS_FILE = "pf-upload-sectors-file"
+    PORTFOLIO_SECTORS_GUARD = "pf-upload-sectors-guard"
+    RISK_FILE = "risk-upload-file"
+    RISK_GUARD = "risk-upload-guard"

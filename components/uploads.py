@@ -13,7 +13,7 @@ import logging
 
 from core.errors import ParityError
 
-__all__ = ["describe_upload", "upload_failure", "MAGIC"]
+__all__ = ["describe_upload", "upload_failure", "MAGIC", "record_line"]
 
 #: Leading bytes of common files that are not text tables.
 MAGIC: tuple[tuple[bytes, str], ...] = (
@@ -61,3 +61,10 @@ def upload_failure(upload: dict | None, exc: BaseException, log: logging.Logger 
     if log is not None:
         log.exception("upload of %s failed", what)
     return f"Received {what}, which could not be read as {expected}. Nothing was changed."
+
+
+def record_line(record: dict | None) -> str:
+    """``"prices.csv (1.2 MB), kept on the server"``: what the page is showing, for its info line."""
+    if not record:
+        return ""
+    return f"{record.get('name') or 'upload'} ({_size(int(record.get('size') or 0))}), kept on the server"

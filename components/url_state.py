@@ -11,8 +11,9 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
-__all__ = ["number", "number_or_text", "RowCodec"]
+__all__ = ["number", "number_or_text", "RowCodec", "link_key", "with_data"]
 
 
 def number(query: Mapping, key: str, default: float | None, lo: float = -math.inf,
@@ -150,3 +151,59 @@ class RowCodec:
             bits = (part.split(self.sep) + [""] * n)[:n]
             rows.append({f: self.readers.get(f, number_or_text)(b) for f, b in zip(self.fields, bits)})
         return rows
+
+
+def link_key(query: Mapping, name: str = "data") -> str | None:
+    """The upload key a page URL carries (``?data=<64 hex>``), or ``None`` (absent or not a key:
+    a hand-edited link opens the page's default data).
+
+    Parameters
+    ----------
+    query : mapping
+        The page URL's parsed query.
+    name : str
+        The parameter holding the key (``data``; Portfolio's sector map uses ``sectors``).
+
+    Returns
+    -------
+    str or None
+        The 64-hex-digit blob key, lower case.
+
+    Examples
+    --------
+    >>> link_key({"data": "AB" * 32}) == "ab" * 32, link_key({"data": "nope"})
+    (True, None)
+    """
+    value = str(query.get(name) or "").strip().lower()
+    return value if len(value) == 64 and all(c in "0123456789abcdef" for c in value) else None
+
+
+def with_data(query: str, **keys: dict | str | None) -> str:
+    """``query`` (``"?a=1"``) with ``name=<key>`` for each upload record (or key) given; a
+    ``None`` record removes the parameter. Keeps the other parameters in order.
+
+    Parameters
+    ----------
+    query : str
+        A URL query string, with or without its leading ``?``.
+    **keys : dict, str or None
+        Parameter name -> upload record ``{"key", "name", "size"}``, a bare key, or ``None``.
+
+    Returns
+    -------
+    str
+        The new query string, starting with ``?``.
+
+    Examples
+    --------
+    >>> with_data("?vol=20&data=old", data={"key": "k1", "name": "a.csv", "size": 3})
+    '?vol=20&data=k1'
+    """
+    pairs = [(k, v) for k, v in parse_qsl(str(query or "").lstrip("?"), keep_blank_values=True)
+             if k not in keys]
+    for name, record in keys.items():
+        key = record.get("key") if isinstance(record, dict) else record
+        if key:
+            pairs.append((name, str(key)))
+    return "?" + urlencode(pairs)
+

@@ -9,6 +9,8 @@ from dash import dcc, html
 from components.backtest_state import FIELDS, MODELLED_SPAN, REAL_LABEL, WF_PARAMS, from_query
 from components.figures import empty_figure
 from components.ids import Backtest as ids
+from components.ids import Uploads
+from components.url_state import link_key
 
 dash.register_page(
     __name__, path="/backtest", name="Backtest", order=7, title="Parity · Backtest",
@@ -207,7 +209,9 @@ def layout(**query) -> dbc.Container:
                 _wf_card(),
             ], lg=8),
         ]),
-        dcc.Store(id=ids.UPLOAD_STORE),
+        dcc.Store(id=ids.UPLOAD_STORE),           # {"error": message} of a refused upload
+        dcc.Store(id=Uploads.BACKTEST),
+        dcc.Store(id=Uploads.BACKTEST_LINK, data=link_key(query)),
         dcc.Store(id=ids.RESULT),
         dcc.Store(id=ids.REPLAY),
         dcc.Store(id=ids.WF_RESULT),

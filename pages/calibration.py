@@ -8,6 +8,8 @@ from dash import dcc, html
 from components.calibration_figures import MODEL_LABELS, MODELS
 from components.figures import GRAPH_CONFIG as _CFG, empty_figure
 from components.ids import Calibration as ids
+from components.ids import Uploads
+from components.url_state import link_key
 
 dash.register_page(
     __name__, path="/calibration", name="Calibration", order=4, title="Parity · Calibration",
@@ -84,6 +86,8 @@ def layout(**query) -> dbc.Container:
             ], lg=9, class_name="print-wide"),
         ]),
         dcc.Store(id=ids.UPLOAD_STORE),
+        dcc.Store(id=Uploads.CALIBRATION),
+        dcc.Store(id=Uploads.CALIBRATION_LINK, data=link_key(query)),
         dcc.Store(id=ids.RESULT),
         dcc.Store(id=ids.RUN_IDS),
         dcc.Store(id=ids.RUNS_QUERY, data=[r for r in str(query.get("runs", "")).split(",") if r][:10]),

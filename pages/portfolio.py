@@ -9,6 +9,8 @@ from dash import dcc, html
 from components.figures import GRAPH_CONFIG as _CFG, empty_figure
 from components.ids import Portfolio as ids
 from components.ids import PortfolioDesk as pids
+from components.ids import Uploads
+from components.url_state import link_key
 from components.ids import Wiring as wids
 from components.portfolio_state import (OBJECTIVE_KEYS, OBJECTIVE_LABELS as _OBJ_LABELS, SAMPLE_TICKERS,
                                         from_query, views_from_text)
@@ -51,6 +53,8 @@ def _data_card(s):
         ], className="d-flex gap-1 flex-wrap"),
         html.Div("Prices: dates × tickers (adjusted closes). Sectors: ticker,sector.",
                  className="form-text"),
+        html.Div(id=Uploads.PORTFOLIO_PRICES_GUARD, className="small text-danger"),
+        html.Div(id=Uploads.PORTFOLIO_SECTORS_GUARD, className="small text-danger"),
         dbc.Alert(id=ids.DATA_ALERT, is_open=False, color="danger", class_name="py-1 small mt-2"),
         html.Div(id=ids.DATA_INFO, className="small mt-1"),
     ]), class_name="shadow-sm mb-3")
@@ -165,6 +169,12 @@ def layout(**query) -> dbc.Container:
             ], lg=8, xl=9, class_name="print-wide"),
         ]),
         dcc.Store(id=ids.DATA_KEY, data={"prices": None, "sectors": None}, storage_type="session"),
+        dcc.Store(id=Uploads.PORTFOLIO_PRICES_FILE),
+        dcc.Store(id=Uploads.PORTFOLIO_SECTORS_FILE),
+        dcc.Store(id=Uploads.PORTFOLIO_PRICES),
+        dcc.Store(id=Uploads.PORTFOLIO_SECTORS),
+        dcc.Store(id=Uploads.PORTFOLIO_PRICES_LINK, data=link_key(query, "data")),
+        dcc.Store(id=Uploads.PORTFOLIO_SECTORS_LINK, data=link_key(query, "sectors")),
         dcc.Store(id=ids.RESULT, storage_type="session"),
         dcc.Store(id=ids.STATE),
         dcc.Store(id=pids.VIEWS_KEPT, storage_type="session"),

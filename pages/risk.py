@@ -9,6 +9,7 @@ from dash import dcc, html
 
 from components.figures import empty_figure
 from components.ids import Risk as ids
+from components.ids import Uploads
 from components.risk_state import (BAD_ROW_JS, BUILDER_FIELDS, LIMIT_FIELDS, from_query,
                                    rows_from_text)
 
@@ -70,6 +71,9 @@ def _book_card(s):
                                                      html.A("choose a file")]),
                    className="border border-secondary-subtle rounded text-center small py-2 mt-2",
                    multiple=False),
+        html.Div(id=Uploads.RISK_GUARD, className="small text-danger"),
+        dcc.Store(id=Uploads.RISK_FILE),
+        dcc.Store(id=Uploads.RISK),
         html.Div("Symbols: 'SPX 2011-03-19 1250 P', OCC 'SPXW 180216P02600000', 'SPX' (index "
                  "units), 'CASH'. Qty < 0 is short; multiplier defaults to 100 for options.",
                  className="form-text"),

@@ -6,9 +6,11 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components.ids import Surface as ids
+from components.ids import Uploads
 from components.figures import GRAPH_CONFIG as _GRAPH_CONFIG
 from components.surface_figures import MODEL_LABELS
 from components.surface_state import MODELS, from_query
+from components.url_state import link_key
 
 dash.register_page(
     __name__, path="/surface", name="Vol surface", order=2, title="Parity · Vol surface",
@@ -71,7 +73,8 @@ def _export_card() -> dbc.Card:
 
 
 def layout(**query) -> dbc.Container:
-    """Page layout; ``models``, ``beta`` and ``show`` come from the URL query."""
+    """Page layout; ``models``, ``beta`` and ``show`` come from the URL query, and ``data`` (the
+    key of a chain uploaded to this server) reopens that chain."""
     s = from_query(query)
     return dbc.Container([
         html.Div([html.H3("Volatility surface", className="mb-0"),
@@ -97,6 +100,8 @@ def layout(**query) -> dbc.Container:
             ], lg=9, md=8, class_name="print-wide"),
         ]),
         dcc.Store(id=ids.UPLOAD_STORE),
+        dcc.Store(id=Uploads.SURFACE),
+        dcc.Store(id=Uploads.SURFACE_LINK, data=link_key(query)),
         dcc.Store(id=ids.CHAIN_KEY),
         dcc.Store(id=ids.STATE),
         html.Div(id=ids.URL_DUMMY, hidden=True),

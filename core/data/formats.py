@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from core.data._text import check_fields, csv_text, numbers
-from core.data.limits import (MAX_BYTES, MAX_COLUMNS, MAX_FIELD_CHARS, MAX_ROWS, decompress,
+from core.data.limits import (MAX_BYTES, byte_limit, MAX_COLUMNS, MAX_FIELD_CHARS, MAX_ROWS, decompress,
                               plain, read_bytes)
 from core.errors import DataError
 from core._typing import SourceLike
@@ -160,7 +160,7 @@ class Normalised:
 # --------------------------------------------------------------------------------------------
 # reading
 # --------------------------------------------------------------------------------------------
-def read_table(source: SourceLike) -> pd.DataFrame:
+def read_table(source: SourceLike, *, max_bytes: int | None = None) -> pd.DataFrame:
     """Read ``source`` into a DataFrame, raising :class:`DataError` with a fix on any problem.
 
     Parameters
@@ -169,6 +169,9 @@ def read_table(source: SourceLike) -> pd.DataFrame:
         A path; CSV text (a ``str`` holding a newline); a ``data:...;base64,`` URL as produced
         by ``dcc.Upload``; raw bytes (CSV, gzip or a zip holding one CSV); a binary or text
         file object; or a DataFrame (used as is).
+    max_bytes : int, optional
+        Largest accepted file in bytes, before and after decompression (default
+        :data:`MAX_BYTES`; the app passes its upload limit).
 
     Returns
     -------
@@ -180,6 +183,7 @@ def read_table(source: SourceLike) -> pd.DataFrame:
     DataError
         Over the size, row, column or line limits, not CSV text, or unreadable.
     """
+    limit = byte_limit(max_bytes, MAX_BYTES)
     if isinstance(source, pd.DataFrame):
         if len(source) > MAX_ROWS:
             raise DataError(f"the table has {len(source):,} rows; the limit is {MAX_ROWS:,}")
@@ -191,8 +195,8 @@ def read_table(source: SourceLike) -> pd.DataFrame:
         frame = source.reset_index(drop=True)
         frame.attrs = {"read_notes": ()}
         return frame
-    data = read_bytes(source, limit=MAX_BYTES, hint=_HINT)
-    frame, notes = _parse_bytes(data)
+    data = read_bytes(source, limit=limit, hint=_HINT)
+    frame, notes = _parse_bytes(data, limit)
     frame.attrs["read_notes"] = notes
     return frame
 
@@ -200,8 +204,8 @@ def read_table(source: SourceLike) -> pd.DataFrame:
 _HINT = "upload a smaller chain (e.g. one underlying and one quote date)"
 
 
-def _parse_bytes(data: bytes) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    data = decompress(data, limit=MAX_BYTES)
+def _parse_bytes(data: bytes, limit: int | None = None) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    data = decompress(data, limit=MAX_BYTES if limit is None else limit)
     text, sep, notes = csv_text(
         data, empty="the file is empty: expected a CSV of option quotes with a header row",
         binary="the file is not CSV text (binary content): upload a comma-separated file of "

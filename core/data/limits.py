@@ -25,9 +25,10 @@ from core.errors import DataError
 from typing import Any, IO
 
 __all__ = ["MAX_BYTES", "MAX_ROWS", "MAX_COLUMNS", "MAX_LINE_BYTES", "MAX_FIELD_CHARS",
-           "MAX_TICKERS", "short", "plain", "read_bytes", "decompress", "check_shape"]
+           "MAX_TICKERS", "short", "plain", "read_bytes", "decompress", "check_shape", "byte_limit"]
 
-#: Largest accepted source in bytes, before and after decompression.
+#: Largest accepted source in bytes, before and after decompression, when the caller gives no
+#: ``max_bytes`` (the app passes its ``PARITY_MAX_UPLOAD_MB`` setting).
 MAX_BYTES: int = 50 * 1024 * 1024
 #: Largest accepted number of data rows.
 MAX_ROWS: int = 2_000_000
@@ -40,6 +41,21 @@ MAX_LINE_BYTES: int = 256 * 1024
 #: Longest accepted cell, in characters.
 MAX_FIELD_CHARS: int = 1000
 _SHORT = 60
+
+
+def byte_limit(max_bytes: Any, default: int) -> int:
+    """``max_bytes`` checked (a whole number of bytes > 0), or ``default`` when it is ``None``.
+
+    Raises
+    ------
+    DataError
+        ``max_bytes`` is not a positive whole number.
+    """
+    if max_bytes is None:
+        return int(default)
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, (int, np.integer)) or max_bytes <= 0:
+        raise DataError(f"max_bytes must be a whole number of bytes > 0, got {max_bytes!r}")
+    return int(max_bytes)
 
 
 def short(value: Any, n: int = _SHORT) -> str:

@@ -25,7 +25,8 @@ __all__ = ["load_chain", "read_quotes", "sample_chain"]
 
 
 def load_chain(source: SourceLike, *, quote_date: DateLike | None = None, spot: float | None = None,
-               rate: float | None = None, dayfirst: bool | None = None) -> Chain:
+               rate: float | None = None, dayfirst: bool | None = None,
+               max_bytes: int | None = None) -> Chain:
     """Load, clean and enrich an option chain.
 
     Parameters
@@ -49,6 +50,9 @@ def load_chain(source: SourceLike, *, quote_date: DateLike | None = None, spot: 
     dayfirst : bool, optional
         Read slash dates as day/month/year (True) or month/day/year (False). By default the
         reading under which the file is consistent is used and the report says which.
+    max_bytes : int, optional
+        Largest accepted file in bytes, before and after decompression (default
+        :data:`core.data.MAX_BYTES`); the app passes its ``PARITY_MAX_UPLOAD_MB`` setting.
 
     Returns
     -------
@@ -88,7 +92,7 @@ def load_chain(source: SourceLike, *, quote_date: DateLike | None = None, spot: 
     """
     spot_arg = None if spot is None else positive_scalar("spot", spot)
     rate_arg = None if rate is None else _rate("rate", rate)
-    raw = read_table(source)
+    raw = read_table(source, max_bytes=max_bytes)
     norm = normalise(raw)
     cleaned = clean(norm.frame, quote_date=quote_date, dayfirst=dayfirst, sep=norm.sep)
 
@@ -159,7 +163,8 @@ def _strike_scale(q: pd.DataFrame, column: str | None) -> tuple[pd.DataFrame, st
                f"strikes, {fit.discount * 1000:.4f} on the scaled ones).")
 
 
-def read_quotes(source: SourceLike, *, dayfirst: bool | None = None) -> pd.DataFrame:
+def read_quotes(source: SourceLike, *, dayfirst: bool | None = None,
+                max_bytes: int | None = None) -> pd.DataFrame:
     """Read an option file of one or many quote dates into canonical columns, without cleaning.
 
     Use it to split a multi-day file: ``for day, rows in read_quotes(path).groupby("quote_date"):
@@ -172,6 +177,8 @@ def read_quotes(source: SourceLike, *, dayfirst: bool | None = None) -> pd.DataF
         As for :func:`load_chain`; any recognised layout.
     dayfirst : bool, optional
         How to read slash dates (default: the reading consistent with the file).
+    max_bytes : int, optional
+        Largest accepted file in bytes (default :data:`core.data.MAX_BYTES`).
 
     Returns
     -------
@@ -182,7 +189,7 @@ def read_quotes(source: SourceLike, *, dayfirst: bool | None = None) -> pd.DataF
         input row, in file order; ``attrs["notes"]`` says how the file was read. Rows are not
         validated here: :func:`load_chain` drops and counts bad rows per date.
     """
-    raw = read_table(source)
+    raw = read_table(source, max_bytes=max_bytes)
     norm = normalise(raw)
     frame = norm.frame
     dates, notes = read_date_columns(frame, dayfirst, None)

@@ -22,7 +22,8 @@ import pandas as pd
 
 from core.data._text import check_fields, csv_text, detect_decimal_comma, formula_cells, numbers
 from core.data.dates import HIGH, LOW, read_dates, slash_order
-from core.data.limits import MAX_FIELD_CHARS, MAX_TICKERS, decompress, plain, read_bytes, short
+from core.data.limits import (MAX_FIELD_CHARS, MAX_TICKERS, byte_limit, decompress, plain, read_bytes,
+                              short)
 from core.errors import DataError
 from core._typing import SourceLike
 
@@ -50,9 +51,10 @@ def _key(name) -> str:
 _HINT = "upload fewer tickers or a shorter history"
 
 
-def _read_bytes(source) -> bytes:
-    data = read_bytes(source, limit=MAX_PRICE_BYTES, hint=_HINT, kind="price file")
-    return decompress(data, limit=MAX_PRICE_BYTES)
+def _read_bytes(source, max_bytes: int | None = None) -> bytes:
+    limit = byte_limit(max_bytes, MAX_PRICE_BYTES)
+    data = read_bytes(source, limit=limit, hint=_HINT, kind="price file")
+    return decompress(data, limit=limit)
 
 
 def _parse_csv(data: bytes) -> pd.DataFrame:
@@ -217,7 +219,8 @@ def _to_numbers(wide: pd.DataFrame, notes: list[str], sep: str) -> pd.DataFrame:
     return pd.DataFrame(out, index=wide.index)
 
 
-def load_prices(source: SourceLike, *, dayfirst: bool | None = None) -> pd.DataFrame:
+def load_prices(source: SourceLike, *, dayfirst: bool | None = None,
+                max_bytes: int | None = None) -> pd.DataFrame:
     """Load daily prices (adjusted closes), dates × tickers, with ragged histories.
 
     Parameters
@@ -232,6 +235,9 @@ def load_prices(source: SourceLike, *, dayfirst: bool | None = None) -> pd.DataF
         Read slash dates as day/month/year (True) or month/day/year (False); by default the
         reading the dates force, else (every date reads both ways) the one giving dates in
         order on trading days, noted in ``attrs["notes"]``.
+    max_bytes : int, optional
+        Largest accepted file in bytes, before and after decompression (default
+        :data:`MAX_PRICE_BYTES`; the app passes its ``PARITY_MAX_UPLOAD_MB`` setting).
 
     Returns
     -------
@@ -258,7 +264,7 @@ def load_prices(source: SourceLike, *, dayfirst: bool | None = None) -> pd.DataF
             raise DataError(f"the price table has {frame.shape[1]:,} columns; the limit is "
                             f"{MAX_TICKERS:,} tickers")
     else:
-        frame = _parse_csv(_read_bytes(source))
+        frame = _parse_csv(_read_bytes(source, max_bytes))
         sep = frame.attrs.get("sep", ",")
         notes += list(frame.attrs.get("read_notes", ()))
     wide = _to_wide(frame, notes)
@@ -346,9 +352,9 @@ def sample_sectors() -> dict[str, str]:
     return {t: GICS_SECTORS[t] for t in STOCK_TICKERS}
 
 
-def load_sectors(source: SourceLike) -> dict[str, str]:
+def load_sectors(source: SourceLike, *, max_bytes: int | None = None) -> dict[str, str]:
     """Read a sector map: a CSV with a ticker column and a sector column (any source
-    :func:`load_prices` accepts). Returns ``{ticker: sector}``.
+    :func:`load_prices` accepts; ``max_bytes`` as there). Returns ``{ticker: sector}``.
 
     Parameters
     ----------
@@ -365,7 +371,7 @@ def load_sectors(source: SourceLike) -> dict[str, str]:
     DataError
         When the file has no ticker/sector columns or no rows.
     """
-    data = _read_bytes(source)
+    data = _read_bytes(source, max_bytes)
     text, sep, _ = csv_text(data, empty="the sector map is empty: write 'ticker,sector' then one "
                                         "line per ticker",
                             binary="the sector map is not CSV text: save it as CSV",

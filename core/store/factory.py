@@ -19,14 +19,16 @@ so callers do not change.
 """
 from __future__ import annotations
 
+import os
 import re
+import threading
 from pathlib import Path
 
 from core.errors import DataError
 from core.store.runs import RunStore
 from core.store.sqlite import MEMORY, SqliteRunStore
 
-__all__ = ["open_store", "redact_url"]
+__all__ = ["open_store", "shared_store", "redact_url"]
 
 _URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<rest>.*)$", re.DOTALL)
 _POSTGRES = ("postgresql", "postgres", "pgsql")
@@ -116,3 +118,39 @@ def open_store(url: str, *, busy_timeout: float = 10.0, connect_timeout: float =
         return PostgresRunStore(url, busy_timeout=busy_timeout, connect_timeout=connect_timeout)
     raise DataError(f"unsupported database URL scheme {scheme!r}: use sqlite:/// ({_HINT}) or "
                     "postgresql://")
+
+
+# One store per (process, URL, timeouts), for :func:`shared_store`. The pid in the key makes a
+# forked child (a gunicorn worker, a background job) open its own instead of using the parent's.
+_SHARED: dict[tuple, RunStore] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_store(url: str, *, busy_timeout: float = 10.0,
+                 connect_timeout: float = 5.0) -> RunStore:
+    """The store at ``url`` opened once per process and reused: what request handlers call.
+
+    :func:`open_store` checks (and migrates) the schema on every call - about 30 ms against
+    PostgreSQL; a web worker answering many requests pays that once here. Thread-safe (gunicorn
+    ``gthread`` workers: two threads asking at once get the same store, opened once) and
+    fork-safe: the cache is keyed by :func:`os.getpid`, so a forked child opens its own. A failed
+    open is not cached (the next call tries again). In-memory URLs are not shared (each call
+    gives a new private database, as :func:`open_store`).
+
+    Parameters and errors are those of :func:`open_store`.
+    """
+    key = (os.getpid(), url, float(busy_timeout), float(connect_timeout))
+    store = _SHARED.get(key)
+    if store is not None:
+        return store
+    with _SHARED_LOCK:
+        store = _SHARED.get(key)
+        if store is None:
+            store = open_store(url, busy_timeout=busy_timeout, connect_timeout=connect_timeout)
+            if getattr(store, "path", None) == MEMORY:
+                return store
+            pid = os.getpid()
+            for stale in [k for k in _SHARED if k[0] != pid]:  # inherited from the parent
+                del _SHARED[stale]
+            _SHARED[key] = store
+        return store

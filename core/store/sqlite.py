@@ -23,7 +23,10 @@ Faults
   the file is created, a marker ``<file>.created`` is written beside it; later connections open
   the file in ``mode=rw`` (SQLite cannot create it behind our back), and opening a store whose
   file is missing while its marker exists raises :class:`~core.store.runs.StoreError` saying the
-  database was deleted (restore it, or delete the marker to start an empty registry).
+  database was deleted (restore it, or delete the marker to start an empty registry). A file
+  deleted *with its folder* takes the marker along, so the process also remembers every file it
+  opened: such a file whose folder has vanished is reported the same way (restore the folder,
+  or restart Parity to start empty).
 * **Locks are retried with backoff**: each attempt to take a write lock waits at most
   ``_ATTEMPT_S`` inside SQLite, then the store sleeps (10 ms doubling to 0.5 s) and tries again
   until ``busy_timeout`` is spent; the error then says how long and how many attempts.
@@ -71,11 +74,35 @@ def _marker(path: str) -> Path:
     return Path(f"{path}.created")
 
 
+#: Database files this process (or the parent it was forked from) has opened. A file of this
+#: set that is missing together with its folder - so its marker went too - was deleted while the
+#: app ran, not a first start. Only ever grows; read and written under ``_OPENED_LOCK``.
+_OPENED: set[str] = set()
+_OPENED_LOCK = threading.Lock()
+
+
+def _was_deleted(path: str) -> bool:
+    """The database at ``path`` existed and is gone: its marker is still there, or this process
+    opened it and its whole folder has disappeared (the marker with it)."""
+    if path == MEMORY or os.path.exists(path):
+        return False
+    if _marker(path).exists():
+        return True
+    with _OPENED_LOCK:
+        known = path in _OPENED
+    return known and not os.path.isdir(os.path.dirname(path))
+
+
 def _deleted_message(path: str) -> str:
-    return (f"the runs database {path} was deleted while Parity was using it (it was created "
-            f"{_marker(path).read_text().strip() or 'earlier'}); its runs are gone and links to "
-            f"them are broken. Restore the file from a backup, or delete {_marker(path)} to "
-            "start a new, empty registry")
+    marker = _marker(path)
+    if marker.exists():
+        return (f"the runs database {path} was deleted while Parity was using it (it was "
+                f"created {marker.read_text().strip() or 'earlier'}); its runs are gone and "
+                f"links to them are broken. Restore the file from a backup, or delete {marker} "
+                "to start a new, empty registry")
+    return (f"the runs database {path} was deleted while Parity was using it, together with its "
+            f"folder {os.path.dirname(path)}; its runs are gone and links to them are broken. "
+            "Restore the folder from a backup, or restart Parity to start a new, empty registry")
 
 #: Migrations as ``(version, description, statements)``, applied in order, each exactly once.
 #: Append new versions here; never edit an applied one.
@@ -250,6 +277,8 @@ class SqliteRunStore(RunStore, WorkspaceStore, UserStore):
             if target.is_dir():
                 raise DataError(f"the database path {target} is a folder; give a file name, "
                                 f"e.g. {target / 'parity.db'}")
+            if _was_deleted(str(target)):  # before mkdir: a vanished folder is the evidence
+                raise StoreError(_deleted_message(str(target)))
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -263,6 +292,9 @@ class SqliteRunStore(RunStore, WorkspaceStore, UserStore):
                 _migrate(conn, begin=lambda statement: self._begin(conn, statement))
             except sqlite3.Error as exc:
                 raise self._error(exc) from None
+        if self._path != MEMORY:
+            with _OPENED_LOCK:
+                _OPENED.add(self._path)
 
     # -- connections ---------------------------------------------------------------------
 
@@ -273,7 +305,7 @@ class SqliteRunStore(RunStore, WorkspaceStore, UserStore):
             if not _marker(path).exists():  # a database from before markers, or copied in
                 self._write_marker()
             return
-        if _marker(path).exists():
+        if _was_deleted(path):
             raise StoreError(_deleted_message(path))
         try:
             sqlite3.connect(self._uri("rwc"), uri=True).close()
@@ -378,7 +410,7 @@ class SqliteRunStore(RunStore, WorkspaceStore, UserStore):
     def _error(self, exc: sqlite3.Error) -> Exception:
         """A readable Parity error for a sqlite3 exception."""
         text = str(exc)
-        if self._path != MEMORY and not os.path.exists(self._path) and _marker(self._path).exists():
+        if _was_deleted(self._path):
             return StoreError(_deleted_message(self._path))
         if "locked" in text or "busy" in text:
             return StoreError(f"the run store {self._path} stayed locked by another writer for "

@@ -104,11 +104,16 @@ def _call(fn, prop_id, **kw):
     return fn(**kw)
 
 
-def test_upload_keeps_bad_rows_in_the_grid():
+def test_upload_keeps_bad_rows_in_the_grid(parity):
+    import hashlib
+
     text = b"symbol,quantity,trade_price\nSPX 2011-03-19 1250 P,-10,31.4\nNO PE,1,1\n"
     url = "data:text/csv;base64," + base64.b64encode(text).decode()
-    out = _call(set_rows, "risk-upload.contents", upload=url, add=None, reset=None, clear=None,
-                apply=None, init={}, rows=[], saved=None, hedge_data=None)
+    with parity.server.app_context():     # the upload is kept in the app's store
+        out = _call(set_rows, "risk-upload-file.data", upload={"contents": url, "filename": "b.csv"},
+                    add=None, reset=None, clear=None, apply=None, init={}, rows=[], saved=None,
+                    hedge_data=None)
+    assert out["record"] == {"key": hashlib.sha256(text).hexdigest(), "name": "b.csv", "size": len(text)}
     assert len(out["rows"]) == 2 and "Uploaded 1 positions" in out["alert"]
     assert out["rows"][0]["quantity"] == -10.0 and out["rows"][1]["symbol"] == "NO PE"
     assert "1 rows left out" in out["alert"]

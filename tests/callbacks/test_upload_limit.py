@@ -30,7 +30,7 @@ def test_the_guard_reads_the_store_and_the_decoded_size():
 
     guards = [(a, kw) for kind, a, kw, _f in registry._DECLARED
               if kind == "clientside" and "the limit is" in str(a[0])]
-    assert len(guards) == 2                      # Vol surface and Calibration
+    assert len(guards) == 5      # Vol surface, Calibration, Portfolio prices + sectors, Risk book
     for args, _kw in guards:
         js = args[0]
         assert "indexOf(',')" in js and "pad" in js                  # base64 body, padding removed

@@ -29,7 +29,9 @@ MODELS = ["vg", "heston"]
 
 
 def start_worker(redis_url: str, folder: Path, name: str) -> subprocess.Popen:
-    env = {**os.environ, "REDIS_URL": redis_url, "PARITY_DATA_DIR": str(folder / "worker")}
+    # the web's database (uploads are read from the store): on one machine the same SQLite file
+    env = {**os.environ, "REDIS_URL": redis_url, "PARITY_DATA_DIR": str(folder / "worker"),
+           "DATABASE_URL": f"sqlite:///{folder / 'var' / 'parity.db'}"}
     log = open(folder / f"{name}.log", "w")
     # exactly the README's command line; its own session so the test can kill all its processes
     return subprocess.Popen([str(CELERY), "-A", "app:celery_app", "worker", "-n", f"{name}@%h"],
@@ -55,13 +57,18 @@ def scaleout(redis_url, tmp_path):
     stop(web)
 
 
-def _upload() -> dict:
-    return {"contents": "data:text/csv;base64," + base64.b64encode(large_chain_csv()).decode(),
-            "filename": "large.csv"}
+def _upload(url: str) -> dict:
+    """Upload the large chain through the page (kept on the server); the record it answers."""
+    upload = {"contents": "data:text/csv;base64," + base64.b64encode(large_chain_csv()).decode(),
+              "filename": "large.csv"}
+    info = DashClient(url, "/calibration").call("cal-data-info", {"cal-upload-store.data": upload},
+                                                ["cal-upload-store.data"])
+    assert info.status == 200, info.body
+    return info.output("cal-upload-record", "data")
 
 
 def _values(upload, models, clicks=1) -> dict:
-    return {"cal-run.n_clicks": clicks, "cal-upload-store.data": upload, "cal-models.value": models,
+    return {"cal-run.n_clicks": clicks, "cal-upload-record.data": upload, "cal-models.value": models,
             "cal-weights.value": "vega", "cal-warm.value": [], "cal-result.data": None}
 
 
@@ -71,7 +78,7 @@ def test_readme_worker_runs_large_calibrations_in_prefork_children(scaleout, red
 
     web, workers = scaleout
     workers.append(start_worker(redis_url, tmp_path, "w1"))
-    upload = _upload()
+    upload = _upload(web.url)
 
     def one(_):
         return DashClient(web.url, "/calibration").call("cal-result.data", _values(upload, MODELS),
@@ -99,7 +106,7 @@ def test_worker_killed_mid_job_is_reported_and_the_job_runs_again(scaleout, redi
     workers.append(start_worker(redis_url, tmp_path, "w1"))
     client = DashClient(web.url, "/calibration")
     dep = client.dependency("cal-result.data")
-    body = client.body(dep, _values(_upload(), ["bates", "merton", "cgmy"]), ["cal-run.n_clicks"])
+    body = client.body(dep, _values(_upload(web.url), ["bates", "merton", "cgmy"]), ["cal-run.n_clicks"])
     handles = client.post(body).json()
     params = {"cacheKey": handles["cacheKey"], "job": handles["job"]}
     deadline = time.monotonic() + 120
@@ -128,7 +135,7 @@ def test_worker_killed_mid_job_is_reported_and_the_job_runs_again(scaleout, redi
     assert took < 30, took
     # run it again on a fresh worker: it completes
     workers.append(start_worker(redis_url, tmp_path, "w2"))
-    again = DashClient(web.url, "/calibration").call("cal-result.data", _values(_upload(), ["vg"], 2),
+    again = DashClient(web.url, "/calibration").call("cal-result.data", _values(_upload(web.url), ["vg"], 2),
                                                      ["cal-run.n_clicks"], wait=240)
     assert again.status == 200 and not again.output("cal-alert", "children")
     assert "vg" in again.output("cal-result", "data")["results"]

@@ -177,9 +177,11 @@ def test_background_calibration_under_gunicorn_equals_in_process(gunicorn_app, m
         info = DashClient(gunicorn_app.url, "/calibration").call(
             "cal-data-info", {"cal-upload-store.data": upload}, ["cal-upload-store.data"])
         assert info.status == 200 and "OTM quotes" in str(info.body), info.body
+    record = info.output("cal-upload-record", "data")   # the upload is kept on the server
+    assert record["size"] == len(csv)
     client = DashClient(gunicorn_app.url, "/calibration")
     answer = client.call("cal-result.data", {
-        "cal-run.n_clicks": 1, "cal-upload-store.data": upload, "cal-models.value": models,
+        "cal-run.n_clicks": 1, "cal-upload-record.data": record, "cal-models.value": models,
         "cal-weights.value": "vega", "cal-warm.value": [], "cal-result.data": None},
         ["cal-run.n_clicks"], wait=240)
     assert answer.status == 200, (answer.status, gunicorn_app.log_text()[-3000:])

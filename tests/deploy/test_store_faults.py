@@ -110,3 +110,28 @@ def test_failed_save_on_the_calibration_page_gives_the_reason(tmp_path):
     span = out["saved"]
     text = str(span.children)
     assert "could not be saved" in text and "was deleted while Parity was using it" in text
+
+
+def test_database_deleted_with_its_folder_is_reported_not_recreated(tmp_path):
+    """The marker sits beside the file, so deleting the folder takes it too: the process still
+    knows it opened that file, and neither the store it holds nor a fresh open recreates it."""
+    import shutil
+
+    folder = tmp_path / "var"
+    path = folder / "parity.db"
+    url = f"sqlite:///{path}"
+    store = open_store(url)
+    rid = _add(store)
+    assert store.get_run(rid).id == rid
+    shutil.rmtree(folder)
+    with pytest.raises(StoreError, match="deleted while Parity was using it, together with its folder"):
+        store.list_runs()
+    with pytest.raises(StoreError, match="together with its folder") as info:
+        open_store(url)
+    assert "restart Parity" in str(info.value)
+    assert not folder.exists()       # nothing was recreated behind the user's back
+
+
+def test_a_new_database_in_a_missing_folder_is_still_a_first_start(tmp_path):
+    path = tmp_path / "never" / "opened.db"
+    assert open_store(f"sqlite:///{path}").count() == 0 and path.exists()

@@ -14,16 +14,25 @@ from benchmarks._dash_http import DashClient
 from tests.deploy.chains import large_chain_csv
 
 
-def _values(models, clicks=1):
+def _record(url: str) -> dict:
+    """Upload the large chain (kept on the server); the record the page then sends."""
     upload = {"contents": "data:text/csv;base64," + base64.b64encode(large_chain_csv()).decode(),
               "filename": "large.csv"}
-    return {"cal-run.n_clicks": clicks, "cal-upload-store.data": upload, "cal-models.value": models,
+    info = DashClient(url, "/calibration").call("cal-data-info", {"cal-upload-store.data": upload},
+                                                ["cal-upload-store.data"])
+    assert info.status == 200, info.body
+    return info.output("cal-upload-record", "data")
+
+
+def _values(record, models, clicks=1):
+    return {"cal-run.n_clicks": clicks, "cal-upload-record.data": record, "cal-models.value": models,
             "cal-weights.value": "vega", "cal-warm.value": [], "cal-result.data": None}
 
 
 def test_killed_job_process_is_reported_and_the_job_runs_again(gunicorn_app):
+    record = _record(gunicorn_app.url)
     client = DashClient(gunicorn_app.url, "/calibration")
-    body = client.body(client.dependency("cal-result.data"), _values(["bates", "merton", "cgmy"]),
+    body = client.body(client.dependency("cal-result.data"), _values(record, ["bates", "merton", "cgmy"]),
                        ["cal-run.n_clicks"])
     handles = client.post(body).json()
     pid = int(handles["job"].split("~")[0])          # the signed handle is "<pid>~<signature>"
@@ -51,6 +60,6 @@ def test_killed_job_process_is_reported_and_the_job_runs_again(gunicorn_app):
     alert = data["sideUpdate"]["cal-alert"]
     assert alert["is_open"] and "stopped" in alert["children"] and "Run it again" in alert["children"]
     again = DashClient(gunicorn_app.url, "/calibration").call(
-        "cal-result.data", _values(["vg"], 2), ["cal-run.n_clicks"], wait=240)
+        "cal-result.data", _values(record, ["vg"], 2), ["cal-run.n_clicks"], wait=240)
     assert again.status == 200 and "sideUpdate" not in again.body
     assert "vg" in again.output("cal-result", "data")["results"]
