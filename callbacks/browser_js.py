@@ -4,10 +4,13 @@ from __future__ import annotations
 __all__ = ["REPLACE_URL_QUERY", "upload_guard"]
 
 #: Writes a page's state into the address bar without a router-visible navigation (a Dash
-#: ``Location`` change would re-render the page on every input).
+#: ``Location`` change would re-render the page on every input). Not inside a shared workspace
+#: (``/w/<id>``), whose address names the workspace, not one page.
 REPLACE_URL_QUERY = """
 function(query) {
-    if (query) { window.history.replaceState(null, '', window.location.pathname + query); }
+    if (query && window.location.pathname.indexOf('/w/') !== 0) {
+        window.history.replaceState(null, '', window.location.pathname + query);
+    }
     return '';
 }
 """
