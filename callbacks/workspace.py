@@ -30,7 +30,15 @@ REPORT_TAB = "report"
 
 
 def _store():
-    return open_store(current_app.config["PARITY_SETTINGS"].database_url)
+    """The store of the app's ``DATABASE_URL``; any failure to open it is a ``StoreError``
+    (a deleted folder, a file that is no database, PostgreSQL down), so callers say "nothing
+    is lost" rather than blame the user's input."""
+    try:
+        return open_store(current_app.config["PARITY_SETTINGS"].database_url)
+    except StoreError:
+        raise
+    except Exception as exc:
+        raise StoreError(f"the database cannot be opened ({exc})") from exc
 
 
 def failure(exc: Exception, doing: str) -> str:
@@ -154,7 +162,11 @@ def _rows(store) -> list[dict]:
 )
 def manage(_refresh, edit, _copy, _yes, selected):
     """List the workspaces; rename (edited name), copy or delete (confirmed) the selected one."""
-    trig = ctx.triggered_id
+    return manage_action(ctx.triggered_id, edit, selected)
+
+
+def manage_action(trig, edit, selected) -> dict:
+    """:func:`manage` for the component that fired (``trig``; None: just list)."""
     pick = (selected or [None])[0] or {}
     msg, color, doing = "", "info", "listing workspaces"
     try:
