@@ -299,22 +299,6 @@ def open_shared(wid) -> dict:
             "active": active, "error": None}
 
 
-@callback(
-    output=dict(doc=Output(ids.VIEW_DOC, "data"), head=Output(ids.VIEW_HEAD, "children"),
-                tabs=Output(ids.VIEW_TABS, "children"), active=Output(ids.VIEW_TABS, "active_tab"),
-                copy=Output(ids.VIEW_COPY, "style")),
-    inputs=dict(wid=Input(ids.VIEW_ID, "data")),
-)
-def load_view(wid):
-    """Open the workspace of the link (or say plainly why not)."""
-    out = open_shared(wid)
-    if out["error"]:
-        return dict(doc=None, head=not_found(out["error"]), tabs=[], active=None,
-                    copy={"display": "none"})
-    return dict(doc=out["doc"], head=out["head"], tabs=out["tabs"], active=out["active"],
-                copy={} if out["can_copy"] else {"display": "none"})
-
-
 def page_body(doc: dict | None, tab: str | None):
     """The saved page ``tab`` rebuilt from its saved query (its callbacks recompute the results)."""
     from dash import html
@@ -332,11 +316,25 @@ def page_body(doc: dict | None, tab: str | None):
 
 
 @callback(
-    output=dict(body=Output(ids.VIEW_BODY, "children")),
-    inputs=dict(tab=Input(ids.VIEW_TABS, "active_tab"), doc=State(ids.VIEW_DOC, "data")),
+    output=dict(doc=Output(ids.VIEW_DOC, "data"), head=Output(ids.VIEW_HEAD, "children"),
+                tabs=Output(ids.VIEW_TABS, "children"), active=Output(ids.VIEW_TABS, "active_tab"),
+                copy=Output(ids.VIEW_COPY, "style"), body=Output(ids.VIEW_BODY, "children")),
+    inputs=dict(wid=Input(ids.VIEW_ID, "data"), tab=Input(ids.VIEW_TABS, "active_tab"),
+                doc=State(ids.VIEW_DOC, "data")),
 )
-def render_view(tab, doc):
-    return dict(body=page_body(doc, tab))
+def view(wid, tab, doc):
+    """Open the workspace of the link with its last page drawn (one round trip), or say plainly
+    why not; a tab click then draws that saved page."""
+    if ctx.triggered_id == ids.VIEW_TABS and doc:
+        return {**dict.fromkeys(("doc", "head", "tabs", "active", "copy"), no_update),
+                "body": page_body(doc, tab)}
+    out = open_shared(wid)
+    if out["error"]:
+        return dict(doc=None, head=not_found(out["error"]), tabs=[], active=None,
+                    copy={"display": "none"}, body="")
+    return dict(doc=out["doc"], head=out["head"], tabs=out["tabs"], active=out["active"],
+                copy={} if out["can_copy"] else {"display": "none"},
+                body=page_body(out["doc"], out["active"]))
 
 
 @callback(
