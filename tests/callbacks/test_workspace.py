@@ -268,3 +268,40 @@ def test_every_page_round_trips_through_a_saved_workspace(desk):
     default = figures(first_load(client, greeks["layout"](), base))
     saved = figures(first_load(client, greeks["layout"](**query_dict(PAGES["/greeks"])), base))
     assert any(default[k] != saved[k] for k in default)
+
+
+# ---------------------------------------------------------------------------------------------
+# permissions come from callbacks.session only
+# ---------------------------------------------------------------------------------------------
+def test_private_workspace_is_refused_and_viewers_cannot_save_or_copy(desk, monkeypatch):
+    import callbacks.workspace as cw
+    from callbacks.workspace import select
+
+    with desk.server.test_request_context("/"):
+        wid = save(_snapshot(), None, "Desk", "", "")["current"]["id"]
+    monkeypatch.setattr(cw, "may_read", lambda owner, sharing=None: False)
+    with desk.server.test_request_context("/"):
+        assert open_shared(wid)["error"].startswith("This workspace is private")
+        assert cw.manage_action(None, None, None)["rows"] == []         # not listed either
+    monkeypatch.setattr(cw, "may_read", lambda owner, sharing=None: True)
+    monkeypatch.setattr(cw, "may_edit", lambda: False)
+    with desk.server.test_request_context("/"):
+        out = save(_snapshot(), None, "Other", "", "")
+        assert out["alert_open"] and "viewer" in out["alert"] and out["current"] is dash.no_update
+        assert open_shared(wid)["can_copy"] is False
+        sel = select([{"id": wid, "name": "Desk"}])
+        assert sel["delete_off"] and sel["copy_off"] and sel["delete_style"] == {"display": "none"}
+        assert sel["link"].endswith(f"/w/{wid}") and not sel["open_off"]
+        renamed = cw.manage_action(cw.ids.GRID, [{"data": {"id": wid}, "value": "New"}], None)
+    assert "viewer" in renamed["alert"]
+    assert open_store(desk.server.config["PARITY_SETTINGS"].database_url).open_workspace(wid).name == "Desk"
+
+
+def test_owner_is_the_current_user(desk, monkeypatch):
+    import callbacks.workspace as cw
+
+    monkeypatch.setattr(cw, "current_user", lambda: "ana")
+    with desk.server.test_request_context("/"):
+        wid = save(_snapshot(), None, "Desk", "", "")["current"]["id"]
+        rows = cw.manage_action(None, None, None)["rows"]
+    assert rows[0]["owner"] == "ana" and rows[0]["id"] == wid
