@@ -305,3 +305,16 @@ def test_owner_is_the_current_user(desk, monkeypatch):
         wid = save(_snapshot(), None, "Desk", "", "")["current"]["id"]
         rows = cw.manage_action(None, None, None)["rows"]
     assert rows[0]["owner"] == "ana" and rows[0]["id"] == wid
+
+
+def test_save_list_open_on_postgres(tmp_path, postgres_url):
+    from callbacks.workspace import manage_action
+
+    app = create_app(Settings(data_dir=str(tmp_path / "var"), warm_numba=False, database_url=postgres_url))
+    with app.server.test_request_context("/"):
+        cur = save(_snapshot(), None, "Desk on PostgreSQL", "pg", "n")["current"]
+        rows = manage_action(None, None, None)["rows"]
+        view = open_shared(cur["id"])
+    assert [r["name"] for r in rows] == ["Desk on PostgreSQL"]
+    assert view["error"] is None and view["doc"]["pages"] == PAGES
+    assert view["doc"]["report"][0]["title"] == "Vega of a put"
