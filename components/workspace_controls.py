@@ -67,8 +67,9 @@ def view_header(ws: dict, *, missing: list[str]) -> dbc.Card:
         html.Div([html.H4(ws.get("name", ""), className="mb-0 me-auto"),
                   dbc.Badge("read-only", color="secondary", class_name="me-2")],
                  className="d-flex align-items-center flex-wrap gap-2"),
-        html.Div(f"Owner {ws.get('owner') or '(single user)'} · saved {ws.get('updated', '')[:19].replace('T', ' ')} UTC",
-                 className="small text-body-secondary"),
+        html.Div(f"Owner {ws.get('owner') or '(single user)'} · saved {ws.get('updated', '')[:19].replace('T', ' ')} UTC"
+                 " · each page below is recomputed from its saved inputs; what you change here is "
+                 "not saved to this workspace", className="small text-body-secondary"),
         html.P(ws.get("description") or "", className="mb-1") if ws.get("description") else None,
         html.Div([html.B("Notes: "), html.Span(state.get("notes"), style={"whiteSpace": "pre-wrap"})],
                  className="small mb-1") if state.get("notes") else None,
