@@ -29,16 +29,21 @@
     var q = read()[u.pathname];
     return q ? u.pathname + q : url;
   }
-  ['pushState', 'replaceState'].forEach(function (name) {
-    var orig = window.history[name];
-    window.history[name] = function (state, title, url) {
-      if (name === 'pushState' && url !== undefined && url !== null) { url = withSaved(String(url)); }
-      var out = orig.call(this, state, title, url);
-      record();
-      return out;
-    };
-  });
+  // in-app links: pushState (the router); pages write their inputs with replaceState, which is
+  // left alone (wrapping it disturbed pages' callback chains): its result is picked up by a
+  // light poll of the address
+  var orig = window.history.pushState;
+  window.history.pushState = function (state, title, url) {
+    if (url !== undefined && url !== null) { url = withSaved(String(url)); }
+    var out = orig.call(this, state, title, url);
+    record();
+    return out;
+  };
   window.addEventListener('popstate', record);
+  var seen = window.location.href;
+  window.setInterval(function () {
+    if (window.location.href !== seen) { seen = window.location.href; record(); }
+  }, 300);
   if (!window.location.search) {
     var to = withSaved(window.location.pathname);
     if (to !== window.location.pathname) { window.history.replaceState(window.history.state, '', to); }
