@@ -96,6 +96,9 @@ def test_workspace_link_reproduces_three_pages(dash_duo, parity):
     duo.wait_for_element("#ws-name").send_keys("Browser round trip")
     duo.find_element("#ws-notes").send_keys("three pages")
     _shot(duo, "save-dialog-light")
+    _dark(duo, True)
+    _shot(duo, "save-dialog-dark")
+    _dark(duo, False)
     duo.find_element("#ws-confirm").click()
     duo.wait_for_contains_text("#ws-toast", "Saved", timeout=20)
     current = json.loads(duo.driver.execute_script("return localStorage.getItem('ws-current')"))
@@ -145,6 +148,9 @@ def test_workspace_link_reproduces_three_pages(dash_duo, parity):
     duo.driver.get(duo.server_url + "/w/not-a-real-link")
     duo.wait_for_contains_text("#ws-view-head", "No saved workspace has this link", timeout=20)
     _shot(duo, "garbled-light")
+    _dark(duo, True)
+    _shot(duo, "garbled-dark")
+    _dark(duo, False)
     errors = [e for e in duo.driver.get_log("browser") if e["level"] == "SEVERE"
               and "favicon" not in e["message"]]
     assert errors == [], errors
