@@ -1,4 +1,5 @@
-"""Report exports of 10 figures: self-contained HTML (target <= 1 s) and PDF (target <= 5 s).
+"""Report exports of 10 figures: self-contained HTML (target <= 1 s) and PDF (target <= 5 s);
+opening a shared workspace link to a rendered page (target <= 1.5 s, :mod:`benchmarks._workspace_link`).
 
 Peers in the same run: plotly's own ``Figure.to_html(include_plotlyjs=True)`` for the 10 figures
 (one page each, what the per-page exports do today), and chromium printing a one-line HTML page
@@ -80,4 +81,7 @@ def run() -> list[Row]:
                     f"{len(pdf) / 1e3:.0f} kB; one run; shared 2-core machine"))
     rows.append(Row("report", "PDF report, 5 2D + 5 3D (browser PNGs)", mixed_s, bare,
                     "chromium print of a 1-line page", "s", "<= 5 s", "one run; shared machine"))
+    from benchmarks._workspace_link import rows as workspace_link_rows
+
+    rows.extend(workspace_link_rows())
     return rows

@@ -7,7 +7,7 @@ gets the full set. Nothing lands in Dash's process-wide callback list: a module 
 ``dash.callback`` would be given to the first app only (``tests/test_architecture.py`` forbids it).
 """
 from callbacks import (backtest, calibration, greeks, home, portfolio, report, risk,  # noqa: F401
-                       runs, strategies, surface, theme)
+                       runs, strategies, surface, theme, workspace)
 from callbacks.registry import register
 
 __all__ = ["register"]

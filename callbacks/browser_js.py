@@ -9,10 +9,11 @@ UPLOAD_PARAMS = ("data", "sectors")
 
 #: Writes a page's state into the address bar without a router-visible navigation (a Dash
 #: ``Location`` change would re-render the page on every input). Upload keys already in the
-#: address (:data:`UPLOAD_PARAMS`) are kept unless the new query sets them.
+#: address (:data:`UPLOAD_PARAMS`) are kept unless the new query sets them. Not inside a shared
+#: workspace (``/w/<id>``), whose address names the workspace, not one page.
 REPLACE_URL_QUERY = """
 function(query) {
-    if (query) {
+    if (query && window.location.pathname.indexOf('/w/') !== 0) {
         const next = new URLSearchParams(query.startsWith('?') ? query.slice(1) : query);
         const now = new URLSearchParams(window.location.search);
         for (const name of %s) {

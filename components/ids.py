@@ -412,3 +412,42 @@ class Uploads:
     PORTFOLIO_SECTORS_GUARD = "pf-upload-sectors-guard"
     RISK_FILE = "risk-upload-file"
     RISK_GUARD = "risk-upload-guard"
+class Workspace:
+    """Workspaces: the navbar's Workspace menu, the /workspaces list and the read-only /w/<id> view."""
+
+    MENU = "ws-menu"                  # navbar dropdown
+    LABEL = "ws-label"                # navbar: name of the workspace in use
+    SAVE = "ws-save"                  # menu item: save over the current workspace
+    SAVE_AS = "ws-save-as"            # menu item: save as a new workspace (opens the dialog)
+    DIALOG = "ws-dialog"              # modal: name, description, notes
+    NAME = "ws-name"
+    DESCRIPTION = "ws-description"
+    NOTES = "ws-notes"
+    CONFIRM = "ws-confirm"            # dialog's Save button
+    DIALOG_ALERT = "ws-dialog-alert"
+    CURRENT = "ws-current"            # dcc.Store (local): {id, name, description, notes} in use
+    SNAPSHOT = "ws-snapshot"          # dcc.Store: the browser state collected for a save
+    RESTORE = "ws-restore"            # dcc.Store: a workspace to load into the browser
+    RESTORE_DUMMY = "ws-restore-dummy"
+    TOAST = "ws-toast"
+    # /workspaces
+    GRID = "ws-grid"
+    REFRESH = "ws-refresh"
+    OPEN = "ws-open"
+    COPY = "ws-copy"
+    DELETE = "ws-delete"
+    SHARE = "ws-share"                # the selected workspace's /w/<id> link
+    ALERT = "ws-alert"
+    CONFIRM_DELETE = "ws-confirm-delete"
+    CONFIRM_DELETE_TEXT = "ws-confirm-delete-text"
+    DELETE_YES = "ws-delete-yes"
+    DELETE_NO = "ws-delete-no"
+    EDIT_NOTE = "ws-edit-note"        # says why edit controls are hidden (viewer)
+    # /w/<id>
+    VIEW_ID = "ws-view-id"            # dcc.Store: the id from the link
+    VIEW_DOC = "ws-view-doc"          # dcc.Store: {pages, report} of the opened workspace
+    VIEW_HEAD = "ws-view-head"
+    VIEW_TABS = "ws-view-tabs"
+    VIEW_BODY = "ws-view-body"
+    VIEW_COPY = "ws-view-copy"        # "Make a copy to edit"
+    VIEW_ALERT = "ws-view-alert"

@@ -8,6 +8,7 @@ from dash import dcc, html
 from components.ids import App
 from components.ids import Report as rids
 from components.ids import Wiring
+from components.workspace_controls import workspace_helpers, workspace_menu
 
 #: Largest upload when no app settings are at hand (layout validation outside a request), MiB.
 DEFAULT_UPLOAD_MB = 50.0
@@ -27,6 +28,7 @@ def navbar() -> dbc.Navbar:
                                                  class_name="ms-1")],
                    id=rids.ADD, color="outline-light", size="sm", class_name="me-3 no-print",
                    title="Add this page's charts, inputs and data source to the report (/report)"),
+        workspace_menu(),
         dbc.Switch(id=App.THEME_SWITCH, label="Dark", value=False, persistence=True,
                    persistence_type="local", class_name="mb-0 text-light"),
     ], fluid=True), id=App.NAVBAR, color="dark", dark=True, class_name="mb-2 shadow-sm")
@@ -53,4 +55,5 @@ def shell() -> html.Div:
                      dcc.Store(id=rids.META, storage_type="session", data={}),
                      dbc.Toast(id=rids.TOAST, header="Report", is_open=False, duration=4000,
                                dismissable=True, class_name="position-fixed top-0 end-0 m-3",
-                               style={"zIndex": 2000})])
+                               style={"zIndex": 2000}),
+                     *workspace_helpers()])

@@ -46,7 +46,8 @@ def layout(**_query) -> html.Div:
     return dbc.Container([
         html.Div([html.H3("Report", className="mb-0"),
                   html.Div("Press “Add to report” in the top bar on any page to add its charts, inputs "
-                           "and data source here; the report lives in this browser tab.",
+                           "and data source here; the report lives in this browser tab until you save "
+                           "it with the workspace (Workspace → Save in the top bar).",
                            className="text-body-secondary small")], className="mb-3"),
         dbc.Alert(id=ids.ALERT, is_open=False, dismissable=True, color="warning"),
         dbc.Row([dbc.Col(meta, lg=3, md=4, class_name="no-print"),

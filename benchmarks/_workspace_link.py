@@ -1,0 +1,95 @@
+"""Opening a shared workspace link ``/w/<id>`` in headless chromium, to a rendered page (target
+<= 1.5 s); peer: the same page opened by its own link (``/greeks?...``) in the same run.
+
+A workspace with three pages (Greeks first, as it was last on screen) is saved in a fresh
+SQLite store; the app is served by werkzeug (threaded) on a free loopback port; a script
+injected before each navigation records the instant the first chart of the page body has drawn
+its traces (``.js-plotly-plot`` with data and an SVG/GL layer). Times are from navigation start
+(``performance.now()``'s origin): HTML, scripts, layout, the workspace read, the page's
+callbacks and the chart drawing. One browser; the first load of each URL is a warm-up (asset
+cache, the kernels' first call), then the median of ``repeat`` loads is reported.
+"""
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+
+from benchmarks import Row
+
+__all__ = ["measure", "rows"]
+
+GREEKS = "?greek=vega&inst=put&view=heatmap&S=105&vol=30&r=3&q=1&xlo=0.6&xhi=1.4&dlo=7&dhi=365"
+PAGES = {"/greeks": GREEKS, "/surface": "?models=svi,sabr&beta=0.7&show=sabr",
+         "/strategies": "?template=bull_call_spread&source=flat&S=100&vol=25&days=45&width=10"}
+_PROBE = r"""
+window.__wsReady = null;
+(function poll() {
+  var root = document.querySelector(window.location.pathname.indexOf('/w/') === 0 ? '#ws-view-body' : '#_pages_content');
+  var g = root && root.querySelector('.js-plotly-plot');
+  if (g && g.data && g.data.length && g.querySelector('.main-svg .overplot .trace, .main-svg .overplot .hm image, .main-svg .overplot path, canvas')) {
+    window.__wsReady = performance.now(); return;
+  }
+  setTimeout(poll, 5);
+})();
+"""
+
+
+def _open(d, url: str, timeout: float = 30.0) -> float:
+    d.get(url)
+    end = time.time() + timeout
+    while time.time() < end:
+        t = d.execute_script("return window.__wsReady")
+        if t:
+            return t / 1000.0
+        time.sleep(0.02)
+    raise TimeoutError(url)
+
+
+def measure(repeat: int = 5) -> dict:
+    """``{"link": [s...], "page": [s...], "wid": id}`` loads of the shared link and the page."""
+    import app as parity
+    from benchmarks.browser import _driver, _free_port, _serve
+    from components.workspace_state import state_from_snapshot
+    from core.data import sample_chain
+    from core.store import open_store
+    from core.warmup import warm_kernels
+
+    warm_kernels()
+    sample_chain()
+    with tempfile.TemporaryDirectory(prefix="parity-bench-ws-") as tmp:
+        settings = parity.Settings(data_dir=f"{tmp}/var", warm_numba=False)
+        app = parity.create_app(settings)
+        state, _, _ = state_from_snapshot({"pages": PAGES, "last": "/greeks"}, notes="benchmark")
+        wid = open_store(settings.database_url).save_workspace("Benchmark", state).id
+        port = _free_port()
+        server = _serve(app, port)
+        d = _driver(f"{tmp}/profile")
+        d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": _PROBE})
+        base = f"http://127.0.0.1:{port}"
+        try:
+            link, page = f"{base}/w/{wid}", f"{base}/greeks{GREEKS}"
+            _open(d, link), _open(d, page)                     # warm-up
+            out = {"link": [], "page": [], "wid": wid}
+            for _ in range(repeat):
+                out["link"].append(_open(d, link))
+                out["page"].append(_open(d, page))
+            return out
+        finally:
+            d.quit()
+            server.shutdown()
+
+
+def rows(repeat: int = 5) -> list[Row]:
+    """The benchmark table's row for ``python -m benchmarks report``."""
+    m = measure(repeat)
+    link, page = statistics.median(m["link"]), statistics.median(m["page"])
+    return [Row("report", "open shared workspace link /w/<id> to a rendered chart", link, page,
+                "the page's own link /greeks?...", "s", "<= 1.5 s",
+                f"median of {repeat} headless-chromium loads (max {max(m['link']):.2f} s); "
+                "shared 2-core machine")]
+
+
+if __name__ == "__main__":
+    for r in rows():
+        print(r)

@@ -1,0 +1,356 @@
+"""Workspace callbacks: save / save as from the navbar, the /workspaces list, the /w/<id> view.
+
+Thin adapters over :mod:`core.store` (one store call each); the browser side (collecting every
+page's last URL and the session stores, restoring them) is ``assets/workspace.js``, and the
+conversion between the two is :mod:`components.workspace_state`. Who may do what comes from
+:mod:`callbacks.session` only.
+"""
+from __future__ import annotations
+
+import logging
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import ClientsideFunction, Input, Output, State, ctx, no_update
+from flask import current_app, request
+
+from callbacks.registry import callback, clientside_callback
+from callbacks.session import current_user, may_edit, may_read
+from components.ids import Report as rids
+from components.ids import Workspace as ids
+from components.workspace_controls import not_found, report_view, view_header
+from components.workspace_state import (page_label, query_dict, restore_payload,
+                                        state_from_snapshot, valid_id, workspace_rows)
+from core.errors import DataError
+from core.store import StoreError, open_store
+
+log = logging.getLogger(__name__)
+
+REPORT_TAB = "report"
+
+
+def _store():
+    """The store of the app's ``DATABASE_URL``; any failure to open it is a ``StoreError``
+    (a deleted folder, a file that is no database, PostgreSQL down), so callers say "nothing
+    is lost" rather than blame the user's input."""
+    try:
+        return open_store(current_app.config["PARITY_SETTINGS"].database_url)
+    except StoreError:
+        raise
+    except Exception as exc:
+        raise StoreError(f"the database cannot be opened ({exc})") from exc
+
+
+def failure(exc: Exception, doing: str) -> str:
+    """The message for a store failure while ``doing`` something (nothing is lost: say so)."""
+    if isinstance(exc, StoreError):
+        return (f"The workspace store could not be reached while {doing}: {exc}. Nothing is lost: "
+                "this browser still holds every page's inputs and the report. Try again in a "
+                "moment; the rest of the app keeps working.")
+    if isinstance(exc, DataError):
+        text = str(exc)
+        return text[:1].upper() + text[1:]
+    log.exception("workspace: %s failed", doing)
+    return f"Something went wrong {doing}; the error was logged and nothing was changed."
+
+
+def _pages() -> dict[str, str]:
+    """Desk page paths -> navbar names, in navbar order."""
+    pages = sorted((p for p in dash.page_registry.values() if p.get("order", 99) < 90),
+                   key=lambda p: p.get("order", 99))
+    return {p["path"]: p["name"] for p in pages}
+
+
+def _restore(ws) -> dict:
+    return restore_payload(ws.to_dict(), report_items=rids.ITEMS, report_meta=rids.META,
+                           current=ids.CURRENT)
+
+
+# --------------------------------------------------------------------------------------------
+# navbar: save, save as
+# --------------------------------------------------------------------------------------------
+clientside_callback(
+    ClientsideFunction("parityWorkspace", "save"),
+    Output(ids.SNAPSHOT, "data"), Output(ids.DIALOG, "is_open"),
+    Input(ids.SAVE, "n_clicks"), Input(ids.SAVE_AS, "n_clicks"), Input(ids.CONFIRM, "n_clicks"),
+    State(ids.CURRENT, "data"), prevent_initial_call=True,
+)
+clientside_callback(
+    ClientsideFunction("parityWorkspace", "label"),
+    Output(ids.LABEL, "children"), Input(ids.CURRENT, "data"),
+)
+clientside_callback(
+    ClientsideFunction("parityWorkspace", "restore"),
+    Output(ids.RESTORE_DUMMY, "children"), Input(ids.RESTORE, "data"), prevent_initial_call=True,
+)
+
+
+@callback(
+    output=dict(name=Output(ids.NAME, "value"), description=Output(ids.DESCRIPTION, "value"),
+                notes=Output(ids.NOTES, "value"), alert=Output(ids.DIALOG_ALERT, "is_open"),
+                confirm=Output(ids.CONFIRM, "disabled"), text=Output(ids.DIALOG_ALERT, "children")),
+    inputs=dict(is_open=Input(ids.DIALOG, "is_open"), current=State(ids.CURRENT, "data")),
+    prevent_initial_call=True,
+)
+def fill_dialog(is_open, current):
+    """The dialog starts from the workspace in use (save as keeps its details, under a new id)."""
+    if not is_open:
+        return {k: no_update for k in ("name", "description", "notes", "alert", "confirm", "text")}
+    current = current or {}
+    editable = may_edit()
+    return dict(name=current.get("name") or "", description=current.get("description") or "",
+                notes=current.get("notes") or "", alert=not editable, confirm=not editable,
+                text="" if editable else "You may view but not save workspaces (viewer role).")
+
+
+@callback(
+    output=dict(current=Output(ids.CURRENT, "data"), toast=Output(ids.TOAST, "children"),
+                toast_open=Output(ids.TOAST, "is_open"),
+                dialog=Output(ids.DIALOG, "is_open", allow_duplicate=True),
+                alert=Output(ids.DIALOG_ALERT, "children", allow_duplicate=True),
+                alert_open=Output(ids.DIALOG_ALERT, "is_open", allow_duplicate=True)),
+    inputs=dict(snapshot=Input(ids.SNAPSHOT, "data"), current=State(ids.CURRENT, "data"),
+                name=State(ids.NAME, "value"), description=State(ids.DESCRIPTION, "value"),
+                notes=State(ids.NOTES, "value")),
+    prevent_initial_call=True,
+)
+def save(snapshot, current, name, description, notes):
+    """Save the browser's state: over the workspace in use, or (dialog) as a new one."""
+    keep = {k: no_update for k in ("current", "toast", "toast_open", "dialog", "alert", "alert_open")}
+    if not isinstance(snapshot, dict):
+        return keep
+    new = snapshot.get("mode") != "save"
+    current = current if isinstance(current, dict) else {}
+    if not may_edit():
+        msg = "You may view but not save workspaces (viewer role)."
+        return {**keep, **({"alert": msg, "alert_open": True} if new else {"toast": msg, "toast_open": True})}
+    if not new:
+        name, description, notes = current.get("name"), current.get("description", ""), current.get("notes", "")
+    state, report, left_out = state_from_snapshot(snapshot, notes=notes or "", known=tuple(_pages()))
+    try:
+        ws = _store().save_workspace(name or "", state, report=report, owner=current_user(),
+                                     description=description or "",
+                                     workspace_id=None if new else current.get("id"))
+    except Exception as exc:  # every failure is a message; the browser keeps its state
+        msg = failure(exc, "saving the workspace")
+        return {**keep, **({"alert": msg, "alert_open": True} if new else {"toast": msg, "toast_open": True})}
+    info = {"id": ws.id, "name": ws.name, "description": ws.description, "notes": state["notes"],
+            "owner": ws.owner}
+    text = (f"Saved “{ws.name}”: {len(state['pages'])} pages, {len(report)} report items, "
+            f"{len(state['uploads'])} uploads by reference. Share link: /w/{ws.id}")
+    if left_out:
+        text += " Not kept: " + "; ".join(left_out) + "."
+    return dict(current=info, toast=text, toast_open=True, dialog=False, alert="", alert_open=False)
+
+
+# --------------------------------------------------------------------------------------------
+# /workspaces: list, rename, copy, delete, open, share link
+# --------------------------------------------------------------------------------------------
+def _rows(store) -> list[dict]:
+    return workspace_rows([w for w in store.list_workspaces(limit=None)
+                           if may_read(w.owner, getattr(w, "sharing", None))])
+
+
+@callback(
+    output=dict(rows=Output(ids.GRID, "rowData"), alert=Output(ids.ALERT, "children"),
+                show=Output(ids.ALERT, "is_open"), color=Output(ids.ALERT, "color"),
+                dialog=Output(ids.CONFIRM_DELETE, "is_open", allow_duplicate=True)),
+    inputs=dict(_refresh=Input(ids.REFRESH, "n_clicks"), edit=Input(ids.GRID, "cellValueChanged"),
+                _copy=Input(ids.COPY, "n_clicks"), _yes=Input(ids.DELETE_YES, "n_clicks"),
+                selected=State(ids.GRID, "selectedRows")),
+    prevent_initial_call="initial_duplicate",
+)
+def manage(_refresh, edit, _copy, _yes, selected):
+    """List the workspaces; rename (edited name), copy or delete (confirmed) the selected one."""
+    return manage_action(ctx.triggered_id, edit, selected)
+
+
+def manage_action(trig, edit, selected) -> dict:
+    """:func:`manage` for the component that fired (``trig``; None: just list)."""
+    pick = (selected or [None])[0] or {}
+    msg, color, doing = "", "info", "listing workspaces"
+    try:
+        store = _store()
+        if trig == ids.GRID and edit:
+            change = edit[0] if isinstance(edit, list) else edit
+            doing = "renaming the workspace"
+            if not may_edit():
+                raise DataError("you may view but not rename workspaces (viewer role)")
+            info = store.rename_workspace(change["data"]["id"], str(change.get("value") or ""))
+            msg = f"Renamed to “{info.name}”."
+        elif trig == ids.COPY and pick.get("id"):
+            doing = "copying the workspace"
+            copy = store.copy_workspace(pick["id"], owner=current_user())
+            msg = f"Copied to “{copy.name}”."
+        elif trig == ids.DELETE_YES and pick.get("id"):
+            doing = "deleting the workspace"
+            if not may_edit():
+                raise DataError("you may view but not delete workspaces (viewer role)")
+            store.delete_workspace(pick["id"])
+            msg = f"Deleted “{pick.get('name')}” (its uploads stay: other workspaces may use them)."
+        rows = _rows(store)
+        if not rows and not msg:
+            msg = "No saved workspaces yet: use Workspace → Save as… in the top bar."
+    except Exception as exc:
+        color = "danger"
+        msg = failure(exc, doing)
+        try:
+            rows = _rows(_store())
+        except Exception:
+            rows = no_update
+    return dict(rows=rows, alert=msg, show=bool(msg), color=color,
+                dialog=False if trig == ids.DELETE_YES else no_update)
+
+
+@callback(
+    output=dict(open_off=Output(ids.OPEN, "disabled"), copy_off=Output(ids.COPY, "disabled"),
+                delete_off=Output(ids.DELETE, "disabled"), link=Output(ids.SHARE, "value"),
+                copy_style=Output(ids.COPY, "style"), delete_style=Output(ids.DELETE, "style"),
+                note=Output(ids.EDIT_NOTE, "children")),
+    inputs=dict(selected=Input(ids.GRID, "selectedRows")),
+)
+def select(selected):
+    """Buttons follow the selection; edit controls are hidden from viewers."""
+    pick = (selected or [None])[0]
+    editable = may_edit()
+    hide = {} if editable else {"display": "none"}
+    link = f"{request.host_url.rstrip('/')}/w/{pick['id']}" if pick and request else ""
+    return dict(open_off=pick is None, copy_off=pick is None or not editable,
+                delete_off=pick is None or not editable, link=link, copy_style=hide,
+                delete_style=hide, note="" if editable else "Read-only: you may open and share workspaces.")
+
+
+@callback(
+    output=dict(dialog=Output(ids.CONFIRM_DELETE, "is_open"), text=Output(ids.CONFIRM_DELETE_TEXT, "children")),
+    inputs=dict(_delete=Input(ids.DELETE, "n_clicks"), _no=Input(ids.DELETE_NO, "n_clicks"),
+                selected=State(ids.GRID, "selectedRows")),
+    prevent_initial_call=True,
+)
+def confirm_delete(_delete, _no, selected):
+    pick = (selected or [None])[0]
+    if ctx.triggered_id != ids.DELETE or not pick:
+        return dict(dialog=False, text=no_update)
+    return dict(dialog=True, text=f"Delete “{pick.get('name')}” saved {pick.get('updated')} UTC? Its "
+                                  "share link stops working. This cannot be undone.")
+
+
+@callback(
+    output=dict(restore=Output(ids.RESTORE, "data"),
+                alert=Output(ids.ALERT, "children", allow_duplicate=True),
+                show=Output(ids.ALERT, "is_open", allow_duplicate=True)),
+    inputs=dict(_open=Input(ids.OPEN, "n_clicks"), selected=State(ids.GRID, "selectedRows")),
+    prevent_initial_call=True,
+)
+def open_selected(_open, selected):
+    """Open the selected workspace in this browser: its pages, positions and report."""
+    pick = (selected or [None])[0]
+    if not pick:
+        return dict(restore=no_update, alert=no_update, show=no_update)
+    try:
+        ws = _store().open_workspace(pick["id"])
+        if not may_read(ws.owner, getattr(ws, "sharing", None)):
+            raise DataError("you are not allowed to open this workspace")
+    except Exception as exc:
+        return dict(restore=no_update, alert=failure(exc, "opening the workspace"), show=True)
+    return dict(restore=_restore(ws), alert=f"Opening “{ws.name}”…", show=True)
+
+
+# --------------------------------------------------------------------------------------------
+# /w/<id>: read-only view
+# --------------------------------------------------------------------------------------------
+_GONE = ("No saved workspace has this link. It may have been deleted, or the link was cut short "
+         "when it was copied: check the address, or ask whoever shared it for a new link.")
+
+
+def open_shared(wid) -> dict:
+    """The view of a link: ``{"doc", "head", "tabs", "active", "error"}`` (one store call)."""
+    if not valid_id(wid):
+        return {"error": _GONE}
+    try:
+        ws = _store().open_workspace(wid)
+    except DataError as exc:
+        text = str(exc)
+        return {"error": _GONE if text.startswith("no workspace") else
+                f"This workspace cannot be opened: {text}."}
+    except Exception as exc:
+        return {"error": failure(exc, "opening the workspace")}
+    if not may_read(ws.owner, getattr(ws, "sharing", None)):
+        return {"error": "This workspace is private: ask its owner to share it with you."}
+    doc = ws.to_dict()
+    names = _pages()
+    pages = doc["state"].get("pages") or {}
+    order = [p for p in names if p in pages] + [p for p in pages if p not in names]
+    tabs = [dbc.Tab(label=page_label(p, names), tab_id=p) for p in order]
+    tabs.append(dbc.Tab(label=f"Report ({len(doc['report'])})", tab_id=REPORT_TAB))
+    missing = []
+    store = _store()
+    for key, up in (doc["state"].get("uploads") or {}).items():
+        try:
+            store.blob_name(key)
+        except DataError:
+            missing.append(up.get("name") or key[:12])
+        except Exception:
+            break
+    last = doc["state"].get("last")
+    active = last if last in pages else (order[0] if order else REPORT_TAB)
+    return {"doc": {"id": ws.id, "pages": pages, "report": doc["report"],
+                    "meta": doc["state"].get("report_meta") or {}},
+            "head": view_header(doc, missing=missing), "can_copy": may_edit(), "tabs": tabs,
+            "active": active, "error": None}
+
+
+def page_body(doc: dict | None, tab: str | None):
+    """The saved page ``tab`` rebuilt from its saved query (its callbacks recompute the results)."""
+    from dash import html
+
+    if not doc or not tab:
+        return ""
+    if tab == REPORT_TAB:
+        return report_view(doc.get("report") or [], doc.get("meta") or {})
+    query = (doc.get("pages") or {}).get(tab)
+    page = next((p for p in dash.page_registry.values() if p["path"] == tab), None)
+    if page is None or query is None:
+        return html.Div(f"This Parity has no page {tab}: the workspace was saved by a version with "
+                        "other pages.", className="text-body-secondary")
+    return html.Div(page["layout"](**query_dict(query)), className="ws-readonly")
+
+
+@callback(
+    output=dict(doc=Output(ids.VIEW_DOC, "data"), head=Output(ids.VIEW_HEAD, "children"),
+                tabs=Output(ids.VIEW_TABS, "children"), active=Output(ids.VIEW_TABS, "active_tab"),
+                copy=Output(ids.VIEW_COPY, "style"), body=Output(ids.VIEW_BODY, "children")),
+    inputs=dict(wid=Input(ids.VIEW_ID, "data"), tab=Input(ids.VIEW_TABS, "active_tab"),
+                doc=State(ids.VIEW_DOC, "data")),
+)
+def view(wid, tab, doc):
+    """Open the workspace of the link with its last page drawn (one round trip), or say plainly
+    why not; a tab click then draws that saved page."""
+    if ctx.triggered_id == ids.VIEW_TABS and doc:
+        return {**dict.fromkeys(("doc", "head", "tabs", "active", "copy"), no_update),
+                "body": page_body(doc, tab)}
+    out = open_shared(wid)
+    if out["error"]:
+        return dict(doc=None, head=not_found(out["error"]), tabs=[], active=None,
+                    copy={"display": "none"}, body="")
+    return dict(doc=out["doc"], head=out["head"], tabs=out["tabs"], active=out["active"],
+                copy={} if out["can_copy"] else {"display": "none"},
+                body=page_body(out["doc"], out["active"]))
+
+
+@callback(
+    output=dict(restore=Output(ids.RESTORE, "data", allow_duplicate=True),
+                head=Output(ids.VIEW_HEAD, "children", allow_duplicate=True)),
+    inputs=dict(_copy=Input(ids.VIEW_COPY, "n_clicks"), doc=State(ids.VIEW_DOC, "data")),
+    prevent_initial_call=True,
+)
+def copy_to_edit(_copy, doc):
+    """A copy owned by the current user, opened in this browser to edit."""
+    if not _copy or not doc:
+        return dict(restore=no_update, head=no_update)
+    try:
+        if not may_edit():
+            raise DataError("you may view but not copy workspaces (viewer role)")
+        ws = _store().copy_workspace(doc["id"], owner=current_user())
+    except Exception as exc:
+        return dict(restore=no_update, head=not_found(failure(exc, "copying the workspace")))
+    return dict(restore=_restore(ws), head=no_update)
