@@ -451,3 +451,15 @@ class Workspace:
     VIEW_BODY = "ws-view-body"
     VIEW_COPY = "ws-view-copy"        # "Make a copy to edit"
     VIEW_ALERT = "ws-view-alert"
+
+
+class WorkspaceShare:
+    """Who may open a workspace (/workspaces, shown to who may change the selected one), and the
+    navbar's signed-in account link."""
+
+    CARD = "ws-share-card"            # the share control (hidden unless the user may change it)
+    MODE = "ws-share-mode"            # radio: private / users / all
+    USERS = "ws-share-users"          # dropdown (multi): the named users
+    APPLY = "ws-share-apply"          # button: store.share_workspace
+    NOTE = "ws-share-note"            # current sharing, or why it has no effect
+    ACCOUNT = "nav-account"           # navbar: "NAME · Sign out" -> /logout (sign-in on)

@@ -30,7 +30,7 @@ from urllib.parse import parse_qs
 
 __all__ = ["SESSION_STORES", "EXCLUDED_PATHS", "MAX_SESSION_CHARS", "state_from_snapshot",
            "restore_payload", "page_query", "query_dict", "upload_keys", "run_ids",
-           "workspace_rows", "valid_id", "page_label"]
+           "workspace_rows", "valid_id", "page_label", "sharing_text"]
 
 #: Session stores (``dcc.Store(storage_type="session")`` ids) a workspace keeps: inputs that live
 #: outside the URL. Results (e.g. the portfolio's optimisation) are recomputed, never kept.
@@ -64,11 +64,12 @@ def query_dict(query: str) -> dict:
 
 
 def upload_keys(pages: Mapping[str, str]) -> dict[str, list[str]]:
-    """``{blob key: [paths]}`` of every ``data=<key>`` (comma-separated keys too) in the queries."""
+    """``{blob key: [paths]}`` of every ``data=<key>`` (comma-separated keys too; also
+    ``data_*=`` and the Portfolio's ``sectors=``) in the queries."""
     out: dict[str, list[str]] = {}
     for path, query in pages.items():
         for name, value in query_dict(query).items():
-            if name != "data" and not name.startswith("data_"):
+            if name not in ("data", "sectors") and not name.startswith("data_"):
                 continue
             for v in value if isinstance(value, list) else [value]:
                 for key in str(v).split(","):
@@ -206,6 +207,29 @@ def workspace_rows(infos, *, pages: Mapping[str, int] | None = None) -> list[dic
                      "updated": w.updated.strftime("%Y-%m-%d %H:%M:%S"),
                      "created": w.created.strftime("%Y-%m-%d %H:%M:%S"),
                      "description": w.description, "version": w.version,
-                     "link": f"[/w/{w.id[:8]}…](/w/{w.id})"})
+                     "link": f"[/w/{w.id[:8]}…](/w/{w.id})", "owner_name": w.owner,
+                     "sharing": w.sharing.to_dict(), "shared": sharing_text(w.sharing.to_dict())})
     return rows
+
+
+def sharing_text(sharing: Mapping | None) -> str:
+    """Who besides the owner (and admins) may open a workspace, in words.
+
+    Parameters
+    ----------
+    sharing : dict or None
+        ``{"mode": "private" | "users" | "all", "users": [names]}`` (``Sharing.to_dict()``);
+        None is private.
+
+    Returns
+    -------
+    str
+        ``"Private"``, ``"Shared with ann, bob"`` or ``"Shared with everyone signed in"``.
+    """
+    mode = (sharing or {}).get("mode") or "private"
+    if mode == "all":
+        return "Shared with everyone signed in"
+    if mode == "users":
+        return "Shared with " + (", ".join((sharing or {}).get("users") or []) or "nobody")
+    return "Private"
 
