@@ -37,9 +37,15 @@ def navbar() -> dbc.Navbar:
 
 
 def account_link() -> dbc.NavLink | None:
-    """"NAME · Sign out" (to ``/logout``) for the signed-in user when sign-in is on
-    (``PARITY_AUTH``); None without sign-in or outside a request (the layout is built per
-    request, so each user sees their own name)."""
+    """The navbar's account link for the signed-in user.
+
+    Returns
+    -------
+    dash_bootstrap_components.NavLink or None
+        "NAME · Sign out" (to ``/logout``) when sign-in is on (``PARITY_AUTH``) and someone is
+        signed in; None without sign-in or outside a request. The layout is built per request,
+        so each user sees their own name.
+    """
     from flask import current_app, has_request_context
 
     if not (has_request_context() and current_app.config.get("PARITY_AUTH")):

@@ -64,7 +64,18 @@ def upload_failure(upload: dict | None, exc: BaseException, log: logging.Logger 
 
 
 def record_line(record: dict | None) -> str:
-    """``"prices.csv (1.2 MB), kept on the server"``: what the page is showing, for its info line."""
+    """What the page is showing, for its info line.
+
+    Parameters
+    ----------
+    record : dict or None
+        An upload record ``{"key", "name", "size"}`` (size in bytes); None for the default data.
+
+    Returns
+    -------
+    str
+        E.g. ``"prices.csv (1.2 MB), kept on the server"``; ``""`` without a record.
+    """
     if not record:
         return ""
     return f"{record.get('name') or 'upload'} ({_size(int(record.get('size') or 0))}), kept on the server"

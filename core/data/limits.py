@@ -46,6 +46,18 @@ _SHORT = 60
 def byte_limit(max_bytes: Any, default: int) -> int:
     """``max_bytes`` checked (a whole number of bytes > 0), or ``default`` when it is ``None``.
 
+    Parameters
+    ----------
+    max_bytes : int or None
+        The caller's cap, bytes.
+    default : int
+        The loader's own cap, bytes, used when ``max_bytes`` is None.
+
+    Returns
+    -------
+    int
+        The cap to apply, bytes.
+
     Raises
     ------
     DataError

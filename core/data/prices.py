@@ -360,6 +360,9 @@ def load_sectors(source: SourceLike, *, max_bytes: int | None = None) -> dict[st
     ----------
     source : str, os.PathLike, bytes, file-like or pandas.DataFrame
         The sector file.
+    max_bytes : int, optional
+        Largest file accepted, bytes (before and after decompression); default
+        ``MAX_PRICE_BYTES``.
 
     Returns
     -------

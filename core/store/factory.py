@@ -137,7 +137,22 @@ def shared_store(url: str, *, busy_timeout: float = 10.0,
     open is not cached (the next call tries again). In-memory URLs are not shared (each call
     gives a new private database, as :func:`open_store`).
 
-    Parameters and errors are those of :func:`open_store`.
+    Parameters
+    ----------
+    url : str
+        As :func:`open_store` (``sqlite:///path``, ``postgresql://...``).
+    busy_timeout, connect_timeout : float
+        Seconds, as :func:`open_store`; part of the cache key.
+
+    Returns
+    -------
+    RunStore
+        The same object for every call with these arguments in this process.
+
+    Raises
+    ------
+    StoreError
+        As :func:`open_store` (nothing is cached then).
     """
     key = (os.getpid(), url, float(busy_timeout), float(connect_timeout))
     store = _SHARED.get(key)
