@@ -113,6 +113,10 @@ def test_portfolio_prices_upload_survives_a_reload(dash_duo, parity):
     assert len([b for b in bodies if b > path.stat().st_size]) == 1, bodies
     dash_duo.driver.get(link)
     dash_duo.wait_for_contains_text("#pf-data-info", "stock_prices.csv", timeout=60)
-    assert max(_bodies(dash_duo)) < 50_000
+    # no body can carry the file (its base64 is 4/3 of it). The largest bodies now are the
+    # page's kept optimisation result posted back as State (~90 kB since the Portfolio keeps it
+    # in the session), which is not the upload: the bound is the file's own size
+    after = _bodies(dash_duo)
+    assert max(after) < path.stat().st_size / 4, after
     assert _severe(dash_duo) == []
     _shots(dash_duo, "portfolio-upload")
