@@ -32,7 +32,20 @@ _COLORWAY = ["#0d6efd", "#fd7e14", "#d63384", "#6f42c1", "#198754", "#dc3545", "
 
 def theme_props(theme: str) -> dict:
     """Flat layout paths -> values of a theme (used by the figures, by :func:`theme_patch` and by
-    the page's clientside theme switch)."""
+    the page's clientside theme switch).
+
+    Parameters
+    ----------
+    theme : str
+        ``"light"`` or ``"dark"``; any other value gets the light colours.
+
+    Returns
+    -------
+    dict
+        ``tuple of str`` layout path (e.g. ``("xaxis", "gridcolor")``) -> CSS colour string:
+        the font, legend and title ink and the grid, zero-line, axis-line and tick colours of
+        both axes.
+    """
     ink, grid = _INK.get(theme, _INK["light"]), _GRID.get(theme, _GRID["light"])
     props = {("font", "color"): ink, ("legend", "font", "color"): ink, ("title", "font", "color"): ink}
     for ax in ("xaxis", "yaxis"):
