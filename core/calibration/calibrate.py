@@ -225,7 +225,7 @@ class CalibrationResult:
         Raises
         ------
         DataError
-            ``data`` is not a dict of another ``kind``, or a field is missing or malformed.
+            ``data`` is not a dict or has another ``kind``, or a field is missing or malformed.
         """
         kind = data.get("kind", "CalibrationResult") if isinstance(data, dict) else None
         if kind != "CalibrationResult":
