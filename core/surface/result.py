@@ -94,12 +94,12 @@ def _from_frame_dict(data: dict[str, list]) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True, eq=False)
 class SurfaceFit:
-    """A fitted implied-volatility surface (SVI, SSVI or SABR).
+    """A fitted implied-volatility surface (SVI, SSVI, eSSVI or SABR).
 
     Attributes
     ----------
     model : str
-        'svi', 'ssvi' or 'sabr'.
+        One of :data:`MODELS`: 'svi', 'ssvi', 'sabr' or 'essvi'.
     spot : float
         Underlying level (anchors the forward interpolation at ``T = 0``).
     rmse_iv : float
