@@ -148,8 +148,8 @@ def celery_mapper(descriptor: dict, timeout: float = 600.0):
     def mapper(fn, args_list):
         from celery import group
 
-        sigs = [evaluate_chunk_task.s(a[0].path, descriptor, a[1], a[2], [list(w) for w in a[3]], a[4])
-                for a in args_list]
+        sigs = [evaluate_chunk_task.s(a[0].path, descriptor, a[1], a[2], [list(w) for w in a[3]],
+                                      *a[4:]) for a in args_list]
         res = group(sigs).apply_async()
         try:
             return res.get(timeout=timeout, disable_sync_subtasks=False)
@@ -171,12 +171,13 @@ try:
     from celery import shared_task
 
     @shared_task(name="parity.backtest.evaluate_chunk")
-    def evaluate_chunk_task(path, descriptor, rules, configs, wins, metric):
+    def evaluate_chunk_task(path, descriptor, rules, configs, wins, metric,
+                            in_sample="continuous"):
         """One sweep chunk on a Celery worker (the same pure function as the local pool)."""
         from core.backtest.walkforward import evaluate_chunk
 
         out = evaluate_chunk(_open_for_worker(path, descriptor), rules, configs,
-                             [tuple(w) for w in wins], metric)
+                             [tuple(w) for w in wins], metric, in_sample)
         out["scores"] = [[s if s != float("-inf") else -1e300 for s in row] for row in out["scores"]]
         return out
 except ImportError:  # pragma: no cover - celery is a runtime dependency (dash[celery])
