@@ -35,6 +35,7 @@ from core.backtest.metrics import performance, trade_stats
 from core.backtest.result import BacktestResult, LegFill, Trade
 from core.backtest.rules import Rules
 from core.errors import DataError
+from core._typing import Progress
 
 __all__ = ["run", "entry_schedule", "EQUAL_SPACED"]
 
@@ -86,7 +87,7 @@ def entry_schedule(history: ChainHistory, rules: Rules) -> np.ndarray:
     return np.r_[True, period[1:] != period[:-1]]
 
 
-def run(history: ChainHistory, rules: Rules | None = None, *, progress=None,
+def run(history: ChainHistory, rules: Rules | None = None, *, progress: Progress = None,
         margin: bool = True) -> BacktestResult:
     """Backtest ``rules`` over ``history``.
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.backtest.fills import model_mark, settlement
-from core.backtest.history import contract_key, open_history
+from core.backtest.history import ChainHistory, contract_key, open_history
 from core.backtest.result import BacktestResult, Trade
 from core.errors import DataError
 
@@ -87,7 +87,7 @@ def _leg_greeks(S, K, T, F, D, vol, is_call):
     return bs_greeks(S, K, T, r, q, vol, is_call)
 
 
-def replay(result: BacktestResult, trade, history=None, *, n_grid: int = 121) -> Replay:
+def replay(result: BacktestResult, trade: Trade | int, history: ChainHistory | None = None, *, n_grid: int = 121) -> Replay:
     """Replay one trade of ``result`` day by day (module notes).
 
     Parameters

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
 
 from core.errors import DataError
 
@@ -170,7 +171,7 @@ class Rules:
         """The fill fraction ``f`` in use (0.5 mid, 1 natural, else ``fill_fraction``)."""
         return {"mid": 0.5, "natural": 1.0}.get(self.fill, self.fill_fraction)
 
-    def with_(self, **changes) -> Rules:
+    def with_(self, **changes: Any) -> Rules:
         """A copy with some fields changed (validated again)."""
         return replace(self, **changes)
 
