@@ -6,6 +6,7 @@ import math
 from urllib.parse import urlencode
 
 from components.ids import Backtest as ids
+from components.ids import BacktestMore as more
 
 __all__ = ["FIELDS", "SOURCES", "WF_PARAMS", "defaults", "from_query", "to_query", "rules_kwargs",
            "parse_values", "REAL_LABEL", "MODELLED_SPAN"]
@@ -21,6 +22,7 @@ FIELDS: tuple[tuple, ...] = (
     ("entry", ids.ENTRY, "entry", "daily", "text", None),
     ("dte", ids.DTE, "dte", 30, "int", None),
     ("tol", ids.DTE_TOL, "dte_tolerance", 10, "int", None),
+    ("far", more.FAR_DTE, "far_dte", 60, "int", None),
     ("by", ids.SELECT, "select", "delta", "text", None),
     ("delta", ids.DELTA, "delta", 16, "num", 0.01),
     ("mny", ids.MONEYNESS, "moneyness", 3, "num", 0.01),
@@ -87,11 +89,14 @@ def from_query(query: dict) -> dict:
     return s
 
 
-def to_query(state: dict, run_id: str | None = None) -> str:
-    """``?source=...&...`` for the address bar (empty optional fields are written as empty)."""
+def to_query(state: dict, run_id: str | None = None, wf_id: str | None = None) -> str:
+    """``?source=...&...`` for the address bar (empty optional fields are written as empty);
+    ``run`` / ``wf`` name the backtest / walk-forward in the runs registry the link brings back."""
     items = {k: ("" if v is None else v) for k, v in state.items()}
     if run_id:
         items["run"] = run_id
+    if wf_id:
+        items["wf"] = wf_id
     return "?" + urlencode(items)
 
 

@@ -378,3 +378,13 @@ class Wiring:
     PORTFOLIO_NOTIONAL = "pf-book-notional"
     PORTFOLIO_BOOK_NOTE = "pf-book-note"
     UPLOAD_LIMIT = "app-upload-limit"      # app-level store: largest upload in bytes (the server's setting)
+
+
+class BacktestMore:
+    """Backtest page additions: walk-forward runs in the registry (saved, and back from a link),
+    the far-expiry DTE of calendars and diagonals."""
+
+    WF_RUN_ID = "bt-wf-run-id"        # dcc.Store: registry id of the shown walk-forward
+    WF_QUERY = "bt-wf-query"          # dcc.Store: the ?wf=<id> of the page's link
+    WF_SAVED = "bt-wf-saved"
+    FAR_DTE = "bt-far-dte"

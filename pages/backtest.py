@@ -9,6 +9,7 @@ from dash import dcc, html
 from components.backtest_state import FIELDS, MODELLED_SPAN, REAL_LABEL, WF_PARAMS, from_query
 from components.figures import empty_figure
 from components.ids import Backtest as ids
+from components.ids import BacktestMore as more
 
 dash.register_page(
     __name__, path="/backtest", name="Backtest", order=7, title="Parity · Backtest",
@@ -60,7 +61,10 @@ def _rules_card(s):
                      options=[{"label": "Iron condor", "value": "iron_condor"}]),
         dbc.Row([_f("Entry", _sel("entry", s, [("daily", "Every day"), ("weekly", "Weekly"),
                                                 ("monthly", "Monthly")])),
-                 _f("DTE", _num("dte", s, min=1, step=1)), _f("± days", _num("tol", s, min=0, step=1))],
+                 _f("DTE", _num("dte", s, min=1, step=1)), _f("± days", _num("tol", s, min=0, step=1)),
+                 _f("Far DTE", _num("far", s, min=2, step=1,
+                                    title="Far legs of calendars and diagonals: the listed expiry "
+                                          "after the near one nearest this DTE (± days)"))],
                 class_name="g-2"),
         dbc.Row([_f("Strikes by", _sel("by", s, [("delta", "Delta"), ("moneyness", "Moneyness")])),
                  _f("Delta (%)", _num("delta", s, min=1, max=49, step="any")),
@@ -83,7 +87,9 @@ def _rules_card(s):
                  _f("Commission ($/contract)", _num("comm", s, min=0, step="any")),
                  _f("Fees ($/contract)", _num("fees", s, min=0, step="any"))], class_name="g-2"),
         html.Div("Buys fill at bid + f·spread, sells at ask − f·spread (66%: the multi-leg convention). "
-                 "Cash settlement on the expiry close.", className="form-text mt-0"),
+                 "Cash settlement on the expiry close. Calendars and diagonals close whole at the front "
+                 "expiry (front legs settled, back legs closed at that day's quotes).",
+                 className="form-text mt-0"),
         html.Div([dbc.Button("Run backtest", id=ids.RUN, color="primary", class_name="me-2"),
                   dbc.Button("Cancel", id=ids.CANCEL, color="secondary", outline=True, disabled=True)],
                  className="mt-2"),
@@ -139,6 +145,7 @@ def _wf_card():
                              disabled=True)]),
         dbc.Progress(id=ids.WF_PROGRESS, value=0, max=100, class_name="mt-2", style={"height": "6px"}),
         html.Div(id=ids.WF_STATUS, className="small text-body-secondary mt-1"),
+        html.Div(id=more.WF_SAVED, className="small mt-1"),
         dbc.Alert(id=ids.WF_ALERT, is_open=False, color="danger", class_name="py-2 mt-2"),
         html.Div(id=ids.WF_SUMMARY, className="small my-2"),
         dbc.Row([
@@ -213,6 +220,8 @@ def layout(**query) -> dbc.Container:
         dcc.Store(id=ids.WF_RESULT),
         dcc.Store(id=ids.RUN_ID),
         dcc.Store(id=ids.RUNS_QUERY, data=str(query.get("run", ""))[:40] or None),
+        dcc.Store(id=more.WF_RUN_ID),
+        dcc.Store(id=more.WF_QUERY, data=str(query.get("wf", ""))[:40] or None),
         dcc.Store(id=ids.STATE),
         html.Div(id=ids.URL_DUMMY, hidden=True),
     ], fluid=True, class_name="py-3")
