@@ -51,10 +51,14 @@ def test_payload_and_figures(payload):
     assert "Equity and drawdown vs buy-and-hold" in eq.layout.title.text
     assert "real data" in eq.layout.title.text                     # the source on the chart
     assert eq.layout.yaxis.title.text == "Equity ($)"
+    assert eq.layout.yaxis3.title.text == "Margin ($)"           # the daily margin, drawn
+    margin = [t for t in eq.data if t.name == "margin requirement (CBOE, daily)"][0]
+    assert max(margin.y) == pytest.approx(payload["metrics"]["max_margin"])
     h = figs.pnl_histogram(payload)
     assert h.layout.xaxis.title.text == "P&L per trade ($)"
     text = str(figs.metrics_table(payload).to_plotly_json())
     assert "Same trades at mid" in text and "Buy and hold" in text
+    assert "Max margin (CBOE, daily)" in text
 
 
 def test_replay_payload_figures(payload):
