@@ -62,9 +62,7 @@ def _rules_card(s):
         dbc.Row([_f("Entry", _sel("entry", s, [("daily", "Every day"), ("weekly", "Weekly"),
                                                 ("monthly", "Monthly")])),
                  _f("DTE", _num("dte", s, min=1, step=1)), _f("± days", _num("tol", s, min=0, step=1)),
-                 _f("Far DTE", _num("far", s, min=2, step=1,
-                                    title="Far legs of calendars and diagonals: the listed expiry "
-                                          "after the near one nearest this DTE (± days)"))],
+                 _f("Far DTE (calendars)", _num("far", s, min=2, step=1))],
                 class_name="g-2"),
         dbc.Row([_f("Strikes by", _sel("by", s, [("delta", "Delta"), ("moneyness", "Moneyness")])),
                  _f("Delta (%)", _num("delta", s, min=1, max=49, step="any")),
