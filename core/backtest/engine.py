@@ -34,6 +34,7 @@ change over the run equals the sum of trade P&L exactly.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 import time
 from dataclasses import dataclass
@@ -549,11 +550,19 @@ def _extremes(kinds, strike, qty, price) -> tuple[float, float]:
     return max_profit, max_loss
 
 
+@functools.lru_cache(maxsize=1)
+def _strategies() -> tuple:
+    """``core.strategies``' Leg, Strategy and margin, imported once (lazily: the engine's
+    import stays light); :func:`_margin` runs for every open position every day."""
+    from core.strategies import Leg, Strategy, margin
+
+    return Leg, Strategy, margin
+
+
 def _margin(kinds, strike, qty, price, S, days) -> float:
     """CBOE margin of one unit of the position (:func:`core.strategies.margin`), legs at
     ``price`` with ``days`` (scalar or per leg) to their expiries."""
-    from core.strategies import Leg, Strategy, margin
-
+    Leg, Strategy, margin = _strategies()
     T = np.maximum(np.broadcast_to(np.asarray(days, dtype=np.float64), np.shape(qty)), 1) / 365.0
     legs = tuple(Leg(str(k), float(K) if k != "stock" else 0.0, float(t) if k != "stock" else 0.0,
                      float(q), float(p)) for k, K, t, q, p in zip(kinds, strike, T, qty, price))
