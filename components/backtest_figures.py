@@ -43,7 +43,7 @@ def equity_figure(res: dict, *, theme: str = "light") -> go.Figure:
     mg = _a(s["margin"]) if "margin" in s else np.full(eq.shape, np.nan)
     rows = 3 if np.isfinite(mg).any() else 2
     fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.05,
-                        row_heights=[0.54, 0.2, 0.26] if rows == 3 else [0.68, 0.32])
+                        row_heights=[0.5, 0.24, 0.26] if rows == 3 else [0.68, 0.32])
     fill = res["rules"].get("fill", "spread")
     fill_lbl = {"mid": "mid fills", "natural": "natural fills"}.get(
         fill, f"{100 * res['rules'].get('fill_fraction', 0.66):.0f}% of spread")

@@ -189,7 +189,7 @@ def layout(**query) -> dbc.Container:
                 dbc.Alert(id=ids.ALERT, is_open=False, color="danger", class_name="py-2"),
                 html.Div(id=ids.NOTES, className="small text-body-secondary mb-2"),
                 dbc.Card(_graph(ids.EQUITY_GRAPH, "Press Run backtest (default: a daily 16-delta iron condor "
-                                "on the " + REAL_LABEL + ").", "520px"), class_name="shadow-sm mb-3"),
+                                "on the " + REAL_LABEL + ").", "660px"), class_name="shadow-sm mb-3"),
                 dbc.Row([
                     dbc.Col(dbc.Card(dbc.CardBody([html.H6("Metrics", className="card-title"),
                                                    html.Div(id=ids.METRICS, children=html.Div(
