@@ -26,6 +26,7 @@ from components.figures import empty_figure
 from components.ids import App, Uploads
 from components.registry_notes import loaded_note, not_saved_note, saved_note
 from components.ids import Backtest as ids
+from components.ids import BacktestMore as more
 from core.errors import DataError, ParityError
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 REAL_FILE = "spxw_2018-01_02.csv"
 _FIELD_STATES = {key: State(cid, "value") for key, cid, *_ in FIELDS}
 BACKTEST = "backtest"
+WALKFORWARD = "walkforward"
 
 
 # --------------------------------------------------------------------------------------------
@@ -124,6 +126,44 @@ def restore(run_id: str, database_url: str) -> dict:
     return payload
 
 
+def record_sweep(payload: dict, database_url: str) -> str:
+    """File a walk-forward in the runs registry (kind ``walkforward``); returns the run id.
+
+    ``payload`` is :func:`run_sweep`'s, with the ``descriptor`` of its data and its ``grid``."""
+    from core.store import open_store
+
+    descriptor = payload.get("descriptor", {})
+    pbo_v = (payload.get("pbo") or {}).get("pbo")
+    metrics = {f"oos_{k}": v for k, v in payload["oos_metrics"].items()
+               if k in ("total_return", "cagr", "sharpe", "max_drawdown")}
+    metrics.update(dsr=payload.get("dsr"), pbo=pbo_v, n_configs=len(payload["configs"]),
+                   n_windows=len(payload["windows"]))
+    fingerprint = hashlib.sha1(repr(sorted(descriptor.items())).encode()).hexdigest()
+    rules = payload.get("rules", {})
+    return open_store(database_url).add_run(
+        kind=WALKFORWARD, model=rules.get("strategy", ""), fingerprint=fingerprint,
+        params={**rules, "grid": payload.get("grid", {})}, metrics=metrics,
+        settings={**descriptor, "label": payload["label"], "train": payload.get("train"),
+                  "test": payload.get("test"), "anchored": payload["anchored"],
+                  "metric": payload["metric"]},
+        elapsed=float(payload["elapsed"]), result=payload,
+        label=f"walk-forward {rules.get('strategy', '')}: {len(payload['configs'])} grid points "
+              f"x {len(payload['windows'])} windows on {payload['source']} data")
+
+
+def restore_sweep(run_id: str, database_url: str) -> dict:
+    """A stored walk-forward's payload (the registry keeps the whole result)."""
+    from core.store import open_store
+
+    run = open_store(database_url).get_run(run_id)
+    if run.kind != WALKFORWARD or not run.result:
+        raise ParityError(f"run {run_id[:8]} is not a stored walk-forward")
+    payload = dict(run.result)
+    payload["restored"] = True
+    payload["run_id"] = run.id
+    return payload
+
+
 def replay_payload(payload: dict, trade_id: int) -> dict:
     """The replay of one trade of a payload (its history reopened from the Parquet file)."""
     from core.backtest import BacktestResult, replay
@@ -151,8 +191,8 @@ def celery_mapper(descriptor: dict, timeout: float = 600.0):
     def mapper(fn, args_list):
         from celery import group
 
-        sigs = [evaluate_chunk_task.s(a[0].path, descriptor, a[1], a[2], [list(w) for w in a[3]], a[4])
-                for a in args_list]
+        sigs = [evaluate_chunk_task.s(a[0].path, descriptor, a[1], a[2], [list(w) for w in a[3]],
+                                      *a[4:]) for a in args_list]
         res = group(sigs).apply_async()
         try:
             return res.get(timeout=timeout, disable_sync_subtasks=False)
@@ -175,12 +215,13 @@ try:
     from celery import shared_task
 
     @shared_task(name="parity.backtest.evaluate_chunk")
-    def evaluate_chunk_task(path, descriptor, rules, configs, wins, metric):
+    def evaluate_chunk_task(path, descriptor, rules, configs, wins, metric,
+                            in_sample="continuous"):
         """One sweep chunk on a Celery worker (the same pure function as the local pool)."""
         from core.backtest.walkforward import evaluate_chunk
 
         out = evaluate_chunk(_open_for_worker(path, descriptor), rules, configs,
-                             [tuple(w) for w in wins], metric)
+                             [tuple(w) for w in wins], metric, in_sample)
         out["scores"] = [[s if s != float("-inf") else -1e300 for s in row] for row in out["scores"]]
         return out
 except ImportError:  # pragma: no cover - celery is a runtime dependency (dash[celery])
@@ -196,7 +237,8 @@ def run_sweep(history, values: dict, grid: dict, train: int, test: int, anchored
     wf = walk_forward(history, rules, grid, train=int(train), test=int(test), anchored=bool(anchored),
                       metric=metric, mapper=mapper, progress=progress)
     out = wf.to_dict()
-    out.update(label=history.label, source=history.source, capital=rules.capital)
+    out.update(label=history.label, source=history.source, capital=rules.capital,
+               rules=rules.to_dict(), grid=grid, train=int(train), test=int(test))
     return out
 
 
@@ -211,8 +253,9 @@ _settings = _job_settings = current_settings
 def strategy_options(_id):
     from core.strategies import catalog, strategy_info
 
-    return dict(options=[{"label": strategy_info(n)["label"], "value": n} for n in catalog()
-                         if not any(leg["far"] for leg in strategy_info(n)["legs"])])
+    return dict(options=[{"label": strategy_info(n)["label"]
+                          + (" (two expiries)" if any(leg["far"] for leg in strategy_info(n)["legs"]) else ""),
+                          "value": n} for n in catalog()])
 
 
 @callback(output=dict(upload=Output(Uploads.BACKTEST, "data"), error=Output(ids.UPLOAD_STORE, "data"),
@@ -432,6 +475,7 @@ def sweep_job(set_progress, run, source, upload, start, end, values, p1, v1, p2,
         mapper = celery_mapper(descriptor) if settings.redis_url else None
         payload = run_sweep(history, values, grid, train or 0, test or 0, anchored, metric or "sharpe",
                             mapper=mapper, progress=lambda f, m: set_progress((round(100 * f), m)))
+        payload["descriptor"] = descriptor
     except ParityError as exc:
         set_progress((0, ""))
         return dict(result=no_update, alert=f"Walk-forward not run: {exc}", show=True)
@@ -441,6 +485,39 @@ def sweep_job(set_progress, run, source, upload, start, end, values, p1, v1, p2,
                     show=True)
     set_progress((100, f"done in {payload['elapsed']:.1f} s ({'Celery workers' if settings.redis_url else 'local'})"))
     return dict(result=payload, alert="", show=False)
+
+
+@callback(output=dict(result=Output(ids.WF_RESULT, "data", allow_duplicate=True),
+                      alert=Output(ids.WF_ALERT, "children", allow_duplicate=True),
+                      show=Output(ids.WF_ALERT, "is_open", allow_duplicate=True)),
+          inputs=dict(run_id=Input(more.WF_QUERY, "data")),
+          prevent_initial_call="initial_duplicate")
+def load_sweep(run_id):
+    if not run_id:
+        return dict(result=no_update, alert=no_update, show=no_update)
+    try:
+        return dict(result=restore_sweep(run_id, _settings().database_url), alert="", show=False)
+    except ParityError as exc:
+        return dict(result=no_update, alert=f"Could not load the walk-forward in this link: {exc}",
+                    show=True)
+
+
+@callback(output=dict(saved=Output(more.WF_SAVED, "children"), run_id=Output(more.WF_RUN_ID, "data")),
+          inputs=dict(payload=Input(ids.WF_RESULT, "data")), prevent_initial_call=True)
+def save_sweep(payload):
+    if not payload:
+        return dict(saved=no_update, run_id=no_update)
+    if payload.get("restored"):
+        return dict(saved=html.Span(["Walk-forward loaded from the ", html.A("runs registry", href="/runs"),
+                                     "."]), run_id=payload["run_id"])
+    try:
+        run_id = record_sweep(payload, _settings().database_url)
+    except Exception:
+        log.exception("could not record the walk-forward")
+        return dict(saved=html.Span("The walk-forward could not be saved to the registry; the error was "
+                                    "logged.", className="text-danger"), run_id=no_update)
+    return dict(saved=html.Span(["Walk-forward saved to the ", html.A("runs registry", href="/runs"),
+                                 "; this page's link now brings it back."]), run_id=run_id)
 
 
 @callback(
@@ -486,9 +563,10 @@ def default_values2(p):
 @callback(output=dict(state=Output(ids.STATE, "data")),
           inputs=dict(source=Input(ids.SOURCE, "value"), start=Input(ids.START, "value"),
                       end=Input(ids.END, "value"), run_id=Input(ids.RUN_ID, "data"),
+                      wf_id=Input(more.WF_RUN_ID, "data"),
                       values={key: Input(cid, "value") for key, cid, *_ in FIELDS}))
-def url_state(source, start, end, run_id, values):
-    return dict(state=to_query({"source": source, "start": start, "end": end, **values}, run_id))
+def url_state(source, start, end, run_id, wf_id, values):
+    return dict(state=to_query({"source": source, "start": start, "end": end, **values}, run_id, wf_id))
 
 
 clientside_callback(REPLACE_URL_QUERY, Output(ids.URL_DUMMY, "children"), Input(ids.STATE, "data"))

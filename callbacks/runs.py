@@ -67,7 +67,12 @@ def comparison_table(runs) -> dbc.Table:
 
 
 def _open_link(run) -> str:
-    """Markdown link that opens a calibration run in the lab (the lab rebuilds it from the id)."""
+    """Markdown link that opens a run in its lab (the lab rebuilds it from the id): calibrations,
+    backtests and walk-forwards."""
+    if run.kind == "backtest":
+        return f"[Open](/backtest?run={run.id})"
+    if run.kind == "walkforward":
+        return f"[Open](/backtest?wf={run.id})"
     if run.kind != "calibration":
         return ""
     return f"[Open](/calibration?runs={run.id}&models={run.model}&show={run.model})"

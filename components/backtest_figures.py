@@ -48,7 +48,7 @@ def _title(text: str, sub: str) -> dict:
 
 def equity_figure(res: dict, *, theme: str = "light") -> go.Figure:
     """Equity (modelled fills and costs) and the same trades at mid, beside buy-and-hold of the
-    underlying, with drawdowns below.
+    underlying, with drawdowns below and, when computed, the daily margin requirement.
 
     Parameters
     ----------
@@ -60,12 +60,15 @@ def equity_figure(res: dict, *, theme: str = "light") -> go.Figure:
     Returns
     -------
     plotly.graph_objects.Figure
-        Equity ($) above, drawdown (%) below, by date.
+        Equity ($) above, drawdown (%) below and margin ($) when computed, by date.
     """
     s = res["series"]
     dates = res["dates"]
     eq, mid, bh = _a(s["equity"]), _a(s["equity_mid"]), _a(s["buy_hold"])
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.68, 0.32], vertical_spacing=0.05)
+    mg = _a(s["margin"]) if "margin" in s else np.full(eq.shape, np.nan)
+    rows = 3 if np.isfinite(mg).any() else 2
+    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.05,
+                        row_heights=[0.5, 0.24, 0.26] if rows == 3 else [0.68, 0.32])
     fill = res["rules"].get("fill", "spread")
     fill_lbl = {"mid": "mid fills", "natural": "natural fills"}.get(
         fill, f"{100 * res['rules'].get('fill_fraction', 0.66):.0f}% of spread")
@@ -80,7 +83,12 @@ def equity_figure(res: dict, *, theme: str = "light") -> go.Figure:
                                  hovertemplate="%{x}: %{y:.1f}%<extra>drawdown</extra>"), row=2, col=1)
     fig.update_yaxes(title_text="Equity ($)", row=1, col=1, tickformat="$,.0f")
     fig.update_yaxes(title_text="Drawdown (%)", row=2, col=1)
-    fig.update_xaxes(title_text="Quote date", row=2, col=1)
+    if rows == 3:
+        fig.add_trace(go.Scatter(x=dates, y=mg, name="margin requirement (CBOE, daily)",
+                                 line=dict(color=ORANGE, width=1.5), fill="tozeroy",
+                                 hovertemplate="%{x}: $%{y:,.0f}<extra>margin</extra>"), row=3, col=1)
+        fig.update_yaxes(title_text="Margin ($)", row=3, col=1, tickformat="$,.0f")
+    fig.update_xaxes(title_text="Quote date", row=rows, col=1)
     fig.update_layout(title=_title("Equity and drawdown vs buy-and-hold", source_line(res["label"], res["source"])),
                       legend=dict(orientation="h", y=-0.18, x=0), margin=dict(t=90))
     return _keep(themed(fig, theme))
@@ -129,7 +137,8 @@ _METRIC_ROWS = (("total_return", "Total return", "pct"), ("cagr", "CAGR", "pct")
                 ("n_trades", "Trades", "int"), ("win_rate", "Win rate", "pct"),
                 ("profit_factor", "Profit factor", "num"), ("avg_win", "Average win", "usd"),
                 ("avg_loss", "Average loss", "usd"), ("avg_days_held", "Average days held", "num"),
-                ("exposure", "Exposure (dates with a position)", "pct"))
+                ("exposure", "Exposure (dates with a position)", "pct"),
+                ("max_margin", "Max margin (CBOE, daily)", "usd"))
 
 
 def _fmt(v, kind: str) -> str:

@@ -6,6 +6,7 @@ import math
 from urllib.parse import urlencode
 
 from components.ids import Backtest as ids
+from components.ids import BacktestMore as more
 
 __all__ = ["FIELDS", "SOURCES", "WF_PARAMS", "defaults", "from_query", "to_query", "rules_kwargs",
            "parse_values", "REAL_LABEL", "MODELLED_SPAN"]
@@ -21,6 +22,7 @@ FIELDS: tuple[tuple, ...] = (
     ("entry", ids.ENTRY, "entry", "daily", "text", None),
     ("dte", ids.DTE, "dte", 30, "int", None),
     ("tol", ids.DTE_TOL, "dte_tolerance", 10, "int", None),
+    ("far", more.FAR_DTE, "far_dte", 60, "int", None),
     ("by", ids.SELECT, "select", "delta", "text", None),
     ("delta", ids.DELTA, "delta", 16, "num", 0.01),
     ("mny", ids.MONEYNESS, "moneyness", 3, "num", 0.01),
@@ -103,7 +105,7 @@ def from_query(query: dict) -> dict:
     return s
 
 
-def to_query(state: dict, run_id: str | None = None) -> str:
+def to_query(state: dict, run_id: str | None = None, wf_id: str | None = None) -> str:
     """``?source=...&...`` for the address bar (empty optional fields are written as empty).
 
     Parameters
@@ -111,7 +113,9 @@ def to_query(state: dict, run_id: str | None = None) -> str:
     state : dict
         Page state.
     run_id : str, optional
-        A stored run to reopen (``run=``).
+        A stored backtest to reopen (``run=``).
+    wf_id : str, optional
+        A stored walk-forward to reopen (``wf=``).
 
     Returns
     -------
@@ -120,6 +124,8 @@ def to_query(state: dict, run_id: str | None = None) -> str:
     items = {k: ("" if v is None else v) for k, v in state.items()}
     if run_id:
         items["run"] = run_id
+    if wf_id:
+        items["wf"] = wf_id
     return "?" + urlencode(items)
 
 

@@ -451,6 +451,14 @@ class Workspace:
     VIEW_BODY = "ws-view-body"
     VIEW_COPY = "ws-view-copy"        # "Make a copy to edit"
     VIEW_ALERT = "ws-view-alert"
+class BacktestMore:
+    """Backtest page additions: walk-forward runs in the registry (saved, and back from a link),
+    the far-expiry DTE of calendars and diagonals."""
+
+    WF_RUN_ID = "bt-wf-run-id"        # dcc.Store: registry id of the shown walk-forward
+    WF_QUERY = "bt-wf-query"          # dcc.Store: the ?wf=<id> of the page's link
+    WF_SAVED = "bt-wf-saved"
+    FAR_DTE = "bt-far-dte"
 
 
 class WorkspaceShare:

@@ -32,7 +32,20 @@ _COLORWAY = ["#0d6efd", "#fd7e14", "#d63384", "#6f42c1", "#198754", "#dc3545", "
 
 def theme_props(theme: str) -> dict:
     """Flat layout paths -> values of a theme (used by the figures, by :func:`theme_patch` and by
-    the page's clientside theme switch)."""
+    the page's clientside theme switch).
+
+    Parameters
+    ----------
+    theme : str
+        ``"light"`` or ``"dark"``; any other value gets the light colours.
+
+    Returns
+    -------
+    dict
+        ``tuple of str`` layout path (e.g. ``("xaxis", "gridcolor")``) -> CSS colour string:
+        the font, legend and title ink and the grid, zero-line, axis-line and tick colours of
+        both axes.
+    """
     ink, grid = _INK.get(theme, _INK["light"]), _GRID.get(theme, _GRID["light"])
     props = {("font", "color"): ink, ("legend", "font", "color"): ink, ("title", "font", "color"): ink}
     for ax in ("xaxis", "yaxis"):
@@ -94,7 +107,24 @@ class _Marks:
 
 def payoff_figure(a, *, name: str = "strategy", theme: str = "light", source: str | None = None) -> go.Figure:
     """P/L at expiry and before it (today, the what-if date, midway), breakevens, strikes (one
-    colour each), max profit and max loss on the stated range, and the shifted spot."""
+    colour each), max profit and max loss on the stated range, and the shifted spot.
+
+    Parameters
+    ----------
+    a : PositionAnalysis
+        The analysed position (price grid ``S``, P/L curves, breakevens, max profit/loss, spot).
+    name : str
+        The strategy's name, in the title.
+    theme : str
+        ``"light"`` or ``"dark"``.
+    source : str, optional
+        The data shown (a ``Data: ...`` line under the title); none when empty.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        x underlying price ($), y P/L per unit of quantity ($, premiums included).
+    """
     fig = _new_figure()
     S = _f32(a.S)
     fig.add_trace(dict(type="scatter", x=S, y=_f32(a.pnl_expiry), mode="lines", name=f"at expiry ({a.expiry_days:.0f} d)",
@@ -132,7 +162,23 @@ def payoff_figure(a, *, name: str = "strategy", theme: str = "light", source: st
 
 def pnl_heatmap_figure(a, *, theme: str = "light", source: str | None = None) -> go.Figure:
     """P/L over calendar days from today (y) and underlying price (x), zero in the middle of a
-    diverging scale; the spot line and its label follow the theme's ink colour."""
+    diverging scale; the spot line and its label follow the theme's ink colour.
+
+    Parameters
+    ----------
+    a : PositionAnalysis
+        The analysed position; its ``heatmap`` (``S``, ``days``, ``pnl``) is drawn.
+    theme : str
+        ``"light"`` or ``"dark"``.
+    source : str, optional
+        The data shown (a ``Data: ...`` line under the title); none when empty.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        x underlying price ($), y calendar days from today, colour P/L per unit ($), symmetric
+        about 0.
+    """
     h = a.heatmap
     z = _f32(h["pnl"])
     lim = float(np.nanmax(np.abs(z))) if z.size else 1.0
@@ -157,7 +203,24 @@ def pnl_heatmap_figure(a, *, theme: str = "light", source: str | None = None) ->
 
 def mc_figure(a, *, theme: str = "light", source: str | None = None) -> go.Figure:
     """Histogram (binned on the server from every path) of the simulated change in value over the
-    VaR horizon, with VaR, CVaR and the mean marked."""
+    VaR horizon, with VaR, CVaR and the mean marked.
+
+    Parameters
+    ----------
+    a : PositionAnalysis
+        The analysed position; its ``var`` (bin ``edges`` in $, ``counts``, ``var``, ``cvar``,
+        ``mean`` in $, ``alpha``, ``horizon_days``, ``n`` paths, ``sigma``) is drawn; a note
+        instead of bars when there are no counts.
+    theme : str
+        ``"light"`` or ``"dark"``.
+    source : str, optional
+        The data shown (a ``Data: ...`` line under the title); none when empty.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        x change in model value per unit ($), y number of paths.
+    """
     m = a.var
     fig = _new_figure()
     if m["counts"]:
@@ -184,7 +247,21 @@ def mc_figure(a, *, theme: str = "light", source: str | None = None) -> go.Figur
 
 
 def theme_patch(patch, theme: str):
-    """A ``dash.Patch`` that restyles a figure on screen for ``theme`` (a few colours; no data)."""
+    """A ``dash.Patch`` that restyles a figure on screen for ``theme`` (a few colours; no data).
+
+    Parameters
+    ----------
+    patch : dash.Patch
+        A patch of a figure built by this module (its ``layout`` paths of :func:`theme_props`
+        exist); changed in place.
+    theme : str
+        ``"light"`` or ``"dark"``.
+
+    Returns
+    -------
+    dash.Patch
+        ``patch`` itself, with the colours of :func:`theme_props` set.
+    """
     for path, value in theme_props(theme).items():
         node = patch["layout"]
         for k in path[:-1]:

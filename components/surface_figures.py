@@ -26,7 +26,26 @@ MAX_SMILES = 12
 
 
 def default_expiries(expiries: list[str], n: int = 9) -> list[str]:
-    """Up to ``n`` expiries spread evenly over the list (first and last included)."""
+    """Up to ``n`` expiries spread evenly over the list (first and last included).
+
+    Parameters
+    ----------
+    expiries : list of str
+        Expiry labels (ISO dates), in order.
+    n : int
+        Most expiries to keep (default 9).
+
+    Returns
+    -------
+    list of str
+        All of ``expiries`` when there are at most ``n``, else about ``n`` of them at evenly
+        spaced positions, in order.
+
+    Examples
+    --------
+    >>> default_expiries(["a", "b", "c", "d", "e"], n=3)
+    ['a', 'c', 'e']
+    """
     if len(expiries) <= n:
         return list(expiries)
     idx = np.unique(np.round(np.linspace(0, len(expiries) - 1, n)).astype(int))
@@ -42,7 +61,28 @@ def _market(chain, lo: float = 0.6, hi: float = 1.4) -> pd.DataFrame:
 def surface_figure(chain, fit, *, theme: str = "light", n: int = 40, view=None) -> go.Figure:
     """3D fitted IV surface over strike and days to expiry, market OTM mids as points, and the
     arbitrage violations located in ``view`` (a :class:`core.surface.views.FitView`) as red
-    crosses (butterfly) and orange diamonds (calendar)."""
+    crosses (butterfly) and orange diamonds (calendar).
+
+    Parameters
+    ----------
+    chain : Chain
+        The option chain; its OTM quotes with ``K/F`` in [0.6, 1.4] are drawn (at most
+        :data:`MAX_POINTS_3D`, sampled with a fixed seed).
+    fit : SurfaceFit
+        The fitted surface, drawn between its first and last expiry for ``ln(K/F)`` in
+        [-0.5, 0.35].
+    theme : str
+        ``"light"`` or ``"dark"``.
+    n : int
+        Grid points per axis of the drawn surface (default 40).
+    view : FitView, optional
+        Arbitrage locations to mark; none when omitted.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Axes: strike (currency), days to expiry, IV (percent).
+    """
     q = _market(chain)
     T = np.linspace(fit.expiries[0], fit.expiries[-1], n)
     k = np.linspace(-0.5, 0.35, n)
@@ -82,7 +122,25 @@ def surface_figure(chain, fit, *, theme: str = "light", n: int = 40, view=None) 
 
 def smiles_figure(chain, fits: dict, expiries: list[str], *, theme: str = "light") -> go.Figure:
     """Small multiples, one per expiry: market mid IV with bid/ask IV error bars, each model's
-    fitted smile, against strike."""
+    fitted smile, against strike.
+
+    Parameters
+    ----------
+    chain : Chain
+        The option chain (OTM quotes with ``K/F`` in [0.6, 1.4]).
+    fits : dict
+        Model name (a key of :data:`MODEL_LABELS`) -> :class:`~core.surface.SurfaceFit`.
+    expiries : list of str
+        ISO dates to draw (the first :data:`MAX_SMILES`); empty: :func:`default_expiries` of
+        the chain's.
+    theme : str
+        ``"light"`` or ``"dark"``.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Three panels a row; x strike (currency), y IV (percent).
+    """
     q = _market(chain)
     expiries = list(expiries)[:MAX_SMILES] or default_expiries(sorted(q["expiry_s"].unique()))
     cols = 3
@@ -126,7 +184,23 @@ def smiles_figure(chain, fits: dict, expiries: list[str], *, theme: str = "light
 
 
 def residual_figure(fit, *, theme: str = "light", k_step: float = 0.05) -> go.Figure:
-    """Heatmap of mean fit error (fitted − market, vol points) by expiry and moneyness bucket."""
+    """Heatmap of mean fit error (fitted − market, vol points) by expiry and moneyness bucket.
+
+    Parameters
+    ----------
+    fit : SurfaceFit
+        The fit whose :meth:`~core.surface.SurfaceFit.residuals` (the quotes used) are drawn.
+    theme : str
+        ``"light"`` or ``"dark"``.
+    k_step : float
+        Width of the log-moneyness buckets (default 0.05 in ``ln(K/F)``).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        x log-moneyness bucket, y expiry (ISO date), colour the mean error in vol points,
+        symmetric about 0.
+    """
     res = fit.residuals()
     res = res[res["used"]] if "used" in res.columns else res
     res = res.assign(expiry_s=pd.to_datetime(res["expiry"]).dt.strftime("%Y-%m-%d"),
@@ -146,7 +220,22 @@ def residual_figure(fit, *, theme: str = "light", k_step: float = 0.05) -> go.Fi
 
 def term_structure_figure(chain, comparison, *, theme: str = "light") -> go.Figure:
     """ATM (K = F) implied vol against days to expiry: the market estimate per expiry and each
-    fit's term structure from ``comparison`` (a :class:`core.surface.views.SurfaceComparison`)."""
+    fit's term structure from ``comparison`` (a :class:`core.surface.views.SurfaceComparison`).
+
+    Parameters
+    ----------
+    chain : Chain
+        The option chain; its per-expiry ``atm_iv`` (decimal) is drawn when present.
+    comparison : SurfaceComparison
+        One view per fitted model, with ``term_days`` and ``term_atm_vol`` (decimal).
+    theme : str
+        ``"light"`` or ``"dark"``.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        x days to expiry, y ATM IV (percent).
+    """
     fig = go.Figure()
     ex = chain.expiries
     if "atm_iv" in ex.columns:

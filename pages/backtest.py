@@ -11,6 +11,7 @@ from components.figures import empty_figure
 from components.ids import Backtest as ids
 from components.ids import Uploads
 from components.url_state import link_key
+from components.ids import BacktestMore as more
 
 dash.register_page(
     __name__, path="/backtest", name="Backtest", order=7, title="Parity · Backtest",
@@ -62,7 +63,8 @@ def _rules_card(s):
                      options=[{"label": "Iron condor", "value": "iron_condor"}]),
         dbc.Row([_f("Entry", _sel("entry", s, [("daily", "Every day"), ("weekly", "Weekly"),
                                                 ("monthly", "Monthly")])),
-                 _f("DTE", _num("dte", s, min=1, step=1)), _f("± days", _num("tol", s, min=0, step=1))],
+                 _f("DTE", _num("dte", s, min=1, step=1)), _f("± days", _num("tol", s, min=0, step=1)),
+                 _f("Far DTE (calendars)", _num("far", s, min=2, step=1))],
                 class_name="g-2"),
         dbc.Row([_f("Strikes by", _sel("by", s, [("delta", "Delta"), ("moneyness", "Moneyness")])),
                  _f("Delta (%)", _num("delta", s, min=1, max=49, step="any")),
@@ -85,7 +87,9 @@ def _rules_card(s):
                  _f("Commission ($/contract)", _num("comm", s, min=0, step="any")),
                  _f("Fees ($/contract)", _num("fees", s, min=0, step="any"))], class_name="g-2"),
         html.Div("Buys fill at bid + f·spread, sells at ask − f·spread (66%: the multi-leg convention). "
-                 "Cash settlement on the expiry close.", className="form-text mt-0"),
+                 "Cash settlement on the expiry close. Calendars and diagonals close whole at the front "
+                 "expiry (front legs settled, back legs closed at that day's quotes).",
+                 className="form-text mt-0"),
         html.Div([dbc.Button("Run backtest", id=ids.RUN, color="primary", class_name="me-2"),
                   dbc.Button("Cancel", id=ids.CANCEL, color="secondary", outline=True, disabled=True)],
                  className="mt-2"),
@@ -141,6 +145,7 @@ def _wf_card():
                              disabled=True)]),
         dbc.Progress(id=ids.WF_PROGRESS, value=0, max=100, class_name="mt-2", style={"height": "6px"}),
         html.Div(id=ids.WF_STATUS, className="small text-body-secondary mt-1"),
+        html.Div(id=more.WF_SAVED, className="small mt-1"),
         dbc.Alert(id=ids.WF_ALERT, is_open=False, color="danger", class_name="py-2 mt-2"),
         html.Div(id=ids.WF_SUMMARY, className="small my-2"),
         dbc.Row([
@@ -186,7 +191,7 @@ def layout(**query) -> dbc.Container:
                 dbc.Alert(id=ids.ALERT, is_open=False, color="danger", class_name="py-2"),
                 html.Div(id=ids.NOTES, className="small text-body-secondary mb-2"),
                 dbc.Card(_graph(ids.EQUITY_GRAPH, "Press Run backtest (default: a daily 16-delta iron condor "
-                                "on the " + REAL_LABEL + ").", "520px"), class_name="shadow-sm mb-3"),
+                                "on the " + REAL_LABEL + ").", "660px"), class_name="shadow-sm mb-3"),
                 dbc.Row([
                     dbc.Col(dbc.Card(dbc.CardBody([html.H6("Metrics", className="card-title"),
                                                    html.Div(id=ids.METRICS, children=html.Div(
@@ -217,6 +222,8 @@ def layout(**query) -> dbc.Container:
         dcc.Store(id=ids.WF_RESULT),
         dcc.Store(id=ids.RUN_ID),
         dcc.Store(id=ids.RUNS_QUERY, data=str(query.get("run", ""))[:40] or None),
+        dcc.Store(id=more.WF_RUN_ID),
+        dcc.Store(id=more.WF_QUERY, data=str(query.get("wf", ""))[:40] or None),
         dcc.Store(id=ids.STATE),
         html.Div(id=ids.URL_DUMMY, hidden=True),
     ], fluid=True, class_name="py-3")

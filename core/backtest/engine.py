@@ -2,19 +2,31 @@
 
 Each quote date, in order:
 
-1. **Settle** positions whose expiry has come: every option leg at its intrinsic value on that
-   day's underlying close (the close of the last quote date before it when the expiry is not a
-   quote date); see :data:`core.backtest.fills.SETTLEMENT_NOTE`.
+1. **Settle** positions whose (front) expiry has come: every option leg of that expiry at its
+   intrinsic value on that day's underlying close (the close of the last quote date before it
+   when the expiry is not a quote date); see :data:`core.backtest.fills.SETTLEMENT_NOTE`.
+   A two-expiry position (calendar, diagonal) **closes whole at its front expiry**: the front
+   legs settle as above and the back legs are sold/bought back that day at the day's quotes
+   under the fill model, paying commission on the back legs only (exit reason "expiry"; the
+   back legs are not held on alone, so the position never turns into a naked long option).
 2. **Mark** the other positions at the day's mids; a leg not quoted that day is marked from the
-   day's smile (:func:`core.backtest.fills.model_mark`) and counted. Check exits (not on the
-   entry day), in this order: exit DTE, max days held, stop loss, profit target — open P&L is
-   the mid value less the entry fills, before commissions. An exit fills at the day's quotes
-   under the fill model and pays commission and fees.
+   day's smile of its own expiry (:func:`core.backtest.fills.model_mark`) and counted. Check
+   exits (not on the entry day), in this order: exit DTE (to the front expiry), max days held,
+   stop loss, profit target — open P&L is the mid value less the entry fills, before
+   commissions. An exit fills at the day's quotes under the fill model and pays commission and
+   fees.
 3. **Enter** when the schedule says so and fewer than ``max_positions`` are open: the listed
-   expiry nearest the target DTE (within the tolerance), strikes placed per
-   :mod:`core.backtest.rules`, filled under the fill model, sized, costs paid.
+   expiry nearest the target DTE (within the tolerance) and, for the far legs of a two-expiry
+   template, the listed expiry after it nearest ``far_dte``; strikes placed per
+   :mod:`core.backtest.rules` on each leg's own expiry, filled under the fill model, sized,
+   costs paid.
 4. **Record** equity = cash + open positions at mid; the same with mid fills and no costs;
    margin; positions open.
+
+Margin is computed **every day** for every open position: the CBOE customer margin of
+:func:`core.strategies.margin` on the day's spot, with the legs at the day's marks and their
+remaining time to expiry (on the entry day at the entry fills). ``series["margin"]`` is the sum
+over open positions, ``metrics["max_margin"]`` its peak and ``Trade.max_margin`` each trade's.
 
 Positions still open after the last date are closed there ("end of data"), so the equity
 change over the run equals the sum of trade P&L exactly.
@@ -22,6 +34,7 @@ change over the run equals the sum of trade P&L exactly.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 import time
 from dataclasses import dataclass
@@ -35,6 +48,7 @@ from core.backtest.metrics import performance, trade_stats
 from core.backtest.result import BacktestResult, LegFill, Trade
 from core.backtest.rules import Rules
 from core.errors import DataError
+from core._typing import Progress
 
 __all__ = ["run", "entry_schedule", "EQUAL_SPACED"]
 
@@ -47,7 +61,7 @@ EQUAL_SPACED = frozenset({"iron_butterfly", "call_butterfly", "put_butterfly",
 class _Pos:
     id: int
     entry_i: int
-    expiry: int
+    expiry: int                 # the front (nearest) expiry of the legs
     kinds: np.ndarray
     strike: np.ndarray
     qty: np.ndarray
@@ -66,8 +80,11 @@ class _Pos:
     margin: float
     cost_in: float
     last_iv: np.ndarray
+    leg_expiry: np.ndarray      # per leg, days since epoch (stock: the front expiry)
+    margin_now: float = math.nan
     value_mid: float = 0.0
     modelled: int = 0
+    max_margin: float = math.nan
 
 
 def entry_schedule(history: ChainHistory, rules: Rules) -> np.ndarray:
@@ -86,7 +103,7 @@ def entry_schedule(history: ChainHistory, rules: Rules) -> np.ndarray:
     return np.r_[True, period[1:] != period[:-1]]
 
 
-def run(history: ChainHistory, rules: Rules | None = None, *, progress=None,
+def run(history: ChainHistory, rules: Rules | None = None, *, progress: Progress = None,
         margin: bool = True) -> BacktestResult:
     """Backtest ``rules`` over ``history``.
 
@@ -98,8 +115,8 @@ def run(history: ChainHistory, rules: Rules | None = None, *, progress=None,
         Default ``Rules()`` (daily 30-DTE 16-delta iron condor).
     progress : callable(fraction, message), optional
     margin : bool
-        Compute each position's margin requirement (CBOE rule); sweeps that only need the
-        equity turn it off (margin then reads NaN).
+        Compute each open position's margin requirement every day (CBOE rule, module notes);
+        sweeps that only need the equity turn it off (margin then reads NaN).
 
     Returns
     -------
@@ -125,7 +142,7 @@ def run(history: ChainHistory, rules: Rules | None = None, *, progress=None,
         raise DataError(f"history has {n} quote date(s); a backtest needs at least two")
     from core.strategies import strategy_info
 
-    template = [(leg["kind"], int(leg["steps"]), float(leg["qty"]))
+    template = [(leg["kind"], int(leg["steps"]), float(leg["qty"]), bool(leg["far"]))
                 for leg in strategy_info(rules.strategy)["legs"]]
     schedule = entry_schedule(history, rules)
     f, mult = rules.fraction, rules.multiplier
@@ -140,10 +157,13 @@ def run(history: ChainHistory, rules: Rules | None = None, *, progress=None,
     every = max(1, n // 50)
 
     def close(pos: _Pos, i: int, exit_price, exit_mid, exit_bid, exit_ask, reason: str,
-              pay_costs: bool, exit_day: int) -> None:
+              pay_costs, exit_day: int) -> None:
+        """``pay_costs``: True (every option leg pays commission), False (none: settled), or
+        a per-leg mask (the back legs of a two-expiry position closed at the front expiry)."""
         nonlocal cash, cash_mid
         c = pos.contracts
-        cost_out = costs(pos.qty[pos.option], c, rules.commission, rules.fees) if pay_costs else 0.0
+        paying = pos.option & (pay_costs if isinstance(pay_costs, np.ndarray) else bool(pay_costs))
+        cost_out = costs(pos.qty[paying], c, rules.commission, rules.fees) if paying.any() else 0.0
         cash += float(pos.qty @ exit_price) * c * mult - cost_out
         cash_mid += float(pos.qty @ exit_mid) * c * mult
         pnl = float(pos.qty @ (exit_price - pos.entry_price)) * c * mult - pos.cost_in - cost_out
@@ -158,7 +178,8 @@ def run(history: ChainHistory, rules: Rules | None = None, *, progress=None,
         trades.append(Trade(pos.id, to_date(entry_day), to_date(exit_day), to_date(pos.expiry),
                             c, legs, pos.credit, pos.cost_in + cost_out, pnl, pnl_mid,
                             pos.max_profit, pos.max_loss, reason, exit_day - entry_day,
-                            pos.modelled, pos.margin))
+                            pos.modelled, pos.margin, pos.max_margin,
+                            tuple(to_date(int(e)) for e in pos.leg_expiry)))
 
     next_id = 1
     for i in range(n):
@@ -171,7 +192,16 @@ def run(history: ChainHistory, rules: Rules | None = None, *, progress=None,
                 close_px = S if pos.expiry == d else float(closes[i - 1])
                 v = settlement(pos.kinds, pos.strike, close_px)
                 nan = np.full(v.shape, np.nan)
-                close(pos, i, v, v, nan, nan, "expiry", False, min(pos.expiry, d))
+                back = pos.leg_expiry > pos.expiry
+                if back.any():       # two expiries: the back legs close at today's quotes
+                    mid, bid, ask = _marks(pos, day)
+                    side = -np.sign(pos.qty)
+                    px = np.where(np.isfinite(bid), fill_price(bid, ask, side, f), mid)
+                    close(pos, i, np.where(back, px, v), np.where(back, mid, v),
+                          np.where(back, bid, nan), np.where(back, ask, nan), "expiry", back,
+                          min(pos.expiry, d))
+                else:
+                    close(pos, i, v, v, nan, nan, "expiry", False, min(pos.expiry, d))
             else:
                 live.append(pos)
         for pos, (mid, bid, ask) in zip(live, _marks_all(live, day)):
@@ -182,6 +212,11 @@ def run(history: ChainHistory, rules: Rules | None = None, *, progress=None,
                 px = np.where(np.isfinite(bid), fill_price(bid, ask, side, f), mid)
                 close(pos, i, px, mid, bid, ask, reason, True, d)
             else:
+                if margin and i != pos.entry_i:
+                    pos.margin_now = _margin(pos.kinds, pos.strike, pos.qty, mid, S,
+                                             pos.leg_expiry - d) * pos.contracts * mult
+                    if not (math.isnan(pos.margin_now) or pos.max_margin >= pos.margin_now):
+                        pos.max_margin = pos.margin_now
                 keep.append(pos)
         open_ = keep
         if i == n - 1:
@@ -210,7 +245,7 @@ def run(history: ChainHistory, rules: Rules | None = None, *, progress=None,
         value = sum(p.value_mid for p in open_)
         series["equity"][i] = cash + value
         series["equity_mid"][i] = cash_mid + value
-        series["margin"][i] = sum(p.margin for p in open_) if margin else np.nan
+        series["margin"][i] = sum(p.margin_now for p in open_) if margin else np.nan
         series["n_open"][i] = len(open_)
         if i % every == 0:
             say(i / n, f"day {i + 1} of {n}: {len(trades)} trades closed")
@@ -223,8 +258,12 @@ def run(history: ChainHistory, rules: Rules | None = None, *, progress=None,
     pnl = np.array([t.pnl for t in trades])
     pnl_mid = np.array([t.pnl_mid for t in trades])
     held = np.array([t.days_held for t in trades])
-    metrics = performance(series["equity"]) | trade_stats(pnl, held, series["n_open"])
-    metrics_mid = performance(series["equity_mid"]) | trade_stats(pnl_mid, held, series["n_open"])
+    peak = float(np.nanmax(series["margin"])) if margin and _any_open(series) else \
+        (0.0 if margin else math.nan)
+    metrics = performance(series["equity"]) | trade_stats(pnl, held, series["n_open"]) | \
+        {"max_margin": peak}
+    metrics_mid = performance(series["equity_mid"]) | trade_stats(pnl_mid, held, series["n_open"]) \
+        | {"max_margin": peak}
     say(1.0, f"done: {len(trades)} trades")
     return BacktestResult(
         rules=rules.to_dict(), trades=tuple(trades), dates=history.day_index.astype("datetime64[D]"),
@@ -232,6 +271,10 @@ def run(history: ChainHistory, rules: Rules | None = None, *, progress=None,
         benchmark=performance(series["buy_hold"]), counts=counts, notes=tuple(notes),
         source=history.source, label=history.label, history_path=history.path,
         elapsed=time.perf_counter() - t0)
+
+
+def _any_open(series: dict) -> bool:
+    return bool(np.any(series["n_open"] > 0))
 
 
 def _notes(skipped, full_days, n_sched, rules, trades):
@@ -277,7 +320,7 @@ def _marks_all(positions: list, day: DayQuotes) -> list:
     last = np.concatenate([p.last_iv for p in positions])
     miss = option & ~hit
     if miss.any():
-        expiry = np.concatenate([np.full(n, p.expiry) for p, n in zip(positions, sizes)])
+        expiry = np.concatenate([p.leg_expiry for p in positions])
         strike = np.concatenate([p.strike for p in positions])
         is_call = np.concatenate([p.is_call for p in positions])
         for e in np.unique(expiry[miss]):
@@ -312,12 +355,12 @@ def _marks(pos: _Pos, day: DayQuotes, rows=None):
         ivs = day.iv[r]
         pos.last_iv[hit] = np.where(np.isfinite(ivs), ivs, pos.last_iv[hit])
     miss = opt & (rows < 0)
-    if miss.any():
-        v, vols = model_mark(day, pos.expiry, pos.strike[miss], pos.is_call[miss],
-                             pos.last_iv[miss])
-        mid[miss] = v
-        pos.last_iv[miss] = np.where(np.isfinite(vols), vols, pos.last_iv[miss])
-        pos.modelled += int(miss.sum())
+    for e in np.unique(pos.leg_expiry[miss]):
+        sel = miss & (pos.leg_expiry == e)
+        v, vols = model_mark(day, int(e), pos.strike[sel], pos.is_call[sel], pos.last_iv[sel])
+        mid[sel] = v
+        pos.last_iv[sel] = np.where(np.isfinite(vols), vols, pos.last_iv[sel])
+    pos.modelled += int(miss.sum())
     mid[~opt] = day.spot
     return mid, bid, ask
 
@@ -334,8 +377,12 @@ def _exit_reason(pos: _Pos, rules: Rules, d: int, mid: np.ndarray, history) -> s
         basis *= pos.contracts * rules.multiplier
         if math.isfinite(basis) and basis > 0 and open_pnl <= -rules.stop_loss * basis:
             return "stop loss"
-    if rules.profit_target is not None and math.isfinite(pos.max_profit) and pos.max_profit > 0:
-        if open_pnl >= rules.profit_target * pos.max_profit * pos.contracts:
+    if rules.profit_target is not None:
+        if math.isnan(pos.max_profit):        # two expiries: a fraction of the debit paid
+            basis = abs(pos.credit) * rules.multiplier
+        else:
+            basis = pos.max_profit if math.isfinite(pos.max_profit) else 0.0
+        if basis > 0 and open_pnl >= rules.profit_target * basis * pos.contracts:
             return "profit target"
     return None
 
@@ -344,17 +391,18 @@ def _nearest(strikes: np.ndarray, target: float) -> int:
     return int(np.argmin(np.abs(strikes - target))) if strikes.size else -1
 
 
-def _open(day: DayQuotes, i: int, rules: Rules, template, equity: float, pos_id: int,
-          with_margin: bool = True):
-    """A new position from the day's chain, or ``(None, reason)``."""
-    if day.n == 0:
-        return None, "no option quotes on the date"
-    exps = day.expiries()
-    dte = exps - day.date
-    j = int(np.argmin(np.abs(dte - rules.dte)))
-    if abs(int(dte[j]) - rules.dte) > rules.dte_tolerance:
-        return None, f"no expiry within {rules.dte_tolerance} days of {rules.dte} DTE"
-    E = int(exps[j])
+def _expiry_near(exps: np.ndarray, today: int, target: int, tolerance: int) -> int:
+    """The listed expiry nearest ``target`` DTE within ``tolerance`` days, or -1."""
+    if not exps.size:
+        return -1
+    dte = exps - today
+    j = int(np.argmin(np.abs(dte - target)))
+    return int(exps[j]) if abs(int(dte[j]) - target) <= tolerance else -1
+
+
+def _placement(day: DayQuotes, E: int, rules: Rules):
+    """Rows, at-the-money strike and the one-step strikes of expiry ``E`` (module notes of
+    :mod:`core.backtest.rules`), or ``(None, reason)``."""
     sl = day.expiry_rows(E)
     rows = np.arange(sl.start, sl.stop)
     F = float(day.forward[rows[0]])
@@ -372,12 +420,43 @@ def _open(day: DayQuotes, i: int, rules: Rules, template, equity: float, pos_id:
         K_dn = float(day.strike[dn]) if dn >= 0 else math.nan
     else:
         K_up, K_dn = S * (1 + rules.moneyness), S * (1 - rules.moneyness)
+    return (rows, F, calls, puts, K0, K_up, K_dn), ""
+
+
+def _open(day: DayQuotes, i: int, rules: Rules, template, equity: float, pos_id: int,
+          with_margin: bool = True):
+    """A new position from the day's chain, or ``(None, reason)``."""
+    if day.n == 0:
+        return None, "no option quotes on the date"
+    exps = day.expiries()
+    E = _expiry_near(exps, day.date, rules.dte, rules.dte_tolerance)
+    if E < 0:
+        return None, f"no expiry within {rules.dte_tolerance} days of {rules.dte} DTE"
+    two = any(far for *_, far in template)
+    E2 = E
+    if two:
+        later = exps[exps > E]
+        E2 = _expiry_near(later, day.date, rules.far_dte, rules.dte_tolerance)
+        if E2 < 0:
+            return None, (f"no far expiry within {rules.dte_tolerance} days of {rules.far_dte} "
+                          "DTE after the near expiry")
+    places = {}
+    for e in {E, E2}:
+        pl, why = _placement(day, e, rules)
+        if pl is None:
+            return None, why
+        places[e] = pl
+    rows, F = places[E][0], places[E][1]
+    S = day.spot
     equal = rules.strategy in EQUAL_SPACED
-    kinds, strikes, qtys, keys = [], [], [], []
-    for kind, n, q in template:
+    kinds, strikes, qtys, keys, leg_exp = [], [], [], [], []
+    for kind, n, q, far in template:
         if kind == "stock":
             kinds.append(kind), strikes.append(0.0), qtys.append(q), keys.append(-1)
+            leg_exp.append(E)
             continue
+        e = E2 if far else E
+        _, _, calls, puts, K0, K_up, K_dn = places[e]
         if equal or n == 0:
             target = K0 + n * rules.width
         elif n > 0:
@@ -394,14 +473,16 @@ def _open(day: DayQuotes, i: int, rules: Rules, template, equity: float, pos_id:
             return None, f"no {kind} to {side} near the target strike"
         kinds.append(kind), strikes.append(float(day.strike[cand[k]])), qtys.append(q)
         keys.append(int(cand[k]))
-    opt_strikes = [(k, s, np.sign(q)) for k, s, q in zip(kinds, strikes, qtys) if k != "stock"]
-    if len({(k, s) for k, s, _ in opt_strikes}) < len(opt_strikes):
+        leg_exp.append(e)
+    opt_strikes = [(k, s, e) for k, s, e in zip(kinds, strikes, leg_exp) if k != "stock"]
+    if len(set(opt_strikes)) < len(opt_strikes):
         return None, "strikes collapse onto the same listed strike (widen the width)"
     kinds_a = np.array(kinds)
     option = kinds_a != "stock"
     rows_a = np.array(keys)
     qty = np.array(qtys, dtype=np.float64)
     strike = np.array(strikes)
+    exp_arr = np.array(leg_exp, dtype=np.int64)
     bid = np.full(qty.size, np.nan)
     ask = np.full(qty.size, np.nan)
     mid = np.full(qty.size, S)
@@ -410,7 +491,14 @@ def _open(day: DayQuotes, i: int, rules: Rules, template, equity: float, pos_id:
     bid[option], ask[option], mid[option], iv[option] = (day.bid[r], day.ask[r], day.mid[r],
                                                          day.iv[r])
     price = np.where(option, fill_price(bid, ask, np.sign(qty), rules.fraction), S)
-    max_profit, max_loss = _extremes(kinds_a, strike, qty, price)
+    if two:
+        # no closed form at the front expiry (the back legs keep time value): the net debit
+        # bounds the loss of the catalogue's calendar and diagonal (long far call at or below
+        # the short near call's strike); max profit is not defined (the profit target then
+        # reads as a fraction of the debit, see Rules)
+        max_profit, max_loss = math.nan, max(float(qty @ price), 0.0)
+    else:
+        max_profit, max_loss = _extremes(kinds_a, strike, qty, price)
     mp, ml = max_profit * rules.multiplier, max_loss * rules.multiplier
     if rules.sizing == "fixed":
         contracts = rules.contracts
@@ -424,13 +512,13 @@ def _open(day: DayQuotes, i: int, rules: Rules, template, equity: float, pos_id:
     if contracts <= 0:
         return None, "sizing gave 0 contracts"
     is_call = kinds_a == "call"
-    exp_arr = np.full(qty.size, E)
+    m0 = (_margin(kinds_a, strike, qty, price, S, exp_arr - day.date) * contracts
+          * rules.multiplier if with_margin else math.nan)
     pos = _Pos(pos_id, i, E, kinds_a, strike, qty, is_call, option,
                np.where(option, contract_key(exp_arr, is_call, strike), -1), price, mid, bid, ask,
-               iv, float(contracts), float(-(qty @ price)), mp, ml,
-               (_margin(kinds_a, strike, qty, price, S, E - day.date) * contracts * rules.multiplier
-                if with_margin else math.nan),
-               costs(qty[option], contracts, rules.commission, rules.fees), iv.copy())
+               iv, float(contracts), float(-(qty @ price)), mp, ml, m0,
+               costs(qty[option], contracts, rules.commission, rules.fees), iv.copy(), exp_arr,
+               margin_now=m0, max_margin=m0)
     return pos, ""
 
 
@@ -462,12 +550,22 @@ def _extremes(kinds, strike, qty, price) -> tuple[float, float]:
     return max_profit, max_loss
 
 
-def _margin(kinds, strike, qty, price, S, days) -> float:
+@functools.lru_cache(maxsize=1)
+def _strategies() -> tuple:
+    """``core.strategies``' Leg, Strategy and margin, imported once (lazily: the engine's
+    import stays light); :func:`_margin` runs for every open position every day."""
     from core.strategies import Leg, Strategy, margin
 
-    T = max(days, 1) / 365.0
-    legs = tuple(Leg(str(k), float(K) if k != "stock" else 0.0, T if k != "stock" else 0.0,
-                     float(q), float(p)) for k, K, q, p in zip(kinds, strike, qty, price))
+    return Leg, Strategy, margin
+
+
+def _margin(kinds, strike, qty, price, S, days) -> float:
+    """CBOE margin of one unit of the position (:func:`core.strategies.margin`), legs at
+    ``price`` with ``days`` (scalar or per leg) to their expiries."""
+    Leg, Strategy, margin = _strategies()
+    T = np.maximum(np.broadcast_to(np.asarray(days, dtype=np.float64), np.shape(qty)), 1) / 365.0
+    legs = tuple(Leg(str(k), float(K) if k != "stock" else 0.0, float(t) if k != "stock" else 0.0,
+                     float(q), float(p)) for k, K, t, q, p in zip(kinds, strike, T, qty, price))
     try:
         return float(margin(Strategy(legs, spot=S), S).initial)
     except DataError:

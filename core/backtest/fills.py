@@ -17,6 +17,13 @@ import math
 import numpy as np
 from scipy.special import ndtr
 
+from typing import TYPE_CHECKING
+
+from core._typing import ArrayLike, FloatLike
+
+if TYPE_CHECKING:
+    from core.backtest.history import DayQuotes
+
 __all__ = ["fill_price", "costs", "settlement", "model_mark", "black76", "SETTLEMENT_NOTE"]
 
 SETTLEMENT_NOTE = ("Options held to expiry are cash settled on the underlying close of the "
@@ -25,7 +32,7 @@ SETTLEMENT_NOTE = ("Options held to expiry are cash settled on the underlying cl
                    "settlement fee.")
 
 
-def fill_price(bid, ask, side, fraction: float) -> np.ndarray:
+def fill_price(bid: FloatLike, ask: FloatLike, side: FloatLike, fraction: float) -> np.ndarray:
     """Fill price of orders at the quote.
 
     Parameters
@@ -43,7 +50,7 @@ def fill_price(bid, ask, side, fraction: float) -> np.ndarray:
     return np.where(np.asarray(side) > 0, bid + fraction * spread, ask - fraction * spread)
 
 
-def costs(qty, contracts: float, commission: float, fees: float) -> float:
+def costs(qty: ArrayLike, contracts: float, commission: float, fees: float) -> float:
     """Commission and fees of one order (currency): ``(commission + fees) * sum|qty| *
     contracts`` over the option legs."""
     return float((commission + fees) * np.abs(np.asarray(qty, dtype=np.float64)).sum()
@@ -75,7 +82,8 @@ def _black76_few(F, K, T, sigma, D, is_call) -> np.ndarray:
     return out
 
 
-def black76(F, K, T, sigma, discount, is_call) -> np.ndarray:
+def black76(F: FloatLike, K: FloatLike, T: FloatLike, sigma: FloatLike, discount: FloatLike,
+            is_call: ArrayLike) -> np.ndarray:
     """Black-76 price ``DF [F N(d1) - K N(d2)]`` (call) / ``DF [K N(-d2) - F N(-d1)]`` (put)."""
     F, K, T, sigma, discount = (np.asarray(x, dtype=np.float64) for x in (F, K, T, sigma, discount))
     sd = sigma * np.sqrt(np.maximum(T, 0.0))
@@ -107,7 +115,7 @@ def _smile(day, expiry: int):
     return out
 
 
-def smile_vol(day, expiry: int, strike) -> tuple[np.ndarray, float, float]:
+def smile_vol(day: DayQuotes, expiry: int, strike: FloatLike) -> tuple[np.ndarray, float, float]:
     """The day's smile vol of ``expiry`` at ``strike`` with that expiry's forward and discount.
 
     Returns ``(vols, forward, discount)``; vols NaN when the day has no smile for the expiry."""
@@ -121,7 +129,8 @@ def smile_vol(day, expiry: int, strike) -> tuple[np.ndarray, float, float]:
     return np.interp(np.log(strike / F), k, v), F, D
 
 
-def model_mark(day, expiry: int, strike, is_call, fallback_vol=np.nan) -> tuple[np.ndarray, np.ndarray]:
+def model_mark(day: DayQuotes, expiry: int, strike: FloatLike, is_call: ArrayLike,
+               fallback_vol: FloatLike = np.nan) -> tuple[np.ndarray, np.ndarray]:
     """Model value (index points) and vol of contracts missing from ``day``'s quotes.
 
     Uses the day's smile of the same expiry; when the day has none (the expiry is not quoted),

@@ -24,8 +24,10 @@ import json
 import os
 import tempfile
 from collections import OrderedDict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -33,6 +35,10 @@ import pandas as pd
 from core.backtest.history_build import (DATES_PER_GROUP, EPOCH, FORMAT_VERSION, STORE_COLUMNS,
                                          build_chunks, prepare_table, to_date)
 from core.errors import DataError
+from core._typing import ArrayLike, DateLike, SourceLike
+
+if TYPE_CHECKING:
+    from core.data import Chain
 
 __all__ = ["ChainHistory", "DayQuotes", "load_history", "history_from_frame", "CACHE_ROWS"]
 
@@ -116,7 +122,7 @@ class DayQuotes:
         return np.where(ok, pos, -1)
 
 
-def contract_key(expiry, is_call, strike) -> np.ndarray:
+def contract_key(expiry: ArrayLike, is_call: ArrayLike, strike: ArrayLike) -> np.ndarray:
     """Integer key of contracts (see :attr:`DayQuotes.key`)."""
     return ((np.asarray(expiry, dtype=np.int64) * 2 + np.asarray(is_call, dtype=np.int64))
             * 10**7 + np.rint(np.asarray(strike, dtype=np.float64) * 100).astype(np.int64))
@@ -189,7 +195,7 @@ class ChainHistory:
         return (f"ChainHistory({self.source}: {len(self)} dates {self.dates[0]} to "
                 f"{self.dates[-1]})")
 
-    def position(self, date) -> int:
+    def position(self, date: DateLike) -> int:
         """Index of ``date`` in :attr:`dates`; :class:`DataError` when it is not a quote date."""
         d = _day_int(date)
         i = int(np.searchsorted(self.day_index, d))
@@ -247,13 +253,13 @@ class ChainHistory:
             self._file[:] = [(self.path, pq.ParquetFile(self.path))]
         return self._file[0][1]
 
-    def days(self, start: int = 0, stop: int | None = None):
+    def days(self, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, DayQuotes]]:
         """Iterate ``(position, DayQuotes)`` over dates ``start:stop``."""
         stop = len(self) if stop is None else stop
         for i in range(start, stop):
             yield i, self.day(i)
 
-    def chain(self, date):
+    def chain(self, date: DateLike) -> Chain:
         """The full :class:`core.data.Chain` of one quote date (through ``load_chain``)."""
         from core.data import load_chain
 
@@ -283,7 +289,7 @@ def _day_quotes(date: int, spot: float, cols: dict) -> DayQuotes:
 # --------------------------------------------------------------------------------------------
 # building
 # --------------------------------------------------------------------------------------------
-def load_history(source, *, source_kind: str | None = None, label: str | None = None,
+def load_history(source: SourceLike | Sequence[SourceLike], *, source_kind: str | None = None, label: str | None = None,
                  cache_dir: str | os.PathLike | None = None) -> ChainHistory:
     """Read a multi-day option quote history.
 
@@ -343,7 +349,7 @@ def _read(s) -> pd.DataFrame:
     return read_table(s)
 
 
-def open_history(path) -> ChainHistory:
+def open_history(path: str | os.PathLike) -> ChainHistory:
     """Open a Parquet history written by :func:`history_from_frame` (footer only)."""
     import pyarrow.parquet as pq
 
@@ -363,7 +369,8 @@ def open_history(path) -> ChainHistory:
 
 
 def history_from_frame(raw: pd.DataFrame, *, source_kind: str = "upload", label: str | None = None,
-                       cache_dir=None, digest: str | None = None) -> ChainHistory:
+                       cache_dir: str | os.PathLike | None = None,
+                       digest: str | None = None) -> ChainHistory:
     """Build (or reuse) the Parquet history of a multi-day quote table; see :func:`load_history`."""
     if source_kind not in ("real", "upload", "modelled"):
         raise DataError(f"source_kind must be 'real', 'upload' or 'modelled', got {source_kind!r}")

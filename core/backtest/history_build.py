@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,8 @@ def to_date(i: int) -> _dt.date:
     return (EPOCH + np.timedelta64(int(i), "D")).astype(object)
 
 
-def prepare_table(raw: pd.DataFrame, min_dates: int = 2):
+def prepare_table(raw: pd.DataFrame, min_dates: int = 2
+                  ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, list[str]]:
     """Clean a raw multi-day table and enrich it: forwards, discounts, smile vols, deltas.
 
     Returns ``(table, dates, closes, notes)``: the rows sorted by quote date (day numbers since
@@ -242,7 +244,8 @@ def _write_groups(writer, df: pd.DataFrame, dates: np.ndarray, first_group: int)
     return index
 
 
-def build_chunks(chunks, path: Path, source_kind: str, label: str,
+def build_chunks(chunks: Iterable[tuple[pd.DataFrame, np.ndarray, np.ndarray, list[str]]],
+                 path: Path, source_kind: str, label: str,
                  extra_notes: list | None = None) -> None:
     """Write prepared chunks ``(df, dates, closes, notes)`` (dates ascending across chunks) to
     one Parquet history; memory holds one chunk at a time. ``extra_notes`` (which the chunk

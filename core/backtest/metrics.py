@@ -13,18 +13,20 @@ import math
 
 import numpy as np
 
+from core._typing import ArrayLike
+
 __all__ = ["performance", "trade_stats", "drawdown", "sharpe", "PERIODS"]
 
 PERIODS: int = 252
 
 
-def drawdown(equity) -> np.ndarray:
+def drawdown(equity: ArrayLike) -> np.ndarray:
     """Drawdown of an equity curve: ``equity / running max - 1`` (<= 0)."""
     e = np.asarray(equity, dtype=np.float64)
     return e / np.maximum.accumulate(e) - 1.0
 
 
-def sharpe(returns, periods: int = PERIODS) -> float:
+def sharpe(returns: ArrayLike, periods: int = PERIODS) -> float:
     """Annualised Sharpe ratio of periodic returns (rf = 0, ddof = 1); NaN with < 2 returns or
     zero volatility."""
     r = np.asarray(returns, dtype=np.float64)
@@ -34,7 +36,7 @@ def sharpe(returns, periods: int = PERIODS) -> float:
     return float(r.mean() / sd * math.sqrt(periods)) if sd > 0 else math.nan
 
 
-def performance(equity, periods: int = PERIODS) -> dict:
+def performance(equity: ArrayLike, periods: int = PERIODS) -> dict:
     """Return and risk metrics of an equity curve.
 
     Parameters
@@ -84,7 +86,7 @@ def _longest_underwater(dd: np.ndarray) -> int:
     return best
 
 
-def trade_stats(pnl, days_held, n_open=None) -> dict:
+def trade_stats(pnl: ArrayLike, days_held: ArrayLike, n_open: ArrayLike | None = None) -> dict:
     """Trade statistics: ``n_trades``, ``win_rate``, ``profit_factor`` (gross wins / gross
     losses), ``avg_win``, ``avg_loss`` (currency, loss negative), ``avg_days_held`` and
     ``exposure`` (fraction of periods with a position open, from ``n_open``)."""

@@ -4,13 +4,16 @@
 modelled chain generator of ``core.data``: real closes from the ``arch`` package's S&P 500
 data, an implied-vol surface whose 30-day level follows the real VIX, skew and term shape from
 the fits of the real SPX chains, listed strikes and monthly + weekly expiries, bid/ask from a
-spread model fitted to the real files) for a month of dates at a time, and stores the chains
+spread model fitted to the real files) with ``listing="held"``: a strike once listed for an
+expiry stays listed until that expiry, as on the exchange, so the legs of open positions stay
+quoted instead of being marked from the smile) for a month of dates at a time, and stores the chains
 as a :class:`ChainHistory` labelled **modelled**, through the same cleaning and enrichment as
 real files. Memory holds one month of chains at a time.
 """
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 from pathlib import Path
 
@@ -20,6 +23,7 @@ import pandas as pd
 from core.backtest.history import ChainHistory, open_history
 from core.backtest.history_build import FORMAT_VERSION, build_chunks, prepare_table
 from core.errors import DataError
+from core._typing import DateLike, Progress
 
 __all__ = ["modelled_history", "MODELLED_LABEL", "VIX_SPAN"]
 
@@ -28,6 +32,10 @@ MODELLED_LABEL = ("MODELLED SPX chains: real S&P 500 closes and VIX (arch data),
 #: Span of the VIX closes in the ``arch`` package (the modelled surface follows them).
 VIX_SPAN = ("2014-01-03", "2018-12-31")
 _CHUNK_DATES = 21
+#: How the generator lists strikes (``core.data.modelled_quotes(listing=...)``): a strike once
+#: listed for an expiry stays listed until it expires, so open positions stay quoted. Part of
+#: the cache key: histories built under the earlier day-by-day listing are not reused.
+LISTING = "held"
 
 
 def _generator():
@@ -61,8 +69,9 @@ def _trading_days(start, end) -> pd.DatetimeIndex:
     return days
 
 
-def modelled_history(start, end, *, underlying: str = "SPX", cache_dir=None,
-                     progress=None) -> ChainHistory:
+def modelled_history(start: DateLike, end: DateLike, *, underlying: str = "SPX",
+                     cache_dir: str | os.PathLike | None = None,
+                     progress: Progress = None) -> ChainHistory:
     """A modelled chain per trading day from ``start`` to ``end`` (module notes).
 
     Parameters
@@ -88,7 +97,7 @@ def modelled_history(start, end, *, underlying: str = "SPX", cache_dir=None,
     """
     days = _trading_days(start, end)
     gen = _generator()
-    key = f"{FORMAT_VERSION}|{underlying}|{days[0].date()}|{days[-1].date()}"
+    key = f"{FORMAT_VERSION}|listing={LISTING}|{underlying}|{days[0].date()}|{days[-1].date()}"
     folder = Path(cache_dir or Path(tempfile.gettempdir()) / "parity-histories")
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{hashlib.sha1(key.encode()).hexdigest()[:24]}-modelled.parquet"
@@ -106,7 +115,7 @@ def modelled_history(start, end, *, underlying: str = "SPX", cache_dir=None,
         for i in range(0, n, _CHUNK_DATES):
             part = days[i:i + _CHUNK_DATES]
             say(i / n, f"modelling chains {part[0].date()} to {part[-1].date()}")
-            frame = gen(list(part.date), underlying=underlying)
+            frame = gen(list(part.date), underlying=underlying, listing=LISTING)
             if not isinstance(frame, pd.DataFrame) or frame.empty:
                 raise DataError(f"the modelled chain generator returned no quotes for "
                                 f"{part[0].date()} to {part[-1].date()}")

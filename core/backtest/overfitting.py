@@ -23,6 +23,7 @@ import numpy as np
 from scipy.special import comb, ndtr, ndtri
 
 from core.errors import DataError
+from core._typing import MatrixLike, Progress
 
 __all__ = ["PBOResult", "pbo", "deflated_sharpe", "probabilistic_sharpe",
            "expected_max_sharpe", "min_track_record_length", "EULER_GAMMA"]
@@ -90,7 +91,8 @@ def _perf(n, s, q, metric: str) -> np.ndarray:
         return np.where(sd > 0, mean / sd, 0.0)
 
 
-def pbo(performance, n_splits: int = 16, *, metric: str = "sharpe", progress=None) -> PBOResult:
+def pbo(performance: MatrixLike, n_splits: int = 16, *, metric: str = "sharpe",
+        progress: Progress = None) -> PBOResult:
     """Probability of Backtest Overfitting by CSCV (Bailey, Borwein, López de Prado & Zhu).
 
     Parameters

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.backtest.fills import model_mark, settlement
-from core.backtest.history import contract_key, open_history
+from core.backtest.history import ChainHistory, contract_key, open_history
 from core.backtest.result import BacktestResult, Trade
 from core.errors import DataError
 
@@ -87,7 +87,7 @@ def _leg_greeks(S, K, T, F, D, vol, is_call):
     return bs_greeks(S, K, T, r, q, vol, is_call)
 
 
-def replay(result: BacktestResult, trade, history=None, *, n_grid: int = 121) -> Replay:
+def replay(result: BacktestResult, trade: Trade | int, history: ChainHistory | None = None, *, n_grid: int = 121) -> Replay:
     """Replay one trade of ``result`` day by day (module notes).
 
     Parameters
@@ -120,16 +120,20 @@ def replay(result: BacktestResult, trade, history=None, *, n_grid: int = 121) ->
     qty = np.array([l.qty for l in legs])
     opt = kinds != "stock"
     is_call = kinds == "call"
-    exp_day = int((np.datetime64(trade.expiry, "D") - np.datetime64("1970-01-01", "D"))
-                  .astype(np.int64))
-    keys = contract_key(np.full(K.size, exp_day), is_call, K)
+    epoch = np.datetime64("1970-01-01", "D")
+    exp_day = int((np.datetime64(trade.expiry, "D") - epoch).astype(np.int64))
+    leg_exp = np.array([int((np.datetime64(e, "D") - epoch).astype(np.int64))
+                        for e in trade.expiries], dtype=np.int64)
+    keys = contract_key(leg_exp, is_call, K)
     i0 = history.position(trade.entry_date)
-    exit_day = int((np.datetime64(trade.exit_date, "D") - np.datetime64("1970-01-01", "D"))
-                   .astype(np.int64))
+    exit_day = int((np.datetime64(trade.exit_date, "D") - epoch).astype(np.int64))
     i1 = int(np.searchsorted(history.day_index, exit_day, side="right"))
     entry_px = np.array([l.entry_price for l in legs])
     entry_cost = float(qty @ entry_px) * c
-    cost_in = trade.costs if trade.exit_reason == "expiry" else trade.costs / 2
+    from core.backtest.fills import costs
+
+    cost_in = costs(qty[opt], trade.contracts, float(result.rules.get("commission", 0.0)),
+                    float(result.rules.get("fees", 0.0)))
     last_iv = np.array([l.entry_iv for l in legs], dtype=float)
     dates, spot, value, pnl = [], [], [], []
     g = {k: [] for k in ("delta", "gamma", "vega", "theta")}
@@ -138,50 +142,53 @@ def replay(result: BacktestResult, trade, history=None, *, n_grid: int = 121) ->
     S_ref = float(history.closes[i0])
     span = max(0.15 * S_ref, 1.5 * (K[opt].max() - K[opt].min()) if opt.any() else 0.0)
     grid = np.linspace(max(S_ref - span, 1.0), S_ref + span, n_grid)
+    f_ratio, D = np.ones(K.size), np.ones(K.size)
     for i in range(i0, min(i1, len(history))):
         day = history.day(i)
         d, S = int(history.day_index[i]), float(history.closes[i])
-        T = max(exp_day - d, 0) / 365.0
-        if d >= exp_day:
-            mid = settlement(kinds, K, S)
-            vols = np.zeros(K.size)
-            F, D = S, 1.0
-        else:
-            rows = day.lookup(keys) if day.n else np.full(K.size, -1)
-            mid = np.full(K.size, S)
-            hit = opt & (rows >= 0)
-            mid[hit] = day.mid[rows[hit]]
-            vols = last_iv.copy()
-            vols[hit] = np.where(np.isfinite(day.iv[rows[hit]]), day.iv[rows[hit]], vols[hit])
-            miss = opt & (rows < 0)
-            if miss.any():
-                mid[miss], vols[miss] = model_mark(day, exp_day, K[miss], is_call[miss],
-                                                   last_iv[miss])
-            r_rows = np.flatnonzero(day.expiry == exp_day) if day.n else []
-            F = float(day.forward[r_rows[0]]) if len(r_rows) else S
-            D = float(day.discount[r_rows[0]]) if len(r_rows) else 1.0
-            last_iv = vols
+        T = np.maximum(leg_exp - d, 0) / 365.0
+        settled = opt & (leg_exp <= d)
+        rows = day.lookup(keys) if day.n else np.full(K.size, -1)
+        mid = np.full(K.size, S)
+        hit = opt & ~settled & (rows >= 0)
+        mid[hit] = day.mid[rows[hit]]
+        vols = last_iv.copy()
+        vols[hit] = np.where(np.isfinite(day.iv[rows[hit]]), day.iv[rows[hit]], vols[hit])
+        miss = opt & ~settled & (rows < 0)
+        for e in np.unique(leg_exp[miss]):
+            sel = miss & (leg_exp == e)
+            mid[sel], vols[sel] = model_mark(day, int(e), K[sel], is_call[sel], last_iv[sel])
+        if settled.any():
+            mid[settled] = settlement(kinds[settled], K[settled], S)
+            vols[settled] = 0.0
+        for e in np.unique(leg_exp[opt & ~settled]):
+            sel = leg_exp == e
+            r_rows = np.flatnonzero(day.expiry == e) if day.n else []
+            f_ratio[sel] = float(day.forward[r_rows[0]]) / S if len(r_rows) else 1.0
+            D[sel] = float(day.discount[r_rows[0]]) if len(r_rows) else 1.0
+        last_iv = np.where(settled, last_iv, vols)
         v = float(qty @ mid) * c
         dates.append(str(np.datetime64(d, "D")))
         spot.append(S)
         value.append(v)
         pnl.append(v - entry_cost - cost_in)
-        if T > 0 and opt.any():
-            gr = _leg_greeks(S, K[opt], T, F, D, vols[opt], is_call[opt])
-            q = qty[opt] * c
+        live = opt & (T > 0)
+        if live.any():
+            gr = _leg_greeks(S, K[live], T[live], S * f_ratio[live], D[live], vols[live],
+                             is_call[live])
+            q = qty[live] * c
             g["delta"].append(float(q @ gr.delta) + float(qty[~opt].sum() * c))
             g["gamma"].append(float(q @ gr.gamma))
             g["vega"].append(float(q @ gr.vega))
             g["theta"].append(float(q @ gr.theta))
             lv = np.zeros(K.size)
-            lv[opt] = q * gr.vega
+            lv[live] = q * gr.vega
             leg_vega.append(lv)
-            curve = _value_curve(grid, K, T, F / S, D, vols, kinds, qty) * c - entry_cost - cost_in
         else:
             for k in g:
                 g[k].append(float(qty[~opt].sum() * c) if k == "delta" else 0.0)
             leg_vega.append(np.zeros(K.size))
-            curve = _value_curve(grid, K, 0.0, 1.0, 1.0, vols, kinds, qty) * c - entry_cost - cost_in
+        curve = _value_curve(grid, K, T, f_ratio, D, vols, kinds, qty) * c - entry_cost - cost_in
         leg_iv.append(vols.copy())
         curves.append(curve)
     if not dates:
@@ -197,28 +204,35 @@ def replay(result: BacktestResult, trade, history=None, *, n_grid: int = 121) ->
         attr["gamma"][t] = 0.5 * G["gamma"][t - 1] * dS * dS
         dvol = np.where(np.isfinite(leg_iv[t]) & np.isfinite(leg_iv[t - 1]),
                         leg_iv[t] - leg_iv[t - 1], 0.0)
-        if np.datetime64(dates[t]) >= np.datetime64(trade.expiry):
-            dvol = np.zeros_like(dvol)    # settled: no vol left to change
+        # a leg settled by day t has no vol left to change
+        day_t = int((np.datetime64(dates[t], "D") - epoch).astype(np.int64))
+        dvol = np.where(leg_exp <= day_t, 0.0, dvol)
         attr["vega"][t] = float(leg_vega[t - 1] @ dvol)
         attr["theta"][t] = G["theta"][t - 1] * dt
         explained = attr["delta"][t] + attr["gamma"][t] + attr["vega"][t] + attr["theta"][t]
         attr["residual"][t] = (value_a[t] - value_a[t - 1]) - explained
-    expiry_pnl = (settlement(kinds[:, None], K[:, None], grid[None, :]).T @ qty) * c \
-        - entry_cost - trade.costs
+    # P/L at the (front) expiry: its legs at intrinsic; later legs (calendars, diagonals) at
+    # Black-76 with their remaining time, their last smile vol and spot as the forward
+    T_left = np.maximum(leg_exp - exp_day, 0) / 365.0
+    expiry_pnl = _value_curve(grid, K, T_left, np.ones(K.size), np.ones(K.size), last_iv, kinds,
+                              qty) * c - entry_cost - trade.costs
     return Replay(trade, dates, spot_a, value_a, np.array(pnl), G, attr, grid, expiry_pnl,
                   np.array(curves), result.label)
 
 
 def _value_curve(grid, K, T, f_ratio, D, vols, kinds, qty):
-    """Position value per unit on ``grid`` at time to expiry ``T`` (sticky-strike vols)."""
+    """Position value per unit on ``grid`` with each leg's time to expiry ``T``, forward ratio
+    ``f_ratio`` and discount ``D`` (scalars or per leg; sticky-strike vols)."""
     from core.backtest.fills import black76
 
+    n = len(K)
+    T, f_ratio, D = (np.broadcast_to(np.asarray(x, dtype=np.float64), (n,)) for x in (T, f_ratio, D))
     out = np.zeros(grid.size)
-    for kind, k, v, q in zip(kinds, K, vols, qty):
+    for j, (kind, k, v, q) in enumerate(zip(kinds, K, vols, qty)):
         if kind == "stock":
             out += q * grid
-        elif T <= 0:
+        elif T[j] <= 0:
             out += q * (np.maximum(grid - k, 0) if kind == "call" else np.maximum(k - grid, 0))
         else:
-            out += q * black76(grid * f_ratio, k, T, v, D, kind == "call")
+            out += q * black76(grid * f_ratio[j], k, T[j], v, D[j], kind == "call")
     return out

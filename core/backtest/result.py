@@ -83,6 +83,13 @@ class Trade:
         Leg quotes missing on the trade's days and marked from the day's smile instead.
     margin : float
         Margin requirement at entry (currency, CBOE rule of :func:`core.strategies.margin`).
+    max_margin : float
+        The largest daily margin requirement while the trade was open (currency).
+    leg_expiries : tuple of datetime.date
+        Each leg's expiry (``expiry`` is the front one; two differ for calendars and
+        diagonals). Empty in results stored before two-expiry trades existed: all ``expiry``.
+    max_profit : float
+        NaN for two-expiry trades (no closed form at the front expiry).
     """
 
     id: int
@@ -101,13 +108,25 @@ class Trade:
     days_held: int
     modelled_marks: int = 0
     margin: float = 0.0
+    max_margin: float = math.nan
+    leg_expiries: tuple[_dt.date, ...] = ()
+
+    @property
+    def expiries(self) -> tuple[_dt.date, ...]:
+        """Each leg's expiry (``leg_expiries``, or ``expiry`` for every leg)."""
+        return self.leg_expiries or (self.expiry,) * len(self.legs)
 
     def to_dict(self) -> dict:
         d = {f.name: getattr(self, f.name) for f in fields(self)}
         for k in ("entry_date", "exit_date", "expiry"):
             d[k] = d[k].isoformat()
         d["legs"] = [leg.to_dict() for leg in self.legs]
-        return {k: _f(v) for k, v in d.items()}
+        d["leg_expiries"] = [e.isoformat() for e in self.leg_expiries]
+        out = {k: _f(v) for k, v in d.items()}
+        for k in ("max_profit", "max_loss"):      # None means unbounded (inf); NaN: undefined
+            if isinstance(d[k], float) and math.isnan(d[k]):
+                out[k] = "nan"
+        return out
 
     @classmethod
     def from_dict(cls, d: dict) -> Trade:
@@ -117,6 +136,8 @@ class Trade:
         kw["legs"] = tuple(LegFill.from_dict(x) for x in kw["legs"])
         for k in ("max_profit", "max_loss"):
             kw[k] = math.inf if kw[k] is None else float(kw[k])
+        kw["max_margin"] = _nan(kw.get("max_margin"))
+        kw["leg_expiries"] = tuple(_dt.date.fromisoformat(e) for e in kw.get("leg_expiries") or ())
         return cls(**kw)
 
 
@@ -184,12 +205,13 @@ class BacktestResult:
                 "id": t.id, "entry": t.entry_date.isoformat(), "exit": t.exit_date.isoformat(),
                 "expiry": t.expiry.isoformat(), "contracts": t.contracts,
                 "legs": " ".join(f"{'+' if l.qty > 0 else ''}{l.qty:g}{l.kind[0].upper()}"
-                                 f"{l.strike:g}" for l in t.legs),
+                                 f"{l.strike:g}" + (f"@{e:%d%b%y}" if e != t.expiry else "")
+                                 for l, e in zip(t.legs, t.expiries)),
                 "credit": t.credit, "costs": t.costs, "pnl": t.pnl, "pnl_mid": t.pnl_mid,
                 "exit_reason": t.exit_reason, "days_held": t.days_held,
-                "modelled_marks": t.modelled_marks})
+                "modelled_marks": t.modelled_marks, "max_margin": t.max_margin})
         cols = ["id", "entry", "exit", "expiry", "contracts", "legs", "credit", "costs", "pnl",
-                "pnl_mid", "exit_reason", "days_held", "modelled_marks"]
+                "pnl_mid", "exit_reason", "days_held", "modelled_marks", "max_margin"]
         return pd.DataFrame(rows, columns=cols)
 
     def to_dict(self) -> dict:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
 
 from core.errors import DataError
 
@@ -44,7 +45,10 @@ class Rules:
     Parameters
     ----------
     strategy : str
-        A single-expiry template of :func:`core.strategies.catalog` (e.g. ``"iron_condor"``).
+        A template of :func:`core.strategies.catalog` (e.g. ``"iron_condor"``); two-expiry
+        templates (``"calendar_spread"``, ``"diagonal_spread"``) place their far legs on the
+        listed expiry nearest ``far_dte`` after the near one, and close whole at the front
+        expiry (front legs cash settled, back legs closed at that day's quotes).
     entry : {"daily", "weekly", "monthly", "signal"}
         Every quote date; the first quote date of each week / month; or the dates in ``signal``.
     signal : tuple of str
@@ -52,6 +56,9 @@ class Rules:
     dte, dte_tolerance : int
         Target days to expiry at entry, calendar days; the nearest listed expiry within the
         tolerance is traded, else the date is skipped (and counted).
+    far_dte : int
+        Target DTE of the far legs of two-expiry templates (same tolerance), > ``dte``;
+        ignored by single-expiry templates.
     select : {"delta", "moneyness"}
         How the one-step strikes are placed (module notes).
     delta : float
@@ -61,7 +68,8 @@ class Rules:
     width : float
         Index points per further step (wing width), > 0.
     profit_target : float or None
-        Close when open P&L reaches this fraction of the position's maximum profit (0.5 = 50 %).
+        Close when open P&L reaches this fraction of the position's maximum profit (0.5 = 50 %);
+        for two-expiry positions, whose maximum profit has no closed form, of the net debit.
     stop_loss : float or None
         Close when the open loss reaches this fraction of ``stop_basis`` (2.0 = 200 % of the
         credit), > 0.
@@ -94,6 +102,7 @@ class Rules:
     signal: tuple[str, ...] = ()
     dte: int = 30
     dte_tolerance: int = 10
+    far_dte: int = 60
     select: str = "delta"
     delta: float = 0.16
     moneyness: float = 0.03
@@ -121,9 +130,6 @@ class Rules:
         if self.strategy not in catalog():
             raise DataError(f"strategy must be one of the catalogue ({', '.join(catalog())}), "
                             f"got {self.strategy!r}")
-        if any(leg["far"] for leg in strategy_info(self.strategy)["legs"]):
-            raise DataError(f"strategy {self.strategy!r} trades two expiries; the backtest "
-                            "engine trades single-expiry templates: choose another strategy")
         for name, allowed in (("entry", ENTRY_SCHEDULES), ("select", SELECTIONS),
                               ("sizing", SIZINGS), ("fill", FILLS), ("stop_basis", STOP_BASES)):
             if getattr(self, name) not in allowed:
@@ -135,6 +141,11 @@ class Rules:
         _int(self, "dte", 1)
         _int(self, "dte_tolerance", 0)
         _int(self, "max_positions", 1)
+        _int(self, "far_dte", 2)
+        if any(leg["far"] for leg in strategy_info(self.strategy)["legs"]) \
+                and self.far_dte <= self.dte:
+            raise DataError(f"far_dte ({self.far_dte}) must be above dte ({self.dte}): the far "
+                            f"legs of {self.strategy!r} expire after the near ones")
         _num(self, "delta", lo=0.0, hi=0.5, open_hi=True)
         _num(self, "moneyness", lo=0.0, hi=0.5, open_hi=True)
         _num(self, "width", lo=0.0)
@@ -170,7 +181,7 @@ class Rules:
         """The fill fraction ``f`` in use (0.5 mid, 1 natural, else ``fill_fraction``)."""
         return {"mid": 0.5, "natural": 1.0}.get(self.fill, self.fill_fraction)
 
-    def with_(self, **changes) -> Rules:
+    def with_(self, **changes: Any) -> Rules:
         """A copy with some fields changed (validated again)."""
         return replace(self, **changes)
 

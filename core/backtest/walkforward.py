@@ -1,13 +1,22 @@
 """Walk-forward optimisation and parameter sweeps.
 
 :func:`walk_forward` cuts the history into consecutive windows: ``train`` quote dates in sample,
-then the next ``test`` dates out of sample (rolling, or anchored at the first date). In each
-in-sample window every grid point is run **on a slice of the history that ends with the
-window** (:meth:`ChainHistory.slice`: later dates cannot be read), the best by ``metric`` is
-chosen, and that rule is traded on the out-of-sample slice; out-of-sample daily returns are
-stitched into one equity curve. Every grid point is also run over the whole history, giving the
-``T x N`` return matrix for :func:`core.backtest.pbo` and the trials' Sharpe ratios for
-:func:`core.backtest.deflated_sharpe`.
+then the next ``test`` dates out of sample (rolling, or anchored at the first date). Every grid
+point is run once over the whole history, giving the ``T x N`` return matrix for
+:func:`core.backtest.pbo` and the trials' Sharpe ratios for :func:`core.backtest.deflated_sharpe`.
+In each in-sample window the best grid point by ``metric`` is chosen, and that rule is traded on
+the out-of-sample slice (:meth:`ChainHistory.slice`: later dates cannot be read); out-of-sample
+daily returns are stitched into one equity curve.
+
+How a grid point is scored in sample (``in_sample``):
+
+* ``"continuous"`` (default): ``metric`` of the point's whole-history equity over the window's
+  dates: the rule as traded continuously, positions opened before the window carried in and
+  those open at its end marked at mid. The engine is causal (a day's equity reads only that day
+  and earlier), so nothing after the window enters its score; one run per grid point.
+* ``"fresh"``: each grid point is run again on a slice of the history that ends with the window,
+  starting flat with the capital and closing what is open on its last date (one run per point
+  and window, about ``1 + train / test`` times the work).
 
 The grid is evaluated in chunks of grid points through ``mapper`` (a function
 ``mapper(fn, list_of_args) -> list_of_results``): the local default is a process pool; the
@@ -20,7 +29,9 @@ import itertools
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -30,11 +41,13 @@ from core.backtest.metrics import PERIODS, performance
 from core.backtest.overfitting import PBOResult, deflated_sharpe, pbo
 from core.backtest.rules import Rules
 from core.errors import DataError
+from core._typing import Progress
 
 __all__ = ["walk_forward", "WalkForwardResult", "expand_grid", "windows", "evaluate_chunk",
            "local_mapper", "METRICS"]
 
 METRICS = ("sharpe", "total_return", "cagr", "sortino", "calmar")
+IN_SAMPLE = ("continuous", "fresh")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -68,6 +81,8 @@ class WalkForwardResult:
         Deflated Sharpe of the best full-history grid point, with ``n_trials`` = grid size and
         the trials' Sharpe variance (per period).
     metric : str; anchored : bool; elapsed : float
+    in_sample_mode : {"continuous", "fresh"}
+        How ``in_sample`` was scored (module notes).
     """
 
     configs: list
@@ -85,6 +100,7 @@ class WalkForwardResult:
     metric: str
     anchored: bool
     elapsed: float
+    in_sample_mode: str = "continuous"
 
     def stability(self) -> list[dict]:
         """The chosen parameters per window (one dict per window, with its dates)."""
@@ -107,7 +123,8 @@ class WalkForwardResult:
                 "full_metrics": {k: _j(v) for k, v in self.full_metrics.items()},
                 "returns_shape": list(self.returns.shape),
                 "pbo": None if self.pbo is None else self.pbo.to_dict(), "dsr": _j(self.dsr),
-                "metric": self.metric, "anchored": self.anchored, "elapsed": self.elapsed}
+                "metric": self.metric, "anchored": self.anchored, "elapsed": self.elapsed,
+                "in_sample_mode": self.in_sample_mode}
 
     @classmethod
     def from_dict(cls, d: dict) -> WalkForwardResult:
@@ -120,7 +137,7 @@ class WalkForwardResult:
                    np.empty(tuple(d.get("returns_shape", (0, 0)))),
                    None if d["pbo"] is None else PBOResult.from_dict(d["pbo"]),
                    np.nan if d["dsr"] is None else d["dsr"], d["metric"], d["anchored"],
-                   d["elapsed"])
+                   d["elapsed"], d.get("in_sample_mode", "fresh"))
 
 
 def _j(v):
@@ -164,24 +181,28 @@ def _score(equity, metric: str) -> float:
 
 
 def evaluate_chunk(history: ChainHistory, rules: dict, configs: list[dict], wins: list,
-                   metric: str) -> dict:
-    """Run grid points over the whole history and every in-sample window (a pure function of
-    its arguments: the unit of work of a sweep, local or on Celery)."""
+                   metric: str, in_sample: str = "continuous") -> dict:
+    """Run grid points over the whole history and score them in every in-sample window (a pure
+    function of its arguments: the unit of work of a sweep, local or on Celery)."""
     base = Rules.from_dict(rules)
     chunk = [base.with_(**cfg) for cfg in configs]
     scores = [[0.0] * len(wins) for _ in configs]
-    for w, (a, b, _, _) in enumerate(wins):      # window-major: its dates stay in the cache
-        part = history.slice(a, b)
-        for j, rule in enumerate(chunk):
-            scores[j][w] = _score(run(part, rule, margin=False).series["equity"], metric)
     full = []
-    for rule in chunk:
+    for j, rule in enumerate(chunk):
         eq = run(history, rule, margin=False).series["equity"]
         full.append((eq[1:] / eq[:-1] - 1.0).tolist())
+        if in_sample == "continuous":
+            for w, (a, b, _, _) in enumerate(wins):
+                scores[j][w] = _score(eq[a:b], metric)
+    if in_sample == "fresh":
+        for w, (a, b, _, _) in enumerate(wins):      # window-major: its dates stay in the cache
+            part = history.slice(a, b)
+            for j, rule in enumerate(chunk):
+                scores[j][w] = _score(run(part, rule, margin=False).series["equity"], metric)
     return {"returns": full, "scores": scores}
 
 
-def local_mapper(fn, args_list: list, max_workers: int | None = None) -> list:
+def local_mapper(fn: Callable[..., Any], args_list: list, max_workers: int | None = None) -> list:
     """Run ``fn(*args)`` for each args tuple in a local process pool (in process for one)."""
     if len(args_list) <= 1 or (max_workers or os.cpu_count() or 1) <= 1:
         return [fn(*a) for a in args_list]
@@ -196,7 +217,9 @@ def local_mapper(fn, args_list: list, max_workers: int | None = None) -> list:
 
 def walk_forward(history: ChainHistory, rules: Rules, grid: dict, *, train: int, test: int,
                  anchored: bool = False, metric: str = "sharpe", n_splits: int = 16,
-                 mapper=None, chunk_size: int | None = None, progress=None) -> WalkForwardResult:
+                 in_sample: str = "continuous",
+                 mapper: Callable[[Callable[..., Any], list], list] | None = None,
+                 chunk_size: int | None = None, progress: Progress = None) -> WalkForwardResult:
     """Walk-forward optimisation of ``rules`` over ``grid`` (module notes).
 
     Parameters
@@ -214,6 +237,8 @@ def walk_forward(history: ChainHistory, rules: Rules, grid: dict, *, train: int,
         What "best" means in sample.
     n_splits : int
         CSCV splits for the PBO (reduced to fit a short history, never below 2).
+    in_sample : {"continuous", "fresh"}
+        How grid points are scored in sample (module notes).
     mapper : callable, optional
         ``mapper(fn, list_of_arg_tuples) -> list``; default :func:`local_mapper`.
     chunk_size : int, optional
@@ -231,18 +256,21 @@ def walk_forward(history: ChainHistory, rules: Rules, grid: dict, *, train: int,
         raise DataError(f"rules must be a Rules, got {type(rules).__name__}")
     if metric not in METRICS:
         raise DataError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
+    if in_sample not in IN_SAMPLE:
+        raise DataError(f"in_sample must be one of {', '.join(IN_SAMPLE)}, got {in_sample!r}")
     configs = expand_grid(grid)
     for cfg in configs:            # validate every grid point before any work
         rules.with_(**cfg)
     wins = windows(len(history), train, test, anchored)
     say = progress or (lambda *_: None)
     if mapper is None:   # a pool pays ~2 s of start-up per process: only for real work
-        work = len(configs) * len(history) * (1 + len(wins))
+        work = len(configs) * len(history) * (1 + (len(wins) if in_sample == "fresh" else 0))
         mapper = local_mapper if work > 300_000 else (lambda fn, args: [fn(*a) for a in args])
     size = chunk_size or max(1, math.ceil(len(configs) / (4 * (os.cpu_count() or 1))))
     chunks = [configs[i:i + size] for i in range(0, len(configs), size)]
     say(0.0, f"{len(configs)} grid points x {len(wins)} windows in {len(chunks)} chunks")
-    outs = mapper(evaluate_chunk, [(history, rules.to_dict(), c, wins, metric) for c in chunks])
+    outs = mapper(evaluate_chunk, [(history, rules.to_dict(), c, wins, metric, in_sample)
+                                   for c in chunks])
     say(0.8, "out-of-sample runs")
     returns = np.array([r for o in outs for r in o["returns"]], dtype=np.float64).T
     scores = np.array([s for o in outs for s in o["scores"]], dtype=np.float64).T
@@ -278,7 +306,7 @@ def walk_forward(history: ChainHistory, rules: Rules, grid: dict, *, train: int,
     return WalkForwardResult(configs, wins, [str(x) for x in history.dates],
                              scores, chosen, oos_equity, is_eq, performance(oos_equity),
                              full_metrics, returns, pbo_res, dsr, metric, anchored,
-                             time.perf_counter() - t0)
+                             time.perf_counter() - t0, in_sample)
 
 
 def _sr(r) -> float:

@@ -158,7 +158,15 @@ class CalibrationResult:
         return np.array(self.correlations, dtype=np.float64)
 
     def summary(self) -> list[str]:
-        """Human-readable lines for the UI."""
+        """Human-readable lines for the UI.
+
+        Returns
+        -------
+        list of str
+            The parameters with their 95% intervals; the IV RMSE (vol points), quote count,
+            iterations and wall time (seconds); the Feller value for Heston/Bates; then one
+            ``"Warning: ..."`` line per warning.
+        """
         def ci(k):
             lo, hi = self.intervals.get(k, (math.nan, math.nan))
             return f"95% {lo:.3g} to {hi:.3g}" if math.isfinite(lo) and math.isfinite(hi) \
@@ -175,7 +183,14 @@ class CalibrationResult:
         return out
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (NaN as None)."""
+        """JSON-ready dict (NaN as None).
+
+        Returns
+        -------
+        dict
+            Every field (tuples as lists, intervals as ``[lo, hi]``) and ``kind ==
+            "CalibrationResult"``; read back by :meth:`from_dict`.
+        """
         out = {}
         for f in fields(self):
             v = getattr(self, f.name)
@@ -195,7 +210,23 @@ class CalibrationResult:
 
     @classmethod
     def from_dict(cls, data: dict) -> CalibrationResult:
-        """Inverse of :meth:`to_dict`; raises :class:`DataError` on a malformed dict."""
+        """Inverse of :meth:`to_dict`; raises :class:`DataError` on a malformed dict.
+
+        Parameters
+        ----------
+        data : dict
+            The output of :meth:`to_dict` (possibly through JSON; ``None`` read back as NaN).
+            ``kind`` may be absent.
+
+        Returns
+        -------
+        CalibrationResult
+
+        Raises
+        ------
+        DataError
+            ``data`` is not a dict or has another ``kind``, or a field is missing or malformed.
+        """
         kind = data.get("kind", "CalibrationResult") if isinstance(data, dict) else None
         if kind != "CalibrationResult":
             raise DataError("not a CalibrationResult dict (expected CalibrationResult.to_dict())")

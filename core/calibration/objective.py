@@ -198,7 +198,23 @@ def _weights(weights, q: _Quotes) -> tuple[str, np.ndarray]:
 
 def quotes_fingerprint(chain: Chain, settings: dict | None = None) -> str:
     """Fingerprint of the quotes a calibration with ``settings`` would use on ``chain`` (the
-    same hash as ``CalibrationResult.fingerprint``), to tell whether a stored run fits it."""
+    same hash as ``CalibrationResult.fingerprint``), to tell whether a stored run fits it.
+
+    Parameters
+    ----------
+    chain : Chain
+        The option chain.
+    settings : dict, optional
+        A calibration's settings (e.g. ``CalibrationResult.settings``); read are ``lo``, ``hi``
+        (K/F bounds, default 0.6 and 1.4), ``exclude_wide`` (default False) and ``t_min``
+        (shortest maturity in years, default 0).
+
+    Returns
+    -------
+    str
+        16 hex digits of a SHA-256 over the selected quotes' maturities, strikes, types, mids,
+        forwards and discount factors and the selection.
+    """
     s = settings or {}
     return _select_quotes(chain, s.get("lo", 0.6), s.get("hi", 1.4), s.get("exclude_wide", False),
                           s.get("t_min", 0.0)).fingerprint

@@ -124,6 +124,13 @@ def fit_warnings(spec: ModelSpec, x: ArrayLike, stderr: ArrayLike, corr: ArrayLi
         From :func:`transformed_intervals`.
     first_expiry : float, optional
         Shortest maturity fitted, years (for the Heston / Bates half-life check).
+
+    Returns
+    -------
+    list of str
+        One sentence per finding (parameters at a calibration bound, unidentified or poorly
+        determined parameters, nearly collinear pairs, an ill-conditioned correlation matrix,
+        implausible Heston/Bates dynamics); empty when there is nothing to say.
     """
     names = spec.param_names
     x = np.asarray(x, dtype=np.float64)

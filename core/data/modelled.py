@@ -28,7 +28,11 @@ Listing conventions (a simplification of Cboe's SPX/SPXW listings, 2005 onwards)
 * strikes by log-moneyness ``k = ln(K/F)`` and ``u = sigma_atm sqrt(T)``: 5 points within
   ``min(1.5 u, 0.10)`` (expiries up to 6 months), 25 within ``min(3 u, 0.25)``, 50 within
   0.5, 100 beyond; from ``max(-6 u, ln 0.2)`` (at least -0.08) to ``min(3 u, ln 1.6)``
-  (at least +0.04).
+  (at least +0.04);
+* ``listing="held"`` (what :func:`core.backtest.modelled_history` asks for): as exchanges do, a
+  strike once listed for an expiry stays listed until that expiry: the day's strikes are the
+  union of the grids above over every trading day from the expiry's first listing to the day
+  (``listing="day"``, the default of single chains, lists only the day's own grid).
 
 The chain goes through :func:`core.data.load_chain` like an upload (forwards and discounts are
 re-inferred from put-call parity of the rounded quotes) and carries :attr:`Chain.label`, e.g.
@@ -246,13 +250,60 @@ def listed_strikes(forward: float, u: float, T: float) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # quotes and chains
 # --------------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=4096)
+def _listed_on(day: _dt.date) -> frozenset:
+    return frozenset(e for e, _ in listed_expiries(day))
+
+
+def _first_listing(expiry: _dt.date, days: pd.DatetimeIndex) -> int:
+    """Index into ``days`` of the first trading day listing ``expiry`` (listing is monotone:
+    once an expiry is among the listed ones it stays so until it expires)."""
+    lo = int(days.searchsorted(pd.Timestamp(expiry - _dt.timedelta(days=31 * (_LEAPS_TO + 1)))))
+    lo = max(lo, int(days.searchsorted(days[0] + pd.Timedelta(days=21))))  # proxy warm-up
+    hi = int(days.searchsorted(pd.Timestamp(expiry)))           # first day on/after expiry
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if expiry in _listed_on(days[mid].date()):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+@functools.lru_cache(maxsize=512)
+def _held_strikes(expiry: _dt.date, underlying: str) -> tuple[np.ndarray, np.ndarray]:
+    """Every strike listed for ``expiry`` on any trading day from its first listing, with the
+    first day (datetime64[D]) it was listed: ``(strikes, first_day)``, sorted by strike."""
+    days = _history().index
+    i0 = _first_listing(expiry, days)
+    i1 = int(days.searchsorted(pd.Timestamp(expiry)))
+    span = days[i0:i1]
+    if not len(span):
+        return np.empty(0), np.empty(0, dtype="datetime64[D]")
+    market = modelled_market(list(span.date), underlying)
+    Ks, firsts = [], []
+    for ts, row in market.iterrows():
+        T = (expiry - ts.date()).days / 365.0
+        F = row["spot"] * math.exp((row["r"] - row["q"]) * T)
+        sig = float(fit.atm_vol(T, row["sigma_30"]))
+        K = listed_strikes(F, sig * math.sqrt(T), T)
+        Ks.append(K)
+        firsts.append(np.full(K.size, np.datetime64(ts.date(), "D")))
+    K, first = np.concatenate(Ks), np.concatenate(firsts)
+    order = np.lexsort((first, K))
+    K, first = K[order], first[order]
+    keep = np.r_[True, K[1:] != K[:-1]]
+    return K[keep], first[keep]
+
+
 def _tick_round(price: np.ndarray, up: bool) -> np.ndarray:
     tick = np.where(price < _TICK_SWITCH, _TICK_SMALL, _TICK_LARGE)
     n = np.ceil(price / tick - 1e-9) if up else np.floor(price / tick + 1e-9)
     return np.round(n * tick, 2)
 
 
-def modelled_quotes(dates: DatesLike, underlying: str = "SPX") -> pd.DataFrame:
+def modelled_quotes(dates: DatesLike, underlying: str = "SPX", *,
+                    listing: str = "day") -> pd.DataFrame:
     """Modelled end-of-day quotes of every listed SPX/SPXW option on each of ``dates``.
 
     Parameters
@@ -261,6 +312,10 @@ def modelled_quotes(dates: DatesLike, underlying: str = "SPX") -> pd.DataFrame:
         S&P 500 trading days, 1999-01-04 (from about two weeks in, for the realised-vol proxy)
         to 2018-12-31.
     underlying : {"SPX"}
+    listing : {"day", "held"}
+        ``"day"``: each day lists its own strike grid around the forward; ``"held"``: a strike
+        stays listed from the first day it was listed for an expiry until that expiry (as
+        exchanges list; what multi-day histories use, so a position's strikes stay quoted).
 
     Returns
     -------
@@ -277,11 +332,14 @@ def modelled_quotes(dates: DatesLike, underlying: str = "SPX") -> pd.DataFrame:
     Raises
     ------
     DataError
-        Unknown underlying or a date that is not an S&P 500 trading day in arch's data.
+        Unknown underlying, a date that is not an S&P 500 trading day in arch's data, or an
+        unknown ``listing``.
     """
     from core.pricing.black_scholes import bs_price      # lazy: keeps `import core.data` light
     from core.surface.ssvi import ssvi_total_variance
 
+    if listing not in ("day", "held"):
+        raise DataError(f"listing must be 'day' or 'held', got {listing!r}")
     market = modelled_market(dates, underlying)
     blocks = []
     for ts, row in market.iterrows():
@@ -291,6 +349,9 @@ def modelled_quotes(dates: DatesLike, underlying: str = "SPX") -> pd.DataFrame:
             F = row["spot"] * math.exp((row["r"] - row["q"]) * T)
             sig = float(fit.atm_vol(T, row["sigma_30"]))
             K = listed_strikes(F, sig * math.sqrt(T), T)
+            if listing == "held":
+                held, first = _held_strikes(exp, underlying)
+                K = np.union1d(K, held[first <= np.datetime64(day, "D")])
             blocks.append((ts, root, np.datetime64(exp, "ns"), T, K, sig, row))
     n = np.array([len(b[4]) for b in blocks])
     rep = lambda values: np.repeat(np.asarray(values), n)   # noqa: E731

@@ -373,7 +373,31 @@ class ModelSpec:
 
     def as_array(self, params: ParamsLike) -> np.ndarray:
         """Parameters (dict by name, or a sequence in :attr:`param_names` order) as a checked
-        float64 array; raises :class:`DataError` naming the offending parameter."""
+        float64 array; raises :class:`DataError` naming the offending parameter.
+
+        Parameters
+        ----------
+        params : dict or sequence of float
+            ``{name: value}`` with exactly the names of :attr:`param_names`, or the values in
+            that order (units of the module table: variances in vol^2, rates such as
+            ``kappa`` and ``lam`` per year, vols per sqrt(year)).
+
+        Returns
+        -------
+        ndarray
+            float64, shape ``(n_params,)``, inside the model's domain (see :meth:`check`).
+
+        Raises
+        ------
+        DataError
+            Missing or unknown names, the wrong count, a non-scalar value, or a value outside
+            the domain.
+
+        Examples
+        --------
+        >>> get_model("vg").as_array({"sigma": 0.2, "nu": 0.3, "theta": -0.1}).tolist()
+        [0.2, 0.3, -0.1]
+        """
         if isinstance(params, dict):
             missing = [n for n in self.param_names if n not in params]
             extra = [n for n in params if n not in self.param_names]
@@ -397,7 +421,19 @@ class ModelSpec:
         return out
 
     def check(self, p: np.ndarray) -> None:
-        """Raise :class:`DataError` unless ``p`` lies in the model's domain."""
+        """Raise :class:`DataError` unless ``p`` lies in the model's domain.
+
+        Parameters
+        ----------
+        p : ndarray
+            Parameters in :attr:`param_names` order (units of the module table).
+
+        Raises
+        ------
+        DataError
+            A value is not finite or outside its :attr:`domain` interval (naming it), or, for
+            VG, ``theta nu + sigma^2 nu / 2 >= 1`` (``E[S_T]`` infinite).
+        """
         for name, x, (lo, lo_inc, hi, hi_inc) in zip(self.param_names, p, self.domain):
             if not math.isfinite(x):
                 raise DataError(f"{name} must be finite, got {x}")
@@ -413,15 +449,54 @@ class ModelSpec:
                                 f"(sigma={sig:g}, nu={nu:g}, theta={th:g})")
 
     def params_dict(self, p: ArrayLike) -> dict[str, float]:
-        """Parameter array -> ``{name: value}``."""
+        """Parameter array -> ``{name: value}``.
+
+        Parameters
+        ----------
+        p : array_like
+            Values in :attr:`param_names` order (not checked).
+
+        Returns
+        -------
+        dict of str to float
+            Keyed by :attr:`param_names`, in that order.
+        """
         return {n: float(v) for n, v in zip(self.param_names, p)}
 
     def charfunc(self, u: ArrayLike, T: float, params: ParamsLike) -> np.ndarray:
-        """:func:`charfunc` of this model."""
+        """:func:`charfunc` of this model.
+
+        Parameters
+        ----------
+        u : array_like
+            Real (or complex, inside the strip of regularity) arguments.
+        T : float
+            Maturity in years, > 0.
+        params : dict or sequence of float
+            Parameters (see :meth:`as_array`).
+
+        Returns
+        -------
+        ndarray of complex
+            ``E[exp(i u ln(S_T/F_T))]``, of the shape of ``u``.
+        """
         return charfunc(self, u, T, params)
 
     def cumulants(self, T: float, params: ParamsLike) -> tuple[float, float, float]:
-        """:func:`cumulants` of this model."""
+        """:func:`cumulants` of this model.
+
+        Parameters
+        ----------
+        T : float
+            Maturity in years, > 0.
+        params : dict or sequence of float
+            Parameters (see :meth:`as_array`).
+
+        Returns
+        -------
+        tuple of float
+            ``(c1, c2, c4)`` of ``ln(S_T / F_T)`` (dimensionless; ``c2`` is the variance).
+        """
         return cumulants(self, T, params)
 
 
@@ -468,7 +543,28 @@ MODELS: dict[str, ModelSpec] = {
 
 
 def get_model(model: str | ModelSpec) -> ModelSpec:
-    """The :class:`ModelSpec` of ``model`` (a name, case-insensitive, or a spec)."""
+    """The :class:`ModelSpec` of ``model`` (a name, case-insensitive, or a spec).
+
+    Parameters
+    ----------
+    model : str or ModelSpec
+        A key of :data:`MODELS` (surrounding whitespace and case ignored), or a spec, returned
+        as it is.
+
+    Returns
+    -------
+    ModelSpec
+
+    Raises
+    ------
+    DataError
+        An unknown model name.
+
+    Examples
+    --------
+    >>> get_model(" Heston ").param_names
+    ('v0', 'kappa', 'theta', 'sigma', 'rho')
+    """
     if isinstance(model, ModelSpec):
         return model
     key = str(model).strip().lower()
@@ -513,6 +609,34 @@ def cumulants(model: str, T: float, params: ParamsLike) -> tuple[float, float, f
     Heston and Bates use an RK4 solution of the Riccati equations of the cumulant generating
     function (relative accuracy about 1e-4, enough for a truncation range); the Levy models use
     closed forms (c1 of CGMY by a difference quotient).
+
+    Parameters
+    ----------
+    model : str
+        ``"heston"``, ``"bates"``, ``"merton"``, ``"vg"`` or ``"cgmy"`` (or a :class:`ModelSpec`).
+    T : float
+        Maturity in years, > 0.
+    params : dict or sequence
+        Model parameters (see :data:`MODELS`).
+
+    Returns
+    -------
+    tuple of float
+        ``(c1, c2, c4)``: mean, variance and fourth cumulant of ``ln(S_T / F_T)``
+        (dimensionless; ``sqrt(c2 / T)`` is a vol per sqrt(year)).
+
+    Raises
+    ------
+    DataError
+        An unknown model, bad parameters, or ``T`` not finite and > 0.
+
+    Examples
+    --------
+    Merton without jumps is Black-Scholes: ``c1 = -sigma^2 T / 2``, ``c2 = sigma^2 T``, ``c4 = 0``.
+
+    >>> c1, c2, c4 = cumulants("merton", 2.0, (0.2, 0.0, 0.0, 0.1))
+    >>> round(c1, 12), round(c2, 12), c4
+    (-0.04, 0.08, 0.0)
     """
     spec = get_model(model)
     p = spec.as_array(params)

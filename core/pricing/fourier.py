@@ -395,6 +395,43 @@ def cos_price_jacobian(model: str, params: ParamsLike, F: FloatLike, K: FloatLik
     shape ``(n,)`` and ``jac`` of shape ``(n, n_params)`` (currency per unit of each parameter,
     in the model's parameter order). The truncation range is held fixed, as the derivative of
     the converged series.
+
+    Parameters
+    ----------
+    model : str
+        ``"heston"``, ``"bates"``, ``"merton"``, ``"vg"`` or ``"cgmy"``.
+    params : dict or sequence
+        Model parameters (:data:`core.pricing.charfuncs.MODELS`).
+    F : array_like
+        Forward of the underlying to each expiry (currency), > 0.
+    K : array_like
+        Strikes (currency), > 0.
+    T : array_like
+        Years to expiry (ACT/365), >= 0.
+    D : array_like
+        Discount factors to expiry, > 0.
+    is_call : array_like of bool
+        True for calls, False for puts ('C'/'P' accepted).
+    L : float
+        Truncation range half-width in units of ``sqrt(c2 + sqrt(c4))``.
+    tol : float
+        Target truncation error of the series, relative to the forward.
+    n_max : int
+        Cap on the number of cosine terms per maturity.
+
+    Returns
+    -------
+    prices : ndarray
+        Shape ``(n,)``: the prices (currency) of the broadcast inputs, flattened, as
+        :func:`cos_price`.
+    jac : ndarray
+        Shape ``(n, n_params)``: ``d price / d parameter`` (currency per unit of each
+        parameter, in :attr:`ModelSpec.param_names` order).
+
+    Raises
+    ------
+    DataError
+        An unknown model, bad parameters, inputs or settings (as :func:`cos_price`).
     """
     spec = get_model(model)
     p = spec.as_array(params)

@@ -38,7 +38,28 @@ _T_MAX = 4.0              # |t| range: u within exp(-pi sinh 4) ~ 1e-37 of the e
 
 def tanh_sinh_nodes(h: float = _H,
                     t_max: float = _T_MAX) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Tanh-sinh nodes on (0, 1): ``(u, 1 - u, weights)`` (weights sum to ~1)."""
+    """Tanh-sinh nodes on (0, 1): ``(u, 1 - u, weights)`` (weights sum to ~1).
+
+    Parameters
+    ----------
+    h : float
+        Step in the tanh-sinh variable ``t`` (default 1/32), > 0; smaller is more accurate.
+    t_max : float
+        Nodes at ``t`` in ``[-t_max, t_max]`` (default 4: ``u`` within ~1e-37 of 0 and 1).
+
+    Returns
+    -------
+    u, v, weights : ndarray
+        Nodes ``u = 1 / (1 + exp(-pi sinh t))``, ``v = 1 - u`` computed without cancellation,
+        and the weights ``h du/dt``, so ``sum(weights * f(u))`` approximates
+        ``integral_0^1 f(u) du``.
+
+    Examples
+    --------
+    >>> u, v, w = tanh_sinh_nodes()
+    >>> bool(abs(w.sum() - 1.0) < 1e-12 and abs((w * u * u).sum() - 1.0 / 3.0) < 1e-12)
+    True
+    """
     t = np.arange(-t_max, t_max + 0.5 * h, h)
     s = math.pi * np.sinh(t)
     u = 1.0 / (1.0 + np.exp(-s))
@@ -113,6 +134,27 @@ def vg_mixture_price(F: FloatLike, K: FloatLike, T: FloatLike, D: FloatLike, w: 
 
     Calls by put-call parity ``C = P + D (F - K)``; prices clipped to the no-arbitrage bounds
     (as the cosine pricer does); ``T == 0`` gives the intrinsic value.
+
+    Parameters
+    ----------
+    F, K : array_like
+        Forwards and strikes (currency), > 0; flattened.
+    T : array_like
+        Years to expiry, >= 0; one quadrature per distinct value.
+    D : array_like
+        Discount factors to expiry, > 0.
+    w : array_like
+        +1 for a call, -1 for a put.
+    sigma, nu, theta : float
+        VG parameters: vol (per sqrt(year) of gamma time), variance rate of the gamma clock
+        (years) and drift of the subordinated Brownian motion; ``1 - theta nu - sigma^2 nu / 2
+        > 0``. Not validated here (the public pricers check them).
+
+    Returns
+    -------
+    ndarray
+        Prices (currency), shape ``(n,)`` (the flattened inputs), within
+        ``[max(w D (F - K), 0), D F (call) or D K (put)]``.
     """
     F, K, T, D, w = (np.asarray(a, dtype=np.float64).reshape(-1) for a in (F, K, T, D, w))
     out = np.empty(F.shape)

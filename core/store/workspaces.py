@@ -156,16 +156,46 @@ class Sharing:
     users: tuple[str, ...] = ()
 
     def allows(self, user: str) -> bool:
-        """Whether ``user`` (not the owner) may open a workspace shared this way."""
+        """Whether ``user`` (not the owner) may open a workspace shared this way.
+
+        Parameters
+        ----------
+        user : str
+            The reader's user name (owners and admins are decided by the caller).
+
+        Returns
+        -------
+        bool
+            True for ``mode == "all"``, or ``mode == "users"`` with ``user`` among
+            :attr:`users`; False otherwise (always for ``"private"``).
+        """
         return self.mode == "all" or (self.mode == "users" and user in self.users)
 
     def to_dict(self) -> dict:
+        """JSON-ready form, read back by :meth:`from_dict`.
+
+        Returns
+        -------
+        dict
+            ``{"mode": str, "users": list of str}``.
+        """
         return {"mode": self.mode, "users": list(self.users)}
 
     @classmethod
     def from_dict(cls, data: Any) -> Sharing:
         """From ``{"mode": ..., "users": [...]}``, a bare mode string, a Sharing, or None
         (private).
+
+        Parameters
+        ----------
+        data : dict, str, Sharing or None
+            ``mode`` one of :data:`SHARING_MODES` (default ``"private"``); ``users`` a list of
+            user names, needed for ``"users"`` and dropped for the other modes.
+
+        Returns
+        -------
+        Sharing
+            With ``users`` deduplicated and sorted.
 
         Raises
         ------

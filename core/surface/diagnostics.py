@@ -91,7 +91,14 @@ class ArbitrageReport:
         return self.butterfly_free and self.calendar_free
 
     def lines(self) -> list[str]:
-        """Human-readable summary for the UI."""
+        """Human-readable summary for the UI.
+
+        Returns
+        -------
+        list of str
+            Two lines: butterfly, then calendar; each says the grid is free of it or where the
+            worst violation is (``T`` in years, ``k`` in log-moneyness).
+        """
         lo, hi = self.k_range
         where = f"k in [{lo:g}, {hi:g}] ({self.n_k} points)"
         out = []
@@ -111,7 +118,13 @@ class ArbitrageReport:
         return out
 
     def to_dict(self) -> dict:
-        """JSON-ready dict."""
+        """JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            Every field; the location tuples as lists of dicts, ``k_range`` as a list.
+        """
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         for key in ("butterfly", "calendar", "slices"):
             out[key] = [dict(d) for d in out[key]]
@@ -120,7 +133,23 @@ class ArbitrageReport:
 
     @classmethod
     def from_dict(cls, data: dict) -> ArbitrageReport:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : dict
+            The output of :meth:`to_dict` (possibly through JSON); ``butterfly_free`` and
+            ``calendar_free`` are required, the other fields default.
+
+        Returns
+        -------
+        ArbitrageReport
+
+        Raises
+        ------
+        DataError
+            A required field is missing or a field has the wrong shape.
+        """
         try:
             kw = {f.name: data[f.name] for f in fields(cls) if f.name in data}
             for key in ("butterfly", "calendar", "slices"):
@@ -234,11 +263,18 @@ def delta_strike(fit: SurfaceFit, T: FloatLike, d1_target: float, *, k_lo: float
     d1_target : float
         ``N^{-1}(delta)`` for calls, ``N^{-1}(1 + delta)`` for puts (e.g. -0.6745 for a 25-delta
         call, +0.6745 for a 25-delta put).
+    k_lo, k_hi : float
+        Log-moneyness range searched (default ``[-4, 4]``).
+    n_grid : int
+        Grid points in ``[k_lo, k_hi]`` used to bracket the crossing.
+    n_bisect : int
+        Bisection steps after bracketing (the bracket shrinks by ``2^-n_bisect``).
 
     Returns
     -------
     ndarray
-        Strikes (currency) whose ``d1`` equals ``d1_target`` on the fitted smile at each ``T``.
+        Log-moneyness ``ln(K/F)`` (not strikes: ``K = F exp(k)``) whose ``d1`` equals
+        ``d1_target`` on the fitted smile, one per ``T`` (1-D); NaN where there is none.
     """
     T = np.atleast_1d(np.asarray(T, dtype=np.float64))
     kg = np.linspace(k_lo, k_hi, n_grid)
@@ -259,6 +295,11 @@ def delta_strike(fit: SurfaceFit, T: FloatLike, d1_target: float, *, k_lo: float
 
 def smile_metrics(fit: SurfaceFit) -> pd.DataFrame:
     """Per-expiry smile metrics of a :class:`~core.surface.SurfaceFit`.
+
+    Parameters
+    ----------
+    fit : SurfaceFit
+        The surface.
 
     Returns
     -------
@@ -306,6 +347,8 @@ def atm_term_structure(fit: SurfaceFit, T: ArrayLike | None = None, n: int = 100
     T : array_like, optional
         Times (years, > 0); by default the fitted expiries plus ``n`` points spread over
         ``(0, last expiry]``.
+    n : int
+        Number of evenly spread times when ``T`` is not given (default 100).
 
     Returns
     -------

@@ -69,7 +69,33 @@ def essvi_total_variance(k: ArrayLike, theta: float, rho: float, psi: float) -> 
 
 def essvi_to_raw(theta: float, rho: float, psi: float) -> tuple[float, float, float, float, float]:
     """Raw SVI ``(a, b, rho, m, sigma)`` of an eSSVI slice (Gatheral & Jacquier 2014, Lemma 3.1
-    with ``phi = psi / theta``)."""
+    with ``phi = psi / theta``).
+
+    Parameters
+    ----------
+    theta : float
+        ATM total variance (vol^2 x years), > 0.
+    rho : float
+        Slice correlation, ``|rho| < 1``.
+    psi : float
+        ``theta phi``, > 0 (``psi = 0``, a flat slice, has no raw form: ``m``, ``sigma``
+        divide by ``phi``).
+
+    Returns
+    -------
+    tuple of float
+        ``(a, b, rho, m, sigma)``: ``a`` and ``b`` in total variance (vol^2 x years; ``b`` per
+        unit log-moneyness), ``m`` and ``sigma`` in log-moneyness, with
+        ``svi_total_variance(k, a, b, rho, m, sigma) == essvi_total_variance(k, theta, rho, psi)``.
+
+    Examples
+    --------
+    >>> from core.surface.svi import svi_total_variance
+    >>> k = np.linspace(-1.0, 1.0, 5)
+    >>> raw = essvi_to_raw(0.04, -0.6, 0.1)
+    >>> bool(np.allclose(svi_total_variance(k, *raw), essvi_total_variance(k, 0.04, -0.6, 0.1)))
+    True
+    """
     phi = psi / theta
     return (0.5 * theta * (1.0 - rho * rho), 0.5 * psi, rho, -rho / phi,
             math.sqrt(1.0 - rho * rho) / phi)

@@ -423,7 +423,13 @@ def surface_from_params(model: str, params: pd.DataFrame | Sequence[Mapping[str,
 
 
 def warm_kernels() -> float:
-    """Compile (or load from cache) every numba kernel of the surface fits; returns seconds."""
+    """Compile (or load from cache) every numba kernel of the surface fits; returns seconds.
+
+    Returns
+    -------
+    float
+        Wall time of the warm-up in seconds (large on the first run, small from the cache).
+    """
     from core.pricing.sabr import sabr_vol
     from core.surface.svi import CHECK_K as _CHECK_K, penalised_lm as _pen_lm
 

@@ -163,6 +163,14 @@ def prepare(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: boo
     need_atm : bool
         Also skip expiries whose quotes do not straddle the forward (no ATM vol estimate).
 
+    Returns
+    -------
+    Prepared
+        ``slices`` (one :class:`SliceData` per fittable expiry, by ``T`` in years), ``skipped``
+        ``(ISO date, reason)`` pairs, ``table`` (every selected quote: strike in currency,
+        ``k`` in log-moneyness, vols as decimals, ``used``, ``weight``), ``spot`` (currency)
+        and the chain's per-expiry table.
+
     Raises
     ------
     DataError

@@ -94,12 +94,12 @@ def _from_frame_dict(data: dict[str, list]) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True, eq=False)
 class SurfaceFit:
-    """A fitted implied-volatility surface (SVI, SSVI or SABR).
+    """A fitted implied-volatility surface (SVI, SSVI, eSSVI or SABR).
 
     Attributes
     ----------
     model : str
-        'svi', 'ssvi' or 'sabr'.
+        One of :data:`MODELS`: 'svi', 'ssvi', 'sabr' or 'essvi'.
     spot : float
         Underlying level (anchors the forward interpolation at ``T = 0``).
     rmse_iv : float
@@ -163,7 +163,15 @@ class SurfaceFit:
     def residuals(self) -> pd.DataFrame:
         """Every selected quote with its fitted vol: expiry, T, strike, type, k (ln K/F), iv,
         fit_iv, error (fit_iv - iv), iv_bid, iv_ask, inside (fit inside the band), wide, used
-        (in the fit), weight (1 / band; 0 when not used)."""
+        (in the fit), weight (1 / band; 0 when not used).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per selected quote: ``T`` in years, ``strike`` in currency, ``k`` in
+            log-moneyness, the vols and ``error`` as decimals (0.01 = 1 vol point), ``weight``
+            in 1 / vol; a copy (columns absent from the quote table are left out).
+        """
         q = self._quotes
         cols = ["expiry", "T", "strike", "type", "k", "iv", "fit_iv", "error", "iv_bid",
                 "iv_ask", "inside", "wide", "used", "weight"]
@@ -172,7 +180,18 @@ class SurfaceFit:
     # -- evaluation --------------------------------------------------------------------------
     def forward(self, T: FloatLike) -> np.ndarray:
         """Forward at ``T`` (years): ``ln F`` linear in T through ``ln S`` at 0, constant carry
-        beyond the last expiry."""
+        beyond the last expiry.
+
+        Parameters
+        ----------
+        T : array_like
+            Times to expiry in years, >= 0 (``T = 0`` gives the spot).
+
+        Returns
+        -------
+        ndarray
+            Forwards (currency, like :attr:`spot`) of the shape of ``T``.
+        """
         T = np.asarray(T, dtype=np.float64)
         Ts = self._slices["T"].to_numpy()
         carry = np.log(self._slices["forward"].to_numpy() / self.spot)     # ln(F/S) at Ts
@@ -187,7 +206,24 @@ class SurfaceFit:
                 if c in PARAM_NAMES[self.model] or c in ("T", "forward")}
 
     def theta(self, T: FloatLike) -> np.ndarray:
-        """ATM total variance ``theta(T)`` of an SSVI surface (see the module docstring)."""
+        """ATM total variance ``theta(T)`` of an SSVI surface (see the module docstring).
+
+        Parameters
+        ----------
+        T : array_like
+            Times to expiry in years, >= 0.
+
+        Returns
+        -------
+        ndarray
+            ``theta`` (vol^2 x years) of the shape of ``T``: linear between fitted expiries,
+            proportional to ``T`` before the first and after the last.
+
+        Raises
+        ------
+        DataError
+            The fit is not an SSVI fit.
+        """
         if self.model != "ssvi":
             raise DataError(f"theta(T) is defined for SSVI fits, not {self.model}")
         T = np.asarray(T, dtype=np.float64)
@@ -233,11 +269,38 @@ class SurfaceFit:
                               T: FloatLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(w, dw/dk, d2w/dk2)`` of the surface at log-moneyness ``k`` and time ``T``
         (broadcasting arrays; ``k = ln(K / F(T))``). SABR derivatives are central differences
-        with step 1e-4; SVI and SSVI ones are analytic."""
+        with step 1e-4; SVI and SSVI ones are analytic.
+
+        Parameters
+        ----------
+        k : array_like
+            Log-moneyness ``ln(K / F(T))`` (dimensionless).
+        T : array_like
+            Times to expiry in years, > 0; broadcasts against ``k``.
+
+        Returns
+        -------
+        tuple of ndarray
+            ``(w, dw/dk, d2w/dk2)`` of the broadcast shape, ``w`` in vol^2 x years (and its
+            derivatives per unit of log-moneyness).
+        """
         return self._evaluate(k, T, True)
 
     def total_variance(self, k: FloatLike, T: FloatLike) -> np.ndarray:
-        """Total implied variance ``sigma^2 T`` at log-moneyness ``k = ln(K/F(T))`` and ``T``."""
+        """Total implied variance ``sigma^2 T`` at log-moneyness ``k = ln(K/F(T))`` and ``T``.
+
+        Parameters
+        ----------
+        k : array_like
+            Log-moneyness ``ln(K / F(T))`` (dimensionless).
+        T : array_like
+            Times to expiry in years, > 0; broadcasts against ``k``.
+
+        Returns
+        -------
+        ndarray
+            ``w = sigma^2 T`` (vol^2 x years) of the broadcast shape.
+        """
         return self._evaluate(k, T, False)[0]
 
     def implied_vol(self, K: FloatLike, T: FloatLike) -> np.ndarray:
@@ -273,19 +336,48 @@ class SurfaceFit:
     # -- diagnostics (computed on demand) ------------------------------------------------------
     def arbitrage(self, *, k_min: float = -1.5, k_max: float = 1.5, n_k: int = 200,
                   n_t: int = 100) -> ArbitrageReport:
-        """Butterfly and calendar arbitrage check; see :func:`core.surface.check_arbitrage`."""
+        """Butterfly and calendar arbitrage check; see :func:`core.surface.check_arbitrage`.
+
+        Parameters
+        ----------
+        k_min, k_max : float
+            Range of log-moneyness ``ln(K/F)`` checked (default ``[-1.5, 1.5]``).
+        n_k : int
+            Grid points in ``k`` (3 to 100000).
+        n_t : int
+            Extra times spread evenly between the first and last expiry (0 to 100000).
+
+        Returns
+        -------
+        ArbitrageReport
+            Violations found on the grid.
+        """
         from core.surface.diagnostics import check_arbitrage
 
         return check_arbitrage(self, k_min=k_min, k_max=k_max, n_k=n_k, n_t=n_t)
 
     def metrics(self) -> pd.DataFrame:
-        """Smile metrics per expiry; see :func:`core.surface.smile_metrics`."""
+        """Smile metrics per expiry; see :func:`core.surface.smile_metrics`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per fitted expiry: ATM vol, skew, curvature, 25-delta strikes, vols, risk
+            reversal and butterfly (vols as decimals, ``T`` in years).
+        """
         from core.surface.diagnostics import smile_metrics
 
         return smile_metrics(self)
 
     def lines(self) -> list[str]:
-        """Human-readable summary for the UI."""
+        """Human-readable summary for the UI.
+
+        Returns
+        -------
+        list of str
+            Model, expiry count and fit time (ms); the IV RMSE and max error in vol points and
+            the share inside the band, when there were quotes; skipped expiries and notes.
+        """
         n = len(self._slices)
         out = [f"{self.model.upper()} fit of {n} expir{'y' if n == 1 else 'ies'} in "
                f"{self.elapsed * 1e3:.0f} ms."]
@@ -300,7 +392,14 @@ class SurfaceFit:
 
     # -- serialisation ---------------------------------------------------------------------------
     def to_dict(self) -> dict:
-        """JSON-ready dict (tables as column lists, dates as ISO strings, NaN as ``None``)."""
+        """JSON-ready dict (tables as column lists, dates as ISO strings, NaN as ``None``).
+
+        Returns
+        -------
+        dict
+            ``kind == "SurfaceFit"``, ``version`` and every field; read back by
+            :meth:`from_dict`.
+        """
         return {
             "kind": "SurfaceFit", "version": 1, "model": self.model, "spot": self.spot,
             "slices": _as_frame_dict(self._slices), "quotes": _as_frame_dict(self._quotes),
@@ -315,7 +414,23 @@ class SurfaceFit:
 
     @classmethod
     def from_dict(cls, data: dict) -> SurfaceFit:
-        """Inverse of :meth:`to_dict`; raises :class:`DataError` on a malformed dict."""
+        """Inverse of :meth:`to_dict`; raises :class:`DataError` on a malformed dict.
+
+        Parameters
+        ----------
+        data : dict
+            The output of :meth:`to_dict` (possibly through JSON).
+
+        Returns
+        -------
+        SurfaceFit
+            Evaluating exactly like the fit that was saved.
+
+        Raises
+        ------
+        DataError
+            ``data`` is not a SurfaceFit dict, or a field is missing or malformed.
+        """
         if not isinstance(data, dict) or data.get("kind") != "SurfaceFit":
             raise DataError("not a SurfaceFit dict (expected the output of SurfaceFit.to_dict())")
         try:
@@ -349,6 +464,41 @@ def make_fit(model: str, slices: pd.DataFrame, quotes: pd.DataFrame, *, spot: fl
     table (columns of :mod:`core.surface.quotes`, possibly empty). Fitted vols are computed for
     every quote from the surface; statistics use the quotes that were fitted (``used`` and of a
     fitted expiry), overall and per expiry.
+
+    Parameters
+    ----------
+    model : str
+        One of :data:`MODELS`.
+    slices : pandas.DataFrame
+        One row per fitted expiry: ``expiry``, ``T`` (years), ``forward`` (currency) and the
+        columns of :data:`PARAM_NAMES` ``[model]``.
+    quotes : pandas.DataFrame
+        The selected quotes (``strike``, ``T``, ``expiry``, ``iv``, ``iv_bid``, ``iv_ask``,
+        ``used``, ``weight``, ...); may be empty.
+    spot : float
+        Underlying level (currency), > 0.
+    elapsed : float
+        Wall time of the fit in seconds.
+    skipped : sequence of (str, str)
+        Expiries (ISO dates) not fitted, with the reason.
+    global_params : mapping, optional
+        Parameters shared by all expiries (SSVI ``rho, eta, gamma``; SABR ``beta``).
+    options : mapping, optional
+        The fit's settings (see :func:`fit_options`).
+    notes : sequence of str
+        Remarks shown with the fit.
+
+    Returns
+    -------
+    SurfaceFit
+        With ``fit_iv``, ``error``, ``inside`` (and ``used``/``weight`` restricted to fitted
+        expiries) on the quotes and ``n_quotes``, ``rmse_iv``, ``max_error``, ``inside_spread``
+        (decimal vols, shares in [0, 1]) per slice and overall (NaN without used quotes).
+
+    Raises
+    ------
+    DataError
+        An unknown model, missing slice columns or no slice at all.
     """
     base = SurfaceFit(model, slices, quotes.iloc[0:0] if len(quotes) else quotes, spot,
                       global_params=dict(global_params or {}))
@@ -391,20 +541,69 @@ def make_fit(model: str, slices: pd.DataFrame, quotes: pd.DataFrame, *, spot: fl
 # helpers shared by the fit entry points
 # --------------------------------------------------------------------------------------------
 def day_label(ts: DateLike) -> str:
-    """ISO date of an expiry timestamp."""
+    """ISO date of an expiry timestamp.
+
+    Parameters
+    ----------
+    ts : date-like
+        A timestamp, date, or text pandas can read as one.
+
+    Returns
+    -------
+    str
+        ``"YYYY-MM-DD"`` (the time of day is dropped).
+
+    Examples
+    --------
+    >>> day_label("2018-01-19 16:00")
+    '2018-01-19'
+    """
     return pd.Timestamp(ts).date().isoformat()
 
 
 def fit_options(model: str, lo: float, hi: float, exclude_wide: bool, min_quotes: int,
                 **extra: Any) -> dict:
-    """The settings recorded in :attr:`SurfaceFit.options`."""
+    """The settings recorded in :attr:`SurfaceFit.options`.
+
+    Parameters
+    ----------
+    model : str
+        One of :data:`MODELS`.
+    lo, hi : float
+        The moneyness range of the quotes fitted (as given to the fit entry point).
+    exclude_wide : bool
+        Whether quotes with a wide bid/ask band were left out.
+    min_quotes : int
+        Fewest quotes an expiry needs to be fitted.
+    **extra : Any
+        Model-specific settings (e.g. ``calendar``, ``fit_theta``, ``beta``), recorded as given.
+
+    Returns
+    -------
+    dict
+        ``model``, ``moneyness`` ``[lo, hi]``, ``exclude_wide``, ``min_quotes``, ``weights`` (a
+        description of the quote weights) and ``extra``.
+    """
     return {"model": model, "moneyness": [float(lo), float(hi)],
             "exclude_wide": bool(exclude_wide), "min_quotes": int(min_quotes),
             "weights": "1 / (iv_ask - iv_bid), floor 0.2 vol points", **extra}
 
 
 def nothing_fitted(model: str, prepared: Prepared) -> CalibrationError:
-    """The error raised when every expiry was skipped, listing the first reasons."""
+    """The error raised when every expiry was skipped, listing the first reasons.
+
+    Parameters
+    ----------
+    model : str
+        The model whose fit failed (named in the message).
+    prepared : Prepared
+        The prepared quotes; its ``skipped`` (expiry, reason) pairs are quoted, the first four.
+
+    Returns
+    -------
+    CalibrationError
+        For the caller to raise.
+    """
     reasons = "; ".join(f"{e}: {r}" for e, r in prepared.skipped[:4])
     more = "; ..." if len(prepared.skipped) > 4 else ""
     return CalibrationError(f"no expiry could be fitted with {model} ({reasons}{more})")
@@ -413,7 +612,31 @@ def nothing_fitted(model: str, prepared: Prepared) -> CalibrationError:
 def finish_fit(model: str, rows: list[dict], prepared: Prepared, t0: float,
                skipped: Sequence[tuple[str, str]], global_params: dict, options: dict,
                notes: Sequence[str]) -> SurfaceFit:
-    """:func:`make_fit` from per-expiry rows, with ``elapsed`` measured from ``t0``."""
+    """:func:`make_fit` from per-expiry rows, with ``elapsed`` measured from ``t0``.
+
+    Parameters
+    ----------
+    model : str
+        One of :data:`MODELS`.
+    rows : list of dict
+        One dict per fitted expiry: ``expiry``, ``T`` (years), ``forward`` (currency) and the
+        model's parameters.
+    prepared : Prepared
+        The prepared quotes (its ``table`` and ``spot`` are used).
+    t0 : float
+        :func:`time.perf_counter` reading (seconds) at the start of the fit.
+    skipped : sequence of (str, str)
+        Expiries not fitted with the reason; stored sorted.
+    global_params, options : dict
+        As :func:`make_fit`.
+    notes : sequence of str
+        Remarks shown with the fit.
+
+    Returns
+    -------
+    SurfaceFit
+        With ``elapsed`` in seconds since ``t0``.
+    """
     fit = make_fit(model, pd.DataFrame(rows), prepared.table, spot=prepared.spot,
                    skipped=sorted(skipped), global_params=global_params, options=options,
                    notes=notes)

@@ -119,7 +119,25 @@ def ssvi_to_raw(theta: FloatLike, rho: FloatLike, eta: FloatLike,
 
 
 def isotonic(y: ArrayLike, weight: ArrayLike | None = None) -> np.ndarray:
-    """Non-decreasing least-squares fit to ``y`` (pool-adjacent-violators)."""
+    """Non-decreasing least-squares fit to ``y`` (pool-adjacent-violators).
+
+    Parameters
+    ----------
+    y : array_like
+        1-D values in order (any unit; the result has the same).
+    weight : array_like, optional
+        Positive weights of the squared residuals, as long as ``y``; equal when omitted.
+
+    Returns
+    -------
+    ndarray
+        The non-decreasing sequence, as long as ``y``, minimising ``sum weight (fit - y)^2``.
+
+    Examples
+    --------
+    >>> isotonic([1.0, 3.0, 2.0, 4.0]).tolist()
+    [1.0, 2.5, 2.5, 4.0]
+    """
     y = np.asarray(y, dtype=np.float64)
     w = np.ones_like(y) if weight is None else np.asarray(weight, dtype=np.float64)
     vals, wts, counts = [], [], []
@@ -216,7 +234,22 @@ def shape_limited_note(S: Sequence[SliceData], fit: SurfaceFit) -> str:
     """A note when SSVI's 3-parameter slices fit some expiry far worse than a free raw SVI
     slice does (SSVI on one short SPXW expiry: 2.9 vol points against 0.11): the SSVI slice
     ties its ATM curvature to its wings and cannot bend a steep short-dated put wing, whatever
-    its parameters (an unconstrained SSVI slice fit does no better)."""
+    its parameters (an unconstrained SSVI slice fit does no better).
+
+    Parameters
+    ----------
+    S : sequence of SliceData
+        The fitted slices' quotes, in the order of ``fit.params``.
+    fit : SurfaceFit
+        The SSVI (or eSSVI) fit; its per-expiry ``rmse_iv`` is compared.
+
+    Returns
+    -------
+    str
+        The note, naming every expiry whose IV RMSE exceeds both 3 times that of a raw SVI
+        slice fit to the same quotes and 0.5 vol points (RMSEs quoted in vol points); ``""``
+        when there is none.
+    """
     from core.surface.svi import fit_svi_slice, svi_total_variance
 
     worse = []
@@ -236,6 +269,18 @@ def shape_limited_note(S: Sequence[SliceData], fit: SurfaceFit) -> str:
 
 
 def pd_date(ts: DateLike) -> str:
+    """ISO date of an expiry timestamp.
+
+    Parameters
+    ----------
+    ts : date-like
+        A timestamp, date, or text pandas can read as one.
+
+    Returns
+    -------
+    str
+        ``"YYYY-MM-DD"`` (the time of day is dropped).
+    """
     import pandas as pd
 
     return pd.Timestamp(ts).date().isoformat()

@@ -365,6 +365,26 @@ def min_g(params: SviParams, *, k_min: float = -3.0, k_max: float = 3.0) -> tupl
 
     A grid of step 0.002, then a bounded Brent search around the lowest grid point, so a dip
     between grid points is not missed. Returns ``(min g, k)``.
+
+    Parameters
+    ----------
+    params : tuple of float
+        Raw SVI ``(a, b, rho, m, sigma)``: ``a`` in total variance (vol^2 x years), ``b`` per
+        unit log-moneyness, ``m`` and ``sigma`` in log-moneyness.
+    k_min, k_max : float
+        Log-moneyness range ``ln(K/F)`` searched (default ``[-3, 3]``), ``k_min < k_max``.
+
+    Returns
+    -------
+    tuple of float
+        ``(min g, k at the minimum)``; ``g`` is dimensionless (the slice is free of butterfly
+        arbitrage on the range iff it is >= 0); ``-inf`` where ``g`` is undefined (``w <= 0``).
+
+    Examples
+    --------
+    >>> g, k = min_g((0.04, 0.1, 0.0, 0.0, 0.1))
+    >>> bool(g > 0) and abs(k) <= 3.0
+    True
     """
     from scipy.optimize import minimize_scalar
 
@@ -471,7 +491,24 @@ def _pen_lm(u, k, v, sw, kg, lam, margin, max_iter):
 
 
 def min_total_variance(params: SviParams) -> float:
-    """Minimum of a raw SVI slice's total variance, ``a + b sigma sqrt(1 - rho^2)``."""
+    """Minimum of a raw SVI slice's total variance, ``a + b sigma sqrt(1 - rho^2)``.
+
+    Parameters
+    ----------
+    params : tuple of float
+        Raw SVI ``(a, b, rho, m, sigma)`` (``a`` in vol^2 x years, ``sigma`` in log-moneyness).
+
+    Returns
+    -------
+    float
+        The smallest ``w(k)`` over all ``k`` (vol^2 x years); < 0 means negative variance
+        somewhere.
+
+    Examples
+    --------
+    >>> min_total_variance((0.25, 0.5, 0.0, 0.0, 0.5))  # w(m) = a + b sigma
+    0.5
+    """
     a, b, rho, _, s = params
     return float(a + b * s * math.sqrt(max(1.0 - rho * rho, 0.0)))
 

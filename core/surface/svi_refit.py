@@ -57,7 +57,24 @@ def ssvi_slice_fit(k: ArrayLike, v: ArrayLike,
     """Best SSVI slice (3 parameters) inside Gatheral-Jacquier's Theorem 4.2 set
     ``theta phi (1 + |rho|) <= 4 (1 - 1e-9)``, ``theta phi^2 (1 + |rho|) <= 4``: free of butterfly
     arbitrage for every ``k``, with minimum variance ``theta (1 - rho^2) / 2 + ... >= 0``.
-    Returns raw SVI parameters, or None."""
+    Returns raw SVI parameters, or None.
+
+    Parameters
+    ----------
+    k : array_like
+        Log-moneyness ``ln(K/F)`` of the quotes, 1-D float64.
+    v : array_like
+        Market total implied variances ``iv^2 T`` (vol^2 x years), as long as ``k``.
+    W : array_like
+        Weights of the squared total-variance residuals (``(1 / (2 iv T band))^2``, in
+        1 / (vol^2 x years)^2), as long as ``k``.
+
+    Returns
+    -------
+    tuple of float or None
+        Raw SVI ``(a, b, rho, m, sigma)`` (``a`` in vol^2 x years, ``b`` per unit log-moneyness, ``m`` and ``sigma`` in log-moneyness) of the
+        best of six Levenberg-Marquardt starts; None when every start failed.
+    """
     from scipy.optimize import least_squares
 
     sw = np.sqrt(W)
@@ -90,7 +107,24 @@ def ssvi_slice_fit(k: ArrayLike, v: ArrayLike,
 
 
 def butterfly_free(p: SviParams) -> bool:
-    """Non-negative minimum variance and Durrleman's g >= 0 on [-3, 3]."""
+    """Non-negative minimum variance and Durrleman's g >= 0 on [-3, 3].
+
+    Parameters
+    ----------
+    p : tuple of float
+        Raw SVI ``(a, b, rho, m, sigma)`` (``a`` in vol^2 x years, ``b`` per unit log-moneyness, ``m`` and ``sigma`` in log-moneyness).
+
+    Returns
+    -------
+    bool
+        True when the slice is free of butterfly arbitrage on ``k`` in [-3, 3] (see
+        :func:`core.surface.svi.min_g`) and its total variance is never negative.
+
+    Examples
+    --------
+    >>> butterfly_free((0.04, 0.1, 0.0, 0.0, 0.1)), butterfly_free((-0.05, 0.1, 0.0, 0.0, 0.1))
+    (True, False)
+    """
     return min_g(p)[0] >= 0.0 and min_total_variance(p) >= 0.0
 
 
@@ -103,6 +137,30 @@ def refit_from_feasible(k: ArrayLike, v: ArrayLike, W: ArrayLike, start: SviPara
     violates the condition between penalty points, the farthest arbitrage-free point on the
     segment from ``start`` to it (bisection in the refit variables) is taken. Returns
     ``(params, objective)`` of an arbitrage-free slice no worse than ``start``.
+
+    Parameters
+    ----------
+    k : array_like
+        Log-moneyness ``ln(K/F)`` of the quotes, 1-D float64.
+    v : array_like
+        Market total implied variances ``iv^2 T`` (vol^2 x years), as long as ``k``.
+    W : array_like
+        Weights of the squared total-variance residuals (``(1 / (2 iv T band))^2``, in
+        1 / (vol^2 x years)^2), as long as ``k``.
+    start : tuple of float
+        Raw SVI ``(a, b, rho, m, sigma)`` of a butterfly-free slice (e.g. from
+        :func:`ssvi_slice_fit`); ``sigma > 0``.
+    margin : float
+        Penalise ``g < margin`` (dimensionless, default 1e-6), a little inside the set.
+
+    Returns
+    -------
+    params : tuple of float
+        Raw SVI ``(a, b, rho, m, sigma)``, butterfly-free; ``start`` itself when no refit was
+        better.
+    objective : float
+        Its weighted sum of squared total-variance residuals (dimensionless with ``W`` as
+        above), <= that of ``start``.
     """
     sw = np.sqrt(W)
     a, b, rho, m, s = start
@@ -155,7 +213,34 @@ MARGIN = 1e-5
 
 def crossing(prev: SviParams, params: SviParams, k: ArrayLike = K_CALENDAR) -> float:
     """Largest amount by which slice ``params`` lies below ``prev (1 + MARGIN)`` on ``k`` (0 if
-    never)."""
+    never).
+
+    Parameters
+    ----------
+    prev : tuple of float
+        Raw SVI ``(a, b, rho, m, sigma)`` of the previous (shorter) expiry.
+    params : tuple of float
+        Raw SVI of the slice checked.
+    k : array_like
+        Log-moneyness grid ``ln(K/F)`` (default :data:`K_CALENDAR`, [-1.5, 1.5]).
+
+    Returns
+    -------
+    float
+        ``max(w_prev (1 + MARGIN) - w)`` over ``k``, in total variance (vol^2 x years), >= 0;
+        0 means the slices are ordered (no calendar arbitrage) on the grid.
+
+    Examples
+    --------
+    >>> crossing((0.04, 0.1, 0.0, 0.0, 0.1), (0.05, 0.1, 0.0, 0.0, 0.1))
+    0.0
+
+    A slice 0.01 lower everywhere: the gap is 0.01 plus ``MARGIN w_prev`` at the grid end
+    ``k = 1.5``, where ``w_prev = 0.04 + 0.1 sqrt(1.5^2 + 0.1^2) = 0.190333...``:
+
+    >>> round(crossing((0.04, 0.1, 0.0, 0.0, 0.1), (0.03, 0.1, 0.0, 0.0, 0.1)), 11)
+    0.01000190333
+    """
     gap = svi_total_variance(k, *prev) * (1.0 + MARGIN) - svi_total_variance(k, *params)
     return float(max(gap.max(), 0.0))
 

@@ -55,20 +55,29 @@ def test_backtest_replay_and_walk_forward(dash_duo, parity, settings):
     _click(dash_duo, "#bt-play")
     _wait_played(dash_duo)             # restarted from day 1 and moving (any day before the last)
     _click(dash_duo, "#bt-play")       # pause
-    if SHOTS:
-        os.makedirs(SHOTS, exist_ok=True)
-        dash_duo.driver.save_screenshot(os.path.join(SHOTS, "backtest-light.png"))
-    # walk-forward on the default grid
+    # walk-forward on the default grid: saved in the registry, its id in the page's link
     _click(dash_duo, "#bt-wf-run")
     dash_duo.wait_for_contains_text("#bt-wf-pbo .gtitle", "Probability of backtest overfitting", timeout=120)
     dash_duo.wait_for_contains_text("#bt-wf-summary", "Deflated Sharpe", timeout=10)
-    link = _wait_url(dash_duo.driver, "run=")
-    assert "run=" in link and "strategy=iron_condor" in link
+    dash_duo.wait_for_contains_text("#bt-wf-saved", "Walk-forward saved to the", timeout=20)
+    link = _wait_url(dash_duo.driver, "wf=")
+    assert "run=" in link and "wf=" in link and "strategy=iron_condor" in link
+    if SHOTS:
+        os.makedirs(SHOTS, exist_ok=True)
+        dash_duo.driver.set_window_size(1400, 3900)
+        time.sleep(1.5)
+        dash_duo.driver.save_screenshot(os.path.join(SHOTS, "backtest-light.png"))
+        dash_duo.driver.execute_script("document.getElementById('app-theme-switch').click()")
+        time.sleep(8)                 # every figure redrawn in the dark template
+        dash_duo.driver.save_screenshot(os.path.join(SHOTS, "backtest-dark.png"))
     logs = [e for e in dash_duo.get_logs() if e.get("level") == "SEVERE"]
     assert logs == []
     dash_duo.driver.get(link)                       # the saved link brings the backtest back
     dash_duo.wait_for_contains_text("#bt-saved", "Loaded from the", timeout=30)
     dash_duo.wait_for_contains_text("#bt-trades", "2018-01-02", timeout=10)
+    dash_duo.wait_for_contains_text("#bt-wf-saved", "Walk-forward loaded from the", timeout=30)
+    dash_duo.wait_for_contains_text("#bt-wf-summary", "Deflated Sharpe", timeout=10)
     from core.store import open_store
     assert open_store(settings.database_url).count(kind="backtest") == 1
+    assert open_store(settings.database_url).count(kind="walkforward") == 1
     assert [e for e in dash_duo.get_logs() if e.get("level") == "SEVERE"] == []

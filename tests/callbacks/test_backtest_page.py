@@ -51,10 +51,14 @@ def test_payload_and_figures(payload):
     assert "Equity and drawdown vs buy-and-hold" in eq.layout.title.text
     assert "real data" in eq.layout.title.text                     # the source on the chart
     assert eq.layout.yaxis.title.text == "Equity ($)"
+    assert eq.layout.yaxis3.title.text == "Margin ($)"           # the daily margin, drawn
+    margin = [t for t in eq.data if t.name == "margin requirement (CBOE, daily)"][0]
+    assert max(margin.y) == pytest.approx(payload["metrics"]["max_margin"])
     h = figs.pnl_histogram(payload)
     assert h.layout.xaxis.title.text == "P&L per trade ($)"
     text = str(figs.metrics_table(payload).to_plotly_json())
     assert "Same trades at mid" in text and "Buy and hold" in text
+    assert "Max margin (CBOE, daily)" in text
 
 
 def test_replay_payload_figures(payload):
@@ -118,3 +122,45 @@ def test_job_settings_outside_the_app_match_app_settings(monkeypatch, tmp_path):
         want = Settings.from_env()
         got = _job_settings()
         assert (got.data_dir, got.redis_url) == (want.data_dir, want.redis_url)
+
+
+def test_walk_forward_registry_round_trip(history, tmp_path):
+    """A sweep is filed in the runs registry (kind walkforward) with its whole result; the
+    page's ?wf=<id> brings it back, and the runs page links there."""
+    import json
+
+    from callbacks.runs import _open_link
+    from core.store import open_store
+
+    grid = cb.grid_from_form("delta", "0.1, 0.2", "width", "25, 50")
+    wf = cb.run_sweep(history, from_query({}), grid, 15, 8, False, "sharpe")
+    wf["descriptor"] = cb.source_descriptor("real", None, None, None)
+    wf = json.loads(json.dumps(wf))                       # as the dcc.Store carries it
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    run_id = cb.record_sweep(wf, url)
+    run = open_store(url).get_run(run_id)
+    assert run.kind == "walkforward" and run.model == "iron_condor"
+    assert run.params["grid"] == {"delta": [0.1, 0.2], "width": [25.0, 50.0]}
+    assert run.metrics["dsr"] == pytest.approx(wf["dsr"]) and run.metrics["n_configs"] == 4
+    assert run.metrics["oos_sharpe"] == pytest.approx(wf["oos_metrics"]["sharpe"])
+    assert run.settings["train"] == 15 and run.settings["source"] == "real"
+    back = cb.restore_sweep(run_id, url)
+    assert back["restored"] and back["run_id"] == run_id
+    for k in ("configs", "windows", "chosen", "in_sample", "oos_equity", "pbo", "label", "capital"):
+        assert back[k] == wf[k]
+    # the restored payload draws like a fresh one
+    assert figs.stability_figure(back).layout.yaxis.title.text == "Window"
+    assert "wf=" + run_id in to_query(defaults(), None, run_id)
+    assert _open_link(run) == f"[Open](/backtest?wf={run_id})"
+    with pytest.raises(ParityError, match="not a stored walk-forward"):
+        cb.restore_sweep(cb.record(cb.run_backtest(history, from_query({})), {"source": "real"}, url),
+                         url)
+
+
+def test_calendar_from_the_form(history):
+    kw = rules_kwargs(from_query({"strategy": "calendar_spread", "far": "57", "dte": "29"}))
+    assert kw["far_dte"] == 57 and kw["strategy"] == "calendar_spread"
+    opts = cb.strategy_options.__wrapped__("x")["options"] if hasattr(cb.strategy_options, "__wrapped__") \
+        else cb.strategy_options("x")["options"]
+    values = [o["value"] for o in opts]
+    assert "calendar_spread" in values and "diagonal_spread" in values

@@ -130,7 +130,7 @@ def test_rule_that_never_trades_is_not_silent(history):
 @pytest.mark.parametrize("kwargs,words", [
     (dict(capital=0), "capital must be > 0"),
     (dict(stop_loss=-0.5), "stop_loss must be > 0"),
-    (dict(strategy="calendar_spread"), "trades two expiries"),
+    (dict(strategy="calendar_spread", far_dte=30), "far_dte (30) must be above dte (30)"),
     (dict(strategy="nope"), "strategy must be one of"),
     (dict(exit_dte=45), "exit_dte (45) must be below"),
     (dict(fill_fraction=1.5), "fill_fraction must be in [0, 1]"),

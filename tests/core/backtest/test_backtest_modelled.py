@@ -64,3 +64,30 @@ def test_vectorised_marks_equal_the_per_position_reference(modelled, monkeypatch
     ref = run(modelled, Rules())
     assert np.allclose(fast.series["equity"], ref.series["equity"], rtol=0, atol=1e-8)
     assert [t.modelled_marks for t in fast.trades] == [t.modelled_marks for t in ref.trades]
+
+
+def test_open_legs_stay_quoted(modelled):
+    """Strikes stay listed until their expiry (listing="held"): few leg marks come from the
+    smile (what remains are wings whose bid rounds to zero, unlisted as on the exchange); under
+    the day-by-day grid it was 35 % of leg-days on this span."""
+    res = run(modelled, Rules())
+    leg_days = 4 * res.series["n_open"].sum()           # iron condor: 4 option legs
+    assert leg_days > 500
+    assert res.counts["modelled_marks"] / leg_days < 0.12
+
+
+def test_histories_built_under_the_day_listing_are_not_reused(tmp_path, history):
+    """A file cached under the earlier key (no listing in it) is ignored: the key names the
+    listing, so the history is rebuilt."""
+    import hashlib
+    import shutil
+
+    from core.backtest.history_build import FORMAT_VERSION
+
+    old_key = f"{FORMAT_VERSION}|SPX|2016-02-01|2016-02-05"
+    old = tmp_path / f"{hashlib.sha1(old_key.encode()).hexdigest()[:24]}-modelled.parquet"
+    shutil.copy(history.path, old)                       # a valid history, but the wrong one
+    h = modelled_history("2016-02-01", "2016-02-05", cache_dir=tmp_path)
+    assert h.path != str(old) and h.source == "modelled"
+    assert [d.isoformat() for d in h.dates][0] == "2016-02-01"
+    assert modelled_history("2016-02-01", "2016-02-05", cache_dir=tmp_path).path == h.path

@@ -20,7 +20,8 @@ def test_windows_rolling_and_anchored():
         windows(40, 35, 10)
 
 
-def test_shuffled_future_leaves_in_sample_choice_unchanged(real_path, tmp_path):
+@pytest.mark.parametrize("in_sample", ["continuous", "fresh"])
+def test_shuffled_future_leaves_in_sample_choice_unchanged(real_path, tmp_path, in_sample):
     df = pd.read_csv(real_path, encoding="utf-8-sig")
     dates = sorted(df.quotedate.unique(), key=lambda d: pd.Timestamp(d))
     # the future of the first in-sample window (dates[:15]): permute February's quote dates
@@ -33,8 +34,8 @@ def test_shuffled_future_leaves_in_sample_choice_unchanged(real_path, tmp_path):
     shuffled.loc[fut, "quotedate"] = shuffled.loc[fut, "quotedate"].map(mapping)
     h1 = load_history(df, cache_dir=tmp_path / "a")
     h2 = load_history(shuffled, cache_dir=tmp_path / "b")
-    w1 = walk_forward(h1, Rules(), GRID, train=15, test=8)
-    w2 = walk_forward(h2, Rules(), GRID, train=15, test=8)
+    w1 = walk_forward(h1, Rules(), GRID, train=15, test=8, in_sample=in_sample)
+    w2 = walk_forward(h2, Rules(), GRID, train=15, test=8, in_sample=in_sample)
     assert w1.chosen[0] == w2.chosen[0]
     assert np.array_equal(w1.in_sample[0], w2.in_sample[0])
     assert not np.allclose(w1.returns, w2.returns)   # the future did change
@@ -53,6 +54,34 @@ def test_stitched_equity_is_the_windows_runs(history):
         assert w.in_sample[k, w.chosen[k]] == np.max(w.in_sample[k])
     assert w.returns.shape == (len(history) - 1, 6)
     assert 0.0 <= w.pbo.pbo <= 1.0 and 0.0 <= w.dsr <= 1.0
+
+
+def _sharpe(eq):
+    r = np.diff(eq) / eq[:-1]
+    return np.sqrt(252) * r.mean() / r.std(ddof=1)
+
+
+@pytest.mark.parametrize("anchored", [False, True])
+def test_in_sample_scores_by_both_definitions(history, anchored):
+    """continuous: the annualised Sharpe (computed here) of each point's whole-history equity
+    over the window's dates; fresh: of a run on the window's slice alone."""
+    cont = walk_forward(history, Rules(), GRID, train=15, test=8, anchored=anchored)
+    fresh = walk_forward(history, Rules(), GRID, train=15, test=8, anchored=anchored,
+                         in_sample="fresh")
+    for j, cfg in enumerate(cont.configs):
+        rule = Rules().with_(**cfg)
+        eq = run(history, rule).series["equity"]
+        for w, (a, b, _, _) in enumerate(cont.windows):
+            want = _sharpe(eq[a:b])
+            got = cont.in_sample[w, j]
+            assert got == pytest.approx(want, rel=1e-9) if np.isfinite(want) else got == -np.inf
+            want = _sharpe(run(history.slice(a, b), rule).series["equity"])
+            got = fresh.in_sample[w, j]
+            assert got == pytest.approx(want, rel=1e-9) if np.isfinite(want) else got == -np.inf
+    assert np.array_equal(cont.returns, fresh.returns)
+    assert not np.allclose(cont.in_sample, fresh.in_sample)
+    with pytest.raises(DataError, match="in_sample must be one of continuous, fresh, got 'x'"):
+        walk_forward(history, Rules(), GRID, train=15, test=8, in_sample="x")
 
 
 def test_process_pool_gives_the_same_result(history):
