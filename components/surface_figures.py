@@ -19,8 +19,8 @@ from components.figures import themed
 __all__ = ["MODEL_LABELS", "MODEL_COLORS", "surface_figure", "smiles_figure",
            "residual_figure", "term_structure_figure", "default_expiries", "MAX_POINTS_3D"]
 
-MODEL_LABELS = {"svi": "SVI", "ssvi": "SSVI", "sabr": "SABR"}
-MODEL_COLORS = {"svi": "#0d6efd", "ssvi": "#d63384", "sabr": "#fd7e14"}
+MODEL_LABELS = {"svi": "SVI", "ssvi": "SSVI", "essvi": "eSSVI", "sabr": "SABR"}
+MODEL_COLORS = {"svi": "#0d6efd", "ssvi": "#d63384", "essvi": "#20c997", "sabr": "#fd7e14"}
 MAX_POINTS_3D = 3000
 MAX_SMILES = 12
 
