@@ -28,6 +28,7 @@ calendar lead and of ``g`` on dense grids). A step is kept only if the slices it
 dense checks (601 points for calendar, :func:`core.surface.svi.min_g` for ``g``) and the
 objective falls; otherwise the farthest feasible point towards the SLSQP answer is taken
 (bisection). Every iterate is therefore free of arbitrage, and passes over all expiries repeat
+(skipping a block when neither its slices nor their neighbours moved since it was last solved)
 until one gains less than ``rtol``. This reaches a point no block of slices can improve, not
 necessarily the global optimum of the joint problem.
 """
@@ -124,31 +125,41 @@ def _w_and_grad(k, p):
     return w, J
 
 
-def _g_and_grad(k, p):
-    """Durrleman ``g(k)`` and ``dg/d(a, b, rho, m, sigma)``."""
+def _g_and_grad(k, p, grad=True):
+    """Durrleman ``g(k)`` and (if ``grad``) ``dg/d(a, b, rho, m, sigma)``."""
     a, b, rho, m, s = p
     x = k - m
     r2 = x * x + s * s
     r = np.sqrt(r2)
     r3 = r2 * r
-    r5 = r3 * r2
     w = a + b * (rho * x + r)
-    w1 = b * (rho + x / r)
+    xr = x / r
+    w1 = b * (rho + xr)
     w2 = b * s * s / r3
-    dw = np.stack([np.ones_like(k), rho * x + r, b * x, -b * (rho + x / r), b * s / r], axis=1)
-    dw1 = np.stack([np.zeros_like(k), rho + x / r, b * np.ones_like(k), -b * s * s / r3,
-                    -b * x * s / r3], axis=1)
-    dw2 = np.stack([np.zeros_like(k), s * s / r3, np.zeros_like(k), 3.0 * b * s * s * x / r5,
-                    b * (2.0 * s / r3 - 3.0 * s ** 3 / r5)], axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        u = 1.0 - k * w1 / (2.0 * w)
-        g = u * u - 0.25 * w1 * w1 * (1.0 / w + 0.25) + 0.5 * w2
-        g_w = u * k * w1 / (w * w) + 0.25 * w1 * w1 / (w * w)
-        g_w1 = -u * k / w - 0.5 * w1 * (1.0 / w + 0.25)
     bad = ~(w > 0.0)
-    g = np.where(bad, -1.0, g)
-    J = g_w[:, None] * dw + g_w1[:, None] * dw1 + 0.5 * dw2
-    J[bad] = dw[bad]                        # push w up where it is not positive
+    with np.errstate(divide="ignore", invalid="ignore"):
+        iw = 1.0 / w
+        u = 1.0 - 0.5 * k * w1 * iw
+        g = u * u - 0.25 * w1 * w1 * (iw + 0.25) + 0.5 * w2
+        g = np.where(bad, -1.0, g)
+        if not grad:
+            return g, None
+        g_w = (u * k * w1 + 0.25 * w1 * w1) * iw * iw
+        g_w1 = -u * k * iw - 0.5 * w1 * (iw + 0.25)
+        r5 = r3 * r2
+        J = np.empty((k.size, 5))
+        J[:, 0] = g_w                                          # dw/da = 1, dw1/da = dw2/da = 0
+        J[:, 1] = g_w * (rho * x + r) + g_w1 * (rho + xr) + 0.5 * s * s / r3
+        J[:, 2] = g_w * (b * x) + g_w1 * b
+        J[:, 3] = (g_w * (-w1) + g_w1 * (-b * s * s / r3)
+                   + 1.5 * b * s * s * x / r5)
+        J[:, 4] = (g_w * (b * s / r) + g_w1 * (-b * x * s / r3)
+                   + 0.5 * b * (2.0 * s / r3 - 3.0 * s ** 3 / r5))
+    if bad.any():                           # push w up where it is not positive
+        J[bad] = 0.0
+        J[bad, 0] = 1.0
+        J[bad, 1] = (rho * x + r)[bad]
+        J[bad, 4] = (b * s / r)[bad]
     return g, np.nan_to_num(J)
 
 
@@ -233,7 +244,7 @@ def _solve_block(pr: _Problem, params: list, js: list, max_iter: int, cuts: int 
     for j in js:
         p = get(cur, j)
         kd = np.unique(np.concatenate([_K_G_DENSE, np.clip(p[3] + p[4] * _K_LOCAL, -3.0, 3.0)]))
-        kg[j] = _near_minima(kd, _g_and_grad(kd, p)[0], 0.3)
+        kg[j] = _near_minima(kd, _g_and_grad(kd, p, grad=False)[0], 0.3)
     lead = 1.0 + 2.0 * MARGIN
 
     def fun(x):
@@ -251,7 +262,7 @@ def _solve_block(pr: _Problem, params: list, js: list, max_iter: int, cuts: int 
             out.append((svi_total_variance(kk, *get(x, b))
                         - lead * svi_total_variance(kk, *get(x, a))) / pr.wref[b])
         for j in js:
-            out.append(_g_and_grad(kg[j], get(x, j))[0] - G_MARGIN)
+            out.append(_g_and_grad(kg[j], get(x, j), grad=False)[0] - G_MARGIN)
             out.append([_minw_and_grad(get(x, j))[0] / pr.wref[j]])
         return np.concatenate(out)
 
@@ -384,12 +395,22 @@ def joint_refit(slices: Sequence[SliceData], fits: Sequence[Sequence[float]],
     size = max(1, min(int(block), n))
     iters, f = 0, pr.total(params)
     message = f"stopped after {sweeps} passes"
+    stamp, seen = [0] * n, {}            # when each slice last moved; what each block last saw
+    clock = 0
     for sweep in range(int(sweeps)):
         gain = 0.0
         for j in range(n - size + 1):
+            near = tuple(stamp[max(j - 1, 0):min(j + size + 1, n)])
+            if seen.get(j) == near:        # nothing it depends on moved since its last solve
+                continue
             params, g, it = _solve_block(pr, params, list(range(j, j + size)), max_iter)
             gain += g
             iters += it
+            if g > 0.0:
+                clock += 1
+                for i in range(j, j + size):
+                    stamp[i] = clock
+            seen[j] = tuple(stamp[max(j - 1, 0):min(j + size + 1, n)])
         f = pr.total(params)
         if gain <= rtol * f:
             message = f"converged after {sweep + 1} passes (last pass gained {gain:.3g})"
