@@ -101,3 +101,19 @@ def test_arbitrage_free_independent_fit_is_kept_unchanged(make_csv, svi_smile):
 def test_bad_calendar_argument_is_named():
     with pytest.raises(DataError, match="calendar"):
         fit_svi(short_chain(days=(7, 14)), calendar="both")
+
+
+@pytest.mark.parametrize("p", [(0.01, 0.1, -0.6, 0.05, 0.1), (1e-5, 0.005, -0.9, -0.02, 0.013)])
+def test_constraint_jacobians_match_central_differences(p):
+    from core.surface import svi_g, svi_total_variance
+    from core.surface.svi_joint import _g_and_grad, _w_and_grad
+
+    p = np.array(p)
+    k = np.linspace(-3.0, 3.0, 25)
+    h = 1e-7 * np.maximum(np.abs(p), 1e-4)
+    for fun, mine in ((svi_g, _g_and_grad), (svi_total_variance, _w_and_grad)):
+        fd = np.array([(fun(k, *(p + hh * e)) - fun(k, *(p - hh * e))) / (2 * hh)
+                       for e, hh in zip(np.eye(5), h)]).T
+        val, J = mine(k, p)
+        np.testing.assert_allclose(val, fun(k, *p), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(J, fd, rtol=1e-5, atol=1e-6 * np.abs(fd).max())
