@@ -46,6 +46,18 @@ _SHORT = 60
 def byte_limit(max_bytes: Any, default: int) -> int:
     """``max_bytes`` checked (a whole number of bytes > 0), or ``default`` when it is ``None``.
 
+    Parameters
+    ----------
+    max_bytes : int or None
+        The caller's limit, bytes.
+    default : int
+        The module's limit used when ``max_bytes`` is ``None``, bytes.
+
+    Returns
+    -------
+    int
+        The limit to apply, bytes.
+
     Raises
     ------
     DataError

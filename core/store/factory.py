@@ -137,7 +137,24 @@ def shared_store(url: str, *, busy_timeout: float = 10.0,
     open is not cached (the next call tries again). In-memory URLs are not shared (each call
     gives a new private database, as :func:`open_store`).
 
-    Parameters and errors are those of :func:`open_store`.
+    Parameters
+    ----------
+    url : str
+        The store URL, as for :func:`open_store` (``sqlite:///...`` or ``postgresql://...``).
+    busy_timeout : float, default 10
+        Seconds an operation waits for another writer before raising ``StoreError``.
+    connect_timeout : float, default 5
+        PostgreSQL only: seconds a connection attempt may take before ``StoreError``.
+
+    Returns
+    -------
+    RunStore
+        The process's store for this ``(url, busy_timeout, connect_timeout)``.
+
+    Raises
+    ------
+    DataError, StoreError
+        As :func:`open_store` (a failed open is not cached).
     """
     key = (os.getpid(), url, float(busy_timeout), float(connect_timeout))
     store = _SHARED.get(key)
