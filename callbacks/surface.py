@@ -32,7 +32,7 @@ from components.surface_state import MODELS, to_query
 from components.uploads import record_line, upload_failure
 from core.data import load_chain, sample_chain
 from core.errors import ParityError
-from core.surface import fit_sabr, fit_ssvi, fit_svi
+from core.surface import fit_essvi, fit_sabr, fit_ssvi, fit_svi
 from core.surface.views import SurfaceComparison, compare_fits
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ SAMPLE_KEY = "sample"
 def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
 _FITTERS = {"svi": lambda c, beta: fit_svi(c), "ssvi": lambda c, beta: fit_ssvi(c),
-            "sabr": lambda c, beta: fit_sabr(c, beta=beta)}
+            "essvi": lambda c, beta: fit_essvi(c), "sabr": lambda c, beta: fit_sabr(c, beta=beta)}
 
 
 # --------------------------------------------------------------------------------------------

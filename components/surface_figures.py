@@ -19,8 +19,8 @@ from components.figures import themed
 __all__ = ["MODEL_LABELS", "MODEL_COLORS", "surface_figure", "smiles_figure",
            "residual_figure", "term_structure_figure", "default_expiries", "MAX_POINTS_3D"]
 
-MODEL_LABELS = {"svi": "SVI", "ssvi": "SSVI", "sabr": "SABR"}
-MODEL_COLORS = {"svi": "#0d6efd", "ssvi": "#d63384", "sabr": "#fd7e14"}
+MODEL_LABELS = {"svi": "SVI", "ssvi": "SSVI", "essvi": "eSSVI", "sabr": "SABR"}
+MODEL_COLORS = {"svi": "#0d6efd", "ssvi": "#d63384", "essvi": "#20c997", "sabr": "#fd7e14"}
 MAX_POINTS_3D = 3000
 MAX_SMILES = 12
 
@@ -50,6 +50,11 @@ def default_expiries(expiries: list[str], n: int = 9) -> list[str]:
         return list(expiries)
     idx = np.unique(np.round(np.linspace(0, len(expiries) - 1, n)).astype(int))
     return [expiries[i] for i in idx]
+
+
+def _label(model: str) -> str:
+    """The model's display name (``"eSSVI"``, not ``"ESSVI"``)."""
+    return MODEL_LABELS.get(model, model.upper())
 
 
 def _market(chain, lo: float = 0.6, hi: float = 1.4) -> pd.DataFrame:
@@ -111,7 +116,7 @@ def surface_figure(chain, fit, *, theme: str = "light", n: int = 40, view=None) 
             name="calendar arbitrage (w falls with T)",
             marker=dict(size=3, color="#fd7e14", symbol="diamond")))
     fig.update_layout(
-        title=dict(text=f"{fit.model.upper()} implied volatility surface", x=0.01),
+        title=dict(text=f"{_label(fit.model)} implied volatility surface", x=0.01),
         scene=dict(xaxis_title="Strike", yaxis_title="Days to expiry", zaxis_title="IV (%)",
                    camera=dict(eye=dict(x=-1.6, y=-1.6, z=0.8))),
         legend=dict(orientation="h", y=0.02, x=0.01))
@@ -212,7 +217,7 @@ def residual_figure(fit, *, theme: str = "light", k_step: float = 0.05) -> go.Fi
         colorscale="RdBu", reversescale=True, zmid=0, zmin=-lim, zmax=lim,
         colorbar=dict(title=dict(text="vol pts", side="right")),
         hovertemplate="ln(K/F) %{x:.2f}<br>%{y}<br>fit − market %{z:.2f} vol pts<extra></extra>"))
-    fig.update_layout(title=dict(text=f"{fit.model.upper()} residuals (fitted − market IV)", x=0.01))
+    fig.update_layout(title=dict(text=f"{_label(fit.model)} residuals (fitted − market IV)", x=0.01))
     fig.update_xaxes(title_text="Log-moneyness ln(K/F)")
     fig.update_yaxes(title_text="Expiry", type="category")
     return themed(fig, theme)

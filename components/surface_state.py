@@ -7,7 +7,7 @@ from components.url_state import number
 
 __all__ = ["DEFAULTS", "MODELS", "from_query", "to_query"]
 
-MODELS = ("svi", "ssvi", "sabr")
+MODELS = ("svi", "ssvi", "essvi", "sabr")
 DEFAULTS = dict(models=["svi", "ssvi", "sabr"], beta=0.5, show="svi")
 
 

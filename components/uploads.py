@@ -64,17 +64,19 @@ def upload_failure(upload: dict | None, exc: BaseException, log: logging.Logger 
 
 
 def record_line(record: dict | None) -> str:
-    """What the page is showing, for its info line.
+    """``"prices.csv (1.2 MB), kept on the server"``: what the page is showing, for its info line.
 
     Parameters
     ----------
     record : dict or None
-        An upload record ``{"key", "name", "size"}`` (size in bytes); None for the default data.
+        An upload record ``{"key", "name", "size"}`` (``size`` in bytes), as
+        :func:`callbacks.uploads.keep` returns; ``None`` when nothing was uploaded.
 
     Returns
     -------
     str
-        E.g. ``"prices.csv (1.2 MB), kept on the server"``; ``""`` without a record.
+        The file name (``"upload"`` when it has none) and its size (bytes, kB or MB, decimal
+        units), or ``""`` without a record.
     """
     if not record:
         return ""

@@ -13,7 +13,7 @@ dash.register_page(__name__, path="/", name="Home", order=0, title="Parity",
 #: The first steps a new desk user takes, in order (page path, what to do there).
 START = (
     ("/greeks", "Greeks", "See how delta, gamma and vega of one option move with spot and time."),
-    ("/surface", "Vol surface", "Fit SVI, SSVI and SABR to the SPX sample chain (or upload your own) "
+    ("/surface", "Vol surface", "Fit SVI, SSVI, eSSVI and SABR to the SPX sample chain (or upload your own) "
                                 "and check it for arbitrage."),
     ("/strategies", "Strategies", "Price a template (a vertical, a condor…) and read its P/L and risk."),
     ("/portfolio", "Portfolio", "Optimise the 20-stock sample under real constraints and backtest it."),

@@ -1,4 +1,4 @@
-"""Volatility surface studio: load a chain, fit SVI / SSVI / SABR, check arbitrage, compare."""
+"""Volatility surface studio: load a chain, fit SVI / SSVI / eSSVI / SABR, check arbitrage, compare."""
 from __future__ import annotations
 
 import dash
@@ -14,8 +14,8 @@ from components.url_state import link_key
 
 dash.register_page(
     __name__, path="/surface", name="Vol surface", order=2, title="Parity · Vol surface",
-    description="Load an option chain, clean it, infer forwards, fit SVI, SSVI and SABR, check "
-                "butterfly and calendar arbitrage, and compare the fits.",
+    description="Load an option chain, clean it, infer forwards, fit SVI, SSVI, eSSVI and SABR, "
+                "check butterfly and calendar arbitrage, and compare the fits.",
 )
 
 _MODEL_OPTIONS = [{"label": MODEL_LABELS[m], "value": m} for m in MODELS]
@@ -79,7 +79,9 @@ def layout(**query) -> dbc.Container:
     return dbc.Container([
         html.Div([html.H3("Volatility surface", className="mb-0"),
                   html.Div("Raw SVI per expiry (quasi-explicit fit), SSVI (Gatheral-Jacquier, "
-                           "arbitrage-free by construction), Hagan SABR; OTM quotes within "
+                           "arbitrage-free by construction), eSSVI (an SSVI slice per expiry "
+                           "with its own ρ and ψ, Hendriks-Martini, arbitrage-free), Hagan SABR; "
+                           "OTM quotes within "
                            "0.6–1.4 × forward.", className="text-body-secondary small")],
                  className="mb-3"),
         dbc.Row([

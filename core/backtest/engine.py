@@ -88,7 +88,22 @@ class _Pos:
 
 
 def entry_schedule(history: ChainHistory, rules: Rules) -> np.ndarray:
-    """Boolean per quote date: is it an entry date under ``rules.entry``?"""
+    """Boolean per quote date: is it an entry date under ``rules.entry``?
+
+    Parameters
+    ----------
+    history : ChainHistory
+        The quote dates (``history.day_index``, days since 1970-01-01).
+    rules : Rules
+        ``rules.entry``: ``"daily"`` (every date), ``"weekly"`` (first date of each Monday-based
+        week), ``"monthly"`` (first date of each calendar month) or ``"signal"`` (the dates in
+        ``rules.signal``).
+
+    Returns
+    -------
+    ndarray of bool
+        One flag per quote date of ``history``, True on entry dates.
+    """
     days = history.day_index.astype("datetime64[D]")
     n = days.size
     if rules.entry == "daily":

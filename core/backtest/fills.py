@@ -43,6 +43,11 @@ def fill_price(bid: FloatLike, ask: FloatLike, side: FloatLike, fraction: float)
         +1 buy, -1 sell.
     fraction : float
         ``f`` in [0, 1]: buys fill at ``bid + f (ask - bid)``, sells at ``ask - f (ask - bid)``.
+
+    Returns
+    -------
+    ndarray of float64
+        Fill price per order, index points (the broadcast shape of the inputs).
     """
     bid = np.asarray(bid, dtype=np.float64)
     ask = np.asarray(ask, dtype=np.float64)
@@ -51,14 +56,44 @@ def fill_price(bid: FloatLike, ask: FloatLike, side: FloatLike, fraction: float)
 
 
 def costs(qty: ArrayLike, contracts: float, commission: float, fees: float) -> float:
-    """Commission and fees of one order (currency): ``(commission + fees) * sum|qty| *
-    contracts`` over the option legs."""
+    """Commission and fees of one order: ``(commission + fees) * sum|qty| * contracts`` over
+    the option legs.
+
+    Parameters
+    ----------
+    qty : array_like
+        Signed quantity of each option leg per unit of the structure (the sign is ignored).
+    contracts : float
+        Number of units (contracts) of the structure traded.
+    commission, fees : float
+        Per-contract commission and exchange/regulatory fees, $ per contract.
+
+    Returns
+    -------
+    float
+        Total cost of the order, $ (non-negative).
+    """
     return float((commission + fees) * np.abs(np.asarray(qty, dtype=np.float64)).sum()
                  * contracts)
 
 
 def settlement(kind: np.ndarray, strike: np.ndarray, close: float) -> np.ndarray:
-    """Value at expiry per unit: ``max(S - K, 0)`` calls, ``max(K - S, 0)`` puts, ``S`` stock."""
+    """Value at expiry per unit: ``max(S - K, 0)`` calls, ``max(K - S, 0)`` puts, ``S`` stock.
+
+    Parameters
+    ----------
+    kind : ndarray of str
+        ``"call"``, ``"put"`` or ``"stock"`` per leg.
+    strike : ndarray
+        Strike per leg, index points (ignored for stock).
+    close : float
+        Underlying settlement price, index points.
+
+    Returns
+    -------
+    ndarray of float64
+        Settlement value per unit of each leg, index points.
+    """
     kind = np.asarray(kind)
     strike = np.asarray(strike, dtype=np.float64)
     out = np.where(kind == "call", np.maximum(close - strike, 0.0),
@@ -84,7 +119,28 @@ def _black76_few(F, K, T, sigma, D, is_call) -> np.ndarray:
 
 def black76(F: FloatLike, K: FloatLike, T: FloatLike, sigma: FloatLike, discount: FloatLike,
             is_call: ArrayLike) -> np.ndarray:
-    """Black-76 price ``DF [F N(d1) - K N(d2)]`` (call) / ``DF [K N(-d2) - F N(-d1)]`` (put)."""
+    """Black-76 price ``DF [F N(d1) - K N(d2)]`` (call) / ``DF [K N(-d2) - F N(-d1)]`` (put).
+
+    Parameters
+    ----------
+    F : array_like
+        Forward, index points.
+    K : array_like
+        Strike, index points.
+    T : array_like
+        Time to expiry, years (``T <= 0`` gives the discounted intrinsic value).
+    sigma : array_like
+        Black volatility, decimal per year (0.2 = 20 %).
+    discount : array_like
+        Discount factor to expiry, decimal in (0, 1].
+    is_call : array_like of bool
+        True for calls, False for puts.
+
+    Returns
+    -------
+    ndarray of float64
+        Option price, index points (the broadcast shape of the inputs).
+    """
     F, K, T, sigma, discount = (np.asarray(x, dtype=np.float64) for x in (F, K, T, sigma, discount))
     sd = sigma * np.sqrt(np.maximum(T, 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -118,7 +174,25 @@ def _smile(day, expiry: int):
 def smile_vol(day: DayQuotes, expiry: int, strike: FloatLike) -> tuple[np.ndarray, float, float]:
     """The day's smile vol of ``expiry`` at ``strike`` with that expiry's forward and discount.
 
-    Returns ``(vols, forward, discount)``; vols NaN when the day has no smile for the expiry."""
+    Parameters
+    ----------
+    day : DayQuotes
+        One quote date's rows.
+    expiry : int
+        Expiry, days since 1970-01-01.
+    strike : array_like
+        Strikes, index points.
+
+    Returns
+    -------
+    vols : ndarray of float64
+        Smile vol at each strike, decimal per year; NaN when the day has no smile for the
+        expiry (flat beyond the quoted log-moneyness range).
+    forward : float
+        The expiry's put-call parity forward, index points (NaN when the expiry is not quoted).
+    discount : float
+        The expiry's discount factor, decimal (NaN when the expiry is not quoted).
+    """
     strike = np.asarray(strike, dtype=np.float64)
     sm = _smile(day, expiry)
     if sm is None:
@@ -134,7 +208,28 @@ def model_mark(day: DayQuotes, expiry: int, strike: FloatLike, is_call: ArrayLik
     """Model value (index points) and vol of contracts missing from ``day``'s quotes.
 
     Uses the day's smile of the same expiry; when the day has none (the expiry is not quoted),
-    ``fallback_vol`` (the leg's last known vol) with forward = spot and discount 1."""
+    ``fallback_vol`` (the leg's last known vol) with forward = spot and discount 1.
+
+    Parameters
+    ----------
+    day : DayQuotes
+        The quote date the contracts are marked on.
+    expiry : int
+        Expiry, days since 1970-01-01.
+    strike : array_like
+        Strikes, index points.
+    is_call : array_like of bool
+        True for calls, False for puts.
+    fallback_vol : array_like, default NaN
+        Vol used where the day has no smile, decimal per year (NaN: the mark is NaN).
+
+    Returns
+    -------
+    value : ndarray of float64
+        Black-76 model value per contract, index points.
+    vols : ndarray of float64
+        The vol each value used, decimal per year.
+    """
     strike = np.asarray(strike, dtype=np.float64)
     vols, F, D = smile_vol(day, expiry, strike)
     if not np.isfinite(F):

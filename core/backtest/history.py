@@ -100,21 +100,50 @@ class DayQuotes:
 
     @property
     def n(self) -> int:
+        """Number of quoted rows (contracts) on this date."""
         return int(self.strike.size)
 
     def expiries(self) -> np.ndarray:
-        """Distinct expiries (days since epoch), ascending."""
+        """Distinct expiries, ascending.
+
+        Returns
+        -------
+        ndarray of int64
+            Expiry dates quoted on this day, days since 1970-01-01.
+        """
         return self.exp_values
 
     def expiry_rows(self, expiry: int) -> slice:
-        """Rows of one expiry (empty slice when it is not quoted)."""
+        """Rows of one expiry (empty slice when it is not quoted).
+
+        Parameters
+        ----------
+        expiry : int
+            Expiry, days since 1970-01-01.
+
+        Returns
+        -------
+        slice
+            The contiguous rows of that expiry in this day's arrays (``slice(0, 0)`` if absent).
+        """
         j = int(np.searchsorted(self.exp_values, expiry))
         if j >= self.exp_values.size or self.exp_values[j] != expiry:
             return slice(0, 0)
         return slice(int(self.exp_bounds[j]), int(self.exp_bounds[j + 1]))
 
     def lookup(self, keys: np.ndarray) -> np.ndarray:
-        """Row index of each contract key, -1 where the contract is not quoted today."""
+        """Row index of each contract key, -1 where the contract is not quoted today.
+
+        Parameters
+        ----------
+        keys : ndarray of int64
+            Contract keys from :func:`contract_key`.
+
+        Returns
+        -------
+        ndarray of int64
+            Row per key in this day's arrays, -1 where the contract is not quoted.
+        """
         keys = np.asarray(keys, dtype=np.int64)
         pos = np.searchsorted(self.key, keys)
         pos = np.minimum(pos, max(self.n - 1, 0))
@@ -123,7 +152,22 @@ class DayQuotes:
 
 
 def contract_key(expiry: ArrayLike, is_call: ArrayLike, strike: ArrayLike) -> np.ndarray:
-    """Integer key of contracts (see :attr:`DayQuotes.key`)."""
+    """Integer key of contracts (see :attr:`DayQuotes.key`).
+
+    Parameters
+    ----------
+    expiry : array_like of int
+        Expiry, days since 1970-01-01.
+    is_call : array_like of bool
+        True for calls, False for puts.
+    strike : array_like of float
+        Strike, index points (rounded to 0.01).
+
+    Returns
+    -------
+    ndarray of int64
+        ``(expiry * 2 + is_call) * 10**7 + round(strike * 100)`` per contract.
+    """
     return ((np.asarray(expiry, dtype=np.int64) * 2 + np.asarray(is_call, dtype=np.int64))
             * 10**7 + np.rint(np.asarray(strike, dtype=np.float64) * 100).astype(np.int64))
 
@@ -196,7 +240,23 @@ class ChainHistory:
                 f"{self.dates[-1]})")
 
     def position(self, date: DateLike) -> int:
-        """Index of ``date`` in :attr:`dates`; :class:`DataError` when it is not a quote date."""
+        """Index of ``date`` in :attr:`dates`.
+
+        Parameters
+        ----------
+        date : date-like
+            A quote date (anything :class:`pandas.Timestamp` reads).
+
+        Returns
+        -------
+        int
+            Its position, 0-based.
+
+        Raises
+        ------
+        DataError
+            When ``date`` is not a quote date of this history (the message gives the range).
+        """
         d = _day_int(date)
         i = int(np.searchsorted(self.day_index, d))
         if i >= len(self) or self.day_index[i] != d:
@@ -207,7 +267,18 @@ class ChainHistory:
     def slice(self, start: int, stop: int) -> ChainHistory:
         """The dates ``start:stop`` (positions) as a history sharing the file and the cache.
 
-        Nothing after ``stop`` can be read through the slice."""
+        Nothing after ``stop`` can be read through the slice.
+
+        Parameters
+        ----------
+        start, stop : int
+            Positions in :attr:`dates`, Python slice semantics (``stop`` excluded).
+
+        Returns
+        -------
+        ChainHistory
+            The sub-history (same file, label and day cache).
+        """
         out = ChainHistory(self.path, self.day_index[start:stop], self.closes[start:stop],
                            self.groups[start:stop], self.source, self.label, self.notes)
         object.__setattr__(out, "_cache", self._cache)
@@ -216,7 +287,23 @@ class ChainHistory:
         return out
 
     def day(self, i: int) -> DayQuotes:
-        """Quotes of the ``i``-th date (position in :attr:`dates`)."""
+        """Quotes of the ``i``-th date (position in :attr:`dates`).
+
+        Parameters
+        ----------
+        i : int
+            Position of the date, in ``[0, len(self))``.
+
+        Returns
+        -------
+        DayQuotes
+            That date's rows (empty arrays when the date had no quotes).
+
+        Raises
+        ------
+        DataError
+            When ``i`` is out of range.
+        """
         if not 0 <= i < len(self):
             raise DataError(f"date position must be in [0, {len(self)}), got {i}")
         g, a, n = (int(x) for x in self.groups[i])
@@ -254,13 +341,37 @@ class ChainHistory:
         return self._file[0][1]
 
     def days(self, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, DayQuotes]]:
-        """Iterate ``(position, DayQuotes)`` over dates ``start:stop``."""
+        """Iterate ``(position, DayQuotes)`` over dates ``start:stop``.
+
+        Parameters
+        ----------
+        start : int, default 0
+            First position.
+        stop : int, optional
+            Position after the last (default: the end).
+
+        Yields
+        ------
+        (int, DayQuotes)
+            Each date's position and quotes, in date order.
+        """
         stop = len(self) if stop is None else stop
         for i in range(start, stop):
             yield i, self.day(i)
 
     def chain(self, date: DateLike) -> Chain:
-        """The full :class:`core.data.Chain` of one quote date (through ``load_chain``)."""
+        """The full :class:`core.data.Chain` of one quote date (through ``load_chain``).
+
+        Parameters
+        ----------
+        date : date-like
+            A quote date of this history.
+
+        Returns
+        -------
+        Chain
+            The two-sided quotes (bid > 0) of that date, with its close as spot.
+        """
         from core.data import load_chain
 
         i = self.position(date)
@@ -350,7 +461,23 @@ def _read(s) -> pd.DataFrame:
 
 
 def open_history(path: str | os.PathLike) -> ChainHistory:
-    """Open a Parquet history written by :func:`history_from_frame` (footer only)."""
+    """Open a Parquet history written by :func:`history_from_frame` (footer only).
+
+    Parameters
+    ----------
+    path : str or path
+        The Parquet file.
+
+    Returns
+    -------
+    ChainHistory
+        The history; quotes are read lazily, one date's row group at a time.
+
+    Raises
+    ------
+    DataError
+        When the file cannot be read as Parquet or carries no Parity history metadata.
+    """
     import pyarrow.parquet as pq
 
     try:
@@ -371,7 +498,32 @@ def open_history(path: str | os.PathLike) -> ChainHistory:
 def history_from_frame(raw: pd.DataFrame, *, source_kind: str = "upload", label: str | None = None,
                        cache_dir: str | os.PathLike | None = None,
                        digest: str | None = None) -> ChainHistory:
-    """Build (or reuse) the Parquet history of a multi-day quote table; see :func:`load_history`."""
+    """Build (or reuse) the Parquet history of a multi-day quote table; see :func:`load_history`.
+
+    Parameters
+    ----------
+    raw : DataFrame
+        The quote table, in a layout :func:`load_history` reads (with a quote date column).
+    source_kind : {"real", "upload", "modelled"}, default "upload"
+        How the data is labelled.
+    label : str, optional
+        Human label (default ``"<source_kind> chain history"``); a cached file with another
+        label is rebuilt.
+    cache_dir : str or path, optional
+        Folder of the Parquet file (default ``$TMPDIR/parity-histories``).
+    digest : str, optional
+        Hex name of the file (default: SHA-1 of the format version and the table's rows).
+
+    Returns
+    -------
+    ChainHistory
+        The history opened from the (new or reused) Parquet file.
+
+    Raises
+    ------
+    DataError
+        A bad ``source_kind``, or a table :func:`load_history` would refuse.
+    """
     if source_kind not in ("real", "upload", "modelled"):
         raise DataError(f"source_kind must be 'real', 'upload' or 'modelled', got {source_kind!r}")
     if digest is None:

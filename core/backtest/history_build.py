@@ -34,7 +34,18 @@ FORMAT_VERSION = "3"
 
 
 def to_date(i: int) -> _dt.date:
-    """The calendar date of day number ``i`` (days since 1970-01-01)."""
+    """The calendar date of day number ``i`` (days since 1970-01-01).
+
+    Parameters
+    ----------
+    i : int
+        Day number, days since 1970-01-01.
+
+    Returns
+    -------
+    datetime.date
+        That calendar date.
+    """
     return (EPOCH + np.timedelta64(int(i), "D")).astype(object)
 
 
@@ -42,9 +53,30 @@ def prepare_table(raw: pd.DataFrame, min_dates: int = 2
                   ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, list[str]]:
     """Clean a raw multi-day table and enrich it: forwards, discounts, smile vols, deltas.
 
-    Returns ``(table, dates, closes, notes)``: the rows sorted by quote date (day numbers since
-    1970-01-01), the quote dates, the underlying close per date, and notes on what was dropped;
-    ``DataError`` when fewer than ``min_dates`` quote dates are usable."""
+    Parameters
+    ----------
+    raw : DataFrame
+        A multi-day quote table in a layout :func:`core.backtest.load_history` reads.
+    min_dates : int, default 2
+        Fewest usable quote dates accepted.
+
+    Returns
+    -------
+    table : DataFrame
+        The cleaned rows sorted by quote date (day numbers since 1970-01-01), with forward,
+        discount, smile vol (decimal) and delta columns.
+    dates : ndarray of int64
+        The usable quote dates, days since 1970-01-01, ascending.
+    closes : ndarray of float64
+        The underlying close per date, index points.
+    notes : list of str
+        What was dropped, and why.
+
+    Raises
+    ------
+    DataError
+        When fewer than ``min_dates`` quote dates are usable; the message says what to fix.
+    """
     from core.data import read_quotes
 
     q = read_quotes(raw)          # the chain loader's own reader: any layout it recognises
@@ -249,7 +281,21 @@ def build_chunks(chunks: Iterable[tuple[pd.DataFrame, np.ndarray, np.ndarray, li
                  extra_notes: list | None = None) -> None:
     """Write prepared chunks ``(df, dates, closes, notes)`` (dates ascending across chunks) to
     one Parquet history; memory holds one chunk at a time. ``extra_notes`` (which the chunk
-    iterator may fill as it goes) are appended once every chunk is written."""
+    iterator may fill as it goes) are appended once every chunk is written.
+
+    Parameters
+    ----------
+    chunks : iterable of (DataFrame, ndarray, ndarray, list of str)
+        Outputs of :func:`prepare_table`, dates ascending across chunks.
+    path : Path
+        The Parquet file to write (one row group per block of dates).
+    source_kind : str
+        ``"real"``, ``"upload"`` or ``"modelled"``, stored in the file's metadata.
+    label : str
+        Human label stored in the metadata.
+    extra_notes : list of str, optional
+        Notes appended after the chunks' own.
+    """
     import pyarrow.parquet as pq
 
     tmp = Path(path).with_suffix(f".{os.getpid()}.tmp")

@@ -21,14 +21,38 @@ PERIODS: int = 252
 
 
 def drawdown(equity: ArrayLike) -> np.ndarray:
-    """Drawdown of an equity curve: ``equity / running max - 1`` (<= 0)."""
+    """Drawdown of an equity curve: ``equity / running max - 1`` (<= 0).
+
+    Parameters
+    ----------
+    equity : array_like
+        Account equity per period, $ (positive).
+
+    Returns
+    -------
+    ndarray of float64
+        Drawdown per period, decimal (-0.1 = 10 % below the running peak; 0 at a new peak).
+    """
     e = np.asarray(equity, dtype=np.float64)
     return e / np.maximum.accumulate(e) - 1.0
 
 
 def sharpe(returns: ArrayLike, periods: int = PERIODS) -> float:
     """Annualised Sharpe ratio of periodic returns (rf = 0, ddof = 1); NaN with < 2 returns or
-    zero volatility."""
+    zero volatility.
+
+    Parameters
+    ----------
+    returns : array_like
+        Simple returns per period, decimal (0.01 = 1 %).
+    periods : int, default PERIODS
+        Periods per year (252 for daily returns).
+
+    Returns
+    -------
+    float
+        ``mean / std * sqrt(periods)``, per year (dimensionless); NaN when undefined.
+    """
     r = np.asarray(returns, dtype=np.float64)
     if r.size < 2:
         return math.nan
@@ -89,7 +113,23 @@ def _longest_underwater(dd: np.ndarray) -> int:
 def trade_stats(pnl: ArrayLike, days_held: ArrayLike, n_open: ArrayLike | None = None) -> dict:
     """Trade statistics: ``n_trades``, ``win_rate``, ``profit_factor`` (gross wins / gross
     losses), ``avg_win``, ``avg_loss`` (currency, loss negative), ``avg_days_held`` and
-    ``exposure`` (fraction of periods with a position open, from ``n_open``)."""
+    ``exposure`` (fraction of periods with a position open, from ``n_open``).
+
+    Parameters
+    ----------
+    pnl : array_like
+        Realised P&L per closed trade, $.
+    days_held : array_like
+        Calendar days each trade was held, days.
+    n_open : array_like, optional
+        Number of open positions per period; without it ``exposure`` is NaN.
+
+    Returns
+    -------
+    dict
+        ``n_trades`` (int), ``win_rate`` (decimal), ``profit_factor`` (ratio), ``avg_win`` and
+        ``avg_loss`` ($), ``avg_days_held`` (days), ``exposure`` (decimal).
+    """
     p = np.asarray(pnl, dtype=np.float64)
     d = np.asarray(days_held, dtype=np.float64)
     out = {"n_trades": float(p.size), "win_rate": math.nan, "profit_factor": math.nan,

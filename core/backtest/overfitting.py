@@ -67,6 +67,13 @@ class PBOResult:
     metric: str
 
     def to_dict(self) -> dict:
+        """Plain JSON-able dict (arrays as lists).
+
+        Returns
+        -------
+        dict
+            Every field by name; :meth:`from_dict` reads it back.
+        """
         return {"pbo": self.pbo, "logits": self.logits.tolist(), "is_best": self.is_best.tolist(),
                 "oos_of_best": self.oos_of_best.tolist(), "prob_oos_loss": self.prob_oos_loss,
                 "degradation_slope": self.degradation_slope, "n_splits": self.n_splits,
@@ -75,6 +82,18 @@ class PBOResult:
 
     @classmethod
     def from_dict(cls, d: dict) -> PBOResult:
+        """Rebuild from :meth:`to_dict`'s output.
+
+        Parameters
+        ----------
+        d : dict
+            A dict written by :meth:`to_dict`.
+
+        Returns
+        -------
+        PBOResult
+            The same result (arrays as float64).
+        """
         return cls(float(d["pbo"]), np.asarray(d["logits"], float), np.asarray(d["is_best"], float),
                    np.asarray(d["oos_of_best"], float), float(d["prob_oos_loss"]),
                    float(d["degradation_slope"]), int(d["n_splits"]), int(d["n_combinations"]),
@@ -196,6 +215,30 @@ def probabilistic_sharpe(sr: float, sr_benchmark: float, T: int, skew: float = 0
     ``Phi((SR - SR*) sqrt(T - 1) / sqrt(1 - skew SR + (kurt - 1)/4 SR^2))``: the probability
     that the true Sharpe exceeds ``sr_benchmark`` given an observed per-period ``sr`` over ``T``
     periods with the returns' ``skew`` and non-excess ``kurt``.
+
+    Parameters
+    ----------
+    sr : float
+        Observed Sharpe ratio, per period (not annualised).
+    sr_benchmark : float
+        Benchmark Sharpe ratio ``SR*``, per period.
+    T : int
+        Number of return periods observed, >= 2.
+    skew : float, default 0
+        Skewness of the returns.
+    kurt : float, default 3
+        Non-excess kurtosis of the returns (3 for normal), >= 1.
+
+    Returns
+    -------
+    float
+        Probability, decimal in [0, 1].
+
+    Raises
+    ------
+    DataError
+        A non-finite argument, ``T < 2``, or a variance factor <= 0 (a Sharpe that is not per
+        period, or excess kurtosis).
     """
     sr, srb = _check("sr", sr), _check("sr_benchmark", sr_benchmark)
     T = _check("T", T, lo=2)
@@ -208,7 +251,22 @@ def probabilistic_sharpe(sr: float, sr_benchmark: float, T: int, skew: float = 0
 
 def expected_max_sharpe(n_trials: int, var_trials: float, mean_trials: float = 0.0) -> float:
     """Expected maximum of ``n_trials`` Sharpe ratios with variance ``var_trials`` (per period):
-    ``mean + sqrt(V) ((1 - g) Phi^-1(1 - 1/N) + g Phi^-1(1 - 1/(N e)))``, ``g`` Euler's gamma."""
+    ``mean + sqrt(V) ((1 - g) Phi^-1(1 - 1/N) + g Phi^-1(1 - 1/(N e)))``, ``g`` Euler's gamma.
+
+    Parameters
+    ----------
+    n_trials : int
+        Number of independent trials ``N``, >= 1 (1 gives ``mean_trials``).
+    var_trials : float
+        Variance ``V`` of the trials' Sharpe ratios, per period squared, >= 0.
+    mean_trials : float, default 0
+        Mean of the trials' Sharpe ratios, per period.
+
+    Returns
+    -------
+    float
+        Expected maximum Sharpe ratio, per period.
+    """
     N = _check("n_trials", n_trials, lo=1, integer=True)
     V = _check("var_trials", var_trials, lo=0)
     if N == 1:
@@ -247,7 +305,27 @@ def min_track_record_length(sr: float, sr_benchmark: float = 0.0, skew: float = 
                             kurt: float = 3.0, alpha: float = 0.05) -> float:
     """Minimum track record length (periods) for ``PSR(sr_benchmark) >= 1 - alpha``:
     ``1 + (1 - skew SR + (kurt-1)/4 SR^2) (Phi^-1(1 - alpha) / (SR - SR*))^2``;
-    ``inf`` when ``sr <= sr_benchmark``."""
+    ``inf`` when ``sr <= sr_benchmark``.
+
+    Parameters
+    ----------
+    sr : float
+        Observed Sharpe ratio, per period.
+    sr_benchmark : float, default 0
+        Benchmark Sharpe ratio, per period.
+    skew : float, default 0
+        Skewness of the returns.
+    kurt : float, default 3
+        Non-excess kurtosis of the returns, >= 1.
+    alpha : float, default 0.05
+        Significance level, decimal in (0, 1).
+
+    Returns
+    -------
+    float
+        Minimum number of return periods (same period as ``sr``); ``inf`` when
+        ``sr <= sr_benchmark``.
+    """
     sr, srb = _check("sr", sr), _check("sr_benchmark", sr_benchmark)
     a = _check("alpha", alpha)
     if not 0 < a < 1:

@@ -69,6 +69,13 @@ class Replay:
     label: str = ""
 
     def to_dict(self) -> dict:
+        """Plain JSON-able dict (arrays as lists, non-finite numbers as ``None``).
+
+        Returns
+        -------
+        dict
+            Every field by name, the trade as :meth:`Trade.to_dict`.
+        """
         f = lambda a: [None if not math.isfinite(x) else float(x) for x in np.ravel(a)]  # noqa
         return {"trade": self.trade.to_dict(), "dates": self.dates, "spot": f(self.spot),
                 "value": f(self.value), "pnl": f(self.pnl),
@@ -99,6 +106,17 @@ def replay(result: BacktestResult, trade: Trade | int, history: ChainHistory | N
         The history of the run (default: reopened from ``result.history_path``).
     n_grid : int
         Points of the payoff curves.
+
+    Returns
+    -------
+    Replay
+        The trade's daily marks, P&L, Greeks and attribution ($) and its payoff curves.
+
+    Raises
+    ------
+    DataError
+        ``result`` is not a BacktestResult, ``trade`` is not in it, or no history is given and
+        the result has no history path.
     """
     if not isinstance(result, BacktestResult):
         raise DataError(f"result must be a BacktestResult, got {type(result).__name__}")

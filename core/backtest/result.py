@@ -45,10 +45,29 @@ class LegFill:
     entry_iv: float
 
     def to_dict(self) -> dict:
+        """Plain JSON-able dict (NaN/inf as ``None``).
+
+        Returns
+        -------
+        dict
+            Every field by name; :meth:`from_dict` reads it back.
+        """
         return {k: _f(v) for k, v in asdict(self).items()}
 
     @classmethod
     def from_dict(cls, d: dict) -> LegFill:
+        """Rebuild from :meth:`to_dict`'s output.
+
+        Parameters
+        ----------
+        d : dict
+            A dict written by :meth:`to_dict` (``None`` numbers read as NaN).
+
+        Returns
+        -------
+        LegFill
+            The same leg.
+        """
         return cls(kind=d["kind"], **{f.name: _nan(d.get(f.name)) for f in fields(cls)
                                       if f.name != "kind"})
 
@@ -117,6 +136,14 @@ class Trade:
         return self.leg_expiries or (self.expiry,) * len(self.legs)
 
     def to_dict(self) -> dict:
+        """Plain JSON-able dict (dates ISO, legs as :meth:`LegFill.to_dict`; an unbounded
+        ``max_profit``/``max_loss`` as ``None``, an undefined one as ``"nan"``).
+
+        Returns
+        -------
+        dict
+            Every field by name; :meth:`from_dict` reads it back.
+        """
         d = {f.name: getattr(self, f.name) for f in fields(self)}
         for k in ("entry_date", "exit_date", "expiry"):
             d[k] = d[k].isoformat()
@@ -130,6 +157,18 @@ class Trade:
 
     @classmethod
     def from_dict(cls, d: dict) -> Trade:
+        """Rebuild from :meth:`to_dict`'s output.
+
+        Parameters
+        ----------
+        d : dict
+            A dict written by :meth:`to_dict`.
+
+        Returns
+        -------
+        Trade
+            The same trade (dates as :class:`datetime.date`, ``None`` bounds as inf).
+        """
         kw = dict(d)
         for k in ("entry_date", "exit_date", "expiry"):
             kw[k] = _dt.date.fromisoformat(kw[k])
@@ -192,13 +231,29 @@ class BacktestResult:
         return self.frame()["equity"]
 
     def frame(self) -> pd.DataFrame:
-        """The daily series as a DataFrame indexed by date."""
+        """The daily series as a DataFrame indexed by date.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``equity``, ``equity_mid``, ``margin`` ($), ``n_open`` (positions),
+            ``underlying`` (index points) and ``buy_hold`` ($), indexed by ``date``.
+        """
         return pd.DataFrame({k: self.series[k] for k in _SERIES},
                             index=pd.DatetimeIndex(self.dates.astype("datetime64[ns]"),
                                                    name="date"))
 
     def trade_log(self) -> pd.DataFrame:
-        """One row per trade (strikes as text), for tables and CSV export."""
+        """One row per trade (strikes as text), for tables and CSV export.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``id``, ``entry``, ``exit``, ``expiry`` (ISO dates), ``contracts``,
+            ``legs`` (e.g. ``-1P4000 +1P3950``), ``credit``, ``costs``, ``pnl``, ``pnl_mid``
+            and ``max_margin`` ($), ``exit_reason``, ``days_held`` (days) and
+            ``modelled_marks`` (count).
+        """
         rows = []
         for t in self.trades:
             rows.append({
@@ -215,7 +270,13 @@ class BacktestResult:
         return pd.DataFrame(rows, columns=cols)
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (dates ISO, NaN/inf as None)."""
+        """JSON-ready dict (dates ISO, NaN/inf as None).
+
+        Returns
+        -------
+        dict
+            ``kind`` ``"BacktestResult"``, ``version`` and every field; :meth:`from_dict` reads it.
+        """
         return {"kind": "BacktestResult", "version": 1, "rules": self.rules,
                 "trades": [t.to_dict() for t in self.trades],
                 "dates": [str(d) for d in self.dates.astype("datetime64[D]")],
@@ -230,7 +291,23 @@ class BacktestResult:
 
     @classmethod
     def from_dict(cls, d: dict) -> BacktestResult:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            A dict written by :meth:`to_dict`.
+
+        Returns
+        -------
+        BacktestResult
+            The same result (``None`` numbers read as NaN).
+
+        Raises
+        ------
+        DataError
+            When ``d`` is not a ``BacktestResult`` dict.
+        """
         if not isinstance(d, dict) or d.get("kind") != "BacktestResult":
             raise DataError("not a BacktestResult dict (expected BacktestResult.to_dict())")
         num = lambda m: {k: _nan(v) for k, v in m.items()}  # noqa: E731

@@ -182,18 +182,56 @@ class Rules:
         return {"mid": 0.5, "natural": 1.0}.get(self.fill, self.fill_fraction)
 
     def with_(self, **changes: Any) -> Rules:
-        """A copy with some fields changed (validated again)."""
+        """A copy with some fields changed (validated again).
+
+        Parameters
+        ----------
+        **changes
+            Field name -> new value, in the units of the class attributes.
+
+        Returns
+        -------
+        Rules
+            The new rules.
+
+        Raises
+        ------
+        DataError
+            When a changed value is out of range (the message names the field).
+        """
         return replace(self, **changes)
 
     def to_dict(self) -> dict:
-        """JSON-ready dict."""
+        """JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            Every field by name (``signal`` as a list); :meth:`from_dict` reads it back.
+        """
         d = asdict(self)
         d["signal"] = list(self.signal)
         return d
 
     @classmethod
     def from_dict(cls, data: dict) -> Rules:
-        """Inverse of :meth:`to_dict` (unknown keys are refused)."""
+        """Inverse of :meth:`to_dict` (unknown keys are refused).
+
+        Parameters
+        ----------
+        data : dict
+            Field name -> value; missing fields take their defaults.
+
+        Returns
+        -------
+        Rules
+            The validated rules.
+
+        Raises
+        ------
+        DataError
+            An unknown field, or a value out of range.
+        """
         names = {f.name for f in fields(cls)}
         unknown = set(data) - names
         if unknown:

@@ -103,7 +103,14 @@ class WalkForwardResult:
     in_sample_mode: str = "continuous"
 
     def stability(self) -> list[dict]:
-        """The chosen parameters per window (one dict per window, with its dates)."""
+        """The chosen parameters per window (one dict per window, with its dates).
+
+        Returns
+        -------
+        list of dict
+            Per window: ``window`` (1-based), ``train`` and ``test`` (``"<first> to <last>"``
+            dates), the chosen grid values, and ``in-sample <metric>`` (its in-sample score).
+        """
         out = []
         for w, (a, b, c, d) in enumerate(self.windows):
             row = {"window": w + 1, "train": f"{self.dates[a]} to {self.dates[b - 1]}",
@@ -114,6 +121,14 @@ class WalkForwardResult:
         return out
 
     def to_dict(self) -> dict:
+        """Plain JSON-able dict (arrays as lists, non-finite numbers as ``None``; the per-period
+        returns matrix is kept only as its shape).
+
+        Returns
+        -------
+        dict
+            ``kind`` ``"WalkForwardResult"`` and the fields; :meth:`from_dict` reads it back.
+        """
         f = lambda a: [None if not math.isfinite(x) else float(x) for x in np.ravel(a)]  # noqa
         return {"kind": "WalkForwardResult", "configs": self.configs,
                 "windows": [list(w) for w in self.windows], "dates": self.dates,
@@ -128,6 +143,18 @@ class WalkForwardResult:
 
     @classmethod
     def from_dict(cls, d: dict) -> WalkForwardResult:
+        """Rebuild from :meth:`to_dict`'s output (``returns`` comes back empty, of its shape).
+
+        Parameters
+        ----------
+        d : dict
+            A dict written by :meth:`to_dict`.
+
+        Returns
+        -------
+        WalkForwardResult
+            The result (``None`` numbers read as NaN).
+        """
         n = lambda a: np.array([np.nan if x is None else x for x in a], float)  # noqa: E731
         return cls(d["configs"], [tuple(w) for w in d["windows"]], d["dates"],
                    np.array([n(r) for r in d["in_sample"]]), list(d["chosen"]),
@@ -145,7 +172,23 @@ def _j(v):
 
 
 def expand_grid(grid: dict) -> list[dict]:
-    """All combinations of a ``{field: [values]}`` grid over :class:`Rules` fields."""
+    """All combinations of a ``{field: [values]}`` grid over :class:`Rules` fields.
+
+    Parameters
+    ----------
+    grid : dict of str -> list
+        :class:`Rules` field -> the values to try (in that field's units).
+
+    Returns
+    -------
+    list of dict
+        One ``{field: value}`` per combination (the product, last field varying fastest).
+
+    Raises
+    ------
+    DataError
+        An empty grid, a name that is not a Rules field, or a field without values.
+    """
     if not isinstance(grid, dict) or not grid:
         raise DataError("grid must be a non-empty dict of Rules field -> list of values")
     names = {f.name for f in fields(Rules)}
@@ -160,7 +203,27 @@ def expand_grid(grid: dict) -> list[dict]:
 
 
 def windows(n: int, train: int, test: int, anchored: bool = False) -> list[tuple]:
-    """``(train_start, train_stop, test_start, test_stop)`` positions for ``n`` dates."""
+    """``(train_start, train_stop, test_start, test_stop)`` positions for ``n`` dates.
+
+    Parameters
+    ----------
+    n : int
+        Number of quote dates in the history.
+    train, test : int
+        Window lengths, quote dates (>= 2 each); consecutive test windows follow each other.
+    anchored : bool, default False
+        Train from the first date (expanding window) instead of a rolling ``train`` dates.
+
+    Returns
+    -------
+    list of tuple of int
+        Positions per window, stops excluded; the last test window may be shorter.
+
+    Raises
+    ------
+    DataError
+        A window length that is not a whole number >= 2, or ``train + test > n``.
+    """
     for name, v, lo in (("train", train, 2), ("test", test, 2)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
             raise DataError(f"{name} must be a whole number of quote dates >= {lo}, got {v!r}")
@@ -183,7 +246,30 @@ def _score(equity, metric: str) -> float:
 def evaluate_chunk(history: ChainHistory, rules: dict, configs: list[dict], wins: list,
                    metric: str, in_sample: str = "continuous") -> dict:
     """Run grid points over the whole history and score them in every in-sample window (a pure
-    function of its arguments: the unit of work of a sweep, local or on Celery)."""
+    function of its arguments: the unit of work of a sweep, local or on Celery).
+
+    Parameters
+    ----------
+    history : ChainHistory
+        The quote history.
+    rules : dict
+        ``Rules.to_dict()`` of the base rules.
+    configs : list of dict
+        Grid points (field -> value) applied on the base rules.
+    wins : list of tuple of int
+        Windows from :func:`windows`.
+    metric : str
+        A key of :func:`core.backtest.metrics.performance` (e.g. ``"sharpe"``).
+    in_sample : {"continuous", "fresh"}, default "continuous"
+        Score each window on the slice of the full run's equity, or on a fresh run over the
+        window alone.
+
+    Returns
+    -------
+    dict
+        ``returns``: per config, the full run's daily equity returns (decimal); ``scores``: per
+        config, the ``metric`` in each in-sample window (-inf where undefined).
+    """
     base = Rules.from_dict(rules)
     chunk = [base.with_(**cfg) for cfg in configs]
     scores = [[0.0] * len(wins) for _ in configs]
@@ -203,7 +289,22 @@ def evaluate_chunk(history: ChainHistory, rules: dict, configs: list[dict], wins
 
 
 def local_mapper(fn: Callable[..., Any], args_list: list, max_workers: int | None = None) -> list:
-    """Run ``fn(*args)`` for each args tuple in a local process pool (in process for one)."""
+    """Run ``fn(*args)`` for each args tuple in a local process pool (in process for one).
+
+    Parameters
+    ----------
+    fn : callable
+        A picklable function (the pool uses ``spawn``).
+    args_list : list of tuple
+        The argument tuples, one call each.
+    max_workers : int, optional
+        Pool size (default: the CPU count; 1 runs in process).
+
+    Returns
+    -------
+    list
+        ``fn``'s results, in the order of ``args_list``.
+    """
     if len(args_list) <= 1 or (max_workers or os.cpu_count() or 1) <= 1:
         return [fn(*a) for a in args_list]
     from concurrent.futures import ProcessPoolExecutor

@@ -49,14 +49,14 @@ def byte_limit(max_bytes: Any, default: int) -> int:
     Parameters
     ----------
     max_bytes : int or None
-        The caller's cap, bytes.
+        The caller's limit, bytes.
     default : int
-        The loader's own cap, bytes, used when ``max_bytes`` is None.
+        The module's limit used when ``max_bytes`` is ``None``, bytes.
 
     Returns
     -------
     int
-        The cap to apply, bytes.
+        The limit to apply, bytes.
 
     Raises
     ------

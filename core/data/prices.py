@@ -361,8 +361,8 @@ def load_sectors(source: SourceLike, *, max_bytes: int | None = None) -> dict[st
     source : str, os.PathLike, bytes, file-like or pandas.DataFrame
         The sector file.
     max_bytes : int, optional
-        Largest file accepted, bytes (before and after decompression); default
-        ``MAX_PRICE_BYTES``.
+        Largest accepted file in bytes, before and after decompression (default
+        :data:`MAX_PRICE_BYTES`; the app passes its ``PARITY_MAX_UPLOAD_MB`` setting).
 
     Returns
     -------

@@ -140,19 +140,21 @@ def shared_store(url: str, *, busy_timeout: float = 10.0,
     Parameters
     ----------
     url : str
-        As :func:`open_store` (``sqlite:///path``, ``postgresql://...``).
-    busy_timeout, connect_timeout : float
-        Seconds, as :func:`open_store`; part of the cache key.
+        The store URL, as for :func:`open_store` (``sqlite:///...`` or ``postgresql://...``).
+    busy_timeout : float, default 10
+        Seconds an operation waits for another writer before raising ``StoreError``.
+    connect_timeout : float, default 5
+        PostgreSQL only: seconds a connection attempt may take before ``StoreError``.
 
     Returns
     -------
     RunStore
-        The same object for every call with these arguments in this process.
+        The process's store for this ``(url, busy_timeout, connect_timeout)``.
 
     Raises
     ------
-    StoreError
-        As :func:`open_store` (nothing is cached then).
+    DataError, StoreError
+        As :func:`open_store` (a failed open is not cached).
     """
     key = (os.getpid(), url, float(busy_timeout), float(connect_timeout))
     store = _SHARED.get(key)

@@ -36,7 +36,7 @@ __all__ = ["fit_svi", "fit_ssvi", "fit_essvi", "fit_sabr", "surface_from_params"
 
 
 def fit_svi(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = True,
-            min_quotes: int = MIN_QUOTES, calendar: bool = False,
+            min_quotes: int = MIN_QUOTES, calendar: bool | str = False,
             progress: Progress = None) -> SurfaceFit:
     """Raw SVI smile per expiry (Gatheral 2004) by the quasi-explicit method (Zeliade 2009).
 
@@ -51,8 +51,11 @@ def fit_svi(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: boo
         :meth:`SurfaceFit.residuals` with ``used = False``.
     min_quotes : int
         Expiries with fewer usable quotes are skipped (listed in ``skipped``).
-    calendar : bool
-        Calendar-aware fit: slices are refitted nearest first so that none crosses the one
+    calendar : bool or "joint"
+        ``"joint"``: all slices' parameters optimised together, from the independent fits'
+        objective, under calendar (``k`` in ``[-1.5, 1.5]``) and butterfly (``g >= 0`` on
+        ``[-3, 3]``, ``w >= 0``) constraints (:func:`core.surface.svi_joint.joint_refit`); a
+        note says whether every constraint holds. ``True``: sequential calendar-aware fit: slices are refitted nearest first so that none crosses the one
         before on ``k`` in ``[-1.5, 1.5]`` (:func:`core.surface.svi_refit.calendar_refit`); each stays free
         of butterfly arbitrage. Default False (independent slices): on daily expiries the
         ordering that far into the wings costs several vol points on later slices.
@@ -99,6 +102,8 @@ def fit_svi(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: boo
     >>> fit.arbitrage().butterfly_free
     True
     """
+    if not (isinstance(calendar, (bool, np.bool_)) or calendar == "joint"):
+        raise DataError(f"calendar must be True, False or 'joint', got {calendar!r}")
     t0 = time.perf_counter()
     P = prepare(chain, lo=lo, hi=hi, exclude_wide=exclude_wide, min_quotes=min_quotes)
     if not P.slices:
@@ -127,7 +132,9 @@ def fit_svi(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: boo
         raise CalibrationError("no expiry could be fitted with SVI: " +
                                "; ".join(f"{e}: {r}" for e, r in skipped[:4]))
     notes = []
-    if calendar:
+    if calendar == "joint":
+        notes.append(_joint(rows, used))
+    elif calendar:
         from core.surface.svi import min_g, min_total_variance
         from core.surface.svi_refit import calendar_refit
 
@@ -156,7 +163,48 @@ def fit_svi(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: boo
                      f"was found; the least violating is shown): {'; '.join(failed)}.")
     return finish_fit("svi", rows, P, t0, skipped, {},
                       fit_options("svi", lo, hi, exclude_wide, min_quotes,
-                                  calendar=bool(calendar)), notes)
+                                  calendar=calendar if calendar == "joint"
+                                  else bool(calendar)), notes)
+
+
+def _joint(rows: list[dict], used: list) -> str:
+    """Replace the independent SVI rows by the joint calendar-aware fit (in place); the note."""
+    from core.surface.svi import min_g, min_total_variance
+    from core.surface.svi_joint import joint_refit
+
+    names = PARAM_NAMES["svi"]
+    fits = [tuple(row[c] for c in names) for row in rows]
+    start, origin = None, "the eSSVI slices"
+    if all(math.isfinite(s.atm_vol) for s in used):
+        from core.surface.essvi import essvi_to_raw, fit_essvi_slices
+
+        fitted = fit_essvi_slices(used)
+        if all(x["ok"] for x in fitted):
+            start = [tuple(float(c) for c in essvi_to_raw(x["theta"], x["rho"], x["psi"]))
+                     for x in fitted]
+    r = None
+    if start is not None:
+        r = joint_refit(used, fits, start)
+    if r is None or (r.iterations == 0 and not r.message.startswith("already")):
+        from core.surface.svi_refit import calendar_refit
+
+        origin = "the sequential calendar refit"
+        r = joint_refit(used, fits, [p for p, _ in calendar_refit(used, fits)])
+    if r.message.startswith("already"):
+        return ("Joint calendar-aware fit: the independent slices already have no calendar "
+                "arbitrage on k in [-1.5, 1.5] and no butterfly arbitrage: kept unchanged.")
+    for row, p in zip(rows, r.params):
+        row.update(dict(zip(names, p)), method=f"{row['method']}+joint")
+        row["min_g"], row["min_w"] = min_g(p)[0], min_total_variance(p)
+        row["arbitrage_free"] = bool(row["min_g"] >= 0.0 and row["min_w"] >= 0.0)
+    head = (f"Joint calendar-aware fit of {len(rows)} slices (block SLSQP from {origin}, "
+            f"{r.iterations} iterations, {r.message}; objective {r.objective:.4g} against "
+            f"{r.objective_start:.4g} for the independent fits, which cross)")
+    if r.feasible:
+        return head + (": every slice above the previous on k in [-1.5, 1.5], g >= 0 on "
+                       "[-3, 3] and total variance >= 0 (dense checks).")
+    return head + (f": constraints NOT all met: largest calendar shortfall {r.max_crossing:.3g}, "
+                   f"smallest g {r.min_g:.3g}, smallest total variance {r.min_w:.3g}.")
 
 
 def fit_ssvi(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bool = True,

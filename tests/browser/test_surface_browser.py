@@ -1,5 +1,6 @@
 """The surface studio in a real browser: sample fits on first load, switching the drawn model,
-and a malformed upload that shows a message while the page keeps working."""
+a malformed upload that shows a message while the page keeps working, and eSSVI ticked, drawn
+and named in the URL."""
 from __future__ import annotations
 
 import pytest
@@ -22,4 +23,13 @@ def test_surface_page_fits_the_sample_and_rejects_a_bad_upload(dash_duo, parity,
     dash_duo.wait_for_contains_text("#surface-load-alert", "Could not load quotes.csv", timeout=20)
     # the previous result stays on screen
     assert "SABR residuals" in dash_duo.find_element("#surface-residuals .gtitle").text
+
+    dash_duo.driver.set_window_size(1400, 2000)    # the load alert pushes the models below the fold
+    dash_duo.find_element("label[for='_dbcprivate_checklist_surface-models_input_essvi']").click()
+    dash_duo.wait_for_contains_text("#surface-compare", "eSSVI", timeout=30)
+    dash_duo.wait_for_contains_text("#surface-smiles .legend", "eSSVI", timeout=20)
+    dash_duo.wait_for_contains_text("#surface-term .legend", "eSSVI", timeout=20)
+    dash_duo.find_element("label[for='_dbcprivate_radioitems_surface-show_input_essvi']").click()
+    dash_duo.wait_for_contains_text("#surface-residuals .gtitle", "eSSVI residuals", timeout=20)
+    assert "essvi" in dash_duo.driver.current_url and "show=essvi" in dash_duo.driver.current_url
     assert [e for e in dash_duo.get_logs() if e.get("level") == "SEVERE"] == []

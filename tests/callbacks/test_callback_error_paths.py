@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import io
 import json
 import logging
@@ -23,6 +24,7 @@ from dash._callback_context import context_value
 from dash._utils import AttributeDict
 
 from app import Settings, create_app
+from callbacks.uploads import GONE
 from components.ids import Calibration as cal_ids
 from components.ids import Surface as srf_ids
 from core.data import sample_chain
@@ -79,10 +81,10 @@ def test_surface_load_unreadable_upload_is_an_alert_and_keeps_the_last_chain(ctx
     from callbacks.surface import load
 
     with triggered(f"{srf_ids.UPLOAD_STORE}.data"):
-        out = load(upload=GARBAGE, _sample=None)
+        out = load(upload=GARBAGE, _sample=None, linked=None)
     assert out["show"] is True and "broken.csv" in out["alert"]
     assert "Traceback" not in out["alert"]
-    for k in ("key", "info", "report", "options", "expiries"):
+    for k in ("key", "record", "info", "report", "options", "expiries"):
         assert out[k] is no_update, k
 
 
@@ -90,12 +92,17 @@ def test_surface_load_sample_and_upload(ctx):
     from callbacks.surface import load
 
     with triggered(f"{srf_ids.SAMPLE}.n_clicks"):
-        out = load(upload=None, _sample=1)
-    assert out["key"] == "sample" and out["show"] is False
+        out = load(upload=None, _sample=1, linked=None)
+    assert out["key"] == "sample" and out["show"] is False and out["record"] is None
     assert out["options"] and set(out["expiries"]) <= set(out["options"])
+    frame = _tiny_frame()
     with triggered(f"{srf_ids.UPLOAD_STORE}.data"):
-        up = load(upload=_upload(_tiny_frame(), "tiny.csv"), _sample=None)
+        up = load(upload=_upload(frame, "tiny.csv"), _sample=None, linked=None)
     assert up["show"] is False and up["key"] != "sample" and len(up["options"]) == 1
+    # the upload is kept by the SHA-256 of its bytes, and the chain key is that record's key
+    raw = frame.to_csv(index=False).encode()
+    assert up["record"]["key"] == up["key"] == hashlib.sha256(raw).hexdigest()
+    assert up["record"]["name"] == "tiny.csv" and up["record"]["size"] == len(raw)
 
 
 # ============================================================================================
@@ -116,10 +123,13 @@ def test_surface_update_error_branches(ctx):
         none = update(key="sample", models=[], beta=0.5, show="svi", expiries=[], dark=False)
         assert none["show"] is True and none["alert"] == "Choose at least one model."
         assert none["surface"] is no_update
-        expired = update(key="0" * 40, models=["svi"], beta=0.5, show="svi", expiries=[], dark=False)
-        assert expired["show"] is True and "expired from the cache" in expired["alert"]
+        # a key in neither the cache nor the store (a chain is rebuilt from the store when only
+        # the cache lost it): the page says the upload is gone, and draws nothing
+        gone = update(key="0" * 64, models=["svi"], beta=0.5, show="svi", expiries=[], dark=False)
+        assert gone["show"] is True and gone["alert"] == GONE
+        assert gone["surface"] is no_update
     with triggered(f"{srf_ids.UPLOAD_STORE}.data"):
-        key = load(upload=_upload(_tiny_frame(), "tiny.csv"), _sample=None)["key"]
+        key = load(upload=_upload(_tiny_frame(), "tiny.csv"), _sample=None, linked=None)["key"]
     with triggered(f"{srf_ids.MODELS}.value"):
         failed = update(key=key, models=["svi", "sabr"], beta=0.5, show="svi", expiries=[],
                         dark=False)
@@ -224,10 +234,11 @@ def test_surface_export_without_fits_or_with_an_expired_chain_downloads_nothing(
 def test_calibration_data_info_unreadable_upload_is_an_alert(ctx):
     from callbacks.calibration import data_info
 
-    out = data_info(GARBAGE)
-    js = out.to_plotly_json()
+    out = data_info(GARBAGE, linked=None)
+    assert out["record"] is no_update             # the last good upload's record stays
+    js = out["info"].to_plotly_json()
     assert js["type"] == "Alert" and js["props"]["id"] == cal_ids.DATA_ERROR
-    assert "broken.csv" in _text(out) and "Traceback" not in _text(out)
+    assert "broken.csv" in _text(out["info"]) and "Traceback" not in _text(out["info"])
 
 
 def test_calibration_run_error_branches(ctx, monkeypatch, caplog):

@@ -57,7 +57,7 @@ def test_surface_charts_name_the_modelled_chain_and_an_upload(app, upload):
                     expiries=[], dark=False)
         figs = [out[k] for k in ("surface", "term", "smiles", "residual")]
         assert all(f"Data: {_shown()}" in t for t in _titles(figs)), _titles(figs)
-        loaded = _call(load, "surface-upload-store.data", upload=upload, _sample=None)
+        loaded = _call(load, "surface-upload-store.data", upload=upload, _sample=None, linked=None)
         assert loaded["show"] is False and "Uploaded file desk &lt;eod&gt;.csv" not in str(loaded["info"])
         assert "Uploaded file desk <eod>.csv" in str(loaded["info"].to_plotly_json())
         out = _call(update, "surface-models.value", key=loaded["key"], models=["svi"], beta=0.5, show="svi",
@@ -67,11 +67,14 @@ def test_surface_charts_name_the_modelled_chain_and_an_upload(app, upload):
         assert all("Data: Uploaded file desk &lt;eod&gt;.csv" in t for t in titles), titles
 
 
-def test_calibration_charts_and_data_line_name_the_data(upload):
+def test_calibration_charts_and_data_line_name_the_data(app, upload):
     from callbacks.calibration import data_info, render, run_models
 
-    assert _label() in str(data_info(None).to_plotly_json())
-    assert "Uploaded file desk <eod>.csv" in str(data_info(upload).to_plotly_json())
+    with app.server.test_request_context():     # the upload is kept in the app's store
+        assert _label() in str(data_info(None, linked=None)["info"].to_plotly_json())
+        kept = data_info(upload, linked=None)
+    assert "Uploaded file desk <eod>.csv" in str(kept["info"].to_plotly_json())
+    assert kept["record"]["name"] == "desk <eod>.csv"
     payload = run_models(sample_chain(), ["merton"])
     out = _call(render, "cal-result.data", payload=payload, show="merton", dark=False, run_ids=None,
                 models=["merton"], weights="iv")

@@ -57,11 +57,23 @@ def test_csp_allows_exactly_the_inline_scripts_the_index_page_carries(client):
         assert f"'sha256-{digest}'" in policy, body[:80]
 
 
-def _update_body(size: int) -> bytes:
-    return json.dumps({"output": "cal-data-info.children", "outputs": {"id": "cal-data-info", "property": "children"},
-                       "inputs": [{"id": "cal-upload-store", "property": "data",
-                                   "value": {"contents": "data:text/csv;base64," + "A" * size, "filename": "big.csv"}}],
-                       "changedPropIds": ["cal-upload-store.data"]}).encode()
+def _update_body(client, size: int) -> bytes:
+    """A request for the Calibration callback that receives the upload (the one whose input is
+    the upload store), built from the app's own ``/_dash-dependencies`` as the browser builds it,
+    so it follows the callback's current outputs and states."""
+    from components.ids import Calibration
+
+    changed = f"{Calibration.UPLOAD_STORE}.data"
+    deps = client.get("/_dash-dependencies").get_json()
+    spec, = [d for d in deps if any(f"{i['id']}.{i['property']}" == changed for i in d["inputs"])
+             and not d.get("clientside_function")]
+    outs = [dict(zip(("id", "property"), o.rsplit(".", 1))) for o in spec["output"].strip(".").split("...")]
+    upload = {"contents": "data:text/csv;base64," + "A" * size, "filename": "big.csv"}
+    return json.dumps({"output": spec["output"], "outputs": outs if len(outs) > 1 else outs[0],
+                       "inputs": [{**i, "value": upload if f"{i['id']}.{i['property']}" == changed else None}
+                                  for i in spec["inputs"]],
+                       "state": [{**st, "value": None} for st in spec["state"]],
+                       "changedPropIds": [changed]}).encode()
 
 
 def test_request_body_over_the_limit_is_refused_before_parsing_with_a_readable_413(client):
@@ -69,13 +81,16 @@ def test_request_body_over_the_limit_is_refused_before_parsing_with_a_readable_4
 
     limit = request_limit_bytes(1.0)
     assert limit == int(1024 * 1024 * 4 / 3) + 2 * 1024 * 1024     # 1 MiB file as base64 + room
-    big = client.post("/_dash-update-component", data=_update_body(limit + 10),
+    big = client.post("/_dash-update-component", data=_update_body(client, limit + 10),
                       content_type="application/json")
     assert big.status_code == 413
     text = big.get_data(as_text=True)
     assert "larger than this server accepts" in text and "1 MB" in text and "Traceback" not in text
-    ok = client.post("/_dash-update-component", data=_update_body(1000), content_type="application/json")
+    ok = client.post("/_dash-update-component", data=_update_body(client, 1000), content_type="application/json")
     assert ok.status_code == 200                                  # small bodies still answered
+    # ... by the callback itself: the unreadable file is a readable message naming it
+    text = ok.get_data(as_text=True)
+    assert "big.csv" in text and "Traceback" not in text
 
 
 def test_upload_limit_setting_is_read_from_the_environment():
