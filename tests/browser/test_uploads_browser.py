@@ -113,6 +113,8 @@ def test_portfolio_prices_upload_survives_a_reload(dash_duo, parity):
     assert len([b for b in bodies if b > path.stat().st_size]) == 1, bodies
     dash_duo.driver.get(link)
     dash_duo.wait_for_contains_text("#pf-data-info", "stock_prices.csv", timeout=60)
-    assert max(_bodies(dash_duo)) < 50_000
+    # after the reload no request carries the 1.1 MB upload; the kept allocation (~90 kB, the
+    # session's result store that the charts are drawn from) may travel, the file may not
+    assert max(_bodies(dash_duo)) < path.stat().st_size // 8
     assert _severe(dash_duo) == []
     _shots(dash_duo, "portfolio-upload")
