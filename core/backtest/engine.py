@@ -25,7 +25,8 @@ Each quote date, in order:
 
 Margin is computed **every day** for every open position: the CBOE customer margin of
 :func:`core.strategies.margin` on the day's spot, with the legs at the day's marks and their
-remaining time to expiry (on the entry day at the entry fills). ``series["margin"]`` is the sum
+remaining time to expiry (on the entry day at the entry fills), all open positions of a day in one
+:func:`core.strategies.margin_many` call (the same rule and kernel). ``series["margin"]`` is the sum
 over open positions, ``metrics["max_margin"]`` its peak and ``Trade.max_margin`` each trade's.
 
 Positions still open after the last date are closed there ("end of data"), so the equity
