@@ -29,7 +29,24 @@ def _size(n: int) -> str:
 
 
 def describe_upload(contents: str | None, filename: str | None = None) -> str:
-    """``"chart.png (12 kB, a PNG image)"``: the name, size and kind of an uploaded data URL."""
+    """``"chart.png (12 kB, a PNG image)"``: the name, size and kind of an uploaded data URL.
+
+    Parameters
+    ----------
+    contents : str or None
+        The ``dcc.Upload`` contents, a ``data:<mime>;base64,<payload>`` URL; only the first
+        4 kB of the payload are decoded (to recognise the kind by :data:`MAGIC`).
+    filename : str, optional
+        The uploaded file's name; ``"the file"`` when missing.
+
+    Returns
+    -------
+    str
+        ``"<name> (<size>, <kind>)"``: the size estimated from the payload length (bytes, kB
+        or MB, decimal units), the kind from :data:`MAGIC` or else the MIME type (``"text"``
+        for text/CSV); ``"<name> (empty)"`` or ``"<name> (not readable as an upload)"`` when
+        there is nothing to decode (invalid base64 gives the latter, not an error).
+    """
     name = filename or "the file"
     if not contents or "," not in contents:
         return f"{name} (empty)"
@@ -53,6 +70,25 @@ def upload_failure(upload: dict | None, exc: BaseException, log: logging.Logger 
 
     The project's own errors (``ParityError``) carry a readable reason and are shown as they are;
     anything else is logged with its traceback and summarised without it.
+
+    Parameters
+    ----------
+    upload : dict or None
+        ``{"contents": data URL, "filename": str}`` of the failed upload (either may be
+        missing).
+    exc : BaseException
+        What the load raised.
+    log : logging.Logger, optional
+        Where a non-``ParityError`` is logged with its traceback; not logged when ``None``.
+    expected : str, optional
+        What the upload area accepts, for the message (default a CSV option chain).
+
+    Returns
+    -------
+    str
+        ``"Could not load <what>: <reason>"`` for a ``ParityError``, else ``"Received <what>,
+        which could not be read as <expected>. Nothing was changed."`` (``<what>`` from
+        :func:`describe_upload`); no traceback text either way.
     """
     upload = upload or {}
     what = describe_upload(upload.get("contents"), upload.get("filename"))

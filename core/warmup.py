@@ -32,6 +32,9 @@ def warm_kernels() -> float:
     from core.pricing.models import heston_price
 
     heston_price(100.0, k, 0.5, 0.01, 0.0, 0.04, 1.5, 0.04, 0.5, -0.7, True)
+    from core.strategies import build, margin
+
+    margin(build("iron_condor", 100.0, 0.1, vol=0.2))   # the margin kernel (Strategies, Backtest)
     import scipy.optimize  # noqa: F401  (first calibration should not pay the import)
     import scipy.stats.qmc  # noqa: F401
     return time.perf_counter() - t0

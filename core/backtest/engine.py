@@ -25,7 +25,8 @@ Each quote date, in order:
 
 Margin is computed **every day** for every open position: the CBOE customer margin of
 :func:`core.strategies.margin` on the day's spot, with the legs at the day's marks and their
-remaining time to expiry (on the entry day at the entry fills). ``series["margin"]`` is the sum
+remaining time to expiry (on the entry day at the entry fills), all open positions of a day in one
+:func:`core.strategies.margin_many` call (the same rule and kernel). ``series["margin"]`` is the sum
 over open positions, ``metrics["max_margin"]`` its peak and ``Trade.max_margin`` each trade's.
 
 Positions still open after the last date are closed there ("end of data"), so the equity
@@ -34,7 +35,6 @@ change over the run equals the sum of trade P&L exactly.
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import math
 import time
 from dataclasses import dataclass
@@ -219,6 +219,7 @@ def run(history: ChainHistory, rules: Rules | None = None, *, progress: Progress
                     close(pos, i, v, v, nan, nan, "expiry", False, min(pos.expiry, d))
             else:
                 live.append(pos)
+        due: list = []               # (position, today's marks) whose margin is recomputed
         for pos, (mid, bid, ask) in zip(live, _marks_all(live, day)):
             pos.value_mid = float(pos.qty @ mid) * pos.contracts * mult
             reason = None if i == pos.entry_i else _exit_reason(pos, rules, d, mid, history)
@@ -228,11 +229,14 @@ def run(history: ChainHistory, rules: Rules | None = None, *, progress: Progress
                 close(pos, i, px, mid, bid, ask, reason, True, d)
             else:
                 if margin and i != pos.entry_i:
-                    pos.margin_now = _margin(pos.kinds, pos.strike, pos.qty, mid, S,
-                                             pos.leg_expiry - d) * pos.contracts * mult
-                    if not (math.isnan(pos.margin_now) or pos.max_margin >= pos.margin_now):
-                        pos.max_margin = pos.margin_now
+                    due.append((pos, mid))
                 keep.append(pos)
+        if due:                      # every open position's margin today, in one call
+            for (pos, _), m in zip(due, _margins([p for p, _ in due], [x for _, x in due],
+                                                  S, d)):
+                pos.margin_now = m * pos.contracts * mult
+                if not (math.isnan(pos.margin_now) or pos.max_margin >= pos.margin_now):
+                    pos.max_margin = pos.margin_now
         open_ = keep
         if i == n - 1:
             for pos in open_:
@@ -565,23 +569,37 @@ def _extremes(kinds, strike, qty, price) -> tuple[float, float]:
     return max_profit, max_loss
 
 
-@functools.lru_cache(maxsize=1)
-def _strategies() -> tuple:
-    """``core.strategies``' Leg, Strategy and margin, imported once (lazily: the engine's
-    import stays light); :func:`_margin` runs for every open position every day."""
-    from core.strategies import Leg, Strategy, margin
-
-    return Leg, Strategy, margin
+_KIND_CODES = {"call": 0, "put": 1, "stock": 2}
 
 
 def _margin(kinds, strike, qty, price, S, days) -> float:
-    """CBOE margin of one unit of the position (:func:`core.strategies.margin`), legs at
-    ``price`` with ``days`` (scalar or per leg) to their expiries."""
-    Leg, Strategy, margin = _strategies()
+    """CBOE margin of one unit of the position (:func:`core.strategies.margin_many`, the rule
+    of :func:`core.strategies.margin`), legs at ``price`` with ``days`` (scalar or per leg)
+    to their expiries; NaN where the rule refuses the legs (e.g. a price missing)."""
+    from core.strategies import margin_many
+
     T = np.maximum(np.broadcast_to(np.asarray(days, dtype=np.float64), np.shape(qty)), 1) / 365.0
-    legs = tuple(Leg(str(k), float(K) if k != "stock" else 0.0, float(t) if k != "stock" else 0.0,
-                     float(q), float(p)) for k, K, t, q, p in zip(kinds, strike, T, qty, price))
-    try:
-        return float(margin(Strategy(legs, spot=S), S).initial)
-    except DataError:
-        return math.nan
+    code = np.array([_KIND_CODES[str(k)] for k in kinds], dtype=np.int64)
+    return float(margin_many(code, np.where(code == 2, 0.0, strike), np.where(code == 2, 0.0, T),
+                             qty, price, S).initial[0])
+
+
+def _margins(positions: list, prices: list, S: float, d: int) -> np.ndarray:
+    """Per-unit CBOE margin of each open position on day ``d`` (days since epoch), legs at
+    ``prices`` (one array per position) and their remaining days (at least 1): one
+    :func:`core.strategies.margin_many` call over all of them (legs padded with qty 0)."""
+    from core.strategies import margin_many
+
+    L = max(p.qty.size for p in positions)
+    shape = (len(positions), L)
+    code = np.full(shape, 2, dtype=np.int64)
+    strike, T, qty, price = (np.zeros(shape) for _ in range(4))
+    for r, (p, px) in enumerate(zip(positions, prices)):
+        m = p.qty.size
+        c = np.where(p.is_call, 0, np.where(p.option, 1, 2))
+        code[r, :m] = c
+        strike[r, :m] = np.where(p.option, p.strike, 0.0)
+        T[r, :m] = np.where(p.option, np.maximum(p.leg_expiry - d, 1) / 365.0, 0.0)
+        qty[r, :m] = p.qty
+        price[r, :m] = px
+    return margin_many(code, strike, T, qty, price, S).initial

@@ -71,7 +71,22 @@ def byte_limit(max_bytes: Any, default: int) -> int:
 
 
 def short(value: Any, n: int = _SHORT) -> str:
-    """``repr(value)`` cut to about ``n`` characters, for error messages that quote a file."""
+    """``repr(value)`` cut to about ``n`` characters, for error messages that quote a file.
+
+    Parameters
+    ----------
+    value : Any
+        What to quote (a string is cut to ``n + 1`` characters before ``repr``, so a huge
+        one is never copied whole).
+    n : int, optional
+        Longest result, characters; default 60.
+
+    Returns
+    -------
+    str
+        ``repr(value)``, or its first ``n - 1`` characters followed by ``"…"`` when longer
+        than ``n``.
+    """
     text = repr(value) if not isinstance(value, str) else repr(value[: n + 1])
     if len(text) > n:
         text = text[: n - 1] + "…"
@@ -79,7 +94,21 @@ def short(value: Any, n: int = _SHORT) -> str:
 
 
 def plain(value: Any, n: int = _SHORT) -> str:
-    """:func:`short` without the quotes, for names inside a sentence."""
+    """:func:`short` without the quotes, for names inside a sentence.
+
+    Parameters
+    ----------
+    value : Any
+        What to name (``str(value)`` is quoted).
+    n : int, optional
+        Longest quoted form, characters (see :func:`short`); default 60.
+
+    Returns
+    -------
+    str
+        ``str(value)`` cut to at most ``n - 1`` characters (ending ``"…"`` when cut), without
+        the surrounding quotes.
+    """
     return short(str(value), n)[1:].rstrip("'")
 
 
@@ -106,6 +135,19 @@ def read_bytes(source: str | os.PathLike | bytes | bytearray | memoryview | IO, 
         What to do when the source is too big (ends the message).
     kind : str
         What the file is, for "not found" messages.
+
+    Returns
+    -------
+    bytes
+        The content, at most ``limit`` bytes (text sources encoded as UTF-8; a base64 data
+        URL decoded).
+
+    Raises
+    ------
+    DataError
+        The source is larger than ``limit`` bytes (the message ends with ``hint``); a path
+        that does not exist, is not a file or cannot be read; a stream that cannot be read;
+        invalid base64 in a data URL; or an unsupported ``source`` type.
     """
     if isinstance(source, (bytes, bytearray, memoryview)):
         if len(source) > limit:
@@ -187,6 +229,25 @@ def decompress(data: bytes, *, limit: int) -> bytes:
 
     The size a zip member declares is not trusted: inflation stops after ``limit + 1`` bytes
     whatever the header says. Other data is returned unchanged.
+
+    Parameters
+    ----------
+    data : bytes
+        The raw upload; gzip is recognised by ``1f 8b``, zip by ``PK\\x03\\x04``.
+    limit : int
+        Largest accepted inflated size, bytes.
+
+    Returns
+    -------
+    bytes
+        The inflated content (at most ``limit`` bytes), or ``data`` itself when it is
+        neither gzip nor zip.
+
+    Raises
+    ------
+    DataError
+        A corrupt gzip file; a corrupt or encrypted zip, an Excel workbook, or a zip not
+        holding exactly one ``.csv``/``.txt`` member; or content inflating past ``limit``.
     """
     if data[:2] == b"\x1f\x8b":
         try:

@@ -156,6 +156,24 @@ def modelled_label(date: DateLike, vol_source: str = "VIX") -> str:
 
     ``"modelled chain for 2018-12-31, from the S&P 500 close and VIX"``; with the proxy:
     ``"... from the S&P 500 close and a realised-vol proxy for VIX"``.
+
+    Parameters
+    ----------
+    date : date-like
+        The chain's quote date (a ``str``, ``date``, ``Timestamp`` or ``datetime64``).
+    vol_source : str, optional
+        ``"VIX"`` (default) when the ATM level came from that day's VIX; anything else
+        (as :func:`modelled_market`'s ``"realised-vol proxy"``) names the proxy.
+
+    Returns
+    -------
+    str
+        The one-line label, with the date in ISO form.
+
+    Raises
+    ------
+    DataError
+        ``date`` cannot be read as a date.
     """
     day = _as_dates(date)[0]
     what = "VIX" if vol_source == "VIX" else "a realised-vol proxy for VIX"
@@ -204,6 +222,24 @@ def listed_expiries(date: DateLike) -> list[tuple[_dt.date, str]]:
     """Expiries listed on ``date``: ``[(expiry, root), ...]`` sorted, root 'SPX' or 'SPXW'.
 
     See the module docstring for the conventions.
+
+    Parameters
+    ----------
+    date : date-like
+        The quote date (a ``str``, ``date``, ``Timestamp`` or ``datetime64``); expiries on or
+        before it are not listed.
+
+    Returns
+    -------
+    list of (datetime.date, str)
+        ``(expiry, root)`` in expiry order: monthly ``"SPX"`` expiries (next 6 months,
+        quarterlies to 12 months, Decembers to 36 months) and, from 2005-10-28, the next 4
+        non-monthly Friday ``"SPXW"`` weeklies; holiday Fridays moved to the Thursday.
+
+    Raises
+    ------
+    DataError
+        ``date`` cannot be read as a date.
     """
     day = _as_dates(date)[0]
     keep: dict[_dt.date, str] = {}
@@ -234,6 +270,23 @@ def listed_strikes(forward: float, u: float, T: float) -> np.ndarray:
 
     ``u = sigma_atm sqrt(T)`` sets the range; the spacing is 5/25/50/100 points by
     log-moneyness band (module docstring).
+
+    Parameters
+    ----------
+    forward : float
+        Forward of the expiry, index points (> 0).
+    u : float
+        ``sigma_atm * sqrt(T)``: ATM vol (decimal) times root-time (sqrt years); sets the
+        strike range and the 5- and 25-point bands.
+    T : float
+        Time to expiry, years; 5-point strikes only up to ``T = 0.5``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Ascending positive strikes, index points (float64), from ``forward *
+        exp(max(-6 u, ln 0.2))`` (at most ``exp(-0.08)``) to ``forward * exp(min(3 u, ln 1.6))``
+        (at least ``exp(0.04)``).
     """
     lo = max(-max(6.0 * u, 0.08), math.log(0.2))
     hi = min(max(3.0 * u, 0.04), math.log(1.6))

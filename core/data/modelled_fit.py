@@ -79,6 +79,23 @@ def atm_vol(T: FloatLike, sigma_30: FloatLike, s_inf: float = None,
 
     Broadcasts ``T`` against ``sigma_30``. ``v0`` is floored at 1e-6 (a 30-day vol far below
     the long-run level cannot make the instantaneous variance negative).
+
+    Parameters
+    ----------
+    T : float or array_like
+        Maturities, years (ACT/365); ``T -> 0`` gives the instantaneous vol ``sqrt(v0)``.
+    sigma_30 : float or array_like
+        30-day ATM implied vol, decimal (e.g. ``VIX_RATIO * VIX / 100``).
+    s_inf : float, optional
+        Long-run ATM vol, decimal; default :data:`S_INF`.
+    kappa : float, optional
+        Mean-reversion speed of the variance, per year; default :data:`KAPPA`.
+
+    Returns
+    -------
+    numpy.ndarray
+        ATM implied vol at each ``T``, decimal (float64, the broadcast shape of ``T`` and
+        ``sigma_30``).
     """
     s_inf = S_INF if s_inf is None else s_inf
     kappa = KAPPA if kappa is None else kappa
@@ -95,7 +112,20 @@ def _g(T, kappa):
 
 
 def spread_intercept(dates: DatesLike) -> np.ndarray:
-    """Spread intercept ``c(t)`` for each date: linear between the anchors, flat outside."""
+    """Spread intercept ``c(t)`` for each date: linear between the anchors, flat outside.
+
+    Parameters
+    ----------
+    dates : date-like or sequence of date-like
+        Quote dates (anything :func:`pandas.to_datetime` reads); the time of day is dropped.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``c(t)`` per date (float64): the intercept of ``ln(ask - bid) = c + SPREAD_BETA
+        ln(mid)``, with spread and mid in index points, interpolated in calendar days
+        between :data:`SPREAD_ANCHORS`.
+    """
     d = pd.DatetimeIndex(pd.to_datetime(dates)).to_numpy("datetime64[D]").astype(np.float64)
     xs = np.array([np.datetime64(a, "D").astype(np.float64) for a, _ in SPREAD_ANCHORS])
     ys = np.array([c for _, c in SPREAD_ANCHORS])
@@ -103,7 +133,21 @@ def spread_intercept(dates: DatesLike) -> np.ndarray:
 
 
 def realised_vol(close: pd.Series, window: int = 21) -> pd.Series:
-    """Annualised close-to-close realised vol over ``window`` trading days (decimal)."""
+    """Annualised close-to-close realised vol over ``window`` trading days (decimal).
+
+    Parameters
+    ----------
+    close : pandas.Series
+        Daily closing levels (index points or $, > 0), in date order.
+    window : int, optional
+        Rolling window, trading days; default 21 (about one month).
+
+    Returns
+    -------
+    pandas.Series
+        Sample standard deviation (``ddof=1``) of the daily log returns over the window,
+        times ``sqrt(252)``, decimal per year; NaN for the first ``window`` days.
+    """
     lr = np.log(close.astype(np.float64)).diff()
     return lr.rolling(window).std(ddof=1) * np.sqrt(252.0)
 
@@ -115,6 +159,25 @@ def fit_vix_proxy(close: pd.Series, vix: pd.Series) -> tuple[float, float]:
     A reduced-major-axis fit (slope = sd(ln VIX) / sd(ln RV), through the means): the realised
     vol is a noisy measure of the vol level, and ordinary least squares on it would flatten the
     slope (errors in variables). Returns ``(c0, c1)``.
+
+    Parameters
+    ----------
+    close : pandas.Series
+        Daily index closes (index points), date-indexed; RV21 is computed from them with
+        :func:`realised_vol`.
+    vix : pandas.Series
+        Daily VIX closes (vol points, e.g. 18.5), date-indexed.
+
+    Returns
+    -------
+    tuple of (float, float)
+        ``(c0, c1)``: intercept and slope of ``ln VIX = c0 + c1 ln(100 RV21)`` (as
+        :data:`PROXY_C0`, :data:`PROXY_C1`).
+
+    Raises
+    ------
+    DataError
+        Fewer than 100 days with both a realised vol and a VIX close.
     """
     rv = realised_vol(close)
     both = pd.concat([rv.rename("rv"), vix.rename("vix")], axis=1, join="inner").dropna()
@@ -227,6 +290,14 @@ def fit_spread(chains: Sequence, groups: Sequence[str]) -> dict:
     """Fit ``ln(ask - bid) = c_group + beta ln(mid)`` on the OTM quotes of real chains.
 
     One slope for all groups, one intercept per group; each group has equal total weight.
+
+    Parameters
+    ----------
+    chains : sequence of Chain
+        Real end-of-day chains; their out-of-the-money quotes (strike/forward 0.6-1.4) with
+        positive spread and mid (index points) are used.
+    groups : sequence of str
+        A label per chain (e.g. the file), one intercept each.
 
     Returns
     -------

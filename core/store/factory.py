@@ -36,7 +36,20 @@ _HINT = "e.g. sqlite:////abs/path/parity.db"
 
 
 def redact_url(url: str) -> str:
-    """``url`` with the password of any ``user:password@`` part replaced by ``***``."""
+    """``url`` with the password of any ``user:password@`` part replaced by ``***``.
+
+    Parameters
+    ----------
+    url : str
+        A database URL (e.g. ``postgresql://user:secret@host/db``); any other object is
+        converted with ``str``.
+
+    Returns
+    -------
+    str
+        The URL with each ``scheme://user:password@`` written ``scheme://user:***@``; a URL
+        without a password is returned unchanged. Safe to log or show in messages.
+    """
     return re.sub(r"(://[^/@:]*):[^/@]*@", r"\1:***@", str(url))
 
 

@@ -98,12 +98,34 @@ def _report(value: Any) -> list:
 
 
 def blob_key(data: bytes) -> str:
-    """The key a blob is stored under: the SHA-256 of its bytes, 64 hex characters."""
+    """The key a blob is stored under: the SHA-256 of its bytes, 64 hex characters.
+
+    Parameters
+    ----------
+    data : bytes
+        The blob's content (any length, bytes).
+
+    Returns
+    -------
+    str
+        Lower-case hex SHA-256 digest of ``data``, 64 characters.
+    """
     return hashlib.sha256(data).hexdigest()
 
 
 def migrate_document(doc: Mapping) -> dict:
     """A workspace document (``Workspace.to_dict()`` form) brought to :data:`WORKSPACE_VERSION`.
+
+    Parameters
+    ----------
+    doc : Mapping
+        The document, with an integer ``version`` >= 1 (not modified; a copy is migrated).
+
+    Returns
+    -------
+    dict
+        A new dict of version :data:`WORKSPACE_VERSION`, with at least ``id``, ``name`` and
+        ``state``.
 
     Raises
     ------
@@ -239,7 +261,14 @@ class WorkspaceInfo:
     sharing: Sharing = Sharing()
 
     def to_dict(self) -> dict:
-        """JSON-ready dict; times as ISO-8601 text with ``+00:00``."""
+        """JSON-ready dict; times as ISO-8601 text with ``+00:00``.
+
+        Returns
+        -------
+        dict
+            ``id``, ``name``, ``owner``, ``description`` (str), ``created``, ``updated``
+            (ISO-8601 UTC text), ``version`` (int) and ``sharing`` (:meth:`Sharing.to_dict`).
+        """
         return {"id": self.id, "name": self.name, "owner": self.owner,
                 "description": self.description, "created": _stamp(self.created),
                 "updated": _stamp(self.updated), "version": self.version,
@@ -287,12 +316,30 @@ class Workspace:
                              self.updated, self.version, self.sharing)
 
     def to_dict(self) -> dict:
-        """JSON-ready document (the form stored and exported)."""
+        """JSON-ready document (the form stored and exported).
+
+        Returns
+        -------
+        dict
+            The fields of :meth:`WorkspaceInfo.to_dict` plus ``state`` (dict) and ``report``
+            (list); read back by :meth:`from_dict`.
+        """
         return {**self.info.to_dict(), "state": self.state, "report": self.report}
 
     @classmethod
     def from_dict(cls, data: Mapping) -> Workspace:
         """Inverse of :meth:`to_dict`; older document versions are migrated first.
+
+        Parameters
+        ----------
+        data : Mapping
+            A workspace document; ``owner``, ``description``, ``report`` and ``sharing`` may
+            be missing (empty/private), ``created``/``updated`` too (now, UTC).
+
+        Returns
+        -------
+        Workspace
+            Of version :data:`WORKSPACE_VERSION`, fields validated and times in UTC.
 
         Raises
         ------
@@ -349,10 +396,26 @@ class WorkspaceStore:
         Storing the same bytes again (under any name) stores nothing new and returns the same
         key; the first name is kept.
 
+        Parameters
+        ----------
+        data : bytes
+            The upload's content (``bytearray``/``memoryview`` accepted), at most
+            :data:`MAX_BLOB_BYTES` bytes (64 MiB).
+        name : str, optional
+            The file name shown for it, at most 255 characters; default ``""``.
+
+        Returns
+        -------
+        str
+            The blob key: SHA-256 of ``data``, 64 lower-case hex characters.
+
         Raises
         ------
         DataError
-            ``data`` is not bytes or is larger than :data:`MAX_BLOB_BYTES`.
+            ``data`` is not bytes or is larger than :data:`MAX_BLOB_BYTES`, or ``name`` is
+            not a string of at most 255 characters.
+        StoreError
+            The database could not be written.
         """
         if isinstance(data, (bytearray, memoryview)):
             data = bytes(data)
@@ -372,8 +435,20 @@ class WorkspaceStore:
     def get_blob(self, key: str) -> bytes:
         """The bytes stored under ``key``; :class:`DataError` ``"no stored upload ..."`` if none.
 
+        Parameters
+        ----------
+        key : str
+            A blob key from :meth:`put_blob` (64 hex characters; case is ignored).
+
+        Returns
+        -------
+        bytes
+            The stored content, checked against its SHA-256.
+
         Raises
         ------
+        DataError
+            ``key`` is empty, longer than 64 characters, or no upload is stored under it.
         StoreError
             The stored bytes do not hash to their key (the database was damaged).
         """
@@ -388,7 +463,23 @@ class WorkspaceStore:
         return data
 
     def blob_name(self, key: str) -> tuple[str, int]:
-        """``(name, size in bytes)`` of a stored upload."""
+        """``(name, size in bytes)`` of a stored upload.
+
+        Parameters
+        ----------
+        key : str
+            A blob key from :meth:`put_blob` (64 hex characters; case is ignored).
+
+        Returns
+        -------
+        tuple of (str, int)
+            The name it was first stored under, and its size in bytes.
+
+        Raises
+        ------
+        DataError
+            ``key`` is empty, longer than 64 characters, or no upload is stored under it.
+        """
         key = _short(key, "key", empty=False).lower()
         rows = self._exec([("SELECT name, size FROM blobs WHERE key = ?", (key,))],
                           "reading an upload")
@@ -458,6 +549,16 @@ class WorkspaceStore:
     def open_workspace(self, workspace_id: str) -> Workspace:
         """The saved workspace, migrated to :data:`WORKSPACE_VERSION` when older.
 
+        Parameters
+        ----------
+        workspace_id : str
+            Its id (non-empty, at most 64 characters).
+
+        Returns
+        -------
+        Workspace
+            As stored, with its current sharing.
+
         Raises
         ------
         DataError
@@ -473,14 +574,54 @@ class WorkspaceStore:
     def copy_workspace(self, workspace_id: str, name: str | None = None, *,
                        owner: str | None = None) -> Workspace:
         """A new workspace with the same state and report (e.g. to edit a shared one); the
-        copy is private."""
+        copy is private.
+
+        Parameters
+        ----------
+        workspace_id : str
+            The workspace to copy.
+        name : str, optional
+            The copy's name; default the original's with `` (copy)`` appended.
+        owner : str, optional
+            The copy's owner (user name); default the original's owner.
+
+        Returns
+        -------
+        Workspace
+            The new workspace (new id, created and updated now, private).
+
+        Raises
+        ------
+        DataError
+            No such workspace, or a bad ``name``/``owner`` (see :meth:`save_workspace`).
+        StoreError
+            The database could not be written.
+        """
         ws = self.open_workspace(workspace_id)
         return self.save_workspace(name if name is not None else f"{ws.name} (copy)", ws.state,
                                    report=ws.report, description=ws.description,
                                    owner=ws.owner if owner is None else owner)
 
     def rename_workspace(self, workspace_id: str, name: str) -> WorkspaceInfo:
-        """Give a workspace a new name (its ``updated`` time moves to now)."""
+        """Give a workspace a new name (its ``updated`` time moves to now).
+
+        Parameters
+        ----------
+        workspace_id : str
+            The workspace to rename.
+        name : str
+            The new name: non-empty, at most 200 characters (surrounding spaces stripped).
+
+        Returns
+        -------
+        WorkspaceInfo
+            Its list entry after the rename.
+
+        Raises
+        ------
+        DataError
+            An empty or too-long ``name`` or ``workspace_id``, or no such workspace.
+        """
         wid = _short(workspace_id, "workspace_id", empty=False)
         name = _short(name, "name", empty=False)
         rows = self._exec([("UPDATE workspaces SET name = ?, updated = ? WHERE id = ?",
@@ -491,7 +632,18 @@ class WorkspaceStore:
         return self._with_users([rows[0]])[0]
 
     def delete_workspace(self, workspace_id: str) -> None:
-        """Delete a workspace (its uploads stay: other workspaces may use them)."""
+        """Delete a workspace (its uploads stay: other workspaces may use them).
+
+        Parameters
+        ----------
+        workspace_id : str
+            The workspace to delete, with its sharing entries.
+
+        Raises
+        ------
+        DataError
+            An empty or too-long ``workspace_id``, or no such workspace.
+        """
         wid = _short(workspace_id, "workspace_id", empty=False)
         if not self._exec([("DELETE FROM workspace_shares WHERE workspace_id = ?", (wid,)),
                            ("DELETE FROM workspaces WHERE id = ?", (wid,))],
@@ -511,6 +663,16 @@ class WorkspaceStore:
         reader : str, optional
             Keep only those this user may open: their own, those shared with everyone, and
             those shared with them by name. None (single user, or an admin): all.
+
+        Returns
+        -------
+        list of WorkspaceInfo
+            Newest ``updated`` first, each with its sharing.
+
+        Raises
+        ------
+        DataError
+            ``limit`` is not an integer >= 1 (or None), or a bad ``owner``/``reader`` name.
         """
         sql, args, where = _INFO, [], []
         if owner is not None:

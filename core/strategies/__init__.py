@@ -5,7 +5,7 @@ from core.strategies.catalog import PLACEMENTS, ChainRates, build, catalog, chai
 from core.strategies.probability import (POP_METHODS, ProfitProbability, lognormal_cdf,
                                          probability_of_profit, risk_neutral_cdf,
                                          risk_neutral_density)
-from core.strategies.margin import UNDERLYINGS, MarginEstimate, margin
+from core.strategies.margin import UNDERLYINGS, MarginBatch, MarginEstimate, margin, margin_many
 from core.strategies.analysis import StrategyAnalysis, analyse, default_grid
 from core.strategies.whatif import (VAR_HORIZONS, VOL_MODES, PositionAnalysis, WhatIf,
                                     analyse_position)
@@ -13,5 +13,6 @@ from core.strategies.whatif import (VAR_HORIZONS, VOL_MODES, PositionAnalysis, W
 __all__ = ["Leg", "Strategy", "KINDS", "STICKY", "catalog", "strategy_info", "build",
            "PLACEMENTS", "ChainRates", "chain_rates", "ProfitProbability", "probability_of_profit", "lognormal_cdf",
            "risk_neutral_cdf", "risk_neutral_density", "POP_METHODS", "MarginEstimate", "margin", "UNDERLYINGS",
+           "MarginBatch", "margin_many",
            "StrategyAnalysis", "analyse", "default_grid",
            "WhatIf", "PositionAnalysis", "analyse_position", "VOL_MODES", "VAR_HORIZONS"]

@@ -113,10 +113,8 @@ def test_portfolio_prices_upload_survives_a_reload(dash_duo, parity):
     assert len([b for b in bodies if b > path.stat().st_size]) == 1, bodies
     dash_duo.driver.get(link)
     dash_duo.wait_for_contains_text("#pf-data-info", "stock_prices.csv", timeout=60)
-    # no body can carry the file (its base64 is 4/3 of it). The largest bodies now are the
-    # page's kept optimisation result posted back as State (~90 kB since the Portfolio keeps it
-    # in the session), which is not the upload: the bound is the file's own size
-    after = _bodies(dash_duo)
-    assert max(after) < path.stat().st_size / 4, after
+    # after the reload no request carries the 1.1 MB upload; the kept allocation (~90 kB, the
+    # session's result store that the charts are drawn from) may travel, the file may not
+    assert max(_bodies(dash_duo)) < path.stat().st_size // 8
     assert _severe(dash_duo) == []
     _shots(dash_duo, "portfolio-upload")
