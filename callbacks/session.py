@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 
 __all__ = ["current_user", "current_role", "may_edit", "may_read", "may_change",
-           "list_reader", "enable_login"]
+           "list_reader", "enable_login", "login_enabled"]
 
 #: Set once per process by :func:`enable_login` (inherited by forked job processes).
 _PROCESS = {"login": False}
@@ -28,6 +28,18 @@ _PROCESS = {"login": False}
 def enable_login() -> None:
     """Called by ``install_auth`` when ``PARITY_AUTH=1``: from now on this process has users."""
     _PROCESS["login"] = True
+
+
+def login_enabled() -> bool:
+    """Whether sign-in is on (``PARITY_AUTH=1``) for this app or process.
+
+    Returns
+    -------
+    bool
+        False for the single-user default, where everyone may open everything and sharing
+        has no effect yet.
+    """
+    return _login_on()
 
 
 def _login_on() -> bool:

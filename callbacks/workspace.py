@@ -15,14 +15,16 @@ from dash import ClientsideFunction, Input, Output, State, ctx, no_update
 from flask import current_app, request
 
 from callbacks.registry import callback, clientside_callback
-from callbacks.session import current_user, may_edit, may_read
+from callbacks.session import (current_user, list_reader, login_enabled, may_change, may_edit,
+                              may_read)
 from components.ids import Report as rids
 from components.ids import Workspace as ids
+from components.ids import WorkspaceShare as sids
 from components.workspace_controls import not_found, report_view, view_header
-from components.workspace_state import (page_label, query_dict, restore_payload,
+from components.workspace_state import (page_label, query_dict, restore_payload, sharing_text,
                                         state_from_snapshot, valid_id, workspace_rows)
 from core.errors import DataError
-from core.store import StoreError, open_store
+from core.store import StoreError, shared_store
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +32,12 @@ REPORT_TAB = "report"
 
 
 def _store():
-    """The store of the app's ``DATABASE_URL``; any failure to open it is a ``StoreError``
-    (a deleted folder, a file that is no database, PostgreSQL down), so callers say "nothing
-    is lost" rather than blame the user's input."""
+    """The store of the app's ``DATABASE_URL``, opened once per process (``shared_store``, as
+    the other pages' callbacks); any failure to open it is a ``StoreError`` (a deleted folder,
+    a file that is no database, PostgreSQL down), so callers say "nothing is lost" rather than
+    blame the user's input."""
     try:
-        return open_store(current_app.config["PARITY_SETTINGS"].database_url)
+        return shared_store(current_app.config["PARITY_SETTINGS"].database_url)
     except StoreError:
         raise
     except Exception as exc:
@@ -64,6 +67,30 @@ def _pages() -> dict[str, str]:
 def _restore(ws) -> dict:
     return restore_payload(ws.to_dict(), report_items=rids.ITEMS, report_meta=rids.META,
                            current=ids.CURRENT)
+
+
+class Refused(DataError):
+    """The current user may not do this to that workspace (the message says why)."""
+
+
+def _readable(store, wid: str):
+    """The workspace ``wid`` if the current user may open it, else :class:`Refused`."""
+    ws = store.open_workspace(wid)
+    if not may_read(ws.owner, ws.sharing):
+        raise Refused("you are not allowed to open this workspace: ask its owner to share it "
+                        "with you")
+    return ws
+
+
+def _changeable(store, wid: str, doing: str):
+    """The workspace ``wid`` if the current user may save over, rename, share or delete it
+    (``doing``: "rename", ...), else :class:`Refused`, saying whose it is."""
+    ws = _readable(store, wid)
+    if not may_change(ws.owner):
+        whose = f"it belongs to {ws.owner}" if ws.owner else "it has no owner"
+        raise Refused(f"you may not {doing} “{ws.name}”: {whose}, and only its owner (an "
+                        "editor) or an admin may change it")
+    return ws
 
 
 # --------------------------------------------------------------------------------------------
@@ -128,9 +155,22 @@ def save(snapshot, current, name, description, notes):
         name, description, notes = current.get("name"), current.get("description", ""), current.get("notes", "")
     state, report, left_out = state_from_snapshot(snapshot, notes=notes or "", known=tuple(_pages()))
     try:
-        ws = _store().save_workspace(name or "", state, report=report, owner=current_user(),
-                                     description=description or "",
-                                     workspace_id=None if new else current.get("id"))
+        store, owner = _store(), current_user()
+        if not new and current.get("id"):
+            try:
+                owner = _changeable(store, current["id"], "save over").owner
+            except Refused as exc:
+                raise Refused(f"{exc}. Use Save as… to keep this as your own workspace") from exc
+            except DataError as exc:       # gone: the save below says "use save as"
+                if not str(exc).startswith("no workspace"):
+                    raise StoreError(f"the workspace could not be read ({exc})") from exc
+            except StoreError:
+                raise
+            except Exception as exc:
+                raise StoreError(f"the workspace could not be read ({exc})") from exc
+        ws = store.save_workspace(name or "", state, report=report, owner=owner,
+                                  description=description or "",
+                                  workspace_id=None if new else current.get("id"))
     except Exception as exc:  # every failure is a message; the browser keeps its state
         msg = failure(exc, "saving the workspace")
         return {**keep, **({"alert": msg, "alert_open": True} if new else {"toast": msg, "toast_open": True})}
@@ -147,8 +187,10 @@ def save(snapshot, current, name, description, notes):
 # /workspaces: list, rename, copy, delete, open, share link
 # --------------------------------------------------------------------------------------------
 def _rows(store) -> list[dict]:
-    return workspace_rows([w for w in store.list_workspaces(limit=None)
-                           if may_read(w.owner, getattr(w, "sharing", None))])
+    """Grid rows of what the current user may open, each with ``can_change`` for them."""
+    rows = workspace_rows([w for w in store.list_workspaces(limit=None, reader=list_reader())
+                           if may_read(w.owner, w.sharing)])
+    return [{**r, "can_change": may_change(r["owner_name"])} for r in rows]
 
 
 @callback(
@@ -157,16 +199,38 @@ def _rows(store) -> list[dict]:
                 dialog=Output(ids.CONFIRM_DELETE, "is_open", allow_duplicate=True)),
     inputs=dict(_refresh=Input(ids.REFRESH, "n_clicks"), edit=Input(ids.GRID, "cellValueChanged"),
                 _copy=Input(ids.COPY, "n_clicks"), _yes=Input(ids.DELETE_YES, "n_clicks"),
-                selected=State(ids.GRID, "selectedRows")),
+                _share=Input(sids.APPLY, "n_clicks"), selected=State(ids.GRID, "selectedRows"),
+                mode=State(sids.MODE, "value"), users=State(sids.USERS, "value")),
     prevent_initial_call="initial_duplicate",
 )
-def manage(_refresh, edit, _copy, _yes, selected):
-    """List the workspaces; rename (edited name), copy or delete (confirmed) the selected one."""
-    return manage_action(ctx.triggered_id, edit, selected)
+def manage(_refresh, edit, _copy, _yes, _share, selected, mode, users):
+    """List the workspaces; rename (edited name), copy, share or delete (confirmed) the
+    selected one."""
+    return manage_action(ctx.triggered_id, edit, selected, mode=mode, users=users)
 
 
-def manage_action(trig, edit, selected) -> dict:
-    """:func:`manage` for the component that fired (``trig``; None: just list)."""
+def manage_action(trig, edit, selected, *, mode: str | None = None,
+                  users: list | None = None) -> dict:
+    """:func:`manage` for the component that fired.
+
+    Parameters
+    ----------
+    trig : str or None
+        The id of the component that fired (None: just list).
+    edit : dict or list or None
+        The grid's ``cellValueChanged`` (a rename).
+    selected : list of dict or None
+        The grid's selected rows (the first is acted on).
+    mode : str, optional
+        With the share button: ``"private"``, ``"users"`` or ``"all"``.
+    users : list of str, optional
+        With ``mode="users"``: the user names to share with.
+
+    Returns
+    -------
+    dict
+        ``rows``, ``alert``, ``show``, ``color``, ``dialog`` (the callback's outputs).
+    """
     pick = (selected or [None])[0] or {}
     msg, color, doing = "", "info", "listing workspaces"
     try:
@@ -176,18 +240,32 @@ def manage_action(trig, edit, selected) -> dict:
             doing = "renaming the workspace"
             if not may_edit():
                 raise DataError("you may view but not rename workspaces (viewer role)")
+            _changeable(store, change["data"]["id"], "rename")
             info = store.rename_workspace(change["data"]["id"], str(change.get("value") or ""))
             msg = f"Renamed to “{info.name}”."
         elif trig == ids.COPY and pick.get("id"):
             doing = "copying the workspace"
+            if not may_edit():
+                raise DataError("you may view but not copy workspaces (viewer role)")
+            _readable(store, pick["id"])
             copy = store.copy_workspace(pick["id"], owner=current_user())
             msg = f"Copied to “{copy.name}”."
         elif trig == ids.DELETE_YES and pick.get("id"):
             doing = "deleting the workspace"
             if not may_edit():
                 raise DataError("you may view but not delete workspaces (viewer role)")
+            _changeable(store, pick["id"], "delete")
             store.delete_workspace(pick["id"])
             msg = f"Deleted “{pick.get('name')}” (its uploads stay: other workspaces may use them)."
+        elif trig == sids.APPLY and pick.get("id"):
+            doing = "sharing the workspace"
+            ws = _changeable(store, pick["id"], "share")
+            sharing = store.share_workspace(ws.id, mode or "private",
+                                            users if mode == "users" else ())
+            msg = f"“{ws.name}” is now {sharing_text(sharing.to_dict()).lower()}."
+            if not login_enabled():
+                msg += (" Sign-in is off (PARITY_AUTH), so everyone using this Parity opens every "
+                        "workspace; the sharing applies once sign-in is on.")
         rows = _rows(store)
         if not rows and not msg:
             msg = "No saved workspaces yet: use Workspace → Save as… in the top bar."
@@ -206,18 +284,56 @@ def manage_action(trig, edit, selected) -> dict:
     output=dict(open_off=Output(ids.OPEN, "disabled"), copy_off=Output(ids.COPY, "disabled"),
                 delete_off=Output(ids.DELETE, "disabled"), link=Output(ids.SHARE, "value"),
                 copy_style=Output(ids.COPY, "style"), delete_style=Output(ids.DELETE, "style"),
-                note=Output(ids.EDIT_NOTE, "children")),
+                note=Output(ids.EDIT_NOTE, "children"), share=Output(sids.CARD, "style"),
+                mode=Output(sids.MODE, "value"), users=Output(sids.USERS, "value"),
+                options=Output(sids.USERS, "options"), share_note=Output(sids.NOTE, "children")),
     inputs=dict(selected=Input(ids.GRID, "selectedRows")),
 )
 def select(selected):
-    """Buttons follow the selection; edit controls are hidden from viewers."""
+    """Buttons follow the selection; edit controls are hidden from viewers, the share control
+    from whoever may not change the selected workspace."""
     pick = (selected or [None])[0]
     editable = may_edit()
     hide = {} if editable else {"display": "none"}
     link = f"{request.host_url.rstrip('/')}/w/{pick['id']}" if pick and request else ""
-    return dict(open_off=pick is None, copy_off=pick is None or not editable,
-                delete_off=pick is None or not editable, link=link, copy_style=hide,
-                delete_style=hide, note="" if editable else "Read-only: you may open and share workspaces.")
+    out = dict(open_off=pick is None, copy_off=pick is None or not editable,
+               delete_off=pick is None or not editable, link=link, copy_style=hide,
+               delete_style=hide, note="" if editable else "Read-only: you may open and share workspaces.",
+               share={"display": "none"}, mode=no_update, users=no_update, options=no_update,
+               share_note="")
+    if pick and may_change(str(pick.get("owner_name") or "")):
+        out.update(share_control(pick))
+    return out
+
+
+def share_control(pick: dict) -> dict:
+    """The share control's outputs for a selected grid row the current user may change.
+
+    Parameters
+    ----------
+    pick : dict
+        A grid row (:func:`components.workspace_state.workspace_rows`): ``sharing`` and
+        ``owner_name`` are read.
+
+    Returns
+    -------
+    dict
+        ``share`` (style), ``mode``, ``users``, ``options`` (every other user name) and
+        ``share_note``.
+    """
+    sharing = pick.get("sharing") or {}
+    note = sharing_text(sharing) + "."
+    try:
+        names = [u.name for u in _store().list_users() if u.name != pick.get("owner_name")]
+    except Exception as exc:
+        names, note = [], failure(exc, "listing the users")
+    if not login_enabled():
+        note += (" Sign-in is off (PARITY_AUTH), so everyone using this Parity opens every "
+                 "workspace; the sharing applies once sign-in is on.")
+    chosen = [u for u in sharing.get("users") or []]
+    return dict(share={}, mode=sharing.get("mode") or "private", users=chosen,
+                options=[{"label": n, "value": n} for n in sorted(set(names) | set(chosen))],
+                share_note=note)
 
 
 @callback(
@@ -247,9 +363,7 @@ def open_selected(_open, selected):
     if not pick:
         return dict(restore=no_update, alert=no_update, show=no_update)
     try:
-        ws = _store().open_workspace(pick["id"])
-        if not may_read(ws.owner, getattr(ws, "sharing", None)):
-            raise DataError("you are not allowed to open this workspace")
+        ws = _readable(_store(), pick["id"])
     except Exception as exc:
         return dict(restore=no_update, alert=failure(exc, "opening the workspace"), show=True)
     return dict(restore=_restore(ws), alert=f"Opening “{ws.name}”…", show=True)
@@ -274,7 +388,7 @@ def open_shared(wid) -> dict:
                 f"This workspace cannot be opened: {text}."}
     except Exception as exc:
         return {"error": failure(exc, "opening the workspace")}
-    if not may_read(ws.owner, getattr(ws, "sharing", None)):
+    if not may_read(ws.owner, ws.sharing):
         return {"error": "This workspace is private: ask its owner to share it with you."}
     doc = ws.to_dict()
     names = _pages()
@@ -286,7 +400,9 @@ def open_shared(wid) -> dict:
     store = _store()
     for key, up in (doc["state"].get("uploads") or {}).items():
         try:
-            store.blob_name(key)
+            name, size = store.blob_name(key)
+            if not up.get("name"):       # named by a link only: the store knows the file
+                up.update(name=name, size=size)
         except DataError:
             missing.append(up.get("name") or key[:12])
         except Exception:
@@ -350,7 +466,9 @@ def copy_to_edit(_copy, doc):
     try:
         if not may_edit():
             raise DataError("you may view but not copy workspaces (viewer role)")
-        ws = _store().copy_workspace(doc["id"], owner=current_user())
+        store = _store()
+        _readable(store, doc["id"])
+        ws = store.copy_workspace(doc["id"], owner=current_user())
     except Exception as exc:
         return dict(restore=no_update, head=not_found(failure(exc, "copying the workspace")))
     return dict(restore=_restore(ws), head=no_update)

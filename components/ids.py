@@ -459,3 +459,15 @@ class BacktestMore:
     WF_QUERY = "bt-wf-query"          # dcc.Store: the ?wf=<id> of the page's link
     WF_SAVED = "bt-wf-saved"
     FAR_DTE = "bt-far-dte"
+
+
+class WorkspaceShare:
+    """Who may open a workspace (/workspaces, shown to who may change the selected one), and the
+    navbar's signed-in account link."""
+
+    CARD = "ws-share-card"            # the share control (hidden unless the user may change it)
+    MODE = "ws-share-mode"            # radio: private / users / all
+    USERS = "ws-share-users"          # dropdown (multi): the named users
+    APPLY = "ws-share-apply"          # button: store.share_workspace
+    NOTE = "ws-share-note"            # current sharing, or why it has no effect
+    ACCOUNT = "nav-account"           # navbar: "NAME · Sign out" -> /logout (sign-in on)

@@ -8,6 +8,7 @@ from dash import dcc, html
 from components.ids import App
 from components.ids import Report as rids
 from components.ids import Wiring
+from components.ids import WorkspaceShare as sids
 from components.workspace_controls import workspace_helpers, workspace_menu
 
 #: Largest upload when no app settings are at hand (layout validation outside a request), MiB.
@@ -29,9 +30,37 @@ def navbar() -> dbc.Navbar:
                    id=rids.ADD, color="outline-light", size="sm", class_name="me-3 no-print",
                    title="Add this page's charts, inputs and data source to the report (/report)"),
         workspace_menu(),
+        account_link(),
         dbc.Switch(id=App.THEME_SWITCH, label="Dark", value=False, persistence=True,
                    persistence_type="local", class_name="mb-0 text-light"),
     ], fluid=True), id=App.NAVBAR, color="dark", dark=True, class_name="mb-2 shadow-sm")
+
+
+def account_link() -> dbc.NavLink | None:
+    """The navbar's account link for the signed-in user.
+
+    Returns
+    -------
+    dash_bootstrap_components.NavLink or None
+        "NAME · Sign out" (to ``/logout``) when sign-in is on (``PARITY_AUTH``) and someone is
+        signed in; None without sign-in or outside a request. The layout is built per request,
+        so each user sees their own name.
+    """
+    from flask import current_app, has_request_context
+
+    if not (has_request_context() and current_app.config.get("PARITY_AUTH")):
+        return None
+    from flask_login import current_user as account
+
+    try:
+        if not account.is_authenticated:
+            return None
+        name = account.name
+    except Exception:  # no login manager on this app
+        return None
+    return dbc.NavLink([html.Span(name, className="fw-semibold"), " · Sign out"], href="/logout",
+                       external_link=True, id=sids.ACCOUNT,
+                       class_name="text-light small me-3 text-nowrap no-print")
 
 
 def upload_limit_bytes() -> int:

@@ -10,7 +10,12 @@ __all__ = ["workspace_menu", "workspace_helpers", "view_header", "not_found", "r
 
 
 def workspace_menu() -> dbc.DropdownMenu:
-    """Navbar dropdown: the workspace in use, Save, Save as, Open/manage."""
+    """Navbar dropdown: the workspace in use, Save, Save as, Open/manage.
+
+    Returns
+    -------
+    dash_bootstrap_components.DropdownMenu
+    """
     return dbc.DropdownMenu([
         dbc.DropdownMenuItem("Save", id=ids.SAVE, n_clicks=0),
         dbc.DropdownMenuItem("Save as…", id=ids.SAVE_AS, n_clicks=0),
@@ -22,7 +27,14 @@ def workspace_menu() -> dbc.DropdownMenu:
 
 
 def workspace_helpers() -> list:
-    """Stores, the save dialog and the confirmation toast (app level, in the shell)."""
+    """Stores, the save dialog and the confirmation toast (app level, in the shell).
+
+    Returns
+    -------
+    list of Dash components
+        The workspace in use (localStorage), the snapshot and restore stores, the save dialog
+        and the toast.
+    """
     dialog = dbc.Modal([
         dbc.ModalHeader(dbc.ModalTitle("Save workspace")),
         dbc.ModalBody([
@@ -49,7 +61,18 @@ def workspace_helpers() -> list:
 
 
 def not_found(text: str) -> dbc.Alert:
-    """The plain message for a link that opens nothing."""
+    """The plain message for a link that opens nothing.
+
+    Parameters
+    ----------
+    text : str
+        Why (unknown or garbled link, private, store unreachable).
+
+    Returns
+    -------
+    dash_bootstrap_components.Alert
+        A warning with the reason and a link to /workspaces.
+    """
     return dbc.Alert([html.H5("This workspace link opens nothing", className="alert-heading"),
                       html.P(text, className="mb-1"),
                       html.A("See the saved workspaces", href="/workspaces")],
@@ -57,7 +80,19 @@ def not_found(text: str) -> dbc.Alert:
 
 
 def view_header(ws: dict, *, missing: list[str]) -> dbc.Card:
-    """Name, owner, time, description, notes, data and runs of a workspace opened by link."""
+    """Name, owner, time, description, notes, data and runs of a workspace opened by link.
+
+    Parameters
+    ----------
+    ws : dict
+        ``Workspace.to_dict()``.
+    missing : list of str
+        Names of the uploads it references that are no longer stored (warned about).
+
+    Returns
+    -------
+    dash_bootstrap_components.Card
+    """
     state = ws.get("state") or {}
     uploads = state.get("uploads") or {}
     data = ", ".join(f"{u.get('name') or key[:12]}" + (f" ({u['size'] / 1024:,.0f} kB)" if u.get("size") else "")
@@ -83,7 +118,20 @@ def view_header(ws: dict, *, missing: list[str]) -> dbc.Card:
 
 
 def report_view(items: list, meta: dict) -> html.Div:
-    """The saved report, read-only: each item's title, inputs, data source, notes and charts."""
+    """The saved report, read-only: each item's title, inputs, data source, notes and charts.
+
+    Parameters
+    ----------
+    items : list of dict
+        The report items (``Workspace.report``).
+    meta : dict
+        Title, author, date, summary and per-item ``notes`` {item id: text}.
+
+    Returns
+    -------
+    dash.html.Div or dash_bootstrap_components.Alert
+        The cards (at most 6 charts per item), or a note that the report is empty.
+    """
     if not items:
         return dbc.Alert("This workspace has no report items: nothing was added to its report "
                          "before it was saved.", color="info", class_name="mt-2")

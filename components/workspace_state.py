@@ -30,7 +30,7 @@ from urllib.parse import parse_qs
 
 __all__ = ["SESSION_STORES", "EXCLUDED_PATHS", "MAX_SESSION_CHARS", "state_from_snapshot",
            "restore_payload", "page_query", "query_dict", "upload_keys", "run_ids",
-           "workspace_rows", "valid_id", "page_label"]
+           "workspace_rows", "valid_id", "page_label", "sharing_text"]
 
 #: Session stores (``dcc.Store(storage_type="session")`` ids) a workspace keeps: inputs that live
 #: outside the URL. Results (e.g. the portfolio's optimisation) are recomputed, never kept.
@@ -50,13 +50,35 @@ _MAX_QUERY = 20_000
 
 
 def valid_id(text: object) -> bool:
-    """Whether ``text`` looks like a workspace id (URL-safe, 16-64 characters)."""
+    """Whether ``text`` looks like a workspace id (URL-safe, 16-64 characters).
+
+    Parameters
+    ----------
+    text : object
+        The ``<id>`` of a ``/w/<id>`` link, as it came in.
+
+    Returns
+    -------
+    bool
+        False for anything that is not such a string (then no store is asked).
+    """
     return isinstance(text, str) and bool(_ID.match(text))
 
 
 def query_dict(query: str) -> dict:
-    """A URL query (``"?a=1&b=2"``) as the keyword arguments Dash passes to ``layout(**query)``
-    (one value per name, a list when a name repeats)."""
+    """A URL query (``"?a=1&b=2"``) as the keyword arguments Dash passes to ``layout(**query)``.
+
+    Parameters
+    ----------
+    query : str
+        The query with its leading ``?``; anything else gives ``{}``.
+
+    Returns
+    -------
+    dict
+        ``{name: value}`` (one string per name, a list of strings when a name repeats; blank
+        values kept).
+    """
     if not isinstance(query, str) or not query.startswith("?"):
         return {}
     parsed = parse_qs(query[1:], keep_blank_values=True)
@@ -64,11 +86,24 @@ def query_dict(query: str) -> dict:
 
 
 def upload_keys(pages: Mapping[str, str]) -> dict[str, list[str]]:
-    """``{blob key: [paths]}`` of every ``data=<key>`` (comma-separated keys too) in the queries."""
+    """The uploads the pages' links name.
+
+    Parameters
+    ----------
+    pages : dict
+        ``{page path: URL query}``.
+
+    Returns
+    -------
+    dict
+        ``{blob key (64 hex digits, lower case): [paths that name it]}`` from every
+        ``data=<key>`` (comma-separated keys too), ``data_*=`` and the Portfolio's
+        ``sectors=``; values that are not keys are ignored.
+    """
     out: dict[str, list[str]] = {}
     for path, query in pages.items():
         for name, value in query_dict(query).items():
-            if name != "data" and not name.startswith("data_"):
+            if name not in ("data", "sectors") and not name.startswith("data_"):
                 continue
             for v in value if isinstance(value, list) else [value]:
                 for key in str(v).split(","):
@@ -95,7 +130,18 @@ def _records(value, found: dict) -> None:
 
 
 def run_ids(pages: Mapping[str, str]) -> list[str]:
-    """Calibration and backtest run ids the pages name (``runs=a,b`` / ``run=c``), in order."""
+    """Calibration and backtest run ids the pages name (``runs=a,b`` / ``run=c``).
+
+    Parameters
+    ----------
+    pages : dict
+        ``{page path: URL query}``.
+
+    Returns
+    -------
+    list of str
+        Each id once (at most 64 characters), in the order the pages name them.
+    """
     out: list[str] = []
     for query in pages.values():
         q = query_dict(query)
@@ -135,6 +181,16 @@ def state_from_snapshot(snapshot: Mapping, *, notes: str = "",
         The user's notes for the workspace.
     known : tuple of str, optional
         The app's page paths; other paths in the snapshot are dropped.
+
+    Returns
+    -------
+    state : dict
+        ``pages``, ``last``, ``session`` (only :data:`SESSION_STORES`), ``uploads`` (by key),
+        ``runs``, ``book``, ``notes``, ``report_meta`` (module docstring).
+    report : list of dict
+        The report items as the browser held them.
+    left_out : list of str
+        What was not kept and why (e.g. a session store over :data:`MAX_SESSION_CHARS`).
     """
     snapshot = snapshot if isinstance(snapshot, Mapping) else {}
     pages = _pages(snapshot.get("pages"), known)
@@ -171,8 +227,20 @@ def state_from_snapshot(snapshot: Mapping, *, notes: str = "",
 def restore_payload(ws: Mapping, *, report_items: str, report_meta: str, current: str) -> dict:
     """What ``parityWorkspace.restore`` writes into the browser to continue a workspace there.
 
-    ``ws`` is ``Workspace.to_dict()``; the keyword arguments name the browser stores (ids) of
-    the report items, report meta and the workspace in use.
+    Parameters
+    ----------
+    ws : dict
+        ``Workspace.to_dict()``.
+    report_items, report_meta, current : str
+        The ids of the browser stores of the report items, the report meta and the workspace
+        in use.
+
+    Returns
+    -------
+    dict
+        ``id``, ``pages`` {path: query}, ``last`` page, ``to`` (the address to land on),
+        ``session`` {store id: data} to write, ``clear`` (session stores to empty) and
+        ``local`` {store id: data} (the workspace in use).
     """
     state = ws.get("state") or {}
     pages = _pages(state.get("pages"), None)
@@ -189,23 +257,86 @@ def restore_payload(ws: Mapping, *, report_items: str, report_meta: str, current
 
 
 def page_query(state: Mapping, path: str) -> str:
-    """The saved query of ``path`` (``""`` when the workspace has none)."""
+    """The saved query of one page.
+
+    Parameters
+    ----------
+    state : dict
+        A workspace ``state``.
+    path : str
+        The page path, e.g. ``"/greeks"``.
+
+    Returns
+    -------
+    str
+        Its query with the leading ``?``; ``""`` when the workspace has none.
+    """
     return str(((state or {}).get("pages") or {}).get(path) or "")
 
 
 def page_label(path: str, names: Mapping[str, str]) -> str:
-    """The page's navbar name (``/greeks`` -> ``Greeks``), else the path."""
+    """The page's navbar name (``/greeks`` -> ``Greeks``), else a name made from the path.
+
+    Parameters
+    ----------
+    path : str
+        The page path.
+    names : dict
+        ``{path: navbar name}`` of the app's pages.
+
+    Returns
+    -------
+    str
+    """
     return names.get(path) or path.strip("/").replace("-", " ").capitalize() or path
 
 
 def workspace_rows(infos, *, pages: Mapping[str, int] | None = None) -> list[dict]:
-    """Grid rows of :class:`~core.store.WorkspaceInfo` entries (times UTC, to the second)."""
+    """Grid rows of :class:`~core.store.WorkspaceInfo` entries.
+
+    Parameters
+    ----------
+    infos : iterable of WorkspaceInfo
+        As ``list_workspaces`` returns them.
+    pages : dict, optional
+        Unused; kept for callers that pass it.
+
+    Returns
+    -------
+    list of dict
+        One per workspace: ``id``, ``name``, ``owner`` (shown), ``owner_name`` (as stored),
+        ``updated``/``created`` (UTC, to the second), ``description``, ``version``, ``link``
+        (markdown), ``sharing`` (``Sharing.to_dict()``) and ``shared`` (:func:`sharing_text`).
+    """
     rows = []
     for w in infos:
         rows.append({"id": w.id, "name": w.name, "owner": w.owner or "(single user)",
                      "updated": w.updated.strftime("%Y-%m-%d %H:%M:%S"),
                      "created": w.created.strftime("%Y-%m-%d %H:%M:%S"),
                      "description": w.description, "version": w.version,
-                     "link": f"[/w/{w.id[:8]}…](/w/{w.id})"})
+                     "link": f"[/w/{w.id[:8]}…](/w/{w.id})", "owner_name": w.owner,
+                     "sharing": w.sharing.to_dict(), "shared": sharing_text(w.sharing.to_dict())})
     return rows
+
+
+def sharing_text(sharing: Mapping | None) -> str:
+    """Who besides the owner (and admins) may open a workspace, in words.
+
+    Parameters
+    ----------
+    sharing : dict or None
+        ``{"mode": "private" | "users" | "all", "users": [names]}`` (``Sharing.to_dict()``);
+        None is private.
+
+    Returns
+    -------
+    str
+        ``"Private"``, ``"Shared with ann, bob"`` or ``"Shared with everyone signed in"``.
+    """
+    mode = (sharing or {}).get("mode") or "private"
+    if mode == "all":
+        return "Shared with everyone signed in"
+    if mode == "users":
+        return "Shared with " + (", ".join((sharing or {}).get("users") or []) or "nobody")
+    return "Private"
 

@@ -12,11 +12,12 @@ class DashPoster:
     ``output_id_prop`` (e.g. ``"surface-upload-record.data"``) with ``values`` keyed by
     ``"id.prop"`` (missing ones are ``None``); returns the response's ``response`` dict (outputs
     by id, then property). Every request body is recorded in :attr:`sent` as
-    ``(callback output key, body bytes)``."""
+    ``(callback output key, body bytes)``. ``client``: a test client of ``app`` to post with
+    (e.g. one signed in, with its ``X-CSRFToken`` in ``environ_base``); default a new one."""
 
-    def __init__(self, app):
+    def __init__(self, app, client=None):
         self.app = app
-        self.client = app.server.test_client()
+        self.client = client if client is not None else app.server.test_client()
         self.client.get("/")          # runs Dash's first-request setup
         self.sent: list[tuple[str, bytes]] = []
 
