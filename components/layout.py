@@ -16,7 +16,14 @@ DEFAULT_UPLOAD_MB = 50.0
 
 
 def navbar() -> dbc.Navbar:
-    """Top bar with one link per registered page (in ``order``) and the dark-mode switch."""
+    """Top bar with one link per registered page (in ``order``) and the dark-mode switch.
+
+    Returns
+    -------
+    dash_bootstrap_components.Navbar
+        Brand, page links, the Workspace menu, "Add to report", the account link when sign-in
+        is on, and the theme switch.
+    """
     pages = sorted((p for p in dash.page_registry.values() if p.get("order", 99) < 90),
                    key=lambda p: p.get("order", 99))
     links = [dbc.NavItem(dbc.NavLink(p["name"], href=p["relative_path"], active="exact"))
@@ -65,7 +72,13 @@ def account_link() -> dbc.NavLink | None:
 
 def upload_limit_bytes() -> int:
     """The largest uploaded file in bytes: the running app's ``PARITY_MAX_UPLOAD_MB`` (MiB, the
-    setting the server's request limit is built from), else :data:`DEFAULT_UPLOAD_MB`."""
+    setting the server's request limit is built from), else :data:`DEFAULT_UPLOAD_MB`.
+
+    Returns
+    -------
+    int
+        Bytes (MiB × 2**20).
+    """
     from flask import current_app, has_app_context
 
     mb = DEFAULT_UPLOAD_MB
@@ -77,7 +90,13 @@ def upload_limit_bytes() -> int:
 
 def shell() -> html.Div:
     """Navbar, the page container, and hidden helpers (the upload limit the browser checks
-    uploads against, from the server's own setting; the session's report items)."""
+    uploads against, from the server's own setting; the session's report items).
+
+    Returns
+    -------
+    dash.html.Div
+        The whole page shell around ``dash.page_container``.
+    """
     return html.Div([navbar(), dash.page_container, html.Div(id=App.THEME_DUMMY, hidden=True),
                      dcc.Store(id=Wiring.UPLOAD_LIMIT, data=upload_limit_bytes()),
                      dcc.Store(id=rids.ITEMS, storage_type="session", data=[]),
