@@ -34,7 +34,6 @@ change over the run equals the sum of trade P&L exactly.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import math
 import time
 from dataclasses import dataclass
