@@ -5,7 +5,7 @@
 // 2. collect(): the browser state a save sends (pages, the tab's session stores, the report).
 // 3. restore(): write a workspace into the browser (localStorage/sessionStorage) and open its page.
 (function () {
-  var PAGES = 'parity.pages', LAST = 'parity.last';
+  var PAGES = 'parity.pages', LAST = 'parity.last', VISITED = 'parity.visited';
   var SKIP = /^\/(w\/|workspaces|report|runs|404|_dash|assets|_reload)/;
 
   function skip(path) { return !path || path === '/' || SKIP.test(path); }
@@ -18,14 +18,27 @@
     if (skip(p)) { return; }
     var all = read();
     all[p] = window.location.search || '';
+    try {
+      var seenHere = JSON.parse(window.sessionStorage.getItem(VISITED) || '{}');
+      seenHere[p] = 1;
+      window.sessionStorage.setItem(VISITED, JSON.stringify(seenHere));
+    } catch (e) { /* no session storage: every visit is a first visit */ }
     try { window.localStorage.setItem(PAGES, JSON.stringify(all)); window.localStorage.setItem(LAST, p); }
     catch (e) { /* storage full or disabled: the page still works, it is just not remembered */ }
   }
-  // a link to a page without a query opens that page's last view
-  function withSaved(url) {
+  function visitedHere(path) {
+    try { return !!JSON.parse(window.sessionStorage.getItem(VISITED) || '{}')[path]; }
+    catch (e) { return false; }
+  }
+  // a link to a page without a query opens that page's last view. In-app links (inApp) do so on
+  // the first visit in this tab only: after that the page's own session stores hold its newer
+  // state (edits not yet in its URL, e.g. Portfolio views not yet optimised), which a remembered
+  // query would override. A page loaded whole (typed address, new tab, next day) always does.
+  function withSaved(url, inApp) {
     var u;
     try { u = new URL(url, window.location.href); } catch (e) { return url; }
-    if (u.origin !== window.location.origin || u.search || u.hash || skip(u.pathname)) { return url; }
+    if (u.origin !== window.location.origin || u.search || u.hash || skip(u.pathname)
+        || (inApp && visitedHere(u.pathname))) { return url; }
     var q = read()[u.pathname];
     return q ? u.pathname + q : url;
   }
@@ -34,7 +47,8 @@
   // light poll of the address
   var orig = window.history.pushState;
   window.history.pushState = function (state, title, url) {
-    if (url !== undefined && url !== null) { url = withSaved(String(url)); }
+    record();      // the page being left, as its address reads now (the poll may not have run)
+    if (url !== undefined && url !== null) { url = withSaved(String(url), true); }
     var out = orig.call(this, state, title, url);
     record();
     return out;
