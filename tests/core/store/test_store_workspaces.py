@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 
+import core.store.workspace_docs as docmod
 import core.store.workspaces as wsmod
 from core.errors import DataError
 from core.store import StoreError, Workspace, WorkspaceInfo
@@ -174,6 +175,7 @@ def test_document_versions(store, monkeypatch):
     raw(store, "UPDATE workspaces SET version = 1 WHERE id = ?", (ws.id,))
     # a later Parity with document version 2 (pages renamed to views) opens the v1 document
     monkeypatch.setattr(wsmod, "WORKSPACE_VERSION", 2)
+    monkeypatch.setattr(docmod, "WORKSPACE_VERSION", 2)     # where migrate_document reads it
     with pytest.raises(DataError, match="no migration from version 1 to 2"):
         store.open_workspace(ws.id)
 
