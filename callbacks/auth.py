@@ -30,6 +30,12 @@ With it on:
   (and every host on one PostgreSQL) enforces the same count; a per-process limiter with
   memory storage would give each worker its own allowance. A successful sign-in clears the
   count of that name and address.
+* **Sessions** last 12 hours from sign-in (not sliding): the cookie is written only by answers
+  that change the session (sign-in, sign-out, the first page's CSRF token), never refreshed by
+  every callback - otherwise a callback still in flight when the user signs out answers with the
+  signed-in cookie and signs the browser back in. Sessions are stateless signed cookies: signing
+  out ends the session in that browser; a copy of the cookie taken before stays valid until it
+  expires (rotate ``PARITY_SECRET_KEY`` to end every session at once).
 * **Cookies**: the session cookie is ``HttpOnly`` and ``SameSite=Lax``; ``Secure`` with
   ``PARITY_SECURE_COOKIES=1``, and on any request that arrived over HTTPS (behind a reverse
   proxy, set ``PARITY_PROXIES`` to the number of proxies so ``X-Forwarded-Proto``/``-For`` are
@@ -246,6 +252,10 @@ def install_auth(app, settings) -> None:
                          REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SAMESITE="Lax",
                          REMEMBER_COOKIE_SECURE=bool(settings.secure_cookies),
                          PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+                         # only answers that change the session set its cookie: a callback in
+                         # flight during sign-out must not re-issue the signed-in cookie (which
+                         # signed the browser back in); a session so lasts 12 h from sign-in
+                         SESSION_REFRESH_EACH_REQUEST=False,
                          WTF_CSRF_TIME_LIMIT=None,      # a token lives as long as its session
                          PARITY_AUTH=bool(settings.auth))
     if settings.proxies:

@@ -115,6 +115,35 @@ def test_sign_in_reaches_pages_and_sign_out_ends_the_session(auth_app):
     assert c.get("/_dash-layout").status_code == 401
 
 
+def test_a_request_in_flight_during_sign_out_cannot_sign_the_browser_back_in(auth_app):
+    """A callback that started before sign-out and answers after it must not re-issue the
+    signed-in session cookie (seen under gunicorn: a slow figure callback's 200 re-set the cookie
+    and the browser was signed in again). Only answers that change the session set the cookie."""
+    c = auth_app.server.test_client()
+    _login(c, "bob")
+    page = c.get("/", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    signed_in = c.get_cookie("parity_session").value
+    for path in ("/_dash-layout", "/_dash-dependencies"):     # what a page fires while open
+        r = c.get(path)
+        assert r.status_code == 200
+        assert not [h for h in r.headers.getlist("Set-Cookie") if h.startswith("parity_session=")]
+    deps = c.get("/_dash-dependencies").get_json()
+    token = _cookie(page, "_csrf_token").split(";")[0].split("=", 1)[1]
+    body = {"output": deps[0]["output"], "outputs": [], "inputs": [], "changedPropIds": [],
+            "state": []}
+    r = c.post("/_dash-update-component", json=body, headers={"X-CSRFToken": token})
+    assert not [h for h in r.headers.getlist("Set-Cookie") if h.startswith("parity_session=")]
+    # sign out; the in-flight answer (no Set-Cookie) leaves the browser signed out
+    confirm = c.get("/logout")
+    out = c.post("/logout", data={"csrf_token": re.search(
+        r'name="csrf_token" value="([^"]+)"', confirm.text).group(1)})
+    assert out.status_code == 302
+    assert c.get_cookie("parity_session") is None or \
+        c.get_cookie("parity_session").value != signed_in
+    assert c.get("/_dash-layout").status_code == 401
+
+
 def test_dash_callback_posts_need_the_csrf_header(auth_app):
     """dash-renderer sends the ``_csrf_token`` cookie's value as ``X-CSRFToken``; without it a
     callback POST of a signed-in session is refused (a forged cross-site request has no token)."""
