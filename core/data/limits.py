@@ -157,9 +157,12 @@ def read_bytes(source: str | os.PathLike | bytes | bytearray | memoryview | IO, 
         if source.startswith("data:"):
             return _data_url(source, limit, hint)
         if "\n" in source:
-            if len(source) > limit:
+            if len(source) > limit:        # UTF-8 has at least one byte per character
                 raise _too_big(len(source), "the text", limit, hint)
-            return source.encode("utf-8")
+            data = source.encode("utf-8")
+            if len(data) > limit:          # the limit is in bytes: non-ASCII text is longer
+                raise _too_big(len(data), "the text", limit, hint)
+            return data
         return _read_path(Path(source), limit, hint, kind)
     if isinstance(source, os.PathLike):
         return _read_path(Path(source), limit, hint, kind)

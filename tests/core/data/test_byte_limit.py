@@ -51,3 +51,15 @@ def test_price_and_sector_loaders_take_the_cap(monkeypatch):
 def test_a_bad_max_bytes_is_named(chain_bytes, bad):
     with pytest.raises(DataError, match="max_bytes must be a whole number of bytes > 0"):
         load_chain(chain_bytes, max_bytes=bad)
+
+
+def test_the_cap_on_csv_text_counts_utf8_bytes_not_characters():
+    from core.data.limits import read_bytes
+
+    text = "name,value\n" + "é" * 600 + ",1\n"        # 614 characters, 1,214 UTF-8 bytes
+    n = len(text.encode("utf-8"))
+    assert read_bytes(text, limit=n, hint="x") == text.encode("utf-8")
+    with pytest.raises(DataError, match="the limit is"):
+        read_bytes(text, limit=n - 1, hint="x")
+    with pytest.raises(DataError, match="the limit is"):
+        read_bytes(text, limit=len(text), hint="x")   # within the characters, over in bytes
