@@ -228,7 +228,9 @@ def fit_ssvi(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bo
     -------
     SurfaceFit
         ``global_params`` ``rho, eta, gamma``; ``params`` per expiry ``theta`` and the equivalent
-        raw SVI ``a, b, rho, m, sigma``. Constrained to ``eta (1 + |rho|) <= 2``,
+        raw SVI ``a, b, rho, m, sigma``. Constrained to
+        ``eta <= ssvi_eta_max(rho, gamma)`` (Gatheral-Jacquier's Theorem 4.2 bounds for every
+        ``theta > 0``, looser than their sufficient ``eta (1 + |rho|) <= 2``),
         ``0 < gamma <= 0.5``, ``theta`` non-decreasing: no butterfly or calendar arbitrage.
     """
     t0 = time.perf_counter()
@@ -256,10 +258,13 @@ def fit_ssvi(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bo
     if progress is not None:
         progress(1.0, "SSVI: done")
     glob = {"rho": r["rho"], "eta": r["eta"], "gamma": r["gamma"]}
-    bound = r["eta"] * (1.0 + abs(r["rho"]))
-    notes = [f"eta (1 + |rho|) = {bound:.4f} <= 2 and gamma = {r['gamma']:.4f} <= 0.5: no "
-             f"butterfly arbitrage (Gatheral-Jacquier Corollary 4.1); theta non-decreasing: no "
-             f"calendar arbitrage."]
+    from core.surface.ssvi import ssvi_eta_max
+
+    eta_max = ssvi_eta_max(r["rho"], r["gamma"])
+    notes = [f"eta = {r['eta']:.4f} <= {eta_max:.4f} (the largest eta with theta phi (1 + |rho|) "
+             f"< 4 and theta phi^2 (1 + |rho|) <= 4 for every theta > 0 at rho = "
+             f"{r['rho']:.3f}, gamma = {r['gamma']:.3f} <= 0.5): no butterfly arbitrage "
+             f"(Gatheral-Jacquier Theorem 4.2); theta non-decreasing: no calendar arbitrage."]
     fit = finish_fit("ssvi", rows, P, t0, P.skipped, glob,
                      fit_options("ssvi", lo, hi, exclude_wide, min_quotes,
                                  fit_theta=bool(fit_theta)), notes)
