@@ -4,6 +4,12 @@ An upload is kept in the store by content hash (:mod:`callbacks.uploads`); the b
 only its record ``{key, name, size}`` and the chain key (the sample's is ``"sample"``). Chains
 and fits are cached in the flask cache under that key; a chain missing from the cache is
 rebuilt from the stored upload, so a link with ``data=<key>`` reopens it.
+
+SVI's slices are fitted independently, or (``slices=joint`` in the link) jointly under calendar
+constraints by :func:`core.surface.fit_svi` with ``calendar="joint"``: seconds on a multi-expiry
+chain, so a background job (:func:`fit_joint`, with progress and cancel) fits it into the cache
+and the page redraws when its ``done`` store names the chain; until then independent slices are
+shown and the page says so.
 """
 from __future__ import annotations
 

@@ -93,7 +93,8 @@ def layout(**query) -> dbc.Container:
     s = from_query(query)
     return dbc.Container([
         html.Div([html.H3("Volatility surface", className="mb-0"),
-                  html.Div("Raw SVI per expiry (quasi-explicit fit), SSVI (Gatheral-Jacquier, "
+                  html.Div("Raw SVI per expiry (quasi-explicit fit; or all slices jointly, "
+                           "without calendar crossing), SSVI (Gatheral-Jacquier, "
                            "arbitrage-free by construction), eSSVI (an SSVI slice per expiry "
                            "with its own ρ and ψ, Hendriks-Martini, arbitrage-free), Hagan SABR; "
                            "OTM quotes within "
