@@ -54,10 +54,8 @@ def _model_card(s: dict) -> dbc.Card:
         dbc.RadioItems(id=SurfaceSlices.SLICES, value=s["slices"], options=[
             {"label": "independent (fast; may cross)", "value": "independent"},
             {"label": "joint (no calendar crossing)", "value": "joint"}]),
-        html.Div("Joint: all SVI slices fitted together so that none lies below the one "
-                 "before (k in [-1.5, 1.5]) and each stays free of butterfly arbitrage; "
-                 "seconds on a multi-expiry chain, run in the background.",
-                 className="form-text mt-0"),
+        html.Div("Joint: all slices fitted together, none below the one before (k in "
+                 "[-1.5, 1.5]), butterfly-free; a background job.", className="form-text mt-0"),
         dbc.Progress(id=SurfaceSlices.JOINT_PROGRESS, value=0, striped=True, animated=True,
                      class_name="mt-1", style={"height": "6px"}),
         html.Div([html.Span(id=SurfaceSlices.JOINT_STATUS, className="small text-body-secondary me-2"),
