@@ -124,3 +124,14 @@ def test_export_carries_the_joint_fit(page):
     np.testing.assert_allclose(back.params["a"], joint.params["a"], rtol=1e-12)
     assert any("Joint calendar-aware fit" in n for n in back.notes)
     assert re.search(r"\+joint", json.dumps(back.to_dict(), default=str))
+
+
+def test_a_workspace_keeps_the_joint_choice(page):
+    """Workspaces keep each page's last query: the page's own state query, saved and reopened."""
+    from components.workspace_state import page_query, state_from_snapshot
+
+    after = page[3]
+    snapshot = {"mode": "save", "pages": {"/surface": after["state"]}, "last": "/surface"}
+    state, _, _ = state_from_snapshot(snapshot, known=("/surface",))
+    back = from_query(dict(parse_qsl(page_query(state, "/surface")[1:])))
+    assert back["slices"] == "joint" and back["models"] == ["svi", "ssvi"]
