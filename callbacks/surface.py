@@ -4,10 +4,17 @@ An upload is kept in the store by content hash (:mod:`callbacks.uploads`); the b
 only its record ``{key, name, size}`` and the chain key (the sample's is ``"sample"``). Chains
 and fits are cached in the flask cache under that key; a chain missing from the cache is
 rebuilt from the stored upload, so a link with ``data=<key>`` reopens it.
+
+SVI's slices are fitted independently, or (``slices=joint`` in the link) jointly under calendar
+constraints by :func:`core.surface.fit_svi` with ``calendar="joint"``: seconds on a multi-expiry
+chain, so a background job (:func:`fit_joint`, with progress and cancel) fits it into the cache
+and the page redraws when its ``done`` store names the chain; until then independent slices are
+shown and the page says so.
 """
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 from datetime import datetime, timezone
@@ -21,9 +28,10 @@ from callbacks.registry import callback, clientside_callback
 from callbacks.cache import cache
 from callbacks import uploads
 from callbacks.browser_js import REPLACE_URL_QUERY, upload_guard, url_upload
+from callbacks.jobs import job_failed
 from callbacks.theme import theme_name
 from components.figures import data_source, figures_html, with_source
-from components.ids import App, Uploads, Wiring
+from components.ids import App, SurfaceSlices, Uploads, Wiring
 from components.ids import Surface as ids
 from components.export import safe_csv
 from components.surface_figures import (MODEL_LABELS, default_expiries, residual_figure,
@@ -32,7 +40,7 @@ from components.surface_state import MODELS, to_query
 from components.uploads import record_line, upload_failure
 from core.data import load_chain, sample_chain
 from core.errors import ParityError
-from core.surface import fit_essvi, fit_sabr, fit_ssvi, fit_svi
+from core.surface import crossed_expiries, fit_essvi, fit_sabr, fit_ssvi, fit_svi
 from core.surface.views import SurfaceComparison, compare_fits
 
 log = logging.getLogger(__name__)
@@ -59,8 +67,11 @@ def fit_models(chain, models, beta: float) -> tuple[dict, dict]:
     return fits, errors
 
 
-def comparison_table(fits: dict, errors: dict, comparison: SurfaceComparison | None = None) -> dbc.Table:
-    """One row per model: RMSE, max error, share inside the spread, arbitrage status, fit time."""
+def comparison_table(fits: dict, errors: dict, comparison: SurfaceComparison | None = None,
+                     labels: dict | None = None) -> dbc.Table:
+    """One row per model: RMSE, max error, share inside the spread, arbitrage status, fit time
+    (``labels`` renames rows, e.g. SVI as "SVI (joint)")."""
+    labels = {**MODEL_LABELS, **(labels or {})}
     comparison = comparison or (compare_fits(fits) if fits else None)
     head = ["Model", "IV RMSE (vol pts)", "Max error (vol pts)", "Inside bid/ask", "Butterfly arb.",
             "Calendar arb.", "Fit time (ms)", "Slices"]
@@ -70,7 +81,7 @@ def comparison_table(fits: dict, errors: dict, comparison: SurfaceComparison | N
             f = fits[model]
             arb = comparison[model].arbitrage
             n = len(f.params)
-            rows.append([MODEL_LABELS[model], f"{f.rmse_iv * 100:.3f}", f"{f.max_error * 100:.3f}",
+            rows.append([labels[model], f"{f.rmse_iv * 100:.3f}", f"{f.max_error * 100:.3f}",
                          f"{f.inside_spread:.1%}", _ok(arb.butterfly_free), _ok(arb.calendar_free),
                          f"{f.elapsed * 1e3:,.1f}",
                          f"{n} fitted" + (f", {len(f.skipped)} skipped" if f.skipped else "")])
@@ -123,6 +134,94 @@ def report_view(chain) -> html.Ul:
 
 def expiry_options(chain) -> list[str]:
     return sorted(pd.to_datetime(chain.otm_quotes(0.6, 1.4)["expiry"]).dt.strftime("%Y-%m-%d").unique())
+
+
+def crossings_view(independent, joint, slices: str, status: str = "") -> html.Div:
+    """The calendar check of SVI's slices at the listed expiries (``k`` in [-1.5, 1.5]): how many
+    adjacent pairs cross when fitted independently, and when fitted jointly (``status``: why the
+    joint fit is not shown yet, e.g. running, cancelled, failed)."""
+    if independent is None:
+        return html.Div()
+    pairs = max(len(independent.params) - 1, 0)
+
+    def count(fit, name):
+        crossed = crossed_expiries(fit)
+        text = f"{name}: {len(crossed)} of {pairs} adjacent expiry pairs cross"
+        if crossed:
+            worst = max(crossed, key=lambda c: c["drop"])
+            text += (f" (largest drop {worst['drop']:.3g} in total variance, "
+                     f"{worst['expiry1']} → {worst['expiry2']} at k = {worst['k']:.2f})")
+        return html.Span(text, className="text-danger" if crossed else "text-success")
+
+    parts = [html.B("SVI calendar check at the listed expiries (k in [-1.5, 1.5]) — "),
+             count(independent, "independent slices")]
+    if joint is not None:
+        parts += ["; ", count(joint, "joint fit"),
+                  html.Span(f" (IV RMSE {independent.rmse_iv * 100:.3f} → "
+                            f"{joint.rmse_iv * 100:.3f} vol pts, fitted in "
+                            f"{joint.elapsed:,.1f} s against {independent.elapsed:,.2f} s)",
+                            className="text-body-secondary")]
+    elif slices == "joint":
+        parts += ["; ", html.Span(status or "joint fit running in the background…",
+                                  className="text-body-secondary")]
+    elif pairs:
+        parts.append(html.Span(" — choose SVI slices: joint to fit them without crossing.",
+                               className="text-body-secondary"))
+    return html.Div(parts)
+
+
+def joint_key(key: str) -> str:
+    """Cache key of a chain's joint SVI fit."""
+    return f"fit:{key}:svi-joint"
+
+
+@functools.lru_cache(maxsize=1)
+def _job_app():
+    """A bare Flask app bound to the running app's cache (the same folder, or Redis, from the
+    job's settings), for a background job's process, which has no app of its own."""
+    import flask
+
+    from callbacks.cache import cache_config
+    from callbacks.settings import current_settings
+
+    settings = current_settings()
+    app = flask.Flask("parity-surface-job")
+    cache.init_app(app, config=cache_config(str(settings.data_dir), settings.redis_url))
+    return app
+
+
+def _app_context():
+    """An app context for the cache: the request's own, or the job app's in a job process."""
+    import contextlib
+
+    from flask import has_app_context
+
+    return contextlib.nullcontext() if has_app_context() else _job_app().app_context()
+
+
+def fit_joint_svi(key: str, progress=None):
+    """The chain's joint calendar-aware SVI fit, from the cache or fitted (and cached)."""
+    with _app_context():
+        fit = cache.get(joint_key(key))
+        if fit is None:
+            fit = fit_svi(_chain(key), calendar="joint", progress=progress)
+            cache.set(joint_key(key), fit)
+    return fit
+
+
+def with_joint(key: str, fits: dict, slices: str | None, done: dict | None) -> tuple[dict, object, str]:
+    """``(fits, independent SVI fit, status)``: with ``slices == "joint"`` the cached joint SVI
+    fit replaces the independent one (``status`` says why not when it is not there yet)."""
+    independent = fits.get("svi")
+    if slices != "joint" or independent is None:
+        return fits, independent, ""
+    joint = cache.get(joint_key(key))
+    if joint is None:
+        error = (done or {}).get("error") if (done or {}).get("key") == key else None
+        return fits, independent, (f"the joint fit failed: {error}; independent slices shown"
+                                   if error else "joint fit not ready (running in the background, "
+                                   "or cancelled): independent slices shown until it is done")
+    return {**fits, "svi": joint}, independent, ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -221,7 +320,7 @@ def load(upload, _sample, linked):
 
 
 _UPDATE_OUT = ("surface", "term", "smiles", "residual", "compare", "arbitrage", "metrics",
-               "alert", "show", "state", "drawn", "drawn_options")
+               "alert", "show", "state", "drawn", "drawn_options", "crossings")
 
 
 def _warns(note: str) -> bool:
@@ -247,12 +346,15 @@ def show_options(fits: dict) -> list[dict]:
                 compare=Output(ids.COMPARE, "children"), arbitrage=Output(ids.ARBITRAGE, "children"),
                 metrics=Output(ids.METRICS, "children"), alert=Output(ids.ALERT, "children"),
                 show=Output(ids.ALERT, "is_open"), state=Output(ids.STATE, "data"),
-                drawn=Output(ids.SHOW, "value"), drawn_options=Output(ids.SHOW, "options")),
+                drawn=Output(ids.SHOW, "value"), drawn_options=Output(ids.SHOW, "options"),
+                crossings=Output(SurfaceSlices.CROSSINGS, "children")),
     inputs=dict(key=Input(ids.CHAIN_KEY, "data"), models=Input(ids.MODELS, "value"),
                 beta=Input(ids.BETA, "value"), show=Input(ids.SHOW, "value"),
-                expiries=Input(ids.EXPIRIES, "value"), dark=Input(App.THEME_SWITCH, "value")),
+                expiries=Input(ids.EXPIRIES, "value"), dark=Input(App.THEME_SWITCH, "value"),
+                slices=Input(SurfaceSlices.SLICES, "value"),
+                done=Input(SurfaceSlices.JOINT_DONE, "data")),
 )
-def update(key, models, beta, show, expiries, dark):
+def update(key, models, beta, show, expiries, dark, slices="independent", done=None):
     out = dict.fromkeys(_UPDATE_OUT, no_update)
     if key is None:
         return out
@@ -260,11 +362,13 @@ def update(key, models, beta, show, expiries, dark):
     try:
         chain = _chain(key)
         fits, errors = _fits(key, models, float(beta))
+        fits, independent, status = with_joint(key, fits, slices, done)
         if not fits:
             msg = "Choose at least one model." if not models else "No model could be fitted: " + \
                 "; ".join(f"{MODEL_LABELS[m]}: {e}" for m, e in errors.items())
             return {**out, "compare": comparison_table(fits, errors), "arbitrage": "",
-                    "metrics": "", "alert": msg, "show": True, "drawn_options": show_options(fits)}
+                    "metrics": "", "alert": msg, "show": True, "drawn_options": show_options(fits),
+                    "crossings": ""}
         cmp = compare_fits(fits)        # arbitrage and term structures, once per update
         model = drawn_model(show, fits)
         drawn = fits[model]
@@ -277,13 +381,18 @@ def update(key, models, beta, show, expiries, dark):
             "text-warning-emphasis" if _warns(n) else "text-body-secondary"))
             for m, f in fits.items() for n in f.notes]
         alert = "; ".join(f"{MODEL_LABELS[m]} failed: {e}" for m, e in errors.items())
-        state = to_query(dict(models=list(fits) + list(errors), beta=float(beta), show=model))
+        state = to_query(dict(models=list(fits) + list(errors), beta=float(beta), show=model,
+                              slices=slices or "independent"))
+        joint = fits["svi"] if independent is not None and fits["svi"] is not independent else None
         src = data_source(chain.label)
         return dict(surface=with_source(surface_figure(chain, drawn, theme=theme, view=cmp[model]), src),
                     term=with_source(term_structure_figure(chain, cmp, theme=theme), src),
                     smiles=with_source(smiles_figure(chain, fits, expiries or [], theme=theme), src),
                     residual=with_source(residual_figure(drawn, theme=theme), src),
-                    compare=comparison_table(fits, errors, cmp), arbitrage=arb_lines + skipped + notes,
+                    compare=comparison_table(fits, errors, cmp,
+                                             {"svi": "SVI (joint)"} if joint is not None else None),
+                    crossings=crossings_view(independent, joint, slices, status),
+                    arbitrage=arb_lines + skipped + notes,
                     metrics=metrics_table(drawn), alert=alert, show=bool(alert), state=state,
                     drawn=model if model != show else no_update, drawn_options=show_options(fits))
     except ParityError as exc:
@@ -299,12 +408,14 @@ def update(key, models, beta, show, expiries, dark):
     inputs=dict(_csv=Input(ids.EXPORT_CSV, "n_clicks"), _json=Input(ids.EXPORT_JSON, "n_clicks"),
                 _html=Input(ids.EXPORT_HTML, "n_clicks"), key=State(ids.CHAIN_KEY, "data"),
                 models=State(ids.MODELS, "value"), beta=State(ids.BETA, "value"),
-                show=State(ids.SHOW, "value"), expiries=State(ids.EXPIRIES, "value")),
+                show=State(ids.SHOW, "value"), expiries=State(ids.EXPIRIES, "value"),
+                slices=State(SurfaceSlices.SLICES, "value")),
     prevent_initial_call=True,
 )
-def export(_csv, _json, _html, key, models, beta, show, expiries):
+def export(_csv, _json, _html, key, models, beta, show, expiries, slices="independent"):
     try:
         fits, _ = _fits(key or SAMPLE_KEY, models, float(beta))
+        fits = with_joint(key or SAMPLE_KEY, fits, slices, None)[0]
         if not fits:
             return no_update
         if ctx.triggered_id == ids.EXPORT_CSV:
@@ -331,6 +442,31 @@ def export(_csv, _json, _html, key, models, beta, show, expiries):
                     type="text/html")
     except ParityError:
         return no_update
+
+
+@callback(
+    output=dict(done=Output(SurfaceSlices.JOINT_DONE, "data")),
+    inputs=dict(slices=Input(SurfaceSlices.SLICES, "value"), key=Input(ids.CHAIN_KEY, "data"),
+                models=Input(ids.MODELS, "value")),
+    background=True, prevent_initial_call=True,
+    running=[(Output(SurfaceSlices.JOINT_CANCEL, "disabled"), False, True)],
+    cancel=[Input(SurfaceSlices.JOINT_CANCEL, "n_clicks")],
+    progress=[Output(SurfaceSlices.JOINT_PROGRESS, "value"),
+              Output(SurfaceSlices.JOINT_STATUS, "children")],
+    interval=300, on_error=job_failed(ids.ALERT, what="The joint SVI fit"),
+)
+def fit_joint(set_progress, slices, key, models):
+    """The joint SVI fit as a background job; the page redraws when ``done`` names the chain."""
+    if slices != "joint" or key is None or "svi" not in (models or []):
+        set_progress((0, ""))
+        return dict(done=no_update)
+    try:
+        fit_joint_svi(key, progress=lambda f, m: set_progress((round(100 * f), m)))
+    except ParityError as exc:
+        set_progress((0, ""))
+        return dict(done={"key": key, "error": str(exc)})
+    set_progress((100, "joint SVI fit done"))
+    return dict(done={"key": key, "slices": "joint"})
 
 
 clientside_callback(

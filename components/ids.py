@@ -471,3 +471,15 @@ class WorkspaceShare:
     APPLY = "ws-share-apply"          # button: store.share_workspace
     NOTE = "ws-share-note"            # current sharing, or why it has no effect
     ACCOUNT = "nav-account"           # navbar: "NAME · Sign out" -> /logout (sign-in on)
+
+
+class SurfaceSlices:
+    """Vol surface page: SVI slices fitted independently or jointly (no calendar crossing), the
+    joint fit as a background job."""
+
+    SLICES = "surface-svi-slices"          # radio: independent / joint
+    JOINT_DONE = "surface-joint-done"      # dcc.Store: {"key", "slices"} once the joint fit is cached
+    JOINT_PROGRESS = "surface-joint-progress"
+    JOINT_STATUS = "surface-joint-status"
+    JOINT_CANCEL = "surface-joint-cancel"
+    CROSSINGS = "surface-crossings"        # the calendar-crossing count, independent vs joint

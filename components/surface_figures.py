@@ -52,9 +52,11 @@ def default_expiries(expiries: list[str], n: int = 9) -> list[str]:
     return [expiries[i] for i in idx]
 
 
-def _label(model: str) -> str:
-    """The model's display name (``"eSSVI"``, not ``"ESSVI"``)."""
-    return MODEL_LABELS.get(model, model.upper())
+def _label(model: str, fit=None) -> str:
+    """The model's display name (``"eSSVI"``, not ``"ESSVI"``; ``"SVI (joint)"`` for a joint
+    calendar-aware SVI fit)."""
+    joint = fit is not None and getattr(fit, "options", {}).get("calendar") == "joint"
+    return MODEL_LABELS.get(model, model.upper()) + (" (joint)" if joint else "")
 
 
 def _market(chain, lo: float = 0.6, hi: float = 1.4) -> pd.DataFrame:
@@ -116,7 +118,7 @@ def surface_figure(chain, fit, *, theme: str = "light", n: int = 40, view=None) 
             name="calendar arbitrage (w falls with T)",
             marker=dict(size=3, color="#fd7e14", symbol="diamond")))
     fig.update_layout(
-        title=dict(text=f"{_label(fit.model)} implied volatility surface", x=0.01),
+        title=dict(text=f"{_label(fit.model, fit)} implied volatility surface", x=0.01),
         scene=dict(xaxis_title="Strike", yaxis_title="Days to expiry", zaxis_title="IV (%)",
                    camera=dict(eye=dict(x=-1.6, y=-1.6, z=0.8))),
         legend=dict(orientation="h", y=0.02, x=0.01))
@@ -171,9 +173,9 @@ def smiles_figure(chain, fits: dict, expiries: list[str], *, theme: str = "light
         T = float(s["T"].iloc[0])
         for model, fit in fits.items():
             fig.add_trace(go.Scatter(
-                x=K, y=fit.implied_vol(K, T) * 100, mode="lines", name=MODEL_LABELS[model],
+                x=K, y=fit.implied_vol(K, T) * 100, mode="lines", name=_label(model, fit),
                 legendgroup=model, showlegend=i == 0, line=dict(color=MODEL_COLORS[model], width=2),
-                hovertemplate=f"K %{{x:,.0f}}: %{{y:.2f}}%<extra>{MODEL_LABELS[model]}</extra>"),
+                hovertemplate=f"K %{{x:,.0f}}: %{{y:.2f}}%<extra>{_label(model, fit)}</extra>"),
                 row=r + 1, col=c + 1)
     fig.update_yaxes(title_text="IV (%)", col=1)
     fig.update_xaxes(title_text="Strike", row=rows)
@@ -217,7 +219,7 @@ def residual_figure(fit, *, theme: str = "light", k_step: float = 0.05) -> go.Fi
         colorscale="RdBu", reversescale=True, zmid=0, zmin=-lim, zmax=lim,
         colorbar=dict(title=dict(text="vol pts", side="right")),
         hovertemplate="ln(K/F) %{x:.2f}<br>%{y}<br>fit − market %{z:.2f} vol pts<extra></extra>"))
-    fig.update_layout(title=dict(text=f"{_label(fit.model)} residuals (fitted − market IV)", x=0.01))
+    fig.update_layout(title=dict(text=f"{_label(fit.model, fit)} residuals (fitted − market IV)", x=0.01))
     fig.update_xaxes(title_text="Log-moneyness ln(K/F)")
     fig.update_yaxes(title_text="Expiry", type="category")
     return themed(fig, theme)

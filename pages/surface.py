@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components.ids import Surface as ids
-from components.ids import Uploads
+from components.ids import SurfaceSlices, Uploads
 from components.figures import GRAPH_CONFIG as _GRAPH_CONFIG
 from components.surface_figures import MODEL_LABELS
 from components.surface_state import MODELS, from_query
@@ -49,6 +49,19 @@ def _model_card(s: dict) -> dbc.Card:
     return dbc.Card(dbc.CardBody([
         html.H6("Models", className="card-title"),
         dbc.Checklist(id=ids.MODELS, value=s["models"], inline=True, options=_MODEL_OPTIONS),
+        dbc.Label("SVI slices", class_name="small fw-semibold mt-2 mb-1",
+                  html_for=SurfaceSlices.SLICES),
+        dbc.RadioItems(id=SurfaceSlices.SLICES, value=s["slices"], options=[
+            {"label": "independent (fast; may cross)", "value": "independent"},
+            {"label": "joint (no calendar crossing)", "value": "joint"}]),
+        html.Div("Joint: all slices fitted together, none below the one before (k in "
+                 "[-1.5, 1.5]), butterfly-free; a background job.", className="form-text mt-0"),
+        dbc.Progress(id=SurfaceSlices.JOINT_PROGRESS, value=0, striped=True, animated=True,
+                     class_name="mt-1", style={"height": "6px"}),
+        html.Div([html.Span(id=SurfaceSlices.JOINT_STATUS, className="small text-body-secondary me-2"),
+                  dbc.Button("Cancel", id=SurfaceSlices.JOINT_CANCEL, size="sm", color="link",
+                             class_name="p-0 small", disabled=True)],
+                 className="d-flex align-items-center"),
         dbc.Label("SABR β", class_name="small fw-semibold mt-2 mb-0"),
         dcc.Slider(0, 1, 0.05, value=s["beta"], id=ids.BETA, marks={0: "0", 0.5: "0.5", 1: "1"},
                    tooltip={"placement": "bottom"}),
@@ -73,12 +86,13 @@ def _export_card() -> dbc.Card:
 
 
 def layout(**query) -> dbc.Container:
-    """Page layout; ``models``, ``beta`` and ``show`` come from the URL query, and ``data`` (the
+    """Page layout; ``models``, ``beta``, ``show`` and ``slices`` come from the URL query, and ``data`` (the
     key of a chain uploaded to this server) reopens that chain."""
     s = from_query(query)
     return dbc.Container([
         html.Div([html.H3("Volatility surface", className="mb-0"),
-                  html.Div("Raw SVI per expiry (quasi-explicit fit), SSVI (Gatheral-Jacquier, "
+                  html.Div("Raw SVI per expiry (quasi-explicit fit; or all slices jointly, "
+                           "without calendar crossing), SSVI (Gatheral-Jacquier, "
                            "arbitrage-free by construction), eSSVI (an SSVI slice per expiry "
                            "with its own ρ and ψ, Hendriks-Martini, arbitrage-free), Hagan SABR; "
                            "OTM quotes within "
@@ -90,6 +104,7 @@ def layout(**query) -> dbc.Container:
                 dbc.Alert(id=ids.ALERT, is_open=False, color="warning", class_name="py-2"),
                 dbc.Card(dbc.CardBody([html.H6("Model comparison", className="card-title"),
                                        html.Div(id=ids.COMPARE),
+                                       html.Div(id=SurfaceSlices.CROSSINGS, className="small mt-2"),
                                        html.Div(id=ids.ARBITRAGE, className="small mt-2")]),
                          class_name="shadow-sm mb-3"),
                 dbc.Row([dbc.Col(_graph(ids.SURFACE_GRAPH, "520px"), xl=7),
@@ -106,5 +121,6 @@ def layout(**query) -> dbc.Container:
         dcc.Store(id=Uploads.SURFACE_LINK, data=link_key(query)),
         dcc.Store(id=ids.CHAIN_KEY),
         dcc.Store(id=ids.STATE),
+        dcc.Store(id=SurfaceSlices.JOINT_DONE),
         html.Div(id=ids.URL_DUMMY, hidden=True),
     ], fluid=True, class_name="py-3")

@@ -11,14 +11,14 @@ butterfly per expiry. Formulas are public too: ``svi_total_variance``, ``svi_g``
 from core.surface.fits import (fit_essvi, fit_sabr, fit_ssvi, fit_svi, surface_from_params,
                                warm_kernels)
 from core.surface.diagnostics import (ArbitrageReport, atm_term_structure, check_arbitrage,
-                                      delta_strike, smile_metrics)
+                                      crossed_expiries, delta_strike, smile_metrics)
 from core.surface.quotes import BAND_FLOOR, MIN_QUOTES, atm_vol_estimate
 from core.surface.result import MODELS, PARAM_NAMES, SurfaceFit
 from core.surface.ssvi import ssvi_phi, ssvi_to_raw, ssvi_total_variance
 from core.surface.svi import durrleman_g, svi_derivatives, svi_g, svi_total_variance
 
 __all__ = ["fit_svi", "fit_ssvi", "fit_essvi", "fit_sabr", "surface_from_params", "warm_kernels",
-           "SurfaceFit", "ArbitrageReport", "check_arbitrage", "smile_metrics",
+           "SurfaceFit", "ArbitrageReport", "check_arbitrage", "crossed_expiries", "smile_metrics",
            "atm_term_structure", "delta_strike", "MODELS", "PARAM_NAMES", "MIN_QUOTES",
            "BAND_FLOOR", "atm_vol_estimate", "svi_total_variance", "svi_derivatives", "svi_g",
            "durrleman_g", "ssvi_total_variance", "ssvi_phi", "ssvi_to_raw"]

@@ -42,7 +42,7 @@ if TYPE_CHECKING:  # names used in annotations only
     from core.surface.result import SurfaceFit
 
 __all__ = ["ArbitrageReport", "check_arbitrage", "MAX_LOCATIONS", "smile_metrics",
-           "atm_term_structure", "delta_strike"]
+           "atm_term_structure", "delta_strike", "crossed_expiries"]
 
 #: Most violation locations listed per kind (all are counted).
 MAX_LOCATIONS: int = 500
@@ -364,3 +364,49 @@ def atm_term_structure(fit: SurfaceFit, T: ArrayLike | None = None, n: int = 100
         vol = np.sqrt(w / T)
     return pd.DataFrame({"T": T, "atm_vol": vol, "atm_total_variance": w,
                          "fitted": np.isin(T, Ts)})
+
+
+def crossed_expiries(fit: SurfaceFit, *, k_min: float = -1.5, k_max: float = 1.5,
+                     n_k: int = 601) -> tuple[dict, ...]:
+    """Adjacent listed expiries whose fitted slices cross (calendar arbitrage between them).
+
+    The slices are compared at the listed expiries only, on a ``k`` grid: expiry ``j`` crosses
+    the one before when its total variance ``w_j(k) = sigma(k, T_j)^2 T_j`` lies below
+    ``w_{j-1}(k)`` somewhere. Independent SVI slices may cross; SSVI, eSSVI and the
+    calendar-aware SVI fits should not.
+
+    Parameters
+    ----------
+    fit : SurfaceFit
+        Any fitted surface (read through :meth:`SurfaceFit.total_variance`).
+    k_min, k_max : float
+        Range of log-moneyness ``ln(K/F)`` checked (default ``[-1.5, 1.5]``, as
+        :meth:`SurfaceFit.arbitrage`).
+    n_k : int
+        Grid points in ``k`` (3 to 100000).
+
+    Returns
+    -------
+    tuple of dict
+        One dict per crossing pair ``{"expiry1", "expiry2"`` (ISO dates or None), ``"k"``
+        (where ``w_{j-1} - w_j`` is largest), ``"drop"`` (that difference, total variance in
+        vol^2 x years, > 0)``}``, nearest pair first; empty when no pair crosses. The number of
+        pairs checked is ``len(fit.params) - 1``.
+    """
+    if not (isinstance(n_k, (int, np.integer)) and 3 <= n_k <= 100_000):
+        raise DataError(f"n_k must be an integer from 3 to 100000, got {n_k!r}")
+    if not (math.isfinite(k_min) and math.isfinite(k_max) and k_min < k_max):
+        raise DataError(f"k_min must be below k_max (both finite), got {k_min!r}, {k_max!r}")
+    k = np.linspace(float(k_min), float(k_max), int(n_k))
+    rows = fit.params
+    Ts = rows["T"].to_numpy(dtype=np.float64)
+    W = [np.asarray(fit.total_variance(k, T), dtype=np.float64) for T in Ts]
+    day = [None if pd.isna(e) else pd.Timestamp(e).date().isoformat() for e in rows["expiry"]]
+    out = []
+    for j in range(1, len(Ts)):
+        gap = W[j - 1] - W[j]
+        i = int(np.nanargmax(gap))
+        if gap[i] > 0.0:
+            out.append({"expiry1": day[j - 1], "expiry2": day[j], "k": float(k[i]),
+                        "drop": float(gap[i])})
+    return tuple(out)

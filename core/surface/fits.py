@@ -60,7 +60,8 @@ def fit_svi(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: boo
         of butterfly arbitrage. Default False (independent slices): on daily expiries the
         ordering that far into the wings costs several vol points on later slices.
     progress : callable, optional
-        ``progress(fraction, message)`` after each expiry.
+        ``progress(fraction, message)`` after each expiry (and, for ``"joint"``, after each
+        block of the joint fit).
 
     Returns
     -------
@@ -127,13 +128,14 @@ def fit_svi(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: boo
             failed.append(f"{day}: min g = {r['min_g']:.3g}, min total variance = "
                           f"{r['min_w']:.3g}")
         if progress is not None:
-            progress((i + 1) / len(P.slices), f"SVI: fitted expiry {day}")
+            share = 0.2 if calendar == "joint" else 1.0
+            progress(share * (i + 1) / len(P.slices), f"SVI: fitted expiry {day}")
     if not rows:
         raise CalibrationError("no expiry could be fitted with SVI: " +
                                "; ".join(f"{e}: {r}" for e, r in skipped[:4]))
     notes = []
     if calendar == "joint":
-        notes.append(_joint(rows, used))
+        notes.append(_joint(rows, used, progress))
     elif calendar:
         from core.surface.svi import min_g, min_total_variance
         from core.surface.svi_refit import calendar_refit
@@ -167,7 +169,7 @@ def fit_svi(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: boo
                                   else bool(calendar)), notes)
 
 
-def _joint(rows: list[dict], used: list) -> str:
+def _joint(rows: list[dict], used: list, progress: Progress = None) -> str:
     """Replace the independent SVI rows by the joint calendar-aware fit (in place); the note."""
     from core.surface.svi import min_g, min_total_variance
     from core.surface.svi_joint import joint_refit
@@ -183,13 +185,14 @@ def _joint(rows: list[dict], used: list) -> str:
             start = [tuple(float(c) for c in essvi_to_raw(x["theta"], x["rho"], x["psi"]))
                      for x in fitted]
     r = None
+    step = None if progress is None else (lambda f, m: progress(0.2 + 0.8 * f, m))
     if start is not None:
-        r = joint_refit(used, fits, start)
+        r = joint_refit(used, fits, start, progress=step)
     if r is None or (r.iterations == 0 and not r.message.startswith("already")):
         from core.surface.svi_refit import calendar_refit
 
         origin = "the sequential calendar refit"
-        r = joint_refit(used, fits, [p for p, _ in calendar_refit(used, fits)])
+        r = joint_refit(used, fits, [p for p, _ in calendar_refit(used, fits)], progress=step)
     if r.message.startswith("already"):
         return ("Joint calendar-aware fit: the independent slices already have no calendar "
                 "arbitrage on k in [-1.5, 1.5] and no butterfly arbitrage: kept unchanged.")
@@ -228,7 +231,9 @@ def fit_ssvi(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bo
     -------
     SurfaceFit
         ``global_params`` ``rho, eta, gamma``; ``params`` per expiry ``theta`` and the equivalent
-        raw SVI ``a, b, rho, m, sigma``. Constrained to ``eta (1 + |rho|) <= 2``,
+        raw SVI ``a, b, rho, m, sigma``. Constrained to
+        ``eta <= ssvi_eta_max(rho, gamma)`` (Gatheral-Jacquier's Theorem 4.2 bounds for every
+        ``theta > 0``, looser than their sufficient ``eta (1 + |rho|) <= 2``),
         ``0 < gamma <= 0.5``, ``theta`` non-decreasing: no butterfly or calendar arbitrage.
     """
     t0 = time.perf_counter()
@@ -256,10 +261,13 @@ def fit_ssvi(chain: Chain, *, lo: float = 0.6, hi: float = 1.4, exclude_wide: bo
     if progress is not None:
         progress(1.0, "SSVI: done")
     glob = {"rho": r["rho"], "eta": r["eta"], "gamma": r["gamma"]}
-    bound = r["eta"] * (1.0 + abs(r["rho"]))
-    notes = [f"eta (1 + |rho|) = {bound:.4f} <= 2 and gamma = {r['gamma']:.4f} <= 0.5: no "
-             f"butterfly arbitrage (Gatheral-Jacquier Corollary 4.1); theta non-decreasing: no "
-             f"calendar arbitrage."]
+    from core.surface.ssvi import ssvi_eta_max
+
+    eta_max = ssvi_eta_max(r["rho"], r["gamma"])
+    notes = [f"eta = {r['eta']:.4f} <= {eta_max:.4f} (the largest eta with theta phi (1 + |rho|) "
+             f"< 4 and theta phi^2 (1 + |rho|) <= 4 for every theta > 0 at rho = "
+             f"{r['rho']:.3f}, gamma = {r['gamma']:.3f} <= 0.5): no butterfly arbitrage "
+             f"(Gatheral-Jacquier Theorem 4.2); theta non-decreasing: no calendar arbitrage."]
     fit = finish_fit("ssvi", rows, P, t0, P.skipped, glob,
                      fit_options("ssvi", lo, hi, exclude_wide, min_quotes,
                                  fit_theta=bool(fit_theta)), notes)

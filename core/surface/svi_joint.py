@@ -41,7 +41,7 @@ import numpy as np
 
 from core.surface.svi import min_g, min_total_variance, svi_total_variance
 from core.surface.svi_refit import K_CALENDAR, MARGIN, crossing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # names used in annotations only
@@ -337,7 +337,8 @@ def _solve_block(pr: _Problem, params: list, js: list, max_iter: int, cuts: int 
 
 def joint_refit(slices: Sequence[SliceData], fits: Sequence[Sequence[float]],
                 start: Sequence[Sequence[float]], *, block: int = 3, sweeps: int = 12,
-                rtol: float = 1e-3, max_iter: int = 100) -> JointResult:
+                rtol: float = 1e-3, max_iter: int = 100,
+                progress: Callable[[float, str], None] | None = None) -> JointResult:
     """Fit all SVI slices together under calendar and butterfly constraints (module docstring).
 
     Parameters
@@ -358,6 +359,9 @@ def joint_refit(slices: Sequence[SliceData], fits: Sequence[Sequence[float]],
         Stop when a pass lowers the objective by less than this fraction.
     max_iter : int
         SLSQP iterations per block.
+    progress : callable, optional
+        ``progress(fraction, message)`` after each block solve (``fraction`` in ``[0, 1]``: the
+        share of the most passes done; a converged fit ends below 1).
 
     Returns
     -------
@@ -404,6 +408,9 @@ def joint_refit(slices: Sequence[SliceData], fits: Sequence[Sequence[float]],
             if seen.get(j) == near:        # nothing it depends on moved since its last solve
                 continue
             params, g, it = _solve_block(pr, params, list(range(j, j + size)), max_iter)
+            if progress is not None:
+                progress((sweep + (j + 1) / (n - size + 1)) / sweeps,
+                         f"joint SVI: pass {sweep + 1}, slices {j + 1}-{j + size} of {n}")
             gain += g
             iters += it
             if g > 0.0:

@@ -10,6 +10,7 @@ pytestmark = pytest.mark.browser
 
 def test_surface_page_fits_the_sample_and_rejects_a_bad_upload(dash_duo, parity, tmp_path):
     dash_duo.start_server(parity)
+    dash_duo.driver.set_window_size(1400, 1600)    # the model card is taller than the default window
     dash_duo.driver.get(dash_duo.server_url + "/surface")
     dash_duo.wait_for_contains_text("#surface-compare", "SSVI", timeout=30)
     dash_duo.wait_for_contains_text("#surface-residuals .gtitle", "SVI residuals", timeout=20)

@@ -91,8 +91,10 @@ def test_a_failed_model_is_reported_not_raised():
 
 
 def test_url_state_round_trip():
-    state = dict(models=["ssvi", "sabr"], beta=0.7, show="sabr")
     from urllib.parse import parse_qsl
-    assert from_query(dict(parse_qsl(to_query(state)[1:]))) == state
+    for slices in ("independent", "joint"):
+        state = dict(models=["ssvi", "sabr"], beta=0.7, show="sabr", slices=slices)
+        assert from_query(dict(parse_qsl(to_query(state)[1:]))) == state
+    assert "slices" not in to_query({**state, "slices": "independent"})
     assert from_query({"models": "foo", "beta": "7", "show": "x"}) == DEFAULTS
     assert default_expiries([str(i) for i in range(20)], 5) == ["0", "5", "10", "14", "19"]

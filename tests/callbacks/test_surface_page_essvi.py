@@ -166,9 +166,9 @@ def test_exports_carry_essvi(page, reference):
 
 
 def test_url_state_with_and_without_essvi():
-    state = dict(models=["svi", "essvi"], beta=0.5, show="essvi")
+    state = dict(models=["svi", "essvi"], beta=0.5, show="essvi", slices="independent")
     assert from_query(dict(parse_qsl(to_query(state)[1:]))) == state
     # a link made before eSSVI existed opens as it did
     old = from_query({"models": "svi,ssvi,sabr", "beta": "0.5", "show": "ssvi"})
-    assert old == dict(models=["svi", "ssvi", "sabr"], beta=0.5, show="ssvi")
+    assert old == dict(models=["svi", "ssvi", "sabr"], beta=0.5, show="ssvi", slices="independent")
     assert from_query({}) == DEFAULTS and "essvi" not in DEFAULTS["models"]

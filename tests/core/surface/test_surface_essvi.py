@@ -99,7 +99,7 @@ def test_one_short_spxw_expiry_reaches_the_best_ssvi_shaped_slice_and_says_why(s
     essvi, ssvi, svi = fit_essvi(spxw_day), fit_ssvi(spxw_day), fit_svi(spxw_day)
     s = prepare(spxw_day, lo=0.6, hi=1.4, exclude_wide=True, min_quotes=5, need_atm=True).slices[0]
     free = _best_free_ssvi_slice_rmse(s)            # no arbitrage bound at all
-    assert essvi.rmse_iv < ssvi.rmse_iv             # 2.63 against 2.94 vol pts
+    assert abs(essvi.rmse_iv - ssvi.rmse_iv) < 1e-4  # both 2.63 (SSVI under exact bounds)
     assert essvi.rmse_iv <= free + 0.0005           # the shape's limit, not the constraint's
     assert svi.rmse_iv < 0.002
     note = next(n for n in essvi.notes if "slice shape" in n)

@@ -9,7 +9,7 @@ from core.data import load_chain
 from core.errors import DataError
 from core.surface import (ArbitrageReport, fit_sabr, fit_ssvi, ssvi_to_raw, ssvi_total_variance,
                           surface_from_params, svi_total_variance)
-from core.surface.ssvi import isotonic
+from core.surface.ssvi import isotonic, ssvi_eta_max
 from tests.real_data import spx_2011_chain
 
 SSVI = dict(rho=-0.6, eta=1.1, gamma=0.4)          # eta (1 + |rho|) = 1.76 <= 2
@@ -60,7 +60,7 @@ def test_ssvi_recovers_parameters_and_is_arbitrage_free(ssvi_chain, warm):
     np.testing.assert_allclose(fit.params["theta"], theta_true(truth["T"].to_numpy()),
                                rtol=1e-4)
     assert fit.rmse_iv < 2e-5
-    assert g["eta"] * (1 + abs(g["rho"])) <= 2 + 1e-12 and 0 < g["gamma"] <= 0.5
+    assert g["eta"] <= ssvi_eta_max(g["rho"], g["gamma"]) and 0 < g["gamma"] <= 0.5
     arb = fit.arbitrage(n_t=300)
     assert arb.butterfly_free and arb.calendar_free
     assert arb.n_t == 300 and len(arb.slices) == len(SSVI_DAYS)
