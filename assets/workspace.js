@@ -4,8 +4,33 @@
 //    day) shows the last view, and a workspace save can collect every page's inputs.
 // 2. collect(): the browser state a save sends (pages, the tab's session stores, the report).
 // 3. restore(): write a workspace into the browser (localStorage/sessionStorage) and open its page.
+// 4. Inside a shared workspace (/w/<id>) the page drawn is the workspace's: the server gives its
+//    stores memory storage seeded with the saved values (components/workspace_view.py); a page
+//    script that reads its store straight from sessionStorage gets that saved value too, never
+//    the viewer's own copy.
 (function () {
   var PAGES = 'parity.pages', LAST = 'parity.last', VISITED = 'parity.visited';
+  var HELD = 'ws-view-held';
+
+  function viewing() { return window.location.pathname.indexOf('/w/') === 0; }
+  // {store id: saved value or null} of the page the view draws (null: no view on screen)
+  function held() {
+    var api = window.dash_component_api;
+    try {
+      var c = api && api.getLayout ? api.getLayout(HELD) : null;
+      return (c && c.props && c.props.data && typeof c.props.data === 'object') ? c.props.data : null;
+    } catch (e) { return null; }
+  }
+  var realGetItem = window.Storage.prototype.getItem;
+  window.Storage.prototype.getItem = function (key) {
+    if (viewing() && this === window.sessionStorage) {
+      var h = held();
+      if (h && Object.prototype.hasOwnProperty.call(h, key)) {
+        return (h[key] === null || h[key] === undefined) ? null : JSON.stringify(h[key]);
+      }
+    }
+    return realGetItem.call(this, key);
+  };
   var SKIP = /^\/(w\/|workspaces|report|runs|404|_dash|assets|_reload)/;
 
   function skip(path) { return !path || path === '/' || SKIP.test(path); }

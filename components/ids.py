@@ -471,3 +471,9 @@ class WorkspaceShare:
     APPLY = "ws-share-apply"          # button: store.share_workspace
     NOTE = "ws-share-note"            # current sharing, or why it has no effect
     ACCOUNT = "nav-account"           # navbar: "NAME · Sign out" -> /logout (sign-in on)
+
+
+class WorkspaceView:
+    """The read-only view /w/<id>: what it holds instead of the browser's storage."""
+
+    HELD = "ws-view-held"             # dcc.Store (memory): {store id: saved value} of the drawn page

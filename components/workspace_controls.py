@@ -104,7 +104,7 @@ def view_header(ws: dict, *, missing: list[str]) -> dbc.Card:
                  className="d-flex align-items-center flex-wrap gap-2"),
         html.Div(f"Owner {ws.get('owner') or '(single user)'} · saved {ws.get('updated', '')[:19].replace('T', ' ')} UTC"
                  " · each page below is recomputed from its saved inputs; what you change here is "
-                 "not saved to this workspace", className="small text-body-secondary"),
+                 "kept neither in this workspace nor in your own pages", className="small text-body-secondary"),
         html.P(ws.get("description") or "", className="mb-1") if ws.get("description") else None,
         html.Div([html.B("Notes: "), html.Span(state.get("notes"), style={"whiteSpace": "pre-wrap"})],
                  className="small mb-1") if state.get("notes") else None,
