@@ -18,6 +18,7 @@ from callbacks.registry import callback, clientside_callback
 from callbacks.session import (current_user, list_reader, login_enabled, may_change, may_edit,
                               may_read)
 from components.ids import Report as rids
+from components.ids import ReportDraft as dids
 from components.ids import Workspace as ids
 from components.ids import WorkspaceShare as sids
 from components.workspace_controls import not_found, report_view, view_header
@@ -110,6 +111,26 @@ clientside_callback(
 clientside_callback(
     ClientsideFunction("parityWorkspace", "restore"),
     Output(ids.RESTORE_DUMMY, "children"), Input(ids.RESTORE, "data"), prevent_initial_call=True,
+)
+
+
+# the report draft, kept in this browser per user (assets/workspace.js, parityDraft): a tab's
+# first page takes the draft back when the tab has no report of its own; every change is kept
+clientside_callback(
+    ClientsideFunction("parityDraft", "restore"),
+    Output(rids.ITEMS, "data", allow_duplicate=True), Output(rids.META, "data", allow_duplicate=True),
+    Output(rids.TOAST, "children", allow_duplicate=True),
+    Output(rids.TOAST, "is_open", allow_duplicate=True),
+    Input(dids.OWNER, "data"), prevent_initial_call="initial_duplicate",
+)
+clientside_callback(
+    ClientsideFunction("parityDraft", "keep"),
+    Output(dids.NOTE, "data"), Input(rids.ITEMS, "data"), Input(rids.META, "data"),
+    State(dids.OWNER, "data"), prevent_initial_call=True,
+)
+clientside_callback(
+    ClientsideFunction("parityDraft", "note"),
+    Output(dids.NOTE_TEXT, "children"), Input(dids.NOTE, "data"),
 )
 
 
