@@ -167,7 +167,11 @@ def test_viewing_a_shared_workspace_keeps_the_viewers_own_state(dash_duo, parity
     _settled(duo, f"#{ids.VIEW_BODY}")
     _tab(duo, "Portfolio")
     duo.wait_for_element(f"#{wids.PORTFOLIO_NOTIONAL}", timeout=30)
-    time.sleep(2.0)
+    frontier = _wait(lambda: duo.driver.execute_script(
+        "var g = document.querySelector('#pf-frontier .js-plotly-plot');"
+        "return g && g.data && g.data.length && g.layout.title ? g.layout.title.text : null;"),
+        what="the workspace's efficient frontier")
+    assert "frontier" in frontier.lower()
     value = duo.driver.execute_script("return document.querySelector('#%s').value" % wids.PORTFOLIO_NOTIONAL)
     assert value == "1000000"                  # the page's own default, not the viewer's edit
     _tab(duo, "Strategies")
