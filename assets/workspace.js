@@ -94,8 +94,9 @@
   }
   record();
 
+  // this tab's own stored value (never the shared view's copy: see 5. above)
   function json(storage, key) {
-    try { return JSON.parse(storage.getItem(key)); } catch (e) { return null; }
+    try { return JSON.parse(realGetItem.call(storage, key)); } catch (e) { return null; }
   }
 
   function layoutData(id) {

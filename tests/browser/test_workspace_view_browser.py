@@ -187,6 +187,9 @@ def test_viewing_a_shared_workspace_keeps_the_viewers_own_state(dash_duo, parity
     changed = {k: (before[s].get(k), after[s].get(k)) for s in before
                for k in set(before[s]) | set(after[s]) if before[s].get(k) != after[s].get(k)}
     assert changed == {}
+    # a save from here (Workspace menu) collects the viewer's own desk, not the view's copies
+    mine = duo.driver.execute_script("return window.dash_clientside.parityWorkspace.collect('new')")
+    assert mine["session"]["st-session"] == own_st and len(mine["session"]["risk-saved-book"]) == 2
 
     # back on the own pages (navbar: in-app navigation), as the viewer left them
     _navbar(duo, "Strategies")
