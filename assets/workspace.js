@@ -4,8 +4,38 @@
 //    day) shows the last view, and a workspace save can collect every page's inputs.
 // 2. collect(): the browser state a save sends (pages, the tab's session stores, the report).
 // 3. restore(): write a workspace into the browser (localStorage/sessionStorage) and open its page.
+// 4. The report draft: the tab's report (its two session stores) is also kept in localStorage,
+//    per signed-in user ("parity.draft.<user>"), so a new tab, a reopened browser or the next day
+//    shows the report being built; a workspace opened in the tab makes its report the draft.
+// 5. Inside a shared workspace (/w/<id>) the page drawn is the workspace's: the server gives its
+//    stores memory storage seeded with the saved values (components/workspace_view.py); a page
+//    script that reads its store straight from sessionStorage gets that saved value too, never
+//    the viewer's own copy.
 (function () {
   var PAGES = 'parity.pages', LAST = 'parity.last', VISITED = 'parity.visited';
+  var HELD = 'ws-view-held';
+  var DRAFT = 'parity.draft.', ADOPTED = 'parity.draft-adopted';
+  var ITEMS = 'report-items', META = 'report-meta', OWNER = 'report-draft-owner';
+
+  function viewing() { return window.location.pathname.indexOf('/w/') === 0; }
+  // {store id: saved value or null} of the page the view draws (null: no view on screen)
+  function held() {
+    var api = window.dash_component_api;
+    try {
+      var c = api && api.getLayout ? api.getLayout(HELD) : null;
+      return (c && c.props && c.props.data && typeof c.props.data === 'object') ? c.props.data : null;
+    } catch (e) { return null; }
+  }
+  var realGetItem = window.Storage.prototype.getItem;
+  window.Storage.prototype.getItem = function (key) {
+    if (viewing() && this === window.sessionStorage) {
+      var h = held();
+      if (h && Object.prototype.hasOwnProperty.call(h, key)) {
+        return (h[key] === null || h[key] === undefined) ? null : JSON.stringify(h[key]);
+      }
+    }
+    return realGetItem.call(this, key);
+  };
   var SKIP = /^\/(w\/|workspaces|report|runs|404|_dash|assets|_reload)/;
 
   function skip(path) { return !path || path === '/' || SKIP.test(path); }
@@ -64,11 +94,63 @@
   }
   record();
 
+  // this tab's own stored value (never the shared view's copy: see 5. above)
   function json(storage, key) {
-    try { return JSON.parse(storage.getItem(key)); } catch (e) { return null; }
+    try { return JSON.parse(realGetItem.call(storage, key)); } catch (e) { return null; }
+  }
+
+  function layoutData(id) {
+    var api = window.dash_component_api;
+    try {
+      var c = api && api.getLayout ? api.getLayout(id) : null;
+      return c && c.props ? c.props.data : undefined;
+    } catch (e) { return undefined; }
+  }
+  // a report worth keeping: items, or a title/author/summary/note typed
+  function hasReport(items, meta) {
+    if (Array.isArray(items) && items.length) { return true; }
+    meta = meta || {};
+    return !!(meta.title || meta.author || meta.summary
+              || Object.keys(meta.notes || {}).some(function (k) { return meta.notes[k]; }));
+  }
+  // write the draft; '' when kept, else why not (the browser's storage is full)
+  function writeDraft(owner, items, meta) {
+    var text = JSON.stringify({items: items || [], meta: meta || {}, saved: new Date().toISOString()});
+    try { window.localStorage.setItem(DRAFT + owner, text); return ''; }
+    catch (e) {
+      return 'This report (' + (text.length / 1e6).toFixed(1) + ' MB) is too large for this '
+        + 'browser to keep beyond this tab: it stays here while the tab is open; save it with '
+        + 'the workspace (Workspace → Save) so a closed tab does not lose it.';
+    }
   }
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    parityDraft: {
+      // first page of a tab: a tab with no report of its own takes the user's draft back
+      restore: function (owner) {
+        var nu = window.dash_clientside.no_update, none = [nu, nu, nu, nu];
+        if (typeof owner !== 'string') { return none; }
+        try {
+          if (window.sessionStorage.getItem(ADOPTED)) { return none; }
+          window.sessionStorage.setItem(ADOPTED, '1');
+        } catch (e) { return none; }
+        var items = json(window.sessionStorage, ITEMS), meta = json(window.sessionStorage, META);
+        if (hasReport(items, meta)) { writeDraft(owner, items, meta); return none; }
+        var d = json(window.localStorage, DRAFT + owner);
+        if (!d || !Array.isArray(d.items) || !hasReport(d.items, d.meta)) { return none; }
+        var n = d.items.length;
+        return [d.items, d.meta || {}, 'The report you were building is back (' + n + ' item'
+                + (n === 1 ? '' : 's') + ', kept in this browser).', true];
+      },
+      // every change of the tab's report, once the tab has its draft back
+      keep: function (items, meta, owner) {
+        var nu = window.dash_clientside.no_update;
+        if (typeof owner !== 'string') { return nu; }
+        try { if (!window.sessionStorage.getItem(ADOPTED)) { return nu; } } catch (e) { return nu; }
+        return writeDraft(owner, items, meta);
+      },
+      note: function (text) { return text || ''; }
+    },
     parityWorkspace: {
       // every session store of this tab (the server keeps only the ones it knows) + the pages
       collect: function (mode) {
@@ -114,6 +196,12 @@
             window.sessionStorage.setItem(k, JSON.stringify(p.session[k]));
             window.sessionStorage.setItem(k + '-timestamp', String(Date.now()));
           });
+          // the opened workspace's report is the report being built now
+          var owner = layoutData(OWNER);
+          if (typeof owner === 'string') {
+            window.sessionStorage.setItem(ADOPTED, '1');
+            writeDraft(owner, p.session[ITEMS], p.session[META]);
+          }
         } catch (e) {
           return 'This browser refused to store the workspace (' + e.name + '): free some space or allow site storage.';
         }

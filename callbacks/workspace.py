@@ -18,11 +18,13 @@ from callbacks.registry import callback, clientside_callback
 from callbacks.session import (current_user, list_reader, login_enabled, may_change, may_edit,
                               may_read)
 from components.ids import Report as rids
+from components.ids import ReportDraft as dids
 from components.ids import Workspace as ids
 from components.ids import WorkspaceShare as sids
 from components.workspace_controls import not_found, report_view, view_header
 from components.workspace_state import (page_label, query_dict, restore_payload, sharing_text,
                                         state_from_snapshot, valid_id, workspace_rows)
+from components.workspace_view import detach_storage, held_store
 from core.errors import DataError
 from core.store import StoreError, shared_store
 
@@ -109,6 +111,26 @@ clientside_callback(
 clientside_callback(
     ClientsideFunction("parityWorkspace", "restore"),
     Output(ids.RESTORE_DUMMY, "children"), Input(ids.RESTORE, "data"), prevent_initial_call=True,
+)
+
+
+# the report draft, kept in this browser per user (assets/workspace.js, parityDraft): a tab's
+# first page takes the draft back when the tab has no report of its own; every change is kept
+clientside_callback(
+    ClientsideFunction("parityDraft", "restore"),
+    Output(rids.ITEMS, "data", allow_duplicate=True), Output(rids.META, "data", allow_duplicate=True),
+    Output(rids.TOAST, "children", allow_duplicate=True),
+    Output(rids.TOAST, "is_open", allow_duplicate=True),
+    Input(dids.OWNER, "data"), prevent_initial_call="initial_duplicate",
+)
+clientside_callback(
+    ClientsideFunction("parityDraft", "keep"),
+    Output(dids.NOTE, "data"), Input(rids.ITEMS, "data"), Input(rids.META, "data"),
+    State(dids.OWNER, "data"), prevent_initial_call=True,
+)
+clientside_callback(
+    ClientsideFunction("parityDraft", "note"),
+    Output(dids.NOTE_TEXT, "children"), Input(dids.NOTE, "data"),
 )
 
 
@@ -410,13 +432,16 @@ def open_shared(wid) -> dict:
     last = doc["state"].get("last")
     active = last if last in pages else (order[0] if order else REPORT_TAB)
     return {"doc": {"id": ws.id, "pages": pages, "report": doc["report"],
-                    "meta": doc["state"].get("report_meta") or {}},
+                    "meta": doc["state"].get("report_meta") or {},
+                    "session": doc["state"].get("session") or {}},
             "head": view_header(doc, missing=missing), "can_copy": may_edit(), "tabs": tabs,
             "active": active, "error": None}
 
 
 def page_body(doc: dict | None, tab: str | None):
-    """The saved page ``tab`` rebuilt from its saved query (its callbacks recompute the results)."""
+    """The saved page ``tab`` rebuilt from its saved query (its callbacks recompute the results),
+    its browser-backed stores and persisted controls detached from the viewer's storage and
+    seeded from the workspace's saved session stores (:func:`detach_storage`)."""
     from dash import html
 
     if not doc or not tab:
@@ -428,7 +453,9 @@ def page_body(doc: dict | None, tab: str | None):
     if page is None or query is None:
         return html.Div(f"This Parity has no page {tab}: the workspace was saved by a version with "
                         "other pages.", className="text-body-secondary")
-    return html.Div(page["layout"](**query_dict(query)), className="ws-readonly")
+    tree = page["layout"](**query_dict(query))
+    held = detach_storage(tree, doc.get("session") or {})
+    return html.Div([tree, held_store(held)], className="ws-readonly")
 
 
 @callback(

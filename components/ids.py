@@ -483,3 +483,18 @@ class SurfaceSlices:
     JOINT_STATUS = "surface-joint-status"
     JOINT_CANCEL = "surface-joint-cancel"
     CROSSINGS = "surface-crossings"        # the calendar-crossing count, independent vs joint
+
+
+class WorkspaceView:
+    """The read-only view /w/<id>: what it holds instead of the browser's storage."""
+
+    HELD = "ws-view-held"             # dcc.Store (memory): {store id: saved value} of the drawn page
+
+
+class ReportDraft:
+    """The report draft kept in this browser (localStorage, per signed-in user), so a new tab
+    or the next day shows the report being built."""
+
+    OWNER = "report-draft-owner"      # dcc.Store (memory): whose draft this page keeps ("" single user)
+    NOTE = "report-draft-note"        # dcc.Store: why the draft could not be kept ("" when kept)
+    NOTE_TEXT = "report-draft-note-text"  # Report page: that note, shown

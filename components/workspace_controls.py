@@ -4,9 +4,33 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.ids import ReportDraft as dids
 from components.ids import Workspace as ids
 
-__all__ = ["workspace_menu", "workspace_helpers", "view_header", "not_found", "report_view"]
+__all__ = ["workspace_menu", "workspace_helpers", "view_header", "not_found", "report_view",
+           "draft_owner"]
+
+
+def draft_owner() -> str:
+    """Whose report draft this page keeps in the browser: the signed-in user's name.
+
+    Returns
+    -------
+    str
+        The name with sign-in on (``PARITY_AUTH``) and someone signed in; ``""`` without
+        sign-in (the single user) or outside a request. The shell is built per request, so
+        each user's pages keep (and restore) their own draft.
+    """
+    from flask import current_app, has_request_context
+
+    if not (has_request_context() and current_app.config.get("PARITY_AUTH")):
+        return ""
+    from flask_login import current_user as account
+
+    try:
+        return str(account.name) if account.is_authenticated else ""
+    except Exception:  # no login manager on this app
+        return ""
 
 
 def workspace_menu() -> dbc.DropdownMenu:
@@ -53,6 +77,7 @@ def workspace_helpers() -> list:
         dbc.ModalFooter(dbc.Button("Save", id=ids.CONFIRM, color="primary", n_clicks=0)),
     ], id=ids.DIALOG, is_open=False)
     return [dcc.Store(id=ids.CURRENT, storage_type="local"),
+            dcc.Store(id=dids.OWNER, data=draft_owner()), dcc.Store(id=dids.NOTE, data=""),
             dcc.Store(id=ids.SNAPSHOT), dcc.Store(id=ids.RESTORE),
             html.Div(id=ids.RESTORE_DUMMY, hidden=True), dialog,
             dbc.Toast(id=ids.TOAST, header="Workspace", is_open=False, duration=6000,
@@ -104,7 +129,7 @@ def view_header(ws: dict, *, missing: list[str]) -> dbc.Card:
                  className="d-flex align-items-center flex-wrap gap-2"),
         html.Div(f"Owner {ws.get('owner') or '(single user)'} · saved {ws.get('updated', '')[:19].replace('T', ' ')} UTC"
                  " · each page below is recomputed from its saved inputs; what you change here is "
-                 "not saved to this workspace", className="small text-body-secondary"),
+                 "kept neither in this workspace nor in your own pages", className="small text-body-secondary"),
         html.P(ws.get("description") or "", className="mb-1") if ws.get("description") else None,
         html.Div([html.B("Notes: "), html.Span(state.get("notes"), style={"whiteSpace": "pre-wrap"})],
                  className="small mb-1") if state.get("notes") else None,

@@ -38,6 +38,7 @@ SESSION_STORES = ("st-session",          # Strategies: the tab's last view (its 
                   "risk-saved-book",     # Risk: the book rows
                   "pf-data-key",         # Portfolio: the data in use (upload keys)
                   "pf-views",            # Portfolio: Black-Litterman views (when kept in session)
+                  "pf-views-kept",       # Portfolio: the views grid's rows kept for the session
                   )
 #: Paths that are not desk pages (their state is not a page's inputs).
 EXCLUDED_PATHS = ("/", "/report", "/runs", "/workspaces", "/404")

@@ -6,6 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components.ids import Report as ids
+from components.ids import ReportDraft as dids
 
 dash.register_page(
     __name__, path="/report", name="Report", order=8, title="Parity · Report",
@@ -46,9 +47,12 @@ def layout(**_query) -> html.Div:
     return dbc.Container([
         html.Div([html.H3("Report", className="mb-0"),
                   html.Div("Press “Add to report” in the top bar on any page to add its charts, inputs "
-                           "and data source here; the report lives in this browser tab until you save "
-                           "it with the workspace (Workspace → Save in the top bar).",
-                           className="text-body-secondary small")], className="mb-3"),
+                           "and data source here. This browser keeps the report you are building "
+                           "(a new tab or the next day shows it); save it with the workspace "
+                           "(Workspace → Save in the top bar) to keep it on the server and share it.",
+                           className="text-body-secondary small"),
+                  html.Div(id=dids.NOTE_TEXT, className="small text-warning-emphasis")],
+                 className="mb-3"),
         dbc.Alert(id=ids.ALERT, is_open=False, dismissable=True, color="warning"),
         dbc.Row([dbc.Col(meta, lg=3, md=4, class_name="no-print"),
                  dbc.Col(html.Div(id=ids.LIST), lg=9, md=8)]),

@@ -16,6 +16,7 @@ import pytest
 from app import Settings, create_app
 from callbacks.workspace import open_shared, page_body, save
 from components.layout import shell
+from components.workspace_view import detach_storage
 from components.workspace_state import (SESSION_STORES, query_dict, restore_payload,
                                         run_ids, state_from_snapshot, upload_keys)
 from core.store import open_store
@@ -234,6 +235,20 @@ def _tree(component) -> str:
     return json.dumps(component, default=lambda c: c.to_plotly_json(), sort_keys=True)
 
 
+def _as_in_a_tab(layout, session: dict):
+    """The page as a browser tab holding ``session`` in its sessionStorage shows it: a
+    ``dcc.Store(storage_type="session")`` takes its stored value on mount."""
+    stack = [layout]
+    while stack:
+        c = stack.pop()
+        if getattr(c, "storage_type", None) == "session" and getattr(c, "id", None) in session:
+            c.data = session[c.id]
+        kids = getattr(c, "children", None)
+        stack.extend(k for k in (kids if isinstance(kids, (list, tuple)) else [kids])
+                     if hasattr(k, "to_plotly_json"))
+    return layout
+
+
 def test_every_page_round_trips_through_a_saved_workspace(desk):
     client = desk.server.test_client()
     base = {}
@@ -253,14 +268,22 @@ def test_every_page_round_trips_through_a_saved_workspace(desk):
         page = next(p for p in dash.page_registry.values() if p["path"] == path)
         direct = page["layout"](**query_dict(query))
         with desk.server.test_request_context(f"/w/{wid}"):
-            linked = page_body(view["doc"], path).children
-        assert _tree(linked) == _tree(direct), path           # the same inputs, every widget
+            linked, held = page_body(view["doc"], path).children
+        # the same inputs, every widget; its browser-backed stores hold the saved session
+        # values instead (the view writes nothing into the viewer's storage)
+        expected = page["layout"](**query_dict(query))
+        kept = detach_storage(expected, view["doc"]["session"])
+        assert _tree(linked) == _tree(expected), path
+        assert held.id == "ws-view-held" and held.data == kept, path
         if path in BACKGROUND:
             continue
-        a = figures(first_load(client, direct, base))
+        a = figures(first_load(client, _as_in_a_tab(direct, _snapshot()["session"]), base))
         b = figures(first_load(client, linked, base))
         assert a, f"{path}: no figure was drawn"
         assert a.keys() == b.keys() and all(a[k] == b[k] for k in a), path
+        if path == "/risk":      # the saved book is drawn (not the page's example book)
+            example = figures(first_load(client, page["layout"](**query_dict(query)), base))
+            assert example != a
         compared.append(path)
     assert compared == ["/greeks", "/surface", "/strategies", "/risk"]
     # not vacuous: the saved inputs change the figures (defaults draw something else)

@@ -1,0 +1,156 @@
+"""The report being built survives a closed tab and a closed browser (real chromium).
+
+A desk user adds a page's view to the report and types a title, then (1) opens a new tab: the
+Report page shows the same item and title, with a note that it came back; (2) closes the
+browser and opens it again on the same browser profile (a new WebDriver session on the same
+user-data dir): the report is still there. A tab that has its own report (here: a workspace
+opened in it) keeps it, and that report becomes the draft. Screenshots in ``$PARITY_SHOTS``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.common.keys import Keys
+
+from components.ids import App
+from components.ids import Report as rids
+from core.store import open_store
+from tests.conftest import FLAGS
+
+pytestmark = pytest.mark.browser
+SHOTS = Path(os.environ.get("PARITY_SHOTS", "/tmp/parity-workspace-shots"))
+PAGE = "/greeks?greek=vega&inst=put&view=heatmap&S=105&vol=30&r=3&q=1&xlo=0.6&xhi=1.4&dlo=7&dhi=365"
+DRAFT = "parity.draft."          # + the user ("" single user)
+
+
+def _wait(fn, timeout=40, step=0.25, what="condition"):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            value = fn()
+        except Exception:      # an element not there yet
+            value = None
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _cards(driver) -> list[str]:
+    """The report page's item titles, as shown."""
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('#%s .card h5, #%s .card h6'))"
+        ".map(function (e) { return e.innerText; });" % (rids.LIST, rids.LIST))
+
+
+def _value(driver, cid) -> str:
+    return driver.execute_script("var e = document.getElementById(arguments[0]);"
+                                 "return e ? e.value : null;", cid)
+
+
+def _build_report(driver, url):
+    driver.get(url + PAGE)
+    _wait(lambda: driver.execute_script(
+        "var g = document.querySelector('#_pages_content .js-plotly-plot');"
+        "return g && g.data && g.data.length > 0;"), what="the Greeks chart")
+    time.sleep(1.0)
+    driver.find_element("css selector", f"#{rids.ADD}").click()
+    _wait(lambda: "Added" in driver.find_element("css selector", f"#{rids.TOAST}").text,
+          what="added to the report")
+    driver.find_element("css selector", ".navbar a[href='/report']").click()
+    box = _wait(lambda: driver.find_element("css selector", f"#{rids.TITLE}"), what="report page")
+    _wait(lambda: len(_cards(driver)) == 1, what="one item on the report page")
+    box.send_keys("Monday meeting prep", Keys.TAB)       # debounced: sent on blur
+    _wait(lambda: "Monday meeting prep" in (driver.execute_script(
+        "return localStorage.getItem(arguments[0])", DRAFT) or ""), what="the draft kept")
+    return _cards(driver)
+
+
+def _driver(profile: str) -> webdriver.Chrome:
+    options = Options()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={profile}")
+    return webdriver.Chrome(options=options)
+
+
+def test_the_report_comes_back_in_a_new_tab_and_a_reopened_browser(dash_duo, parity, settings):
+    duo = dash_duo
+    duo.start_server(parity)
+    driver = duo.driver
+    cards = _build_report(driver, duo.server_url)
+    assert len(cards) == 1 and "Greeks" in cards[0]
+
+    # (1) a new tab (its own, empty session storage): the report comes back by itself
+    first = driver.current_window_handle
+    driver.switch_to.new_window("tab")
+    driver.get(duo.server_url + "/report")
+    # its own session storage (not a copy of the first tab's, which has visited /greeks)
+    assert "/greeks" not in (driver.execute_script(
+        "return sessionStorage.getItem('parity.visited')") or "")
+    _wait(lambda: _cards(driver) == cards, what="the report back in the new tab")
+    _wait(lambda: _value(driver, rids.TITLE) == "Monday meeting prep", what="its title")
+    assert "is back (1 item" in driver.find_element("css selector", f"#{rids.TOAST}").text
+    assert driver.find_element("css selector", f"#{rids.COUNT}").text == "1"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(SHOTS / "report-draft-back-light.png"))
+    box = driver.find_element("css selector", f"#{App.THEME_SWITCH}")
+    driver.execute_script("arguments[0].click()", box)
+    time.sleep(1.5)
+    driver.save_screenshot(str(SHOTS / "report-draft-back-dark.png"))
+    driver.execute_script("arguments[0].click()", box)
+    # clearing it in one tab clears the draft: the next new tab starts empty
+    driver.find_element("css selector", f"#{rids.CLEAR}").click()
+    _wait(lambda: _cards(driver) == [], what="the report cleared")
+    _wait(lambda: json.loads(driver.execute_script(
+        "return localStorage.getItem(arguments[0])", DRAFT))["items"] == [], what="draft cleared")
+    driver.switch_to.new_window("tab")
+    driver.get(duo.server_url + "/report")
+    _wait(lambda: driver.find_element("css selector", f"#{rids.TITLE}"), what="report page")
+    time.sleep(2.0)
+    assert _cards(driver) == [] and driver.find_element("css selector", f"#{rids.COUNT}").text == "0"
+    driver.switch_to.window(first)
+
+    # a tab that opens a workspace keeps the workspace's report, which becomes the draft
+    wid = open_store(settings.database_url).save_workspace(
+        "Saved review", {"pages": {"/greeks": "?greek=gamma"}, "last": "/greeks"},
+        report=[{"id": "w1", "title": "Saved item", "url": "/greeks?greek=gamma",
+                 "figures": [{"data": [{"type": "bar", "x": [1], "y": [2]}],
+                              "layout": {"title": {"text": "Saved"}}}]}]).id
+    driver.get(duo.server_url + f"/w/{wid}")
+    duo.wait_for_contains_text("#ws-view-head", "Saved review", timeout=30)
+    driver.find_element("css selector", "#ws-view-copy").click()
+    _wait(lambda: "/greeks" in driver.current_url, what="the copy opened")
+    _wait(lambda: driver.find_element("css selector", f"#{rids.COUNT}").text == "1", what="count")
+    draft = json.loads(driver.execute_script("return localStorage.getItem(arguments[0])", DRAFT))
+    assert [i["title"] for i in draft["items"]] == ["Saved item"]
+
+    # (2) the browser closed and opened again on the same profile
+    profile = tempfile.mkdtemp(prefix="dash-chrome-draft-")
+    try:
+        one = _driver(profile)
+        try:
+            cards = _build_report(one, duo.server_url)
+        finally:
+            one.quit()
+        two = _driver(profile)
+        try:
+            two.get(duo.server_url + "/report")
+            _wait(lambda: _cards(two) == cards, what="the report after reopening the browser")
+            _wait(lambda: _value(two, rids.TITLE) == "Monday meeting prep", what="its title")
+        finally:
+            two.quit()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"
+              and "favicon" not in e["message"]]
+    assert errors == [], errors
