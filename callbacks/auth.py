@@ -53,7 +53,7 @@ import logging
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import (Blueprint, Flask, abort, current_app, redirect, render_template, request,
                    session)
@@ -207,7 +207,8 @@ def _require_login():
     page = (request.method == "GET" and not request.path.startswith(("/_", "/assets/"))
             and "text/html" in request.headers.get("Accept", ""))
     if page:
-        return redirect(f"/login?next={request.full_path.rstrip('?')}")
+        # quoted: the page's own query must come back whole, not end at its first "&"
+        return redirect("/login?next=" + quote(request.full_path.rstrip("?"), safe="/"))
     return current_app.response_class(
         '{"message": "Sign in first: your session has ended or you are not signed in. '
         'Reload the page."}', status=401, mimetype="application/json",

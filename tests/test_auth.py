@@ -74,7 +74,12 @@ def _has_headers(response):
 def test_every_route_and_asset_needs_a_session_and_every_answer_has_the_headers(auth_app):
     c = auth_app.server.test_client()
     page = c.get("/risk?x=1", headers={"Accept": "text/html"})
-    assert page.status_code == 302 and page.headers["Location"] == "/login?next=/risk?x=1"
+    assert page.status_code == 302 and page.headers["Location"] == "/login?next=/risk%3Fx%3D1"
+    # the whole query comes back after sign-in, not only its first parameter
+    page = c.get("/greeks?greek=vega&inst=put", headers={"Accept": "text/html"})
+    assert page.headers["Location"] == "/login?next=/greeks%3Fgreek%3Dvega%26inst%3Dput"
+    login = c.get(page.headers["Location"])
+    assert 'name="next" value="/greeks?greek=vega&amp;inst=put"' in login.text
     _has_headers(page)
     for path in ("/_dash-layout", "/_dash-dependencies", "/assets/report.js",
                  "/_dash-component-suites/dash/deps/polyfill@7.v4_4_1m1.12.1.min.js",

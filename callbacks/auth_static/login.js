@@ -9,3 +9,17 @@
   } catch (e) { /* no storage: keep the system preference */ }
   document.documentElement.setAttribute("data-bs-theme", dark ? "dark" : "light");
 })();
+
+// Signed out: the report drafts kept in this browser (assets/workspace.js, "parity.draft.<user>")
+// go too, so the next person at this browser does not find them.
+(function () {
+  if (!/[?&]signed_out=1(&|$)/.test(window.location.search)) { return; }
+  try {
+    var gone = [];
+    for (var i = 0; i < window.localStorage.length; i++) {
+      var key = window.localStorage.key(i);
+      if (key && key.indexOf("parity.draft") === 0) { gone.push(key); }
+    }
+    gone.forEach(function (key) { window.localStorage.removeItem(key); });
+  } catch (e) { /* no storage: nothing kept */ }
+})();

@@ -135,6 +135,7 @@ def test_a_browser_signs_in_and_reaches_a_working_page(dash_duo, served, tmp_pat
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();",
                           dash_duo.find_element("#app-theme-switch"))
     dash_duo.wait_for_element("html[data-bs-theme=dark]", timeout=10)
+    driver.execute_script("localStorage.setItem('parity.draft.bob', '{\"items\": []}');")
     driver.get(served.url + "/logout")
     dash_duo.wait_for_element("#logout-submit", timeout=30)
     assert driver.find_element("css selector", "html").get_attribute("data-bs-theme") == "dark"
@@ -142,5 +143,7 @@ def test_a_browser_signs_in_and_reaches_a_working_page(dash_duo, served, tmp_pat
     driver.find_element("css selector", "#logout-submit").click()
     dash_duo.wait_for_element("#login-submit", timeout=30)
     assert "You are signed out" in driver.find_element("css selector", "main").text
+    # the report draft kept in this browser goes with the session
+    assert driver.execute_script("return localStorage.getItem('parity.draft.bob');") is None
     driver.get(served.url + "/strategies")
     dash_duo.wait_for_element("#login-submit", timeout=30)
