@@ -1,0 +1,255 @@
+"""The workspace round trip of the background-job pages: Calibration, Backtest and Portfolio.
+
+Each test opens a page in a simulated tab (:class:`tests.callbacks.dash_tab.Tab`: the pages
+router, the page's callbacks over Dash's HTTP protocol, background jobs run to their end in the
+app's real DiskcacheManager job processes), runs the page's job as a user does (Calibrate, Run
+backtest, Run walk-forward, Optimise with a non-default objective and constraints), then saves a
+workspace holding the page's address (its URL query, what ``assets/workspace.js`` records) and
+session stores, as the navbar's Save does.
+
+The independent truth is what the page drew after its job ran. The shared link ``/w/<id>`` (the
+workspace view: the pages router, the view callback, then the saved page's own callbacks) and the
+page's own link (its saved address opened in a fresh tab) must draw the same figures: every
+trace's arrays compared numerically, titles and axis titles, and the page's tables.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from urllib.parse import parse_qsl, urlencode
+
+import numpy as np
+import pytest
+
+from app import Settings, create_app
+from components.ids import Backtest as bt
+from components.ids import BacktestMore as btm
+from components.ids import Calibration as cal
+from components.ids import Portfolio as pf
+from components.ids import PortfolioDesk as pfd
+from components.ids import Uploads
+from components.layout import shell
+from tests.callbacks.dash_tab import Tab
+from tests.conftest import shared_file
+
+_ARRAYS = ("x", "y", "z", "text", "customdata", "values", "labels", "r", "theta", "lat", "lon",
+           "open", "high", "low", "close", "base", "width")
+
+
+@pytest.fixture
+def desk(tmp_path):
+    app = create_app(Settings(data_dir=str(tmp_path / "var"), warm_numba=False))
+    with app.server.app_context():
+        tree = shell()
+    return app, app.server.test_client(), tree
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers: the address a page writes, the workspace save, the comparison
+# ---------------------------------------------------------------------------------------------
+def address(path: str, state: str, **kept) -> str:
+    """The page's address as the browser shows it: ``path`` + the page's state query (written by
+    ``REPLACE_URL_QUERY``) with the upload keys ``url_upload`` put there (``kept``)."""
+    params = dict(parse_qsl(state.lstrip("?"), keep_blank_values=True))
+    for name, value in kept.items():
+        if value and name not in params:
+            params[name] = value
+    return f"{path}?{urlencode(params)}"
+
+
+def save_workspace(app, pages: dict[str, str], session: dict | None = None) -> str:
+    """Save ``pages`` ({path: address}) as the navbar's Save as… does; returns the link's id."""
+    from callbacks.workspace import save
+
+    snapshot = {"mode": "new", "last": next(iter(pages)),
+                "pages": {p: "?" + a.partition("?")[2] for p, a in pages.items()},
+                "session": dict(session or {}), "report_items": [], "report_meta": {}}
+    with app.server.test_request_context("/"):
+        out = save(snapshot, None, "Jobs round trip", "", "")
+    assert out["toast_open"] and "Saved" in out["toast"], out
+    return out["current"]["id"]
+
+
+def _numeric(value):
+    """A trace array as numpy: plotly's typed arrays (``{"dtype", "bdata", "shape"}``, base64)
+    decoded, numeric lists as float64 (None -> NaN), anything else as objects."""
+    if isinstance(value, dict) and "bdata" in value:
+        arr = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        shape = value.get("shape")
+        if shape:
+            arr = arr.reshape([int(s) for s in str(shape).split(",")])
+        return arr.astype(float)
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return np.asarray(value, dtype=object)
+
+
+def trace_arrays(fig: dict) -> list[dict]:
+    """Per trace: its type, name and every data array (numeric ones as float64)."""
+    out = []
+    for tr in fig["data"]:
+        row = {"type": tr.get("type"), "name": tr.get("name")}
+        for key in _ARRAYS:
+            if key in tr and (isinstance(tr[key], (list, tuple)) or
+                              (isinstance(tr[key], dict) and "bdata" in tr[key])):
+                row[key] = _numeric(tr[key])
+        out.append(row)
+    return out
+
+
+def _texts(fig: dict) -> tuple:
+    lay = fig.get("layout") or {}
+
+    def t(o):
+        return (o or {}).get("text") if isinstance(o, dict) else o
+    return (t(lay.get("title")), t((lay.get("xaxis") or {}).get("title")),
+            t((lay.get("yaxis") or {}).get("title")))
+
+
+def assert_same_figures(expected: dict, got: dict, where: str) -> int:
+    """Every figure of ``expected`` ({graph id: figure}) is drawn the same in ``got``: the same
+    traces (type, name), each data array equal element by element (NaN where NaN), the same
+    title and axis titles. Returns the number of numbers compared."""
+    assert expected, f"{where}: the reference drew no figure"
+    assert sorted(got) == sorted(expected), where
+    n = 0
+    for gid, fig in expected.items():
+        a, b = trace_arrays(fig), trace_arrays(got[gid])
+        assert len(a) == len(b), f"{where} {gid}: {len(a)} traces drawn, {len(b)} from the link"
+        for i, (ta, tb) in enumerate(zip(a, b)):
+            assert ta.keys() == tb.keys(), f"{where} {gid} trace {i}"
+            for key in ta:
+                if isinstance(ta[key], np.ndarray):
+                    if ta[key].dtype == float:
+                        np.testing.assert_array_equal(tb[key], ta[key], err_msg=f"{where} {gid}[{i}].{key}")
+                        n += ta[key].size
+                    else:
+                        assert tb[key].tolist() == ta[key].tolist(), f"{where} {gid}[{i}].{key}"
+                else:
+                    assert tb[key] == ta[key], f"{where} {gid}[{i}].{key}"
+        assert _texts(got[gid]) == _texts(fig), f"{where} {gid}: titles"
+    return n
+
+
+def _table(value) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def _upload(path) -> dict:
+    data = path.read_bytes()
+    return {"contents": "data:text/csv;base64," + base64.b64encode(data).decode(),
+            "filename": path.name}
+
+
+# clientside stand-ins (the JavaScript in callbacks/browser_js.py and callbacks/portfolio.py)
+def _guard(upload_store: str, info: str, upload: str):
+    """``upload_guard``: the file goes on to the page's store when under the limit (it is)."""
+    def fn(values):
+        contents = values.get(f"{upload}.contents")
+        if not contents:
+            return {f"{upload_store}.data": None, f"{info}.children": ""}
+        return {f"{upload_store}.data": {"contents": contents, "filename": values.get(f"{upload}.filename")},
+                f"{info}.children": ""}
+    return fn
+
+
+def _url_upload(record: str, link: str):
+    """``url_upload``: the record's key becomes the link store's value (and ``data=`` in the address)."""
+    def fn(values):
+        rec = values.get(f"{record}.data")
+        return {f"{link}.data": rec.get("key") if isinstance(rec, dict) else None}
+    return fn
+
+
+def _views_ready(values):
+    """The Portfolio views' session copy in a fresh tab: nothing kept, the grid's rows stand."""
+    return {f"{pfd.VIEWS_KEPT}.data": values.get(f"{pf.VIEWS}.rowData") or [],
+            f"{pfd.VIEWS_READY}.data": True}
+
+
+# ---------------------------------------------------------------------------------------------
+# Calibration: runs recorded by the job, reopened from the registry
+# ---------------------------------------------------------------------------------------------
+CAL_JS = {"cal-upload-store.data": _guard(cal.UPLOAD_STORE, cal.UPLOAD_INFO, cal.UPLOAD),
+          Uploads.CALIBRATION_LINK + ".data": _url_upload(Uploads.CALIBRATION, Uploads.CALIBRATION_LINK)}
+CAL_TABLES = (f"{cal.PARAMS}.children",)
+
+
+def _cal_view(tab) -> tuple[dict, list]:
+    return tab.figures(), [_table(tab.get(*k.rsplit(".", 1))) for k in CAL_TABLES]
+
+
+def test_calibration_job_round_trips_through_the_link(desk):
+    app, client, tree = desk
+    page = Tab(client, "/calibration?models=heston,vg&weights=vega&show=vg", tree, clientside=CAL_JS)
+    assert page.figures() == {}                                  # nothing drawn before the job
+    page.click(cal.RUN)                                          # the background job
+    assert "Saved 2 run" in json.dumps(page.get(cal.SAVED, "children"))
+    runs = page.get(cal.RUN_IDS, "data")
+    assert len(runs) == 2
+    state = page.get(cal.STATE, "data")
+    assert f"runs={','.join(runs)}" in state and "weights=vega" in state and "show=vg" in state
+    figs, tables = _cal_view(page)
+    assert set(figs) == {cal.SMILES_GRAPH, cal.RESIDUAL_GRAPH, cal.SURFACE_GRAPH, cal.CORR_GRAPH}
+    assert "Variance Gamma" in json.dumps(figs[cal.SURFACE_GRAPH]["layout"]["title"])
+    here = address("/calibration", state)
+    wid = save_workspace(app, {"/calibration": here})
+
+    shared = Tab(client, f"/w/{wid}", tree, clientside=CAL_JS)
+    n = assert_same_figures(figs, shared.figures(), "/w/<id> calibration")
+    assert _cal_view(shared)[1] == tables
+    assert "Loaded 2 run" in json.dumps(shared.get(cal.SAVED, "children"))
+    assert n > 1000
+    linked = Tab(client, here, tree, clientside=CAL_JS)
+    assert_same_figures(figs, linked.figures(), "page link calibration")
+    assert _cal_view(linked)[1] == tables
+    # not vacuous: the other model's run draws another surface
+    other = Tab(client, address("/calibration", state.replace("show=vg", "show=heston")), tree,
+                clientside=CAL_JS)
+    assert other.figures()[cal.SURFACE_GRAPH]["data"] != figs[cal.SURFACE_GRAPH]["data"]
+
+
+def test_calibration_run_chosen_from_the_registry_round_trips(desk):
+    from callbacks.runs import _open_link
+    from core.store import shared_store
+
+    app, client, tree = desk
+    page = Tab(client, "/calibration?models=heston,vg&weights=iv&show=heston", tree, clientside=CAL_JS)
+    page.click(cal.RUN)
+    job_figs = page.figures()
+    store = shared_store(app.server.config["PARITY_SETTINGS"].database_url)
+    run = next(r for r in store.list_runs() if r.model == "heston")
+    link = _open_link(run)                                       # the registry's Open link
+    chosen = Tab(client, link[link.index("(") + 1:-1], tree, clientside=CAL_JS)
+    figs = chosen.figures()
+    # the registry's run draws what the job drew for that model (the stored result, not a refit)
+    for gid in (cal.SURFACE_GRAPH, cal.CORR_GRAPH):
+        assert_same_figures({gid: job_figs[gid]}, {gid: figs[gid]}, "registry run vs job")
+    wid = save_workspace(app, {"/calibration": address("/calibration", chosen.get(cal.STATE, "data"))})
+    shared = Tab(client, f"/w/{wid}", tree, clientside=CAL_JS)
+    assert_same_figures(figs, shared.figures(), "/w/<id> registry run")
+    assert _cal_view(shared)[1] == _cal_view(chosen)[1]
+
+
+def test_calibration_of_an_uploaded_chain_round_trips(desk):
+    """A workspace keeps the upload by its key; the stored runs were fitted to it, so the link
+    rebuilds them on that chain (not the embedded one)."""
+    app, client, tree = desk
+    page = Tab(client, "/calibration?models=heston&weights=vega&show=heston", tree, clientside=CAL_JS)
+    page.set(cal.UPLOAD, "filename", "spx_2011-01-24.csv")
+    page.set(cal.UPLOAD, "contents", _upload(shared_file("spx_2011-01-24.csv"))["contents"])
+    key = page.get(Uploads.CALIBRATION_LINK, "data")
+    assert key and len(key) == 64
+    assert "spx_2011-01-24.csv" in json.dumps(page.get(cal.DATA_INFO, "children"))
+    page.click(cal.RUN)
+    figs, tables = _cal_view(page)
+    assert "spx_2011-01-24.csv" in json.dumps(figs[cal.SMILES_GRAPH]["layout"])   # the data named
+    here = address("/calibration", page.get(cal.STATE, "data"), data=key)
+    wid = save_workspace(app, {"/calibration": here})
+    shared = Tab(client, f"/w/{wid}", tree, clientside=CAL_JS)
+    assert shared.get(cal.ALERT, "is_open") in (None, False), shared.get(cal.ALERT, "children")
+    assert_same_figures(figs, shared.figures(), "/w/<id> uploaded calibration")
+    assert _cal_view(shared)[1] == tables
+    linked = Tab(client, here, tree, clientside=CAL_JS)
+    assert_same_figures(figs, linked.figures(), "page link uploaded calibration")
