@@ -253,3 +253,82 @@ def test_calibration_of_an_uploaded_chain_round_trips(desk):
     assert _cal_view(shared)[1] == tables
     linked = Tab(client, here, tree, clientside=CAL_JS)
     assert_same_figures(figs, linked.figures(), "page link uploaded calibration")
+
+
+# ---------------------------------------------------------------------------------------------
+# Backtest: the run and the walk-forward, both from the registry
+# ---------------------------------------------------------------------------------------------
+BT_TABLES = (f"{bt.METRICS}.children", f"{bt.TRADES}.rowData", f"{bt.GREEKS}.children",
+             f"{bt.TRADE_PICK}.options", f"{bt.TRADE_PICK}.value", f"{bt.DAY}.value",
+             f"{bt.DAY}.max", f"{bt.WF_SUMMARY}.children")
+BT_JS = {Uploads.BACKTEST_LINK + ".data": _url_upload(Uploads.BACKTEST, Uploads.BACKTEST_LINK)}
+#: A non-default rule on the real SPXW sample: weekly entries, 20-delta shorts, 25-point wings.
+BT_PAGE = "/backtest?source=real&entry=weekly&delta=20&width=25&pt=40&maxpos=3"
+
+
+def _bt_view(tab) -> tuple[dict, dict]:
+    return tab.figures(), {k: _table(tab.get(*k.rsplit(".", 1))) for k in BT_TABLES}
+
+
+def test_backtest_run_and_walk_forward_round_trip_through_the_link(desk):
+    shared_file("spxw_2018-01_02.csv")
+    app, client, tree = desk
+    page = Tab(client, BT_PAGE, tree, clientside=BT_JS)
+    page.click(bt.RUN)                                           # the backtest job
+    assert page.get(bt.RUN_ID, "data"), page.get(bt.ALERT, "children")
+    trades = page.get(bt.TRADES, "rowData")
+    assert trades and page.get(bt.TRADE_PICK, "value") is not None   # a trade is replayed
+    page.set(bt.WF_VALUES1, "value", "0.12, 0.2")
+    page.set(bt.WF_VALUES2, "value", "25, 50")
+    page.set(bt.WF_TRAIN, "value", 12)
+    page.set(bt.WF_TEST, "value", 6)
+    page.set(bt.WF_METRIC, "value", "total_return")
+    page.click(bt.WF_RUN)                                        # the walk-forward job
+    assert page.get(btm.WF_RUN_ID, "data"), page.get(bt.WF_ALERT, "children")
+    state = page.get(bt.STATE, "data")
+    assert f"run={page.get(bt.RUN_ID, 'data')}" in state and f"wf={page.get(btm.WF_RUN_ID, 'data')}" in state
+    assert "entry=weekly" in state and "delta=20" in state
+    figs, tables = _bt_view(page)
+    assert set(figs) == {bt.EQUITY_GRAPH, bt.HIST_GRAPH, bt.PAYOFF_GRAPH, bt.ATTR_GRAPH,
+                         bt.WF_EQUITY_GRAPH, bt.WF_HEAT_GRAPH, bt.WF_PBO_GRAPH}
+    assert "4 grid points" in tables[f"{bt.WF_SUMMARY}.children"]
+    here = address("/backtest", state)
+    wid = save_workspace(app, {"/backtest": here})
+
+    shared = Tab(client, f"/w/{wid}", tree, clientside=BT_JS)
+    n = assert_same_figures(figs, shared.figures(), "/w/<id> backtest")
+    got = _bt_view(shared)[1]
+    for key in BT_TABLES:
+        assert got[key] == tables[key], key
+    assert n > 200
+    linked = Tab(client, here, tree, clientside=BT_JS)
+    assert_same_figures(figs, linked.figures(), "page link backtest")
+    assert _bt_view(linked)[1] == tables
+    # not vacuous: the default rule on the same data draws another equity curve
+    default = Tab(client, "/backtest", tree, clientside=BT_JS)
+    default.click(bt.RUN)
+    assert trace_arrays(default.figures()[bt.EQUITY_GRAPH])[0]["y"].tolist() != \
+        trace_arrays(figs[bt.EQUITY_GRAPH])[0]["y"].tolist()
+
+
+def test_backtest_replay_round_trips_when_the_history_cache_is_gone(desk, tmp_path):
+    """The stored run names the Parquet file its history was cached in; a link opened after
+    that cache was cleared (a restart with a new data folder, another host) replays the same
+    trade from the run's data descriptor. A modelled span: nothing else on the page rebuilds it
+    (the data card only describes it)."""
+    import shutil
+
+    app, client, tree = desk
+    page = Tab(client, "/backtest?source=modelled&start=2017-01-03&end=2017-04-28&entry=weekly",
+               tree, clientside=BT_JS)
+    page.click(bt.RUN)
+    figs, tables = _bt_view(page)
+    assert {bt.PAYOFF_GRAPH, bt.ATTR_GRAPH} <= set(figs)
+    wid = save_workspace(app, {"/backtest": address("/backtest", page.get(bt.STATE, "data"))})
+    cache = tmp_path / "var" / "histories"
+    assert any(cache.iterdir())
+    shutil.rmtree(cache)
+    shared = Tab(client, f"/w/{wid}", tree, clientside=BT_JS)
+    assert "Replay unavailable" not in json.dumps(shared.get(bt.PAYOFF_GRAPH, "figure"))
+    assert_same_figures(figs, shared.figures(), "/w/<id> backtest, cache cleared")
+    assert _bt_view(shared)[1] == tables
