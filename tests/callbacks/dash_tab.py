@@ -4,7 +4,8 @@
 a layout's component tree as the tab's props, and runs callbacks as Dash's renderer does:
 
 * on load, every server-side callback whose inputs are all in the tree and which is not
-  ``prevent_initial_call`` (upstream callbacks first);
+  ``prevent_initial_call`` (upstream callbacks first: a callback waits while one of its inputs
+  or states is the output of a callback still to run, as the renderer does);
 * afterwards, every callback with an input that a callback just set (``prevent_initial_call``
   or not: that flag only stops the call on the first render), again upstream first;
 * :meth:`Tab.click` / :meth:`Tab.set` change a prop as a user would and run what follows;
@@ -110,8 +111,9 @@ class Tab:
             if not todo:
                 return
             pending = {f"{c}.{p}" for d in todo for c, p in _outputs(d)}
+            # the renderer waits while an input or a state is the output of a callback to run
             ready = [d for d in todo if not any(f"{i['id']}.{i['property']}" in pending
-                                                for i in d["inputs"])] or todo[:1]
+                                                for i in d["inputs"] + d.get("state", []))] or todo[:1]
             dep = ready[0]
             todo.remove(dep)
             trig = {f"{i['id']}.{i['property']}" for i in dep["inputs"]} & changed

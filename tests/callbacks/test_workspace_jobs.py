@@ -332,3 +332,80 @@ def test_backtest_replay_round_trips_when_the_history_cache_is_gone(desk, tmp_pa
     assert "Replay unavailable" not in json.dumps(shared.get(bt.PAYOFF_GRAPH, "figure"))
     assert_same_figures(figs, shared.figures(), "/w/<id> backtest, cache cleared")
     assert _bt_view(shared)[1] == tables
+
+
+# ---------------------------------------------------------------------------------------------
+# Portfolio: optimised with a non-default objective and constraints
+# ---------------------------------------------------------------------------------------------
+PF_JS = {f"{pfd.VIEWS_READY}.data": _views_ready,
+         f"{Uploads.PORTFOLIO_PRICES_FILE}.data": _guard(Uploads.PORTFOLIO_PRICES_FILE,
+                                                         Uploads.PORTFOLIO_PRICES_GUARD, pf.UPLOAD_PRICES),
+         f"{Uploads.PORTFOLIO_PRICES_LINK}.data": _url_upload(Uploads.PORTFOLIO_PRICES,
+                                                              Uploads.PORTFOLIO_PRICES_LINK)}
+PF_TABLES = (f"{pf.SUMMARY}.children",)
+PF_FIGS = {pf.FRONTIER_GRAPH, pf.WEIGHTS_GRAPH, pf.BACKTEST_GRAPH, pf.BL_GRAPH}
+
+
+def _pf_view(tab) -> tuple[dict, list]:
+    return tab.figures(), [_table(tab.get(*k.rsplit(".", 1))) for k in PF_TABLES]
+
+
+def _pf_edit(tab, **values) -> None:
+    names = {"obj": pf.OBJECTIVE, "wmax": pf.WMAX, "caps": pf.SECTOR_CAPS, "rebal": pf.REBALANCE,
+             "cost": pf.COST, "risk": pf.RISK_METHOD, "turnover": pf.TURNOVER, "rf": pf.RF}
+    for name, value in values.items():
+        tab.set(names[name], "value", value)
+
+
+def test_portfolio_optimised_round_trips_through_the_link(desk):
+    app, client, tree = desk
+    page = Tab(client, "/portfolio", tree, clientside=PF_JS)
+    default_figs = page.figures()
+    assert PF_FIGS - {pf.BL_GRAPH} <= set(default_figs)          # the default, computed on load
+    _pf_edit(page, obj="black_litterman", wmax=30, caps="Energy=10%, Financials=15%", rebal="Q",
+             cost=5, risk="sample")
+    rows = page.get(pf.VIEWS, "rowData")
+    page.set(pf.VIEWS, "rowData", rows + [{"asset": "MSFT", "vs": "KO", "view": 4.0, "confidence": 70.0}])
+    page.click(pf.RUN)                                           # the background job
+    assert not page.get(pf.ALERT, "is_open"), page.get(pf.ALERT, "children")
+    state = page.get(pf.STATE, "data")
+    assert "obj=black_litterman" in state and "MSFT-KO" in state.replace("%3A", ":").replace("%3B", ";")
+    figs, tables = _pf_view(page)
+    assert PF_FIGS <= set(figs)                                  # Black-Litterman draws its views too
+    assert trace_arrays(figs[pf.WEIGHTS_GRAPH]) != [] and \
+        figs[pf.WEIGHTS_GRAPH]["data"] != default_figs[pf.WEIGHTS_GRAPH]["data"]   # not the default
+    here = address("/portfolio", state)
+    wid = save_workspace(app, {"/portfolio": here},
+                         session={pf.DATA_KEY: page.get(pf.DATA_KEY, "data")})
+
+    shared = Tab(client, f"/w/{wid}", tree, clientside=PF_JS)
+    n = assert_same_figures(figs, shared.figures(), "/w/<id> portfolio")
+    assert _pf_view(shared)[1] == tables
+    assert n > 200
+    linked = Tab(client, here, tree, clientside=PF_JS)
+    assert_same_figures(figs, linked.figures(), "page link portfolio")
+    assert _pf_view(linked)[1] == tables
+
+
+def test_portfolio_on_uploaded_prices_round_trips_through_its_background_job(desk):
+    """Uploaded prices: the link's first load hands the optimisation to the background job
+    (``auto``), which must draw what the user's Optimise drew."""
+    app, client, tree = desk
+    page = Tab(client, "/portfolio", tree, clientside=PF_JS)
+    page.set(pf.UPLOAD_PRICES, "filename", "stock_prices.csv")
+    page.set(pf.UPLOAD_PRICES, "contents", _upload(shared_file("stock_prices.csv"))["contents"])
+    key = page.get(Uploads.PORTFOLIO_PRICES_LINK, "data")
+    assert key and "AMZN" in page.get(pf.UNIVERSE, "value")
+    _pf_edit(page, obj="min_variance", wmax=20, turnover=60)
+    page.click(pf.RUN)
+    assert not page.get(pf.ALERT, "is_open"), page.get(pf.ALERT, "children")
+    figs, tables = _pf_view(page)
+    assert PF_FIGS - {pf.BL_GRAPH} <= set(figs)
+    assert "stock_prices.csv" in json.dumps(figs[pf.WEIGHTS_GRAPH]["layout"])
+    here = address("/portfolio", page.get(pf.STATE, "data"), data=key)
+    wid = save_workspace(app, {"/portfolio": here}, session={pf.DATA_KEY: page.get(pf.DATA_KEY, "data")})
+
+    shared = Tab(client, f"/w/{wid}", tree, clientside=PF_JS)
+    assert any(c.startswith("..pf-result.data...") for c in shared.calls)    # the job ran
+    assert_same_figures(figs, shared.figures(), "/w/<id> portfolio upload")
+    assert _pf_view(shared)[1] == tables
