@@ -428,7 +428,36 @@ def page_body(doc: dict | None, tab: str | None):
     if page is None or query is None:
         return html.Div(f"This Parity has no page {tab}: the workspace was saved by a version with "
                         "other pages.", className="text-body-secondary")
-    return html.Div(page["layout"](**query_dict(query)), className="ws-readonly")
+    return html.Div(read_only(page["layout"](**query_dict(query))), className="ws-readonly")
+
+
+def read_only(tree):
+    """A page's layout as a shared link shows it: exactly its saved inputs, whatever this tab did.
+
+    Dash persistence would lay this tab's own edits of the same page over the saved values (an
+    edit is re-applied wherever the layout holds the value it was made from, e.g. a field the
+    workspace kept at its default), and the page's session/local stores would start from this
+    tab's storage (a Portfolio result, its data or views) and write into it. So every component
+    loses ``persistence`` and every such ``dcc.Store`` holds its data in memory.
+
+    Parameters
+    ----------
+    tree : dash component
+        The page's ``layout(**query)``; changed in place.
+
+    Returns
+    -------
+    dash component
+        ``tree``.
+    """
+    from dash import dcc
+
+    for node in [tree, *tree._traverse()] if hasattr(tree, "_traverse") else []:
+        if getattr(node, "persistence", None):
+            node.persistence = False
+        if isinstance(node, dcc.Store) and getattr(node, "storage_type", "memory") != "memory":
+            node.storage_type = "memory"
+    return tree
 
 
 @callback(

@@ -409,3 +409,31 @@ def test_portfolio_on_uploaded_prices_round_trips_through_its_background_job(des
     assert any(c.startswith("..pf-result.data...") for c in shared.calls)    # the job ran
     assert_same_figures(figs, shared.figures(), "/w/<id> portfolio upload")
     assert _pf_view(shared)[1] == tables
+
+
+def test_the_shared_view_neither_persists_nor_reads_the_tabs_storage(desk):
+    """The page a link draws holds exactly the saved inputs: no Dash persistence (the tab's own
+    edits would be laid over them) and no session/local stores (the tab's Portfolio result,
+    data and views would be read, and the link's written into the tab)."""
+    import dash
+    from dash import dcc
+
+    from callbacks.workspace import open_shared, page_body
+
+    app, _client, _tree = desk
+    query = "?obj=hrp&wmax=30&views=AAPL%3A12%3A60"
+    wid = save_workspace(app, {"/portfolio": "/portfolio" + query})
+    page = next(p for p in dash.page_registry.values() if p["path"] == "/portfolio")
+
+    def kept(tree):
+        nodes = [tree, *tree._traverse()]
+        return ([n.id for n in nodes if getattr(n, "persistence", None)],
+                [n.id for n in nodes if isinstance(n, dcc.Store) and getattr(n, "storage_type", "memory") != "memory"])
+
+    persisted, stored = kept(page["layout"](obj="hrp", wmax="30"))
+    assert pf.OBJECTIVE in persisted and pf.RESULT in stored and pf.DATA_KEY in stored   # the page's own
+    with app.server.test_request_context(f"/w/{wid}"):
+        body = page_body(open_shared(wid)["doc"], "/portfolio")
+    assert kept(body) == ([], [])
+    values = {n.id: getattr(n, "value", None) for n in body._traverse() if getattr(n, "id", None)}
+    assert values[pf.OBJECTIVE] == "hrp" and values[pf.WMAX] == 30.0
