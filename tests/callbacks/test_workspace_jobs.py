@@ -294,6 +294,9 @@ def test_backtest_run_and_walk_forward_round_trip_through_the_link(desk):
     assert "4 grid points" in tables[f"{bt.WF_SUMMARY}.children"]
     here = address("/backtest", state)
     wid = save_workspace(app, {"/backtest": here})
+    from core.store import shared_store
+    kept = shared_store(app.server.config["PARITY_SETTINGS"].database_url).open_workspace(wid)
+    assert kept.state["runs"] == [page.get(bt.RUN_ID, "data"), page.get(btm.WF_RUN_ID, "data")]
 
     shared = Tab(client, f"/w/{wid}", tree, clientside=BT_JS)
     n = assert_same_figures(figs, shared.figures(), "/w/<id> backtest")
