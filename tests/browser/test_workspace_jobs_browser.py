@@ -1,9 +1,11 @@
-"""The workspace round trip of a background-job page in a real browser: Portfolio optimised (the
-background job, DiskcacheManager) with a non-default objective and constraints, saved from the
-navbar, then opened from its link ``/w/<id>`` and from the page's own link; every chart's trace
-arrays and titles must equal what the page drew after its job ran. The tab then keeps working
-(other inputs, another optimisation, other views) and opens the link again: the shared view shows
-what was saved, not the tab's newer state. Screenshots light and dark."""
+"""The workspace round trip of the background-job pages in a real browser (DiskcacheManager jobs).
+
+Portfolio optimised with a non-default objective and constraints, and Calibration (its runs
+recorded in the registry), each saved from the navbar, then opened from the link ``/w/<id>``
+(and Portfolio from its own link): every chart's trace arrays and titles must equal what the page
+drew after its job ran. The Portfolio tab then keeps working (other inputs, another optimisation,
+another view) and opens the link again: the shared view shows what was saved, not the tab's
+newer state. Screenshots light and dark."""
 from __future__ import annotations
 
 import base64
@@ -180,6 +182,35 @@ def test_portfolio_optimised_round_trips_through_the_link(dash_duo, parity):
     assert "Hierarchical" not in duo.find_element("#ws-view-body #pf-summary").text
     _assert_same(normal, again, "/w/<id> after the tab moved on")
     assert duo.find_element("#ws-view-body #pf-summary").text == summary
+    errors = [e for e in duo.driver.get_log("browser") if e["level"] == "SEVERE"
+              and "favicon" not in e["message"]]
+    assert errors == [], errors
+
+
+def test_calibration_job_round_trips_through_the_link(dash_duo, parity):
+    """Calibrate (the background job; the runs go to the registry), save, open the link: the
+    stored runs draw the same smiles, residuals, correlation and 3D surface arrays."""
+    duo = dash_duo
+    duo.start_server(parity)
+    duo.driver.set_window_size(1400, 1000)
+    duo.driver.get(duo.server_url + "/calibration?models=heston&weights=vega&show=heston")
+    duo.wait_for_contains_text("#cal-data-info", "OTM quotes", timeout=30)
+    duo.driver.execute_script("document.getElementById('cal-run').click()")
+    duo.wait_for_contains_text("#cal-saved", "Saved 1 run", timeout=120)
+    _wait(lambda: "runs=" in duo.driver.current_url)
+    normal = _settled(duo, "#_pages_content", 4)
+    assert {"cal-smiles", "cal-residuals", "cal-corr", "cal-surface"} <= set(normal)
+    params = duo.find_element("#cal-params").text
+    assert "Heston" in params and "95%" in duo.find_element("#_pages_content").text
+    wid = _save_as(duo, "Calibration job round trip")
+
+    duo.driver.get(duo.server_url + f"/w/{wid}")
+    duo.wait_for_contains_text("#ws-view-head", "Calibration job round trip", timeout=20)
+    duo.wait_for_contains_text("#ws-view-body #cal-saved", "Loaded 1 run", timeout=30)
+    linked = _settled(duo, "#ws-view-body", 4)
+    assert _assert_same(normal, linked, "/w/<id> calibration") > 1000
+    assert duo.find_element("#ws-view-body #cal-params").text == params
+    _shot(duo, "shared-calibration-light")
     errors = [e for e in duo.driver.get_log("browser") if e["level"] == "SEVERE"
               and "favicon" not in e["message"]]
     assert errors == [], errors
