@@ -214,3 +214,37 @@ def test_calibration_job_round_trips_through_the_link(dash_duo, parity):
     errors = [e for e in duo.driver.get_log("browser") if e["level"] == "SEVERE"
               and "favicon" not in e["message"]]
     assert errors == [], errors
+
+
+def test_backtest_run_and_walk_forward_round_trip_through_the_link(dash_duo, parity):
+    """Run backtest and walk-forward (two background jobs, both recorded), save, open the link:
+    equity, histogram, the replayed trade's payoff and attribution, and the three walk-forward
+    charts, number by number; the metrics and the walk-forward summary as text."""
+    from tests.conftest import shared_file
+
+    shared_file("spxw_2018-01_02.csv")
+    duo = dash_duo
+    duo.start_server(parity)
+    duo.driver.set_window_size(1400, 1000)
+    duo.driver.get(duo.server_url + "/backtest?source=real&entry=weekly&delta=20&width=25&pt=40")
+    duo.wait_for_contains_text("#bt-data-info", "40 quote dates", timeout=30)
+    duo.driver.execute_script("document.getElementById('bt-run').click()")
+    duo.wait_for_contains_text("#bt-saved", "Saved to the", timeout=120)
+    duo.wait_for_contains_text("#bt-payoff .gtitle", "day", timeout=30)        # a trade replayed
+    duo.driver.execute_script("document.getElementById('bt-wf-run').click()")
+    duo.wait_for_contains_text("#bt-wf-saved", "Walk-forward saved to the", timeout=180)
+    _wait(lambda: "wf=" in duo.driver.current_url and "run=" in duo.driver.current_url)
+    normal = _settled(duo, "#_pages_content", 7)
+    texts = {c: duo.find_element(f"#_pages_content {c}").text for c in ("#bt-metrics", "#bt-wf-summary")}
+    wid = _save_as(duo, "Backtest job round trip")
+
+    duo.driver.get(duo.server_url + f"/w/{wid}")
+    duo.wait_for_contains_text("#ws-view-head", "Backtest job round trip", timeout=20)
+    duo.wait_for_contains_text("#ws-view-body #bt-wf-saved", "loaded from the", timeout=30)
+    linked = _settled(duo, "#ws-view-body", 7)
+    assert _assert_same(normal, linked, "/w/<id> backtest") > 200
+    for css, text in texts.items():
+        assert duo.find_element(f"#ws-view-body {css}").text == text, css
+    errors = [e for e in duo.driver.get_log("browser") if e["level"] == "SEVERE"
+              and "favicon" not in e["message"]]
+    assert errors == [], errors
