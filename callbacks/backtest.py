@@ -164,11 +164,21 @@ def restore_sweep(run_id: str, database_url: str) -> dict:
     return payload
 
 
-def replay_payload(payload: dict, trade_id: int) -> dict:
-    """The replay of one trade of a payload (its history reopened from the Parquet file)."""
+def replay_payload(payload: dict, trade_id: int, data_dir: str | None = None) -> dict:
+    """The replay of one trade of a payload: its history reopened from the Parquet file the run
+    was cached in, or, when that file is gone (a run stored by another host or before the cache
+    was cleared, reopened from the registry or a workspace link), rebuilt from the payload's data
+    descriptor (the same source, upload key or modelled span) into ``data_dir``'s cache."""
     from core.backtest import BacktestResult, replay
 
-    return replay(BacktestResult.from_dict(payload), int(trade_id)).to_dict()
+    result = BacktestResult.from_dict(payload)
+    history = None
+    descriptor = payload.get("descriptor") or {}
+    if not (result.history_path and Path(result.history_path).is_file()) and descriptor.get("source"):
+        upload = {"key": descriptor.get("digest")} if descriptor["source"] == "upload" else None
+        history = history_for(descriptor["source"], upload, descriptor.get("start"),
+                              descriptor.get("end"), data_dir)
+    return replay(result, int(trade_id), history).to_dict()
 
 
 def grid_from_form(p1, v1, p2, v2) -> dict:
@@ -400,7 +410,7 @@ def pick_trade(trade_id, payload):
     if trade_id is None or not payload:
         return dict(replay=None, last=1, day=0)
     try:
-        rp = replay_payload(payload, trade_id)
+        rp = replay_payload(payload, trade_id, _settings().data_dir)
     except ParityError as exc:
         log.info("replay unavailable: %s", exc)
         return dict(replay={"error": str(exc)}, last=1, day=0)

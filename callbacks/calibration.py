@@ -114,22 +114,27 @@ def assemble(chain, results: dict, errors: dict | None = None) -> dict:
             "source": data_source(chain.label)}
 
 
-def restore(run_ids: list[str], database_url: str) -> dict:
-    """Rebuild the page from stored runs (fitted to the embedded SPX sample)."""
+def restore(run_ids: list[str], database_url: str, upload: dict | None = None) -> dict:
+    """Rebuild the page from stored runs, on the chain they were fitted to: ``upload`` (the
+    record of a kept upload the link names with ``data=<key>``), else the embedded sample. A run
+    fitted to another chain raises ParityError saying so (its fingerprint is of the quotes)."""
     from core.store import calibration_from_run, shared_store
 
     store = shared_store(database_url)
-    chain = sample_chain()
+    chain = chain_for(upload)
     results = {}
     for run_id in run_ids:
         res = calibration_from_run(store.get_run(run_id))
         if res.fingerprint != quotes_fingerprint(chain, res.settings):
+            if upload:
+                raise ParityError(f"run {run_id[:8]} was not fitted to {upload.get('name') or 'the linked upload'}: "
+                                  "open the run from the runs registry, or calibrate again")
             raise ParityError(f"run {run_id[:8]} was fitted to an uploaded chain: upload it again and calibrate")
         results[res.model] = res
     if not results:
         raise ParityError("no runs in the link")
     payload = assemble(chain, results)
-    payload.update(restored=True, data_id="sample", run_ids=list(run_ids),
+    payload.update(restored=True, data_id=data_key(upload), run_ids=list(run_ids),
                    weights=next(iter(results.values())).settings.get("weights", "vega"))
     return payload
 
@@ -274,12 +279,18 @@ def run(set_progress, run, upload, models, weights, warm, previous):
 @callback(output=dict(result=Output(ids.RESULT, "data", allow_duplicate=True),
                      alert=Output(ids.ALERT, "children", allow_duplicate=True),
                      show=Output(ids.ALERT, "is_open", allow_duplicate=True)),
-          inputs=dict(run_ids=Input(ids.RUNS_QUERY, "data")), prevent_initial_call="initial_duplicate")
-def load_runs(run_ids):
+          inputs=dict(run_ids=Input(ids.RUNS_QUERY, "data"), linked=State(Uploads.CALIBRATION_LINK, "data")),
+          prevent_initial_call="initial_duplicate")
+def load_runs(run_ids, linked):
+    """A link's ``runs=`` rebuilt on the chain its ``data=`` names (a workspace keeps the upload)."""
     if not run_ids:
         return dict(result=no_update, alert=no_update, show=no_update)
+    record = uploads.lookup(linked) if linked else None
+    if linked and record is None:
+        return dict(result=no_update, show=True,
+                    alert=f"Could not load the runs in this link: they were fitted to an upload. {uploads.GONE}")
     try:
-        return dict(result=restore(run_ids, current_settings().database_url),
+        return dict(result=restore(run_ids, current_settings().database_url, record),
                     alert="", show=False)
     except ParityError as exc:
         return dict(result=no_update, alert=f"Could not load the runs in this link: {exc}", show=True)

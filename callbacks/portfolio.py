@@ -469,7 +469,9 @@ clientside_callback(
         const nu = window.dash_clientside.no_update;
         let saved = null;
         try { saved = JSON.parse(window.sessionStorage.getItem('%s')); } catch (e) { saved = null; }
-        const linked = new URLSearchParams(window.location.search).has('views');
+        // a shared workspace (/w/<id>) shows its saved views, never this tab's kept ones
+        const linked = new URLSearchParams(window.location.search).has('views')
+            || window.location.pathname.indexOf('/w/') === 0;
         if (!linked && Array.isArray(saved)) { return [saved, saved, true]; }
         return [nu, rows || [], true];
     }

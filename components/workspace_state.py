@@ -46,7 +46,7 @@ EXCLUDED_PATHS = ("/", "/report", "/runs", "/workspaces", "/404")
 MAX_SESSION_CHARS = 512_000
 _KEY = re.compile(r"^[0-9a-f]{64}$")
 _ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-_RUN_PARAMS = ("runs", "run")
+_RUN_PARAMS = ("runs", "run", "wf")
 _MAX_QUERY = 20_000
 
 
@@ -131,7 +131,8 @@ def _records(value, found: dict) -> None:
 
 
 def run_ids(pages: Mapping[str, str]) -> list[str]:
-    """Calibration and backtest run ids the pages name (``runs=a,b`` / ``run=c``).
+    """Calibration, backtest and walk-forward run ids the pages name (``runs=a,b`` / ``run=c`` /
+    ``wf=d``).
 
     Parameters
     ----------

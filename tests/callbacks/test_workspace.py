@@ -35,7 +35,8 @@ PAGES = {
     "/backtest": "?run=RUNBT654321",
 }
 #: Pages whose results come from background jobs (calibration, backtest, the portfolio
-#: optimisation): compared by their layout (every input widget), not run here.
+#: optimisation): compared by their layout (every input widget) here; their figures after the
+#: job ran are compared with the link's in tests/callbacks/test_workspace_jobs.py.
 BACKGROUND = ("/calibration", "/backtest", "/portfolio")
 
 
