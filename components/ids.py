@@ -471,3 +471,9 @@ class WorkspaceShare:
     APPLY = "ws-share-apply"          # button: store.share_workspace
     NOTE = "ws-share-note"            # current sharing, or why it has no effect
     ACCOUNT = "nav-account"           # navbar: "NAME · Sign out" -> /logout (sign-in on)
+
+
+class PortfolioKept:
+    """Portfolio: what the foreground and background callbacks need of the kept result."""
+
+    RESULT_QUERY = "pf-result-query"  # dcc.Store (sessionStorage): the kept result's query only
