@@ -132,6 +132,46 @@ def _load(d, url: str, graph: str | None, ready_css: str | None = None):
     raise TimeoutError(url)
 
 
+_ARM_VIEW = r"""
+const B = window.__bench; const wrap = document.querySelector(arguments[0]);
+B.shown = null; B.drawn = null;
+const gd = wrap.querySelector('.js-plotly-plot');
+if (gd && gd.on && !gd.__benchView) {
+  gd.__benchView = true;
+  gd.on('plotly_afterplot', function () { if (window.__bench.drawn === null) { window.__bench.drawn = performance.now(); } });
+}
+if (B.viewObs) { B.viewObs.disconnect(); }
+B.viewObs = new MutationObserver(function () {
+  if (B.shown === null && getComputedStyle(wrap).visibility === 'visible') {
+    // on screen at the next frame after the style change
+    requestAnimationFrame(function () { requestAnimationFrame(function () {
+      if (B.shown === null) { B.shown = performance.now(); } }); });
+  }
+});
+B.viewObs.observe(wrap, {attributes: true, attributeFilter: ['style']});
+"""
+
+
+def _act_view(d, wrap: str, act, timeout: float = 30.0) -> tuple:
+    """A switch between two stacked charts (the Greeks page's 2D and 3D graphs): redrawn when the
+    chart of ``wrap`` is on screen (the frame after it is shown) and, if the server sent it a new
+    figure, drawn (its ``plotly_afterplot``), whichever is later; settled as in :func:`_settle`."""
+    d.execute_script(_ARM, wrap)
+    d.execute_script(_ARM_VIEW, wrap)
+    d.execute_script("window.__bench.drawn = null;")
+    act()
+    end = time.time() + timeout
+    while time.time() < end:
+        inflight, last, _redraw, t0, size, n, resp = d.execute_script(_STATE)
+        shown, drawn = d.execute_script("return [window.__bench.shown, window.__bench.drawn];")
+        now = d.execute_script("return performance.now()")
+        if shown is not None and inflight == 0 and now - max(last, shown) > 300:
+            redraw = max(shown, drawn) if drawn is not None else shown
+            return redraw - t0, max(last, redraw) - t0, size, n, (resp - t0) if n else 0.0
+        time.sleep(0.05)
+    raise TimeoutError(f"view did not switch ({wrap})")
+
+
 def _click(d, el) -> None:
     d.execute_script("arguments[0].scrollIntoView({block: 'center'});", el)
     try:
@@ -146,6 +186,9 @@ def _act(d, graph: str, action) -> tuple:
     prepare, act = action if isinstance(action, tuple) else (None, action)
     if prepare:
         prepare()
+    wrap = getattr(act, "target", lambda: None)()
+    if wrap:
+        return _act_view(d, wrap, act)
     d.execute_script(_ARM, graph)
     act()
     return _settle(d, graph)
@@ -185,6 +228,18 @@ def _strategy_actions(d, base):
             e.send_keys(value, Keys.ENTER)
         return go
 
+    def typed_qty(value):
+        # the user's typing is not the app's time: the clock starts at the Enter that commits it
+        def prepare():
+            _click(d, d.find_element(By.CSS_SELECTOR, '#st-legs div[row-index="1"] div[col-id="qty"]'))
+            e = d.switch_to.active_element
+            e.send_keys(Keys.CONTROL, "a")
+            e.send_keys(value)
+
+        def commit():
+            d.switch_to.active_element.send_keys(Keys.ENTER)
+        return prepare, commit
+
     def theme():
         d.execute_script("document.querySelector('#app-theme-switch').click()")
 
@@ -194,6 +249,7 @@ def _strategy_actions(d, base):
              slider("#st-days-fwd", Keys.ARROW_LEFT)),
             ("template change", template("Long straddle"), template("Iron condor")),
             ("legs cell edit", edit_qty("-2"), edit_qty("-1")),
+            ("legs cell edit (from Enter)", typed_qty("-3"), typed_qty("-1")),
             ("dark/light switch", theme, theme)]
 
 
@@ -222,6 +278,14 @@ def _greeks_actions(d):
         on = d.execute_script("const e = document.querySelector('#greeks-view label.active');"
                               "return e ? e.textContent.trim() : null;")
         view("Heatmap" if on == "3D surface" else "3D surface")()
+
+    def target_wrap():
+        # the stacked graph that the toggle brings on screen (None before the page had two graphs)
+        return d.execute_script(
+            "const w2 = document.querySelector('#greeks-wrap-2d'), w3 = document.querySelector('#greeks-wrap-3d');"
+            "if (!w2 || !w3) { return null; }"
+            "return getComputedStyle(w3).visibility === 'visible' ? '#greeks-wrap-2d' : '#greeks-wrap-3d';")
+    toggle_view.target = target_wrap
 
     def theme():
         d.execute_script("document.querySelector('#app-theme-switch').click()")
