@@ -11,6 +11,12 @@ of every page, measures from the instant of the action:
   and drawn);
 * **bytes**: the largest ``/_dash-update-component`` response body of the action (decoded).
 
+A switch between two stacked charts (the Greeks page's 2D and 3D graphs) is redrawn when the chart
+brought forward is on screen (the frame after its wrapper turns visible) and, if the server sent it
+a new figure, drawn; the legs cell edit is timed from the click on the cell (the typing included,
+as before) and, as ``legs cell edit (from Enter)``, from the Enter that commits the value (typing
+is the user's time, as for a dropdown's search box).
+
 A script added before any page script wraps ``fetch`` to count callbacks in flight; the timings are
 ``performance.now()`` in the page. Targets (issue 13): redraw <= 300 ms, settle <= 500 ms, first
 load <= 2 s, Strategies update <= 100 kB. Medians of ``REPEAT`` tries; the machine is shared, so
@@ -330,6 +336,7 @@ def measure(repeat: int = REPEAT) -> list[dict]:
                 redraws = [r[0] for r in res if r[0] is not None]
                 out.append(dict(page=page, what=what,
                                 redraw_ms=statistics.median(redraws) if redraws else None,
+                                first_redraw_ms=res[0][0],  # the first try: e.g. the page's first 3D scene
                                 settle_ms=statistics.median(r[1] for r in res), bytes=max(r[2] for r in res),
                                 response_ms=statistics.median(r[4] for r in res)))
     finally:
@@ -350,8 +357,9 @@ def run() -> list[Row]:
                             target="<= 2000", note=note))
             continue
         if m["redraw_ms"] is not None:
+            first = m.get("first_redraw_ms")
             rows.append(Row("browser", f"{m['page']} {m['what']}: redrawn", m["redraw_ms"], unit="ms",
-                            target="<= 300", note=note))
+                            target="<= 300", note=note + (f"; first try {first:.0f} ms" if first else "")))
         rows.append(Row("browser", f"{m['page']} {m['what']}: settled", m["settle_ms"], unit="ms",
                         target="<= 500", note=note))
         if m["page"] == "/strategies":
