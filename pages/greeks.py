@@ -5,6 +5,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.figures import empty_figure
 from components.greek_units import GREEK_DISPLAY
 from components.greeks_state import PRESETS, from_query, view_style
 from components.ids import Greeks as ids
@@ -62,6 +63,14 @@ def _controls(s: dict) -> dbc.Card:
     ]), class_name="shadow-sm")
 
 
+def _not_drawn():
+    """The 3D graph before its first draw: a 2D placeholder with one empty trace (no WebGL scene
+    until the 3D view is chosen; a chart with a trace, like every other chart on the page)."""
+    fig = empty_figure("The 3D surface is drawn when you choose it.")
+    fig.add_scatter(x=[], y=[], hoverinfo="skip", showlegend=False)
+    return fig
+
+
 def _graph_config() -> dict:
     return {"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": "parity-greeks", "scale": 2}}
 
@@ -89,7 +98,8 @@ def layout(**query) -> html.Div:
                 dbc.Card(html.Div([
                     html.Div(dcc.Graph(id=ids.GRAPH, style={"height": "620px"}, config=_graph_config()),
                              id=vids.WRAP_2D, style=view_style(s["view"] != "surface")),
-                    html.Div(dcc.Graph(id=vids.GRAPH_3D, style={"height": "620px"}, config=_graph_config()),
+                    html.Div(dcc.Graph(id=vids.GRAPH_3D, figure=_not_drawn(), style={"height": "620px"},
+                                       config=_graph_config()),
                              id=vids.WRAP_3D, style=view_style(s["view"] == "surface")),
                 ], style={"position": "relative", "height": "620px"}), class_name="shadow-sm mb-3"),
                 html.Div(id=ids.READOUT),
