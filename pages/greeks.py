@@ -66,7 +66,7 @@ def _controls(s: dict) -> dbc.Card:
 def _not_drawn():
     """The 3D graph before its first draw: a 2D placeholder with one empty trace (no WebGL scene
     until the 3D view is chosen; a chart with a trace, like every other chart on the page)."""
-    fig = empty_figure("The 3D surface is drawn when you choose it.")
+    fig = empty_figure("Drawing the 3D surface…")
     fig.add_scatter(x=[], y=[], hoverinfo="skip", showlegend=False)
     return fig
 
