@@ -11,6 +11,12 @@ of every page, measures from the instant of the action:
   and drawn);
 * **bytes**: the largest ``/_dash-update-component`` response body of the action (decoded).
 
+A switch between two stacked charts (the Greeks page's 2D and 3D graphs) is redrawn at the
+``plotly_afterplot`` of the chart brought forward when it had to be drawn, else when it is on screen
+(two frames after its wrapper turns visible: a painted frame, stricter than afterplot); the legs cell edit is timed from the click on the cell (the typing included,
+as before) and, as ``legs cell edit (from Enter)``, from the Enter that commits the value (typing
+is the user's time, as for a dropdown's search box).
+
 A script added before any page script wraps ``fetch`` to count callbacks in flight; the timings are
 ``performance.now()`` in the page. Targets (issue 13): redraw <= 300 ms, settle <= 500 ms, first
 load <= 2 s, Strategies update <= 100 kB. Medians of ``REPEAT`` tries; the machine is shared, so
@@ -132,6 +138,49 @@ def _load(d, url: str, graph: str | None, ready_css: str | None = None):
     raise TimeoutError(url)
 
 
+_ARM_VIEW = r"""
+const B = window.__bench; const wrap = document.querySelector(arguments[0]);
+B.shown = null; B.drawn = null;
+const gd = wrap.querySelector('.js-plotly-plot');
+if (gd && gd.on && !gd.__benchView) {
+  gd.__benchView = true;
+  gd.on('plotly_afterplot', function () { if (window.__bench.drawn === null) { window.__bench.drawn = performance.now(); } });
+}
+if (B.viewObs) { B.viewObs.disconnect(); }
+B.viewObs = new MutationObserver(function () {
+  if (B.shown === null && getComputedStyle(wrap).visibility === 'visible') {
+    // on screen at the next frame after the style change
+    requestAnimationFrame(function () { requestAnimationFrame(function () {
+      if (B.shown === null) { B.shown = performance.now(); } }); });
+  }
+});
+B.viewObs.observe(wrap, {attributes: true, attributeFilter: ['style']});
+"""
+
+
+def _act_view(d, wrap: str, act, timeout: float = 30.0) -> tuple:
+    """A switch between two stacked charts (the Greeks page's 2D and 3D graphs): redrawn at the
+    ``plotly_afterplot`` of the chart of ``wrap`` when the server sent it a new figure, else when it
+    is on screen (two frames after its wrapper turned visible); settled as in :func:`_settle`."""
+    d.execute_script(_ARM, wrap)
+    d.execute_script(_ARM_VIEW, wrap)
+    d.execute_script("window.__bench.drawn = null;")
+    act()
+    end = time.time() + timeout
+    while time.time() < end:
+        inflight, last, _redraw, t0, size, n, resp = d.execute_script(_STATE)
+        shown, drawn = d.execute_script("return [window.__bench.shown, window.__bench.drawn];")
+        now = d.execute_script("return performance.now()")
+        if shown is not None and inflight == 0 and now - max(last, shown) > 300:
+            # a chart drawn for the switch counts at its plotly_afterplot, as every other row does
+            # (its wrapper turns visible in the same render); a switch to a chart already drawn
+            # counts at the second frame after the switch (a painted frame: the stricter clock)
+            redraw = drawn if drawn is not None else shown
+            return redraw - t0, max(last, shown, redraw) - t0, size, n, (resp - t0) if n else 0.0
+        time.sleep(0.05)
+    raise TimeoutError(f"view did not switch ({wrap})")
+
+
 def _click(d, el) -> None:
     d.execute_script("arguments[0].scrollIntoView({block: 'center'});", el)
     try:
@@ -146,6 +195,9 @@ def _act(d, graph: str, action) -> tuple:
     prepare, act = action if isinstance(action, tuple) else (None, action)
     if prepare:
         prepare()
+    wrap = getattr(act, "target", lambda: None)()
+    if wrap:
+        return _act_view(d, wrap, act)
     d.execute_script(_ARM, graph)
     act()
     return _settle(d, graph)
@@ -185,6 +237,18 @@ def _strategy_actions(d, base):
             e.send_keys(value, Keys.ENTER)
         return go
 
+    def typed_qty(value):
+        # the user's typing is not the app's time: the clock starts at the Enter that commits it
+        def prepare():
+            _click(d, d.find_element(By.CSS_SELECTOR, '#st-legs div[row-index="1"] div[col-id="qty"]'))
+            e = d.switch_to.active_element
+            e.send_keys(Keys.CONTROL, "a")
+            e.send_keys(value)
+
+        def commit():
+            d.switch_to.active_element.send_keys(Keys.ENTER)
+        return prepare, commit
+
     def theme():
         d.execute_script("document.querySelector('#app-theme-switch').click()")
 
@@ -194,6 +258,7 @@ def _strategy_actions(d, base):
              slider("#st-days-fwd", Keys.ARROW_LEFT)),
             ("template change", template("Long straddle"), template("Iron condor")),
             ("legs cell edit", edit_qty("-2"), edit_qty("-1")),
+            ("legs cell edit (from Enter)", typed_qty("-3"), typed_qty("-1")),
             ("dark/light switch", theme, theme)]
 
 
@@ -222,6 +287,14 @@ def _greeks_actions(d):
         on = d.execute_script("const e = document.querySelector('#greeks-view label.active');"
                               "return e ? e.textContent.trim() : null;")
         view("Heatmap" if on == "3D surface" else "3D surface")()
+
+    def target_wrap():
+        # the stacked graph that the toggle brings on screen (None before the page had two graphs)
+        return d.execute_script(
+            "const w2 = document.querySelector('#greeks-wrap-2d'), w3 = document.querySelector('#greeks-wrap-3d');"
+            "if (!w2 || !w3) { return null; }"
+            "return getComputedStyle(w3).visibility === 'visible' ? '#greeks-wrap-2d' : '#greeks-wrap-3d';")
+    toggle_view.target = target_wrap
 
     def theme():
         d.execute_script("document.querySelector('#app-theme-switch').click()")
@@ -266,6 +339,7 @@ def measure(repeat: int = REPEAT) -> list[dict]:
                 redraws = [r[0] for r in res if r[0] is not None]
                 out.append(dict(page=page, what=what,
                                 redraw_ms=statistics.median(redraws) if redraws else None,
+                                first_redraw_ms=res[0][0],  # the first try: e.g. the page's first 3D scene
                                 settle_ms=statistics.median(r[1] for r in res), bytes=max(r[2] for r in res),
                                 response_ms=statistics.median(r[4] for r in res)))
     finally:
@@ -286,8 +360,9 @@ def run() -> list[Row]:
                             target="<= 2000", note=note))
             continue
         if m["redraw_ms"] is not None:
+            first = m.get("first_redraw_ms")
             rows.append(Row("browser", f"{m['page']} {m['what']}: redrawn", m["redraw_ms"], unit="ms",
-                            target="<= 300", note=note))
+                            target="<= 300", note=note + (f"; first try {first:.0f} ms" if first else "")))
         rows.append(Row("browser", f"{m['page']} {m['what']}: settled", m["settle_ms"], unit="ms",
                         target="<= 500", note=note))
         if m["page"] == "/strategies":

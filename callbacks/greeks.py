@@ -1,6 +1,7 @@
 """Greeks page callbacks: controls -> core.pricing.greek_grid -> components.figures."""
 from __future__ import annotations
 
+import json
 import logging
 
 import dash_bootstrap_components as dbc
@@ -12,10 +13,11 @@ from callbacks.browser_js import REPLACE_URL_QUERY
 from callbacks.theme import theme_name
 from components.figures import TEMPLATES, greek_figure
 from components.greek_units import GREEK_DISPLAY, fmt_greek
-from components.greeks_state import leg_vols, preset_legs, readout_days, to_query
+from components.greeks_state import leg_vols, preset_legs, readout_days, to_query, view_style
 from components.ids import App
 from components.ids import Greeks as ids
 from components.ids import GreeksDesk as gids
+from components.ids import GreeksViews as vids
 from core._validate import number
 from core.errors import ParityError
 from core.pricing import GREEK_NAMES, bs_greeks, greek_grid, parse_legs, position_greeks
@@ -121,8 +123,15 @@ def _readout(inst: str, legs, market: dict, days: tuple[int, ...], vols=None) ->
                                             class_name="mb-0")]), class_name="shadow-sm")
 
 
+def graph_of(view: str) -> str:
+    """Which of the page's two graphs draws ``view``: '3d' (the surface) or '2d' (heatmap, slices)."""
+    return "3d" if view == "surface" else "2d"
+
+
 @callback(
-    output=dict(figure=Output(ids.GRAPH, "figure"), alert=Output(ids.ALERT, "children"),
+    output=dict(figure=Output(ids.GRAPH, "figure"), figure3d=Output(vids.GRAPH_3D, "figure"),
+                style2d=Output(vids.WRAP_2D, "style"), style3d=Output(vids.WRAP_3D, "style"),
+                drawn=Output(vids.DRAWN, "data"), alert=Output(ids.ALERT, "children"),
                 alert_open=Output(ids.ALERT, "is_open"), legs_invalid=Output(ids.LEGS, "invalid"),
                 legs_feedback=Output(ids.LEGS_FEEDBACK, "children"), readout=Output(ids.READOUT, "children"),
                 state=Output(ids.STATE, "data"), vols_note=Output(gids.LEG_VOLS_NOTE, "children"),
@@ -132,20 +141,31 @@ def _readout(inst: str, legs, market: dict, days: tuple[int, ...], vols=None) ->
                 div=Input(ids.DIV, "value"), x_range=Input(ids.X_RANGE, "value"),
                 days_range=Input(ids.DAYS_RANGE, "value"), view=Input(ids.VIEW, "value"),
                 dark=Input(App.THEME_SWITCH, "value")),
-    state=dict(lvol=State(gids.LEG_VOLS, "data")),
+    state=dict(lvol=State(gids.LEG_VOLS, "data"), drawn=State(vids.DRAWN, "data")),
 )
-def update(greek, inst, legs, spot, vol, rate, div, x_range, days_range, view, dark, lvol):
+def update(greek, inst, legs, spot, vol, rate, div, x_range, days_range, view, dark, lvol, drawn=None):
     from dash import ctx
 
+    drawn = dict(drawn or {})
     dropped = bool(lvol) and ctx.triggered_id == ids.LEGS  # new legs: the link's vols no longer apply
     lvol = "" if dropped else lvol
     state = dict(greek=greek, inst=inst, view=view, S=spot, vol=vol, r=rate, q=div,
                  xlo=x_range[0], xhi=x_range[1], dlo=days_range[0], dhi=days_range[1], legs=legs or "",
                  lvol=lvol or "")
-    out = dict(figure=no_update, alert="", alert_open=False, legs_invalid=False, legs_feedback="",
+    out = dict(figure=no_update, figure3d=no_update, style2d=no_update, style3d=no_update, drawn=no_update,
+               alert="", alert_open=False, legs_invalid=False, legs_feedback="",
                readout=no_update, state=no_update, vols_note=no_update, lvol="" if dropped else no_update)
-    if ctx.triggered_id == App.THEME_SWITCH:  # display only: restyle the chart on screen, no data re-sent
-        return {**out, "figure": theme_patch(theme_name(dark)), "alert": no_update, "alert_open": no_update,
+    if ctx.triggered_id == App.THEME_SWITCH:  # display only: restyle the charts on screen, no data re-sent
+        patch = theme_patch(theme_name(dark))
+        return {**out, "figure": patch if drawn.get("2d") else no_update,
+                "figure3d": patch if drawn.get("3d") else no_update, "alert": no_update, "alert_open": no_update,
+                "legs_invalid": no_update, "legs_feedback": no_update}
+    target = graph_of(view)
+    shown = dict(style2d=view_style(target == "2d"), style3d=view_style(target == "3d"))
+    query = to_query(state)
+    if ctx.triggered_id == ids.VIEW and drawn.get(target) == query:
+        # the other graph already shows these inputs (and the readout is the same): show it
+        return {**out, **shown, "state": query, "alert": no_update, "alert_open": no_update,
                 "legs_invalid": no_update, "legs_feedback": no_update}
     try:
         res = render(state, theme_name(dark))
@@ -155,8 +175,33 @@ def update(greek, inst, legs, spot, vol, rate, div, x_range, days_range, view, d
     if res["error"]:
         return {**out, "alert": res["error"], "alert_open": True, "legs_invalid": res["legs_error"] is not None,
                 "legs_feedback": res["legs_error"] or ""}
-    return {**out, "figure": res["figure"], "readout": res["readout"], "state": res["query"],
+    return {**out, **shown, "figure" if target == "2d" else "figure3d": res["figure"],
+            "drawn": {**drawn, target: res["query"]}, "readout": res["readout"], "state": res["query"],
             "vols_note": res["vols_note"]}
+
+
+# Switching between the 2D and 3D views when the other graph already shows the page's inputs
+# (its drawn query equals the one on screen but for the view) is a display change: the browser
+# shows that graph at once; the server's reply then changes nothing on screen. Otherwise the
+# graph on screen stays until the server has drawn the other one (never a stale chart).
+clientside_callback(
+    """
+    function(view, drawn) {
+        const nu = window.dash_clientside.no_update;
+        const target = view === 'surface' ? '3d' : '2d', other = target === '3d' ? '2d' : '3d';
+        if (!drawn || !drawn[target] || !drawn[other]) { return [nu, nu]; }
+        const strip = function (q) { const p = new URLSearchParams(q); p.delete('view'); return p.toString(); };
+        const want = new URLSearchParams(drawn[target]).get('view');
+        if (strip(drawn[target]) !== strip(drawn[other]) || want !== view) { return [nu, nu]; }
+        return [%s, %s].map(function (styles) { return styles[target === '2d' ? 0 : 1]; });
+    }
+    """ % (json.dumps([view_style(True), view_style(False)]), json.dumps([view_style(False), view_style(True)])),
+    Output(vids.WRAP_2D, "style", allow_duplicate=True),
+    Output(vids.WRAP_3D, "style", allow_duplicate=True),
+    Input(ids.VIEW, "value"),
+    State(vids.DRAWN, "data"),
+    prevent_initial_call=True,
+)
 
 
 @callback(

@@ -24,6 +24,7 @@ from components.ids import App, Uploads
 
 from components.ids import Portfolio as ids
 from components.ids import PortfolioDesk as pids
+from components.ids import PortfolioKept as kids
 from components.ids import Wiring as wids
 from components.export import safe_csv
 from components.figures import data_source
@@ -284,13 +285,33 @@ _STATE_INPUTS = dict(
 )
 
 
-def first_result(data: dict | None, state: dict, previous: dict | None) -> dict:
+def kept_query(previous: dict | str | None) -> str | None:
+    """The query of the session's kept result: ``previous`` is that query (the page's small
+    ``PortfolioKept.RESULT_QUERY`` store) or the kept result itself (a dict with ``"query"``).
+
+    Parameters
+    ----------
+    previous : dict, str or None
+        The kept query, the kept result, or nothing kept.
+
+    Returns
+    -------
+    str or None
+        The page query the kept result was computed for.
+    """
+    if isinstance(previous, str):
+        return previous
+    return (previous or {}).get("query") if isinstance(previous, dict) else None
+
+
+def first_result(data: dict | None, state: dict, previous: dict | str | None) -> dict:
     """What the first load shows, decided in the foreground: the session's kept result when it is
-    for these inputs; on the embedded sample the allocation computed here (~0.1 s, memoised per
-    process by the inputs); uploaded data go to the background job (``auto``)."""
+    for these inputs (``previous``: its query, or the result itself); on the embedded sample the
+    allocation computed here (~0.1 s, memoised per process by the inputs); uploaded data go to the
+    background job (``auto``)."""
     query = to_query({**state, "views": views_to_text(state.get("views"))})
     out = dict(result=no_update, auto=no_update, alert="", show=False, query=query)
-    if previous and previous.get("query") == query:
+    if kept_query(previous) == query:
         return out
     if (data or {}).get("prices") or (data or {}).get("sectors"):
         return {**out, "auto": query}
@@ -322,7 +343,7 @@ def warm_default() -> None:
                 show=Output(ids.ALERT, "is_open", allow_duplicate=True),
                 query=Output(ids.STATE, "data", allow_duplicate=True)),
     inputs=dict(ready=Input(pids.VIEWS_READY, "data"), data=State(ids.DATA_KEY, "data"), state=_STATE_INPUTS,
-                previous=State(ids.RESULT, "data")),
+                previous=State(kids.RESULT_QUERY, "data")),  # the kept query, not the whole result
     prevent_initial_call="initial_duplicate",
 )
 def first_load(ready, data, state, previous):
@@ -340,7 +361,7 @@ def first_load(ready, data, state, previous):
     output=dict(result=Output(ids.RESULT, "data"), alert=Output(ids.ALERT, "children"),
                 show=Output(ids.ALERT, "is_open"), query=Output(ids.STATE, "data")),
     inputs=dict(run=Input(ids.RUN, "n_clicks"), auto=Input(pids.AUTO_RUN, "data"), data=State(ids.DATA_KEY, "data"),
-                state=_STATE_INPUTS, previous=State(ids.RESULT, "data")),
+                state=_STATE_INPUTS, previous=State(kids.RESULT_QUERY, "data")),
     prevent_initial_call=True,
     background=True,
     running=[(Output(ids.RUN, "disabled"), True, False), (Output(ids.CANCEL, "disabled"), False, True)],
@@ -350,7 +371,7 @@ def first_load(ready, data, state, previous):
 )
 def optimise(set_progress, run, auto, data, state, previous):
     query = to_query({**state, "views": views_to_text(state.get("views"))})
-    if not run and previous and previous.get("query") == query:
+    if not run and previous and kept_query(previous) == query:
         # back on the page in the same session: the kept result is for these inputs, don't re-run
         set_progress(100)
         return dict(result=no_update, alert="", show=False, query=query)
@@ -458,6 +479,14 @@ clientside_callback(
     REPLACE_URL_QUERY,
     Output(ids.URL_DUMMY, "children"),
     Input(ids.STATE, "data"),
+)
+
+# The kept result's query in its own small session store, copied in the browser: ``first_load``
+# and ``optimise`` only compare queries, so they don't upload the whole result (~90 kB) each call.
+clientside_callback(
+    "function(result) { return (result && result.query) || null; }",
+    Output(kids.RESULT_QUERY, "data"),
+    Input(ids.RESULT, "data"),
 )
 
 # The views grid for the session: every change is copied to a sessionStorage store; on a visit

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from components.url_state import number
 from core.pricing import GREEK_NAMES, INSTRUMENTS
 
-__all__ = ["DEFAULTS", "PRESETS", "from_query", "to_query", "preset_legs", "leg_vols", "readout_days"]
+__all__ = ["view_style", "DEFAULTS", "PRESETS", "from_query", "to_query", "preset_legs", "leg_vols", "readout_days"]
 
 # The first view is the heatmap: the same numbers as the 3D surface, drawn without a WebGL
 # context (the 3D view is one click away), so the page opens and redraws faster.
@@ -164,3 +164,22 @@ def readout_days(dlo: float, dhi: float, n: int = 4) -> tuple[int, ...]:
     lo = max(float(dlo), 1.0)
     hi = max(float(dhi), lo + 1.0)
     return tuple(int(d) for d in np.unique(np.round(np.geomspace(lo, hi, n))))
+
+
+def view_style(shown: bool) -> dict:
+    """Style of one of the Greeks page's two stacked chart wrappers (2D, 3D): the hidden one keeps
+    its size (``visibility``, not ``display``), so its chart stays drawn at the right size and
+    comes back without a redraw.
+
+    Parameters
+    ----------
+    shown : bool
+        Whether this wrapper's chart is the one on screen.
+
+    Returns
+    -------
+    dict
+        CSS properties (React style names).
+    """
+    style = {"position": "absolute", "top": 0, "left": 0, "right": 0, "bottom": 0}
+    return style if shown else {**style, "visibility": "hidden", "pointerEvents": "none"}

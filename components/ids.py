@@ -498,3 +498,19 @@ class ReportDraft:
     OWNER = "report-draft-owner"      # dcc.Store (memory): whose draft this page keeps ("" single user)
     NOTE = "report-draft-note"        # dcc.Store: why the draft could not be kept ("" when kept)
     NOTE_TEXT = "report-draft-note-text"  # Report page: that note, shown
+
+
+class PortfolioKept:
+    """Portfolio: what the foreground and background callbacks need of the kept result."""
+
+    RESULT_QUERY = "pf-result-query"  # dcc.Store (sessionStorage): the kept result's query only
+
+
+class GreeksViews:
+    """Greeks: the 3D surface on its own graph, kept alive beside the 2D one (heatmap, slices), so
+    switching between them is a display change, not a new WebGL scene."""
+
+    GRAPH_3D = "greeks-graph-3d"
+    WRAP_2D = "greeks-wrap-2d"        # html.Div around ids.Greeks.GRAPH
+    WRAP_3D = "greeks-wrap-3d"        # html.Div around GRAPH_3D
+    DRAWN = "greeks-drawn"            # dcc.Store: {"2d": query, "3d": query} each graph shows

@@ -5,10 +5,12 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.figures import empty_figure
 from components.greek_units import GREEK_DISPLAY
-from components.greeks_state import PRESETS, from_query
+from components.greeks_state import PRESETS, from_query, view_style
 from components.ids import Greeks as ids
 from components.ids import GreeksDesk as gids
+from components.ids import GreeksViews as vids
 
 dash.register_page(
     __name__, path="/greeks", name="Greeks", order=1, title="Parity · Greeks",
@@ -61,6 +63,18 @@ def _controls(s: dict) -> dbc.Card:
     ]), class_name="shadow-sm")
 
 
+def _not_drawn():
+    """The 3D graph before its first draw: a 2D placeholder with one empty trace (no WebGL scene
+    until the 3D view is chosen; a chart with a trace, like every other chart on the page)."""
+    fig = empty_figure("Drawing the 3D surface…")
+    fig.add_scatter(x=[], y=[], hoverinfo="skip", showlegend=False)
+    return fig
+
+
+def _graph_config() -> dict:
+    return {"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": "parity-greeks", "scale": 2}}
+
+
 def layout(**query) -> html.Div:
     """Page layout; the URL query (see ``components.greeks_state``) sets the initial inputs."""
     s = from_query(query)
@@ -79,14 +93,20 @@ def layout(**query) -> html.Div:
             dbc.Col([
                 html.Div(view, className="mb-2"),
                 dbc.Alert(id=ids.ALERT, is_open=False, color="warning", class_name="py-2"),
-                dbc.Card(dcc.Graph(id=ids.GRAPH, style={"height": "620px"},
-                                   config={"displaylogo": False, "toImageButtonOptions": {
-                                       "format": "png", "filename": "parity-greeks", "scale": 2}}),
-                         class_name="shadow-sm mb-3"),
+                # the 3D surface has its own graph beside the 2D one: once drawn, switching views
+                # shows the other graph (no new WebGL scene when its inputs are unchanged)
+                dbc.Card(html.Div([
+                    html.Div(dcc.Graph(id=ids.GRAPH, style={"height": "620px"}, config=_graph_config()),
+                             id=vids.WRAP_2D, style=view_style(s["view"] != "surface")),
+                    html.Div(dcc.Graph(id=vids.GRAPH_3D, figure=_not_drawn(), style={"height": "620px"},
+                                       config=_graph_config()),
+                             id=vids.WRAP_3D, style=view_style(s["view"] == "surface")),
+                ], style={"position": "relative", "height": "620px"}), class_name="shadow-sm mb-3"),
                 html.Div(id=ids.READOUT),
             ], lg=9, md=8, class_name="print-wide"),
         ]),
         html.Div(id=ids.URL_DUMMY, hidden=True),
         dcc.Store(id=ids.STATE),
+        dcc.Store(id=vids.DRAWN, data={}),
         dcc.Store(id=gids.LEG_VOLS, data=s["lvol"]),
     ], fluid=True, class_name="py-3")

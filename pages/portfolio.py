@@ -9,6 +9,7 @@ from dash import dcc, html
 from components.figures import GRAPH_CONFIG as _CFG, empty_figure
 from components.ids import Portfolio as ids
 from components.ids import PortfolioDesk as pids
+from components.ids import PortfolioKept as kids
 from components.ids import Uploads
 from components.url_state import link_key
 from components.ids import Wiring as wids
@@ -176,6 +177,7 @@ def layout(**query) -> dbc.Container:
         dcc.Store(id=Uploads.PORTFOLIO_PRICES_LINK, data=link_key(query, "data")),
         dcc.Store(id=Uploads.PORTFOLIO_SECTORS_LINK, data=link_key(query, "sectors")),
         dcc.Store(id=ids.RESULT, storage_type="session"),
+        dcc.Store(id=kids.RESULT_QUERY, storage_type="session"),
         dcc.Store(id=ids.STATE),
         dcc.Store(id=pids.VIEWS_KEPT, storage_type="session"),
         dcc.Store(id=pids.VIEWS_READY),

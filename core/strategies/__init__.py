@@ -7,10 +7,11 @@ from core.strategies.probability import (POP_METHODS, ProfitProbability, lognorm
                                          risk_neutral_density)
 from core.strategies.margin import UNDERLYINGS, MarginBatch, MarginEstimate, margin, margin_many
 from core.strategies.analysis import StrategyAnalysis, analyse, default_grid
+from core.strategies.mc_paths import terminal_prices
 from core.strategies.whatif import (VAR_HORIZONS, VOL_MODES, PositionAnalysis, WhatIf,
                                     analyse_position)
 
-__all__ = ["Leg", "Strategy", "KINDS", "STICKY", "catalog", "strategy_info", "build",
+__all__ = ["terminal_prices", "Leg", "Strategy", "KINDS", "STICKY", "catalog", "strategy_info", "build",
            "PLACEMENTS", "ChainRates", "chain_rates", "ProfitProbability", "probability_of_profit", "lognormal_cdf",
            "risk_neutral_cdf", "risk_neutral_density", "POP_METHODS", "MarginEstimate", "margin", "UNDERLYINGS",
            "MarginBatch", "margin_many",

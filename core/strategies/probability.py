@@ -35,6 +35,7 @@ from scipy.special import ndtr
 from core.errors import DataError
 from core.pricing.black_scholes import bs_price
 from core.pricing.montecarlo import gbm_terminal
+from core.strategies.mc_paths import terminal_prices
 from core.strategies.legs import Strategy
 from core._typing import FloatLike, RngLike, VolLike
 
@@ -251,8 +252,11 @@ def probability_of_profit(strategy: Strategy, spot: float | None = None, *, vol:
                 f"h = {h:.6g} y (ACT/365), risk-neutral")
         return ProfitProbability(pop, 0.0, ev, 0.0, method, h, sigma, bes, conv)
     if method == "mc":
-        ST = gbm_terminal(spot, h, r, q, sigma, int(n_paths) + int(n_paths) % 2, rng=rng,
-                          antithetic=True)
+        n = int(n_paths) + int(n_paths) % 2
+        if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+            ST = terminal_prices(spot, h, r, q, sigma, n, int(rng))  # the same draws, memoised per market
+        else:
+            ST = gbm_terminal(spot, h, r, q, sigma, n, rng=rng, antithetic=True)
         v = pnl(ST)
         win = 0.5 * ((v[0::2] > 0).astype(float) + (v[1::2] > 0))
         ev = 0.5 * (v[0::2] + v[1::2])

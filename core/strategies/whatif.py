@@ -28,9 +28,9 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from core.errors import DataError
-from core.pricing.montecarlo import gbm_terminal
 from core.strategies.analysis import default_grid
 from core.strategies.legs import Leg, Strategy
+from core.strategies.mc_paths import terminal_prices
 from core.strategies.margin import UNDERLYINGS, MarginEstimate, margin
 from core.strategies.probability import ProfitProbability, probability_of_profit
 from collections.abc import Callable
@@ -465,7 +465,8 @@ def _var(rolled, st, spot, at, horizon_T, sigma, vol, sticky, spot0, spec) -> di
                    note="At the first expiry: no horizon left, VaR is 0.")
         return out
     kw = dict(vol=vol, sticky=sticky, spot_ref=spot0)
-    ST = gbm_terminal(spot, h, st.r, st.q, sigma, spec.mc_paths, rng=spec.seed, antithetic=True)
+    # the draws depend on the market only: a leg edit reprices the legs on the cached draws
+    ST = terminal_prices(spot, h, st.r, st.q, sigma, spec.mc_paths, spec.seed)
     if rolled.first_expiry is not None:
         h = min(h, rolled.first_expiry)
     pnl = path_values(rolled, ST, h, **kw) - float(rolled.value(np.array([spot]), 0.0, **kw)[0])
