@@ -109,8 +109,8 @@ def ssvi_eta_max(rho: float, gamma: float) -> float:
     --------
     >>> round(ssvi_eta_max(-0.44, 0.5), 6)           # 2 / sqrt(1.44)
     1.666667
-    >>> round(ssvi_eta_max(0.0, 0.01), 6)            # the wing bound 4 / (1 + |rho|) binds
-    4.0
+    >>> round(ssvi_eta_max(0.5, 0.01), 6)            # the wing bound 4 / (1 + |rho|) binds
+    2.666667
     """
     c = 1.0 + abs(float(rho))
     u = 1.0 - 2.0 * float(gamma)

@@ -65,7 +65,9 @@ def test_surface_drawn_model_radio_names_what_is_drawn(dash_duo, parity):
         "return document.querySelector('#surface-show input[value=sabr]').disabled")
     assert disabled
     # choosing SSVI draws SSVI and the radio says so
-    dash_duo.find_element("label[for='_dbcprivate_radioitems_surface-show_input_ssvi']").click()
+    label = dash_duo.find_element("label[for='_dbcprivate_radioitems_surface-show_input_ssvi']")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", label)
+    label.click()           # a real click, once in view (the model card grew with "SVI slices")
     _wait_title(dash_duo, "#surface-3d .gtitle", "SSVI implied volatility surface", timeout=30)
     assert _radio_value(dash_duo, "surface-show") == "ssvi"
     assert "show=ssvi" in dash_duo.driver.current_url

@@ -285,8 +285,8 @@ def test_calibration_run_reports_a_failed_model_and_keeps_the_rest(ctx, monkeypa
 def test_calibration_load_runs_branches(ctx):
     from callbacks.calibration import load_runs
 
-    assert load_runs([]) == dict(result=no_update, alert=no_update, show=no_update)
-    out = load_runs(["does-not-exist"])
+    assert load_runs([], None) == dict(result=no_update, alert=no_update, show=no_update)
+    out = load_runs(["does-not-exist"], None)
     assert out["result"] is no_update and out["show"] is True
     assert out["alert"].startswith("Could not load the runs in this link: ")
 
@@ -321,7 +321,7 @@ def test_calibration_save_then_load_runs_round_trip(ctx):
     payload = page.run_models(sample_chain(), ["merton"])
     saved = page.save_runs(payload)
     assert isinstance(saved["run_ids"], list) and len(saved["run_ids"]) == 1
-    back = page.load_runs(saved["run_ids"])
+    back = page.load_runs(saved["run_ids"], None)
     assert back["show"] is False and back["result"]["restored"] is True
     r0 = payload["results"]["merton"]["params"]
     r1 = back["result"]["results"]["merton"]["params"]
