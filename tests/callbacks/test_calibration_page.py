@@ -64,6 +64,30 @@ def test_figures_have_titles_and_units(payload):
     assert figs[1].layout.yaxis.title.text == "IV error (vol pts)"
 
 
+def test_surface_heatmap_draws_the_3d_surfaces_numbers(payload):
+    """The page's default 2D view of the model surface holds the grid the 3D view draws (its
+    truth: the WebGL figure the page drew before) and the market points on the same IV scale."""
+    import pandas as pd
+    surface, market = payload["surfaces"]["heston"], pd.DataFrame(payload["market"])
+    flat = model_surface_figure(surface, market, "heston", view="heatmap")
+    solid = model_surface_figure(surface, market, "heston")
+    assert solid.data[0].type == "surface" and flat.data[0].type == "heatmap"
+    assert flat.layout.title.text == solid.layout.title.text == "Heston implied volatility surface"
+    assert flat.layout.xaxis.title.text == "Strike ($)" and flat.layout.yaxis.title.text == "Days to expiry"
+    assert flat.layout.coloraxis.colorbar.title.text == "IV (%)"
+    np.testing.assert_allclose(np.asarray(flat.data[0].z, float), np.asarray(solid.data[0].z, float), rtol=0, atol=0)
+    np.testing.assert_allclose(np.asarray(flat.data[0].x, float), np.asarray(solid.data[0].x, float))
+    np.testing.assert_allclose(np.asarray(flat.data[0].y, float), np.asarray(solid.data[0].y, float)[:, 0])
+    np.testing.assert_allclose(np.asarray(flat.data[0].z, float), np.asarray(surface["iv"], float) * 100)
+    pts = flat.data[1]                  # market mids: same strikes, days and vols as the 3D points
+    np.testing.assert_allclose(np.asarray(pts.x, float), market["strike"].to_numpy())
+    np.testing.assert_allclose(np.asarray(pts.y, float), market["T"].to_numpy() * 365)
+    np.testing.assert_allclose(np.asarray(pts.marker.color, float), market["iv"].to_numpy() * 100)
+    assert pts.marker.coloraxis == flat.data[0].coloraxis == "coloraxis"
+    with pytest.raises(ValueError, match="view"):
+        model_surface_figure(surface, market, "heston", view="4d")
+
+
 def test_runs_are_recorded_listed_and_compared(payload, tmp_path):
     url = f"sqlite:///{tmp_path / 'runs.db'}"
     ids = record(payload, url)
