@@ -166,24 +166,37 @@ def model_surface_figure(surface: dict, market: pd.DataFrame, model: str, *, the
 
 
 def _surface_heatmap(surface: dict, market: pd.DataFrame, model: str, theme: str) -> go.Figure:
-    """:func:`model_surface_figure`'s 2D view: one colour axis for the model grid and the
-    market points, so a point that stands out from the colour under it is a misfit."""
-    strikes = np.asarray(surface["strikes"], dtype=float)
+    """:func:`model_surface_figure`'s 2D view: one heatmap row per expiry (equal heights, so the
+    short end is as readable as the long one) over that expiry's own strikes (the grid is in
+    forward moneyness: its strikes move with the forward), and the market points on the same
+    colour axis, so a point that stands out from the colour under it is a misfit."""
+    strikes = np.atleast_2d(np.asarray(surface["strikes"], dtype=float))
     days = np.asarray(surface["T"], dtype=float) * 365
     iv = np.asarray(surface["iv"], dtype=float) * 100
-    fig = go.Figure(go.Heatmap(x=strikes, y=days, z=iv, coloraxis="coloraxis", name="model IV",
-                               hovertemplate="K %{x:,.0f}<br>%{y:.0f} d<br>model IV %{z:.2f}%<extra></extra>"))
-    fig.add_trace(go.Scatter(x=market["strike"], y=market["T"] * 365, mode="markers", name="market (OTM mid)",
-                             customdata=market["iv"] * 100,
-                             marker=dict(size=7, color=market["iv"] * 100, coloraxis="coloraxis",
+    strikes = np.broadcast_to(strikes, iv.shape)
+    labels = [f"{d:.0f}" for d in days]
+    if len(set(labels)) < len(labels):
+        labels = [f"{d:.2f}" for d in days]
+    # row i at y = i (a category axis cannot hold a one-row heatmap), labelled with its days
+    fig = go.Figure([go.Heatmap(x=strikes[i], y=[i], z=iv[i:i + 1], coloraxis="coloraxis",
+                                name="model IV", showlegend=False,
+                                hovertemplate=f"K %{{x:,.0f}}<br>{labels[i]} d<br>model IV %{{z:.2f}}%<extra></extra>")
+                     for i in range(len(days))])
+    row = np.abs(market["T"].to_numpy(dtype=float)[:, None] * 365 - days[None, :]).argmin(axis=1)
+    vols = market["iv"].to_numpy(dtype=float) * 100
+    fig.add_trace(go.Scatter(x=market["strike"], y=row, mode="markers",
+                             name="market (OTM mid)", customdata=np.column_stack([vols, market["T"] * 365]),
+                             marker=dict(size=7, color=vols, coloraxis="coloraxis",
                                          line=dict(width=1, color=_ink(theme))),
-                             hovertemplate="K %{x:,.0f}<br>%{y:.0f} d<br>market IV %{customdata:.2f}%<extra></extra>"))
+                             hovertemplate="K %{x:,.0f}<br>%{customdata[1]:.0f} d<br>"
+                                           "market IV %{customdata[0]:.2f}%<extra></extra>"))
     fig.update_layout(title=dict(text=f"{MODEL_LABELS[model]} implied volatility surface", x=0.01),
                       coloraxis=dict(colorscale="Viridis", colorbar=dict(title=dict(text="IV (%)", side="right"),
-                                                                         len=0.7)),
-                      legend=dict(orientation="h", y=-0.18))
+                                                                         len=0.8)),
+                      showlegend=True, legend=dict(orientation="h", x=1, xanchor="right", y=1.02, yanchor="bottom"))
     fig.update_xaxes(title_text="Strike ($)")
-    fig.update_yaxes(title_text="Days to expiry")
+    fig.update_yaxes(title_text="Days to expiry", tickmode="array", tickvals=list(range(len(days))),
+                     ticktext=labels, range=[-0.5, len(days) - 0.5], showgrid=False, zeroline=False)
     return themed(fig, theme)
 
 
