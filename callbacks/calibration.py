@@ -18,9 +18,9 @@ from callbacks.browser_js import REPLACE_URL_QUERY, upload_guard, url_upload
 from callbacks.jobs import job_failed
 from callbacks.theme import theme_name
 from components.figures import data_source, with_source
-from components.calibration_figures import (MODEL_LABELS, MODELS, correlation_figure, fit_residual_figure,
-                                            fit_smiles_figure, model_surface_figure)
-from components.ids import App, Uploads, Wiring
+from components.calibration_figures import (MODEL_LABELS, MODELS, SURFACE_VIEWS, correlation_figure,
+                                            fit_residual_figure, fit_smiles_figure, model_surface_figure)
+from components.ids import App, CalibrationSurface, Uploads, Wiring
 from components.ids import Calibration as ids
 from components.registry_notes import loaded_note, not_saved_note, saved_note
 from components.uploads import record_line, upload_failure
@@ -325,12 +325,14 @@ _RENDER_OUT = ("params", "smiles", "residual", "surface", "corr", "drawn", "draw
                 drawn=Output(ids.SHOW, "value"), drawn_options=Output(ids.SHOW, "options")),
     inputs=dict(payload=Input(ids.RESULT, "data"), show=Input(ids.SHOW, "value"),
                 dark=Input(App.THEME_SWITCH, "value"), run_ids=Input(ids.RUN_IDS, "data"),
+                surface_view=Input(CalibrationSurface.VIEW, "value"),
                 models=State(ids.MODELS, "value"), weights=State(ids.WEIGHTS, "value")),
 )
-def render(payload, show, dark, run_ids, models, weights):
+def render(payload, show, dark, run_ids, surface_view, models, weights):
     out = dict.fromkeys(_RENDER_OUT, no_update)
+    drawn = surface_view if surface_view in SURFACE_VIEWS else SURFACE_VIEWS[0]
     if not payload:
-        return {**out, "state": _query(models, weights, show, run_ids)}
+        return {**out, "state": _query(models, weights, show, run_ids, drawn)}
     theme = theme_name(dark)
     view = CalibrationView.from_dict(payload)
     model = view.drawn(show)          # the radio is moved to what is drawn when they differ
@@ -339,14 +341,15 @@ def render(payload, show, dark, run_ids, models, weights):
     return dict(params=params_table(payload), smiles=with_source(fit_smiles_figure(frames, theme=theme), src),
                 residual=with_source(fit_residual_figure(frames, theme=theme), src),
                 surface=with_source(model_surface_figure(payload["surfaces"][model], view.market, model,
-                                                         theme=theme), src),
+                                                         theme=theme, view=drawn), src),
                 corr=with_source(correlation_figure(payload["results"][model], theme=theme), src),
-                state=_query(models, weights, model, run_ids),
+                state=_query(models, weights, model, run_ids, drawn),
                 drawn=model if model != show else no_update, drawn_options=show_options(payload))
 
 
-def _query(models, weights, show, run_ids) -> str:
+def _query(models, weights, show, run_ids, view: str = SURFACE_VIEWS[0]) -> str:
     query = f"?models={','.join(models or [])}&weights={weights}&show={show}"
+    query += f"&view={view}" if view != SURFACE_VIEWS[0] else ""    # the default stays out of links
     return query + (f"&runs={','.join(run_ids)}" if run_ids else "")
 
 

@@ -12,7 +12,7 @@ from plotly.subplots import make_subplots
 from components.figures import themed
 
 __all__ = ["MODELS", "MODEL_LABELS", "MODEL_COLORS", "fit_smiles_figure", "fit_residual_figure",
-           "model_surface_figure", "correlation_figure"]
+           "model_surface_figure", "correlation_figure", "SURFACE_VIEWS"]
 
 #: The models the calibration lab offers, in the order shown.
 MODELS = ("heston", "bates", "merton", "vg", "cgmy")
@@ -117,7 +117,13 @@ def fit_residual_figure(fits: dict, *, theme: str = "light") -> go.Figure:
     return themed(fig, theme)
 
 
-def model_surface_figure(surface: dict, market: pd.DataFrame, model: str, *, theme: str = "light") -> go.Figure:
+#: The surface card's views: a 2D heatmap (the page's default: drawn in tens of milliseconds) and
+#: the 3D WebGL surface (a WebGL scene costs 0.6-1.8 s to create in a software-rendered browser).
+SURFACE_VIEWS = ("heatmap", "3d")
+
+
+def model_surface_figure(surface: dict, market: pd.DataFrame, model: str, *, theme: str = "light",
+                         view: str = "3d") -> go.Figure:
     """The model-implied IV surface (strike x days) with the market OTM mids as points.
 
     Parameters
@@ -130,12 +136,19 @@ def model_surface_figure(surface: dict, market: pd.DataFrame, model: str, *, the
         The model's name, for the title.
     theme : {"light", "dark"}
         The page theme.
+    view : {"3d", "heatmap"}
+        ``"3d"``: a WebGL surface with the market points in 3D; ``"heatmap"``: the same grid
+        as a heatmap, the market points as markers coloured on the same IV scale.
 
     Returns
     -------
     plotly.graph_objects.Figure
-        3D surface: strike ($) x days to expiry, IV in %.
+        Strike ($) x days to expiry, IV in %.
     """
+    if view not in SURFACE_VIEWS:
+        raise ValueError(f"view must be one of {SURFACE_VIEWS}, got {view!r}")
+    if view == "heatmap":
+        return _surface_heatmap(surface, market, model, theme)
     strikes = np.asarray(surface["strikes"], dtype=float)
     days = np.asarray(surface["T"], dtype=float)[:, None] * 365 * np.ones_like(strikes)
     iv = np.asarray(surface["iv"], dtype=float) * 100
@@ -149,6 +162,41 @@ def model_surface_figure(surface: dict, market: pd.DataFrame, model: str, *, the
                       scene=dict(xaxis_title="Strike", yaxis_title="Days to expiry", zaxis_title="IV (%)",
                                  camera=dict(eye=dict(x=-1.6, y=-1.6, z=0.8))),
                       legend=dict(orientation="h", y=0.02))
+    return themed(fig, theme)
+
+
+def _surface_heatmap(surface: dict, market: pd.DataFrame, model: str, theme: str) -> go.Figure:
+    """:func:`model_surface_figure`'s 2D view: one heatmap row per expiry (equal heights, so the
+    short end is as readable as the long one) over that expiry's own strikes (the grid is in
+    forward moneyness: its strikes move with the forward), and the market points on the same
+    colour axis, so a point that stands out from the colour under it is a misfit."""
+    strikes = np.atleast_2d(np.asarray(surface["strikes"], dtype=float))
+    days = np.asarray(surface["T"], dtype=float) * 365
+    iv = np.asarray(surface["iv"], dtype=float) * 100
+    strikes = np.broadcast_to(strikes, iv.shape)
+    labels = [f"{d:.0f}" for d in days]
+    if len(set(labels)) < len(labels):
+        labels = [f"{d:.2f}" for d in days]
+    # row i at y = i (a category axis cannot hold a one-row heatmap), labelled with its days
+    fig = go.Figure([go.Heatmap(x=strikes[i], y=[i], z=iv[i:i + 1], coloraxis="coloraxis",
+                                name="model IV", showlegend=False,
+                                hovertemplate=f"K %{{x:,.0f}}<br>{labels[i]} d<br>model IV %{{z:.2f}}%<extra></extra>")
+                     for i in range(len(days))])
+    row = np.abs(market["T"].to_numpy(dtype=float)[:, None] * 365 - days[None, :]).argmin(axis=1)
+    vols = market["iv"].to_numpy(dtype=float) * 100
+    fig.add_trace(go.Scatter(x=market["strike"], y=row, mode="markers",
+                             name="market (OTM mid)", customdata=np.column_stack([vols, market["T"] * 365]),
+                             marker=dict(size=7, color=vols, coloraxis="coloraxis",
+                                         line=dict(width=1, color=_ink(theme))),
+                             hovertemplate="K %{x:,.0f}<br>%{customdata[1]:.0f} d<br>"
+                                           "market IV %{customdata[0]:.2f}%<extra></extra>"))
+    fig.update_layout(title=dict(text=f"{MODEL_LABELS[model]} implied volatility surface", x=0.01),
+                      coloraxis=dict(colorscale="Viridis", colorbar=dict(title=dict(text="IV (%)", side="right"),
+                                                                         len=0.8)),
+                      showlegend=True, legend=dict(orientation="h", x=1, xanchor="right", y=1.02, yanchor="bottom"))
+    fig.update_xaxes(title_text="Strike ($)")
+    fig.update_yaxes(title_text="Days to expiry", tickmode="array", tickvals=list(range(len(days))),
+                     ticktext=labels, range=[-0.5, len(days) - 0.5], showgrid=False, zeroline=False)
     return themed(fig, theme)
 
 

@@ -514,3 +514,9 @@ class GreeksViews:
     WRAP_2D = "greeks-wrap-2d"        # html.Div around ids.Greeks.GRAPH
     WRAP_3D = "greeks-wrap-3d"        # html.Div around GRAPH_3D
     DRAWN = "greeks-drawn"            # dcc.Store: {"2d": query, "3d": query} each graph shows
+
+
+class CalibrationSurface:
+    """Calibration: the surface card's view switch (heatmap by default, 3D on demand)."""
+
+    VIEW = "cal-surface-view"         # dbc.RadioItems: "heatmap" | "3d" (URL ``view=``)

@@ -5,10 +5,10 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from components.calibration_figures import MODEL_LABELS, MODELS
+from components.calibration_figures import MODEL_LABELS, MODELS, SURFACE_VIEWS
 from components.figures import GRAPH_CONFIG as _CFG, empty_figure
 from components.ids import Calibration as ids
-from components.ids import Uploads
+from components.ids import CalibrationSurface, Uploads
 from components.url_state import link_key
 
 dash.register_page(
@@ -30,6 +30,7 @@ def layout(**query) -> dbc.Container:
     models = _models_from(query)
     weights = query.get("weights") if query.get("weights") in ("vega", "iv", "spread", "price") else "iv"
     show = query.get("show") if query.get("show") in MODELS else models[0]
+    view = query.get("view") if query.get("view") in SURFACE_VIEWS else SURFACE_VIEWS[0]
     wait = empty_figure("Press Calibrate to fit the chosen models.")
     controls = dbc.Card(dbc.CardBody([
         html.H6("Option chain", className="card-title"),
@@ -79,8 +80,16 @@ def layout(**query) -> dbc.Container:
                                                config=_CFG), class_name="shadow-sm mb-3"), xl=6),
                 ]),
                 dbc.Card([
-                    dbc.RadioItems(id=ids.SHOW, value=show, inline=True, class_name="px-3 pt-2 small",
-                                   options=[{"label": MODEL_LABELS[m], "value": m} for m in MODELS]),
+                    html.Div([
+                        dbc.RadioItems(id=ids.SHOW, value=show, inline=True, class_name="small",
+                                       options=[{"label": MODEL_LABELS[m], "value": m} for m in MODELS]),
+                        dbc.RadioItems(  # the WebGL scene only when asked for: it is the slow part of a load
+                            id=CalibrationSurface.VIEW, value=view, class_name="btn-group ms-auto",
+                            input_class_name="btn-check", label_class_name="btn btn-outline-primary btn-sm",
+                            label_checked_class_name="active",
+                            options=[{"label": "Heatmap", "value": "heatmap"},
+                                     {"label": "3D surface", "value": "3d"}]),
+                    ], className="d-flex flex-wrap align-items-center gap-2 px-3 pt-2"),
                     dcc.Graph(id=ids.SURFACE_GRAPH, figure=wait, style={"height": "520px"}, config=_CFG),
                 ], class_name="shadow-sm mb-3"),
             ], lg=9, class_name="print-wide"),

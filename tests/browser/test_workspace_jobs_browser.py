@@ -198,6 +198,7 @@ def test_calibration_job_round_trips_through_the_link(dash_duo, parity):
     duo.driver.execute_script("document.getElementById('cal-run').click()")
     duo.wait_for_contains_text("#cal-saved", "Saved 1 run", timeout=120)
     _wait(lambda: "runs=" in duo.driver.current_url)
+    saved_query = "?" + duo.driver.current_url.split("?", 1)[1]
     normal = _settled(duo, "#_pages_content", 4)
     assert {"cal-smiles", "cal-residuals", "cal-corr", "cal-surface"} <= set(normal)
     params = duo.find_element("#cal-params").text
@@ -210,7 +211,28 @@ def test_calibration_job_round_trips_through_the_link(dash_duo, parity):
     linked = _settled(duo, "#ws-view-body", 4)
     assert _assert_same(normal, linked, "/w/<id> calibration") > 1000
     assert duo.find_element("#ws-view-body #cal-params").text == params
+    assert normal["cal-surface"]["data"][0]["type"] == "heatmap"      # 3D only when asked for
     _shot(duo, "shared-calibration-light")
+    _dark(duo, True)
+    _shot(duo, "shared-calibration-dark")
+    _dark(duo, False)
+
+    # the 3D surface on demand: drawn, in the address, and round-tripped through a new link
+    duo.driver.get(duo.driver.current_url.split("/w/")[0] + "/calibration" + saved_query)
+    _settled(duo, "#_pages_content", 4)
+    duo.driver.execute_script(
+        "Array.from(document.querySelectorAll('#cal-surface-view label'))"
+        ".find(function (l) { return l.textContent === '3D surface'; }).click()")
+    _wait(lambda: "view=3d" in duo.driver.current_url)
+    _wait(lambda: duo.driver.execute_script("return !!document.querySelector('#cal-surface canvas')"))
+    solid = _settled(duo, "#_pages_content", 4)
+    assert solid["cal-surface"]["data"][0]["type"] == "surface"
+    _shot(duo, "calibration-3d-light")
+    wid3 = _save_as(duo, "Calibration 3D round trip")
+    duo.driver.get(duo.server_url + f"/w/{wid3}")
+    duo.wait_for_contains_text("#ws-view-head", "Calibration 3D round trip", timeout=20)
+    duo.wait_for_contains_text("#ws-view-body #cal-saved", "Loaded 1 run", timeout=30)
+    assert _assert_same(solid, _settled(duo, "#ws-view-body", 4), "/w/<id> calibration 3D") > 1000
     errors = [e for e in duo.driver.get_log("browser") if e["level"] == "SEVERE"
               and "favicon" not in e["message"]]
     assert errors == [], errors

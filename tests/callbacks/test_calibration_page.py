@@ -64,6 +64,36 @@ def test_figures_have_titles_and_units(payload):
     assert figs[1].layout.yaxis.title.text == "IV error (vol pts)"
 
 
+def test_surface_heatmap_draws_the_3d_surfaces_numbers(payload):
+    """The page's default 2D view of the model surface holds the grid the 3D view draws (its
+    truth: the WebGL figure the page drew before), one row per expiry at that expiry's strikes,
+    and the market points on the same IV scale, each in its own expiry's row."""
+    import pandas as pd
+    surface, market = payload["surfaces"]["heston"], pd.DataFrame(payload["market"])
+    flat = model_surface_figure(surface, market, "heston", view="heatmap")
+    solid = model_surface_figure(surface, market, "heston")
+    assert solid.data[0].type == "surface" and flat.data[0].type == "heatmap"
+    assert flat.layout.title.text == solid.layout.title.text == "Heston implied volatility surface"
+    assert flat.layout.xaxis.title.text == "Strike ($)" and flat.layout.yaxis.title.text == "Days to expiry"
+    assert flat.layout.coloraxis.colorbar.title.text == "IV (%)"
+    rows, points = flat.data[:-1], flat.data[-1]
+    z3, x3, y3 = (np.asarray(solid.data[0][k], float) for k in ("z", "x", "y"))
+    assert len(rows) == z3.shape[0] == len(surface["T"])
+    for i, tr in enumerate(rows):
+        assert tr.type == "heatmap" and tr.coloraxis == "coloraxis"
+        np.testing.assert_allclose(np.asarray(tr.z, float)[0], z3[i], rtol=0, atol=0)
+        np.testing.assert_allclose(np.asarray(tr.x, float), np.atleast_2d(x3)[i if x3.ndim == 2 else 0])
+        assert tr.y[0] == i and float(flat.layout.yaxis.ticktext[i]) == pytest.approx(y3[i, 0], abs=0.5)
+    assert list(flat.layout.yaxis.tickvals) == list(range(len(rows)))
+    np.testing.assert_allclose(np.asarray(points.x, float), market["strike"].to_numpy())
+    on_row = y3[np.asarray(points.y, int), 0]                          # each point in its expiry's row
+    np.testing.assert_allclose(on_row, market["T"].to_numpy() * 365, atol=1e-9)
+    np.testing.assert_allclose(np.asarray(points.marker.color, float), market["iv"].to_numpy() * 100)
+    assert points.marker.coloraxis == "coloraxis"
+    with pytest.raises(ValueError, match="view"):
+        model_surface_figure(surface, market, "heston", view="4d")
+
+
 def test_runs_are_recorded_listed_and_compared(payload, tmp_path):
     url = f"sqlite:///{tmp_path / 'runs.db'}"
     ids = record(payload, url)

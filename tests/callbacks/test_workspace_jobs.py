@@ -25,6 +25,7 @@ from app import Settings, create_app
 from components.ids import Backtest as bt
 from components.ids import BacktestMore as btm
 from components.ids import Calibration as cal
+from components.ids import CalibrationSurface
 from components.ids import Portfolio as pf
 from components.ids import PortfolioDesk as pfd
 from components.ids import Uploads
@@ -208,6 +209,16 @@ def test_calibration_job_round_trips_through_the_link(desk):
     other = Tab(client, address("/calibration", state.replace("show=vg", "show=heston")), tree,
                 clientside=CAL_JS)
     assert other.figures()[cal.SURFACE_GRAPH]["data"] != figs[cal.SURFACE_GRAPH]["data"]
+    # the surface is a heatmap until the user asks for the 3D one (a WebGL scene: the slow part of
+    # a load); the 3D view is then in the address and round-trips through a link like the rest
+    assert figs[cal.SURFACE_GRAPH]["data"][0]["type"] == "heatmap"
+    page.set(CalibrationSurface.VIEW, "value", "3d")
+    solid = page.figures()
+    assert solid[cal.SURFACE_GRAPH]["data"][0]["type"] == "surface"
+    assert "view=3d" in page.get(cal.STATE, "data")
+    wid3 = save_workspace(app, {"/calibration": address("/calibration", page.get(cal.STATE, "data"))})
+    assert assert_same_figures(solid, Tab(client, f"/w/{wid3}", tree, clientside=CAL_JS).figures(),
+                               "/w/<id> calibration 3D") > 1000
 
 
 def test_calibration_run_chosen_from_the_registry_round_trips(desk):
