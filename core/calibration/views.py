@@ -37,6 +37,11 @@ def _float(values) -> np.ndarray:
     return np.array(values, dtype=object).astype(np.float64) if len(values) else np.empty(0)
 
 
+#: Model prices at or below this fraction of spot are below the pricers' accuracy (the Fourier
+#: engines' error is ~1e-10 x spot): :func:`model_surface` gives no vol there.
+PRICE_RESOLUTION = 1e-9
+
+
 @dataclass(frozen=True, slots=True)
 class ModelSurface:
     """Model-implied Black vols on a (log-moneyness, expiry) grid.
@@ -51,7 +56,8 @@ class ModelSurface:
         Strikes K = F(T) e^k (currency).
     iv : ndarray, shape (nt, nk)
         Implied vol (decimal) of the model's out-of-the-money option price; NaN where the price
-        is below what double precision can invert.
+        is at or below :data:`PRICE_RESOLUTION` x spot (below the pricer's accuracy, e.g. an
+        exact 0 far out of the money on a short expiry) or cannot be inverted.
     """
 
     k: np.ndarray
@@ -120,6 +126,10 @@ def model_surface(result: CalibrationResult, chain: Chain,
     price = np.vstack([model_price(result.model, chain.spot, K[i], T[i], r[i], q[i], result.params, call[i])
                        for i in range(len(T))])
     iv = implied_vol(price, chain.spot, K, T[:, None], r[:, None], q[:, None], call)
+    # a model price the pricer does not resolve (Fourier/COS: ~1e-10 x spot; far out of the money
+    # on a short expiry it comes out as exactly 0) determines no vol: implied_vol's 0.0 for a
+    # zero price would be drawn as a confident 0 % vol
+    iv = np.where(price > PRICE_RESOLUTION * chain.spot, iv, np.nan)
     return ModelSurface(k, T, K, iv)
 
 
