@@ -384,13 +384,14 @@ def update(key, models, beta, show, expiries, dark, slices="independent", done=N
         state = to_query(dict(models=list(fits) + list(errors), beta=float(beta), show=model,
                               slices=slices or "independent"))
         joint = fits["svi"] if independent is not None and fits["svi"] is not independent else None
+        labels = {"svi": "SVI (joint)"} if joint is not None else None
         src = data_source(chain.label)
         return dict(surface=with_source(surface_figure(chain, drawn, theme=theme, view=cmp[model]), src),
-                    term=with_source(term_structure_figure(chain, cmp, theme=theme), src),
+                    term=with_source(term_structure_figure(chain, cmp, theme=theme, labels=labels),
+                                     src),
                     smiles=with_source(smiles_figure(chain, fits, expiries or [], theme=theme), src),
                     residual=with_source(residual_figure(drawn, theme=theme), src),
-                    compare=comparison_table(fits, errors, cmp,
-                                             {"svi": "SVI (joint)"} if joint is not None else None),
+                    compare=comparison_table(fits, errors, cmp, labels),
                     crossings=crossings_view(independent, joint, slices, status),
                     arbitrage=arb_lines + skipped + notes,
                     metrics=metrics_table(drawn), alert=alert, show=bool(alert), state=state,

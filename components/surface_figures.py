@@ -225,7 +225,8 @@ def residual_figure(fit, *, theme: str = "light", k_step: float = 0.05) -> go.Fi
     return themed(fig, theme)
 
 
-def term_structure_figure(chain, comparison, *, theme: str = "light") -> go.Figure:
+def term_structure_figure(chain, comparison, *, theme: str = "light",
+                          labels: dict | None = None) -> go.Figure:
     """ATM (K = F) implied vol against days to expiry: the market estimate per expiry and each
     fit's term structure from ``comparison`` (a :class:`core.surface.views.SurfaceComparison`).
 
@@ -237,12 +238,16 @@ def term_structure_figure(chain, comparison, *, theme: str = "light") -> go.Figu
         One view per fitted model, with ``term_days`` and ``term_atm_vol`` (decimal).
     theme : str
         ``"light"`` or ``"dark"``.
+    labels : dict, optional
+        Legend names by model key where they differ from ``MODEL_LABELS`` (e.g. SVI fitted
+        jointly as ``"SVI (joint)"``).
 
     Returns
     -------
     plotly.graph_objects.Figure
         x days to expiry, y ATM IV (percent).
     """
+    labels = {**MODEL_LABELS, **(labels or {})}
     fig = go.Figure()
     ex = chain.expiries
     if "atm_iv" in ex.columns:
@@ -252,8 +257,8 @@ def term_structure_figure(chain, comparison, *, theme: str = "light") -> go.Figu
     for v in comparison.views:
         model = v.model
         fig.add_trace(go.Scatter(x=v.term_days, y=v.term_atm_vol * 100, mode="lines",
-                                 name=MODEL_LABELS[model], line=dict(color=MODEL_COLORS[model]),
-                                 hovertemplate="%{x:.0f} d: %{y:.2f}%<extra>" + MODEL_LABELS[model] + "</extra>"))
+                                 name=labels[model], line=dict(color=MODEL_COLORS[model]),
+                                 hovertemplate="%{x:.0f} d: %{y:.2f}%<extra>" + labels[model] + "</extra>"))
     fig.update_layout(title=dict(text="ATM volatility term structure", x=0.01),
                       legend=dict(orientation="h", y=-0.25))
     fig.update_xaxes(title_text="Days to expiry")

@@ -93,6 +93,7 @@ def test_the_job_reports_progress_and_the_page_shows_the_joint_fit(page):
     # the joint fit is what is drawn: its residual RMSE, not the independent one
     assert f"{joint.rmse_iv * 100:.3f}" in _text(after["compare"])
     assert "SVI (joint)" in {t.name for t in after["smiles"].data}
+    assert "SVI (joint)" in {t.name for t in after["term"].data}
     assert after["residual"].layout.title.text.startswith("SVI (joint) residuals")
     assert "SVI (joint)" not in {t.name for t in page[4]["smiles"].data}
     state = from_query(dict(parse_qsl(after["state"][1:])))
