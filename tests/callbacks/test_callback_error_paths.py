@@ -331,7 +331,7 @@ def test_calibration_save_then_load_runs_round_trip(ctx):
 def test_calibration_render_without_a_payload_only_writes_the_url_state(ctx):
     from callbacks.calibration import render
 
-    out = render(None, "heston", False, None, ["heston", "bates"], "iv")
+    out = render(None, "heston", False, None, "heatmap", ["heston", "bates"], "iv")
     assert out["state"] == "?models=heston,bates&weights=iv&show=heston"
     assert all(out[k] is no_update for k in out if k != "state")
 

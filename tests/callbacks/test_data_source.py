@@ -77,7 +77,7 @@ def test_calibration_charts_and_data_line_name_the_data(app, upload):
     assert kept["record"]["name"] == "desk <eod>.csv"
     payload = run_models(sample_chain(), ["merton"])
     out = _call(render, "cal-result.data", payload=payload, show="merton", dark=False, run_ids=None,
-                models=["merton"], weights="iv")
+                surface_view="heatmap", models=["merton"], weights="iv")
     titles = _titles([out[k] for k in ("smiles", "residual", "surface", "corr")])
     assert all(f"Data: {_shown()}" in t for t in titles), titles
 
