@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.browser.shots import set_dark, shot
 
 pytestmark = pytest.mark.browser
 
@@ -60,17 +61,11 @@ def _settled(duo, root: str) -> list:
 
 
 def _shot(duo, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    duo.driver.save_screenshot(str(SHOTS / f"{name}.png"))
+    shot(duo, SHOTS, name)
 
 
 def _dark(duo, on: bool):
-    from components.ids import App
-
-    box = duo.driver.find_element("css selector", f"#{App.THEME_SWITCH}")
-    if box.is_selected() != on:
-        duo.driver.execute_script("arguments[0].click()", box)
-        time.sleep(1.5)
+    set_dark(duo, on)
 
 
 def test_workspace_link_reproduces_three_pages(dash_duo, parity):

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from selenium.webdriver.support.ui import Select
+from tests.browser.shots import set_dark, shot
 
 pytestmark = pytest.mark.browser
 
@@ -98,17 +99,11 @@ def _assert_same(expected: dict, got: dict, where: str) -> int:
 
 
 def _shot(duo, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    duo.driver.save_screenshot(str(SHOTS / f"{name}.png"))
+    shot(duo, SHOTS, name)
 
 
 def _dark(duo, on: bool):
-    from components.ids import App
-
-    box = duo.driver.find_element("css selector", f"#{App.THEME_SWITCH}")
-    if box.is_selected() != on:
-        duo.driver.execute_script("arguments[0].click()", box)
-        time.sleep(2)
+    set_dark(duo, on, settle=2)
 
 
 def _type(duo, css, text):

@@ -5,32 +5,27 @@ link. Screenshots light and dark in ``$PARITY_SHOTS`` (default /tmp/parity-works
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
 
 from app import create_app
-from components.ids import App
 from components.ids import Workspace as ids
 from components.ids import WorkspaceShare as sids
 from core.store import open_store
 from tests.test_auth import PASSWORDS, _add_users, _settings
+from tests.browser.shots import set_dark, shot
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ.get("PARITY_SHOTS", "/tmp/parity-workspace-shots"))
 
 
 def _shot(duo, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    duo.driver.save_screenshot(str(SHOTS / f"{name}.png"))
+    shot(duo, SHOTS, name)
 
 
 def _dark(duo, on: bool):
-    box = duo.driver.find_element("css selector", f"#{App.THEME_SWITCH}")
-    if box.is_selected() != on:
-        duo.driver.execute_script("arguments[0].click()", box)
-        time.sleep(1.5)
+    set_dark(duo, on)
 
 
 def _sign_in(duo, name, path):

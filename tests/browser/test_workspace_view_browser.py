@@ -22,6 +22,7 @@ from components.ids import Strategies as sids
 from components.ids import Workspace as ids
 from components.ids import Wiring as wids
 from core.store import open_store
+from tests.browser.shots import set_dark, shot
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ.get("PARITY_SHOTS", "/tmp/parity-workspace-shots"))
@@ -102,15 +103,11 @@ def _navbar(duo, name):
 
 
 def _shot(duo, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    duo.driver.save_screenshot(str(SHOTS / f"{name}.png"))
+    shot(duo, SHOTS, name)
 
 
 def _dark(duo, on: bool):
-    box = duo.driver.find_element("css selector", f"#{App.THEME_SWITCH}")
-    if box.is_selected() != on:
-        duo.driver.execute_script("arguments[0].click()", box)
-        time.sleep(1.5)
+    set_dark(duo, on)
 
 
 def test_viewing_a_shared_workspace_keeps_the_viewers_own_state(dash_duo, parity, settings):
