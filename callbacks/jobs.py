@@ -101,7 +101,34 @@ class _OwnKeys:
         return key if self.cache_by is not None else f"{key}-{uuid.uuid4().hex}"
 
 
-class WatchedDiskcacheManager(_OwnKeys, dash.DiskcacheManager):
+class _OneVerdict:
+    """Each poll decides once whether its job is alive.
+
+    Dash's poll asks ``get_result`` and then ``job_running``; when both say "nothing", it answers
+    204 (no update) and the browser stops polling. A job that finished between the two calls (its
+    result written just after the first read, its process or task ended just before the second)
+    was answered that way: the result stayed in the backend and the page never showed it (the
+    intermittent 204 of three concurrent Celery calibrations). Here ``get_result`` decides, and
+    re-reads the result of a job it finds ended; the ``job_running`` that follows in the same
+    request thread repeats that verdict instead of looking again.
+    """
+
+    _VERDICT_S = 5.0   # a verdict older than this is not the same poll's
+
+    def _decided(self, job, alive: bool, result):
+        if job:
+            self._verdicts.last = (job, alive, time.monotonic())
+        return result
+
+    def job_running(self, job):
+        last = getattr(self._verdicts, "last", None)
+        self._verdicts.last = None
+        if last is not None and last[0] == job and time.monotonic() - last[2] < self._VERDICT_S:
+            return last[1]
+        return self._alive(job)
+
+
+class WatchedDiskcacheManager(_OneVerdict, _OwnKeys, dash.DiskcacheManager):
     """``DiskcacheManager`` whose polls answer a dead job process as a failure, and whose job
     processes come from a fork server (``PARITY_JOB_START_METHOD``, default ``forkserver``;
     ``fork`` for Dash's default).
@@ -119,6 +146,7 @@ class WatchedDiskcacheManager(_OwnKeys, dash.DiskcacheManager):
     def __init__(self, cache=None, *args, job_env: dict | None = None,
                  timeout: float | None = None, **kw):
         super().__init__(cache, *args, **kw)
+        self._verdicts = threading.local()
         self.job_env = dict(job_env or {})
         self.timeout = timeout or job_timeout()
 
@@ -147,11 +175,11 @@ class WatchedDiskcacheManager(_OwnKeys, dash.DiskcacheManager):
         except (psutil.NoSuchProcess, ValueError, TypeError):
             return None
 
-    def job_running(self, job):
+    def _alive(self, job) -> bool:
         import psutil
 
         try:
-            return super().job_running(job)
+            return dash.DiskcacheManager.job_running(self, job)
         except psutil.NoSuchProcess:  # exited between Dash's pid_exists and Process(): the fork
             return False              # server reaps a finished job at once, so the window is real
 
@@ -165,28 +193,49 @@ class WatchedDiskcacheManager(_OwnKeys, dash.DiskcacheManager):
 
     def get_result(self, key, job):
         result = super().get_result(key, job)
-        if result is self.UNDEFINED and job is not None and not self.job_running(job):
-            if self.handle.get(key, self.UNDEFINED) is self.UNDEFINED:  # it did not just finish
-                return _dead_result(f"(job process {job} exited without a result)")
-        if result is self.UNDEFINED and job is not None:
-            age = self._age(job)
-            if age is not None and age > self.timeout:
-                log.warning("background job %s ran %.0f s, over its %g s limit: stopping it",
-                            job, age, self.timeout)
-                self.terminate_job(job)
-                return _timed_out_result(self.timeout, age)
-        return result
+        if result is not self.UNDEFINED or job is None:
+            return self._decided(job, False, result)
+        if not self._alive(job):
+            result = super().get_result(key, job)   # it may have finished since the first read
+            if result is self.UNDEFINED:
+                result = _dead_result(f"(job process {job} exited without a result)")
+            return self._decided(job, False, result)
+        age = self._age(job)
+        if age is not None and age > self.timeout:
+            log.warning("background job %s ran %.0f s, over its %g s limit: stopping it",
+                        job, age, self.timeout)
+            self.terminate_job(job)
+            return self._decided(job, False, _timed_out_result(self.timeout, age))
+        return self._decided(job, True, result)
 
 
-class WatchedCeleryManager(_OwnKeys, dash.CeleryManager):
+class WatchedCeleryManager(_OneVerdict, _OwnKeys, dash.CeleryManager):
     """``CeleryManager`` with job heartbeats; a job whose heartbeat stopped is a failure."""
 
     def __init__(self, celery_app, *, stale_after: float | None = None,
                  start_timeout: float | None = None, timeout: float | None = None, **kw):
         super().__init__(celery_app, **kw)
+        self._verdicts = threading.local()
         self.stale_after = stale_after or _seconds("PARITY_JOB_STALE_S", 15.0)
         self.start_timeout = start_timeout or _seconds("PARITY_JOB_START_TIMEOUT_S", 600.0)
         self.timeout = timeout or job_timeout()
+
+    def get_or_create_signing_secret(self, generate):
+        """The secret that signs background-job handles, created once for every web worker.
+
+        Dash's version reads, writes and reads again, so two workers taking their first
+        background request at once can keep different secrets; a poll that reaches the other
+        worker then fails verification and the job's result never arrives (answered 204). Here
+        the first writer wins atomically (Redis ``SET NX``) and every worker reads that value.
+        """
+        client = getattr(self.handle.backend, "client", None)
+        if client is None or not hasattr(client, "set"):   # not Redis: Dash's own way
+            return super().get_or_create_signing_secret(generate)
+        existing = client.get(self.SIGNING_SECRET_KEY)
+        if existing is not None:
+            return existing
+        client.set(self.SIGNING_SECRET_KEY, generate(), nx=True)
+        return client.get(self.SIGNING_SECRET_KEY)
 
     @staticmethod
     def _start_key(job) -> str:
@@ -249,7 +298,7 @@ class WatchedCeleryManager(_OwnKeys, dash.CeleryManager):
 
     def why_dead(self, job) -> str | None:
         """``None`` while the job is alive, else why it is considered dead."""
-        if not super().job_running(job):
+        if not dash.CeleryManager.job_running(self, job):
             return f"(task {job} ended as {self.get_task(job).status} without a result)"
         now = time.time()
         beat = self._stamp(self._beat_key(job))
@@ -261,23 +310,25 @@ class WatchedCeleryManager(_OwnKeys, dash.CeleryManager):
             return f"(no worker started it within {self.start_timeout:.0f} s)"
         return None
 
-    def job_running(self, job):
+    def _alive(self, job) -> bool:
         return bool(job) and self.why_dead(job) is None
 
     def get_result(self, key, job):
         result = super().get_result(key, job)
-        if result is self.UNDEFINED and job:
-            why = self.why_dead(job)
-            if why is not None and self.handle.backend.get(key) is None:
-                return _dead_result(why)
-            started = self._stamp(self._start_key(job))
-            if why is None and started is not None and time.time() - started > self.timeout:
-                ran = time.time() - started
-                log.warning("background task %s ran %.0f s, over its %g s limit: stopping it",
-                            job, ran, self.timeout)
-                self.terminate_job(job)
-                return _timed_out_result(self.timeout, ran)
-        return result
+        if result is not self.UNDEFINED or not job:
+            return self._decided(job, False, result)
+        why = self.why_dead(job)
+        if why is not None:
+            result = super().get_result(key, job)   # it may have finished since the first read
+            return self._decided(job, False, _dead_result(why) if result is self.UNDEFINED else result)
+        started = self._stamp(self._start_key(job))
+        if started is not None and time.time() - started > self.timeout:
+            ran = time.time() - started
+            log.warning("background task %s ran %.0f s, over its %g s limit: stopping it",
+                        job, ran, self.timeout)
+            self.terminate_job(job)
+            return self._decided(job, False, _timed_out_result(self.timeout, ran))
+        return self._decided(job, True, result)
 
 
 def job_failed(alert_id: str, *, what: str = "The job") -> Callable[[Exception], None]:
