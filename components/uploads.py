@@ -47,7 +47,9 @@ def describe_upload(contents: str | None, filename: str | None = None) -> str:
         for text/CSV); ``"<name> (empty)"`` or ``"<name> (not readable as an upload)"`` when
         there is nothing to decode (invalid base64 gives the latter, not an error).
     """
-    name = filename or "the file"
+    name = filename if isinstance(filename, str) and filename else "the file"
+    if not isinstance(contents, str):      # a hand-made request can send anything
+        return f"{name} (empty)" if not contents else f"{name} (not readable as an upload)"
     if not contents or "," not in contents:
         return f"{name} (empty)"
     head, _, body = contents.partition(",")
@@ -56,7 +58,7 @@ def describe_upload(contents: str | None, filename: str | None = None) -> str:
                                validate=False)
     except (binascii.Error, ValueError):
         return f"{name} (not readable as an upload)"
-    size = len(body) * 3 // 4
+    size = len(body.strip().rstrip("=")) * 3 // 4    # base64 padding is not data
     kind = next((what for magic, what in MAGIC if raw.startswith(magic)), None)
     if kind is None:
         mime = head.removeprefix("data:").split(";")[0]
@@ -90,7 +92,7 @@ def upload_failure(upload: dict | None, exc: BaseException, log: logging.Logger 
         which could not be read as <expected>. Nothing was changed."`` (``<what>`` from
         :func:`describe_upload`); no traceback text either way.
     """
-    upload = upload or {}
+    upload = upload if isinstance(upload, dict) else {}
     what = describe_upload(upload.get("contents"), upload.get("filename"))
     if isinstance(exc, ParityError):
         return f"Could not load {what}: {exc}"
