@@ -139,3 +139,58 @@ def test_worker_killed_mid_job_is_reported_and_the_job_runs_again(scaleout, redi
                                                      ["cal-run.n_clicks"], wait=240)
     assert again.status == 200 and not again.output("cal-alert", "children")
     assert "vg" in again.output("cal-result", "data")["results"]
+
+
+def test_a_celery_job_over_its_time_limit_is_stopped_and_the_worker_goes_on(redis_url, tmp_path):
+    """``PARITY_JOB_TIMEOUT_S`` on the Celery branch: a job still running past its limit is
+    revoked with terminate (its prefork child is killed), the page says it ran too long, and the
+    same worker then runs the next job."""
+    web = start_gunicorn(tmp_path, REDIS_URL=redis_url, PARITY_JOB_TIMEOUT_S="3")
+    worker = start_worker(redis_url, tmp_path, "w1")
+    try:
+        client = DashClient(web.url, "/calibration")
+        dep = client.dependency("cal-result.data")
+        body = client.body(dep, _values(_upload(web.url), ["bates", "merton", "cgmy"]), ["cal-run.n_clicks"])
+        handles = client.post(body).json()
+        params = {"cacheKey": handles["cacheKey"], "job": handles["job"]}
+        started = None
+        deadline = time.monotonic() + 120
+        while True:
+            time.sleep(0.25)
+            data = client.post(body, params).json()
+            if started is None and data.get("progress", {}).get("cal-status.children"):
+                started = time.monotonic()            # the worker is running it
+            if "sideUpdate" in data or "response" in data:
+                break
+            assert time.monotonic() < deadline, "the over-long job was never stopped"
+        assert "sideUpdate" in data, "the job finished within 3 s; make it longer"
+        assert not data.get("response", {}).get("cal-result"), "a result arrived after all"
+        alert = data["sideUpdate"]["cal-alert"]
+        assert alert["is_open"] is True
+        text = alert["children"]
+        assert "ran longer than its time limit" in text and "PARITY_JOB_TIMEOUT_S" in text, text
+        assert "Run it again" in text
+        assert started is not None and time.monotonic() - started < 3 + 15
+        from celery import Celery
+
+        task = Celery(broker=f"{redis_url}/0", backend=f"{redis_url}/1").AsyncResult(
+            _unsigned_job(handles["job"]))
+        deadline = time.monotonic() + 20
+        while task.state != "REVOKED" and time.monotonic() < deadline:
+            time.sleep(0.25)
+        assert task.state == "REVOKED"
+        # the worker is still there and runs the next (short) job: VG on the page's sample chain
+        again = DashClient(web.url, "/calibration").call(
+            "cal-result.data", {**_values(None, ["vg"], 2)}, ["cal-run.n_clicks"], wait=120)
+        assert again.status == 200, again
+        assert not again.output("cal-alert", "children")
+        assert "vg" in again.output("cal-result", "data")["results"]
+        assert worker.poll() is None
+    finally:
+        kill_worker(worker)
+        stop(web)
+
+
+def _unsigned_job(signed: str) -> str:
+    """The Celery task id inside Dash's signed job handle (``<id>~<hmac>``)."""
+    return signed.rpartition("~")[0]
