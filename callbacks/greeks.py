@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+from urllib.parse import parse_qsl
 
 import dash_bootstrap_components as dbc
 import numpy as np
@@ -123,6 +124,22 @@ def _readout(inst: str, legs, market: dict, days: tuple[int, ...], vols=None) ->
                                             class_name="mb-0")]), class_name="shadow-sm")
 
 
+def page_state(greek, inst, legs, spot, vol, rate, div, x_range, days_range, view, lvol) -> dict:
+    """The page state (keys of ``components.greeks_state.DEFAULTS``) of the controls' values."""
+    return dict(greek=greek, inst=inst, view=view, S=spot, vol=vol, r=rate, q=div,
+                xlo=x_range[0], xhi=x_range[1], dlo=days_range[0], dhi=days_range[1], legs=legs or "",
+                lvol=lvol or "")
+
+
+def drawn_patch(graph: str, query: str) -> Patch:
+    """Record in the ``DRAWN`` store that ``graph`` ('2d' or '3d') now shows ``query``, leaving the
+    other graph's record alone: two callbacks draw the 3D graph, and a reply carrying a whole dict
+    read when its request left could overwrite the other's newer record with an older one."""
+    patch = Patch()
+    patch[graph] = query
+    return patch
+
+
 def graph_of(view: str) -> str:
     """Which of the page's two graphs draws ``view``: '3d' (the surface) or '2d' (heatmap, slices)."""
     return "3d" if view == "surface" else "2d"
@@ -149,9 +166,7 @@ def update(greek, inst, legs, spot, vol, rate, div, x_range, days_range, view, d
     drawn = dict(drawn or {})
     dropped = bool(lvol) and ctx.triggered_id == ids.LEGS  # new legs: the link's vols no longer apply
     lvol = "" if dropped else lvol
-    state = dict(greek=greek, inst=inst, view=view, S=spot, vol=vol, r=rate, q=div,
-                 xlo=x_range[0], xhi=x_range[1], dlo=days_range[0], dhi=days_range[1], legs=legs or "",
-                 lvol=lvol or "")
+    state = page_state(greek, inst, legs, spot, vol, rate, div, x_range, days_range, view, lvol)
     out = dict(figure=no_update, figure3d=no_update, style2d=no_update, style3d=no_update, drawn=no_update,
                alert="", alert_open=False, legs_invalid=False, legs_feedback="",
                readout=no_update, state=no_update, vols_note=no_update, lvol="" if dropped else no_update)
@@ -176,7 +191,7 @@ def update(greek, inst, legs, spot, vol, rate, div, x_range, days_range, view, d
         return {**out, "alert": res["error"], "alert_open": True, "legs_invalid": res["legs_error"] is not None,
                 "legs_feedback": res["legs_error"] or ""}
     return {**out, **shown, "figure" if target == "2d" else "figure3d": res["figure"],
-            "drawn": {**drawn, target: res["query"]}, "readout": res["readout"], "state": res["query"],
+            "drawn": drawn_patch(target, res["query"]), "readout": res["readout"], "state": res["query"],
             "vols_note": res["vols_note"]}
 
 
@@ -201,6 +216,101 @@ clientside_callback(
     Input(ids.VIEW, "value"),
     State(vids.DRAWN, "data"),
     prevent_initial_call=True,
+)
+
+
+# The 3D graph is drawn ahead, in the background: creating a WebGL scene is the slow part of
+# the first switch to 3D (in a software renderer ~0.6-1.3 s; updating a live scene costs a
+# fraction of it). Once the 2D graph is drawn and the page has been idle for PREFETCH_QUIET_MS
+# (no newer draw: a user moving a slider is not made to wait for a scene), the browser asks the
+# server for the 3D figure of the same inputs and draws it in the hidden graph. The reply is
+# drawn only while the 3D graph is still hidden and the theme unchanged (else it is dropped: the
+# view switch draws it the usual way), so a chart drawn for older inputs never comes on screen.
+PREFETCH_QUIET_MS = 500
+clientside_callback(
+    """
+    function(drawn, view) {
+        const nu = window.dash_clientside.no_update;
+        if (!drawn || !drawn['2d'] || view === 'surface') { return nu; }
+        const strip = function (q) { const p = new URLSearchParams(q); p.delete('view'); return p.toString(); };
+        if (drawn['3d'] && strip(drawn['3d']) === strip(drawn['2d'])) { return nu; }
+        const want = drawn['2d'], seq = window.__greeksPrefetch = (window.__greeksPrefetch || 0) + 1;
+        const idle = window.requestIdleCallback || function (f) { return setTimeout(f, 0); };
+        return new Promise(function (resolve) {
+            setTimeout(function () {
+                idle(function () { resolve(seq === window.__greeksPrefetch ? want : nu); }, {timeout: 2000});
+            }, %d);
+        });
+    }
+    """ % PREFETCH_QUIET_MS,
+    Output(vids.PREFETCH, "data"),
+    Input(vids.DRAWN, "data"),
+    State(ids.VIEW, "value"),
+    prevent_initial_call=True,
+)
+
+
+@callback(
+    output=dict(prefetched=Output(vids.PREFETCHED, "data")),
+    inputs=dict(want=Input(vids.PREFETCH, "data")),
+    state=dict(greek=State(ids.GREEK, "value"), inst=State(ids.INSTRUMENT, "value"), legs=State(ids.LEGS, "value"),
+               spot=State(ids.SPOT, "value"), vol=State(ids.VOL, "value"), rate=State(ids.RATE, "value"),
+               div=State(ids.DIV, "value"), x_range=State(ids.X_RANGE, "value"),
+               days_range=State(ids.DAYS_RANGE, "value"), lvol=State(gids.LEG_VOLS, "data"),
+               dark=State(App.THEME_SWITCH, "value")),
+    prevent_initial_call=True,
+)
+def prefetch_3d(want, greek, inst, legs, spot, vol, rate, div, x_range, days_range, lvol, dark):
+    """The 3D figure of the inputs the 2D graph shows (``want``, its drawn query), for the hidden
+    3D graph; nothing when the inputs have moved on since (a newer request follows) or are invalid."""
+    if not want:
+        return dict(prefetched=no_update)
+    shown_view = dict(parse_qsl(want.lstrip("?"))).get("view", "")
+    state = page_state(greek, inst, legs, spot, vol, rate, div, x_range, days_range, shown_view, lvol)
+    if to_query(state) != want:
+        return dict(prefetched=no_update)
+    try:
+        res = render({**state, "view": "surface"}, theme_name(dark))
+    except Exception:  # a bug, not bad input: log it; the view switch will say so
+        log.exception("Greeks 3D prefetch failed for %s", state)
+        return dict(prefetched=no_update)
+    if res["figure"] is None:
+        return dict(prefetched=no_update)
+    return dict(prefetched=dict(query=res["query"], dark=bool(dark), figure=res["figure"]))
+
+
+clientside_callback(
+    """
+    function(got, view, dark, drawn) {
+        const nu = window.dash_clientside.no_update;
+        if (!got || view === 'surface' || Boolean(dark) !== got.dark || (drawn && drawn['3d'] === got.query)) {
+            return [nu, nu];
+        }
+        return [got.figure, Object.assign({}, drawn || {}, {'3d': got.query})];
+    }
+    """,
+    Output(vids.GRAPH_3D, "figure", allow_duplicate=True),
+    Output(vids.DRAWN, "data", allow_duplicate=True),
+    Input(vids.PREFETCHED, "data"),
+    State(ids.VIEW, "value"),
+    State(App.THEME_SWITCH, "value"),
+    State(vids.DRAWN, "data"),
+    prevent_initial_call=True,
+)
+
+# WebGL draws at plotly's plotGlPixelRatio, 2 by default whatever the screen: on a 1x screen that
+# is four times the pixels the screen shows (twice the time to create the 3D scene and to redraw
+# it in a software renderer). Draw at the screen's own ratio (1 to 2); exported PNGs keep theirs.
+clientside_callback(
+    """
+    function(_id, config) {
+        const ratio = Math.min(2, Math.max(1, window.devicePixelRatio || 1));
+        return Object.assign({}, config || {}, {plotGlPixelRatio: ratio});
+    }
+    """,
+    Output(vids.GRAPH_3D, "config"),
+    Input(vids.GRAPH_3D, "id"),
+    State(vids.GRAPH_3D, "config"),
 )
 
 

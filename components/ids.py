@@ -514,6 +514,9 @@ class GreeksViews:
     WRAP_2D = "greeks-wrap-2d"        # html.Div around ids.Greeks.GRAPH
     WRAP_3D = "greeks-wrap-3d"        # html.Div around GRAPH_3D
     DRAWN = "greeks-drawn"            # dcc.Store: {"2d": query, "3d": query} each graph shows
+    PREFETCH = "greeks-prefetch"      # dcc.Store: the 2D graph's query, set once the page is idle, asking for
+                                      # the hidden 3D graph to be drawn for the same inputs
+    PREFETCHED = "greeks-prefetched"  # dcc.Store: {query, dark, figure}: that 3D figure, drawn only while hidden
 
 
 class CalibrationSurface:

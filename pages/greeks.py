@@ -108,5 +108,7 @@ def layout(**query) -> html.Div:
         html.Div(id=ids.URL_DUMMY, hidden=True),
         dcc.Store(id=ids.STATE),
         dcc.Store(id=vids.DRAWN, data={}),
+        dcc.Store(id=vids.PREFETCH),
+        dcc.Store(id=vids.PREFETCHED),
         dcc.Store(id=gids.LEG_VOLS, data=s["lvol"]),
     ], fluid=True, class_name="py-3")

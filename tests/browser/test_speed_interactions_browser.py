@@ -6,6 +6,8 @@
   numbers (a long straddle's max loss is its premium);
 * Greeks: the 3D surface lives on its own graph; switching back and forth shows the graph that
   holds the current inputs, and a surface drawn for older inputs is redrawn before it is shown;
+  once the page idles on the heatmap the hidden 3D graph is drawn for its inputs, so the first
+  switch sends no figure, and a background reply never lands on the 3D graph on screen;
 * Portfolio: the foreground callback sends the kept result's query, not the result.
 """
 from __future__ import annotations
@@ -196,6 +198,59 @@ def test_greeks_switch_shows_the_graph_of_the_current_inputs(dash_duo, parity):
         raise AssertionError("3D view never shown")
     x, days, z = _wait(lambda: d.execute_script(_Z), what="surface data")
     assert z[30][17] == pytest.approx(_delta(100.0, x[17], days[30] / 365, vol=0.25), abs=1e-4)
+    assert _severe(dash_duo) == []
+
+
+_TITLE_3D = "const t = document.querySelector('#greeks-graph-3d .gtitle'); return t ? t.textContent : '';"
+_SCENE_3D = ("const gd = document.querySelector('#greeks-graph-3d .js-plotly-plot');"
+             "return !!(gd && gd._fullLayout && gd._fullLayout.scene && gd._fullLayout.scene._scene);")
+
+
+def test_greeks_3d_is_drawn_in_the_background_so_the_first_switch_sends_no_figure(dash_duo, parity):
+    dash_duo.start_server(parity)
+    d = dash_duo.driver
+    d.get(dash_duo.server_url + "/greeks")
+    dash_duo.wait_for_contains_text("#greeks-graph .gtitle", "Delta of Call", timeout=30)
+    # the page idles on the heatmap: the hidden 3D graph gets its scene and the surface of these inputs
+    _wait(lambda: "vol 20%" in d.execute_script(_TITLE_3D) and d.execute_script(_SCENE_3D), timeout=30,
+          what="3D surface drawn in the background")
+    assert d.execute_script(_VIS.format("#greeks-wrap-3d")) == "hidden"
+    x, days, z = _wait(lambda: d.execute_script(_Z), what="surface data")
+    for i, j in [(0, 0), (30, 17), (60, 60)]:
+        assert z[i][j] == pytest.approx(_delta(100.0, x[j], days[i] / 365), abs=1e-4)
+
+    d.execute_script(_FETCH)
+    _view(dash_duo, "surface")                   # the first switch of the visit: a display change
+    _wait(lambda: d.execute_script(_VIS.format("#greeks-wrap-3d")) == "visible", what="3D shown")
+    assert d.execute_script(_VIS.format("#greeks-wrap-2d")) == "hidden"
+    assert "vol 20%" in d.execute_script(_TITLE_3D)
+    time.sleep(1.0)
+    sent = d.execute_script("return window.__req.slice()")
+    assert all((r["got"] or 0) < 5000 for r in sent), sent          # no figure sent for the switch
+    assert "view=surface" in d.current_url
+
+    # a background reply arriving while the 3D graph is on screen is never drawn over it
+    d.execute_script("window.dash_clientside.set_props('greeks-prefetched', {data: {query: '?vol=99', dark: false,"
+                     " figure: {data: [{type: 'surface', z: [[0, 1], [1, 0]]}], layout: {title: {text: 'stale'}}}}});")
+    time.sleep(1.0)
+    assert "vol 20%" in d.execute_script(_TITLE_3D)
+
+    # back on the heatmap, a new vol: once the page idles the hidden 3D graph follows it
+    _view(dash_duo, "heatmap")
+    _wait(lambda: d.execute_script(_VIS.format("#greeks-wrap-2d")) == "visible", what="heatmap shown")
+    handle = dash_duo.find_element("#greeks-vol [role=slider]")
+    for _ in range(10):                           # 20% -> 25% (step 0.5)
+        handle.send_keys(Keys.ARROW_RIGHT)
+    dash_duo.wait_for_contains_text("#greeks-graph .gtitle", "vol 25%", timeout=20)
+    _wait(lambda: "vol 25%" in d.execute_script(_TITLE_3D), timeout=30, what="3D redrawn in the background")
+    assert d.execute_script(_VIS.format("#greeks-wrap-3d")) == "hidden"
+    x, days, z = _wait(lambda: d.execute_script(_Z), what="surface data")
+    assert z[30][17] == pytest.approx(_delta(100.0, x[17], days[30] / 365, vol=0.25), abs=1e-4)
+    d.execute_script(_FETCH)
+    _view(dash_duo, "surface")
+    _wait(lambda: d.execute_script(_VIS.format("#greeks-wrap-3d")) == "visible", what="3D shown")
+    time.sleep(1.0)
+    assert all((r["got"] or 0) < 5000 for r in d.execute_script("return window.__req.slice()"))
     assert _severe(dash_duo) == []
 
 
