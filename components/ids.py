@@ -459,6 +459,8 @@ class BacktestMore:
     WF_QUERY = "bt-wf-query"          # dcc.Store: the ?wf=<id> of the page's link
     WF_SAVED = "bt-wf-saved"
     FAR_DTE = "bt-far-dte"
+    WF_NAMED = "bt-wf-named"          # dcc.Store: the form keys the page's link names (kept as given)
+    WF_FORM = "bt-wf-form"            # dcc.Store: the form of the walk-forward a link brought back
 
 
 class WorkspaceShare:
