@@ -130,7 +130,7 @@ def record_sweep(payload: dict, database_url: str) -> str:
     """File a walk-forward in the runs registry (kind ``walkforward``); returns the run id.
 
     ``payload`` is :func:`run_sweep`'s, with the ``descriptor`` of its data and its ``grid``."""
-    from core.store import open_store
+    from core.store import shared_store
 
     descriptor = payload.get("descriptor", {})
     pbo_v = (payload.get("pbo") or {}).get("pbo")
@@ -140,7 +140,7 @@ def record_sweep(payload: dict, database_url: str) -> str:
                    n_windows=len(payload["windows"]))
     fingerprint = hashlib.sha1(repr(sorted(descriptor.items())).encode()).hexdigest()
     rules = payload.get("rules", {})
-    return open_store(database_url).add_run(
+    return shared_store(database_url).add_run(
         kind=WALKFORWARD, model=rules.get("strategy", ""), fingerprint=fingerprint,
         params={**rules, "grid": payload.get("grid", {})}, metrics=metrics,
         settings={**descriptor, "label": payload["label"], "train": payload.get("train"),
@@ -153,9 +153,9 @@ def record_sweep(payload: dict, database_url: str) -> str:
 
 def restore_sweep(run_id: str, database_url: str) -> dict:
     """A stored walk-forward's payload (the registry keeps the whole result)."""
-    from core.store import open_store
+    from core.store import shared_store
 
-    run = open_store(database_url).get_run(run_id)
+    run = shared_store(database_url).get_run(run_id)
     if run.kind != WALKFORWARD or not run.result:
         raise ParityError(f"run {run_id[:8]} is not a stored walk-forward")
     payload = dict(run.result)

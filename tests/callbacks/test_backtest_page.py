@@ -203,3 +203,33 @@ def test_walk_forward_link_brings_back_its_form(history, tmp_path, monkeypatch):
     picked = cb.wf_form_update(ids.WF_PARAM1, None, "width", None)
     assert picked["v1"] == "25, 50" and picked["p1"] is cb.no_update and picked["train"] is cb.no_update
     assert cb.wf_form_update(ids.WF_PARAM2, None, None, "")["v2"] == ""
+
+
+def test_sweeps_use_the_process_store(history, tmp_path, monkeypatch):
+    """Filing and reopening walk-forwards opens the store once per process (``shared_store``,
+    as the backtests and every other request handler), not once per call: ``open_store`` checks
+    and migrates the schema each time (about 30 ms against PostgreSQL)."""
+    import json
+
+    import core.store
+    import core.store.factory as factory
+
+    opened = []
+    real_open = factory.open_store
+
+    def counting(url, **kw):
+        opened.append(url)
+        return real_open(url, **kw)
+
+    monkeypatch.setattr(factory, "open_store", counting)
+    monkeypatch.setattr(core.store, "open_store", counting)
+    wf = cb.run_sweep(history, from_query({}), cb.grid_from_form("delta", "0.1, 0.2", "", ""), 15, 8,
+                      False, "sharpe")
+    wf["descriptor"] = cb.source_descriptor("real", None, None, None)
+    url = f"sqlite:///{tmp_path / 'once.db'}"
+    run_id = cb.record_sweep(json.loads(json.dumps(wf)), url)
+    assert cb.restore_sweep(run_id, url)["run_id"] == run_id
+    assert cb.restore_sweep(run_id, url)["run_id"] == run_id
+    bt = cb.record(cb.run_backtest(history, from_query({})), {"source": "real"}, url)
+    assert cb.restore(bt, url)["run_id"] == bt
+    assert opened == [url]
