@@ -163,6 +163,20 @@ def test_the_report_comes_back_in_a_new_tab_and_a_reopened_browser(dash_duo, par
     assert errors == [], errors
 
 
+#: Count the body size of each callback request that sends the draft to the store.
+PUSH_SIZES = """
+window.__draftPushes = [];
+var f = window.fetch;
+window.fetch = function (input, init) {
+  var body = init && init.body;
+  if (typeof body === 'string' && body.indexOf('report-draft-push') >= 0) {
+    window.__draftPushes.push(body.length);
+  }
+  return f.apply(this, arguments);
+};
+"""
+
+
 def _sign_in(driver, base: str, name: str, path: str) -> None:
     """Sign ``name`` in on ``driver`` (``tests/test_auth.py``'s users) and land on ``path``."""
     from tests.test_auth import PASSWORDS
@@ -213,6 +227,17 @@ def test_the_draft_follows_the_user_to_another_browser_and_no_one_else(dash_duo,
             _wait(lambda: _cards(other) == cards, what="bob's report in the other browser")
             _wait(lambda: _value(other, rids.TITLE) == "Monday meeting prep", what="its title")
             assert "kept on the server" in other.find_element("css selector", f"#{rids.TOAST}").text
+            # typing a summary sends the report's text, not its charts again (requests counted
+            # in the page: the body of every callback request that carries the draft)
+            other.execute_script(PUSH_SIZES)
+            other.find_element("css selector", f"#{rids.SUMMARY}").send_keys("Skew steeper", Keys.TAB)
+            _wait(lambda: store.get_draft("bob").meta.get("summary") == "Skew steeper",
+                  what="the summary in the store")
+            sizes = other.execute_script("return window.__draftPushes")
+            charts = len(json.dumps(kept.items))
+            print(f"draft pushes after typing a summary: {sizes} characters; the items: {charts}")
+            assert sizes and max(sizes) < 2000 < 20 * 2000 < charts, (sizes, charts)
+            assert store.get_draft("bob").items == kept.items
             SHOTS.mkdir(parents=True, exist_ok=True)
             other.save_screenshot(str(SHOTS / "report-draft-other-browser-light.png"))
             switch = other.find_element("css selector", f"#{App.THEME_SWITCH}")
