@@ -511,6 +511,7 @@ class PortfolioKept:
     """Portfolio: what the foreground and background callbacks need of the kept result."""
 
     RESULT_QUERY = "pf-result-query"  # dcc.Store (sessionStorage): the kept result's query only
+    BOOK_BASIS = "pf-book-basis"      # dcc.Store (memory): tickers, weights, last date (add to book)
 
 
 class GreeksViews:
