@@ -7,6 +7,12 @@
 // 4. The report draft: the tab's report (its two session stores) is also kept in localStorage,
 //    per signed-in user ("parity.draft.<user>"), so a new tab, a reopened browser or the next day
 //    shows the report being built; a workspace opened in the tab makes its report the draft.
+//    It is also kept in the store for the user (callbacks/workspace.py), so it follows them to
+//    another browser: a change is sent PUSH_DELAY ms after the last one, only the parts that
+//    changed (a title typed sends no charts), and only when they differ from what the store
+//    holds ("parity.draft-sync.<user>": the store's time and the fingerprints of its copy). A
+//    tab's first page asks the store for its copy when this browser has none, or when the store's
+//    is newer than the one this browser last saw.
 // 5. Inside a shared workspace (/w/<id>) the page drawn is the workspace's: the server gives its
 //    stores memory storage seeded with the saved values (components/workspace_view.py); a page
 //    script that reads its store straight from sessionStorage gets that saved value too, never
@@ -15,6 +21,8 @@
   var PAGES = 'parity.pages', LAST = 'parity.last', VISITED = 'parity.visited';
   var HELD = 'ws-view-held';
   var DRAFT = 'parity.draft.', ADOPTED = 'parity.draft-adopted';
+  var SYNC = 'parity.draft-sync.', DIRTY = 'parity.draft-dirty', PUSH = 'report-draft-push';
+  var NOTE = 'report-draft-note', PUSH_DELAY = 1500;
   var ITEMS = 'report-items', META = 'report-meta', OWNER = 'report-draft-owner';
 
   function viewing() { return window.location.pathname.indexOf('/w/') === 0; }
@@ -124,29 +132,103 @@
     }
   }
 
+  // a short fingerprint of a text (its length and FNV-1a hash): equal texts, equal prints
+  function print(text) {
+    var h = 0x811c9dc5;
+    for (var i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 0x01000193); }
+    return text.length + ':' + (h >>> 0).toString(16);
+  }
+  function synced(owner) {
+    var s = json(window.localStorage, SYNC + owner);
+    return (s && typeof s === 'object') ? s : {};
+  }
+  function dirty() { try { window.sessionStorage.setItem(DIRTY, '1'); } catch (e) { /* no storage */ } }
+  var pushTimer = null, asking = 0;   // asking: when this page asked the store for its copy
+  function schedulePush(owner, delay) {
+    window.clearTimeout(pushTimer);
+    pushTimer = window.setTimeout(function () { pushNow(owner); }, delay === undefined ? PUSH_DELAY : delay);
+  }
+  // send the tab's report to the store: the parts whose fingerprint differs from the store's copy
+  function pushNow(owner) {
+    try { if (!window.sessionStorage.getItem(DIRTY)) { return; } } catch (e) { return; }
+    if (asking && Date.now() - asking < 20000) { schedulePush(owner); return; }   // its answer first
+    var it = realGetItem.call(window.sessionStorage, ITEMS) || '[]';
+    var me = realGetItem.call(window.sessionStorage, META) || '{}';
+    var fp = {items: print(it), meta: print(me)}, had = synced(owner).fp || {};
+    var empty = !hasReport(json(window.sessionStorage, ITEMS), json(window.sessionStorage, META));
+    if ((had.items === fp.items && had.meta === fp.meta) || (empty && !had.items)) {
+      // the store has this copy, or the store has none and there is nothing to keep
+      window.sessionStorage.removeItem(DIRTY);
+      return;
+    }
+    var push = {fp: fp, n: Date.now()};
+    try {
+      if (had.items !== fp.items) { push.items = JSON.parse(it); }
+      if (had.meta !== fp.meta) { push.meta = JSON.parse(me); }
+    } catch (e) { return; }
+    window.dash_clientside.set_props(PUSH, {data: push});
+  }
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     parityDraft: {
       // first page of a tab: a tab with no report of its own takes the user's draft back
+      // (and asks the store for its copy: this browser has none, or the store's may be newer)
       restore: function (owner) {
-        var nu = window.dash_clientside.no_update, none = [nu, nu, nu, nu];
+        var nu = window.dash_clientside.no_update, none = [nu, nu, nu, nu, nu];
         if (typeof owner !== 'string') { return none; }
         try {
-          if (window.sessionStorage.getItem(ADOPTED)) { return none; }
-          window.sessionStorage.setItem(ADOPTED, '1');
+          var was = window.sessionStorage.getItem(ADOPTED);
+          if (was === '1' || was === 'u:' + owner) {
+            if (window.sessionStorage.getItem(DIRTY)) { schedulePush(owner); }  // e.g. a workspace opened
+            return none;
+          }
+          window.sessionStorage.setItem(ADOPTED, 'u:' + owner);
+          var foreign = was !== null;    // another user signed in in this tab: its report is not theirs
+          if (foreign) { window.sessionStorage.removeItem(DIRTY); }
         } catch (e) { return none; }
-        var items = json(window.sessionStorage, ITEMS), meta = json(window.sessionStorage, META);
-        if (hasReport(items, meta)) { writeDraft(owner, items, meta); return none; }
-        var d = json(window.localStorage, DRAFT + owner);
-        if (!d || !Array.isArray(d.items) || !hasReport(d.items, d.meta)) { return none; }
+        var items = foreign ? null : json(window.sessionStorage, ITEMS);
+        var meta = foreign ? null : json(window.sessionStorage, META);
+        var clear = foreign ? [[], {}] : [nu, nu];
+        if (hasReport(items, meta)) { writeDraft(owner, items, meta); dirty(); schedulePush(owner); return none; }
+        var d = json(window.localStorage, DRAFT + owner), seen = synced(owner).updated || '';
+        var ask = {since: seen, local: !!d, n: Date.now()};
+        if (d && Array.isArray(d.items)) {   // what this browser holds: the same as the store's is no news
+          ask.fp = {items: print(JSON.stringify(d.items)), meta: print(JSON.stringify(d.meta || {}))};
+        }
+        asking = Date.now();
+        if (!d || !Array.isArray(d.items) || !hasReport(d.items, d.meta)) { return [clear[0], clear[1], nu, nu, ask]; }
         var n = d.items.length;
         return [d.items, d.meta || {}, 'The report you were building is back (' + n + ' item'
-                + (n === 1 ? '' : 's') + ', kept in this browser).', true];
+                + (n === 1 ? '' : 's') + ', kept in this browser).', true, ask];
+      },
+      // the store kept the draft (or sent its copy): remember what it holds; resend it whole
+      // when the store's copy was not the one the parts sent were meant for
+      synced: function (pushed, owner) {
+        if (typeof owner !== 'string' || !pushed || typeof pushed !== 'object') { return ''; }
+        asking = 0;
+        try {
+          if (pushed.resend) {
+            window.localStorage.removeItem(SYNC + owner);
+            schedulePush(owner, 0);
+            return 'resend';
+          }
+          if (pushed.error) { window.dash_clientside.set_props(NOTE, {data: pushed.error}); return 'error'; }
+          if (pushed.updated) {
+            window.localStorage.setItem(SYNC + owner, JSON.stringify({updated: pushed.updated, fp: pushed.fp || {}}));
+          } else {                   // the store keeps no draft for this user
+            window.localStorage.removeItem(SYNC + owner);
+          }
+        } catch (e) { return ''; }
+        schedulePush(owner);        // a change made while it was on its way goes next
+        return pushed.updated || '';
       },
       // every change of the tab's report, once the tab has its draft back
       keep: function (items, meta, owner) {
         var nu = window.dash_clientside.no_update;
         if (typeof owner !== 'string') { return nu; }
         try { if (!window.sessionStorage.getItem(ADOPTED)) { return nu; } } catch (e) { return nu; }
+        dirty();
+        schedulePush(owner);
         return writeDraft(owner, items, meta);
       },
       note: function (text) { return text || ''; }
@@ -199,7 +281,8 @@
           // the opened workspace's report is the report being built now
           var owner = layoutData(OWNER);
           if (typeof owner === 'string') {
-            window.sessionStorage.setItem(ADOPTED, '1');
+            window.sessionStorage.setItem(ADOPTED, 'u:' + owner);
+            window.sessionStorage.setItem(DIRTY, '1');      // the next page sends it to the store
             writeDraft(owner, p.session[ITEMS], p.session[META]);
           }
         } catch (e) {

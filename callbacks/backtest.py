@@ -21,7 +21,7 @@ from components.backtest_figures import (attribution_figure, equity_figure, gree
                                          payoff_figure, pbo_figure, pnl_histogram, source_line,
                                          stability_figure, wf_equity_figure)
 from components.backtest_state import (FIELDS, REAL_LABEL, WF_PARAMS, parse_values, rules_kwargs,
-                                       to_query)
+                                       sweep_form, to_query)
 from components.figures import empty_figure
 from components.ids import App, Uploads
 from components.registry_notes import loaded_note, not_saved_note, saved_note
@@ -130,7 +130,7 @@ def record_sweep(payload: dict, database_url: str) -> str:
     """File a walk-forward in the runs registry (kind ``walkforward``); returns the run id.
 
     ``payload`` is :func:`run_sweep`'s, with the ``descriptor`` of its data and its ``grid``."""
-    from core.store import open_store
+    from core.store import shared_store
 
     descriptor = payload.get("descriptor", {})
     pbo_v = (payload.get("pbo") or {}).get("pbo")
@@ -140,7 +140,7 @@ def record_sweep(payload: dict, database_url: str) -> str:
                    n_windows=len(payload["windows"]))
     fingerprint = hashlib.sha1(repr(sorted(descriptor.items())).encode()).hexdigest()
     rules = payload.get("rules", {})
-    return open_store(database_url).add_run(
+    return shared_store(database_url).add_run(
         kind=WALKFORWARD, model=rules.get("strategy", ""), fingerprint=fingerprint,
         params={**rules, "grid": payload.get("grid", {})}, metrics=metrics,
         settings={**descriptor, "label": payload["label"], "train": payload.get("train"),
@@ -153,9 +153,9 @@ def record_sweep(payload: dict, database_url: str) -> str:
 
 def restore_sweep(run_id: str, database_url: str) -> dict:
     """A stored walk-forward's payload (the registry keeps the whole result)."""
-    from core.store import open_store
+    from core.store import shared_store
 
-    run = open_store(database_url).get_run(run_id)
+    run = shared_store(database_url).get_run(run_id)
     if run.kind != WALKFORWARD or not run.result:
         raise ParityError(f"run {run_id[:8]} is not a stored walk-forward")
     payload = dict(run.result)
@@ -499,17 +499,21 @@ def sweep_job(set_progress, run, source, upload, start, end, values, p1, v1, p2,
 
 @callback(output=dict(result=Output(ids.WF_RESULT, "data", allow_duplicate=True),
                       alert=Output(ids.WF_ALERT, "children", allow_duplicate=True),
-                      show=Output(ids.WF_ALERT, "is_open", allow_duplicate=True)),
-          inputs=dict(run_id=Input(more.WF_QUERY, "data")),
+                      show=Output(ids.WF_ALERT, "is_open", allow_duplicate=True),
+                      form=Output(more.WF_FORM, "data")),
+          inputs=dict(run_id=Input(more.WF_QUERY, "data"), named=State(more.WF_NAMED, "data")),
           prevent_initial_call="initial_duplicate")
-def load_sweep(run_id):
+def load_sweep(run_id, named=None):
+    """A link's ``wf=<id>``: the stored walk-forward and the form it was run with (grid,
+    windows, metric; the rules and data the link does not name)."""
     if not run_id:
-        return dict(result=no_update, alert=no_update, show=no_update)
+        return dict(result=no_update, alert=no_update, show=no_update, form=no_update)
     try:
-        return dict(result=restore_sweep(run_id, _settings().database_url), alert="", show=False)
+        payload = restore_sweep(run_id, _settings().database_url)
     except ParityError as exc:
         return dict(result=no_update, alert=f"Could not load the walk-forward in this link: {exc}",
-                    show=True)
+                    show=True, form=no_update)
+    return dict(result=payload, alert="", show=False, form=sweep_form(payload, named))
 
 
 @callback(output=dict(saved=Output(more.WF_SAVED, "children"), run_id=Output(more.WF_RUN_ID, "data")),
@@ -558,16 +562,42 @@ def render_sweep(wf, dark):
                 heat=stability_figure(wf, theme=theme), pbo=pbo_figure(wf, theme=theme), summary=summary)
 
 
-@callback(output=dict(values=Output(ids.WF_VALUES1, "value")), inputs=dict(p=Input(ids.WF_PARAM1, "value")),
-          prevent_initial_call=True)
-def default_values1(p):
-    return dict(values=next((v for f, _, v in WF_PARAMS if f == p), no_update))
+_WF_FORM_OUT = dict(p1=Output(ids.WF_PARAM1, "value"), v1=Output(ids.WF_VALUES1, "value"),
+                    p2=Output(ids.WF_PARAM2, "value"), v2=Output(ids.WF_VALUES2, "value"),
+                    train=Output(ids.WF_TRAIN, "value"), test=Output(ids.WF_TEST, "value"),
+                    metric=Output(ids.WF_METRIC, "value"), anchored=Output(ids.WF_ANCHORED, "value"),
+                    rules={key: Output(cid, "value") for key, cid, *_ in FIELDS},
+                    source=Output(ids.SOURCE, "value", allow_duplicate=True),
+                    start=Output(ids.START, "value"), end=Output(ids.END, "value"))
 
 
-@callback(output=dict(values=Output(ids.WF_VALUES2, "value")), inputs=dict(p=Input(ids.WF_PARAM2, "value")),
+def wf_form_update(trigger, form: dict | None, p1: str | None, p2: str | None) -> dict:
+    """The walk-forward form's outputs for what changed: a brought-back run's ``form``
+    (:func:`components.backtest_state.sweep_form`) fills the whole form; a parameter picked
+    (``p1``/``p2``) gets that parameter's default values."""
+    out = {k: no_update for k in _WF_FORM_OUT if k != "rules"}
+    out["rules"] = {key: no_update for key, *_ in FIELDS}
+    if trigger == more.WF_FORM and form:
+        out.update({k: form[k] for k in ("p1", "v1", "p2", "v2", "train", "test", "metric", "anchored")
+                    if form.get(k) is not None})
+        out["rules"].update({k: v for k, v in (form.get("rules") or {}).items() if k in out["rules"]})
+        out.update(form.get("data") or {})
+    elif trigger == ids.WF_PARAM1:
+        out["v1"] = next((v for f, _, v in WF_PARAMS if f == p1), no_update)
+    elif trigger == ids.WF_PARAM2:
+        out["v2"] = next((v for f, _, v in WF_PARAMS if f == p2), "")
+    return out
+
+
+@callback(output=_WF_FORM_OUT,
+          inputs=dict(form=Input(more.WF_FORM, "data"), p1=Input(ids.WF_PARAM1, "value"),
+                      p2=Input(ids.WF_PARAM2, "value")),
           prevent_initial_call=True)
-def default_values2(p):
-    return dict(values=next((v for f, _, v in WF_PARAMS if f == p), ""))
+def wf_form(form, p1, p2):
+    """One callback for the walk-forward form, so a brought-back run's values are not
+    overwritten by the defaults of the parameters it sets (a callback's own outputs do not
+    trigger it again; two separate callbacks chained on the parameter did)."""
+    return wf_form_update(ctx.triggered_id, form, p1, p2)
 
 
 @callback(output=dict(state=Output(ids.STATE, "data")),

@@ -391,13 +391,13 @@ def optimise(set_progress, run, auto, data, state, previous):
                     show=True, query=no_update)
 
 
-_RENDER_OUT = ("frontier", "weights", "backtest", "bl", "summary")
+_RENDER_OUT = ("frontier", "weights", "backtest", "bl", "summary", "basis")
 
 
 @callback(
     output=dict(frontier=Output(ids.FRONTIER_GRAPH, "figure"), weights=Output(ids.WEIGHTS_GRAPH, "figure"),
                 backtest=Output(ids.BACKTEST_GRAPH, "figure"), bl=Output(ids.BL_GRAPH, "figure"),
-                summary=Output(ids.SUMMARY, "children")),
+                summary=Output(ids.SUMMARY, "children"), basis=Output(kids.BOOK_BASIS, "data")),
     inputs=dict(result=Input(ids.RESULT, "data"), dark=Input(App.THEME_SWITCH, "value")),
 )
 def render(result, dark):
@@ -408,7 +408,7 @@ def render(result, dark):
     src = chart_source(p, result.get("data_name"))
     return dict(frontier=frontier_figure(p, theme=theme, source=src), weights=weights_figure(p, theme=theme, source=src),
                 backtest=backtest_figure(p, theme=theme, source=src), bl=bl_figure(p, theme=theme, source=src),
-                summary=summary_view(p))
+                summary=summary_view(p), basis=book_basis(p))
 
 
 #: The embedded prices, as the charts name them (short: the line must fit the narrow cards; the
@@ -425,20 +425,31 @@ def chart_source(p: dict, data_name: str | None = None) -> str:
     return src[:1].upper() + src[1:] + span
 
 
+def book_basis(view: dict) -> dict:
+    """What the book link needs of a result (a few hundred bytes, where the result is ~90 kB):
+    the tickers, their chosen weights and the last date of the optimisation window.
+
+    ``view`` is :func:`components.portfolio_figures.portfolio_view`'s dict, or the kept result
+    itself (``{"allocation": ...}``)."""
+    p = portfolio_view(Allocation.from_dict(view["allocation"])) if "allocation" in view else view
+    return {"tickers": list(p["tickers"]), "weights": [float(w) for w in p["weights"]],
+            "last": p["window"].get("last") or p["window"].get("end")}
+
+
 def book_link(result: dict, data: dict | None, notional) -> tuple[str, str]:
     """``(href, note)``: ``/risk?add=<rows>`` holding the chosen weights × ``notional`` as share
-    counts at the last close of the optimisation window (``core.risk.Book.from_weights``)."""
+    counts at the last close of the optimisation window (``core.risk.Book.from_weights``).
+    ``result`` is the :func:`book_basis` of the result (what the page sends) or the result."""
     from callbacks.risk import book_to_rows
     from core.risk import Book
 
-    alloc = Allocation.from_dict(result["allocation"])
-    p = portfolio_view(alloc)
+    p = book_basis(result) if "allocation" in result else result
     try:
         n = float(notional)
     except (TypeError, ValueError):
         raise ParityError("notional must be a number of dollars above 0; the box is empty or not a number") from None
     prices, _ = data_for(data)
-    last = p["window"].get("last") or p["window"].get("end")
+    last = p["last"]
     close = prices.loc[:last].ffill().iloc[-1] if last else prices.ffill().iloc[-1]
     weights = dict(zip(p["tickers"], p["weights"]))
     book = Book.from_weights(weights, {t: float(close[t]) for t in weights}, n)
@@ -449,9 +460,11 @@ def book_link(result: dict, data: dict | None, notional) -> tuple[str, str]:
 
 @callback(output=dict(href=Output(wids.PORTFOLIO_ADD_BOOK, "href"), off=Output(wids.PORTFOLIO_ADD_BOOK, "disabled"),
                       note=Output(wids.PORTFOLIO_BOOK_NOTE, "children")),
-          inputs=dict(result=Input(ids.RESULT, "data"), notional=Input(wids.PORTFOLIO_NOTIONAL, "value"),
+          inputs=dict(result=Input(kids.BOOK_BASIS, "data"), notional=Input(wids.PORTFOLIO_NOTIONAL, "value"),
                       data=State(ids.DATA_KEY, "data")))
 def add_to_book(result, notional, data):
+    """The book link for the shown weights: from their :func:`book_basis` (which ``render``
+    keeps), so a notional typed sends a few hundred bytes, not the ~90 kB result."""
     if not result:
         return dict(href="", off=True, note="")
     try:

@@ -120,9 +120,122 @@ clientside_callback(
     ClientsideFunction("parityDraft", "restore"),
     Output(rids.ITEMS, "data", allow_duplicate=True), Output(rids.META, "data", allow_duplicate=True),
     Output(rids.TOAST, "children", allow_duplicate=True),
-    Output(rids.TOAST, "is_open", allow_duplicate=True),
+    Output(rids.TOAST, "is_open", allow_duplicate=True), Output(dids.ASK, "data"),
     Input(dids.OWNER, "data"), prevent_initial_call="initial_duplicate",
 )
+clientside_callback(
+    ClientsideFunction("parityDraft", "synced"),
+    Output(dids.SYNCED, "data"), Input(dids.PUSHED, "data"), State(dids.OWNER, "data"),
+    prevent_initial_call=True,
+)
+
+
+# the report draft in the store, per user: it follows the user to another browser or machine
+def keep_draft(push: dict | None, owner: str) -> dict:
+    """Keep the parts of the report ``push`` carries as ``owner``'s draft in the store.
+
+    Parameters
+    ----------
+    push : dict or None
+        From the browser (``assets/workspace.js``): ``fp`` (fingerprints of the tab's items and
+        meta) and the parts that changed, ``items`` and/or ``meta``.
+    owner : str
+        The signed-in user (``""`` without sign-in): from the session, never from the browser.
+
+    Returns
+    -------
+    dict
+        ``{"updated", "fp"}`` of the stored copy; ``{"resend": True}`` when a part not sent is
+        not, in the store, the one the browser took it for (another browser changed it: send
+        all);
+        ``{"error": message}`` when the store could not keep it (the browser's copy stays).
+    """
+    if not isinstance(push, dict) or not isinstance(push.get("fp"), dict):
+        return {"error": "The report draft sent was not readable; it stays in this browser."}
+    try:
+        store = _store()
+        kept = [part for part in ("items", "meta") if part not in push]
+        if kept:
+            held = store.get_draft(owner)
+            if held is None or any(held.fingerprint.get(p) != push["fp"].get(p) for p in kept):
+                return {"resend": True}
+        draft = store.put_draft(owner, items=push.get("items"), meta=push.get("meta"),
+                                fingerprint=push["fp"])
+    except Exception as exc:
+        log.warning("report draft of %r not kept in the store: %s", owner, exc)
+        text = str(exc) if isinstance(exc, DataError) else "the store could not be reached"
+        return {"error": f"The report is kept in this browser only ({text}); it follows you to "
+                         "another browser once the server can keep it."}
+    return {"updated": draft.to_dict()["updated"], "fp": draft.fingerprint}
+
+
+def draft_for_tab(draft, ask: dict | None):
+    """Whether a tab's first page takes the store's draft: the store's :class:`Draft` to show,
+    or None.
+
+    Parameters
+    ----------
+    draft : core.store.Draft or None
+        The user's draft in the store.
+    ask : dict or None
+        From the browser: ``since`` (the store time of the copy this browser last saw, ``""``
+        when none), ``local`` (whether this browser holds a draft of its own, empty or not) and
+        ``fp``, the fingerprints of that draft (when they are the store's, it is the same copy).
+
+    Returns
+    -------
+    core.store.Draft or None
+        The store's draft when it is another copy than the browser's and newer than what this
+        browser last saw, or when the browser has none and the store's is not empty; else None
+        (the browser's copy stands).
+    """
+    if draft is None or not isinstance(ask, dict):
+        return None
+    if ask.get("fp") and ask["fp"] == draft.fingerprint:     # the browser holds this very copy
+        return None
+    since = str(ask.get("since") or "")
+    if since:
+        return draft if draft.to_dict()["updated"] > since else None
+    if ask.get("local") or draft.is_empty:
+        return None
+    return draft
+
+
+@callback(output=dict(pushed=Output(dids.PUSHED, "data")), inputs=dict(push=Input(dids.PUSH, "data")),
+          prevent_initial_call=True)
+def push_draft(push):
+    """The browser's changed report parts, kept in the store for the signed-in user."""
+    return dict(pushed=keep_draft(push, current_user()))
+
+
+@callback(output=dict(items=Output(rids.ITEMS, "data", allow_duplicate=True),
+                      meta=Output(rids.META, "data", allow_duplicate=True),
+                      toast=Output(rids.TOAST, "children", allow_duplicate=True),
+                      show=Output(rids.TOAST, "is_open", allow_duplicate=True),
+                      pushed=Output(dids.PUSHED, "data", allow_duplicate=True)),
+          inputs=dict(ask=Input(dids.ASK, "data")), prevent_initial_call=True)
+def fetch_draft(ask):
+    """A tab's first page: the user's draft from the store, when the browser has none or the
+    store's is newer (from another browser)."""
+    none = dict(items=no_update, meta=no_update, toast=no_update, show=no_update)
+    try:
+        held = _store().get_draft(current_user())
+    except Exception as exc:
+        log.warning("report draft not read from the store: %s", exc)
+        return dict(none, pushed={"error": "The report is kept in this browser only (the store "
+                                           "could not be reached); it follows you to another "
+                                           "browser once the server can keep it."})
+    # the browser learns what the store holds (nothing: its next change is sent whole)
+    pushed = ({"updated": held.to_dict()["updated"], "fp": held.fingerprint} if held else
+              {"updated": "", "fp": {}})
+    draft = draft_for_tab(held, ask)
+    if draft is None:
+        return dict(none, pushed=pushed)
+    n = len(draft.items)
+    text = ("The report was cleared in another browser; this tab follows." if draft.is_empty else
+            f"The report you were building is back ({n} item{'' if n == 1 else 's'}, kept on the "
+            "server for you).")
+    return dict(items=draft.items, meta=draft.meta, toast=text, show=True, pushed=pushed)
 clientside_callback(
     ClientsideFunction("parityDraft", "keep"),
     Output(dids.NOTE, "data"), Input(rids.ITEMS, "data"), Input(rids.META, "data"),

@@ -9,7 +9,7 @@ from components.ids import Backtest as ids
 from components.ids import BacktestMore as more
 
 __all__ = ["FIELDS", "SOURCES", "WF_PARAMS", "defaults", "from_query", "to_query", "rules_kwargs",
-           "parse_values", "REAL_LABEL", "MODELLED_SPAN"]
+           "parse_values", "REAL_LABEL", "MODELLED_SPAN", "ui_values", "sweep_form", "named_keys"]
 
 SOURCES = ("real", "upload", "modelled")
 REAL_LABEL = "real SPXW end-of-day quotes, 2 Jan – 28 Feb 2018, historicaloptiondata sample"
@@ -186,3 +186,87 @@ def parse_values(text: str, field: str) -> list:
     if not vals:
         raise ValueError(f"{field}: give at least one value")
     return vals
+
+
+def ui_values(rules: dict) -> dict:
+    """The rules form's UI values from ``Rules`` fields: the inverse of :func:`rules_kwargs`.
+
+    Parameters
+    ----------
+    rules : dict
+        ``Rules.to_dict()`` (fields by name, fractions for the percent inputs).
+
+    Returns
+    -------
+    dict
+        Query key -> UI value (percent inputs in percent, rounded to 10 decimals so 0.16 shows
+        16, not 16.000000000000004); fields ``rules`` does not hold are left out.
+    """
+    out = {}
+    for key, _, field, _, _, scale in FIELDS:
+        if field not in rules:
+            continue
+        v = rules[field]
+        if v is not None and scale is not None and isinstance(v, (int, float)):
+            v = round(v / scale, 10)
+            v = int(v) if float(v).is_integer() else v
+        out[key] = v
+    return out
+
+
+def _values_text(values) -> str:
+    """A grid axis as the form writes it: ``[0.1, 25.0, 3]`` -> ``"0.1, 25, 3"``."""
+    return ", ".join(str(int(v)) if isinstance(v, (int, float)) and float(v).is_integer() else str(v)
+                     for v in values)
+
+
+def named_keys(query: dict) -> list[str]:
+    """The page-state keys a link's query names (the form a stored run must not override).
+
+    Parameters
+    ----------
+    query : dict
+        The URL query, key -> text.
+
+    Returns
+    -------
+    list of str
+        The keys of :func:`defaults` present in ``query``.
+    """
+    return [k for k in defaults() if k in query]
+
+
+def sweep_form(payload: dict, named: list | None = None) -> dict:
+    """The walk-forward form of a stored walk-forward, for a link that brings it back.
+
+    Parameters
+    ----------
+    payload : dict
+        The stored walk-forward (its ``grid``, ``train``, ``test``, ``anchored``, ``metric``,
+        ``rules`` and data ``descriptor``).
+    named : list of str, optional
+        Page-state keys the link's query names (:func:`named_keys`): those rule and data fields
+        keep the link's value; the others take the run's.
+
+    Returns
+    -------
+    dict
+        ``p1, v1, p2, v2`` (grid parameters and values text), ``train``, ``test``, ``metric``,
+        ``anchored``, ``rules`` (query key -> UI value) and ``data`` (``source``, ``start``,
+        ``end``; only for real or modelled data, an upload comes back through its ``data=``).
+    """
+    named = set(named or ())
+    grid = list((payload.get("grid") or {}).items())
+    (p1, v1), (p2, v2) = (grid + [("", []), ("", [])])[:2]
+    form = {"p1": p1 or WF_PARAMS[0][0], "v1": _values_text(v1), "p2": p2, "v2": _values_text(v2),
+            "train": payload.get("train"), "test": payload.get("test"),
+            "metric": payload.get("metric"), "anchored": bool(payload.get("anchored")),
+            "rules": {k: v for k, v in ui_values(payload.get("rules") or {}).items() if k not in named}}
+    desc = payload.get("descriptor") or {}
+    data = {}
+    if desc.get("source") in ("real", "modelled") and "source" not in named:
+        data["source"] = desc["source"]
+        if desc["source"] == "modelled":
+            data.update({k: desc[k] for k in ("start", "end") if desc.get(k) and k not in named})
+    form["data"] = data
+    return form

@@ -459,6 +459,8 @@ class BacktestMore:
     WF_QUERY = "bt-wf-query"          # dcc.Store: the ?wf=<id> of the page's link
     WF_SAVED = "bt-wf-saved"
     FAR_DTE = "bt-far-dte"
+    WF_NAMED = "bt-wf-named"          # dcc.Store: the form keys the page's link names (kept as given)
+    WF_FORM = "bt-wf-form"            # dcc.Store: the form of the walk-forward a link brought back
 
 
 class WorkspaceShare:
@@ -493,17 +495,23 @@ class WorkspaceView:
 
 class ReportDraft:
     """The report draft kept in this browser (localStorage, per signed-in user), so a new tab
-    or the next day shows the report being built."""
+    or the next day shows the report being built, and in the store (per user), so it follows
+    the user to another browser or machine."""
 
     OWNER = "report-draft-owner"      # dcc.Store (memory): whose draft this page keeps ("" single user)
     NOTE = "report-draft-note"        # dcc.Store: why the draft could not be kept ("" when kept)
     NOTE_TEXT = "report-draft-note-text"  # Report page: that note, shown
+    PUSH = "report-draft-push"        # dcc.Store (memory): the changed parts to keep in the store
+    PUSHED = "report-draft-pushed"    # dcc.Store (memory): {updated, fp} of the store's copy
+    ASK = "report-draft-ask"          # dcc.Store (memory): a tab's first page asks for the store's copy
+    SYNCED = "report-draft-synced"    # dcc.Store (memory): output of the browser-side bookkeeping
 
 
 class PortfolioKept:
     """Portfolio: what the foreground and background callbacks need of the kept result."""
 
     RESULT_QUERY = "pf-result-query"  # dcc.Store (sessionStorage): the kept result's query only
+    BOOK_BASIS = "pf-book-basis"      # dcc.Store (memory): tickers, weights, last date (add to book)
 
 
 class GreeksViews:

@@ -78,6 +78,8 @@ def workspace_helpers() -> list:
     ], id=ids.DIALOG, is_open=False)
     return [dcc.Store(id=ids.CURRENT, storage_type="local"),
             dcc.Store(id=dids.OWNER, data=draft_owner()), dcc.Store(id=dids.NOTE, data=""),
+            dcc.Store(id=dids.PUSH), dcc.Store(id=dids.PUSHED), dcc.Store(id=dids.ASK),
+            dcc.Store(id=dids.SYNCED),
             dcc.Store(id=ids.SNAPSHOT), dcc.Store(id=ids.RESTORE),
             html.Div(id=ids.RESTORE_DUMMY, hidden=True), dialog,
             dbc.Toast(id=ids.TOAST, header="Workspace", is_open=False, duration=6000,

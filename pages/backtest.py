@@ -6,7 +6,8 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from components.backtest_state import FIELDS, MODELLED_SPAN, REAL_LABEL, WF_PARAMS, from_query
+from components.backtest_state import (FIELDS, MODELLED_SPAN, REAL_LABEL, WF_PARAMS, from_query,
+                                       named_keys)
 from components.figures import empty_figure
 from components.ids import Backtest as ids
 from components.ids import Uploads
@@ -128,7 +129,7 @@ def _wf_card():
         dbc.Row([
             _f("Parameter 1", dbc.Select(id=ids.WF_PARAM1, value="delta", size="sm", options=opts)),
             _f("Values", dbc.Input(id=ids.WF_VALUES1, value=WF_PARAMS[0][2], size="sm", debounce=True)),
-            _f("Parameter 2", dbc.Select(id=ids.WF_PARAM2, value="width", size="sm",
+            _f("Parameter 2", dbc.Select(id=ids.WF_PARAM2, value="width", size="sm", placeholder="(none)",
                                          options=[{"label": "(none)", "value": ""}] + opts)),
             _f("Values", dbc.Input(id=ids.WF_VALUES2, value=WF_PARAMS[1][2], size="sm", debounce=True)),
         ], class_name="g-2"),
@@ -224,6 +225,8 @@ def layout(**query) -> dbc.Container:
         dcc.Store(id=ids.RUNS_QUERY, data=str(query.get("run", ""))[:40] or None),
         dcc.Store(id=more.WF_RUN_ID),
         dcc.Store(id=more.WF_QUERY, data=str(query.get("wf", ""))[:40] or None),
+        dcc.Store(id=more.WF_NAMED, data=named_keys(query)),
+        dcc.Store(id=more.WF_FORM),
         dcc.Store(id=ids.STATE),
         html.Div(id=ids.URL_DUMMY, hidden=True),
     ], fluid=True, class_name="py-3")

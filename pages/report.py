@@ -47,9 +47,10 @@ def layout(**_query) -> html.Div:
     return dbc.Container([
         html.Div([html.H3("Report", className="mb-0"),
                   html.Div("Press “Add to report” in the top bar on any page to add its charts, inputs "
-                           "and data source here. This browser keeps the report you are building "
-                           "(a new tab or the next day shows it); save it with the workspace "
-                           "(Workspace → Save in the top bar) to keep it on the server and share it.",
+                           "and data source here. The report you are building is kept for you, in "
+                           "this browser and on the server (a new tab, another browser or the next "
+                           "day shows it); save it with the workspace (Workspace → Save in the top "
+                           "bar) to keep a copy with its pages and share it.",
                            className="text-body-secondary small"),
                   html.Div(id=dids.NOTE_TEXT, className="small text-warning-emphasis")],
                  className="mb-3"),

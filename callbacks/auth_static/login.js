@@ -10,8 +10,8 @@
   document.documentElement.setAttribute("data-bs-theme", dark ? "dark" : "light");
 })();
 
-// Signed out: the report drafts kept in this browser (assets/workspace.js, "parity.draft.<user>")
-// go too, so the next person at this browser does not find them.
+// Signed out: the report drafts kept in this browser (assets/workspace.js, "parity.draft.<user>"
+// and "parity.draft-sync.<user>") go too, so the next person at this browser does not find them.
 (function () {
   if (!/[?&]signed_out=1(&|$)/.test(window.location.search)) { return; }
   try {
@@ -21,5 +21,11 @@
       if (key && key.indexOf("parity.draft") === 0) { gone.push(key); }
     }
     gone.forEach(function (key) { window.localStorage.removeItem(key); });
+    // and this tab's report (its session stores): the next user signing in here starts clean.
+    // The server's copy stays: it is the user's work, back when they sign in again anywhere.
+    ["report-items", "report-meta", "parity.draft-adopted", "parity.draft-dirty"].forEach(function (key) {
+      window.sessionStorage.removeItem(key);
+      window.sessionStorage.removeItem(key + "-timestamp");
+    });
   } catch (e) { /* no storage: nothing kept */ }
 })();

@@ -10,8 +10,10 @@ beyond its location, so every worker process can open the same URL and answer an
 ``record_calibration`` files a ``CalibrationResult``; ``compare_runs`` tabulates runs side by
 side. ``save_workspace / open_workspace / copy_workspace / rename_workspace /
 delete_workspace / list_workspaces`` manage :class:`Workspace` documents, and
-``put_blob / get_blob`` store uploaded files once by SHA-256.
+``put_blob / get_blob`` store uploaded files once by SHA-256; ``put_draft / get_draft /
+delete_draft`` keep each user's report draft (:class:`Draft`).
 """
+from core.store.drafts import MAX_DRAFT_CHARS, Draft, DraftStore
 from core.store.compare import (CALIBRATION, CALIBRATION_METRICS, calibration_from_run,
                                 compare_runs, record_calibration)
 from core.store.factory import open_store, redact_url, shared_store
@@ -26,4 +28,5 @@ __all__ = ["open_store", "shared_store", "redact_url", "RunStore", "Run", "RunQu
            "SqliteRunStore", "SCHEMA_VERSION", "COLUMNS", "ORDER_FIELDS", "record_calibration",
            "calibration_from_run", "compare_runs", "CALIBRATION", "CALIBRATION_METRICS", "Workspace", "WorkspaceInfo",
            "WorkspaceStore", "WORKSPACE_VERSION", "MAX_BLOB_BYTES", "blob_key", "migrate_document",
-           "Sharing", "SHARING_MODES", "User", "UserStore", "ROLES"]
+           "Sharing", "SHARING_MODES", "User", "UserStore", "ROLES", "Draft", "DraftStore",
+           "MAX_DRAFT_CHARS"]

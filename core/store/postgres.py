@@ -40,6 +40,7 @@ from typing import Any
 from core.errors import DataError
 from core.store.runs import (COLUMNS, ORDER_FIELDS, RunQuery, RunStore, StoreError,
                              where_clause)
+from core.store.drafts import DraftStore
 from core.store.users import UserStore
 from core.store.workspaces import WorkspaceStore
 
@@ -113,6 +114,15 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
         "CREATE INDEX login_failures_address_at ON login_failures (address, at)",
         "CREATE INDEX login_failures_at ON login_failures (at)",
     )),
+    (4, "report drafts", (
+        """CREATE TABLE report_drafts (
+            owner TEXT PRIMARY KEY,
+            items TEXT NOT NULL,
+            meta TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            updated TEXT NOT NULL
+        )""",
+    )),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 #: Advisory lock key taken while migrating ("parity" as a number).
@@ -152,7 +162,7 @@ def _seconds(value: Any, name: str) -> float:
     return x
 
 
-class PostgresRunStore(RunStore, WorkspaceStore, UserStore):
+class PostgresRunStore(RunStore, WorkspaceStore, UserStore, DraftStore):
     """Runs registry and workspaces in a PostgreSQL database.
 
     Parameters

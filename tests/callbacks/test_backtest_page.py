@@ -164,3 +164,72 @@ def test_calendar_from_the_form(history):
         else cb.strategy_options("x")["options"]
     values = [o["value"] for o in opts]
     assert "calendar_spread" in values and "diagonal_spread" in values
+
+
+def test_walk_forward_link_brings_back_its_form(history, tmp_path, monkeypatch):
+    """A ``wf=<id>`` link fills the walk-forward form with the run's grid, windows, metric and
+    anchoring, and the rules and data its query does not name with the run's; a parameter
+    picked afterwards still gets its default values."""
+    import json
+
+    from components.ids import Backtest as ids
+    from components.ids import BacktestMore as more
+
+    typed = {"entry": "weekly", "delta": "20", "width": "25", "pt": "40"}   # the form the user set
+    grid = cb.grid_from_form("dte", "20, 30", "", "")
+    wf = cb.run_sweep(history, from_query(typed), grid, 12, 6, True, "total_return")
+    wf["descriptor"] = cb.source_descriptor("real", None, None, None)
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    run_id = cb.record_sweep(json.loads(json.dumps(wf)), url)
+    monkeypatch.setenv("DATABASE_URL", url)
+
+    bare = cb.load_sweep(run_id, [])                     # the runs page's /backtest?wf=<id>
+    assert bare["result"]["run_id"] == run_id
+    out = cb.wf_form_update(more.WF_FORM, bare["form"], None, None)
+    assert (out["p1"], out["v1"], out["p2"], out["v2"]) == ("dte", "20, 30", "", "")
+    assert (out["train"], out["test"], out["metric"], out["anchored"]) == (12, 6, "total_return", True)
+    assert out["source"] == "real"
+    want = from_query(typed)                              # every rule field as the form showed it
+    assert {k: out["rules"][k] for k in want if k in out["rules"]} == \
+        {k: want[k] for k in want if k in out["rules"]}
+    assert out["rules"]["delta"] == 20 and out["rules"]["pt"] == 40 and out["rules"]["sl"] is None
+
+    # the page's own link names its rules: those stay as the link says
+    named = cb.load_sweep(run_id, ["source", "delta", "entry"])["form"]
+    assert "delta" not in named["rules"] and "entry" not in named["rules"] and named["data"] == {}
+    assert named["rules"]["width"] == 25
+
+    # a parameter picked by hand: its defaults, nothing else touched
+    picked = cb.wf_form_update(ids.WF_PARAM1, None, "width", None)
+    assert picked["v1"] == "25, 50" and picked["p1"] is cb.no_update and picked["train"] is cb.no_update
+    assert cb.wf_form_update(ids.WF_PARAM2, None, None, "")["v2"] == ""
+
+
+def test_sweeps_use_the_process_store(history, tmp_path, monkeypatch):
+    """Filing and reopening walk-forwards opens the store once per process (``shared_store``,
+    as the backtests and every other request handler), not once per call: ``open_store`` checks
+    and migrates the schema each time (about 30 ms against PostgreSQL)."""
+    import json
+
+    import core.store
+    import core.store.factory as factory
+
+    opened = []
+    real_open = factory.open_store
+
+    def counting(url, **kw):
+        opened.append(url)
+        return real_open(url, **kw)
+
+    monkeypatch.setattr(factory, "open_store", counting)
+    monkeypatch.setattr(core.store, "open_store", counting)
+    wf = cb.run_sweep(history, from_query({}), cb.grid_from_form("delta", "0.1, 0.2", "", ""), 15, 8,
+                      False, "sharpe")
+    wf["descriptor"] = cb.source_descriptor("real", None, None, None)
+    url = f"sqlite:///{tmp_path / 'once.db'}"
+    run_id = cb.record_sweep(json.loads(json.dumps(wf)), url)
+    assert cb.restore_sweep(run_id, url)["run_id"] == run_id
+    assert cb.restore_sweep(run_id, url)["run_id"] == run_id
+    bt = cb.record(cb.run_backtest(history, from_query({})), {"source": "real"}, url)
+    assert cb.restore(bt, url)["run_id"] == bt
+    assert opened == [url]

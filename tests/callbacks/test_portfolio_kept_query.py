@@ -38,3 +38,16 @@ def test_first_load_and_optimise_send_the_query_store_not_the_result():
         ids = {dep.component_id for dep in kwargs["inputs"].values() if not isinstance(dep, dict)}
         assert PortfolioKept.RESULT_QUERY in ids, (func.__name__, ids)
         assert Portfolio.RESULT not in ids, (func.__name__, ids)
+
+
+def test_add_to_book_sends_the_book_basis_not_the_result():
+    """A notional typed sent the whole result (~90 kB) with each keystroke; the link needs only
+    the tickers, weights and last date, which ``render`` keeps in a small store."""
+    import callbacks.portfolio as cbp
+    from callbacks.registry import _DECLARED
+
+    (kwargs,) = [kw for kind, _a, kw, f in _DECLARED if f is cbp.add_to_book]
+    ids = {dep.component_id for dep in kwargs["inputs"].values() if not isinstance(dep, dict)}
+    assert PortfolioKept.BOOK_BASIS in ids and Portfolio.RESULT not in ids, ids
+    (render,) = [kw for kind, _a, kw, f in _DECLARED if f is cbp.render]
+    assert render["output"]["basis"].component_id == PortfolioKept.BOOK_BASIS

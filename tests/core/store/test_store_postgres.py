@@ -24,7 +24,7 @@ def _add(store, i=0):
 def test_schema_is_created_once_with_a_version_table(postgres_url):
     store = open_store(postgres_url)
     assert isinstance(store, PostgresRunStore) and store.backend == "postgresql"
-    assert store.schema_version() == SCHEMA_VERSION == 3
+    assert store.schema_version() == SCHEMA_VERSION == 4
     # the same versions and descriptions as the SQLite backend
     assert [m[:2] for m in MIGRATIONS] == [m[:2] for m in SQLITE_MIGRATIONS]
     open_store(postgres_url.replace("postgresql://", "postgres://"))
@@ -33,11 +33,11 @@ def test_schema_is_created_once_with_a_version_table(postgres_url):
         rows = conn.execute("SELECT version, description FROM schema_version ORDER BY version"
                             ).fetchall()
         assert rows == [(1, "runs registry"), (2, "workspaces and blobs"),
-                        (3, "users, workspace sharing, failed sign-ins")]
+                        (3, "users, workspace sharing, failed sign-ins"), (4, "report drafts")]
         tables = {r[0] for r in conn.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
         assert tables == {"runs", "workspaces", "blobs", "schema_version", "users",
-                          "workspace_shares", "login_failures"}
+                          "workspace_shares", "login_failures", "report_drafts"}
         types = dict(conn.execute("SELECT column_name, data_type FROM information_schema.columns"
                                   " WHERE table_name = 'runs'").fetchall())
         assert types["params"] == "json" and types["created"] == "timestamp with time zone"
@@ -59,7 +59,7 @@ def test_concurrent_openers_apply_each_migration_once(postgres_url):
         t.join(60)
     assert errors == []
     with psycopg.connect(postgres_url) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 3
+        assert conn.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 4
         assert conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 6
 
 

@@ -39,13 +39,13 @@ def test_file_url_creates_folders_wal_and_schema(tmp_path):
     assert store.backend == "sqlite"
     assert store.journal_mode() == "wal"
     assert _raw(path, "PRAGMA journal_mode") == [("wal",)]         # persists in the file
-    assert store.schema_version() == SCHEMA_VERSION == MIGRATIONS[-1][0] == 3
+    assert store.schema_version() == SCHEMA_VERSION == MIGRATIONS[-1][0] == 4
     assert _raw(path, "SELECT version, description FROM schema_version") == [
         (1, "runs registry"), (2, "workspaces and blobs"),
-        (3, "users, workspace sharing, failed sign-ins")]
+        (3, "users, workspace sharing, failed sign-ins"), (4, "report drafts")]
     tables = {r[0] for r in _raw(path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"runs", "schema_version", "workspaces", "blobs", "users", "workspace_shares",
-            "login_failures"} <= tables
+            "login_failures", "report_drafts"} <= tables
 
 
 def test_reopening_keeps_runs_and_applies_no_migration_twice(tmp_path):
@@ -53,35 +53,35 @@ def test_reopening_keeps_runs_and_applies_no_migration_twice(tmp_path):
     rid = open_store(url).add_run("fit", "svi", "", {"a": 1.0}, {}, {}, 0.1)
     again = open_store(url)
     assert again.get_run(rid).params == {"a": 1.0}
-    assert _raw(tmp_path / "p.db", "SELECT COUNT(*) FROM schema_version") == [(3,)]
+    assert _raw(tmp_path / "p.db", "SELECT COUNT(*) FROM schema_version") == [(4,)]
 
 
 def test_migrations_apply_in_order_once(tmp_path):
     conn = sqlite3.connect(tmp_path / "m.db", isolation_level=None)
-    steps = (*MIGRATIONS, (4, "add notes", ("ALTER TABLE runs ADD COLUMN notes TEXT",)),
-             (5, "notes index", ("CREATE INDEX runs_notes ON runs (notes)",)))
+    steps = (*MIGRATIONS, (5, "add notes", ("ALTER TABLE runs ADD COLUMN notes TEXT",)),
+             (6, "notes index", ("CREATE INDEX runs_notes ON runs (notes)",)))
     assert _migrate(conn, MIGRATIONS[:1]) == 1
-    assert _migrate(conn, steps) == 5
-    assert _migrate(conn, steps) == 5
+    assert _migrate(conn, steps) == 6
+    assert _migrate(conn, steps) == 6
     assert conn.execute("SELECT version FROM schema_version ORDER BY version").fetchall() == [
-        (1,), (2,), (3,), (4,), (5,)]
+        (1,), (2,), (3,), (4,), (5,), (6,)]
     assert "notes" in [r[1] for r in conn.execute("PRAGMA table_info(runs)")]
     conn.close()
     # a database written by a newer Parity is refused, not silently used
-    with pytest.raises(DataError, match="schema is version 5, newer than this Parity supports "
-                                        r"\(3\)"):
+    with pytest.raises(DataError, match="schema is version 6, newer than this Parity supports "
+                                        r"\(4\)"):
         open_store(f"sqlite:///{tmp_path / 'm.db'}")
 
 
 def test_failed_migration_rolls_back(tmp_path):
     conn = sqlite3.connect(tmp_path / "f.db", isolation_level=None)
-    bad = (*MIGRATIONS, (4, "broken", ("ALTER TABLE nowhere ADD COLUMN x",)))
+    bad = (*MIGRATIONS, (5, "broken", ("ALTER TABLE nowhere ADD COLUMN x",)))
     with pytest.raises(sqlite3.OperationalError):
         _migrate(conn, bad)
     assert not conn.in_transaction
     assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'runs'").fetchall() == []
     conn.close()
-    assert open_store(f"sqlite:///{tmp_path / 'f.db'}").schema_version() == 3
+    assert open_store(f"sqlite:///{tmp_path / 'f.db'}").schema_version() == 4
 
 
 def test_two_processes_writing_concurrently_lose_nothing(tmp_path):
@@ -200,7 +200,7 @@ def test_redact_url():
 
 def test_direct_construction_matches_open_store(tmp_path):
     store = SqliteRunStore(tmp_path / "d.db")
-    assert store.schema_version() == 3 and store.journal_mode() == "wal"
+    assert store.schema_version() == 4 and store.journal_mode() == "wal"
 
 
 @pytest.mark.parametrize("where", ["header", "pages"])

@@ -136,7 +136,7 @@ def test_a_version_2_database_is_migrated_with_its_workspaces_private(tmp_path):
                  " '2026-01-01T00:00:00.000000+00:00', 1, '{}', '[]')")
     conn.close()
     store = open_store(f"sqlite:///{path}")
-    assert store.schema_version() == 3
+    assert store.schema_version() == 4
     ws = store.open_workspace("w1")
     assert (ws.name, ws.owner, ws.sharing) == ("old", "bob", Sharing("private"))
     assert [w.id for w in store.list_workspaces(reader="cat")] == []
