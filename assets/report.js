@@ -23,7 +23,12 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       return out;
     },
 
-    _visible: function (el) { return !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length); },
+    // On screen: laid out and not hidden with `visibility` (the Greeks page keeps its 3D graph,
+    // drawn ahead, under the heatmap with visibility: hidden; it is not part of the view).
+    _visible: function (el) {
+      return !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length) &&
+        window.getComputedStyle(el).visibility !== 'hidden';
+    },
 
     _tables: function (root) {
       var R = window.dash_clientside.parityReport, tables = [];

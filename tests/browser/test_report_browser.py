@@ -123,3 +123,32 @@ def test_report_from_three_pages_exports_html_and_pdf(dash_duo, parity, tmp_path
         "return sessionStorage.getItem('report-items')"))[1]["url"].startswith("/strategies"))
     severe = [e for e in dash_duo.get_logs() if e.get("level") == "SEVERE"]
     assert severe == []
+
+
+_SCENE_3D = ("const gd = document.querySelector('#greeks-graph-3d .js-plotly-plot');"
+             "return !!(gd && gd.data && gd.data.length && gd._fullLayout.scene && gd._fullLayout.scene._scene);")
+_ITEMS = "return JSON.parse(sessionStorage.getItem('report-items') || '[]')"
+
+
+def test_greeks_view_added_to_the_report_is_the_chart_on_screen(dash_duo, parity):
+    """The Greeks page draws its 3D graph ahead, hidden under the heatmap: "Add to report" takes
+    the chart the user sees (one heatmap), not the hidden one too, and the 3D surface once shown."""
+    dash_duo.start_server(parity)
+    d = dash_duo.driver
+    d.get(dash_duo.server_url + "/greeks")
+    _wait(lambda: d.execute_script(READY))
+    _wait(lambda: d.execute_script(_SCENE_3D), timeout=40)       # the hidden 3D graph is drawn
+    dash_duo.find_element("#report-add").click()
+    dash_duo.wait_for_contains_text("#report-toast", "Added", timeout=20)
+    item = _wait(lambda: (d.execute_script(_ITEMS) or [None])[-1])
+    assert [[t["type"] for t in f["data"]] for f in item["figures"]] == [["heatmap"]], item["figures"]
+
+    d.execute_script("document.querySelector(\"label[for='_dbcprivate_radioitems_greeks-view_input_surface']\")"
+                     ".click()")
+    _wait(lambda: d.execute_script(
+        "return getComputedStyle(document.getElementById('greeks-wrap-3d')).visibility") == "visible")
+    time.sleep(1.0)
+    d.execute_script("document.getElementById('report-add').click()")   # the first toast is over it
+    _wait(lambda: len(d.execute_script(_ITEMS)) == 2)
+    item = d.execute_script(_ITEMS)[-1]
+    assert [[t["type"] for t in f["data"]] for f in item["figures"]] == [["surface"]], item["figures"]
