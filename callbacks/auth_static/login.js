@@ -10,22 +10,21 @@
   document.documentElement.setAttribute("data-bs-theme", dark ? "dark" : "light");
 })();
 
-// Signed out: the report drafts kept in this browser (assets/workspace.js, "parity.draft.<user>"
-// and "parity.draft-sync.<user>") go too, so the next person at this browser does not find them.
+// Signed out: what this browser kept of the user's session goes, so the next person at this
+// browser finds none of it: this tab's session storage (the Risk book, Strategies legs, Portfolio
+// views, the report being built), and in localStorage the report drafts (assets/workspace.js,
+// "parity.draft.<user>", "parity.draft-sync.<user>"), the pages' remembered inputs ("parity.pages",
+// "parity.last") and the workspace in use ("ws-current"). The theme stays (not the user's data).
+// The server's copy of the report stays: it is the user's work, back when they sign in anywhere.
 (function () {
   if (!/[?&]signed_out=1(&|$)/.test(window.location.search)) { return; }
   try {
     var gone = [];
     for (var i = 0; i < window.localStorage.length; i++) {
       var key = window.localStorage.key(i);
-      if (key && key.indexOf("parity.draft") === 0) { gone.push(key); }
+      if (key && (key.indexOf("parity.") === 0 || key.indexOf("ws-current") === 0)) { gone.push(key); }
     }
     gone.forEach(function (key) { window.localStorage.removeItem(key); });
-    // and this tab's report (its session stores): the next user signing in here starts clean.
-    // The server's copy stays: it is the user's work, back when they sign in again anywhere.
-    ["report-items", "report-meta", "parity.draft-adopted", "parity.draft-dirty"].forEach(function (key) {
-      window.sessionStorage.removeItem(key);
-      window.sessionStorage.removeItem(key + "-timestamp");
-    });
+    window.sessionStorage.clear();
   } catch (e) { /* no storage: nothing kept */ }
 })();

@@ -135,7 +135,12 @@ def test_a_browser_signs_in_and_reaches_a_working_page(dash_duo, served, tmp_pat
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();",
                           dash_duo.find_element("#app-theme-switch"))
     dash_duo.wait_for_element("html[data-bs-theme=dark]", timeout=10)
-    driver.execute_script("localStorage.setItem('parity.draft.bob', '{\"items\": []}');")
+    driver.execute_script("localStorage.setItem('parity.draft.bob', '{\"items\": []}');"
+                          "localStorage.setItem('parity.pages', '{\"/risk\": \"?book=x\"}');"
+                          "localStorage.setItem('ws-current', '{\"id\": \"w1\"}');"
+                          "sessionStorage.setItem('risk-rows', '[{\"symbol\": \"SPX\"}]');")
+    theme_key = "_dash_persistence.app-theme-switch.value.true"
+    assert driver.execute_script("return localStorage.getItem(arguments[0])", theme_key)
     driver.get(served.url + "/logout")
     dash_duo.wait_for_element("#logout-submit", timeout=30)
     assert driver.find_element("css selector", "html").get_attribute("data-bs-theme") == "dark"
@@ -145,5 +150,9 @@ def test_a_browser_signs_in_and_reaches_a_working_page(dash_duo, served, tmp_pat
     assert "You are signed out" in driver.find_element("css selector", "main").text
     # the report draft kept in this browser goes with the session
     assert driver.execute_script("return localStorage.getItem('parity.draft.bob');") is None
+    # and so does the rest of what this browser kept of bob's session; the theme stays
+    assert driver.execute_script("return [localStorage.getItem('parity.pages'), localStorage.getItem("
+                                 "'ws-current'), sessionStorage.length]") == [None, None, 0]
+    assert driver.execute_script("return localStorage.getItem(arguments[0])", theme_key)
     driver.get(served.url + "/strategies")
     dash_duo.wait_for_element("#login-submit", timeout=30)
