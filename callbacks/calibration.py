@@ -391,13 +391,13 @@ def save_runs(payload):
     return dict(saved=saved_note(f"{len(ids_)} run(s)", them=True), run_ids=ids_)
 
 
-_RENDER_OUT = ("params", "smiles", "residual", "surface", "corr", "drawn", "drawn_options")
+_RENDER_OUT = ("params", "smiles", "residual", "drawn_model", "drawn", "drawn_options")
 
 
 @callback(
     output=dict(params=Output(ids.PARAMS, "children"), smiles=Output(ids.SMILES_GRAPH, "figure"),
-                residual=Output(ids.RESIDUAL_GRAPH, "figure"), surface=Output(ids.SURFACE_GRAPH, "figure"),
-                corr=Output(ids.CORR_GRAPH, "figure"), state=Output(ids.STATE, "data"),
+                residual=Output(ids.RESIDUAL_GRAPH, "figure"), state=Output(ids.STATE, "data"),
+                drawn_model=Output(CalibrationSurface.DRAWN, "data"),
                 drawn=Output(ids.SHOW, "value"), drawn_options=Output(ids.SHOW, "options")),
     inputs=dict(payload=Input(ids.RESULT, "data"), show=Input(ids.SHOW, "value"),
                 dark=Input(App.THEME_SWITCH, "value"), run_ids=Input(ids.RUN_IDS, "data"),
@@ -406,6 +406,8 @@ _RENDER_OUT = ("params", "smiles", "residual", "surface", "corr", "drawn", "draw
                 upload=State(Uploads.CALIBRATION, "data")),
 )
 def render(payload, show, dark, run_ids, surface_view, models, weights, upload=None):
+    """The parameters, smiles and residuals, and what :func:`render_model` draws next (the
+    surface and correlations of the drawn model: below the fold, so after the smiles' paint)."""
     out = dict.fromkeys(_RENDER_OUT, no_update)
     drawn = surface_view if surface_view in SURFACE_VIEWS else SURFACE_VIEWS[0]
     if not payload:
@@ -422,11 +424,36 @@ def render(payload, show, dark, run_ids, surface_view, models, weights, upload=N
     src = payload.get("source")
     return dict(params=params_table(payload), smiles=with_source(fit_smiles_figure(frames, theme=theme), src),
                 residual=with_source(fit_residual_figure(frames, theme=theme), src),
-                surface=with_source(model_surface_figure(payload["surfaces"][model], view.market, model,
-                                                         theme=theme, view=drawn), src),
-                corr=with_source(correlation_figure(payload["results"][model], theme=theme), src),
                 state=_query(models, weights, model, run_ids, drawn),
+                drawn_model={"token": payload.get("token"), "model": model, "view": drawn, "theme": theme},
                 drawn=model if model != show else no_update, drawn_options=show_options(payload))
+
+
+def model_figures(payload: dict, model: str, view: str, theme: str) -> dict:
+    """``{"surface", "corr"}``: the drawn model's IV surface (``view``: heatmap or 3D) and its
+    parameter correlations, named with the payload's data source."""
+    src = payload.get("source")
+    market = CalibrationView.from_dict(payload).market
+    return dict(surface=with_source(model_surface_figure(payload["surfaces"][model], market, model,
+                                                         theme=theme, view=view), src),
+                corr=with_source(correlation_figure(payload["results"][model], theme=theme), src))
+
+
+@callback(
+    output=dict(surface=Output(ids.SURFACE_GRAPH, "figure"), corr=Output(ids.CORR_GRAPH, "figure")),
+    inputs=dict(drawn=Input(CalibrationSurface.DRAWN, "data"), payload=State(ids.RESULT, "data"),
+                run_ids=State(ids.RUN_IDS, "data"), upload=State(Uploads.CALIBRATION, "data")),
+    prevent_initial_call=True,
+)
+def render_model(drawn, payload, run_ids, upload):
+    """The surface and correlations of the model :func:`render` drew (its ``drawn`` store)."""
+    if not drawn or not payload or drawn.get("token") != payload.get("token"):
+        return dict(surface=no_update, corr=no_update)
+    try:
+        payload = kept(payload, upload, run_ids)
+    except ParityError:               # render has said so in the parameters card
+        return dict(surface=no_update, corr=no_update)
+    return model_figures(payload, drawn["model"], drawn["view"], drawn["theme"])
 
 
 def _query(models, weights, show, run_ids, view: str = SURFACE_VIEWS[0]) -> str:

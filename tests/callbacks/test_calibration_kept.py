@@ -42,9 +42,13 @@ def _size(value) -> int:
 
 
 def _draw(ref, run_ids=None, dark=False):
-    from callbacks.calibration import render
+    """What the page draws: ``render``, then ``render_model`` on the store ``render`` wrote."""
+    from callbacks.calibration import render, render_model
 
-    return render(ref, "merton", dark, run_ids, "heatmap", ["merton"], "iv", None)
+    out = render(ref, "merton", dark, run_ids, "heatmap", ["merton"], "iv", None)
+    if out["drawn_model"] is no_update:
+        return {**out, "surface": no_update, "corr": no_update}
+    return {**out, **render_model(out["drawn_model"], ref, run_ids, None)}
 
 
 def _same(a: dict, b: dict) -> int:
@@ -134,3 +138,31 @@ def test_the_job_answers_with_a_reference(app, monkeypatch):
     cold, warm = out["result"]["results"]["merton"], again["result"]["results"]["merton"]
     assert warm["evaluations"] < cold["evaluations"]          # warm started from the reference
     assert warm["rmse_iv"] == pytest.approx(cold["rmse_iv"], rel=1e-2)
+
+
+def test_the_surface_follows_the_smiles_for_the_model_and_view_drawn(ctx):
+    """``render`` answers with the smiles and what it drew; ``render_model`` then draws that
+    model's surface in that view and theme (the same figure the whole payload gives), and
+    nothing for a result that has since been replaced."""
+    from callbacks.calibration import keep, model_figures, render, render_model, run_models
+    from components.calibration_figures import correlation_figure, model_surface_figure
+    from core.calibration import CalibrationView
+
+    both = run_models(sample_chain(), ["merton", "vg"], weights="vega")
+    ref = keep(both)
+    out = render(ref, "vg", True, None, "3d", ["merton", "vg"], "vega", None)
+    assert "surface" not in out and "corr" not in out
+    assert out["drawn_model"] == {"token": both["token"], "model": "vg", "view": "3d", "theme": "dark"}
+    figs = render_model(out["drawn_model"], ref, None, None)
+    market = CalibrationView.from_dict(both).market
+    truth = {"surface": model_surface_figure(both["surfaces"]["vg"], market, "vg", theme="dark", view="3d"),
+             "corr": correlation_figure(both["results"]["vg"], theme="dark")}
+    for k in ("surface", "corr"):
+        a, b = figs[k], truth[k]
+        assert [t.type for t in a.data] == [t.type for t in b.data], k
+        for ta, tb in zip(a.data, b.data):
+            np.testing.assert_array_equal(np.asarray(ta.z, dtype=float), np.asarray(tb.z, dtype=float))
+    assert figs["surface"].data[0].type == "surface" and "Variance Gamma" in figs["surface"].layout.title.text
+    assert model_figures(both, "vg", "3d", "dark")["surface"].layout.title.text == figs["surface"].layout.title.text
+    newer = keep(run_models(sample_chain(), ["merton"], weights="vega"))
+    assert render_model(out["drawn_model"], newer, None, None) == dict(surface=no_update, corr=no_update)
