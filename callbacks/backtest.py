@@ -7,12 +7,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import uuid
 from pathlib import Path
 
 from dash import ALL, Input, Output, State, ctx, html, no_update  # noqa: F401
+from dash.exceptions import PreventUpdate
 from callbacks.registry import callback, clientside_callback
 
 from callbacks import uploads
+from callbacks.cache import cache, cache_context
 from callbacks.browser_js import REPLACE_URL_QUERY, url_upload
 from callbacks.jobs import job_failed
 from callbacks.settings import current_settings
@@ -422,6 +425,55 @@ def trade_replay(payload: dict | None, trade_id) -> dict | None:
         return {"error": str(exc)}
 
 
+def _replay_key(token: str) -> str:
+    return f"backtest-replay:{token}"
+
+
+def keep_replay(rp: dict | None) -> dict | None:
+    """Keep a replay in the server cache; the page's small reference to it (``{"token", "last"}``;
+    an unavailable replay's ``{"error"}`` as it is), so a day step uploads a few bytes, not the
+    replay (~57 kB) or the result (~19 kB).
+
+    Parameters
+    ----------
+    rp : dict or None
+        As :func:`trade_replay` returns it.
+
+    Returns
+    -------
+    dict or None
+        ``{"token": str, "last": int}`` (``last``: the index of the trade's exit day), the error as
+        it is, or ``None``.
+    """
+    if not rp or rp.get("error"):
+        return rp
+    token = uuid.uuid4().hex
+    with cache_context():
+        cache.set(_replay_key(token), rp)
+    return {"token": token, "last": max(len(rp["dates"]) - 1, 1)}
+
+
+def kept_replay(ref: dict | None) -> dict | None:
+    """The replay a reference (:func:`keep_replay`) names; an error when the cache has lost it.
+
+    Parameters
+    ----------
+    ref : dict or None
+        The page's replay store.
+
+    Returns
+    -------
+    dict or None
+        The replay (``{"error": why}`` when it is unavailable), or ``None`` without a reference.
+    """
+    if not ref or ref.get("error"):
+        return ref
+    with cache_context():
+        rp = cache.get(_replay_key(ref.get("token", "")))
+    return rp if rp is not None else {
+        "error": "the replay is no longer kept on the server (replays are kept an hour): pick the trade again"}
+
+
 def day_figures(rp: dict | None, day, theme: str) -> dict:
     """``{"payoff", "greeks", "attr"}`` of a replay on one day (``no_update`` without a replay)."""
     if not rp:
@@ -433,26 +485,45 @@ def day_figures(rp: dict | None, day, theme: str) -> dict:
                 attr=attribution_figure(rp, day or 0, theme=theme))
 
 
+_DAY_OUT = dict(payoff=Output(ids.PAYOFF_GRAPH, "figure", allow_duplicate=True),
+                greeks=Output(ids.GREEKS, "children", allow_duplicate=True),
+                attr=Output(ids.ATTR_GRAPH, "figure", allow_duplicate=True))
+
+
 @callback(
-    output=dict(replay=Output(ids.REPLAY, "data"), last=Output(ids.DAY, "max"), day=Output(ids.DAY, "value"),
-                payoff=Output(ids.PAYOFF_GRAPH, "figure"), greeks=Output(ids.GREEKS, "children"),
-                attr=Output(ids.ATTR_GRAPH, "figure")),
-    inputs=dict(trade_id=Input(ids.TRADE_PICK, "value"), day=Input(ids.DAY, "value"),
-                dark=Input(App.THEME_SWITCH, "value"), payload=State(ids.RESULT, "data"),
-                rp=State(ids.REPLAY, "data")),
+    output=dict(replay=Output(ids.REPLAY, "data", allow_duplicate=True), last=Output(ids.DAY, "max"),
+                day=Output(ids.DAY, "value", allow_duplicate=True), **_DAY_OUT),
+    inputs=dict(trade_id=Input(ids.TRADE_PICK, "value"), payload=State(ids.RESULT, "data"),
+                dark=State(App.THEME_SWITCH, "value")),
     prevent_initial_call=True,
 )
-def replay_day(trade_id, day, dark, payload, rp):
-    """A picked trade is replayed and drawn on its exit day (the whole attribution since entry)
-    in one response; a day (slider, play) or theme change redraws the kept replay."""
-    out = dict(replay=no_update, last=no_update, day=no_update)
-    if ctx.triggered_id == ids.TRADE_PICK:
-        rp = trade_replay(payload, trade_id)
-        ok = bool(rp) and not rp.get("error")
-        last = max(len(rp["dates"]) - 1, 1) if ok else 1
-        day = last if ok else 0
-        out = dict(replay=rp, last=last, day=day)
-    return {**out, **day_figures(rp, day, theme_name(dark))}
+def pick_trade(trade_id, payload, dark):
+    """A picked trade is replayed (kept on the server) and drawn on its exit day (the whole
+    attribution since entry) in one response."""
+    theme = theme_name(dark)
+    rp = trade_replay(payload, trade_id)
+    if rp is None:
+        return dict(replay=no_update, last=no_update, day=no_update, **day_figures(None, 0, theme))
+    ref = keep_replay(rp)
+    last = ref.get("last", 1)
+    day = 0 if rp.get("error") else last
+    return dict(replay={**ref, "day": day, "theme": theme}, last=last, day=day, **day_figures(rp, day, theme))
+
+
+@callback(
+    output=dict(replay=Output(ids.REPLAY, "data", allow_duplicate=True), **_DAY_OUT),
+    inputs=dict(day=Input(ids.DAY, "value"), dark=Input(App.THEME_SWITCH, "value"),
+                ref=State(ids.REPLAY, "data")),
+    prevent_initial_call=True,
+)
+def replay_day(day, dark, ref):
+    """A day (slider, play) or theme change redraws the kept replay: the request carries the day
+    and the replay's reference only. The day :func:`pick_trade` has just drawn is not drawn again."""
+    theme = theme_name(dark)
+    if not ref or (ref.get("day"), ref.get("theme")) == (day, theme):
+        raise PreventUpdate
+    rp = kept_replay(ref)
+    return dict(replay={**ref, "day": day, "theme": theme}, **day_figures(rp, day, theme))
 
 
 @callback(output=dict(stopped=Output(ids.TICK, "disabled"), label=Output(ids.PLAY, "children"),

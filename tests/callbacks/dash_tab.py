@@ -59,6 +59,7 @@ class Tab:
         self.clientside = dict(clientside or {})
         self.wait = wait
         self.calls: list[str] = []         # output strings of the callbacks run, in order
+        self.unchanged: list[int] = []     # indices in ``calls`` answered 204 (PreventUpdate)
         self._inserted: list[dict] = []
         ids = self.ids()
         self._run([d for d in self.deps if self._runnable(d, ids) and not d.get("prevent_initial_call")])
@@ -162,6 +163,7 @@ class Tab:
                     break
                 assert time.monotonic() < deadline, f"background job {dep['output']} still running"
         if r.status_code == 204:
+            self.unchanged.append(len(self.calls) - 1)
             return {}
         assert r.status_code == 200, (dep["output"], r.status_code, r.get_data(as_text=True)[:500])
         out = {}
