@@ -512,13 +512,14 @@ def pick_trade(trade_id, payload, dark):
 
 @callback(
     output=dict(replay=Output(ids.REPLAY, "data", allow_duplicate=True), **_DAY_OUT),
-    inputs=dict(day=Input(ids.DAY, "value"), dark=Input(App.THEME_SWITCH, "value"),
+    inputs=dict(day=Input(ids.DAY, "value"), dark=State(App.THEME_SWITCH, "value"),
                 ref=State(ids.REPLAY, "data")),
     prevent_initial_call=True,
 )
 def replay_day(day, dark, ref):
-    """A day (slider, play) or theme change redraws the kept replay: the request carries the day
-    and the replay's reference only. The day :func:`pick_trade` has just drawn is not drawn again."""
+    """A day change (slider, play) redraws the kept replay: the request carries the day and the
+    replay's reference only. The day :func:`pick_trade` has just drawn is not drawn again. (A theme
+    change redraws through ``render``, which picks the trade again, and :func:`pick_trade`.)"""
     theme = theme_name(dark)
     if not ref or (ref.get("day"), ref.get("theme")) == (day, theme):
         raise PreventUpdate
