@@ -5,8 +5,8 @@ A workspace with three pages (Greeks first, as it was last on screen) is saved i
 SQLite store; the app is served by werkzeug (threaded) on a free loopback port; a script
 injected before each navigation records the instant the first chart of the page body has drawn
 its traces (``.js-plotly-plot`` with data and an SVG/GL layer), and the instant of the page's
-last chart draw once every chart with data has drawn and the page is quiet (no callback request
-in flight, no loading spinner, for 300 ms; a chart still without data then is a placeholder the
+last chart draw once every chart with points has drawn and the page is quiet (no callback request
+in flight, no loading spinner, for 300 ms; a chart still without points then is a placeholder the
 page leaves blank): a page that draws its charts over several round trips is judged by both. Times are from navigation start
 (``performance.now()``'s origin): HTML, scripts, layout, the workspace read, the page's
 callbacks and the chart drawing. One browser; the first load of each URL is a warm-up (asset
@@ -41,6 +41,12 @@ window.__wsAll = null;     // every chart has: the page's last draw, once it is 
   };
   var LAYER = '.main-svg .overplot .trace, .main-svg .overplot .hm image, .main-svg .overplot path, canvas';
   function isDrawn(g) { return g.data && g.data.length && g.querySelector(LAYER); }
+  // a chart with points to draw (a placeholder's empty trace has none)
+  function hasPoints(g) {
+    return (g.data || []).some(function (t) {
+      return ['x', 'y', 'z', 'values', 'lat', 'a'].some(function (k) { return t[k] && t[k].length; });
+    });
+  }
   (function poll() {
     var now = performance.now();
     var root = document.querySelector(window.location.pathname.indexOf('/w/') === 0 ? '#ws-view-body' : '#_pages_content');
@@ -52,10 +58,11 @@ window.__wsAll = null;     // every chart has: the page's last draw, once it is 
     });
     var n = gs.filter(isDrawn).length;
     if (n !== drawn) { drawn = n; lastDraw = now; }
-    if (n && !window.__wsReady) { window.__wsReady = now; }
-    // all: every chart that has data has drawn, no callback in flight or spinning, for 300 ms
-    // (a chart still without data then is a placeholder the page leaves blank, e.g. a job not run)
-    var busy = pending > 0 || gs.some(function (g) { return g.data && g.data.length && !isDrawn(g); })
+    var first = gs[0];                  // the page's first chart, as the probe always read it
+    if (!window.__wsReady && first && isDrawn(first)) { window.__wsReady = now; }
+    // all: every shown chart with points has drawn, no callback in flight or spinning, for 300 ms
+    // (a chart still without points then is a placeholder the page leaves blank, e.g. a job not run)
+    var busy = pending > 0 || gs.some(function (g) { return g.offsetParent !== null && hasPoints(g) && !isDrawn(g); })
       || (root && root.querySelector('._dash-loading, [data-dash-is-loading="true"]'));
     if (window.__wsReady && !busy && now - Math.max(lastNet, lastDraw) > 300) {
       window.__wsAll = Math.max(lastDraw, window.__wsReady); return;
