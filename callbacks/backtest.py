@@ -7,12 +7,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import uuid
 from pathlib import Path
 
 from dash import ALL, Input, Output, State, ctx, html, no_update  # noqa: F401
+from dash.exceptions import PreventUpdate
 from callbacks.registry import callback, clientside_callback
 
 from callbacks import uploads
+from callbacks.cache import cache, cache_context
 from callbacks.browser_js import REPLACE_URL_QUERY, url_upload
 from callbacks.jobs import job_failed
 from callbacks.settings import current_settings
@@ -342,18 +345,12 @@ def run_job(set_progress, run, source, upload, start, end, values):
     return dict(result=payload, alert=empty, show=bool(empty))
 
 
-@callback(output=dict(result=Output(ids.RESULT, "data", allow_duplicate=True),
-                      alert=Output(ids.ALERT, "children", allow_duplicate=True),
-                      show=Output(ids.ALERT, "is_open", allow_duplicate=True)),
-          inputs=dict(run_id=Input(ids.RUNS_QUERY, "data")),
-          prevent_initial_call="initial_duplicate")
-def load_run(run_id):
-    if not run_id:
-        return dict(result=no_update, alert=no_update, show=no_update)
+def linked_run(run_id: str) -> tuple[dict | None, str]:
+    """``(payload, message)`` of a link's ``run=``: the stored backtest, or ``None`` and why not."""
     try:
-        return dict(result=restore(run_id, _settings().database_url), alert="", show=False)
+        return restore(run_id, _settings().database_url), ""
     except ParityError as exc:
-        return dict(result=no_update, alert=f"Could not load the backtest in this link: {exc}", show=True)
+        return None, f"Could not load the backtest in this link: {exc}"
 
 
 @callback(output=dict(saved=Output(ids.SAVED, "children"), run_id=Output(ids.RUN_ID, "data")),
@@ -371,18 +368,33 @@ def save_run(payload):
     return dict(saved=saved_note(), run_id=run_id)
 
 
+_RENDER_OUT = ("equity", "metrics", "trades", "hist", "picks", "pick", "notes", "result", "alert", "show")
+
+
 @callback(
     output=dict(equity=Output(ids.EQUITY_GRAPH, "figure"), metrics=Output(ids.METRICS, "children"),
                 trades=Output(ids.TRADES, "rowData"), hist=Output(ids.HIST_GRAPH, "figure"),
                 picks=Output(ids.TRADE_PICK, "options"), pick=Output(ids.TRADE_PICK, "value"),
-                notes=Output(ids.NOTES, "children")),
-    inputs=dict(payload=Input(ids.RESULT, "data"), dark=Input(App.THEME_SWITCH, "value")),
+                notes=Output(ids.NOTES, "children"),
+                result=Output(ids.RESULT, "data", allow_duplicate=True),
+                alert=Output(ids.ALERT, "children", allow_duplicate=True),
+                show=Output(ids.ALERT, "is_open", allow_duplicate=True)),
+    inputs=dict(payload=Input(ids.RESULT, "data"), dark=Input(App.THEME_SWITCH, "value"),
+                run_id=Input(ids.RUNS_QUERY, "data")),
+    prevent_initial_call="initial_duplicate",
 )
-def render(payload, dark):
+def render(payload, dark, run_id):
+    """Draw the result; a link's ``run=`` (no result yet) is read from the registry and drawn in
+    the same response, and becomes the page's result."""
     theme = theme_name(dark)
+    out = dict.fromkeys(_RENDER_OUT, no_update)
+    if not payload and run_id:
+        payload, message = linked_run(run_id)
+        if payload is None:
+            return {**out, "alert": message, "show": True}
+        out.update(result=payload, alert="", show=False)
     if not payload:
-        return dict(equity=no_update, metrics=no_update, trades=no_update, hist=no_update, picks=no_update,
-                    pick=no_update, notes=no_update)
+        return out
     from core.backtest import BacktestResult
 
     rows = BacktestResult.from_dict(payload).trade_log().to_dict("records")
@@ -390,10 +402,10 @@ def render(payload, dark):
                        f"${t['pnl']:,.0f})", "value": t["id"]} for t in payload["trades"]]
     best = max(payload["trades"], key=lambda t: abs(t["pnl"]), default=None)
     notes = html.Ul([html.Li(n) for n in payload["notes"]], className="mb-0 ps-3")
-    return dict(equity=equity_figure(payload, theme=theme), metrics=metrics_table(payload), trades=rows,
-                hist=pnl_histogram(payload, theme=theme) if payload["trades"] else
-                empty_figure("No trades: see the notes above.", theme),
-                picks=picks, pick=best["id"] if best else None, notes=notes)
+    return {**out, **dict(equity=equity_figure(payload, theme=theme), metrics=metrics_table(payload), trades=rows,
+                          hist=pnl_histogram(payload, theme=theme) if payload["trades"] else
+                          empty_figure("No trades: see the notes above.", theme),
+                          picks=picks, pick=best["id"] if best else None, notes=notes)}
 
 
 @callback(output=dict(export=Output(ids.TRADES, "exportDataAsCsv")),
@@ -402,29 +414,68 @@ def export_trades(_n):
     return dict(export=True)
 
 
-@callback(output=dict(replay=Output(ids.REPLAY, "data"), last=Output(ids.DAY, "max"),
-                      day=Output(ids.DAY, "value")),
-          inputs=dict(trade_id=Input(ids.TRADE_PICK, "value"), payload=State(ids.RESULT, "data")),
-          prevent_initial_call=True)
-def pick_trade(trade_id, payload):
+def trade_replay(payload: dict | None, trade_id) -> dict | None:
+    """The replay of a picked trade (``{"error": why}`` when it cannot be replayed), or ``None``."""
     if trade_id is None or not payload:
-        return dict(replay=None, last=1, day=0)
+        return None
     try:
-        rp = replay_payload(payload, trade_id, _settings().data_dir)
+        return replay_payload(payload, trade_id, _settings().data_dir)
     except ParityError as exc:
         log.info("replay unavailable: %s", exc)
-        return dict(replay={"error": str(exc)}, last=1, day=0)
-    last = max(len(rp["dates"]) - 1, 1)
-    return dict(replay=rp, last=last, day=last)   # open on the exit day: the whole attribution since entry
+        return {"error": str(exc)}
 
 
-@callback(
-    output=dict(payoff=Output(ids.PAYOFF_GRAPH, "figure"), greeks=Output(ids.GREEKS, "children"),
-                attr=Output(ids.ATTR_GRAPH, "figure")),
-    inputs=dict(day=Input(ids.DAY, "value"), rp=Input(ids.REPLAY, "data"), dark=Input(App.THEME_SWITCH, "value")),
-)
-def render_day(day, rp, dark):
-    theme = theme_name(dark)
+def _replay_key(token: str) -> str:
+    return f"backtest-replay:{token}"
+
+
+def keep_replay(rp: dict | None) -> dict | None:
+    """Keep a replay in the server cache; the page's small reference to it (``{"token", "last"}``;
+    an unavailable replay's ``{"error"}`` as it is), so a day step uploads a few bytes, not the
+    replay (~57 kB) or the result (~19 kB).
+
+    Parameters
+    ----------
+    rp : dict or None
+        As :func:`trade_replay` returns it.
+
+    Returns
+    -------
+    dict or None
+        ``{"token": str, "last": int}`` (``last``: the index of the trade's exit day), the error as
+        it is, or ``None``.
+    """
+    if not rp or rp.get("error"):
+        return rp
+    token = uuid.uuid4().hex
+    with cache_context():
+        cache.set(_replay_key(token), rp)
+    return {"token": token, "last": max(len(rp["dates"]) - 1, 1)}
+
+
+def kept_replay(ref: dict | None) -> dict | None:
+    """The replay a reference (:func:`keep_replay`) names; an error when the cache has lost it.
+
+    Parameters
+    ----------
+    ref : dict or None
+        The page's replay store.
+
+    Returns
+    -------
+    dict or None
+        The replay (``{"error": why}`` when it is unavailable), or ``None`` without a reference.
+    """
+    if not ref or ref.get("error"):
+        return ref
+    with cache_context():
+        rp = cache.get(_replay_key(ref.get("token", "")))
+    return rp if rp is not None else {
+        "error": "the replay is no longer kept on the server (replays are kept an hour): pick the trade again"}
+
+
+def day_figures(rp: dict | None, day, theme: str) -> dict:
+    """``{"payoff", "greeks", "attr"}`` of a replay on one day (``no_update`` without a replay)."""
     if not rp:
         return dict(payoff=no_update, greeks=no_update, attr=no_update)
     if rp.get("error"):
@@ -432,6 +483,48 @@ def render_day(day, rp, dark):
         return dict(payoff=empty_figure(msg, theme), greeks="", attr=empty_figure(msg, theme))
     return dict(payoff=payoff_figure(rp, day or 0, theme=theme), greeks=greeks_table(rp, day or 0),
                 attr=attribution_figure(rp, day or 0, theme=theme))
+
+
+_DAY_OUT = dict(payoff=Output(ids.PAYOFF_GRAPH, "figure", allow_duplicate=True),
+                greeks=Output(ids.GREEKS, "children", allow_duplicate=True),
+                attr=Output(ids.ATTR_GRAPH, "figure", allow_duplicate=True))
+
+
+@callback(
+    output=dict(replay=Output(ids.REPLAY, "data", allow_duplicate=True), last=Output(ids.DAY, "max"),
+                day=Output(ids.DAY, "value", allow_duplicate=True), **_DAY_OUT),
+    inputs=dict(trade_id=Input(ids.TRADE_PICK, "value"), payload=State(ids.RESULT, "data"),
+                dark=State(App.THEME_SWITCH, "value")),
+    prevent_initial_call=True,
+)
+def pick_trade(trade_id, payload, dark):
+    """A picked trade is replayed (kept on the server) and drawn on its exit day (the whole
+    attribution since entry) in one response."""
+    theme = theme_name(dark)
+    rp = trade_replay(payload, trade_id)
+    if rp is None:
+        return dict(replay=no_update, last=no_update, day=no_update, **day_figures(None, 0, theme))
+    ref = keep_replay(rp)
+    last = ref.get("last", 1)
+    day = 0 if rp.get("error") else last
+    return dict(replay={**ref, "day": day, "theme": theme}, last=last, day=day, **day_figures(rp, day, theme))
+
+
+@callback(
+    output=dict(replay=Output(ids.REPLAY, "data", allow_duplicate=True), **_DAY_OUT),
+    inputs=dict(day=Input(ids.DAY, "value"), dark=State(App.THEME_SWITCH, "value"),
+                ref=State(ids.REPLAY, "data")),
+    prevent_initial_call=True,
+)
+def replay_day(day, dark, ref):
+    """A day change (slider, play) redraws the kept replay: the request carries the day and the
+    replay's reference only. The day :func:`pick_trade` has just drawn is not drawn again. (A theme
+    change redraws through ``render``, which picks the trade again, and :func:`pick_trade`.)"""
+    theme = theme_name(dark)
+    if not ref or (ref.get("day"), ref.get("theme")) == (day, theme):
+        raise PreventUpdate
+    rp = kept_replay(ref)
+    return dict(replay={**ref, "day": day, "theme": theme}, **day_figures(rp, day, theme))
 
 
 @callback(output=dict(stopped=Output(ids.TICK, "disabled"), label=Output(ids.PLAY, "children"),

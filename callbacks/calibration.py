@@ -1,6 +1,11 @@
 """Calibration lab callbacks: a background job fits the chosen models; results are recorded in
 the runs registry and drawn. The chain travels to the job as the upload's data URL (or ``None``
-for the embedded sample), so any worker can run it."""
+for the embedded sample), so any worker can run it.
+
+The page's result store holds a small reference (:func:`keep`): the fitted parameters and the
+payload's token. The drawn arrays (fitted quotes, market grid, model surfaces: ~330 kB for one
+model) stay on the server in the cache under that token, so the browser never uploads them back
+with each redraw; :func:`kept` reads them, or rebuilds them from the registry's runs."""
 from __future__ import annotations
 
 import dataclasses
@@ -14,6 +19,7 @@ from callbacks.registry import callback, clientside_callback
 from callbacks.settings import current_settings
 
 from callbacks import uploads
+from callbacks.cache import cache, cache_context
 from callbacks.browser_js import REPLACE_URL_QUERY, upload_guard, url_upload
 from callbacks.jobs import job_failed
 from callbacks.theme import theme_name
@@ -137,6 +143,75 @@ def restore(run_ids: list[str], database_url: str, upload: dict | None = None) -
     payload.update(restored=True, data_id=data_key(upload), run_ids=list(run_ids),
                    weights=next(iter(results.values())).settings.get("weights", "vega"))
     return payload
+
+
+#: The parts of a payload kept on the server only: what the figures draw (the fitted quotes, the
+#: market grid, the model surfaces, the SVI reference). The rest (parameters, errors, token, run
+#: ids: a few kB) is the page's result store.
+HEAVY = ("fitted", "market", "surfaces", "svi")
+
+
+def _cache_key(token: str) -> str:
+    return f"calibration:{token}"
+
+
+def keep(payload: dict) -> dict:
+    """Keep a payload in the server cache under its token; return the page's reference to it.
+
+    Parameters
+    ----------
+    payload : dict
+        As :func:`run_models`, :func:`assemble` or :func:`restore` return it.
+
+    Returns
+    -------
+    dict
+        The payload without :data:`HEAVY` (the results' parameters, errors, token, run ids).
+    """
+    with cache_context():
+        cache.set(_cache_key(payload["token"]), {k: payload[k] for k in HEAVY if k in payload})
+    return {k: v for k, v in payload.items() if k not in HEAVY}
+
+
+def kept(ref: dict, upload: dict | None = None, run_ids: list[str] | None = None) -> dict:
+    """The whole payload a page's reference names (:func:`keep`): its drawn arrays from the cache;
+    when they are gone (expired, evicted, another host's cache) rebuilt from the registry's runs
+    (a restored payload's, or the ids the page saved, ``run_ids``) on ``upload``'s chain, and kept
+    again.
+
+    Parameters
+    ----------
+    ref : dict
+        The page's result store.
+    upload : dict, optional
+        The record of the upload the runs were fitted to (``None``: the embedded sample).
+    run_ids : list of str, optional
+        The registry ids the page saved the results as.
+
+    Returns
+    -------
+    dict
+        The payload, as :func:`run_models` returned it.
+
+    Raises
+    ------
+    ParityError
+        Nothing kept and no runs to rebuild it from: calibrate again.
+    """
+    if all(k in ref for k in HEAVY):          # a whole payload (tests, older pages)
+        return ref
+    with cache_context():
+        heavy = cache.get(_cache_key(ref.get("token", "")))
+    if heavy is None:
+        ids_ = ref.get("run_ids") or run_ids
+        if not ids_:
+            raise ParityError("this result is no longer kept on the server (results are kept an hour) "
+                              "and was not saved to the runs registry: calibrate again")
+        rebuilt = restore(ids_, current_settings().database_url, upload)
+        heavy = {k: rebuilt[k] for k in HEAVY if k in rebuilt}
+        with cache_context():
+            cache.set(_cache_key(ref["token"]), heavy)
+    return {**ref, **heavy}
 
 
 def params_table(payload: dict) -> html.Div:
@@ -273,7 +348,8 @@ def run(set_progress, run, upload, models, weights, warm, previous):
                     show=True)
     set_progress((100, "done"))
     failed = "; ".join(f"{MODEL_LABELS[m]}: {e}" for m, e in payload["errors"].items())
-    return dict(result=payload, alert=f"Some models failed — {failed}" if failed else "", show=bool(failed))
+    return dict(result=keep(payload), alert=f"Some models failed — {failed}" if failed else "",
+                show=bool(failed))
 
 
 @callback(output=dict(result=Output(ids.RESULT, "data", allow_duplicate=True),
@@ -290,7 +366,7 @@ def load_runs(run_ids, linked):
         return dict(result=no_update, show=True,
                     alert=f"Could not load the runs in this link: they were fitted to an upload. {uploads.GONE}")
     try:
-        return dict(result=restore(run_ids, current_settings().database_url, record),
+        return dict(result=keep(restore(run_ids, current_settings().database_url, record)),
                     alert="", show=False)
     except ParityError as exc:
         return dict(result=no_update, alert=f"Could not load the runs in this link: {exc}", show=True)
@@ -315,24 +391,32 @@ def save_runs(payload):
     return dict(saved=saved_note(f"{len(ids_)} run(s)", them=True), run_ids=ids_)
 
 
-_RENDER_OUT = ("params", "smiles", "residual", "surface", "corr", "drawn", "drawn_options")
+_RENDER_OUT = ("params", "smiles", "residual", "drawn_model", "drawn", "drawn_options")
 
 
 @callback(
     output=dict(params=Output(ids.PARAMS, "children"), smiles=Output(ids.SMILES_GRAPH, "figure"),
-                residual=Output(ids.RESIDUAL_GRAPH, "figure"), surface=Output(ids.SURFACE_GRAPH, "figure"),
-                corr=Output(ids.CORR_GRAPH, "figure"), state=Output(ids.STATE, "data"),
+                residual=Output(ids.RESIDUAL_GRAPH, "figure"), state=Output(ids.STATE, "data"),
+                drawn_model=Output(CalibrationSurface.DRAWN, "data"),
                 drawn=Output(ids.SHOW, "value"), drawn_options=Output(ids.SHOW, "options")),
     inputs=dict(payload=Input(ids.RESULT, "data"), show=Input(ids.SHOW, "value"),
                 dark=Input(App.THEME_SWITCH, "value"), run_ids=Input(ids.RUN_IDS, "data"),
                 surface_view=Input(CalibrationSurface.VIEW, "value"),
-                models=State(ids.MODELS, "value"), weights=State(ids.WEIGHTS, "value")),
+                models=State(ids.MODELS, "value"), weights=State(ids.WEIGHTS, "value"),
+                upload=State(Uploads.CALIBRATION, "data")),
 )
-def render(payload, show, dark, run_ids, surface_view, models, weights):
+def render(payload, show, dark, run_ids, surface_view, models, weights, upload=None):
+    """The parameters, smiles and residuals, and what :func:`render_model` draws next (the
+    surface and correlations of the drawn model: below the fold, so after the smiles' paint)."""
     out = dict.fromkeys(_RENDER_OUT, no_update)
     drawn = surface_view if surface_view in SURFACE_VIEWS else SURFACE_VIEWS[0]
     if not payload:
         return {**out, "state": _query(models, weights, show, run_ids, drawn)}
+    try:
+        payload = kept(payload, upload, run_ids)   # the page holds a reference: the arrays are here
+    except ParityError as exc:
+        return {**out, "params": dbc.Alert(f"{exc}.", color="warning", class_name="py-1 small mb-0"),
+                "state": _query(models, weights, show, run_ids, drawn)}
     theme = theme_name(dark)
     view = CalibrationView.from_dict(payload)
     model = view.drawn(show)          # the radio is moved to what is drawn when they differ
@@ -340,11 +424,36 @@ def render(payload, show, dark, run_ids, surface_view, models, weights):
     src = payload.get("source")
     return dict(params=params_table(payload), smiles=with_source(fit_smiles_figure(frames, theme=theme), src),
                 residual=with_source(fit_residual_figure(frames, theme=theme), src),
-                surface=with_source(model_surface_figure(payload["surfaces"][model], view.market, model,
-                                                         theme=theme, view=drawn), src),
-                corr=with_source(correlation_figure(payload["results"][model], theme=theme), src),
                 state=_query(models, weights, model, run_ids, drawn),
+                drawn_model={"token": payload.get("token"), "model": model, "view": drawn, "theme": theme},
                 drawn=model if model != show else no_update, drawn_options=show_options(payload))
+
+
+def model_figures(payload: dict, model: str, view: str, theme: str) -> dict:
+    """``{"surface", "corr"}``: the drawn model's IV surface (``view``: heatmap or 3D) and its
+    parameter correlations, named with the payload's data source."""
+    src = payload.get("source")
+    market = CalibrationView.from_dict(payload).market
+    return dict(surface=with_source(model_surface_figure(payload["surfaces"][model], market, model,
+                                                         theme=theme, view=view), src),
+                corr=with_source(correlation_figure(payload["results"][model], theme=theme), src))
+
+
+@callback(
+    output=dict(surface=Output(ids.SURFACE_GRAPH, "figure"), corr=Output(ids.CORR_GRAPH, "figure")),
+    inputs=dict(drawn=Input(CalibrationSurface.DRAWN, "data"), payload=State(ids.RESULT, "data"),
+                run_ids=State(ids.RUN_IDS, "data"), upload=State(Uploads.CALIBRATION, "data")),
+    prevent_initial_call=True,
+)
+def render_model(drawn, payload, run_ids, upload):
+    """The surface and correlations of the model :func:`render` drew (its ``drawn`` store)."""
+    if not drawn or not payload or drawn.get("token") != payload.get("token"):
+        return dict(surface=no_update, corr=no_update)
+    try:
+        payload = kept(payload, upload, run_ids)
+    except ParityError:               # render has said so in the parameters card
+        return dict(surface=no_update, corr=no_update)
+    return model_figures(payload, drawn["model"], drawn["view"], drawn["theme"])
 
 
 def _query(models, weights, show, run_ids, view: str = SURFACE_VIEWS[0]) -> str:

@@ -14,7 +14,6 @@ shown and the page says so.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import logging
 from datetime import datetime, timezone
@@ -25,7 +24,7 @@ import pandas as pd
 from dash import Input, Output, State, ctx, html, no_update
 from callbacks.registry import callback, clientside_callback
 
-from callbacks.cache import cache
+from callbacks.cache import cache, cache_context
 from callbacks import uploads
 from callbacks.browser_js import REPLACE_URL_QUERY, upload_guard, url_upload
 from callbacks.jobs import job_failed
@@ -175,33 +174,9 @@ def joint_key(key: str) -> str:
     return f"fit:{key}:svi-joint"
 
 
-@functools.lru_cache(maxsize=1)
-def _job_app():
-    """A bare Flask app bound to the running app's cache (the same folder, or Redis, from the
-    job's settings), for a background job's process, which has no app of its own."""
-    import flask
-
-    from callbacks.cache import cache_config
-    from callbacks.settings import current_settings
-
-    settings = current_settings()
-    app = flask.Flask("parity-surface-job")
-    cache.init_app(app, config=cache_config(str(settings.data_dir), settings.redis_url))
-    return app
-
-
-def _app_context():
-    """An app context for the cache: the request's own, or the job app's in a job process."""
-    import contextlib
-
-    from flask import has_app_context
-
-    return contextlib.nullcontext() if has_app_context() else _job_app().app_context()
-
-
 def fit_joint_svi(key: str, progress=None):
     """The chain's joint calendar-aware SVI fit, from the cache or fitted (and cached)."""
-    with _app_context():
+    with cache_context():
         fit = cache.get(joint_key(key))
         if fit is None:
             fit = fit_svi(_chain(key), calendar="joint", progress=progress)

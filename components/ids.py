@@ -531,3 +531,4 @@ class CalibrationSurface:
     """Calibration: the surface card's view switch (heatmap by default, 3D on demand)."""
 
     VIEW = "cal-surface-view"         # dbc.RadioItems: "heatmap" | "3d" (URL ``view=``)
+    DRAWN = "cal-surface-drawn"       # dcc.Store: {token, model, view, theme} render drew; the surface follows

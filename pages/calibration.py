@@ -101,5 +101,6 @@ def layout(**query) -> dbc.Container:
         dcc.Store(id=ids.RUN_IDS),
         dcc.Store(id=ids.RUNS_QUERY, data=[r for r in str(query.get("runs", "")).split(",") if r][:10]),
         dcc.Store(id=ids.STATE),
+        dcc.Store(id=CalibrationSurface.DRAWN),
         html.Div(id=ids.URL_DUMMY, hidden=True),
     ], fluid=True, class_name="py-3")

@@ -52,9 +52,17 @@ def test_backtest_replay_and_walk_forward(dash_duo, parity, settings):
     # replay: the largest trade is picked and shown on its exit day; play restarts from day 1
     dash_duo.wait_for_contains_text("#bt-payoff .gtitle", "day 21 of 21", timeout=30)
     dash_duo.wait_for_contains_text("#bt-attr .gtitle", "P&L attribution", timeout=10)
+    from tests.browser.test_workspace_jobs_browser import REQUESTS   # logs each callback's bytes
+
+    dash_duo.driver.execute_script(REQUESTS)
     _click(dash_duo, "#bt-play")
     _wait_played(dash_duo)             # restarted from day 1 and moving (any day before the last)
     _click(dash_duo, "#bt-play")       # pause
+    # issue 16 §5: a day step sends the day and the kept replay's reference, not the result
+    # (~19 kB) or the replay (~57 kB), which stay on the server
+    steps = [r for r in dash_duo.driver.execute_script("return window.__req") if "bt-payoff.figure" in r["out"]]
+    assert steps, "no day was drawn while playing"
+    assert max(r["sent"] for r in steps) < 2_000, sorted(r["sent"] for r in steps)
     # walk-forward on the default grid: saved in the registry, its id in the page's link
     _click(dash_duo, "#bt-wf-run")
     dash_duo.wait_for_contains_text("#bt-wf-pbo .gtitle", "Probability of backtest overfitting", timeout=120)

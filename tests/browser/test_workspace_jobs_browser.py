@@ -37,6 +37,21 @@ return JSON.stringify(g.filter(function (x) { return x.data && x.data.length; })
 }));
 """
 ARRAYS = ("x", "y", "z", "values", "labels", "customdata", "text")
+# every callback request of the next page loads: the bytes sent and received, by output
+REQUESTS = """
+window.__req = [];
+const _orig = window.fetch;
+window.fetch = function (input, init) {
+  const url = (typeof input === 'string') ? input : (input && input.url) || '';
+  if (url.indexOf('_dash-update-component') < 0) { return _orig.apply(this, arguments); }
+  const rec = {out: '', sent: (init && init.body || '').length, got: null};
+  try { rec.out = JSON.parse(init.body).output; } catch (e) {}
+  window.__req.push(rec);
+  return _orig.apply(this, arguments).then(function (resp) {
+    return resp.clone().text().then(function (t) { rec.got = t.length; return resp; });
+  });
+};
+"""
 
 
 def _wait(fn, timeout=60, step=0.2):
@@ -228,11 +243,21 @@ def test_calibration_job_round_trips_through_the_link(dash_duo, parity):
     assert "Heston" in params and "95%" in duo.find_element("#_pages_content").text
     wid = _save_as(duo, "Calibration job round trip")
 
+    # issue 16 §5: the stored runs' arrays (~320 kB) stay on the server: no request of the
+    # link carries them up, and the result comes down as a few kB
+    hook = duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": REQUESTS})
     duo.driver.get(duo.server_url + f"/w/{wid}")
     duo.wait_for_contains_text("#ws-view-head", "Calibration job round trip", timeout=20)
     duo.wait_for_contains_text("#ws-view-body #cal-saved", "Loaded 1 run", timeout=30)
     linked = _settled(duo, "#ws-view-body", 4)
     assert _assert_same(normal, linked, "/w/<id> calibration") > 1000
+    reqs = duo.driver.execute_script("return window.__req")
+    duo.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", hook)
+    result = [r for r in reqs if "cal-result.data" in r["out"]]
+    drawn = [r for r in reqs if "cal-smiles.figure" in r["out"] and (r["got"] or 0) > 50_000]
+    assert result and drawn, [r["out"][:60] for r in reqs]
+    assert all(r["got"] < 20_000 for r in result), [(r["sent"], r["got"]) for r in result]
+    assert max(r["sent"] for r in reqs) < 20_000, sorted((r["sent"], r["out"][:60]) for r in reqs)[-3:]
     assert duo.find_element("#ws-view-body #cal-params").text == params
     assert normal["cal-surface"]["data"][0]["type"] == "heatmap"      # 3D only when asked for
     _shot(duo, "shared-calibration-light")

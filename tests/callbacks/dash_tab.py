@@ -59,6 +59,7 @@ class Tab:
         self.clientside = dict(clientside or {})
         self.wait = wait
         self.calls: list[str] = []         # output strings of the callbacks run, in order
+        self.unchanged: list[int] = []     # indices in ``calls`` answered 204 (PreventUpdate)
         self._inserted: list[dict] = []
         ids = self.ids()
         self._run([d for d in self.deps if self._runnable(d, ids) and not d.get("prevent_initial_call")])
@@ -106,6 +107,7 @@ class Tab:
     def _run(self, todo: list[dict], changed: set[str] | None = None) -> None:
         changed = set(changed or ())
         todo = list(todo)
+        fired: dict[str, set[str]] = {}   # per queued callback: the inputs set since it was queued
         for _ in range(500):
             todo = [d for d in todo if self._clientside(d) is not False]   # JS with no stand-in
             if not todo:
@@ -116,12 +118,16 @@ class Tab:
                                                 for i in d["inputs"] + d.get("state", []))] or todo[:1]
             dep = ready[0]
             todo.remove(dep)
-            trig = {f"{i['id']}.{i['property']}" for i in dep["inputs"]} & changed
+            trig = ({f"{i['id']}.{i['property']}" for i in dep["inputs"]} & changed) | fired.pop(dep["output"], set())
             out = self._call(dep, sorted(trig))
             changed = set(out)
             for d in self._triggered(changed) + self._inserted:
-                if d not in todo and d is not dep:      # never re-run by its own outputs
-                    todo.append(d)
+                if d is not dep:                        # never re-run by its own outputs
+                    # the renderer sends every input changed since the call was queued
+                    fired.setdefault(d["output"], set()).update(
+                        {f"{i['id']}.{i['property']}" for i in d["inputs"]} & changed)
+                    if d not in todo:
+                        todo.append(d)
             self._inserted = []
         raise AssertionError("callbacks did not settle after 500 calls")
 
@@ -157,6 +163,7 @@ class Tab:
                     break
                 assert time.monotonic() < deadline, f"background job {dep['output']} still running"
         if r.status_code == 204:
+            self.unchanged.append(len(self.calls) - 1)
             return {}
         assert r.status_code == 200, (dep["output"], r.status_code, r.get_data(as_text=True)[:500])
         out = {}

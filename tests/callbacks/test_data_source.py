@@ -68,7 +68,7 @@ def test_surface_charts_name_the_modelled_chain_and_an_upload(app, upload):
 
 
 def test_calibration_charts_and_data_line_name_the_data(app, upload):
-    from callbacks.calibration import data_info, render, run_models
+    from callbacks.calibration import data_info, model_figures, render, run_models
 
     with app.server.test_request_context():     # the upload is kept in the app's store
         assert _label() in str(data_info(None, linked=None)["info"].to_plotly_json())
@@ -78,6 +78,7 @@ def test_calibration_charts_and_data_line_name_the_data(app, upload):
     payload = run_models(sample_chain(), ["merton"])
     out = _call(render, "cal-result.data", payload=payload, show="merton", dark=False, run_ids=None,
                 surface_view="heatmap", models=["merton"], weights="iv")
+    out.update(model_figures(payload, out["drawn_model"]["model"], out["drawn_model"]["view"], "light"))
     titles = _titles([out[k] for k in ("smiles", "residual", "surface", "corr")])
     assert all(f"Data: {_shown()}" in t for t in titles), titles
 

@@ -348,6 +348,45 @@ def test_backtest_replay_round_trips_when_the_history_cache_is_gone(desk, tmp_pa
     assert _bt_view(shared)[1] == tables
 
 
+def test_a_backtest_link_draws_the_run_and_its_replayed_trade_in_two_round_trips(desk):
+    """Issue 16 §5: a link's stored run is read and drawn in one response (it was load_run, then
+    render), and the replay of the largest trade comes with its exit day's figures in the next
+    (it was pick_trade, then render_day). The drawn trade is the one with the largest |P/L|,
+    shown on its exit day, as before."""
+    from callbacks.backtest import day_figures, kept_replay, replay_payload
+
+    app, client, tree = desk
+    page = Tab(client, "/backtest?source=modelled&start=2017-01-03&end=2017-04-28&entry=weekly",
+               tree, clientside=BT_JS)
+    page.click(bt.RUN)
+    figs, tables = _bt_view(page)
+    here = address("/backtest", page.get(bt.STATE, "data"))
+    for url in (f"/w/{save_workspace(app, {'/backtest': here})}", here):
+        tab = Tab(client, url, tree, clientside=BT_JS)
+        draws = [c for i, c in enumerate(tab.calls) if i not in tab.unchanged and (
+            f"{bt.EQUITY_GRAPH}.figure" in c or f"{bt.RESULT}.data" in c
+            or f"{bt.REPLAY}.data" in c or f"{bt.PAYOFF_GRAPH}.figure" in c)]
+        assert len(draws) == 2, draws
+        assert f"{bt.RESULT}.data" in draws[0] and f"{bt.EQUITY_GRAPH}.figure" in draws[0]
+        assert f"{bt.REPLAY}.data" in draws[1] and f"{bt.PAYOFF_GRAPH}.figure" in draws[1]
+        assert_same_figures(figs, tab.figures(), url)
+        assert _bt_view(tab)[1] == tables
+        trades = tab.get(bt.RESULT, "data")["trades"]
+        assert tab.get(bt.TRADE_PICK, "value") == max(trades, key=lambda t: abs(t["pnl"]))["id"]
+        with app.server.app_context():
+            replay = kept_replay(tab.get(bt.REPLAY, "data"))      # kept on the server
+        assert tab.get(bt.DAY, "value") == tab.get(bt.DAY, "max") == len(replay["dates"]) - 1
+        # a day step redraws the kept replay: the figures of a replay recomputed from the result
+        tab.set(bt.DAY, "value", 2)
+        pick = tab.get(bt.TRADE_PICK, "value")
+        with app.server.app_context():
+            again = replay_payload(tab.get(bt.RESULT, "data"), pick)
+        assert again["dates"] == replay["dates"]
+        want = day_figures(again, 2, "light")
+        assert_same_figures({bt.PAYOFF_GRAPH: want["payoff"].to_plotly_json(), bt.ATTR_GRAPH: want["attr"].to_plotly_json()},
+                            {k: v for k, v in tab.figures().items() if k in (bt.PAYOFF_GRAPH, bt.ATTR_GRAPH)}, "day 2")
+
+
 # ---------------------------------------------------------------------------------------------
 # Portfolio: optimised with a non-default objective and constraints
 # ---------------------------------------------------------------------------------------------

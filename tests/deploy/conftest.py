@@ -52,6 +52,24 @@ def start_gunicorn(tmp_path: Path, ready: str = "/_dash-layout", **env) -> Serve
     return Served(url, proc, log, data)
 
 
+def kept_payload(ref: dict, data_dir: Path, redis_url: str | None = None) -> dict:
+    """The whole Calibration payload a job answered as a reference (``callbacks.calibration.keep``):
+    its drawn arrays read back from the web's own cache (the same ``cache_config``: the file-system
+    cache under ``data_dir``, or Redis), by the reference's token. Raises ``ParityError`` when the
+    cache does not hold them (the job's reference carries no run ids to rebuild them from)."""
+    import flask
+
+    from callbacks.cache import cache, cache_config
+    from callbacks.calibration import HEAVY, kept
+
+    assert not any(k in ref for k in HEAVY), "the store should hold a reference, not the arrays"
+    assert not ref.get("run_ids"), "a job's reference has no runs: the arrays must come from the cache"
+    app = flask.Flask("deploy-test-reader")
+    cache.init_app(app, config=cache_config(str(data_dir), redis_url))
+    with app.app_context():
+        return kept(ref)
+
+
 def stop(served: Served) -> None:
     served.proc.terminate()
     try:

@@ -21,7 +21,7 @@ import pytest
 
 from benchmarks._dash_http import DashClient
 from tests.deploy.chains import large_chain_csv
-from tests.deploy.conftest import start_gunicorn, stop
+from tests.deploy.conftest import kept_payload, start_gunicorn, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = Path(sys.executable).parent / "celery"
@@ -93,7 +93,8 @@ def test_readme_worker_runs_large_calibrations_in_prefork_children(scaleout, red
         assert a.status == 200, a
         assert "sideUpdate" not in a.body, a.body["sideUpdate"]      # e.g. the job failed
         assert not a.output("cal-alert", "children"), a.output("cal-alert", "children")
-        job = a.output("cal-result", "data")
+        # the store holds a reference; the forked child's implied vols are in the web's Redis cache
+        job = kept_payload(a.output("cal-result", "data"), web.data_dir, redis_url)
         np.testing.assert_allclose(job["market"]["iv"], local["market"]["iv"], rtol=0, atol=1e-12)
         for model in MODELS:
             for name, value in local["results"][model]["params"].items():

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from tests.deploy.chains import large_chain, large_chain_csv, svi_vol
+from tests.deploy.conftest import kept_payload
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -187,7 +188,8 @@ def test_background_calibration_under_gunicorn_equals_in_process(gunicorn_app, m
     assert answer.status == 200, (answer.status, gunicorn_app.log_text()[-3000:])
     alert = answer.output("cal-alert", "children")
     assert not alert, alert
-    job = answer.output("cal-result", "data")
+    # the store holds a reference; the job's arrays are in the web's file-system cache
+    job = kept_payload(answer.output("cal-result", "data"), gunicorn_app.data_dir)
 
     chain = load_chain(csv)
     local = run_models(chain, models, weights="vega")   # the weighting the page sent
