@@ -40,18 +40,24 @@ _CORR_MAX = 0.99          # |correlation| above which two parameters are called 
 _COND_MAX = 1e8           # condition number of the correlation matrix called ill-conditioned
 
 
+def _exp(z: float) -> float:
+    """``exp(z)``, ``inf`` past float range (a huge standard error makes an unbounded interval end,
+    not an error that fails the whole calibration)."""
+    return math.exp(z) if z < 709.0 else math.inf
+
+
 def _transform(lo: float, hi: float):
     """``(z(x), dz/dx, x(z))`` mapping the open domain ``(lo, hi)`` onto the real line."""
     if math.isfinite(lo) and math.isfinite(hi):
         return (lambda x: math.log((x - lo) / (hi - x)),
                 lambda x: (hi - lo) / ((x - lo) * (hi - x)),
-                lambda z: lo + (hi - lo) / (1.0 + math.exp(-z)))
+                lambda z: lo + (hi - lo) / (1.0 + _exp(-z)))
     if math.isfinite(lo):
         return (lambda x: math.log(x - lo), lambda x: 1.0 / (x - lo),
-                lambda z: lo + math.exp(z))
+                lambda z: lo + _exp(z))
     if math.isfinite(hi):
         return (lambda x: -math.log(hi - x), lambda x: 1.0 / (hi - x),
-                lambda z: hi - math.exp(-z))
+                lambda z: hi - _exp(-z))
     return (lambda x: x, lambda x: 1.0, lambda z: z)
 
 
