@@ -6,7 +6,7 @@ Importing this package imports every page's callback module, which declares its 
 gets the full set. Nothing lands in Dash's process-wide callback list: a module that used
 ``dash.callback`` would be given to the first app only (``tests/test_architecture.py`` forbids it).
 """
-from callbacks import (backtest, calibration, greeks, home, portfolio, report, risk,  # noqa: F401
+from callbacks import (backtest, backtest_walkforward, calibration, greeks, home, portfolio, report, risk,  # noqa: F401
                        runs, strategies, surface, theme, workspace)
 from callbacks.registry import register
 

@@ -7,6 +7,7 @@ import base64
 import pytest
 
 from callbacks import backtest as cb
+from callbacks import backtest_walkforward as wfcb
 from components import backtest_figures as figs
 from components.backtest_state import from_query, parse_values, rules_kwargs, to_query, defaults
 from core.errors import DataError, ParityError
@@ -183,9 +184,9 @@ def test_walk_forward_link_brings_back_its_form(history, tmp_path, monkeypatch):
     run_id = cb.record_sweep(json.loads(json.dumps(wf)), url)
     monkeypatch.setenv("DATABASE_URL", url)
 
-    bare = cb.load_sweep(run_id, [])                     # the runs page's /backtest?wf=<id>
+    bare = wfcb.load_sweep(run_id, [])                     # the runs page's /backtest?wf=<id>
     assert bare["result"]["run_id"] == run_id
-    out = cb.wf_form_update(more.WF_FORM, bare["form"], None, None)
+    out = wfcb.wf_form_update(more.WF_FORM, bare["form"], None, None)
     assert (out["p1"], out["v1"], out["p2"], out["v2"]) == ("dte", "20, 30", "", "")
     assert (out["train"], out["test"], out["metric"], out["anchored"]) == (12, 6, "total_return", True)
     assert out["source"] == "real"
@@ -195,14 +196,14 @@ def test_walk_forward_link_brings_back_its_form(history, tmp_path, monkeypatch):
     assert out["rules"]["delta"] == 20 and out["rules"]["pt"] == 40 and out["rules"]["sl"] is None
 
     # the page's own link names its rules: those stay as the link says
-    named = cb.load_sweep(run_id, ["source", "delta", "entry"])["form"]
+    named = wfcb.load_sweep(run_id, ["source", "delta", "entry"])["form"]
     assert "delta" not in named["rules"] and "entry" not in named["rules"] and named["data"] == {}
     assert named["rules"]["width"] == 25
 
     # a parameter picked by hand: its defaults, nothing else touched
-    picked = cb.wf_form_update(ids.WF_PARAM1, None, "width", None)
+    picked = wfcb.wf_form_update(ids.WF_PARAM1, None, "width", None)
     assert picked["v1"] == "25, 50" and picked["p1"] is cb.no_update and picked["train"] is cb.no_update
-    assert cb.wf_form_update(ids.WF_PARAM2, None, None, "")["v2"] == ""
+    assert wfcb.wf_form_update(ids.WF_PARAM2, None, None, "")["v2"] == ""
 
 
 def test_sweeps_use_the_process_store(history, tmp_path, monkeypatch):
