@@ -529,8 +529,12 @@ clientside_callback(
 clientside_callback(
     """
     function(rows, edit, virtual) {
+        // An edit reaches Dash a tick late (the grid debounces it); when it lands with new rows
+        // (a row added in that tick) the rows are the newer state: they hold the edit already
+        // and the grid's virtual copy does not hold the added row yet.
         const t = window.dash_clientside.callback_context.triggered.map(x => x.prop_id);
-        return (t.some(p => p.endsWith('.cellValueChanged')) && virtual) ? virtual : (rows || []);
+        const newRows = t.some(p => p.endsWith('.rowData'));
+        return (!newRows && t.some(p => p.endsWith('.cellValueChanged')) && virtual) ? virtual : (rows || []);
     }
     """,
     Output(pids.VIEWS_KEPT, "data"),
