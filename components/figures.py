@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import textwrap
 
 import numpy as np
 import plotly.graph_objects as go
@@ -239,6 +240,9 @@ _PLACEHOLDER = go.layout.Template(TEMPLATES["light"])
 _PLACEHOLDER.layout.update(plot_bgcolor="rgba(0,0,0,0)", font=dict(color="#868e96"))
 
 
+_WRAP = 64  # characters per line of a placeholder message (15 px text on a half-width chart)
+
+
 def empty_figure(message: str, theme: str | None = None) -> go.Figure:
     """A blank figure that says why it is blank.
 
@@ -255,7 +259,10 @@ def empty_figure(message: str, theme: str | None = None) -> go.Figure:
     plotly.graph_objects.Figure
     """
     fig = go.Figure()
-    fig.add_annotation(text=message, showarrow=False, font=dict(size=15), x=0.5, y=0.5,
+    # plotly does not wrap annotations: a long message would run off both sides of a narrow chart
+    lines = [line for part in str(message).split("<br>")
+             for line in (textwrap.wrap(part, _WRAP) or [""])]
+    fig.add_annotation(text="<br>".join(lines), showarrow=False, font=dict(size=15), x=0.5, y=0.5,
                        xref="paper", yref="paper")
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
