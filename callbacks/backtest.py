@@ -10,7 +10,7 @@ import os
 import uuid
 from pathlib import Path
 
-from dash import Input, Output, State, html, no_update
+from dash import Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 from callbacks.registry import callback, clientside_callback
 
@@ -466,10 +466,14 @@ def kept_replay(ref: dict | None) -> dict | None:
     """
     if not ref or ref.get("error"):
         return ref
-    with cache_context():
-        rp = cache.get(_replay_key(ref.get("token", "")))
+    rp = _cached_replay(ref)
     return rp if rp is not None else {
         "error": "the replay is no longer kept on the server (replays are kept an hour): pick the trade again"}
+
+
+def _cached_replay(ref: dict) -> dict | None:
+    with cache_context():
+        return cache.get(_replay_key(ref.get("token", "")))
 
 
 def day_figures(rp: dict | None, day, theme: str) -> dict:
@@ -491,13 +495,15 @@ _DAY_OUT = dict(payoff=Output(ids.PAYOFF_GRAPH, "figure", allow_duplicate=True),
 @callback(
     output=dict(replay=Output(ids.REPLAY, "data", allow_duplicate=True), last=Output(ids.DAY, "max"),
                 day=Output(ids.DAY, "value", allow_duplicate=True), **_DAY_OUT),
-    inputs=dict(trade_id=Input(ids.TRADE_PICK, "value"), payload=State(ids.RESULT, "data"),
-                dark=State(App.THEME_SWITCH, "value")),
+    inputs=dict(trade_id=Input(ids.TRADE_PICK, "value"), lost=Input(ids.REPLAY_LOST, "data"),
+                payload=State(ids.RESULT, "data"), dark=State(App.THEME_SWITCH, "value")),
     prevent_initial_call=True,
 )
-def pick_trade(trade_id, payload, dark):
+def pick_trade(trade_id, lost, payload, dark):
     """A picked trade is replayed (kept on the server) and drawn on its exit day (the whole
-    attribution since entry) in one response."""
+    attribution since entry) in one response. When a day step found the kept replay gone
+    (``lost``: the cache's hour passed, or another host), the trade is replayed again and drawn on
+    that day."""
     theme = theme_name(dark)
     rp = trade_replay(payload, trade_id)
     if rp is None:
@@ -505,11 +511,14 @@ def pick_trade(trade_id, payload, dark):
     ref = keep_replay(rp)
     last = ref.get("last", 1)
     day = 0 if rp.get("error") else last
+    if ctx.triggered_id == ids.REPLAY_LOST and lost and not rp.get("error"):
+        day = min(max(int(lost.get("day") or 0), 0), last)
     return dict(replay={**ref, "day": day, "theme": theme}, last=last, day=day, **day_figures(rp, day, theme))
 
 
 @callback(
-    output=dict(replay=Output(ids.REPLAY, "data", allow_duplicate=True), **_DAY_OUT),
+    output=dict(replay=Output(ids.REPLAY, "data", allow_duplicate=True),
+                lost=Output(ids.REPLAY_LOST, "data"), **_DAY_OUT),
     inputs=dict(day=Input(ids.DAY, "value"), dark=State(App.THEME_SWITCH, "value"),
                 ref=State(ids.REPLAY, "data")),
     prevent_initial_call=True,
@@ -517,12 +526,16 @@ def pick_trade(trade_id, payload, dark):
 def replay_day(day, dark, ref):
     """A day change (slider, play) redraws the kept replay: the request carries the day and the
     replay's reference only. The day :func:`pick_trade` has just drawn is not drawn again. (A theme
-    change redraws through ``render``, which picks the trade again, and :func:`pick_trade`.)"""
+    change redraws through ``render``, which picks the trade again, and :func:`pick_trade`.) A
+    replay the server no longer keeps is asked of :func:`pick_trade` again, for this day."""
     theme = theme_name(dark)
     if not ref or (ref.get("day"), ref.get("theme")) == (day, theme):
         raise PreventUpdate
-    rp = kept_replay(ref)
-    return dict(replay={**ref, "day": day, "theme": theme}, **day_figures(rp, day, theme))
+    rp = ref if ref.get("error") else _cached_replay(ref)
+    if rp is None:
+        return dict(replay=no_update, lost={"day": day, "token": ref.get("token")},
+                    **dict.fromkeys(_DAY_OUT, no_update))
+    return dict(replay={**ref, "day": day, "theme": theme}, lost=no_update, **day_figures(rp, day, theme))
 
 
 @callback(output=dict(stopped=Output(ids.TICK, "disabled"), label=Output(ids.PLAY, "children"),

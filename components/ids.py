@@ -311,6 +311,7 @@ class Backtest:
     HIST_GRAPH = "bt-hist"
     TRADE_PICK = "bt-trade-pick"
     REPLAY = "bt-replay"
+    REPLAY_LOST = "bt-replay-lost"   # dcc.Store: {"day"} of a day step that found its replay gone
     DAY = "bt-day"
     PLAY = "bt-play"
     TICK = "bt-tick"

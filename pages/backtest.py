@@ -220,6 +220,7 @@ def layout(**query) -> dbc.Container:
         dcc.Store(id=Uploads.BACKTEST_LINK, data=link_key(query)),
         dcc.Store(id=ids.RESULT),
         dcc.Store(id=ids.REPLAY),
+        dcc.Store(id=ids.REPLAY_LOST),
         dcc.Store(id=ids.WF_RESULT),
         dcc.Store(id=ids.RUN_ID),
         dcc.Store(id=ids.RUNS_QUERY, data=str(query.get("run", ""))[:40] or None),

@@ -387,6 +387,36 @@ def test_a_backtest_link_draws_the_run_and_its_replayed_trade_in_two_round_trips
                             {k: v for k, v in tab.figures().items() if k in (bt.PAYOFF_GRAPH, bt.ATTR_GRAPH)}, "day 2")
 
 
+def test_a_day_step_after_the_server_lost_the_replay_replays_the_trade_again(desk):
+    """Replays are kept an hour in the server cache. A day step after that (a page left open
+    through a meeting) replays the same trade again and draws the day asked for, where it used to
+    say "Replay unavailable: ... pick the trade again"."""
+    from callbacks.backtest import _replay_key, day_figures, replay_payload
+    from callbacks.cache import cache, cache_context
+
+    app, client, tree = desk
+    tab = Tab(client, "/backtest?source=modelled&start=2017-01-03&end=2017-04-28&entry=weekly",
+              tree, clientside=BT_JS)
+    tab.click(bt.RUN)
+    pick, token = tab.get(bt.TRADE_PICK, "value"), tab.get(bt.REPLAY, "data")["token"]
+    with app.server.app_context(), cache_context():
+        assert cache.get(_replay_key(token)) is not None
+        cache.delete(_replay_key(token))
+    tab.set(bt.DAY, "value", 2)
+    assert "Replay unavailable" not in json.dumps(tab.get(bt.PAYOFF_GRAPH, "figure"))
+    assert tab.get(bt.DAY, "value") == 2
+    assert tab.get(bt.REPLAY, "data")["token"] != token          # kept again, under a new key
+    with app.server.app_context():
+        want = day_figures(replay_payload(tab.get(bt.RESULT, "data"), pick), 2, "light")
+    assert_same_figures({bt.PAYOFF_GRAPH: want["payoff"].to_plotly_json(), bt.ATTR_GRAPH: want["attr"].to_plotly_json()},
+                        {k: v for k, v in tab.figures().items() if k in (bt.PAYOFF_GRAPH, bt.ATTR_GRAPH)}, "day 2")
+    tab.set(bt.DAY, "value", 3)                                  # and the next step uses the new one
+    with app.server.app_context():
+        want = day_figures(replay_payload(tab.get(bt.RESULT, "data"), pick), 3, "light")
+    assert_same_figures({bt.PAYOFF_GRAPH: want["payoff"].to_plotly_json()},
+                        {k: v for k, v in tab.figures().items() if k == bt.PAYOFF_GRAPH}, "day 3")
+
+
 # ---------------------------------------------------------------------------------------------
 # Portfolio: optimised with a non-default objective and constraints
 # ---------------------------------------------------------------------------------------------
