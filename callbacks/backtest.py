@@ -22,7 +22,7 @@ from callbacks.settings import current_settings
 from callbacks.theme import theme_name
 from components.backtest_figures import (attribution_figure, equity_figure, greeks_table, metrics_table,
                                          payoff_figure, pnl_histogram, source_line)
-from components.backtest_state import FIELDS, REAL_LABEL, parse_values, rules_kwargs, to_query
+from components.backtest_state import FIELDS, REAL_LABEL, parse_values, rules_kwargs, to_query, wf_query_items
 from components.figures import empty_figure
 from components.ids import App, Uploads
 from components.registry_notes import loaded_note, not_saved_note, saved_note
@@ -567,9 +567,14 @@ def advance(_n, day, last):
           inputs=dict(source=Input(ids.SOURCE, "value"), start=Input(ids.START, "value"),
                       end=Input(ids.END, "value"), run_id=Input(ids.RUN_ID, "data"),
                       wf_id=Input(more.WF_RUN_ID, "data"),
-                      values={key: Input(cid, "value") for key, cid, *_ in FIELDS}))
-def url_state(source, start, end, run_id, wf_id, values):
-    return dict(state=to_query({"source": source, "start": start, "end": end, **values}, run_id, wf_id))
+                      values={key: Input(cid, "value") for key, cid, *_ in FIELDS},
+                      wf=dict(p1=Input(ids.WF_PARAM1, "value"), v1=Input(ids.WF_VALUES1, "value"),
+                              p2=Input(ids.WF_PARAM2, "value"), v2=Input(ids.WF_VALUES2, "value"),
+                              train=Input(ids.WF_TRAIN, "value"), test=Input(ids.WF_TEST, "value"),
+                              metric=Input(ids.WF_METRIC, "value"), anchored=Input(ids.WF_ANCHORED, "value"))))
+def url_state(source, start, end, run_id, wf_id, values, wf):
+    state = {"source": source, "start": start, "end": end, **values, **wf_query_items(wf)}
+    return dict(state=to_query(state, run_id, wf_id))
 
 
 clientside_callback(REPLACE_URL_QUERY, Output(ids.URL_DUMMY, "children"), Input(ids.STATE, "data"))

@@ -9,7 +9,8 @@ from components.ids import Backtest as ids
 from components.ids import BacktestMore as more
 
 __all__ = ["FIELDS", "SOURCES", "WF_PARAMS", "defaults", "from_query", "to_query", "rules_kwargs",
-           "parse_values", "REAL_LABEL", "MODELLED_SPAN", "ui_values", "sweep_form", "named_keys"]
+           "parse_values", "REAL_LABEL", "MODELLED_SPAN", "ui_values", "sweep_form", "named_keys",
+           "WF_METRICS", "WF_KEYS", "wf_defaults", "wf_from_query", "wf_query_items"]
 
 SOURCES = ("real", "upload", "modelled")
 REAL_LABEL = "real SPXW end-of-day quotes, 2 Jan – 28 Feb 2018, historicaloptiondata sample"
@@ -220,6 +221,82 @@ def _values_text(values) -> str:
                      for v in values)
 
 
+#: The walk-forward's selection metrics: value -> label.
+WF_METRICS: dict[str, str] = {"sharpe": "Sharpe", "total_return": "Total return", "sortino": "Sortino",
+                              "calmar": "Calmar"}
+#: The walk-forward form's fields in the URL: form key -> query key.
+WF_KEYS: dict[str, str] = {"p1": "wf_p1", "v1": "wf_v1", "p2": "wf_p2", "v2": "wf_v2", "train": "wf_train",
+                           "test": "wf_test", "metric": "wf_metric", "anchored": "wf_anchored"}
+
+
+def wf_defaults() -> dict:
+    """The walk-forward form on a first visit: a delta × width grid, 15 train and 8 test dates,
+    chosen by Sharpe, rolling windows."""
+    return {"p1": WF_PARAMS[0][0], "v1": WF_PARAMS[0][2], "p2": WF_PARAMS[1][0], "v2": WF_PARAMS[1][2],
+            "train": 15, "test": 8, "metric": "sharpe", "anchored": False}
+
+
+def wf_from_query(query: dict) -> dict:
+    """The walk-forward form a link names (``wf_p1=...``), the defaults for what it does not or
+    names wrongly (a link is typed by hand as often as copied).
+
+    Parameters
+    ----------
+    query : dict
+        The URL query, key -> text.
+
+    Returns
+    -------
+    dict
+        :func:`wf_defaults`' keys.
+    """
+    form = wf_defaults()
+    names = {f for f, *_ in WF_PARAMS}
+    for key, qkey in WF_KEYS.items():
+        text = query.get(qkey)
+        if text is None:
+            continue
+        text = str(text)[:200]
+        if key == "p1" and text in names:
+            form[key] = text
+        elif key == "p2" and (text in names or text == ""):
+            form[key] = text
+        elif key in ("v1", "v2"):
+            form[key] = text
+        elif key in ("train", "test"):
+            try:
+                n = int(float(text))
+            except ValueError:
+                continue
+            if 2 <= n <= 10_000:
+                form[key] = n
+        elif key == "metric" and text in WF_METRICS:
+            form[key] = text
+        elif key == "anchored":
+            form[key] = text.lower() in ("1", "true", "yes", "on")
+    return form
+
+
+def wf_query_items(form: dict) -> dict:
+    """The URL items of the walk-forward form as it is on screen (:data:`WF_KEYS`), so edits made
+    after a run survive a reload and travel in a copied link.
+
+    Parameters
+    ----------
+    form : dict
+        Form key -> UI value (``None`` for an emptied box).
+
+    Returns
+    -------
+    dict
+        Query key -> text (``anchored`` as ``1`` or ``0``).
+    """
+    items = {}
+    for key, qkey in WF_KEYS.items():
+        v = form.get(key)
+        items[qkey] = ("1" if v else "0") if key == "anchored" else ("" if v is None else v)
+    return items
+
 def named_keys(query: dict) -> list[str]:
     """The page-state keys a link's query names (the form a stored run must not override).
 
@@ -231,9 +308,10 @@ def named_keys(query: dict) -> list[str]:
     Returns
     -------
     list of str
-        The keys of :func:`defaults` present in ``query``.
+        The keys of :func:`defaults` present in ``query``, then the walk-forward form keys
+        (:data:`WF_KEYS`) it names.
     """
-    return [k for k in defaults() if k in query]
+    return [k for k in defaults() if k in query] + [k for k, q in WF_KEYS.items() if q in query]
 
 
 def sweep_form(payload: dict, named: list | None = None) -> dict:
@@ -245,8 +323,8 @@ def sweep_form(payload: dict, named: list | None = None) -> dict:
         The stored walk-forward (its ``grid``, ``train``, ``test``, ``anchored``, ``metric``,
         ``rules`` and data ``descriptor``).
     named : list of str, optional
-        Page-state keys the link's query names (:func:`named_keys`): those rule and data fields
-        keep the link's value; the others take the run's.
+        Page-state keys the link's query names (:func:`named_keys`): those rule, data and
+        walk-forward form fields keep the link's value; the others take the run's.
 
     Returns
     -------
@@ -260,8 +338,9 @@ def sweep_form(payload: dict, named: list | None = None) -> dict:
     (p1, v1), (p2, v2) = (grid + [("", []), ("", [])])[:2]
     form = {"p1": p1 or WF_PARAMS[0][0], "v1": _values_text(v1), "p2": p2, "v2": _values_text(v2),
             "train": payload.get("train"), "test": payload.get("test"),
-            "metric": payload.get("metric"), "anchored": bool(payload.get("anchored")),
-            "rules": {k: v for k, v in ui_values(payload.get("rules") or {}).items() if k not in named}}
+            "metric": payload.get("metric"), "anchored": bool(payload.get("anchored"))}
+    form = {k: v for k, v in form.items() if k not in named}      # the link's own edits win
+    form["rules"] = {k: v for k, v in ui_values(payload.get("rules") or {}).items() if k not in named}
     desc = payload.get("descriptor") or {}
     data = {}
     if desc.get("source") in ("real", "modelled") and "source" not in named:

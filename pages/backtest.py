@@ -6,8 +6,8 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from components.backtest_state import (FIELDS, MODELLED_SPAN, REAL_LABEL, WF_PARAMS, from_query,
-                                       named_keys)
+from components.backtest_state import (FIELDS, MODELLED_SPAN, REAL_LABEL, WF_METRICS, WF_PARAMS, from_query,
+                                       named_keys, wf_from_query)
 from components.figures import empty_figure
 from components.ids import Backtest as ids
 from components.ids import Uploads
@@ -122,24 +122,23 @@ def _replay_card():
     ]), class_name="shadow-sm mb-3")
 
 
-def _wf_card():
+def _wf_card(wf: dict):
     opts = [{"label": l, "value": f} for f, l, _ in WF_PARAMS]
     return dbc.Card(dbc.CardBody([
         html.H6("Walk-forward and overfitting", className="card-title"),
         dbc.Row([
-            _f("Parameter 1", dbc.Select(id=ids.WF_PARAM1, value="delta", size="sm", options=opts)),
-            _f("Values", dbc.Input(id=ids.WF_VALUES1, value=WF_PARAMS[0][2], size="sm", debounce=True)),
-            _f("Parameter 2", dbc.Select(id=ids.WF_PARAM2, value="width", size="sm", placeholder="(none)",
+            _f("Parameter 1", dbc.Select(id=ids.WF_PARAM1, value=wf["p1"], size="sm", options=opts)),
+            _f("Values", dbc.Input(id=ids.WF_VALUES1, value=wf["v1"], size="sm", debounce=True)),
+            _f("Parameter 2", dbc.Select(id=ids.WF_PARAM2, value=wf["p2"], size="sm", placeholder="(none)",
                                          options=[{"label": "(none)", "value": ""}] + opts)),
-            _f("Values", dbc.Input(id=ids.WF_VALUES2, value=WF_PARAMS[1][2], size="sm", debounce=True)),
+            _f("Values", dbc.Input(id=ids.WF_VALUES2, value=wf["v2"], size="sm", debounce=True)),
         ], class_name="g-2"),
         dbc.Row([
-            _f("Train (dates)", dbc.Input(id=ids.WF_TRAIN, type="number", value=15, min=2, step=1, size="sm")),
-            _f("Test (dates)", dbc.Input(id=ids.WF_TEST, type="number", value=8, min=2, step=1, size="sm")),
-            _f("Choose by", dbc.Select(id=ids.WF_METRIC, value="sharpe", size="sm", options=[
-                {"label": "Sharpe", "value": "sharpe"}, {"label": "Total return", "value": "total_return"},
-                {"label": "Sortino", "value": "sortino"}, {"label": "Calmar", "value": "calmar"}])),
-            _f(" ", dbc.Checkbox(id=ids.WF_ANCHORED, value=False, label="Anchored", class_name="small mt-1")),
+            _f("Train (dates)", dbc.Input(id=ids.WF_TRAIN, type="number", value=wf["train"], min=2, step=1, size="sm")),
+            _f("Test (dates)", dbc.Input(id=ids.WF_TEST, type="number", value=wf["test"], min=2, step=1, size="sm")),
+            _f("Choose by", dbc.Select(id=ids.WF_METRIC, value=wf["metric"], size="sm", options=[
+                {"label": l, "value": v} for v, l in WF_METRICS.items()])),
+            _f(" ", dbc.Checkbox(id=ids.WF_ANCHORED, value=wf["anchored"], label="Anchored", class_name="small mt-1")),
         ], class_name="g-2"),
         html.Div([dbc.Button("Run walk-forward", id=ids.WF_RUN, color="primary", size="sm", class_name="me-2"),
                   dbc.Button("Cancel", id=ids.WF_CANCEL, color="secondary", outline=True, size="sm",
@@ -212,7 +211,7 @@ def layout(**query) -> dbc.Container:
                                style={"height": "300px"}),
                 ]), class_name="shadow-sm mb-3"),
                 _replay_card(),
-                _wf_card(),
+                _wf_card(wf_from_query(query)),
             ], lg=8),
         ]),
         dcc.Store(id=ids.UPLOAD_STORE),           # {"error": message} of a refused upload

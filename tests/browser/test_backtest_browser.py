@@ -89,3 +89,15 @@ def test_backtest_replay_and_walk_forward(dash_duo, parity, settings):
     assert open_store(settings.database_url).count(kind="backtest") == 1
     assert open_store(settings.database_url).count(kind="walkforward") == 1
     assert [e for e in dash_duo.get_logs() if e.get("level") == "SEVERE"] == []
+    # an edit made after the run is in the address, so F5 keeps it (the run's other fields stay)
+    train = dash_duo.find_element("#bt-wf-train")
+    assert train.get_attribute("value") == "15"
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", train)
+    train.send_keys("\b\b20\t")
+    assert "wf_train=20" in _wait_url(dash_duo.driver, "wf_train=20")
+    dash_duo.driver.refresh()
+    dash_duo.wait_for_contains_text("#bt-wf-saved", "Walk-forward loaded from the", timeout=30)
+    time.sleep(1.0)                                  # the run's form has been applied by now
+    assert dash_duo.find_element("#bt-wf-train").get_attribute("value") == "20"
+    assert dash_duo.find_element("#bt-wf-test").get_attribute("value") == "8"
+    assert [e for e in dash_duo.get_logs() if e.get("level") == "SEVERE"] == []

@@ -9,7 +9,7 @@ import pytest
 from callbacks import backtest as cb
 from callbacks import backtest_walkforward as wfcb
 from components import backtest_figures as figs
-from components.backtest_state import from_query, parse_values, rules_kwargs, to_query, defaults
+from components.backtest_state import defaults, from_query, named_keys, parse_values, rules_kwargs, to_query
 from core.errors import DataError, ParityError
 from tests.conftest import shared_file
 
@@ -205,6 +205,43 @@ def test_walk_forward_link_brings_back_its_form(history, tmp_path, monkeypatch):
     assert picked["v1"] == "25, 50" and picked["p1"] is cb.no_update and picked["train"] is cb.no_update
     assert wfcb.wf_form_update(ids.WF_PARAM2, None, None, "")["v2"] == ""
 
+
+def test_the_walk_forward_form_is_in_the_url_and_a_links_edits_win_over_its_run(history, tmp_path, monkeypatch):
+    """The walk-forward form as on screen is written to the URL (``wf_train=`` ...), so an edit
+    made after a run survives F5 and travels in a copied link; with ``wf=<id>`` the fields the
+    link names keep the link's value and only the others take the run's. Hand-typed nonsense
+    falls back to the defaults."""
+    import json
+    from urllib.parse import parse_qsl
+
+    from components.backtest_state import wf_defaults, wf_from_query, wf_query_items
+    from components.ids import BacktestMore as more
+
+    edited = {"p1": "dte", "v1": "20, 30", "p2": "", "v2": "", "train": 20, "test": 6,
+              "metric": "calmar", "anchored": True}
+    q = to_query(defaults() | wf_query_items(edited), None, "abc")
+    assert wf_from_query(dict(parse_qsl(q[1:], keep_blank_values=True))) == edited
+    assert wf_from_query({}) == wf_defaults()
+    bad = wf_from_query({"wf_p1": "nope", "wf_train": "1", "wf_test": "x", "wf_metric": "luck"})
+    assert {k: bad[k] for k in ("p1", "train", "test", "metric")} == \
+        {k: wf_defaults()[k] for k in ("p1", "train", "test", "metric")}
+
+    grid = cb.grid_from_form("dte", "20, 30", "", "")
+    wf = cb.run_sweep(history, from_query({}), grid, 12, 6, True, "total_return")
+    wf["descriptor"] = cb.source_descriptor("real", None, None, None)
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    run_id = cb.record_sweep(json.loads(json.dumps(wf)), url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    # the reloaded link: the run's form written back, then train edited to 20
+    query = dict(parse_qsl(to_query(defaults() | wf_query_items(edited | {"train": 20}), None, run_id)[1:],
+                           keep_blank_values=True))
+    form = wfcb.load_sweep(run_id, named_keys(query))["form"]
+    out = wfcb.wf_form_update(more.WF_FORM, form, None, None)
+    assert out["train"] is cb.no_update and out["metric"] is cb.no_update   # the link's 20 and calmar stay
+    assert wf_from_query(query)["train"] == 20
+    # a bare wf=<id> (the runs page) takes the whole form from the run
+    out = wfcb.wf_form_update(more.WF_FORM, wfcb.load_sweep(run_id, [])["form"], None, None)
+    assert (out["train"], out["test"], out["metric"], out["anchored"]) == (12, 6, "total_return", True)
 
 def test_sweeps_use_the_process_store(history, tmp_path, monkeypatch):
     """Filing and reopening walk-forwards opens the store once per process (``shared_store``,
