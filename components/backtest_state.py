@@ -231,7 +231,14 @@ WF_KEYS: dict[str, str] = {"p1": "wf_p1", "v1": "wf_v1", "p2": "wf_p2", "v2": "w
 
 def wf_defaults() -> dict:
     """The walk-forward form on a first visit: a delta × width grid, 15 train and 8 test dates,
-    chosen by Sharpe, rolling windows."""
+    chosen by Sharpe, rolling windows.
+
+    Returns
+    -------
+    dict
+        ``p1, v1, p2, v2`` (grid parameters and their values as text), ``train`` and ``test``
+        (quote dates per window), ``metric`` (a :data:`WF_METRICS` key) and ``anchored`` (bool).
+    """
     return {"p1": WF_PARAMS[0][0], "v1": WF_PARAMS[0][2], "p2": WF_PARAMS[1][0], "v2": WF_PARAMS[1][2],
             "train": 15, "test": 8, "metric": "sharpe", "anchored": False}
 
