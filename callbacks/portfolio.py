@@ -6,10 +6,11 @@ job (another process, or a Celery worker on another host) can re-read them witho
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 from datetime import datetime, timezone
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import dash_bootstrap_components as dbc
 import pandas as pd
@@ -18,6 +19,7 @@ from callbacks.registry import callback, clientside_callback
 
 from callbacks import uploads
 from callbacks.browser_js import REPLACE_URL_QUERY, upload_guard, url_upload
+from callbacks.cache import cache, cache_context
 from callbacks.jobs import job_failed
 from callbacks.theme import theme_name
 from components.ids import App, Uploads
@@ -30,7 +32,8 @@ from components.export import safe_csv
 from components.figures import data_source
 from components.portfolio_figures import (backtest_figure, bl_figure, frontier_figure, portfolio_view,
                                           weights_figure)
-from components.portfolio_state import to_query, views_to_text
+from components.figures import empty_figure
+from components.portfolio_state import from_query, to_query, views_from_text, views_to_text
 from components.risk_state import rows_to_text as book_text
 from components.uploads import upload_failure
 from core.data import index_prices, load_prices, load_sectors, sample_prices, sample_sectors
@@ -318,9 +321,75 @@ def first_result(data: dict | None, state: dict, previous: dict | str | None) ->
     try:
         # memo keyed by the validated spec: the browser sends 25 where the defaults hold 25.0
         key = json.dumps(build_spec(state).to_dict(), sort_keys=True, default=str)
-        return {**out, "result": {**_sample_allocation(key), "query": query, "data_name": None}}
+        return {**out, "result": keep_result(_sample_allocation(key)["allocation"], query, None)}
     except ParityError as exc:
         return {**out, "alert": f"{exc}.", "show": True}
+
+
+def _result_key(token: str) -> str:
+    return f"portfolio:{token}"
+
+
+def keep_result(allocation: dict, query: str, data: dict | None) -> dict:
+    """Keep an allocation in the server cache; the page's reference to it, which is what the
+    session store holds (~0.3 kB where the allocation is ~90 kB), so drawing it again (a theme
+    switch, a return to the page, a link) uploads a few hundred bytes.
+
+    Parameters
+    ----------
+    allocation : dict
+        ``Allocation.to_dict()``.
+    query : str
+        The page query the allocation was computed for (``?obj=...``).
+    data : dict or None
+        The page's data store (upload records; ``None`` or empty entries: the embedded sample).
+
+    Returns
+    -------
+    dict
+        ``{"token", "query", "data_name", "data"}``: ``token`` names the cache entry and is a
+        hash of the query and the data, so the same inputs share one entry.
+    """
+    data = {k: (data or {}).get(k) for k in ("prices", "sectors", "prices_name", "sectors_name")}
+    token = hashlib.sha256(json.dumps([query, data], sort_keys=True, default=str).encode()).hexdigest()[:32]
+    with cache_context():
+        cache.set(_result_key(token), allocation)
+    return {"token": token, "query": query, "data_name": data.get("prices_name"), "data": data}
+
+
+def kept_allocation(result: dict) -> dict:
+    """The allocation a page's result names: from the server cache, or, when the cache has lost it
+    (an hour passed, another host), computed again from the result's query and data and kept.
+    A whole result (``{"allocation": ...}``: a session kept before results were references) is
+    read as it is.
+
+    Parameters
+    ----------
+    result : dict
+        The page's result store (:func:`keep_result`).
+
+    Returns
+    -------
+    dict
+        ``Allocation.to_dict()``.
+
+    Raises
+    ------
+    ParityError
+        The inputs no longer give an allocation (an uploaded file gone from the store).
+    """
+    if "allocation" in result:
+        return result["allocation"]
+    with cache_context():
+        alloc = cache.get(_result_key(result.get("token", "")))
+    if alloc is None:
+        state = from_query(dict(parse_qsl(str(result.get("query", "")).lstrip("?"), keep_blank_values=True)))
+        state["views"] = views_from_text(state["views"])
+        prices, sectors = data_for(result.get("data"))
+        alloc = allocate(prices, sectors, build_spec(state)).to_dict()
+        with cache_context():
+            cache.set(_result_key(result["token"]), alloc)
+    return alloc
 
 
 @functools.lru_cache(maxsize=16)
@@ -379,8 +448,7 @@ def optimise(set_progress, run, auto, data, state, previous):
         prices, sectors = data_for(data)
         spec = build_spec(state)
         alloc = allocate(prices, sectors, spec, progress=lambda f, _m: set_progress(round(100 * f)))
-        return dict(result={"allocation": alloc.to_dict(), "query": query,
-                            "data_name": (data or {}).get("prices_name")},
+        return dict(result=keep_result(alloc.to_dict(), query, data),
                     alert="", show=False, query=query)
     except ParityError as exc:
         set_progress(0)
@@ -404,7 +472,11 @@ def render(result, dark):
     if not result:
         return dict.fromkeys(_RENDER_OUT, no_update)
     theme = theme_name(dark)
-    p = portfolio_view(Allocation.from_dict(result["allocation"]))
+    try:
+        p = portfolio_view(Allocation.from_dict(kept_allocation(result)))
+    except ParityError as exc:
+        blank = empty_figure(f"This result can no longer be drawn: {exc}. Press Optimise.", theme)
+        return dict(frontier=blank, weights=blank, backtest=blank, bl=blank, summary="", basis=None)
     src = chart_source(p, result.get("data_name"))
     return dict(frontier=frontier_figure(p, theme=theme, source=src), weights=weights_figure(p, theme=theme, source=src),
                 backtest=backtest_figure(p, theme=theme, source=src), bl=bl_figure(p, theme=theme, source=src),
@@ -483,7 +555,7 @@ def add_to_book(result, notional, data):
 def export(_n, result):
     if not result:
         return no_update
-    p = portfolio_view(Allocation.from_dict(result["allocation"]))
+    p = portfolio_view(Allocation.from_dict(kept_allocation(result)))
     name = f"parity-weights-{p['objective']}-{(p['window'].get('first') or '')}-{(p['window'].get('last') or '')}.csv"
     return dict(content=weights_csv(p, data_name=result.get("data_name")), filename=name, type="text/csv")
 

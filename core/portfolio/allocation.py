@@ -252,7 +252,8 @@ def parse_sector_caps(text: str) -> tuple[tuple[str, float], ...]:
         except ValueError:
             raise DataError(f"sector cap for {name.strip()!r} must be a number, got {value!r}") from None
         if not 0.0 <= cap <= 1.0:
-            raise DataError(f"sector cap for {name.strip()!r} must be between 0 and 1, got {cap:g}")
+            raise DataError(f"sector cap for {name.strip()!r} must be between 0% and 100% "
+                            f"(write {name.strip()}=25% or {name.strip()}=0.25), got {value}")
         caps.append((name.strip(), cap))
     return tuple(caps)
 

@@ -48,3 +48,41 @@ def test_calibration_runs_on_a_celery_worker(dash_duo, redis_url, worker, tmp_pa
     dash_duo.wait_for_contains_text("#cal-params", "Merton", timeout=90)
     assert "succeeded" in worker.read_text()           # the job ran in the worker process
     assert [e for e in dash_duo.get_logs() if e.get("level") == "SEVERE"] == []
+
+
+def test_a_portfolio_optimised_on_a_celery_worker_is_drawn_from_the_shared_cache(dash_duo, redis_url, worker, tmp_path,
+                                                                                 monkeypatch):
+    """The worker keeps the allocation in the Redis cache and sends the page a reference; the web
+    process (another data folder: nothing shared but Redis) draws it from there."""
+    import json
+
+    from app import Settings, create_app
+
+    app = create_app(Settings(data_dir=str(tmp_path / "web"), redis_url=redis_url, warm_numba=False))
+    dash_duo.start_server(app)
+    dash_duo.driver.get(dash_duo.server_url + "/portfolio?obj=min_variance&wmax=30")
+    dash_duo.wait_for_contains_text("#pf-summary", "Minimum variance", timeout=40)
+    import redis
+
+    kv = redis.Redis.from_url(f"{redis_url}/2")
+    first = json.loads(dash_duo.driver.execute_script("return sessionStorage.getItem('pf-result')"))
+    assert kv.delete(*kv.keys(f"*portfolio:{first['token']}")) == 1   # the first load's (web) copy
+    import callbacks.portfolio
+
+    def _no_solve(*_a, **_k):
+        raise AssertionError("the web process solved again: the worker's allocation was not in Redis")
+    monkeypatch.setattr(callbacks.portfolio, "allocate", _no_solve)   # only the worker may solve now
+    before = worker.read_text().count("succeeded")
+    dash_duo.driver.execute_script("document.getElementById('pf-run').click()")   # Optimise: the job
+    deadline = time.time() + 90
+    while worker.read_text().count("succeeded") == before and time.time() < deadline:
+        time.sleep(0.3)
+    assert worker.read_text().count("succeeded") > before        # the job ran in the worker process
+    dash_duo.wait_for_contains_text("#pf-summary", "Minimum variance", timeout=20)
+    ref = json.loads(dash_duo.driver.execute_script("return sessionStorage.getItem('pf-result')"))
+    assert ref["token"] and "allocation" not in ref
+    assert ref["token"] == first["token"] and kv.keys(f"*portfolio:{ref['token']}")   # the worker's
+    time.sleep(2.0)                                                 # the page has drawn the job's result
+    dash_duo.wait_for_contains_text("#pf-weights .gtitle", "Weights", timeout=20)
+    assert "no longer" not in dash_duo.find_element("#pf-weights").text
+    assert [e for e in dash_duo.get_logs() if e.get("level") == "SEVERE"] == []

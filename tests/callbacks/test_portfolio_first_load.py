@@ -11,7 +11,7 @@ import pytest
 from dash import no_update
 from scipy.optimize import minimize
 
-from callbacks.portfolio import first_result, render
+from callbacks.portfolio import first_result, kept_allocation, render
 from components.portfolio_state import DEFAULTS, to_query, views_from_text, views_to_text
 
 
@@ -27,7 +27,7 @@ def test_first_load_on_the_sample_is_solved_here_and_matches_an_independent_solu
     state = _state(obj="min_variance", wmax=30.0, universe=["AAPL", "XOM", "JPM", "PFE", "WMT"])
     out = first_result(None, state, None)
     assert out["auto"] is no_update and out["show"] is False
-    alloc = Allocation.from_dict(out["result"]["allocation"])
+    alloc = Allocation.from_dict(kept_allocation(out["result"]))
     cov = alloc.cov.to_numpy()
     n = len(cov)
     res = minimize(lambda w: w @ cov @ w, np.full(n, 1 / n), method="SLSQP", bounds=[(0, 0.3)] * n,
@@ -88,7 +88,7 @@ def test_portfolio_figures_are_what_plotly_validates(obj):
     from callbacks.portfolio import portfolio_view
 
     result = first_result(None, _state(obj=obj), None)["result"]
-    p = portfolio_view(Allocation.from_dict(result["allocation"]))
+    p = portfolio_view(Allocation.from_dict(kept_allocation(result)))
     for build in (frontier_figure, weights_figure, backtest_figure, bl_figure):
         for theme in ("light", "dark"):
             fig = build(p, theme=theme, source="Sample")

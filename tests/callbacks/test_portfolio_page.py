@@ -80,6 +80,9 @@ def test_bad_controls_raise_clear_messages(data):
         allocate(prices, sectors, build_spec(_state(universe=["AAPL"])))
     with pytest.raises(DataError, match="cannot read sector cap"):
         parse_sector_caps("Energy 10")
+    with pytest.raises(DataError, match=r"between 0% and 100% \(write Energy=25% or Energy=0.25\), got 40$"):
+        parse_sector_caps("Energy=40")                 # a percentage typed without its sign
+    assert parse_sector_caps("Energy=40%, Financials:0.3") == (("Energy", 0.4), ("Financials", 0.3))
     with pytest.raises(DataError, match="needs a target"):
         allocate(prices, sectors, build_spec(_state(obj="target_return", target=None)))
 
