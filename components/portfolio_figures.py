@@ -66,6 +66,53 @@ def portfolio_view(alloc) -> dict:
 _CHOSEN = "#dc3545"
 
 
+#: The frontier's plot area in pixels on a half-width card (the smallest it is drawn), and a
+#: 10 px label's size: what :func:`label_mask` keeps apart.
+_PLOT_PX = (330.0, 190.0)
+_LABEL_PX = (6.2, 13.0)   # width per character, height
+
+
+def label_mask(x, y, names: list[str], priority, *, x_span: float, y_span: float,
+               plot_px: tuple[float, float] = _PLOT_PX) -> list[bool]:
+    """Which points keep a text label so that no two labels overlap: the most important first
+    (``priority``, e.g. the weight held; then the points farthest from the crowd), a label is
+    dropped when its box would overlap one already kept. Dropped labels stay in the hover.
+
+    Parameters
+    ----------
+    x, y : array_like
+        The points, in axis units.
+    names : list of str
+        The labels.
+    priority : array_like
+        Larger first.
+    x_span, y_span : float
+        The axes' spans, in axis units (how axis units map to pixels).
+    plot_px : tuple of float, optional
+        The plot area (width, height) in pixels.
+
+    Returns
+    -------
+    list of bool
+        One per point: whether its label is drawn.
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    px = x / (x_span or 1.0) * plot_px[0]
+    py = y / (y_span or 1.0) * plot_px[1]
+    crowd = np.hypot(px - np.nanmedian(px), py - np.nanmedian(py))
+    order = sorted(range(len(names)), key=lambda i: (-float(priority[i]), -float(crowd[i])))
+    kept: list[int] = []
+    for i in order:
+        if not (np.isfinite(px[i]) and np.isfinite(py[i])):
+            continue
+        wi = _LABEL_PX[0] * len(names[i])
+        if all(abs(px[i] - px[j]) * 2 >= wi + _LABEL_PX[0] * len(names[j]) or abs(py[i] - py[j]) >= _LABEL_PX[1]
+               for j in kept):
+            kept.append(i)
+    keep = set(kept)
+    return [i in keep for i in range(len(names))]
+
+
 def frontier_figure(p: dict, *, theme: str = "light", source: str | None = None) -> go.Figure:
     """Efficient frontier, the assets, the capital market line and the chosen portfolio.
 
@@ -90,15 +137,22 @@ def frontier_figure(p: dict, *, theme: str = "light", source: str | None = None)
                        line=dict(width=3, color="#0d6efd"),
                        hovertemplate="vol %{x:.2f}%<br>return %{y:.2f}%<extra>frontier</extra>"))
     a = p["assets"]
-    fig.add_trace(dict(type="scatter", x=np.asarray(a["vol"]) * 100, y=np.asarray(a["mu"]) * 100,
-                       mode="markers+text", text=list(a["tickers"]), textposition="top center",
-                       name="assets", marker=dict(size=8, color="#6c757d"), textfont=dict(size=10),
-                       hovertemplate="%{text}<br>vol %{x:.2f}%<br>return %{y:.2f}%<extra></extra>"))
+    ax, ay = np.asarray(a["vol"]) * 100, np.asarray(a["mu"]) * 100
     rf = p["rf"] * 100
     t = p["tangency"]
+    x_end = max(float(risks.max()), t["vol"] * 100) * 1.1
+    slope = (t["ret"] * 100 - rf) / (t["vol"] * 100) if t["vol"] > 0 else 0.0
+    xs = np.concatenate([ax, risks, [0.0, x_end]])
+    ys = np.concatenate([ay, rets, [rf, rf + slope * x_end]])
+    held = dict(zip(p.get("tickers", []), np.abs(np.asarray(p.get("weights", []), dtype=float))))
+    shown = label_mask(ax, ay, list(a["tickers"]), [held.get(n, 0.0) for n in a["tickers"]],
+                       x_span=float(np.ptp(xs[np.isfinite(xs)])), y_span=float(np.ptp(ys[np.isfinite(ys)])))
+    fig.add_trace(dict(type="scatter", x=ax, y=ay, mode="markers+text",
+                       text=[n if keep else "" for n, keep in zip(a["tickers"], shown)],
+                       customdata=list(a["tickers"]), textposition="top center",
+                       name="assets", marker=dict(size=8, color="#6c757d"), textfont=dict(size=10),
+                       hovertemplate="%{customdata}<br>vol %{x:.2f}%<br>return %{y:.2f}%<extra></extra>"))
     if t["vol"] > 0:
-        x_end = max(float(risks.max()), t["vol"] * 100) * 1.1
-        slope = (t["ret"] * 100 - rf) / (t["vol"] * 100)
         fig.add_trace(dict(type="scatter", x=[0, x_end], y=[rf, rf + slope * x_end], mode="lines",
                            name=f"capital market line (rf {rf:g}%)",
                            line=dict(dash="dash", color="#198754"), hoverinfo="skip"))
@@ -222,8 +276,7 @@ def backtest_figure(p: dict, *, theme: str = "light", source: str | None = None)
         xaxis2=dict(anchor="y2", domain=[0.0, 1.0], title=dict(text="Date")),
         yaxis=dict(anchor="x", domain=[top + 0.05, 1.0], title=dict(text="Growth of 1")),
         yaxis2=dict(anchor="x2", domain=[0.0, top], title=dict(text="Drawdown (%)")),
-        title=dict(text=f"In-sample backtest: {b['rule']} rebalancing, costs {b['cost_bps']:g} bp "
-                        "of traded value", x=0.01),
+        title=dict(text=f"In-sample backtest ({b['rule']} rebalancing, {b['cost_bps']:g} bp costs)", x=0.01),
         legend=dict(orientation="h", y=1.08, x=1, xanchor="right"))
     return _done(fig, theme, source)
 
