@@ -188,7 +188,8 @@ def update(greek, inst, legs, spot, vol, rate, div, x_range, days_range, view, d
         log.exception("Greeks page failed for %s", state)
         return {**out, "alert": "Something went wrong computing this view; the error was logged.", "alert_open": True}
     if res["error"]:
-        return {**out, "alert": res["error"], "alert_open": True, "legs_invalid": res["legs_error"] is not None,
+        return {**out, "alert": f"{res['error']}. The charts show the last valid inputs.", "alert_open": True,
+                "legs_invalid": res["legs_error"] is not None,
                 "legs_feedback": res["legs_error"] or ""}
     return {**out, **shown, "figure" if target == "2d" else "figure3d": res["figure"],
             "drawn": drawn_patch(target, res["query"]), "readout": res["readout"], "state": res["query"],

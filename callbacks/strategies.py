@@ -459,7 +459,8 @@ def update(rows, edit, dS, dvol, dfwd, vol_mode, var_horizon, underlying, multip
         try:
             rows, shown = placed_legs(template, source, spot, vol, rate, div, days, width)
         except ParityError as exc:
-            return {**out, "alert": f"Cannot place {display_name(template)}: {exc}", "alert_open": True}
+            return {**out, "alert": f"Cannot place {display_name(template)}: {str(exc).rstrip('.')}. "
+                                    "The charts show the last valid inputs.", "alert_open": True}
         out["rows"] = rows
         if source == "spx":
             spot, rate, div = shown["spot"], shown["rate"], shown["div"]
@@ -478,7 +479,7 @@ def valued(rows, *, template, source, spot, vol, rate, div, days, width, theme, 
             market["rates_note"] = template_rows_note(days)
         a, errors = evaluate(rows, market, view, name=template, source=source)
     except ParityError as exc:
-        return {"alert": str(exc), "alert_open": True,
+        return {"alert": f"{str(exc).rstrip('.')}. The charts show the last valid inputs.", "alert_open": True,
                 "leg_errors": [html.Div(e) for e in legs_from_rows(rows, _safe_market(spot, vol, rate, div))[1]]}
     except Exception:
         log.exception("strategy evaluation failed")

@@ -41,7 +41,7 @@ def _controls(s: dict) -> dbc.Card:
             dbc.FormFeedback(id=ids.LEGS_FEEDBACK, type="invalid")]),
             "quantity, C/P/S, strike — e.g. +1 C 100, -1 P 95, +100 S"),
         html.Div(id=gids.LEG_VOLS_NOTE, className="form-text mt-n2 mb-2"),
-        _labelled("Spot ($)", dbc.Input(id=ids.SPOT, type="number", value=s["S"], min=0.01,
+        _labelled("Spot ($)", dbc.Input(id=ids.SPOT, type="number", value=s["S"],
                                         step="any", debounce=True)),
         _labelled("Volatility (%)", dcc.Slider(1, 100, value=s["vol"], id=ids.VOL, step=0.5,
                                                marks={v: str(v) for v in (1, 25, 50, 75, 100)},

@@ -30,6 +30,8 @@ def _f(label, control, width=None):
 
 
 def _num(id_, value, **kw):
+    # no min/max: the browser sends nothing for a value outside them, and the page could only say
+    # "the box is empty"; the callbacks check every value and name it ("got -5")
     return dbc.Input(id=id_, type="number", value=value, size="sm", debounce=True, **kw)
 
 
@@ -41,12 +43,12 @@ def _market_card(s):
         dbc.RadioItems(id=ids.SOURCE, value=s["source"], inline=True, class_name="mb-2 small", options=[
             {"label": "Flat vol market", "value": "flat"},
             {"label": "Embedded modelled SPX chain (listed strikes, mids)", "value": "spx"}]),
-        dbc.Row([_f("Spot ($)", _num(ids.SPOT, s["S"], min=0.01, step="any")),
-                 _f("Vol (%)", _num(ids.VOL, s["vol"], min=0.1, step="any")),
-                 _f("Target days", _num(ids.DAYS, s["days"], min=1, step=1))], class_name="g-2"),
+        dbc.Row([_f("Spot ($)", _num(ids.SPOT, s["S"], step="any")),
+                 _f("Vol (%)", _num(ids.VOL, s["vol"], step="any")),
+                 _f("Target days", _num(ids.DAYS, s["days"], step="any"))], class_name="g-2"),
         dbc.Row([_f("Rate (%)", _num(ids.RATE, s["r"], step="any")),
                  _f("Div. yield (%)", _num(ids.DIV, s["q"], step="any")),
-                 _f("Width (% spot)", _num(ids.WIDTH, s["width"], min=0.5, step="any"))], class_name="g-2"),
+                 _f("Width (% spot)", _num(ids.WIDTH, s["width"], step="any"))], class_name="g-2"),
         html.Div(id=ids.MARKET_NOTE, className="form-text mt-0"),
         html.Div(id=dids.DATA_NOTE, className="small fw-semibold mt-1"),
     ]), class_name="shadow-sm mb-3")
@@ -110,8 +112,8 @@ def _whatif_card(s):
 def _size_card(s):
     return dbc.Card(dbc.CardBody([
         html.H6("Position size and risk", className="card-title"),
-        dbc.Row([_f("Contract multiplier", _num(dids.MULTIPLIER, s["mult"], min=0.000001, step="any")),
-                 _f("Lots (contracts)", _num(dids.LOTS, s["lots"], min=0.000001, step="any"))], class_name="g-2"),
+        dbc.Row([_f("Contract multiplier", _num(dids.MULTIPLIER, s["mult"], step="any")),
+                 _f("Lots (contracts)", _num(dids.LOTS, s["lots"], step="any"))], class_name="g-2"),
         dbc.Label("VaR horizon (from the valuation date)", class_name="small fw-semibold mb-0"),
         dbc.RadioItems(id=dids.VAR_HORIZON, value=s["varh"], inline=True, class_name="small mb-2",
                        options=[{"label": lbl, "value": v} for v, lbl in VAR_HORIZON_OPTIONS]),
