@@ -259,7 +259,57 @@ def book_link(a: PositionAnalysis, source: str) -> str | None:
 
 
 def _fmt(v: float, scale: float = 1.0) -> str:
-    return "unlimited" if not math.isfinite(v) else f"{v * scale:,.2f}"
+    # + 0.0 after rounding: a loss of 0.001 reads 0.00, not -0.00
+    return "unlimited" if not math.isfinite(v) else f"{round(v * scale, 2) + 0.0:,.2f}"
+
+
+def where_attained(S, pnl, target: float) -> str:
+    """Where on the price grid the expiry P/L reaches ``target`` (its max or min), in words:
+    "S $95–$105", or "S ≤ $90 or S ≥ $110" when a region runs to an end of the range checked.
+
+    Parameters
+    ----------
+    S, pnl : array_like
+        The price grid ($) and the expiry P/L on it (per unit, $).
+    target : float
+        The extreme to locate ($ per unit).
+
+    Returns
+    -------
+    str
+        The regions, or "" when ``target`` is not finite.
+    """
+    S, pnl = np.asarray(S, dtype=float), np.asarray(pnl, dtype=float)
+    if not math.isfinite(target) or not len(S):
+        return ""
+    hit = np.abs(pnl - target) <= 1e-9 + 1e-7 * max(abs(target), float(np.nanmax(np.abs(pnl))))
+    parts, i, n = [], 0, len(S)
+    while i < n:
+        if not hit[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and hit[j + 1]:
+            j += 1
+        lo, hi = S[i], S[j]
+        if i == 0 and j == n - 1:
+            parts.append(f"all S ${lo:,.0f}–${hi:,.0f}")
+        elif i == 0:
+            parts.append(f"S ≤ ${hi:,.0f}")
+        elif j == n - 1:
+            parts.append(f"S ≥ ${lo:,.0f}")
+        elif hi - lo < 1e-9:
+            parts.append(f"S ${lo:,.2f}")
+        else:
+            parts.append(f"S ${lo:,.0f}–${hi:,.0f}")
+        i = j + 1
+    return " or ".join(parts)
+
+
+def _where(a: PositionAnalysis, target: float) -> str:
+    lo, hi = a.price_range
+    at = where_attained(a.S, a.pnl_expiry, target)
+    return f"at expiry, {at} (of S ${lo:,.0f}–${hi:,.0f} checked)" if at else f"at expiry, S ${lo:,.0f}–${hi:,.0f}"
 
 
 def summary_view(a: PositionAnalysis) -> dbc.Card:
@@ -269,7 +319,7 @@ def summary_view(a: PositionAnalysis) -> dbc.Card:
     size = f"{a.spec.lots:g} lot{'s' if a.spec.lots != 1 else ''} × {a.spec.multiplier:g}"
     pop_names = {"lognormal": "Lognormal", "mc": "Monte Carlo (GBM)", "rnd": "Risk-neutral density (SVI smile)"}
     pops = [html.Li([html.B(f"{v.pop:.1%} "), pop_names[m],
-                     html.Span(f" — expected P/L {v.expected_pnl:,.2f} per unit", className="text-body-secondary")])
+                     html.Span(f" — expected P/L {_fmt(v.expected_pnl)} per unit", className="text-body-secondary")])
             for m, v in a.pops.items()]
     lo, hi = a.price_range
     debit = a.net_premium
@@ -283,8 +333,8 @@ def summary_view(a: PositionAnalysis) -> dbc.Card:
         html.Thead(html.Tr([html.Th(""), html.Th("per unit ($)", className="text-end"),
                             html.Th(f"position ($, {size})", className="text-end"), html.Th("")])),
         html.Tbody([
-            money("Max profit", a.max_profit, f"at expiry, S ${lo:,.0f}–${hi:,.0f}"),
-            money("Max loss", a.max_loss, f"at expiry, S ${lo:,.0f}–${hi:,.0f}"),
+            money("Max profit", a.max_profit, _where(a, a.max_profit)),
+            money("Max loss", a.max_loss, _where(a, -a.max_loss)),
             money(f"Net premium ({'debit' if debit > 0 else 'credit'})", abs(debit)),
             money(f"VaR {v['alpha']:.0%}", v["var"], f"{v['horizon_days']:.1f} days from day {a.at_days:.0f}"),
             money(f"CVaR {v['alpha']:.0%}", v["cvar"]),

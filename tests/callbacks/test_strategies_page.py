@@ -238,3 +238,31 @@ def test_market_input_errors_are_in_the_users_words():
         market_from_inputs(100, -5, 3, 1)
     m = market_from_inputs("100", 20, 3, 1)
     assert m == dict(spot=100.0, vol=0.2, r=0.03, q=0.01)
+
+
+def test_max_profit_and_loss_say_where_they_are_reached():
+    """The iron condor's max profit is earned between its short strikes and its max loss beyond
+    the long wings (the payoff's shape, read from the legs): the summary says so, where it used
+    to name the whole range checked as if the max held over all of it."""
+    import re
+
+    rows, market = _condor()
+    a, _ = evaluate(rows, market, {})
+    strikes = sorted(float(r["strike"]) for r in rows)
+    step = float(np.diff(a.S).max())
+    text = json.dumps(summary_view(a), cls=PlotlyJSONEncoder, ensure_ascii=False)
+    profit = re.search(r"at expiry, S \$([\d,.]+)–\$([\d,.]+) \(of S", text)
+    assert profit, text
+    lo, hi = (float(x.replace(",", "")) for x in profit.groups())
+    assert abs(lo - strikes[1]) <= step + 0.5 and abs(hi - strikes[2]) <= step + 0.5
+    loss = re.search(r"at expiry, S ≤ \$([\d,.]+) or S ≥ \$([\d,.]+) \(of S", text)
+    assert loss, text
+    lo, hi = (float(x.replace(",", "")) for x in loss.groups())
+    assert abs(lo - strikes[0]) <= step + 0.5 and abs(hi - strikes[3]) <= step + 0.5
+
+
+def test_a_value_that_rounds_to_zero_reads_0_00_not_minus_0_00():
+    from callbacks.strategies import _fmt
+
+    assert _fmt(-0.001) == "0.00" and _fmt(-0.004, 1.0) == "0.00" and _fmt(-0.006) == "-0.01"
+    assert _fmt(float("inf")) == "unlimited" and _fmt(-1234.5, 2.0) == "-2,469.00"
