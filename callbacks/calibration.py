@@ -23,6 +23,7 @@ from callbacks.cache import cache, cache_context
 from callbacks.browser_js import REPLACE_URL_QUERY, upload_guard, url_upload
 from callbacks.jobs import job_failed
 from callbacks.theme import theme_name
+from components.param_labels import param_label
 from components.figures import data_source, with_source
 from components.calibration_figures import (MODEL_LABELS, MODELS, SURFACE_VIEWS, correlation_figure,
                                             fit_residual_figure, fit_smiles_figure, model_surface_figure)
@@ -227,7 +228,7 @@ def params_table(payload: dict) -> html.Div:
             v, se = r.params[name], r.stderr.get(name, math.nan)
             lo, hi = (r.intervals or {}).get(name, (math.nan, math.nan))
             ok = lo is not None and hi is not None and math.isfinite(lo) and math.isfinite(hi)
-            body.append(html.Tr([html.Td(name), html.Td(f"{v:.5g}"),
+            body.append(html.Tr([html.Td(param_label(model, name)), html.Td(f"{v:.5g}"),
                                  html.Td(f"[{lo:.4g}, {hi:.4g}]" if ok else "not identified"),
                                  html.Td(f"{se:.3g}" if se is not None and math.isfinite(se) else "–")]))
         feller = "" if r.feller is None else (

@@ -10,6 +10,7 @@ from dash import Input, Output, State, ctx, html, no_update
 from callbacks.registry import callback
 from callbacks.settings import current_settings
 
+from components.param_labels import param_symbol
 from components.ids import Runs as ids
 from core.errors import ParityError
 from core.store import compare_runs, shared_store
@@ -30,7 +31,8 @@ def run_rows(runs) -> list[dict]:
             "id": r.id, "created": r.created.strftime("%Y-%m-%d %H:%M:%S"), "model": r.model, "kind": r.kind,
             "rmse": None if rmse is None else rmse * 100, "n_quotes": r.metrics.get("n_quotes"),
             "elapsed": r.elapsed, "fingerprint": r.fingerprint[:12], "label": r.label,
-            "params": ", ".join(f"{k}={v:.4g}" for k, v in r.params.items() if isinstance(v, (int, float))),
+            "params": ", ".join(f"{param_symbol(r.model, k)}={v:.4g}" for k, v in r.params.items()
+                                if isinstance(v, (int, float))),
             "open": _open_link(r),
         })
     return rows

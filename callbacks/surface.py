@@ -163,7 +163,7 @@ def crossings_view(independent, joint, slices: str, status: str = "") -> html.Di
     elif slices == "joint":
         parts += ["; ", html.Span(status or "joint fit running in the background…",
                                   className="text-body-secondary")]
-    elif pairs:
+    elif pairs and crossed_expiries(independent):      # advice only when something crosses
         parts.append(html.Span(" — choose SVI slices: joint to fit them without crossing.",
                                className="text-body-secondary"))
     return html.Div(parts)

@@ -317,8 +317,8 @@ def shape_limited_note(S: Sequence[SliceData], fit: SurfaceFit) -> str:
     if not worse:
         return ""
     return ("SSVI's slice shape (3 parameters, ATM curvature tied to the wings) cannot follow "
-            "this smile: " + "; ".join(worse) + ". For an arbitrage-free surface that fits, use "
-            "SVI with calendar=True or calendar='joint' (on the page: SVI slices joint).")
+            "this smile: " + "; ".join(worse) + ". For an arbitrage-free surface that fits, choose "
+            "the SVI model with its slices fitted jointly (SVI slices: joint).")
 
 
 def _free_slice_rmse(s: SliceData) -> float:

@@ -70,7 +70,13 @@ def _find(component, cid):
 
 
 def test_intervals_are_the_transformed_scale_ones_and_warnings_are_listed(payload):
+    from components.param_labels import param_label
+
+    # rows are labelled as the reader knows the parameters ("λ — jump intensity, per year")
     rows = {r[0]: r for r in _cells(params_table(payload)) if len(r) == 4 and r[0] != "Parameter"}
+    rows.update({name: rows[param_label("merton", name)] for name in ("sigma", "lam", "mu_j", "sigma_j")
+                 if param_label("merton", name) in rows})
+    assert "λ — jump intensity, per year" in rows and "lam" not in str(list(rows)[:4])
     text = str(params_table(payload).to_plotly_json())
     assert "1.96 s.e." not in text and "±" not in text
     merton = CalibrationResult.from_dict(payload["results"]["merton"])

@@ -136,3 +136,17 @@ def test_a_workspace_keeps_the_joint_choice(page):
     state, _, _ = state_from_snapshot(snapshot, known=("/surface",))
     back = from_query(dict(parse_qsl(page_query(state, "/surface")[1:])))
     assert back["slices"] == "joint" and back["models"] == ["svi", "ssvi"]
+
+
+def test_no_advice_to_refit_when_no_pair_crosses():
+    """On the embedded chain the independent slices do not cross: the check says 0 crossings
+    and gives no advice to refit (it used to say "choose SVI slices: joint" regardless)."""
+    from callbacks.surface import crossings_view
+    from core.data import sample_chain
+    from core.surface import fit_svi
+    from core.surface.diagnostics import crossed_expiries
+
+    fit = fit_svi(sample_chain())
+    assert not crossed_expiries(fit)
+    text = _text(crossings_view(fit, None, "independent"))
+    assert "0 of" in text and "choose SVI slices" not in text
