@@ -74,10 +74,13 @@ def fit_smiles_figure(fits: dict, *, max_expiries: int = 9, theme: str = "light"
     fig.update_yaxes(title_text="IV (%)", col=1)
     fig.update_xaxes(title_text="Strike", row=rows)
     fig.update_annotations(font_size=12)
-    fig.update_layout(title=dict(text="Fitted vs market smiles", x=0.01, y=0.99, yref="container", yanchor="top"),
-                      height=max(380, 280 * rows + 80), margin=dict(t=120),
-                      legend=dict(orientation="h", yref="container", y=1.0 - 50 / max(380, 280 * rows + 80),
-                                  yanchor="top", x=0))
+    height = max(380, 280 * rows + 80)
+    # bottom-anchored 44 px from the top: a top-anchored title of two lines (with the data line
+    # added under it) is pushed above the figure
+    fig.update_layout(title=dict(text="Fitted vs market smiles", x=0.01, y=1.0 - 44 / height, yref="container",
+                                 yanchor="bottom"),
+                      height=height, margin=dict(t=120),
+                      legend=dict(orientation="h", yref="container", y=1.0 - 68 / height, yanchor="top", x=0))
     return _keep_margin(themed(fig, theme))
 
 

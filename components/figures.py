@@ -261,7 +261,7 @@ def empty_figure(message: str, theme: str | None = None) -> go.Figure:
     fig = go.Figure()
     # plotly does not wrap annotations: a long message would run off both sides of a narrow chart
     lines = [line for part in str(message).split("<br>")
-             for line in (textwrap.wrap(part, _WRAP) or [""])]
+             for line in (textwrap.wrap(part, _WRAP, break_on_hyphens=False, break_long_words=False) or [""])]
     fig.add_annotation(text="<br>".join(lines), showarrow=False, font=dict(size=15), x=0.5, y=0.5,
                        xref="paper", yref="paper")
     fig.update_xaxes(visible=False)
@@ -436,15 +436,38 @@ def data_source(label: str = "", filename: str | None = None) -> str:
     return (label or "")[:1].upper() + (label or "")[1:]
 
 
-def _source_title(title: str, top, source: str) -> tuple[str, int] | None:
-    """(title text with its ``Data:`` line, top margin), or None when it names its data already."""
+_SOURCE_WRAP = 58  # characters per data line under a title (11 px text on a half-width chart)
+
+
+def sup_lines(text: str, *, escape: bool = True) -> str:
+    """A title's small second line, wrapped to fit a half-width chart (plotly does not wrap
+    titles): ``<sup>…</sup><br><sup>…</sup>``. Words and dates are never cut.
+
+    Parameters
+    ----------
+    text : str
+        The line's text (plain text; escaped after wrapping, so an entity is never cut in two).
+    escape : bool
+        Escape ``<``, ``>`` and ``&`` (False: ``text`` is already markup-safe).
+
+    Returns
+    -------
+    str
+        One ``<sup>`` element per line, joined by ``<br>``.
+    """
     import html as _html
 
+    parts = textwrap.wrap(text, _SOURCE_WRAP, break_on_hyphens=False, break_long_words=False) or [""]
+    return "<br>".join(f"<sup>{_html.escape(p) if escape else p}</sup>" for p in parts)
+
+
+def _source_title(title: str, top, source: str) -> tuple[str, int] | None:
+    """(title text with its ``Data:`` line, top margin), or None when it names its data already."""
     if "Data: " in title:
         return None
-    line = f"Data: {_html.escape(str(source))}"
-    lines = 1 + title.count("<br>") + 1
-    text = f"{title}<br><sup>{line}</sup>" if title else f"<sup>{line}</sup>"
+    data = sup_lines(f"Data: {source}")
+    lines = 1 + title.count("<br>") + 1 + data.count("<br>")
+    text = f"{title}<br>{data}" if title else data
     return text, max(top or 0, 60 + 15 * lines)
 
 

@@ -185,8 +185,11 @@ def smiles_figure(chain, fits: dict, expiries: list[str], *, theme: str = "light
                                   x=0.0, xanchor="left", borderwidth=0))
     fig.update_annotations(font_size=12)
     fig = themed(fig, theme)
-    fig.update_layout(margin=dict(t=120), title=dict(y=0.99, yref="container", yanchor="top"),
-                      legend=dict(y=1.0 - 50 / fig.layout.height))
+    # the title sits 44 px from the top (a top-anchored title of two lines, with its
+    # data line, was pushed above the figure), the legend under it
+    fig.update_layout(margin=dict(t=120), title=dict(y=1.0 - 44 / fig.layout.height, yref="container",
+                                                     yanchor="bottom"),
+                      legend=dict(y=1.0 - 68 / fig.layout.height))
     return fig
 
 

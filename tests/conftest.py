@@ -17,6 +17,12 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("PARITY_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
+def one_line(title: str) -> str:
+    """A chart title with its wrapped data line joined back (``components.figures.with_source``
+    wraps it to fit a half-width chart), for asserting on the words."""
+    return title.replace("</sup><br><sup>", " ")
+
+
 def shared_file(name: str) -> Path:
     """Path of a real data file in ``../shared/data``; fails (never skips) when it is missing."""
     path = SHARED_DATA / name

@@ -34,3 +34,38 @@ def test_surface_page_fits_the_sample_and_rejects_a_bad_upload(dash_duo, parity,
     dash_duo.wait_for_contains_text("#surface-residuals .gtitle", "eSSVI residuals", timeout=20)
     assert "essvi" in dash_duo.driver.current_url and "show=essvi" in dash_duo.driver.current_url
     assert [e for e in dash_duo.get_logs() if e.get("level") == "SEVERE"] == []
+
+
+
+_TITLES_OUTSIDE = """
+    const bad = [];
+    document.querySelectorAll('.js-plotly-plot').forEach(g => {
+        const box = g.getBoundingClientRect();
+        if (!box.width || getComputedStyle(g).visibility === 'hidden') { return; }
+        g.querySelectorAll('.gtitle').forEach(t => {
+            const r = t.getBoundingClientRect();
+            if (r.width && (r.top < box.top - 0.5 || r.right > box.right + 0.5 || r.left < box.left - 0.5))
+                bad.push([g.id || g.parentElement.id, t.textContent.slice(0, 60),
+                          Math.round(r.top - box.top), Math.round(r.right - box.right)]);
+        });
+    });
+    return bad;"""
+
+
+@pytest.mark.parametrize("path, ready", [
+    ("/surface", "#surface-smiles .gtitle"), ("/greeks", "#greeks-graph .gtitle"),
+    ("/strategies", "#st-payoff .gtitle"), ("/portfolio", "#pf-bl .gtitle"),
+    ("/risk", "#risk-ladder-graph .gtitle"),
+])
+def test_every_chart_title_is_inside_its_chart(dash_duo, parity, path, ready):
+    """No chart's title (with its data line) starts above its chart or runs past its edges, at
+    the 1280 px the tests browse at: the smiles' two-line title was drawn half outside
+    (top-anchored), long data lines ran past half-width charts."""
+    import time
+
+    dash_duo.start_server(parity)
+    dash_duo.driver.get(dash_duo.server_url + path)
+    dash_duo.wait_for_element(ready, timeout=60)
+    time.sleep(2.0)                                     # every chart of the first load drawn
+    out = dash_duo.driver.execute_script(_TITLES_OUTSIDE)
+    assert out == [], out

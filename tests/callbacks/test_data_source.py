@@ -3,6 +3,8 @@ name. The callbacks are called as Dash calls them; the expected text is built he
 ``sample_chain().label`` and the file name, never from the page's helpers."""
 from __future__ import annotations
 
+from tests.conftest import one_line
+
 import base64
 import html
 
@@ -20,7 +22,7 @@ def _call(fn, prop_id, **kw):
 
 
 def _titles(figs) -> list[str]:
-    return [f.layout.title.text for f in figs]
+    return [one_line(f.layout.title.text) for f in figs]
 
 
 @pytest.fixture(scope="module")
@@ -109,4 +111,4 @@ def test_risk_charts_name_the_market_chain():
     titles = _titles([out[k] for k in ("ladder", "scen", "explain", "buckets")])
     assert all(_label() in html.unescape(t) for t in titles), titles
     d = _call(drill, "risk-report.data", click=None, rep=rep, which="historical", dark=False)["fig"]
-    assert _label() in html.unescape(d.layout.title.text)
+    assert _label() in html.unescape(one_line(d.layout.title.text))

@@ -44,8 +44,10 @@ def test_greeks_chart_names_its_source_for_flat_and_per_leg_vols():
     from components.greeks_state import from_query
 
     state = from_query({})
-    title = render(state)["figure"].layout.title.text
+    from tests.conftest import one_line
+
+    title = one_line(render(state)["figure"].layout.title.text)
     assert "<br><sup>Data: Black-Scholes at the inputs above (one flat vol; no market data)</sup>" in title
     linked = from_query({"inst": "position", "legs": "+1 C 100, -1 C 110", "lvol": "20,25"})
-    title = render(linked)["figure"].layout.title.text
+    title = one_line(render(linked)["figure"].layout.title.text)
     assert "each leg at its own vol" in title, title

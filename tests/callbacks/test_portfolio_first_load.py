@@ -60,7 +60,9 @@ def test_every_portfolio_chart_names_its_data_and_window():
     result = first_result(None, _state(obj="black_litterman"), None)["result"]
     context_value.set(AttributeDict(triggered_inputs=[{"prop_id": "pf-result.data", "value": 1}]))
     figs = render(result=result, dark=True)
-    titles = [figs[k].layout.title.text for k in ("frontier", "weights", "backtest", "bl")]
+    from tests.conftest import one_line
+
+    titles = [one_line(figs[k].layout.title.text) for k in ("frontier", "weights", "backtest", "bl")]
     for t in titles:
         assert "Data: Sample: 20 stocks + 2 indices, " in t, t
         assert "2015-01-02 to 2018-12-31" in html.unescape(t), t
