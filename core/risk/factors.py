@@ -26,7 +26,7 @@ import pandas as pd
 from core.errors import DataError
 from core.portfolio import nearest_psd
 from core.risk.var import parametric_cvar, parametric_var, var_cvar
-from core._typing import RngLike
+from core._typing import DateLike, RngLike
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -270,7 +270,8 @@ FACTOR_SHOCKS = {"S&P -10%, NASDAQ -15%": {"sp500": -0.10, "nasdaq": -0.15},
 
 def stock_side(book: Book, prices: pd.DataFrame | None = None, *, alpha: float = 0.99,
                rng: RngLike = None,
-               skip: Sequence[str] = ("SPX", "SPXW", "SPXPM", "^GSPC")) -> dict | None:
+               skip: Sequence[str] = ("SPX", "SPXW", "SPXPM", "^GSPC"),
+               asof: DateLike | None = None) -> dict | None:
     """Factor stress and correlation breakdown of the book's single-stock positions.
 
     Prices default to :func:`core.data.sample_prices` (valued at each ticker's last close);
@@ -291,6 +292,10 @@ def stock_side(book: Book, prices: pd.DataFrame | None = None, *, alpha: float =
         Randomness of the Monte Carlo draws.
     skip : sequence of str
         Symbols that are index underlyings, not single stocks.
+    asof : date-like, optional
+        The book's valuation date: stocks are valued at their closes on or before it and only
+        the history up to it is used (the options' market date, so the two sides of the book
+        are valued on the same day). Default: each ticker's last close.
 
     Returns
     -------
@@ -311,9 +316,13 @@ def stock_side(book: Book, prices: pd.DataFrame | None = None, *, alpha: float =
     if prices is None:
         from core.data import sample_prices
         prices = sample_prices()
-    msgs = [f"{t}: no price history in the stock data — left out of the stock-side stress."
-            for t in shares if t not in prices.columns]
-    shares = {t: n for t, n in shares.items() if t in prices.columns}
+    if asof is not None:
+        prices = prices.loc[:pd.Timestamp(asof)]
+    msgs = [f"{t}: no price history in the stock data"
+            + (f" on or before {pd.Timestamp(asof).date()}" if asof is not None else "")
+            + " — left out of the stock-side stress."
+            for t in shares if t not in prices.columns or prices[t].dropna().empty]
+    shares = {t: n for t, n in shares.items() if t in prices.columns and not prices[t].dropna().empty}
     if not shares:
         return {"messages": msgs, "tickers": []}
     last = {t: float(prices[t].dropna().iloc[-1]) for t in shares}

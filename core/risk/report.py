@@ -223,7 +223,7 @@ def analyse(book: Book, market: Market, spec: dict | None = None) -> RiskReport:
             hg = hedge(book, mkt, tuple(s["hedge"])).to_dict()
         except (InfeasibleError, DataError) as exc:
             hg = {"error": str(exc)}
-    stocks = stock_side(book, alpha=s["alpha"], rng=s["seed"])
+    stocks = stock_side(book, alpha=s["alpha"], rng=s["seed"], asof=mkt.valuation_date)
     quoted_elsewhere = set(stocks["tickers"]) if stocks else set()
     msgs = list(book.errors) + [m for m in g.left_out
                                 if not any(f"({t})" in m for t in quoted_elsewhere)]
@@ -245,7 +245,7 @@ def analyse(book: Book, market: Market, spec: dict | None = None) -> RiskReport:
 def example_book(market: Market) -> Book:
     """A small, meaningful index-options book on ``market``'s listed contracts (whatever its
     date): a short 1-month put spread, a long 2-month ATM call, a 6-month collar on index
-    units, two single stocks (AAPL, JPM at the sample's last closes, for the stock-side
+    units, two single stocks (AAPL, JPM at the sample's closes on the market's date, for the stock-side
     stress), and cash. Option trade prices are the listed mids.
 
     Parameters
@@ -283,9 +283,9 @@ def example_book(market: Market) -> Book:
                         100.0, round(float(row["mid"]), 2))
 
     from core.data import sample_prices
-    px = sample_prices()
+    px = sample_prices().loc[:pd_ts(market.valuation_date)]     # the closes of the market's day
     stocks = tuple(Position("stock", n, t, trade_price=round(float(px[t].dropna().iloc[-1]), 2))
-                   for t, n in (("AAPL", 2000.0), ("JPM", 3000.0)) if t in px.columns)
+                   for t, n in (("AAPL", 2000.0), ("JPM", 3000.0)) if t in px.columns and px[t].notna().any())
     spot = round(market.spot, 2)
     return Book((leg("put", 30, 0.95, -20), leg("put", 30, 0.90, 20), leg("call", 60, 1.0, 10),
                  leg("put", 180, 0.90, 15), leg("call", 180, 1.08, -15),
