@@ -54,6 +54,25 @@ def _template(theme: str) -> go.layout.Template:
 TEMPLATES = {theme: _template(theme) for theme in ("light", "dark")}
 
 
+def title_margin(title: str) -> int:
+    """The top margin (px) a title of ``<br>``-separated lines needs: plotly centres the first
+    line in the margin and stacks the others ~22 px apart below it, so the block must fit in the
+    margin's lower half plus a little; 70 px for a title and one small line, as every chart had.
+
+    Parameters
+    ----------
+    title : str
+        The title's text (plotly markup).
+
+    Returns
+    -------
+    int
+        Pixels.
+    """
+    n = 1 + (title or "").count("<br>")
+    return max(70, 44 * n - 28)
+
+
 def themed(fig: go.Figure, theme: str = "light") -> go.Figure:
     """Apply the light or dark template, transparent paper so the figure sits on its card.
 
@@ -69,11 +88,17 @@ def themed(fig: go.Figure, theme: str = "light") -> go.Figure:
     plotly.graph_objects.Figure
         ``fig``.
     """
+    lay = fig.layout
+    if isinstance(lay, dict):                      # a FigureDraft
+        t = lay.get("title") or {}
+        title = (t.get("text") if isinstance(t, dict) else t) or ""
+    else:
+        title = lay.title.text or ""
     fig.update_layout(
         template=TEMPLATES["dark" if theme == "dark" else "light"],
         paper_bgcolor="rgba(0,0,0,0)",
         font=dict(family=_FONT, size=13),
-        margin=dict(l=60, r=30, t=70, b=55),
+        margin=dict(l=60, r=30, t=title_margin(title), b=55),
         hoverlabel=dict(font=dict(family=_FONT)),
     )
     return fig
@@ -466,9 +491,8 @@ def _source_title(title: str, top, source: str) -> tuple[str, int] | None:
     if "Data: " in title:
         return None
     data = sup_lines(f"Data: {source}")
-    lines = 1 + title.count("<br>") + 1 + data.count("<br>")
     text = f"{title}<br>{data}" if title else data
-    return text, max(top or 0, 60 + 15 * lines)
+    return text, max(top or 0, title_margin(text))
 
 
 def with_source(fig: go.Figure | FigureDraft, source: str | None) -> go.Figure | FigureDraft:

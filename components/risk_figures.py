@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from dash import html
 
-from components.figures import empty_figure, sup_lines, themed
+from components.figures import empty_figure, sup_lines, themed, title_margin
 
 __all__ = ["ladder_figure", "scenario_figure", "drill_figure", "explain_figure", "bucket_figure",
            "cards", "limits_block", "var_block", "scenario_table", "hedge_block", "stocks_block",
@@ -42,7 +42,7 @@ def money(x, digits: int = 0) -> str:
 def _title(fig, text, sub):
     """Title with a smaller second line (the data source, or context)."""
     sub = sup_lines(sub, escape=False)
-    fig.update_layout(title=dict(text=f"{text}<br>{sub}", x=0.01), margin=dict(t=80 + 15 * sub.count("<br>")))
+    fig.update_layout(title=dict(text=f"{text}<br>{sub}", x=0.01), margin=dict(t=title_margin(f"{text}<br>{sub}")))
 
 
 def ladder_figure(rep: dict, theme: str = "light") -> go.Figure:

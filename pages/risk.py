@@ -34,13 +34,14 @@ def _graph(id_, height):
 
 def _book_card(s):
     cols = [
-        {"field": "symbol", "headerName": "Symbol", "editable": True, "minWidth": 200, "flex": 3},
+        # minimum widths that show a value: the grid scrolls sideways before a column is a sliver
+        {"field": "symbol", "headerName": "Symbol", "editable": True, "minWidth": 190, "flex": 3},
         {"field": "quantity", "headerName": "Qty", "editable": True, "type": "numericColumn",
-         "flex": 1},
+         "minWidth": 80, "flex": 1},
         {"field": "trade_price", "headerName": "Trade $", "editable": True,
-         "type": "numericColumn", "flex": 1},
+         "type": "numericColumn", "minWidth": 90, "flex": 1},
         {"field": "multiplier", "headerName": "Mult", "editable": True, "type": "numericColumn",
-         "flex": 1},
+         "minWidth": 70, "flex": 1},
     ]
     return dbc.Card(dbc.CardBody([
         html.H6("Book", className="card-title"),
@@ -167,11 +168,11 @@ def layout(**query) -> dbc.Container:
                                           className="form-text"), width="auto"),
                     ], class_name="mb-1"),
                     dcc.Graph(id=ids.SCEN_GRAPH, figure=empty_figure("Valuing…"),
-                              style={"height": "440px"}, config=_CFG),
+                              style={"height": "540px"}, config=_CFG),
                     html.Div(id=ids.SCEN_TABLE, className="small"),
                 ]), class_name="shadow-sm mb-3"),
-                dbc.Row([dbc.Col(_graph(ids.DRILL_GRAPH, "360px"), xl=6),
-                         dbc.Col(_graph(ids.EXPLAIN_GRAPH, "360px"), xl=6)]),
+                dbc.Row([dbc.Col(_graph(ids.DRILL_GRAPH, "460px"), xl=6),
+                         dbc.Col(_graph(ids.EXPLAIN_GRAPH, "460px"), xl=6)]),
                 dbc.Card(dbc.CardBody([
                     html.H6("Stock side: factor stress and correlation breakdown",
                             className="card-title"),
