@@ -29,9 +29,21 @@ def data_summary() -> html.Ul:
         html.Li([html.B("US stock prices"), f" {prices.shape[1]} stocks (skfolio's bundled S&P 500 "
                  f"sample), daily closes {first:%Y-%m-%d} to {last:%Y-%m-%d}, with the S&P 500 and "
                  f"NASDAQ (arch) — Portfolio."]),
-        html.Li("Uploads stay with the page that received them (named there); they are not shared "
-                "between pages or kept on the server.", className="text-body-secondary"),
+        *_real_sample(),
+        html.Li("Uploads are named on the page that received them and kept on this server by their "
+                "content hash, so the page's link (and a saved workspace) reopens them here; another "
+                "page does not use them unless you upload there too.", className="text-body-secondary"),
     ], className="ps-3 mb-0")
+
+
+def _real_sample() -> list:
+    """The real SPXW quotes the Backtest lab uses when this machine has them."""
+    from callbacks.backtest import real_path
+    from components.backtest_state import REAL_LABEL
+
+    if real_path() is None:
+        return []
+    return [html.Li([html.B("SPXW option quotes"), f" ({REAL_LABEL}) — Backtest."])]
 
 
 def recent_runs(database_url: str, n: int = 5) -> html.Div:

@@ -158,3 +158,19 @@ def test_runs_page_error_branches(ctx, monkeypatch):
                            "the database")
     shown = page.compare([{"id": "a"}, {"id": "b"}])
     assert "could not connect" in json.dumps(shown.to_plotly_json())
+
+
+def test_home_names_every_data_set_it_offers_and_says_uploads_are_kept():
+    """Home listed the chain and the prices but not the real SPXW sample the Backtest lab runs
+    on, and said uploads were not kept on the server, which the README (and the store) contradict."""
+    import json
+
+    from callbacks.backtest import real_path
+    from callbacks.home import data_summary
+    from tests.conftest import shared_file
+
+    shared_file("spxw_2018-01_02.csv")                 # the sample is on this machine
+    assert real_path() is not None
+    text = json.dumps(data_summary().to_plotly_json(), default=str)
+    assert "SPXW option quotes" in text and "Backtest" in text
+    assert "kept on this server" in text and "not shared between pages or kept on the server" not in text
