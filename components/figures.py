@@ -413,9 +413,13 @@ def _slices(fig: FigureDraft, grid, z, disp, x_title, z_title, spot, strikes) ->
                                          f"{grid.days[i]:.0f} d</extra>"))
     centre = spot if spot is not None else float(np.median(grid.x))
     levels = [centre * f for f in (0.9, 1.0, 1.1)]
-    for j in _nearest_indices(grid.x, levels):
+    # the three price levels: each its own colour and dash (the colourway cycles after the days
+    # lines, so 90% and 110% could come out the same colour)
+    styles = (dict(dash="dash", color="#fd7e14"), dict(dash="solid", color="#6f42c1", width=3),
+              dict(dash="dot", color="#20c997", width=3))
+    for j, style in zip(_nearest_indices(grid.x, levels), styles):
         fig.add_trace(dict(type="scatter", x=grid.days, y=z[:, j], mode="lines", name=f"{grid.x[j]:,.1f}",
-                           legendgroup="x", legendgrouptitle=dict(text=x_title), line=dict(dash="dash"),
+                           legendgroup="x", legendgrouptitle=dict(text=x_title), line=style,
                            xaxis="x2", yaxis="y2",
                            hovertemplate=f"%{{x:,.0f}} d: %{{y:,.4f}} {disp.unit}<extra>"
                                          f"{grid.x[j]:,.1f}</extra>"))

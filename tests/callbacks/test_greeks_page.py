@@ -175,3 +175,14 @@ def test_readout_follows_the_chosen_days_range_with_significant_digits():
     for d in readout_days(2, 20):
         assert f'"{d} d"' in text
     assert '"365 d"' not in text and "0.0000" not in text
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_slices_price_levels_are_told_apart(theme):
+    """The 90%, 100% and 110% lines of the across-time panel each have their own colour and dash
+    (the 90 and 110 lines were the same pink dash in dark mode)."""
+    fig = render(_state(view="slices"), theme)["figure"]
+    levels = [t for t in fig.data if t.legendgroup == "x"]
+    assert len(levels) == 3
+    styles = {(t.line.color, t.line.dash) for t in levels}
+    assert len(styles) == 3 and len({c for c, _ in styles}) == 3
