@@ -269,9 +269,15 @@ def greeks_table(rp: dict, day: int) -> html.Div:
     g = {k: rp["greeks"][k][day] for k in ("delta", "gamma", "vega", "theta")}
     pnl = rp["pnl"][day]
     cells = [("Spot", f"{rp['spot'][day]:,.2f}"),
-             ("P&L to date", f"−${-pnl:,.0f}" if pnl < 0 else f"${pnl:,.0f}"),
-             ("Delta ($/pt)", f"{g['delta']:,.1f}"), ("Gamma ($/pt²)", f"{g['gamma']:,.3f}"),
-             ("Vega ($/vol pt)", f"{(g['vega'] or 0) / 100:,.0f}"), ("Theta ($/day)", f"{(g['theta'] or 0) / 365:,.0f}")]
+             ("P&L to date", f"−${-pnl:,.0f}" if pnl < 0 else f"${pnl:,.0f}")]
+    expiry = str((rp.get("trade") or {}).get("expiry") or "")
+    if expiry and str(rp["dates"][day])[:10] >= expiry[:10]:
+        # on (or after) the expiry the options are settled in cash: no Greeks, not zero Greeks
+        cells.append(("Greeks", f"none: settled in cash at the {expiry[:10]} close"))
+    else:
+        cells += [("Delta ($/pt)", f"{g['delta']:,.1f}"), ("Gamma ($/pt²)", f"{g['gamma']:,.3f}"),
+                  ("Vega ($/vol pt)", f"{(g['vega'] or 0) / 100:,.0f}"),
+                  ("Theta ($/day)", f"{(g['theta'] or 0) / 365:,.0f}")]
     return dbc.Table(html.Tbody([html.Tr([html.Th(a), html.Td(b)]) for a, b in cells]), size="sm",
                      class_name="small mb-0", bordered=False)
 

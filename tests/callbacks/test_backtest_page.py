@@ -271,3 +271,20 @@ def test_sweeps_use_the_process_store(history, tmp_path, monkeypatch):
     bt = cb.record(cb.run_backtest(history, from_query({})), {"source": "real"}, url)
     assert cb.restore(bt, url)["run_id"] == bt
     assert opened == [url]
+
+
+def test_a_trade_held_to_expiry_shows_no_greeks_on_its_settlement_day(payload, tmp_path):
+    """On the expiry the options are settled in cash: the replay said Delta 0.0, Gamma 0.000,
+    Vega 0, Theta 0 as if the position were flat; it now says it is settled, and a day before
+    expiry still shows the Greeks."""
+    import json
+
+    held = [t for t in payload["trades"] if t["exit_reason"] == "expiry"]
+    assert held, "expected a trade of the default rule held to its expiry on the real sample"
+    rp = cb.replay_payload(payload, held[0]["id"], str(tmp_path))
+    last = len(rp["dates"]) - 1
+    assert str(rp["dates"][last])[:10] >= str(rp["trade"]["expiry"])[:10]
+    settled = json.dumps(figs.greeks_table(rp, last).to_plotly_json(), default=str)
+    assert "settled in cash" in settled and "Delta" not in settled
+    before = json.dumps(figs.greeks_table(rp, 0).to_plotly_json(), default=str)
+    assert "Delta ($/pt)" in before and "settled" not in before
