@@ -245,10 +245,11 @@ def attribution_figure(rp: dict, day: int, *, theme: str = "light") -> go.Figure
                          hovertemplate="%{x}: $%{y:,.0f}<extra>since entry</extra>"))
     fig.update_layout(barmode="group", title=_title("P&L attribution", f"{rp['dates'][day]}; Greeks of the "
                                                     "previous day × that day's moves"),
-                      legend=dict(orientation="h", y=-0.32, x=0))
+                      legend=dict(orientation="h", yref="container", y=0.0, yanchor="bottom", x=0))
     fig.update_yaxes(title_text="P&L ($)", tickformat="$,.0f")
     fig.update_xaxes(title_text="Source")
-    return _keep(themed(fig, theme))
+    # the legend sits at the foot of the figure, under the axis title (it was drawn over it)
+    return _keep(themed(fig, theme)).update_layout(margin=dict(b=95))
 
 
 def greeks_table(rp: dict, day: int) -> html.Div:

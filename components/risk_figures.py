@@ -192,8 +192,10 @@ def explain_figure(rep: dict, theme: str = "light") -> go.Figure:
            "Taylor terms from today's Greeks; the gap is what they miss")
     fig.update_layout(barmode="relative", xaxis_title="Spot move (%), vol unchanged, 1 day",
                       yaxis_title="P/L ($)",
-                      legend=dict(orientation="h", y=-0.25, x=0))
-    return themed(fig, theme)
+                      legend=dict(orientation="h", yref="container", y=0.0, yanchor="bottom", x=0))
+    # the legend (two or three rows on a half-width chart) at the figure's foot, under the axis
+    # title it was drawn over
+    return themed(fig, theme).update_layout(margin=dict(b=125))
 
 
 def bucket_figure(rep: dict, by: str, theme: str = "light") -> go.Figure:
