@@ -114,8 +114,21 @@ class ArbitrageReport:
         else:
             worst = self.calendar[0]
             out.append(f"Calendar arbitrage at {self.n_calendar} grid points; worst between "
-                       f"T = {worst['T1']:.4f} and {worst['T2']:.4f} y at k = {worst['k']:.3f}.")
+                       f"T = {worst['T1']:.4f} y ({self._when(worst['T1'])}) and T = {worst['T2']:.4f} y "
+                       f"({self._when(worst['T2'])}) at k = {worst['k']:.3f}.")
         return out
+
+    def _when(self, T: float) -> str:
+        """A checked time among the fitted expiries: the check also samples the surface between
+        expiries, so a crossing can fall between two listed dates."""
+        listed = sorted((s["T"], s["expiry"]) for s in self.slices if s.get("expiry"))
+        same = [e for t, e in listed if abs(t - T) < 1e-9]
+        if same:
+            return f"the {same[0]} expiry"
+        lo = [e for t, e in listed if t < T]
+        hi = [e for t, e in listed if t > T]
+        between = f", between the {lo[-1]} and {hi[0]} expiries" if lo and hi else ""
+        return f"{T * 365:.0f} days, interpolated{between}"
 
     def to_dict(self) -> dict:
         """JSON-ready dict.

@@ -48,3 +48,30 @@ def test_bad_arguments_are_named():
         crossed_expiries(_fit(), n_k=2)
     with pytest.raises(DataError, match="k_min"):
         crossed_expiries(_fit(), k_min=1.0, k_max=-1.0)
+
+
+def test_a_calendar_crossing_between_expiries_is_placed_among_the_listed_dates():
+    """The arbitrage check samples the surface between expiries too; its worst crossing on the
+    2011 SPX chain falls 36 days out, which is not an expiry. The line used to give bare years
+    ("T = 0.0712 and 0.0991 y"), which a reader took for two expiries of the chain; it now names
+    the listed expiry and where the other time sits among the listed dates."""
+    import re
+
+    from core.data import load_chain
+    from core.surface import fit_svi
+    from core.surface.diagnostics import check_arbitrage
+    from tests.conftest import shared_file
+
+    rep = check_arbitrage(fit_svi(load_chain(shared_file("spx_2011-01-24.csv"))), k_min=-0.51, k_max=0.34)
+    assert not rep.calendar_free
+    worst, line = rep.calendar[0], rep.lines()[1]
+    listed = sorted((s["T"], s["expiry"]) for s in rep.slices)
+    for T in (worst["T1"], worst["T2"]):
+        same = [e for t, e in listed if abs(t - T) < 1e-9]
+        if same:
+            assert f"the {same[0]} expiry" in line, line
+        else:
+            lo = max(e for t, e in listed if t < T)
+            hi = min(e for t, e in listed if t > T)
+            assert f"{T * 365:.0f} days, interpolated, between the {lo} and {hi} expiries" in line, line
+    assert re.search(r"T = [\d.]+ y \(", line)
