@@ -162,9 +162,11 @@ def layout(**query) -> dbc.Container:
     s = from_query(query)
     trade_cols = [
         {"field": "id", "headerName": "#", "maxWidth": 70},
-        {"field": "entry", "headerName": "Entry"}, {"field": "exit", "headerName": "Exit"},
-        {"field": "expiry", "headerName": "Expiry"},
-        {"field": "legs", "headerName": "Legs (qty type strike)", "minWidth": 220},
+        # widths that fit a date and four legs: the grid is sized before its rows arrive
+        {"field": "entry", "headerName": "Entry", "minWidth": 115}, {"field": "exit", "headerName": "Exit",
+                                                                       "minWidth": 115},
+        {"field": "expiry", "headerName": "Expiry", "minWidth": 115},
+        {"field": "legs", "headerName": "Legs (qty type strike)", "minWidth": 300},
         {"field": "contracts", "headerName": "Contracts", "type": "numericColumn", "maxWidth": 110},
         {"field": "credit", "headerName": "Credit (pts)", "type": "numericColumn",
          "valueFormatter": {"function": "d3.format(',.2f')(params.value)"}},
