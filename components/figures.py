@@ -382,7 +382,10 @@ def greek_figure(grid, view: str, *, title: str, theme: str = "light", spot: flo
         _slices(fig, grid, z, disp, x_title, z_title, spot, strikes)
     else:
         raise ValueError(f"view must be one of {VIEWS}, got {view!r}")
-    return with_source(themed(fig, theme), source).figure()
+    fig = themed(fig, theme)
+    if view == "slices":              # room for the panels' own titles under the chart's title
+        fig.update_layout(margin=dict(t=title_margin(fig.layout["title"].get("text", "")) + 22))
+    return with_source(fig, source, width=110).figure()   # a full-width chart
 
 
 def _level_marks(grid, spot, strikes) -> dict:
@@ -468,7 +471,7 @@ def data_source(label: str = "", filename: str | None = None) -> str:
 _SOURCE_WRAP = 58  # characters per data line under a title (11 px text on a half-width chart)
 
 
-def sup_lines(text: str, *, escape: bool = True) -> str:
+def sup_lines(text: str, *, escape: bool = True, width: int = _SOURCE_WRAP) -> str:
     """A title's small second line, wrapped to fit a half-width chart (plotly does not wrap
     titles): ``<sup>…</sup><br><sup>…</sup>``. Words and dates are never cut.
 
@@ -478,6 +481,8 @@ def sup_lines(text: str, *, escape: bool = True) -> str:
         The line's text (plain text; escaped after wrapping, so an entity is never cut in two).
     escape : bool
         Escape ``<``, ``>`` and ``&`` (False: ``text`` is already markup-safe).
+    width : int
+        Characters per line (the default fits a half-width chart; a full-width one takes ~110).
 
     Returns
     -------
@@ -486,20 +491,21 @@ def sup_lines(text: str, *, escape: bool = True) -> str:
     """
     import html as _html
 
-    parts = textwrap.wrap(text, _SOURCE_WRAP, break_on_hyphens=False, break_long_words=False) or [""]
+    parts = textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False) or [""]
     return "<br>".join(f"<sup>{_html.escape(p) if escape else p}</sup>" for p in parts)
 
 
-def _source_title(title: str, top, source: str) -> tuple[str, int] | None:
+def _source_title(title: str, top, source: str, width: int = _SOURCE_WRAP) -> tuple[str, int] | None:
     """(title text with its ``Data:`` line, top margin), or None when it names its data already."""
     if "Data: " in title:
         return None
-    data = sup_lines(f"Data: {source}")
+    data = sup_lines(f"Data: {source}", width=width)
     text = f"{title}<br>{data}" if title else data
     return text, max(top or 0, title_margin(text))
 
 
-def with_source(fig: go.Figure | FigureDraft, source: str | None) -> go.Figure | FigureDraft:
+def with_source(fig: go.Figure | FigureDraft, source: str | None, *,
+                width: int = _SOURCE_WRAP) -> go.Figure | FigureDraft:
     """Name the data a chart shows on a line of its own under the title (``Data: <source>``); the
     source is escaped, so an uploaded file's name is shown as text, never as markup.
 
@@ -509,6 +515,8 @@ def with_source(fig: go.Figure | FigureDraft, source: str | None) -> go.Figure |
         A figure with a title; updated in place (a draft is cheaper: no plotly validation).
     source : str or None
         What the data are; nothing is added when empty.
+    width : int
+        Characters per line of the data line (the default fits a half-width chart).
 
     Returns
     -------
@@ -520,11 +528,11 @@ def with_source(fig: go.Figure | FigureDraft, source: str | None) -> go.Figure |
     if isinstance(fig, FigureDraft):
         title = fig.layout.get("title") or {}
         title = title if isinstance(title, dict) else {"text": title}
-        done = _source_title(title.get("text") or "", (fig.layout.get("margin") or {}).get("t"), source)
+        done = _source_title(title.get("text") or "", (fig.layout.get("margin") or {}).get("t"), source, width)
         if done:
             fig.update_layout(title=dict(text=done[0]), margin=dict(t=done[1]))
         return fig
-    done = _source_title(fig.layout.title.text or "", fig.layout.margin.t, source)
+    done = _source_title(fig.layout.title.text or "", fig.layout.margin.t, source, width)
     if done:
         fig.update_layout(title_text=done[0], margin=dict(t=done[1]))
     return fig
