@@ -153,6 +153,12 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     from callbacks.auth import install_auth
 
     install_auth(app, settings)
+    # Dash sets itself up on its first request, with an unguarded check-then-set: two first
+    # requests at once in a threaded worker both ran the set-up, one iterating the callback map
+    # while the other filled it ("dictionary changed size during iteration", a 500 on the page).
+    # Set it up here, once, before any request can arrive.
+    with app.server.test_request_context("/"):
+        app._setup_server()
     if settings.warm_numba:
         threading.Thread(target=_warm, name="numba-warmup", daemon=True).start()
     return app

@@ -155,3 +155,27 @@ def test_development_server_names_no_python_version(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_first_requests_at_once_on_fresh_workers_all_answer(tmp_path):
+    """Dash sets itself up on its first request with an unguarded check-then-set; in a threaded
+    gunicorn worker two first requests at once both ran it, and one answered 500 ("dictionary
+    changed size during iteration", seen in CI on /calibration). ``create_app`` now sets Dash up
+    before serving. Fresh workers (a restart each round) take a burst of page loads at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.deploy.conftest import start_gunicorn
+
+    pages = ["/", "/greeks", "/surface", "/calibration", "/strategies", "/portfolio", "/risk", "/backtest"]
+    for round_ in range(2):
+        # the readiness probe is a static file: Dash's own routes stay untouched until the burst
+        (tmp_path / f"r{round_}").mkdir()
+        served = start_gunicorn(tmp_path / f"r{round_}", ready="/assets/parity.css", PARITY_THREADS="8")
+        try:
+            with ThreadPoolExecutor(16) as pool:
+                codes = list(pool.map(lambda p: requests.get(served.url + p, timeout=60).status_code, pages * 2))
+            assert codes == [200] * len(codes), list(zip(pages * 2, codes))
+            assert "Exception on" not in served.log.read_text()
+        finally:
+            served.proc.terminate()
+            served.proc.wait(timeout=30)
