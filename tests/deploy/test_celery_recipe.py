@@ -120,17 +120,20 @@ def test_worker_killed_mid_job_is_reported_and_the_job_runs_again(scaleout, redi
         assert time.monotonic() < deadline, "the worker never started the job"
     kill_worker(workers.pop())
     killed = time.monotonic()
+    side: dict = {}
     while True:
         time.sleep(0.25)
         r = client.post(body, params)
         assert r.status_code == 200, (r.status_code, r.text[:500])
         data = r.json()
-        if "sideUpdate" in data or "response" in data:
+        side.update(data.get("sideUpdate") or {})     # an end can come over more than one poll
+        if "cal-alert" in side or "response" in data:
             break
         assert time.monotonic() - killed < 40, "still 'running' 40 s after the worker died"
     took = time.monotonic() - killed
     print(f"worker killed: the page said so after {took:.1f} s")
-    alert = data["sideUpdate"]["cal-alert"]
+    assert "cal-alert" in side, data
+    alert = side["cal-alert"]
     assert alert["is_open"] is True
     assert "stopped" in alert["children"] and "Run it again" in alert["children"], alert
     assert took < 30, took
@@ -155,18 +158,20 @@ def test_a_celery_job_over_its_time_limit_is_stopped_and_the_worker_goes_on(redi
         handles = client.post(body).json()
         params = {"cacheKey": handles["cacheKey"], "job": handles["job"]}
         started = None
+        side: dict = {}
         deadline = time.monotonic() + 120
         while True:
             time.sleep(0.25)
             data = client.post(body, params).json()
             if started is None and data.get("progress", {}).get("cal-status.children"):
                 started = time.monotonic()            # the worker is running it
-            if "sideUpdate" in data or "response" in data:
+            side.update(data.get("sideUpdate") or {})   # an end can come over more than one poll
+            if "cal-alert" in side or "response" in data:
                 break
             assert time.monotonic() < deadline, "the over-long job was never stopped"
-        assert "sideUpdate" in data, "the job finished within 1 s; make it longer"
+        assert "cal-alert" in side, ("the job finished within 1 s; make it longer", data)
         assert not data.get("response", {}).get("cal-result"), "a result arrived after all"
-        alert = data["sideUpdate"]["cal-alert"]
+        alert = side["cal-alert"]
         assert alert["is_open"] is True
         text = alert["children"]
         assert "ran longer than its time limit" in text and "PARITY_JOB_TIMEOUT_S" in text, text
